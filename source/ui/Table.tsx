@@ -1,0 +1,174 @@
+/**
+ * A dense table for the live views: one pre-padded, pre-truncated `<Text>` per row.
+ *
+ * Why not ink-table: ink-table@3 is CommonJS and `require`s Ink 6 (ESM with top-level await), which
+ * crashes with ERR_REQUIRE_ASYNC_MODULE; its ESM fork draws a separator between every two rows (half
+ * the rows fit on a screen) and builds a Box per cell, ~100× the layout work of one Text per row.
+ * Here Yoga lays out one node per line and React skips every row whose text did not change (`memo`).
+ */
+import React, { memo } from 'react';
+import { Box, Text } from 'ink';
+import { type Align, fit, sanitize } from './text.js';
+
+export interface Column<R> {
+  /** Stable id; matches the sort key the view passes to mark the sorted column. */
+  key: string;
+  title: string;
+  /** Width in cells at 80 columns (the minimum unless the column is flexible). */
+  width: number;
+  align?: Align;
+  /** Share of spare width this column takes when the terminal is wider than the base layout. */
+  flex?: number;
+  /** A flexible column never grows past this. */
+  maxWidth?: number;
+  /** A flexible column may shrink down to this when the terminal is too narrow. */
+  minWidth?: number;
+  /** The cell text; `width` is the column's final width (sparklines draw to it). */
+  format: (row: R, width: number) => string;
+}
+
+/** Columns with their final widths. */
+export interface LaidOutColumn<R> extends Column<R> {
+  w: number;
+}
+
+/** One cell for the selection marker, then one space between columns. */
+const GUTTER = 1;
+
+/**
+ * Give every column its width for a terminal `total` cells wide: spare width goes to flexible
+ * columns in proportion to `flex` (up to maxWidth); when too narrow, flexible columns shrink to
+ * minWidth, then columns are dropped from the right. The result never exceeds `total`.
+ */
+export function layoutColumns<R>(columns: readonly Column<R>[], total: number): LaidOutColumn<R>[] {
+  const cols = columns.map((c) => ({ ...c, w: c.width }));
+  const used = () => GUTTER + cols.reduce((s, c) => s + c.w, 0) + Math.max(0, cols.length - 1);
+  let spare = total - used();
+  if (spare > 0) {
+    let flexible = cols.filter((c) => (c.flex ?? 0) > 0 && c.w < (c.maxWidth ?? Infinity));
+    while (spare > 0 && flexible.length > 0) {
+      const shares = flexible.reduce((s, c) => s + (c.flex ?? 0), 0);
+      let given = 0;
+      for (const c of flexible) {
+        const room = (c.maxWidth ?? Infinity) - c.w;
+        const add = Math.min(room, Math.max(1, Math.floor((spare * (c.flex ?? 0)) / shares)));
+        const take = Math.min(add, spare - given);
+        c.w += take;
+        given += take;
+      }
+      spare -= given;
+      if (given === 0) break;
+      flexible = flexible.filter((c) => c.w < (c.maxWidth ?? Infinity));
+    }
+  } else if (spare < 0) {
+    for (const c of cols) {
+      if (spare >= 0) break;
+      if ((c.flex ?? 0) > 0) {
+        const give = Math.min(c.w - (c.minWidth ?? Math.min(c.w, 4)), -spare);
+        c.w -= give;
+        spare += give;
+      }
+    }
+    while (used() > total && cols.length > 1) cols.pop();
+  }
+  return cols;
+}
+
+/** The header line: titles aligned like their cells, the sort column marked ▼ (desc) or ▲ (asc). */
+export function headerLine<R>(
+  cols: readonly LaidOutColumn<R>[],
+  sortKey?: string,
+  sortDesc = true,
+): string {
+  let line = ' '.repeat(GUTTER);
+  cols.forEach((c, i) => {
+    const title = c.key === sortKey ? `${c.title}${sortDesc ? '▼' : '▲'}` : c.title;
+    line += (i > 0 ? ' ' : '') + fit(title, c.w, c.align ?? 'left');
+  });
+  return line;
+}
+
+/** One row's text, exactly as wide as the layout; every cell passes through `sanitize`. */
+export function rowLine<R>(cols: readonly LaidOutColumn<R>[], row: R, selected: boolean): string {
+  let line = selected ? '>' : ' ';
+  cols.forEach((c, i) => {
+    line += (i > 0 ? ' ' : '') + fit(sanitize(c.format(row, c.w)), c.w, c.align ?? 'left');
+  });
+  return line;
+}
+
+/** First visible row: the selection stays in view, centred once the list scrolls. */
+export function windowStart(count: number, visible: number, selected: number): number {
+  if (count <= visible || visible <= 0) return 0;
+  const top = selected - Math.floor(visible / 2);
+  return Math.max(0, Math.min(top, count - visible));
+}
+
+const Row = memo(function Row({
+  text,
+  selected,
+  color,
+}: {
+  text: string;
+  selected: boolean;
+  color?: string;
+}) {
+  return (
+    <Text wrap="truncate" inverse={selected} color={color}>
+      {text}
+    </Text>
+  );
+});
+
+const HeaderRow = memo(function HeaderRow({ text }: { text: string }) {
+  return (
+    <Text wrap="truncate" bold>
+      {text}
+    </Text>
+  );
+});
+
+export interface TableProps<R> {
+  columns: readonly Column<R>[];
+  rows: readonly R[];
+  rowKey: (row: R) => string | number;
+  /** Total width available (the terminal's columns). */
+  width: number;
+  /** Lines available, header included. */
+  height: number;
+  /** Index of the selected row, or -1 for none. */
+  selected: number;
+  sortKey?: string;
+  sortDesc?: boolean;
+  /** Shown under the header when there are no rows. */
+  emptyText?: string;
+  /** A colour for a row (e.g. red for errors); ignored when colours are off. */
+  rowColor?: (row: R) => string | undefined;
+}
+
+export function Table<R>(props: TableProps<R>): React.JSX.Element {
+  const { columns, rows, rowKey, width, height, selected, sortKey, sortDesc, emptyText } = props;
+  const cols = layoutColumns(columns, width);
+  const visible = Math.max(0, height - 1);
+  const start = windowStart(rows.length, visible, selected);
+  const shown = rows.slice(start, start + visible);
+  return (
+    <Box flexDirection="column" width={width}>
+      {height > 0 && <HeaderRow text={headerLine(cols, sortKey, sortDesc)} />}
+      {shown.length === 0 && visible > 0 ? (
+        <Text wrap="truncate" dimColor>
+          {' ' + (emptyText ?? 'nothing to show')}
+        </Text>
+      ) : (
+        shown.map((row, i) => (
+          <Row
+            key={rowKey(row)}
+            text={rowLine(cols, row, start + i === selected)}
+            selected={start + i === selected}
+            color={props.rowColor?.(row)}
+          />
+        ))
+      )}
+    </Box>
+  );
+}

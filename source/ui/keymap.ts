@@ -1,0 +1,369 @@
+/**
+ * Keys are data: every key press goes through `reduceKey`, a pure function from the UI state and
+ * the key to a new state plus a list of effects (plain objects the App executes: quit, pause,
+ * replay seek, ...). Nothing here touches React, the terminal or the model's data.
+ */
+import type { Key } from 'ink';
+
+export type ViewId = 'processes' | 'opcodes' | 'events';
+export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events'];
+
+/** `normal`: a view; `drill`: one process; `filter`: the prompt is open; `help`: the key list. */
+export type Mode = 'normal' | 'filter' | 'help' | 'drill';
+
+/** The tables that keep their own selection and sort: the three views and the drill-down. */
+export type TableId = ViewId | 'drill';
+
+export interface SortState {
+  key: string;
+  desc: boolean;
+}
+
+export interface Selection {
+  /** Position in the displayed (filtered, sorted) rows. */
+  index: number;
+  /** Key of the selected row (a pid, an opcode), so the selection follows it when rows re-sort. */
+  key?: string | number;
+}
+
+export type SparkMetric = 'p99' | 'ops';
+
+export interface UiState {
+  mode: Mode;
+  /** Where `help` and `filter` return to when closed: `normal` or `drill`. */
+  returnMode: 'normal' | 'drill';
+  view: ViewId;
+  sort: Record<TableId, SortState>;
+  selection: Record<TableId, Selection>;
+  /** The process shown in the drill-down. */
+  drillPid?: number;
+  /** The applied filter's text ('' = none). */
+  filterText: string;
+  /** The prompt's text while mode is `filter`. */
+  filterDraft: string;
+  /** Why the draft was rejected (shown under the prompt). */
+  filterError?: string;
+  /** Display frozen (`p` / space): capture and recording go on. */
+  paused: boolean;
+  refreshMs: number;
+  /** What the opcode sparklines draw. */
+  sparkMetric: SparkMetric;
+  /** Replay mode: space pauses playback and the arrow/[ ]/g/G keys drive the replay controller. */
+  replay: boolean;
+}
+
+/** Sortable columns per table, in screen order (what `<` and `>` step through). */
+export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
+  processes: ['pid', 'comm', 'ops', 'read', 'write', 'avg', 'p99', 'max', 'err', 'top'],
+  opcodes: ['opcode', 'ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err'],
+  drill: ['opcode', 'ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err'],
+  events: [],
+};
+
+/** Text columns sort ascending when first chosen; numbers descending (biggest first). */
+const ASCENDING_FIRST = new Set(['pid', 'comm', 'top', 'opcode']);
+
+/** Refresh intervals `+` and `-` step through. */
+export const REFRESH_STEPS: readonly number[] = [250, 500, 1000, 2000, 5000, 10000];
+
+export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = {}): UiState {
+  return {
+    mode: 'normal',
+    returnMode: 'normal',
+    view: 'processes',
+    sort: {
+      processes: { key: 'ops', desc: true },
+      opcodes: { key: 'ops', desc: true },
+      drill: { key: 'ops', desc: true },
+      events: { key: '', desc: true },
+    },
+    selection: {
+      processes: { index: 0 },
+      opcodes: { index: 0 },
+      events: { index: 0 },
+      drill: { index: 0 },
+    },
+    filterText: '',
+    filterDraft: '',
+    paused: false,
+    refreshMs: opts.refreshMs ?? 1000,
+    sparkMetric: 'p99',
+    replay: opts.replay ?? false,
+  };
+}
+
+export type ReplayAction =
+  | { type: 'replay'; action: 'togglePause' }
+  | { type: 'replay'; action: 'seek'; deltaSec: number }
+  | { type: 'replay'; action: 'speed'; factor: number }
+  | { type: 'replay'; action: 'jump'; to: 'start' | 'end' };
+
+export type Effect =
+  | { type: 'quit' }
+  | { type: 'setPaused'; paused: boolean }
+  | { type: 'setRefresh'; ms: number }
+  | { type: 'toggleRecording' }
+  | ReplayAction;
+
+export interface KeyResult {
+  state: UiState;
+  effects: Effect[];
+}
+
+/** What the reducer needs to know about the screen at the moment of the key press. */
+export interface KeyContext {
+  /** Keys of the active table's rows, in display order. */
+  rowKeys: readonly (string | number)[];
+  /** Rows per page for PgUp / PgDn. */
+  pageSize: number;
+  /** Validates the filter prompt's text: an error message, or undefined when it is good. */
+  checkFilter: (text: string) => string | undefined;
+}
+
+/** The key fields the reducer reads; tests pass only the ones they set. */
+export type KeyInput = Partial<Key>;
+
+const DEFAULT_CONTEXT: KeyContext = { rowKeys: [], pageSize: 10, checkFilter: () => undefined };
+
+/** The table whose selection and sort the keys act on. */
+export function activeTable(state: UiState): TableId {
+  const mode = state.mode === 'normal' || state.mode === 'drill' ? state.mode : state.returnMode;
+  return mode === 'drill' ? 'drill' : state.view;
+}
+
+/** The selected row's index among `rowKeys` (following its key), or -1 when there are no rows. */
+export function resolveSelection(sel: Selection, rowKeys: readonly (string | number)[]): number {
+  if (rowKeys.length === 0) return -1;
+  if (sel.key !== undefined) {
+    const at = rowKeys.indexOf(sel.key);
+    if (at >= 0) return at;
+  }
+  return Math.max(0, Math.min(sel.index, rowKeys.length - 1));
+}
+
+const none = (state: UiState): KeyResult => ({ state, effects: [] });
+
+function withSelection(state: UiState, table: TableId, sel: Selection): UiState {
+  return { ...state, selection: { ...state.selection, [table]: sel } };
+}
+
+function moveSelection(
+  state: UiState,
+  ctx: KeyContext,
+  to: (current: number, n: number) => number,
+) {
+  const table = activeTable(state);
+  const n = ctx.rowKeys.length;
+  if (n === 0) return none(withSelection(state, table, { index: 0 }));
+  const current = resolveSelection(state.selection[table], ctx.rowKeys);
+  const index = Math.max(0, Math.min(n - 1, to(current, n)));
+  return none(withSelection(state, table, { index, key: ctx.rowKeys[index] }));
+}
+
+function selectionKey(key: KeyInput, input: string, ctx: KeyContext, state: UiState) {
+  const page = Math.max(1, ctx.pageSize);
+  if (key.upArrow || input === 'k') return moveSelection(state, ctx, (i) => i - 1);
+  if (key.downArrow || input === 'j') return moveSelection(state, ctx, (i) => i + 1);
+  if (key.pageUp) return moveSelection(state, ctx, (i) => i - page);
+  if (key.pageDown) return moveSelection(state, ctx, (i) => i + page);
+  if (key.home) return moveSelection(state, ctx, () => 0);
+  if (key.end) return moveSelection(state, ctx, (_i, n) => n - 1);
+  return undefined;
+}
+
+function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
+  const table = activeTable(state);
+  const keys = SORT_KEYS[table];
+  if (keys.length === 0) return none(state);
+  const cur = state.sort[table];
+  let next: SortState;
+  if (step === 0) {
+    next = { ...cur, desc: !cur.desc };
+  } else {
+    const at = keys.indexOf(cur.key);
+    const k = keys[(((at < 0 ? 0 : at + step) % keys.length) + keys.length) % keys.length];
+    next = { key: k, desc: !ASCENDING_FIRST.has(k) };
+  }
+  return none({ ...state, sort: { ...state.sort, [table]: next } });
+}
+
+function nextRefresh(ms: number, dir: 1 | -1): number {
+  if (dir > 0) return REFRESH_STEPS.find((s) => s > ms) ?? REFRESH_STEPS[REFRESH_STEPS.length - 1];
+  return [...REFRESH_STEPS].reverse().find((s) => s < ms) ?? REFRESH_STEPS[0];
+}
+
+function switchView(state: UiState, view: ViewId): KeyResult {
+  return none({ ...state, view, mode: 'normal', returnMode: 'normal' });
+}
+
+function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyContext): KeyResult {
+  const back = state.returnMode;
+  if (key.escape) {
+    return none({ ...state, mode: back, filterDraft: '', filterError: undefined });
+  }
+  if (key.return) {
+    const text = state.filterDraft.trim();
+    const error = text === '' ? undefined : ctx.checkFilter(text);
+    if (error !== undefined) return none({ ...state, filterError: error });
+    return none({
+      ...state,
+      mode: back,
+      filterText: text,
+      filterDraft: '',
+      filterError: undefined,
+      // rows change under a new filter: start the lists from the top
+      selection: {
+        ...state.selection,
+        processes: { index: 0 },
+        opcodes: { index: 0 },
+        events: { index: 0 },
+      },
+    });
+  }
+  if (key.backspace || key.delete) {
+    return none({
+      ...state,
+      filterDraft: [...state.filterDraft].slice(0, -1).join(''),
+      filterError: undefined,
+    });
+  }
+  if (key.ctrl && input === 'u') return none({ ...state, filterDraft: '', filterError: undefined });
+  if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow) return none(state);
+  // printable text only (a paste arrives as one string); drop anything a terminal would act on
+  // eslint-disable-next-line no-control-regex
+  const text = input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  if (text === '') return none(state);
+  return none({
+    ...state,
+    filterDraft: (state.filterDraft + text).slice(0, 200),
+    filterError: undefined,
+  });
+}
+
+function reduceReplayKey(state: UiState, input: string, key: KeyInput): KeyResult | undefined {
+  const fx = (e: ReplayAction): KeyResult => ({ state, effects: [e] });
+  if (input === ' ') return fx({ type: 'replay', action: 'togglePause' });
+  if (key.leftArrow) return fx({ type: 'replay', action: 'seek', deltaSec: key.shift ? -10 : -1 });
+  if (key.rightArrow) return fx({ type: 'replay', action: 'seek', deltaSec: key.shift ? 10 : 1 });
+  if (input === '[') return fx({ type: 'replay', action: 'speed', factor: 0.5 });
+  if (input === ']') return fx({ type: 'replay', action: 'speed', factor: 2 });
+  if (input === 'g') return fx({ type: 'replay', action: 'jump', to: 'start' });
+  if (input === 'G') return fx({ type: 'replay', action: 'jump', to: 'end' });
+  return undefined;
+}
+
+/**
+ * The whole key map. Ctrl-C quits from every mode; the rest depends on the mode:
+ * help closes on any of ? Esc q Enter; the filter prompt edits text; normal and drill share the
+ * navigation, sort, pause, refresh and replay keys.
+ */
+export function reduceKey(
+  state: UiState,
+  input: string,
+  key: KeyInput,
+  ctx: Partial<KeyContext> = {},
+): KeyResult {
+  const c: KeyContext = { ...DEFAULT_CONTEXT, ...ctx };
+  if (key.ctrl && input === 'c') return { state, effects: [{ type: 'quit' }] };
+
+  if (state.mode === 'help') {
+    if (key.escape || key.return || input === '?' || input === 'q') {
+      return none({ ...state, mode: state.returnMode });
+    }
+    return none(state);
+  }
+  if (state.mode === 'filter') return reduceFilter(state, input, key, c);
+
+  // normal and drill
+  if (input === 'q') return { state, effects: [{ type: 'quit' }] };
+  if (input === '?') return none({ ...state, mode: 'help', returnMode: state.mode });
+  if (input === '/') {
+    return none({
+      ...state,
+      mode: 'filter',
+      returnMode: state.mode,
+      filterDraft: state.filterText,
+      filterError: undefined,
+    });
+  }
+  if (input === 'c' && !key.ctrl) return none({ ...state, filterText: '' });
+
+  if (key.tab) {
+    const at = VIEWS.indexOf(state.view);
+    const step = key.shift ? VIEWS.length - 1 : 1;
+    return switchView(state, VIEWS[(at + step) % VIEWS.length]);
+  }
+  if (input === '1' || input === '2' || input === '3')
+    return switchView(state, VIEWS[Number(input) - 1]);
+
+  if (state.mode === 'drill' && (key.escape || key.backspace || key.delete)) {
+    return none({ ...state, mode: 'normal', returnMode: 'normal', drillPid: undefined });
+  }
+  if (key.return && state.mode === 'normal' && state.view === 'processes') {
+    const idx = resolveSelection(state.selection.processes, c.rowKeys);
+    const pid = idx >= 0 ? c.rowKeys[idx] : undefined;
+    if (typeof pid !== 'number') return none(state);
+    return none({
+      ...state,
+      mode: 'drill',
+      returnMode: 'drill',
+      drillPid: pid,
+      selection: { ...state.selection, processes: { index: idx, key: pid }, drill: { index: 0 } },
+    });
+  }
+
+  const moved = selectionKey(key, input, c, state);
+  if (moved) return moved;
+
+  if (input === '<' || input === ',') return stepSort(state, -1);
+  if (input === '>' || input === '.') return stepSort(state, 1);
+  if (input === 'r') return stepSort(state, 0);
+
+  if (state.replay) {
+    const r = reduceReplayKey(state, input, key);
+    if (r) return r;
+  }
+  if (input === 'p' || (input === ' ' && !state.replay)) {
+    const paused = !state.paused;
+    return { state: { ...state, paused }, effects: [{ type: 'setPaused', paused }] };
+  }
+  if (input === '+' || input === '=' || input === '-' || input === '_') {
+    const ms = nextRefresh(state.refreshMs, input === '+' || input === '=' ? 1 : -1);
+    if (ms === state.refreshMs) return none(state);
+    return { state: { ...state, refreshMs: ms }, effects: [{ type: 'setRefresh', ms }] };
+  }
+  if (input === 's')
+    return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
+  if (input === 'R' && !state.replay) return { state, effects: [{ type: 'toggleRecording' }] };
+  return none(state);
+}
+
+/** The key list the help overlay shows (and the tests check every entry of). */
+export interface HelpEntry {
+  keys: string;
+  what: string;
+  replayOnly?: boolean;
+  liveOnly?: boolean;
+}
+
+export const HELP: readonly HelpEntry[] = [
+  { keys: 'Tab 1 2 3', what: 'switch view: processes, opcodes, events (Shift-Tab back)' },
+  { keys: '↑ ↓ PgUp PgDn Home End', what: 'move the selection (also j k)' },
+  { keys: 'Enter', what: 'drill into the selected process' },
+  { keys: 'Esc', what: 'back from the drill-down' },
+  { keys: '< >', what: 'choose the sort column (marked ▼/▲ in the header)' },
+  { keys: 'r', what: 'reverse the sort order' },
+  { keys: '/', what: 'filter: pid:1234 comm:postgres op:READ,WRITE (space = and)' },
+  { keys: 'c', what: 'clear the filter' },
+  { keys: 'p Space', what: 'freeze the display (capture and recording go on)', liveOnly: true },
+  { keys: 'p', what: 'freeze the display (playback goes on)', replayOnly: true },
+  { keys: 'Space', what: 'pause / resume playback', replayOnly: true },
+  { keys: '← →', what: 'step 1 s back / forward (Shift: 10 s)', replayOnly: true },
+  { keys: '[ ]', what: 'halve / double the playback speed', replayOnly: true },
+  { keys: 'g G', what: 'jump to the start / end of the recording', replayOnly: true },
+  { keys: 'R', what: 'start / stop recording', liveOnly: true },
+  { keys: '+ -', what: 'slower / faster refresh' },
+  { keys: 's', what: 'opcode sparklines: p99 latency or ops/s' },
+  { keys: '?', what: 'this help (any of ? Esc q closes it)' },
+  { keys: 'q Ctrl-C', what: 'quit' },
+];

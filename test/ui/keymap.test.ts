@@ -1,0 +1,350 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HELP,
+  REFRESH_STEPS,
+  SORT_KEYS,
+  activeTable,
+  initialUiState,
+  reduceKey,
+  resolveSelection,
+  type KeyContext,
+  type KeyInput,
+  type UiState,
+} from '../../source/ui/keymap.js';
+
+const ROWS: KeyContext = {
+  rowKeys: [101, 102, 103, 104, 105, 106, 107, 108, 109, 110],
+  pageSize: 4,
+  checkFilter: (t) => (t.startsWith('bad') ? `unknown field in "${t}"` : undefined),
+};
+
+/** Press a sequence of keys; strings are typed characters, objects are special keys. */
+function press(state: UiState, keys: (string | KeyInput)[], ctx: Partial<KeyContext> = ROWS) {
+  const effects = [];
+  for (const k of keys) {
+    const r = typeof k === 'string' ? reduceKey(state, k, {}, ctx) : reduceKey(state, '', k, ctx);
+    state = r.state;
+    effects.push(...r.effects);
+  }
+  return { state, effects };
+}
+
+const live = () => initialUiState();
+const replay = () => initialUiState({ replay: true });
+
+describe('quitting', () => {
+  it('quits on q in normal and drill modes', () => {
+    expect(press(live(), ['q']).effects).toEqual([{ type: 'quit' }]);
+    expect(press(live(), [{ return: true }, 'q']).effects).toEqual([{ type: 'quit' }]);
+  });
+
+  it('quits on Ctrl-C from every mode, including the filter prompt and help', () => {
+    for (const setup of [[], ['/'], ['?'], [{ return: true }]] as (string | KeyInput)[][]) {
+      const { state } = press(live(), setup);
+      expect(reduceKey(state, 'c', { ctrl: true }, ROWS).effects).toEqual([{ type: 'quit' }]);
+    }
+  });
+
+  it('types q into the filter prompt rather than quitting', () => {
+    const r = press(live(), ['/', 'q']);
+    expect(r.effects).toEqual([]);
+    expect(r.state.filterDraft).toBe('q');
+  });
+});
+
+describe('views', () => {
+  it('cycles processes → opcodes → events with Tab and back with Shift-Tab', () => {
+    let s = live();
+    expect(s.view).toBe('processes');
+    s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('opcodes');
+    s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('events');
+    s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('processes');
+    s = press(s, [{ tab: true, shift: true }]).state;
+    expect(s.view).toBe('events');
+  });
+
+  it('jumps to a view with 1, 2 and 3, leaving a drill-down', () => {
+    expect(press(live(), ['2']).state.view).toBe('opcodes');
+    expect(press(live(), ['3']).state.view).toBe('events');
+    const s = press(live(), [{ return: true }, '1']).state;
+    expect(s.mode).toBe('normal');
+    expect(s.view).toBe('processes');
+  });
+});
+
+describe('selection', () => {
+  it('moves with the arrows, pages, Home and End and stops at the ends', () => {
+    const at = (keys: (string | KeyInput)[]) =>
+      resolveSelection(press(live(), keys).state.selection.processes, ROWS.rowKeys);
+    expect(at([{ downArrow: true }])).toBe(1);
+    expect(at([{ downArrow: true }, { upArrow: true }])).toBe(0);
+    expect(at([{ upArrow: true }])).toBe(0);
+    expect(at([{ pageDown: true }])).toBe(4);
+    expect(at([{ pageDown: true }, { pageDown: true }, { pageDown: true }])).toBe(9);
+    expect(at([{ end: true }, { pageUp: true }])).toBe(5);
+    expect(at([{ end: true }])).toBe(9);
+    expect(at([{ end: true }, { downArrow: true }])).toBe(9);
+    expect(at([{ end: true }, { home: true }])).toBe(0);
+    expect(at(['j', 'j', 'k'])).toBe(1);
+  });
+
+  it('follows the selected row when the rows re-sort', () => {
+    const s = press(live(), [{ downArrow: true }, { downArrow: true }]).state;
+    expect(s.selection.processes.key).toBe(103);
+    expect(resolveSelection(s.selection.processes, [103, 101, 102])).toBe(0);
+    // the selected row went away: keep the position, clamped
+    expect(resolveSelection(s.selection.processes, [101, 102])).toBe(1);
+    expect(resolveSelection(s.selection.processes, [])).toBe(-1);
+  });
+
+  it('keeps a separate selection per view', () => {
+    const s = press(live(), [
+      { downArrow: true },
+      '2',
+      { downArrow: true },
+      { downArrow: true },
+    ]).state;
+    expect(s.selection.processes.index).toBe(1);
+    expect(s.selection.opcodes.index).toBe(2);
+  });
+
+  it('does nothing harmful on an empty table', () => {
+    const s = press(live(), [{ downArrow: true }, { end: true }], { rowKeys: [] }).state;
+    expect(resolveSelection(s.selection.processes, [])).toBe(-1);
+  });
+});
+
+describe('sorting', () => {
+  it('starts on ops/s descending and steps columns with < and >', () => {
+    let s = live();
+    expect(s.sort.processes).toEqual({ key: 'ops', desc: true });
+    s = press(s, ['>']).state;
+    expect(s.sort.processes).toEqual({ key: 'read', desc: true });
+    s = press(s, ['<', '<']).state;
+    expect(s.sort.processes).toEqual({ key: 'comm', desc: false });
+  });
+
+  it('wraps around the column list', () => {
+    const s = press(live(), ['<', '<', '<']).state;
+    expect(s.sort.processes.key).toBe(SORT_KEYS.processes[SORT_KEYS.processes.length - 1]);
+  });
+
+  it('reverses with r', () => {
+    expect(press(live(), ['r']).state.sort.processes).toEqual({ key: 'ops', desc: false });
+    expect(press(live(), ['r', 'r']).state.sort.processes.desc).toBe(true);
+  });
+
+  it('sorts the opcodes view and the drill-down independently', () => {
+    const s = press(live(), ['2', '>', '>']).state;
+    expect(s.sort.opcodes.key).toBe('avg');
+    expect(s.sort.processes.key).toBe('ops');
+    const d = press(live(), [{ return: true }, '>']).state;
+    expect(activeTable(d)).toBe('drill');
+    expect(d.sort.drill.key).toBe('bytes');
+    expect(d.sort.opcodes.key).toBe('ops');
+  });
+
+  it('ignores sort keys in the events view', () => {
+    const s = press(live(), ['3', '>', 'r']).state;
+    expect(s.sort).toEqual(live().sort);
+  });
+});
+
+describe('drill-down', () => {
+  it('opens the selected process on Enter and returns on Esc or Backspace', () => {
+    let s = press(live(), [{ downArrow: true }, { return: true }]).state;
+    expect(s.mode).toBe('drill');
+    expect(s.drillPid).toBe(102);
+    s = press(s, [{ escape: true, meta: true }]).state;
+    expect(s.mode).toBe('normal');
+    expect(s.drillPid).toBeUndefined();
+    expect(s.selection.processes.key).toBe(102);
+    s = press(s, [{ return: true }, { delete: true }]).state;
+    expect(s.mode).toBe('normal');
+  });
+
+  it('does not open on an empty table or outside the processes view', () => {
+    expect(press(live(), [{ return: true }], { rowKeys: [] }).state.mode).toBe('normal');
+    expect(press(live(), ['2', { return: true }]).state.mode).toBe('normal');
+  });
+});
+
+describe('filter prompt', () => {
+  it('opens with /, takes typed and pasted text, and applies it on Enter', () => {
+    let s = press(live(), ['/']).state;
+    expect(s.mode).toBe('filter');
+    s = press(s, ['p', 'i', 'd', ':', '4', '2', ' comm:fio']).state;
+    expect(s.filterDraft).toBe('pid:42 comm:fio');
+    s = press(s, [{ return: true }]).state;
+    expect(s.mode).toBe('normal');
+    expect(s.filterText).toBe('pid:42 comm:fio');
+    expect(s.filterError).toBeUndefined();
+  });
+
+  it('edits with Backspace (key.delete in Ink 6) and Ctrl-U', () => {
+    let s = press(live(), ['/', 'abc', { delete: true }]).state;
+    expect(s.filterDraft).toBe('ab');
+    s = press(s, [{ backspace: true }]).state;
+    expect(s.filterDraft).toBe('a');
+    s = reduceKey(s, 'u', { ctrl: true }, ROWS).state;
+    expect(s.filterDraft).toBe('');
+  });
+
+  it('keeps the prompt open with the reason when the filter is bad', () => {
+    const s = press(live(), ['/', 'bad:1', { return: true }]).state;
+    expect(s.mode).toBe('filter');
+    expect(s.filterError).toBe('unknown field in "bad:1"');
+    expect(s.filterText).toBe('');
+    // typing again clears the error
+    expect(press(s, ['x']).state.filterError).toBeUndefined();
+  });
+
+  it('cancels on Esc, keeping the previous filter', () => {
+    let s = press(live(), ['/', 'pid:1', { return: true }]).state;
+    s = press(s, ['/']).state;
+    expect(s.filterDraft).toBe('pid:1');
+    s = press(s, ['x', { escape: true, meta: true }]).state;
+    expect(s.mode).toBe('normal');
+    expect(s.filterText).toBe('pid:1');
+  });
+
+  it('clears the filter with c, and with an empty prompt', () => {
+    let s = press(live(), ['/', 'pid:1', { return: true }, 'c']).state;
+    expect(s.filterText).toBe('');
+    s = press(live(), ['/', 'pid:1', { return: true }, '/', { ctrl: true }]).state;
+    s = reduceKey(s, 'u', { ctrl: true }, ROWS).state;
+    s = press(s, [{ return: true }]).state;
+    expect(s.filterText).toBe('');
+  });
+
+  it('drops control characters from pasted text', () => {
+    expect(press(live(), ['/', 'a\x1b[2Jb']).state.filterDraft).toBe('a[2Jb');
+  });
+
+  it('returns to the drill-down it was opened from', () => {
+    const s = press(live(), [{ return: true }, '/', 'op:READ', { return: true }]).state;
+    expect(s.mode).toBe('drill');
+    expect(s.filterText).toBe('op:READ');
+  });
+});
+
+describe('help', () => {
+  it('opens with ? and closes with ?, Esc, q or Enter, swallowing other keys', () => {
+    for (const close of ['?', 'q', { escape: true }, { return: true }] as (string | KeyInput)[]) {
+      const r = press(live(), ['?', 'x', '2', close]);
+      expect(r.state.mode).toBe('normal');
+      expect(r.state.view).toBe('processes');
+      expect(r.effects).toEqual([]);
+    }
+    expect(press(live(), ['?']).state.mode).toBe('help');
+  });
+
+  it('returns to the drill-down it was opened from', () => {
+    expect(press(live(), [{ return: true }, '?', '?']).state.mode).toBe('drill');
+  });
+
+  it('lists every key the reducer handles', () => {
+    const text = HELP.map((h) => h.keys).join(' ');
+    for (const k of [
+      'Tab',
+      '1',
+      '2',
+      '3',
+      '↑',
+      '↓',
+      'PgUp',
+      'PgDn',
+      'Home',
+      'End',
+      'Enter',
+      'Esc',
+      '<',
+      '>',
+      'r',
+      '/',
+      'c',
+      'p',
+      'Space',
+      '+',
+      '-',
+      'q',
+      'Ctrl-C',
+      '?',
+      's',
+      'R',
+      '[',
+      ']',
+      'g',
+      'G',
+      '←',
+      '→',
+    ]) {
+      expect(text.split(/\s+/)).toContain(k);
+    }
+  });
+});
+
+describe('pause and refresh', () => {
+  it('freezes and unfreezes the display with p and space in live mode', () => {
+    let r = press(live(), ['p']);
+    expect(r.state.paused).toBe(true);
+    expect(r.effects).toEqual([{ type: 'setPaused', paused: true }]);
+    r = press(r.state, [' ']);
+    expect(r.state.paused).toBe(false);
+    expect(r.effects).toEqual([{ type: 'setPaused', paused: false }]);
+  });
+
+  it('steps the refresh interval with + and -, stopping at the ends', () => {
+    let r = press(live(), ['+']);
+    expect(r.state.refreshMs).toBe(2000);
+    expect(r.effects).toEqual([{ type: 'setRefresh', ms: 2000 }]);
+    r = press(live(), ['-', '-']);
+    expect(r.state.refreshMs).toBe(250);
+    r = press(r.state, ['-']);
+    expect(r.effects).toEqual([]);
+    expect(press(live(), ['+', '+', '+', '+', '+']).state.refreshMs).toBe(
+      REFRESH_STEPS[REFRESH_STEPS.length - 1],
+    );
+  });
+
+  it('toggles the opcode sparkline between p99 and ops/s with s', () => {
+    expect(press(live(), ['s']).state.sparkMetric).toBe('ops');
+    expect(press(live(), ['s', 's']).state.sparkMetric).toBe('p99');
+  });
+});
+
+describe('recording and replay', () => {
+  it('asks the controller to start or stop recording with R in live mode only', () => {
+    expect(press(live(), ['R']).effects).toEqual([{ type: 'toggleRecording' }]);
+    expect(press(replay(), ['R']).effects).toEqual([]);
+  });
+
+  it('dispatches replay actions', () => {
+    const fx = (k: string | KeyInput) => press(replay(), [k]).effects;
+    expect(fx(' ')).toEqual([{ type: 'replay', action: 'togglePause' }]);
+    expect(fx({ leftArrow: true })).toEqual([{ type: 'replay', action: 'seek', deltaSec: -1 }]);
+    expect(fx({ rightArrow: true })).toEqual([{ type: 'replay', action: 'seek', deltaSec: 1 }]);
+    expect(fx({ leftArrow: true, shift: true })).toEqual([
+      { type: 'replay', action: 'seek', deltaSec: -10 },
+    ]);
+    expect(fx({ rightArrow: true, shift: true })).toEqual([
+      { type: 'replay', action: 'seek', deltaSec: 10 },
+    ]);
+    expect(fx('[')).toEqual([{ type: 'replay', action: 'speed', factor: 0.5 }]);
+    expect(fx(']')).toEqual([{ type: 'replay', action: 'speed', factor: 2 }]);
+    expect(fx('g')).toEqual([{ type: 'replay', action: 'jump', to: 'start' }]);
+    expect(fx('G')).toEqual([{ type: 'replay', action: 'jump', to: 'end' }]);
+    expect(press(replay(), ['p']).effects).toEqual([{ type: 'setPaused', paused: true }]);
+  });
+
+  it('ignores replay keys in live mode', () => {
+    for (const k of ['[', ']', 'g', 'G', { leftArrow: true }, { rightArrow: true }] as (
+      string | KeyInput
+    )[]) {
+      expect(press(live(), [k]).effects).toEqual([]);
+    }
+  });
+});
