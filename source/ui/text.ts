@@ -9,8 +9,8 @@
  * bidirectional controls that can visually reorder the rest of a line (LRE/RLE/PDF/LRO/RLO,
  * LRI/RLI/FSI/PDI, LRM/RLM/ALM).
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
