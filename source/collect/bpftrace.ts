@@ -1,0 +1,188 @@
+/**
+ * The live event source: runs bpftrace with the generated program and turns its output into
+ * IoEvents for the sinks. Owns the child's whole life: it never outlives iouringtop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { generateProgram, type CaptureFilter, type KernelFeatures, type Tier } from '../../bpf/program.js';
+import type { IoEvent } from '../model/event.js';
+import { learnOpcodeName } from '../model/opcodes.js';
+import { LineParser, monoToWallOffsetUs } from './parse.js';
+
+export interface CaptureCounters {
+  /** Events bpftrace reported lost (perf buffer overrun). */
+  lost: number;
+  /** Submissions the in-flight map could not hold (it was full). */
+  dropped: number;
+  /** Completions that went to the CQ overflow list instead of the ring. */
+  overflow: number;
+  /** Multishot completions whose request was never seen. */
+  unmatched: number;
+  /** Output lines that looked like ours but did not parse. */
+  malformed: number;
+}
+
+export type NoticeLevel = 'info' | 'warning' | 'error';
+
+export interface BpftraceSourceOptions {
+  bpftracePath: string;
+  tier: Tier;
+  features: KernelFeatures;
+  filter: CaptureFilter;
+  /** Size of the in-flight maps (BPFTRACE_MAP_KEYS_MAX). */
+  maxInflight: number;
+  onEvent(ev: IoEvent): void;
+  onNotice(level: NoticeLevel, text: string): void;
+  /** The probes are attached and events flow. */
+  onReady(): void;
+  /** bpftrace ended; code/signal as reported by Node, expected=true when we stopped it. */
+  onExit(info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean }): void;
+}
+
+const HARMLESS = [/couldn't set RLIMIT_MEMLOCK/, /^Attaching \d+ probes?\.\.\./];
+
+/** Classifies one line of bpftrace's stderr (or stray stdout). */
+export function classifyNotice(line: string): NoticeLevel {
+  if (HARMLESS.some((re) => re.test(line))) return 'info';
+  if (/^(ERROR|error)\b|: error:|^stdin:\d+/.test(line)) return 'error';
+  return 'warning';
+}
+
+export class BpftraceSource {
+  readonly counters: CaptureCounters = { lost: 0, dropped: 0, overflow: 0, unmatched: 0, malformed: 0 };
+  readonly program: string;
+  private child?: ChildProcess;
+  private dir?: string;
+  private stopping = false;
+  private exited = false;
+  private readonly parser: LineParser;
+  private stderrRest = '';
+  private exitPromise?: Promise<void>;
+
+  constructor(private readonly opts: BpftraceSourceOptions) {
+    const token = randomBytes(4).toString('hex');
+    this.program = generateProgram({ tier: opts.tier, token, features: opts.features, filter: opts.filter });
+    this.parser = new LineParser({
+      token,
+      monoToWallOffsetUs: monoToWallOffsetUs(),
+      onEvent: opts.onEvent,
+      onOpcodeName: learnOpcodeName,
+      onReady: opts.onReady,
+      onCounter: (name, value) => {
+        if (name === 'dropped') this.counters.dropped = value;
+        else if (name === 'overflow') this.counters.overflow = value;
+        else if (name === 'unmatched') this.counters.unmatched = value;
+      },
+      onNotice: (line) => this.notice(line),
+    });
+  }
+
+  private notice(line: string): void {
+    const lost = /^Lost (\d+) events/.exec(line);
+    if (lost) {
+      this.counters.lost += Number(lost[1]);
+      this.opts.onNotice('warning', line);
+      return;
+    }
+    if (line.startsWith('unparsable event line')) this.counters.malformed = this.parser.malformed;
+    this.opts.onNotice(classifyNotice(line), line);
+  }
+
+  /** Writes the program to a private file and starts bpftrace. */
+  async start(): Promise<void> {
+    this.dir = await mkdtemp(path.join(os.tmpdir(), 'iouringtop-'));
+    const file = path.join(this.dir, 'capture.bt');
+    // 0600 in a 0700 directory: the framing token stays secret from traced processes.
+    await writeFile(file, this.program, { mode: 0o600 });
+    const args = ['-B', 'line', file];
+    // setpriv --pdeathsig makes the kernel kill bpftrace if iouringtop dies without cleaning up
+    // (even SIGKILL), so no bpftrace outlives us.
+    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    const [cmd, cmdArgs] = setpriv
+      ? [setpriv, ['--pdeathsig', 'KILL', '--', this.opts.bpftracePath, ...args]]
+      : [this.opts.bpftracePath, args];
+    const child = spawn(cmd, cmdArgs, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        BPFTRACE_MAP_KEYS_MAX: String(this.opts.maxInflight),
+        BPFTRACE_STRLEN: '64',
+        BPFTRACE_NO_CPP_DEMANGLE: '1',
+      },
+    });
+    this.child = child;
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => this.parser.feed(chunk));
+    child.stderr.on('data', (chunk: string) => {
+      const text = this.stderrRest + chunk;
+      const lines = text.split('\n');
+      this.stderrRest = lines.pop() ?? '';
+      for (const l of lines) if (l.trim().length > 0) this.notice(l);
+    });
+    this.exitPromise = new Promise<void>((resolve) => {
+      let closed = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (closed) return;
+        closed = true;
+        this.exited = true;
+        this.parser.end();
+        if (this.stderrRest.trim().length > 0) this.notice(this.stderrRest);
+        this.stderrRest = '';
+        this.counters.malformed = this.parser.malformed;
+        this.opts.onExit({ code, signal, expected: this.stopping });
+        void this.cleanup().then(resolve);
+      };
+      child.on('close', finish);
+      child.on('error', (err) => {
+        this.opts.onNotice('error', `cannot run bpftrace: ${err.message}`);
+        finish(null, null);
+      });
+    });
+  }
+
+  private async cleanup(): Promise<void> {
+    if (this.dir) {
+      const dir = this.dir;
+      this.dir = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * Stops bpftrace: SIGINT lets it print its final counters and exit; SIGKILL after the grace
+   * period if it does not. Resolves when it has exited and all its output was parsed.
+   */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.child || this.exited) {
+      await this.exitPromise;
+      await this.cleanup();
+      return;
+    }
+    this.stopping = true;
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+
+  /** Last-resort synchronous kill, for process 'exit' handlers. */
+  killNow(): void {
+    if (this.child && !this.exited) {
+      this.stopping = true;
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

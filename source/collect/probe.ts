@@ -1,0 +1,268 @@
+/**
+ * Finds what the running machine offers for capture and picks the richest tier.
+ * Probes features (tracefs formats, BTF types) rather than gating on the kernel version.
+ */
+import { execFile } from 'node:child_process';
+import { access, readFile, readdir } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import type { KernelFeatures, Tier } from '../../bpf/program.js';
+
+const run = promisify(execFile);
+
+export interface ProbeResult {
+  kernel: string;
+  host: string;
+  privileged: boolean;
+  privilegeNote: string;
+  bpftracePath?: string;
+  bpftraceVersion?: string;
+  tracefs?: string;
+  tracefsNote: string;
+  ioUringDisabled?: number;
+  btf: boolean;
+  features: KernelFeatures;
+  /** The richest tier this machine supports, or undefined when capture is impossible. */
+  tier?: Tier;
+  /** Why capture is impossible (or degraded): one line each. */
+  problems: string[];
+}
+
+const TRACEFS_CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+const BPFTRACE_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/snap/bin'];
+
+async function exists(path: string, mode = fsConstants.F_OK): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** bpftrace on PATH, or in the usual system directories (sudo resets PATH). */
+export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const explicit = env.IOURINGTOP_BPFTRACE;
+  if (explicit) return (await exists(explicit, fsConstants.X_OK)) ? explicit : undefined;
+  const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...BPFTRACE_DIRS];
+  for (const dir of dirs) {
+    const candidate = `${dir}/bpftrace`;
+    if (await exists(candidate, fsConstants.X_OK)) return candidate;
+  }
+  return undefined;
+}
+
+/** Effective capabilities: root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN). */
+async function privileges(): Promise<{ ok: boolean; note: string }> {
+  if (process.getuid?.() === 0) return { ok: true, note: 'running as root' };
+  try {
+    const status = await readFile('/proc/self/status', 'utf8');
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
+    const caps = BigInt(`0x${hex}`);
+    const has = (bit: number): boolean => (caps >> BigInt(bit)) & 1n ? true : false;
+    if (has(21)) return { ok: true, note: 'CAP_SYS_ADMIN' };
+    if (has(39) && has(38)) return { ok: true, note: 'CAP_BPF and CAP_PERFMON' };
+  } catch {
+    // fall through
+  }
+  return { ok: false, note: 'not root and without CAP_BPF+CAP_PERFMON: run with sudo' };
+}
+
+async function findTracefs(privileged: boolean): Promise<{ path?: string; note: string }> {
+  for (const dir of TRACEFS_CANDIDATES) {
+    if (await exists(`${dir}/events`)) return { path: dir, note: `tracefs at ${dir}` };
+  }
+  if (privileged && process.getuid?.() === 0) {
+    try {
+      await run('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+      if (await exists('/sys/kernel/tracing/events')) {
+        return {
+          path: '/sys/kernel/tracing',
+          note: 'tracefs was not mounted: mounted it at /sys/kernel/tracing',
+        };
+      }
+    } catch (err) {
+      return { note: `tracefs is not mounted and mounting it failed: ${(err as Error).message}` };
+    }
+  }
+  return {
+    note: 'tracefs is not mounted: run `mount -t tracefs nodev /sys/kernel/tracing` as root',
+  };
+}
+
+async function fieldsOf(tracefs: string, event: string): Promise<Set<string> | undefined> {
+  try {
+    const text = await readFile(`${tracefs}/events/${event}/format`, 'utf8');
+    const names = new Set<string>();
+    for (const m of text.matchAll(/field:[^;]*?([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?;/g)) {
+      names.add(m[1]);
+    }
+    return names;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether BTF knows `struct name` with every listed member (checked with bpftrace -lv). */
+async function btfStructHas(bpftrace: string, name: string, members: string[]): Promise<boolean> {
+  try {
+    const { stdout } = await run(bpftrace, ['-lv', `struct ${name}`], { timeout: 20_000 });
+    return members.every((m) => new RegExp(`[\\s*]${m}(\\[|;)`).test(stdout));
+  } catch {
+    return false;
+  }
+}
+
+const NO_FEATURES: KernelFeatures = {
+  submitHasReq: false,
+  completeHasReq: false,
+  hasOpStr: false,
+  hasReqFailed: false,
+  hasCqeOverflow: false,
+  hasFileGet: false,
+  fileGetHasReq: false,
+  btf: { kiocbCqeFd: false, ioRw: false, ioSync: false, ioSrMsg: false },
+};
+
+export async function probe(): Promise<ProbeResult> {
+  const problems: string[] = [];
+  const priv = await privileges();
+  if (!priv.ok) problems.push(priv.note);
+  const bpftracePath = await findBpftrace();
+  let bpftraceVersion: string | undefined;
+  if (bpftracePath) {
+    try {
+      const { stdout } = await run(bpftracePath, ['--version'], { timeout: 10_000 });
+      bpftraceVersion = stdout.trim().replace(/^bpftrace\s+/, '');
+    } catch (err) {
+      problems.push(`bpftrace at ${bpftracePath} does not run: ${(err as Error).message}`);
+    }
+  } else {
+    problems.push('bpftrace not found: install it (Debian/Ubuntu: apt-get install bpftrace)');
+  }
+  const tracefs = await findTracefs(priv.ok);
+  if (!tracefs.path) problems.push(tracefs.note);
+  let ioUringDisabled: number | undefined;
+  try {
+    ioUringDisabled = Number((await readFile('/proc/sys/kernel/io_uring_disabled', 'utf8')).trim());
+    if (ioUringDisabled === 2) problems.push('kernel.io_uring_disabled=2: io_uring is off on this machine, there is nothing to trace');
+  } catch {
+    // Older kernels have no such knob: io_uring is on.
+  }
+  const btf = await exists('/sys/kernel/btf/vmlinux');
+  const features: KernelFeatures = { ...NO_FEATURES, btf: { ...NO_FEATURES.btf } };
+  let tier: Tier | undefined;
+  if (tracefs.path) {
+    const tp = tracefs.path;
+    const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all([
+      fieldsOf(tp, 'io_uring/io_uring_submit_req'),
+      fieldsOf(tp, 'io_uring/io_uring_submit_sqe'),
+      fieldsOf(tp, 'io_uring/io_uring_complete'),
+      fieldsOf(tp, 'io_uring/io_uring_req_failed'),
+      fieldsOf(tp, 'io_uring/io_uring_cqe_overflow'),
+      fieldsOf(tp, 'io_uring/io_uring_file_get'),
+      fieldsOf(tp, 'syscalls/sys_enter_io_uring_enter'),
+    ]);
+    const submit = submitReq ?? submitSqe;
+    if (submit && complete) {
+      features.submitTracepoint = submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe';
+      features.submitHasReq = submit.has('req');
+      features.completeHasReq = complete.has('req');
+      features.hasOpStr = submit.has('op_str');
+      features.hasReqFailed = reqFailed !== undefined && reqFailed.has('req');
+      features.hasCqeOverflow = overflow !== undefined;
+      features.hasFileGet = fileGet !== undefined;
+      features.fileGetHasReq = fileGet?.has('req') ?? false;
+      tier = 2;
+      if (btf && bpftracePath && features.submitHasReq && features.completeHasReq) {
+        const [kiocb, rw, sync, sr] = await Promise.all([
+          btfStructHas(bpftracePath, 'io_kiocb', ['cqe', 'opcode']),
+          btfStructHas(bpftracePath, 'io_rw', ['kiocb', 'len']),
+          btfStructHas(bpftracePath, 'io_sync', ['off', 'len']),
+          btfStructHas(bpftracePath, 'io_sr_msg', ['len']),
+        ]);
+        features.btf = { kiocbCqeFd: kiocb, ioRw: rw, ioSync: sync, ioSrMsg: sr };
+        if (kiocb) tier = 1;
+      }
+    } else if (enter) {
+      tier = 3;
+    } else {
+      problems.push('no io_uring tracepoints and no io_uring_enter syscall tracepoint: this kernel cannot be traced');
+    }
+  }
+  return {
+    kernel: os.release(),
+    host: os.hostname(),
+    privileged: priv.ok,
+    privilegeNote: priv.note,
+    bpftracePath,
+    bpftraceVersion,
+    tracefs: tracefs.path,
+    tracefsNote: tracefs.note,
+    ioUringDisabled,
+    btf,
+    features,
+    tier,
+    problems,
+  };
+}
+
+/** Whether live capture can start; the problems say why not. */
+export function canCapture(p: ProbeResult): boolean {
+  return (
+    p.tier !== undefined &&
+    p.privileged &&
+    p.bpftraceVersion !== undefined &&
+    p.tracefs !== undefined &&
+    p.ioUringDisabled !== 2
+  );
+}
+
+export const TIER_NAMES: Record<Tier, string> = {
+  1: 'tier 1: io_uring tracepoints + BTF (every column, every operation)',
+  2: 'tier 2: io_uring tracepoints without BTF (fd from io_uring_file_get; offset and length empty)',
+  3: 'tier 3: io_uring_enter syscall only (IO_URING_ENTER rows)',
+};
+
+/** Which CSV columns a tier (with these features) fills. */
+export function filledColumns(tier: Tier, f: KernelFeatures): string {
+  if (tier === 3) return 'IO_URING_ENTER rows: timestamp pid command opcode fd length result latency';
+  const cols = ['timestamp', 'pid', 'command', 'opcode'];
+  if (tier === 1 ? f.btf.kiocbCqeFd : f.hasFileGet) cols.push('fd');
+  if (tier === 1 && (f.btf.ioRw || f.btf.ioSync)) cols.push('offset');
+  if (tier === 1 && (f.btf.ioRw || f.btf.ioSync || f.btf.ioSrMsg)) cols.push('length');
+  cols.push('result', 'latency');
+  return `per-operation rows: ${cols.join(' ')}; plus IO_URING_ENTER rows`;
+}
+
+/** Human-readable report for --probe: one line per finding. */
+export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
+  const lines: string[] = [];
+  lines.push(`kernel: ${p.kernel} on ${p.host}`);
+  lines.push(`privileges: ${p.privilegeNote}`);
+  lines.push(
+    p.bpftracePath
+      ? `bpftrace: ${p.bpftracePath} (${p.bpftraceVersion ?? 'version unknown'})`
+      : 'bpftrace: not found (apt-get install bpftrace)',
+  );
+  lines.push(`tracefs: ${p.tracefsNote}`);
+  lines.push(
+    `io_uring: ${p.ioUringDisabled === undefined ? 'enabled (no kernel.io_uring_disabled knob)' : `kernel.io_uring_disabled=${p.ioUringDisabled}${p.ioUringDisabled === 0 ? ' (enabled)' : p.ioUringDisabled === 1 ? ' (restricted to the io_uring group)' : ' (disabled)'}`}`,
+  );
+  lines.push(`BTF: ${p.btf ? '/sys/kernel/btf/vmlinux present' : 'absent'}`);
+  const f = p.features;
+  if (f.submitTracepoint) {
+    lines.push(
+      `tracepoints: ${f.submitTracepoint}${f.submitHasReq ? ' (req)' : ''}, io_uring_complete${f.completeHasReq ? ' (req)' : ' (no req: pairing by ctx+user_data)'}${f.hasOpStr ? ', op_str' : ''}${f.hasReqFailed ? ', req_failed' : ''}${f.hasCqeOverflow ? ', cqe_overflow' : ''}${f.hasFileGet ? ', file_get' : ''}`,
+    );
+    lines.push(
+      `BTF reads: io_kiocb.cqe.fd ${f.btf.kiocbCqeFd ? 'yes' : 'no'}, io_rw ${f.btf.ioRw ? 'yes' : 'no'}, io_sync ${f.btf.ioSync ? 'yes' : 'no'}, io_sr_msg ${f.btf.ioSrMsg ? 'yes' : 'no'}`,
+    );
+  }
+  const tier = chosen ?? p.tier;
+  lines.push(tier ? `capture: ${TIER_NAMES[tier]}` : 'capture: impossible on this machine');
+  if (tier) lines.push(`columns: ${filledColumns(tier, f)}`);
+  for (const problem of p.problems) lines.push(`problem: ${problem}`);
+  return lines;
+}

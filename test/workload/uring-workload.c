@@ -1,0 +1,232 @@
+/*
+ * A deterministic io_uring workload for iouringtop's end-to-end tests.
+ *
+ * Usage: uring-workload DIR
+ * Prints "pid <pid>" and waits for a line on stdin (the tracer is attached by then), performs a
+ * fixed set of operations one at a time, and prints one JSON line per completion it received:
+ *   {"op":"WRITE","fd":5,"off":0,"len":16384,"res":16384,"ring":"normal"}
+ * then "done". "len" is what the tracer should report as length (iovec count for READV/WRITEV).
+ * Exits non-zero (with a message on stderr) if any operation's result is not what it expects.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct io_uring ring;
+static char buf[65536];
+static int failures;
+
+static void die(const char *what, int err) {
+  fprintf(stderr, "uring-workload: %s: %s\n", what, strerror(err < 0 ? -err : err));
+  exit(1);
+}
+
+static struct io_uring_sqe *sqe_of(struct io_uring *r) {
+  struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+  if (!sqe) die("no sqe", EBUSY);
+  return sqe;
+}
+
+static void report(const char *op, long fd, long long off, long len, int res, const char *ringname) {
+  printf("{\"op\":\"%s\",\"fd\":%ld,\"off\":%lld,\"len\":%ld,\"res\":%d,\"ring\":\"%s\"}\n", op, fd, off,
+         len, res, ringname);
+  fflush(stdout);
+}
+
+/* Submits what is queued and waits for exactly one completion; returns its result. */
+static int complete_one(struct io_uring *r, unsigned *cflags) {
+  struct io_uring_cqe *cqe;
+  int ret = io_uring_submit_and_wait(r, 1);
+  if (ret < 0) die("io_uring_submit_and_wait", ret);
+  ret = io_uring_wait_cqe(r, &cqe);
+  if (ret < 0) die("io_uring_wait_cqe", ret);
+  int res = cqe->res;
+  if (cflags) *cflags = cqe->flags;
+  io_uring_cqe_seen(r, cqe);
+  return res;
+}
+
+static void expect(const char *op, int res, int want) {
+  if (res != want) {
+    fprintf(stderr, "uring-workload: %s returned %d, expected %d\n", op, res, want);
+    failures++;
+  }
+}
+
+/* One operation, one completion, one report line. */
+static int one(struct io_uring *r, const char *op, long fd, long long off, long len, int want,
+               const char *ringname) {
+  int res = complete_one(r, NULL);
+  if (want != 0x7fffffff) expect(op, res, want);
+  report(op, fd, off, len, res, ringname);
+  return res;
+}
+
+#define ANY 0x7fffffff
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: uring-workload DIR\n");
+    return 2;
+  }
+  char path[4096], path2[4096];
+  snprintf(path, sizeof path, "%s/data.bin", argv[1]);
+  snprintf(path2, sizeof path2, "%s/sqpoll.bin", argv[1]);
+  memset(buf, 'x', sizeof buf);
+
+  int ret = io_uring_queue_init(16, &ring, 0);
+  if (ret < 0) die("io_uring_queue_init", ret);
+
+  printf("pid %d\n", getpid());
+  fflush(stdout);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin)) return 1;
+
+  /* NOP x3 */
+  for (int i = 0; i < 3; i++) {
+    io_uring_prep_nop(sqe_of(&ring));
+    one(&ring, "NOP", 0, 0, 0, 0, "normal");
+  }
+
+  /* OPENAT (dfd AT_FDCWD = -100) */
+  io_uring_prep_openat(sqe_of(&ring), AT_FDCWD, path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  int fd = one(&ring, "OPENAT", AT_FDCWD, 0, 0, ANY, "normal");
+  if (fd < 0) die("openat", fd);
+
+  /* WRITE / READ at known offsets */
+  io_uring_prep_write(sqe_of(&ring), fd, buf, 16384, 0);
+  one(&ring, "WRITE", fd, 0, 16384, 16384, "normal");
+  io_uring_prep_write(sqe_of(&ring), fd, buf, 4096, 16384);
+  one(&ring, "WRITE", fd, 16384, 4096, 4096, "normal");
+  io_uring_prep_read(sqe_of(&ring), fd, buf, 4096, 4096);
+  one(&ring, "READ", fd, 4096, 4096, 4096, "normal");
+  io_uring_prep_read(sqe_of(&ring), fd, buf, 8192, 12288);
+  one(&ring, "READ", fd, 12288, 8192, 8192, "normal");
+
+  /* WRITEV (2 iovecs, 3000 bytes) and READV (3 iovecs) at offset 20480 */
+  struct iovec wv[2] = {{buf, 1000}, {buf + 1000, 2000}};
+  io_uring_prep_writev(sqe_of(&ring), fd, wv, 2, 20480);
+  one(&ring, "WRITEV", fd, 20480, 2, 3000, "normal");
+  struct iovec rv[3] = {{buf, 1000}, {buf + 1000, 1000}, {buf + 2000, 1000}};
+  io_uring_prep_readv(sqe_of(&ring), fd, rv, 3, 20480);
+  one(&ring, "READV", fd, 20480, 3, 3000, "normal");
+
+  /* A READ forced to the io-wq worker (IOSQE_ASYNC): runs in an iou-wrk thread */
+  struct io_uring_sqe *sqe = sqe_of(&ring);
+  io_uring_prep_read(sqe, fd, buf, 2048, 8192);
+  sqe->flags |= IOSQE_ASYNC;
+  one(&ring, "READ", fd, 8192, 2048, 2048, "async");
+
+  /* FSYNC */
+  io_uring_prep_fsync(sqe_of(&ring), fd, 0);
+  one(&ring, "FSYNC", fd, 0, 0, 0, "normal");
+
+  /* STATX */
+  static struct statx stx;
+  io_uring_prep_statx(sqe_of(&ring), AT_FDCWD, path, 0, STATX_SIZE, &stx);
+  one(&ring, "STATX", AT_FDCWD, 0, 0, 0, "normal");
+
+  /* CLOSE */
+  io_uring_prep_close(sqe_of(&ring), fd);
+  one(&ring, "CLOSE", fd, 0, 0, 0, "normal");
+
+  /* A READ on a descriptor that is not open: -EBADF */
+  io_uring_prep_read(sqe_of(&ring), 1000, buf, 100, 0);
+  one(&ring, "READ", 1000, 0, 100, -EBADF, "normal");
+
+  /* SEND / RECV on a socketpair */
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) die("socketpair", errno);
+  io_uring_prep_send(sqe_of(&ring), sv[0], buf, 100, 0);
+  one(&ring, "SEND", sv[0], 0, 100, 100, "normal");
+  io_uring_prep_recv(sqe_of(&ring), sv[1], buf, 100, 0);
+  one(&ring, "RECV", sv[1], 0, 100, 100, "normal");
+
+  /* ACCEPT / CONNECT on loopback */
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof addr;
+  if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind", errno);
+  if (listen(lfd, 4) < 0) die("listen", errno);
+  getsockname(lfd, (struct sockaddr *)&addr, &alen);
+  int cfd = socket(AF_INET, SOCK_STREAM, 0);
+  io_uring_prep_connect(sqe_of(&ring), cfd, (struct sockaddr *)&addr, sizeof addr);
+  one(&ring, "CONNECT", cfd, 0, 0, 0, "normal");
+  io_uring_prep_accept(sqe_of(&ring), lfd, NULL, NULL, 0);
+  int afd = one(&ring, "ACCEPT", lfd, 0, 0, ANY, "normal");
+  if (afd < 0) die("accept", afd);
+
+  /* TIMEOUT of 10 ms that expires: -ETIME */
+  struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+  io_uring_prep_timeout(sqe_of(&ring), &ts, 0, 0);
+  one(&ring, "TIMEOUT", 0, 0, 0, -ETIME, "normal");
+
+  /* Multishot POLL_ADD on a pipe: two wakeups (CQEs with F_MORE), then POLL_REMOVE ends it */
+  int pfd[2];
+  if (pipe(pfd) < 0) die("pipe", errno);
+  sqe = sqe_of(&ring);
+  io_uring_prep_poll_multishot(sqe, pfd[0], POLLIN);
+  sqe->user_data = 0x5eed;
+  io_uring_submit(&ring);
+  for (int i = 0; i < 2; i++) {
+    if (write(pfd[1], "a", 1) != 1) die("pipe write", errno);
+    unsigned cflags = 0;
+    int res = complete_one(&ring, &cflags);
+    if (!(cflags & IORING_CQE_F_MORE)) {
+      fprintf(stderr, "uring-workload: multishot poll CQE %d lacks F_MORE\n", i);
+      failures++;
+    }
+    report("POLL_ADD", pfd[0], 0, 0, res, "multishot");
+  }
+  sqe = sqe_of(&ring);
+  io_uring_prep_poll_remove(sqe, 0x5eed);
+  sqe->user_data = 0x5eee;
+  for (int i = 0; i < 2; i++) {
+    struct io_uring_cqe *cqe;
+    if (i == 0) io_uring_submit(&ring);
+    ret = io_uring_wait_cqe(&ring, &cqe);
+    if (ret < 0) die("wait poll remove", ret);
+    if (cqe->user_data == 0x5eed) report("POLL_ADD", pfd[0], 0, 0, cqe->res, "multishot");
+    else report("POLL_REMOVE", 0, 0, 0, cqe->res, "normal");
+    io_uring_cqe_seen(&ring, cqe);
+  }
+
+  /* An SQPOLL ring: submissions run in the kernel's iou-sqp thread, with no io_uring_enter */
+  struct io_uring sq;
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_SQPOLL;
+  p.sq_thread_idle = 2000;
+  ret = io_uring_queue_init_params(8, &sq, &p);
+  if (ret < 0) die("io_uring_queue_init_params(SQPOLL)", ret);
+  int sfd = open(path2, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (sfd < 0) die("open sqpoll file", errno);
+  for (int i = 0; i < 2; i++) {
+    io_uring_prep_write(sqe_of(&sq), sfd, buf, 512, 512 * i);
+    one(&sq, "WRITE", sfd, 512 * i, 512, 512, "sqpoll");
+  }
+  io_uring_queue_exit(&sq);
+  close(sfd);
+
+  close(sv[0]);
+  close(sv[1]);
+  close(lfd);
+  close(cfd);
+  close(afd);
+  close(pfd[0]);
+  close(pfd[1]);
+  io_uring_queue_exit(&ring);
+  printf("done\n");
+  fflush(stdout);
+  return failures == 0 ? 0 : 1;
+}
