@@ -30,7 +30,16 @@ export interface KernelFeatures {
   /** io_uring_file_get carries `req` (5.18+). */
   fileGetHasReq: boolean;
   /** BTF types usable for the per-request reads (tier 1). */
-  btf: { kiocbCqeFd: boolean; ioRw: boolean; ioSync: boolean; ioSrMsg: boolean };
+  btf: {
+    kiocbCqeFd: boolean;
+    ioRw: boolean;
+    ioSync: boolean;
+    ioSrMsg: boolean;
+    /** dfd / fd of OPENAT, OPENAT2, STATX, CLOSE live in their own op structs, not in cqe.fd. */
+    ioOpen: boolean;
+    ioStatx: boolean;
+    ioClose: boolean;
+  };
 }
 
 export interface CaptureFilter {
@@ -148,6 +157,20 @@ export function generateProgram(spec: ProgramSpec): string {
         '    $len = (int64)$sy->len;',
         '  }',
       );
+    }
+    const fdFrom: [boolean, string, string, number[]][] = [
+      [f.btf.ioOpen, 'io_open', 'dfd', [18, 28]],
+      [f.btf.ioStatx, 'io_statx', 'dfd', [21]],
+      [f.btf.ioClose, 'io_close', 'fd', [19]],
+    ];
+    for (const [ok, struct, field, ops] of fdFrom) {
+      if (useBtf && ok) {
+        submit.push(
+          `  if (${anyOf('$op', ops)}) {`,
+          `    $fd = (int64)((struct ${struct} *)args->req)->${field};`,
+          '  }',
+        );
+      }
     }
     if (useBtf && f.btf.ioSrMsg) {
       submit.push(

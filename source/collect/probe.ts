@@ -122,7 +122,15 @@ const NO_FEATURES: KernelFeatures = {
   hasCqeOverflow: false,
   hasFileGet: false,
   fileGetHasReq: false,
-  btf: { kiocbCqeFd: false, ioRw: false, ioSync: false, ioSrMsg: false },
+  btf: {
+    kiocbCqeFd: false,
+    ioRw: false,
+    ioSync: false,
+    ioSrMsg: false,
+    ioOpen: false,
+    ioStatx: false,
+    ioClose: false,
+  },
 };
 
 export async function probe(): Promise<ProbeResult> {
@@ -176,13 +184,24 @@ export async function probe(): Promise<ProbeResult> {
       features.fileGetHasReq = fileGet?.has('req') ?? false;
       tier = 2;
       if (btf && bpftracePath && features.submitHasReq && features.completeHasReq) {
-        const [kiocb, rw, sync, sr] = await Promise.all([
+        const [kiocb, rw, sync, sr, open, statx, close] = await Promise.all([
           btfStructHas(bpftracePath, 'io_kiocb', ['cqe', 'opcode']),
           btfStructHas(bpftracePath, 'io_rw', ['kiocb', 'len']),
           btfStructHas(bpftracePath, 'io_sync', ['off', 'len']),
           btfStructHas(bpftracePath, 'io_sr_msg', ['len']),
+          btfStructHas(bpftracePath, 'io_open', ['dfd']),
+          btfStructHas(bpftracePath, 'io_statx', ['dfd']),
+          btfStructHas(bpftracePath, 'io_close', ['fd']),
         ]);
-        features.btf = { kiocbCqeFd: kiocb, ioRw: rw, ioSync: sync, ioSrMsg: sr };
+        features.btf = {
+          kiocbCqeFd: kiocb,
+          ioRw: rw,
+          ioSync: sync,
+          ioSrMsg: sr,
+          ioOpen: open,
+          ioStatx: statx,
+          ioClose: close,
+        };
         if (kiocb) tier = 1;
       }
     } else if (enter) {
