@@ -1,0 +1,141 @@
+/**
+ * Session metadata written beside each recording as `iouring_<stamp>.meta.json`. The CSV keeps the
+ * seed's exact format; everything else a replay wants to show (host, kernel, capture tier, filters,
+ * loss counters) lives here. Replay works without it.
+ */
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const META_FORMAT_VERSION = 1;
+
+/** Metadata of one capture session. The capture side fills it; the recorder adds file and times. */
+export interface SessionMeta {
+  formatVersion: number;
+  /** Base name of the CSV this file describes. */
+  csvFile: string;
+  host: string;
+  /** `uname -r` of the traced machine. */
+  kernel: string;
+  /** `bpftrace --version` output, or null when unknown (e.g. a converted recording). */
+  bpftraceVersion: string | null;
+  /** Which capture tier ran (the capture side names them). */
+  captureTier: string;
+  /** The filters in force (pid, comm, opcode, …), as the capture side describes them. */
+  filters: Record<string, unknown>;
+  /** ISO 8601 times with the local offset; `endedAt` is null while the session runs. */
+  startedAt: string;
+  endedAt: string | null;
+  /** Events recorded in the CSV. */
+  events: number;
+  /** Events the kernel side lost (perf buffer full). */
+  lost: number;
+  /** Events dropped in user space (parse failures, queue overflow). */
+  dropped: number;
+  /** io_uring CQ overflows observed. */
+  overflow: number;
+  /**
+   * Opcode names learned from the traced kernel that the built-in table may lack (name → code),
+   * so that a replay elsewhere can still map them.
+   */
+  opcodeNames?: Record<string, number>;
+}
+
+/** What the caller provides; the recorder fills the rest. */
+export type SessionMetaInit = Partial<Omit<SessionMeta, 'formatVersion' | 'csvFile'>>;
+
+/** Host facts that cost nothing to gather: host name and kernel release. */
+export function hostFacts(): Pick<SessionMeta, 'host' | 'kernel'> {
+  return { host: os.hostname(), kernel: os.release() };
+}
+
+/** ISO 8601 in local time with the UTC offset, e.g. `2026-03-01T14:05:09.123+01:00`. */
+export function isoLocal(date: Date): string {
+  const off = -date.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const abs = Math.abs(off);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return (
+    `${p(date.getFullYear(), 4)}-${p(date.getMonth() + 1)}-${p(date.getDate())}T` +
+    `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}.${p(date.getMilliseconds(), 3)}` +
+    `${sign}${p(Math.floor(abs / 60))}:${p(abs % 60)}`
+  );
+}
+
+/** `…/iouring_X.csv` or `…/iouring_X.csv.gz` → `…/iouring_X.meta.json`. */
+export function metaPathFor(csvPath: string): string {
+  const base = csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '');
+  return `${base}.meta.json`;
+}
+
+export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Date): SessionMeta {
+  return {
+    formatVersion: META_FORMAT_VERSION,
+    csvFile: path.basename(csvPath),
+    host: init.host ?? os.hostname(),
+    kernel: init.kernel ?? os.release(),
+    bpftraceVersion: init.bpftraceVersion ?? null,
+    captureTier: init.captureTier ?? 'unknown',
+    filters: init.filters ?? {},
+    startedAt: init.startedAt ?? isoLocal(now),
+    endedAt: init.endedAt ?? null,
+    events: init.events ?? 0,
+    lost: init.lost ?? 0,
+    dropped: init.dropped ?? 0,
+    overflow: init.overflow ?? 0,
+    ...(init.opcodeNames ? { opcodeNames: init.opcodeNames } : {}),
+  };
+}
+
+/** Writes the metadata atomically (temporary file, then rename), so a crash never leaves half. */
+export async function writeSessionMeta(metaPath: string, meta: SessionMeta): Promise<void> {
+  const tmp = `${metaPath}.tmp`;
+  await fsp.writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`);
+  await fsp.rename(tmp, metaPath);
+}
+
+/**
+ * The metadata beside a recording, or null when there is none or it is not readable as such.
+ * Unknown fields are kept; missing ones get neutral defaults.
+ */
+export async function readSessionMeta(csvPath: string): Promise<SessionMeta | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(metaPathFor(csvPath), 'utf8');
+  } catch {
+    return null;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  const str = (k: string, d: string) => (typeof r[k] === 'string' ? r[k] : d);
+  const num = (k: string) => (typeof r[k] === 'number' ? r[k] : 0);
+  const names =
+    typeof r.opcodeNames === 'object' && r.opcodeNames !== null
+      ? (r.opcodeNames as Record<string, number>)
+      : undefined;
+  return {
+    formatVersion: typeof r.formatVersion === 'number' ? r.formatVersion : META_FORMAT_VERSION,
+    csvFile: str('csvFile', path.basename(csvPath)),
+    host: str('host', ''),
+    kernel: str('kernel', ''),
+    bpftraceVersion: typeof r.bpftraceVersion === 'string' ? r.bpftraceVersion : null,
+    captureTier: str('captureTier', 'unknown'),
+    filters:
+      typeof r.filters === 'object' && r.filters !== null
+        ? (r.filters as Record<string, unknown>)
+        : {},
+    startedAt: str('startedAt', ''),
+    endedAt: typeof r.endedAt === 'string' ? r.endedAt : null,
+    events: num('events'),
+    lost: num('lost'),
+    dropped: num('dropped'),
+    overflow: num('overflow'),
+    ...(names ? { opcodeNames: names } : {}),
+  };
+}
