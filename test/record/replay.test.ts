@@ -1,0 +1,292 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { IoEvent } from '../../source/model/event.js';
+import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
+import { parseSpeed, Replay, type ReplaySink } from '../../source/record/replay.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-p-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const S = 1_000_000;
+const BASE = Date.UTC(2024, 0, 2, 3, 4, 0) * 1000; // a whole second
+
+/** Event times (µs after BASE): a burst, a 2 s gap, a slightly out-of-order pair, a late tail. */
+const OFFSETS = [
+  30_000, 30_000, 99_999, 100_000, 100_001, 250_000, 480_000, 600_000, 1_000_000, 1_050_000,
+  3_200_000, 3_300_000, 3_250_000, 3_900_000, 4_000_000, 4_010_000, 5_432_100,
+];
+
+function recording(name: string, offsets = OFFSETS, gzip = false): string {
+  const rows = offsets.map(
+    (o, i) =>
+      `${formatTimestamp(BASE + o)},${100 + i},cmd${i % 3},READ,3,${i * 4096},4096,4096,0.01\n`,
+  );
+  const text = `${RECORDING_HEADER}\n${rows.join('')}`;
+  const p = path.join(dir, name);
+  writeFileSync(p, gzip ? zlib.gzipSync(text) : text);
+  return p;
+}
+
+/** Test double for the model: logs every call since the last reset, and folds a state. */
+class FakeSink implements ReplaySink {
+  log: string[] = [];
+  resets = 0;
+  state = { events: 0, pidSum: 0, now: 0, windowed: 0 };
+  private recent: number[] = [];
+  push(ev: IoEvent): void {
+    this.log.push(`push ${ev.tsUs - BASE} ${ev.pid}`);
+    this.state.events++;
+    this.state.pidSum += ev.pid;
+    this.recent.push(ev.tsUs);
+  }
+  advance(nowUs: number): void {
+    this.log.push(`advance ${nowUs - BASE}`);
+    this.state.now = nowUs;
+    // A 1 s window that expires on advance, like the model's: sensitive to the call sequence.
+    this.recent = this.recent.filter((t) => t > nowUs - S);
+    this.state.windowed = this.recent.length;
+  }
+  reset(): void {
+    this.resets++;
+    this.log = [];
+    this.recent = [];
+    this.state = { events: 0, pidSum: 0, now: 0, windowed: 0 };
+  }
+}
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+describe('Replay clock', () => {
+  it('opens on the grid point at or before the first event: reset, then advance', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('a.csv'), sink);
+    expect(sink.resets).toBe(1);
+    expect(sink.log).toEqual(['advance 0']);
+    expect(r.status).toMatchObject({
+      positionUs: BASE,
+      startUs: BASE,
+      endUs: BASE + 5_432_100,
+      speed: 1,
+      paused: false,
+      atEnd: false,
+    });
+    r.close();
+  });
+
+  it('feeds events with tsUs ≤ the grid point, then calls advance once per grid point crossed', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('b.csv'), sink);
+    sink.log = [];
+    await r.tick(250); // 250 ms at 1×: two grid points, 50 ms carried over
+    expect(sink.log).toEqual([
+      'push 30000 100',
+      'push 30000 101',
+      'push 99999 102',
+      'push 100000 103',
+      'advance 100000',
+      'push 100001 104',
+      'advance 200000',
+    ]);
+    sink.log = [];
+    await r.tick(50);
+    expect(sink.log).toEqual(['push 250000 105', 'advance 300000']);
+    expect(r.status.positionUs).toBe(BASE + 300_000);
+    r.close();
+  });
+
+  it('does not move while paused, and moves speed× faster', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('c.csv'), sink, { speed: 10 });
+    r.pause();
+    await r.tick(1000);
+    expect(r.status.positionUs).toBe(BASE);
+    r.togglePause();
+    await r.tick(100);
+    expect(r.status.positionUs).toBe(BASE + S);
+    r.close();
+  });
+
+  it('halves and doubles the speed within 0.1–1000, and parses --speed', async () => {
+    const r = await Replay.open(recording('d.csv'), new FakeSink(), { speed: 600 });
+    r.faster();
+    expect(r.speed).toBe(1000);
+    r.setSpeed(0.15);
+    r.slower();
+    expect(r.speed).toBe(0.1);
+    r.setSpeed('max');
+    r.faster();
+    expect(r.speed).toBe('max');
+    r.slower();
+    expect(r.speed).toBe(500);
+    r.close();
+    expect(parseSpeed('max')).toBe('max');
+    expect(parseSpeed('2.5')).toBe(2.5);
+    expect(parseSpeed('4x')).toBe(4);
+    expect(() => parseSpeed('0.01')).toThrow(
+      '--speed must be a number from 0.1 to 1000, or max (got "0.01")',
+    );
+    expect(() => parseSpeed('fast')).toThrow(/--speed/);
+  });
+
+  it('runs to the end as fast as possible and stops on the last event’s grid point', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('e.csv'), sink, { speed: 'max' });
+    const stats = await r.runToEnd();
+    expect(stats.events).toBe(OFFSETS.length);
+    expect(
+      sink.log.filter((l) => l.startsWith('push')).map((l) => Number(l.split(' ')[2])),
+    ).toEqual(OFFSETS.map((_, i) => 100 + i));
+    expect(sink.log.at(-1)).toBe('advance 5500000');
+    expect(sink.log.filter((l) => l.startsWith('advance'))).toHaveLength(56);
+    expect(r.status).toMatchObject({
+      atEnd: true,
+      positionUs: BASE + 5_500_000,
+      endUs: BASE + 5_432_100,
+    });
+    await r.tick(1000);
+    expect(sink.log.at(-1)).toBe('advance 5500000');
+    r.close();
+  });
+
+  it('pushes events in file order: an earlier timestamp waits for the later one before it', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('f.csv', [100, 350_000, 120_000, 130_000]), sink);
+    await r.runToEnd();
+    expect(sink.log).toEqual([
+      'advance 0',
+      'push 100 100',
+      'advance 100000',
+      'advance 200000',
+      'advance 300000',
+      'push 350000 101',
+      'push 120000 102',
+      'push 130000 103',
+      'advance 400000',
+    ]);
+    r.close();
+  });
+});
+
+describe('Replay seeking', () => {
+  it('seeking back to T gives exactly the calls and state of a fresh play to T', async () => {
+    const file = recording('g.csv');
+    for (const seed of [1, 2, 3]) {
+      const rand = rng(seed);
+      const played = new FakeSink();
+      const a = await Replay.open(file, played, { speed: 3 });
+      while (a.status.positionUs < BASE + 3_300_000) await a.tick(rand() * 120);
+      const T = a.status.positionUs;
+
+      const seeked = new FakeSink();
+      const b = await Replay.open(file, seeked, { speed: 'max' });
+      await b.runToEnd();
+      await b.seek(T + 99_999); // mid-grid: rounds down to T
+      expect(b.status.positionUs).toBe(T);
+      expect(seeked.log).toEqual(played.log);
+      expect(seeked.state).toEqual(played.state);
+
+      const direct = new FakeSink();
+      const c = await Replay.open(file, direct);
+      await c.seek(T);
+      expect(direct.log).toEqual(played.log);
+      a.close();
+      b.close();
+      c.close();
+    }
+  });
+
+  it('steps ±1 s and ±10 s, and jumps to start and end', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('h.csv'), sink);
+    await r.step(2 * S);
+    expect(r.status.positionUs).toBe(BASE + 2 * S);
+    expect(sink.state).toMatchObject({ events: 10, windowed: 1, now: BASE + 2 * S });
+    await r.step(-S);
+    expect(r.status.positionUs).toBe(BASE + S);
+    expect(sink.state).toMatchObject({ events: 9, windowed: 9, now: BASE + S });
+    await r.step(-10 * S);
+    expect(r.status.positionUs).toBe(BASE);
+    await r.step(10 * S);
+    expect(r.status).toMatchObject({ positionUs: BASE + 5_500_000, atEnd: true });
+    await r.jumpToStart();
+    expect(sink.log).toEqual(['advance 0']);
+    await r.jumpToEnd();
+    expect(sink.state.events).toBe(OFFSETS.length);
+    r.close();
+  });
+
+  it('coalesces seeks requested while one runs: the last target wins', async () => {
+    const file = recording('i.csv');
+    const sink = new FakeSink();
+    const r = await Replay.open(file, sink);
+    await r.jumpToEnd();
+    const done = Promise.all([r.seek(BASE + S), r.step(-S), r.seek(BASE + 4 * S), r.step(-S)]);
+    expect(r.status.busy).toBe(true);
+    await done;
+    expect(r.status.positionUs).toBe(BASE + 3 * S);
+    const fresh = new FakeSink();
+    const f = await Replay.open(file, fresh);
+    await f.seek(BASE + 3 * S);
+    expect(sink.log).toEqual(fresh.log);
+    r.close();
+    f.close();
+  });
+
+  it('replays gzip recordings, finding their end with a background pass', async () => {
+    const sink = new FakeSink();
+    const r = await Replay.open(recording('j.csv.gz', OFFSETS, true), sink);
+    for (let i = 0; i < 100 && r.status.endUs === null; i++)
+      await new Promise((res) => setTimeout(res, 5));
+    expect(r.status.endUs).toBe(BASE + 5_432_100);
+    await r.seek(BASE + 2 * S);
+    await r.seek(BASE + S);
+    expect(sink.state).toMatchObject({ events: 9, windowed: 9, now: BASE + S });
+    r.close();
+  });
+
+  it('takes the end from the latest timestamp in the file’s tail, even out of order', async () => {
+    const r = await Replay.open(recording('k.csv', [...OFFSETS, 5_000_000]), new FakeSink());
+    expect(r.status.endUs).toBe(BASE + 5_432_100);
+    r.close();
+  });
+
+  it('shows the session metadata when present and works without it', async () => {
+    const p = recording('iouring_20240102_030400.csv');
+    const without = await Replay.open(p, new FakeSink());
+    expect(without.meta).toBeNull();
+    without.close();
+    writeFileSync(
+      path.join(dir, 'iouring_20240102_030400.meta.json'),
+      JSON.stringify({ host: 'db1', kernel: '6.18.0', captureTier: 'full', events: 17, lost: 2 }),
+    );
+    const withMeta = await Replay.open(p, new FakeSink());
+    expect(withMeta.meta).toMatchObject({
+      host: 'db1',
+      kernel: '6.18.0',
+      events: 17,
+      lost: 2,
+      dropped: 0,
+    });
+    withMeta.close();
+  });
+
+  it('plays a header-only recording as empty', async () => {
+    const p = path.join(dir, 'empty.csv');
+    writeFileSync(p, `${RECORDING_HEADER}\n`);
+    const sink = new FakeSink();
+    const r = await Replay.open(p, sink);
+    const stats = await r.runToEnd();
+    expect(stats.events).toBe(0);
+    expect(r.status.atEnd).toBe(true);
+    r.close();
+  });
+});
