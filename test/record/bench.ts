@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     ev.hasResult = i % 5 !== 0;
     ev.latencyNs = i % 5 === 0 ? 0 : 1000 + (i % 100_000) * 7;
     rec.push(ev);
+    // Let the stream drain now and then, as a live capture does between batches.
+    if (i % 65_536 === 65_535) await new Promise((r) => setImmediate(r));
   }
   await rec.close();
   let ms = performance.now() - t;
@@ -44,10 +46,20 @@ async function main(): Promise<void> {
   );
 
   let n = 0;
+  let heapPeak = 0;
+  const sample = () => {
+    if (++n % 500_000 === 0) {
+      const m = process.memoryUsage();
+      heapPeak = Math.max(heapPeak, m.heapUsed + m.arrayBuffers);
+    }
+  };
   t = performance.now();
-  await readRecording(rec.path, { push: () => void n++ });
+  await readRecording(rec.path, { push: sample });
   ms = performance.now() - t;
-  console.log(`read csv: ${n} rows in ${ms.toFixed(0)} ms = ${Math.round((n * 1000) / ms)} rows/s`);
+  console.log(
+    `read csv: ${n} rows in ${ms.toFixed(0)} ms = ${Math.round((n * 1000) / ms)} rows/s, ` +
+      `heap+buffers peak while reading ${(heapPeak / 1e6).toFixed(0)} MB`,
+  );
 
   const gz = `${rec.path}.gz`;
   await pipeline(createReadStream(rec.path), zlib.createGzip({ level: 1 }), createWriteStream(gz));
