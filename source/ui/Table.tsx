@@ -82,7 +82,13 @@ export function headerLine<R>(
 ): string {
   let line = ' '.repeat(GUTTER);
   cols.forEach((c, i) => {
-    const title = c.key === sortKey ? `${c.title}${sortDesc ? '▼' : '▲'}` : c.title;
+    let title = c.title;
+    if (c.key === sortKey) {
+      // the marker always shows: it replaces the title's last letter when the column is too narrow
+      const marker = sortDesc ? '▼' : '▲';
+      title =
+        title.length + 1 <= c.w ? title + marker : title.slice(0, Math.max(0, c.w - 1)) + marker;
+    }
     line += (i > 0 ? ' ' : '') + fit(title, c.w, c.align ?? 'left');
   });
   return line;
@@ -131,7 +137,8 @@ const HeaderRow = memo(function HeaderRow({ text }: { text: string }) {
 export interface TableProps<R> {
   columns: readonly Column<R>[];
   rows: readonly R[];
-  rowKey: (row: R) => string | number;
+  /** A React key: stable per row (index = position in `rows`, for rows without an identity). */
+  rowKey: (row: R, index: number) => string | number;
   /** Total width available (the terminal's columns). */
   width: number;
   /** Lines available, header included. */
@@ -162,7 +169,7 @@ export function Table<R>(props: TableProps<R>): React.JSX.Element {
       ) : (
         shown.map((row, i) => (
           <Row
-            key={rowKey(row)}
+            key={rowKey(row, start + i)}
             text={rowLine(cols, row, start + i === selected)}
             selected={start + i === selected}
             color={props.rowColor?.(row)}

@@ -35,8 +35,8 @@ export interface UiState {
   view: ViewId;
   sort: Record<TableId, SortState>;
   selection: Record<TableId, Selection>;
-  /** The process shown in the drill-down. */
-  drillPid?: number;
+  /** Key of the process row shown in the drill-down. */
+  drillKey?: string | number;
   /** The applied filter's text ('' = none). */
   filterText: string;
   /** The prompt's text while mode is `filter`. */
@@ -297,18 +297,22 @@ export function reduceKey(
     return switchView(state, VIEWS[Number(input) - 1]);
 
   if (state.mode === 'drill' && (key.escape || key.backspace || key.delete)) {
-    return none({ ...state, mode: 'normal', returnMode: 'normal', drillPid: undefined });
+    return none({ ...state, mode: 'normal', returnMode: 'normal', drillKey: undefined });
   }
   if (key.return && state.mode === 'normal' && state.view === 'processes') {
     const idx = resolveSelection(state.selection.processes, c.rowKeys);
-    const pid = idx >= 0 ? c.rowKeys[idx] : undefined;
-    if (typeof pid !== 'number') return none(state);
+    if (idx < 0) return none(state);
+    const rowKey = c.rowKeys[idx];
     return none({
       ...state,
       mode: 'drill',
       returnMode: 'drill',
-      drillPid: pid,
-      selection: { ...state.selection, processes: { index: idx, key: pid }, drill: { index: 0 } },
+      drillKey: rowKey,
+      selection: {
+        ...state.selection,
+        processes: { index: idx, key: rowKey },
+        drill: { index: 0 },
+      },
     });
   }
 
@@ -347,13 +351,13 @@ export interface HelpEntry {
 }
 
 export const HELP: readonly HelpEntry[] = [
-  { keys: 'Tab 1 2 3', what: 'switch view: processes, opcodes, events (Shift-Tab back)' },
+  { keys: 'Tab 1 2 3', what: 'switch view: processes / opcodes / events' },
   { keys: '↑ ↓ PgUp PgDn Home End', what: 'move the selection (also j k)' },
   { keys: 'Enter', what: 'drill into the selected process' },
   { keys: 'Esc', what: 'back from the drill-down' },
   { keys: '< >', what: 'choose the sort column (marked ▼/▲ in the header)' },
   { keys: 'r', what: 'reverse the sort order' },
-  { keys: '/', what: 'filter: pid:1234 comm:postgres op:READ,WRITE (space = and)' },
+  { keys: '/', what: 'filter, e.g. pid:1234 comm:postgres op:READ,WRITE' },
   { keys: 'c', what: 'clear the filter' },
   { keys: 'p Space', what: 'freeze the display (capture and recording go on)', liveOnly: true },
   { keys: 'p', what: 'freeze the display (playback goes on)', replayOnly: true },

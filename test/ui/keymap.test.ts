@@ -157,10 +157,10 @@ describe('drill-down', () => {
   it('opens the selected process on Enter and returns on Esc or Backspace', () => {
     let s = press(live(), [{ downArrow: true }, { return: true }]).state;
     expect(s.mode).toBe('drill');
-    expect(s.drillPid).toBe(102);
+    expect(s.drillKey).toBe(102);
     s = press(s, [{ escape: true, meta: true }]).state;
     expect(s.mode).toBe('normal');
-    expect(s.drillPid).toBeUndefined();
+    expect(s.drillKey).toBeUndefined();
     expect(s.selection.processes.key).toBe(102);
     s = press(s, [{ return: true }, { delete: true }]).state;
     expect(s.mode).toBe('normal');

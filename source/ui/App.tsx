@@ -1,0 +1,334 @@
+/**
+ * The root of the TUI. It renders the latest snapshot the store published (one render per tick,
+ * whatever the event rate), turns key presses into reducer actions, and runs the reducer's effects
+ * against the controller. It never sees an event: the CLI owns the source, the model and timers.
+ */
+import React, {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { Box, Text, render, useApp, useInput, useStdout, type Key } from 'ink';
+import type { Snapshot } from '../model/snapshot.js';
+import { formatFilter } from '../model/select.js';
+import {
+  initialUiState,
+  reduceKey,
+  type Effect,
+  type KeyContext,
+  type UiState,
+  type ViewId,
+} from './keymap.js';
+import { checkFilter, filterOf, selectView, tailFilter, type ViewData } from './viewModel.js';
+import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
+import { Header, HEADER_LINES } from './Header.js';
+import { ProcessesView } from './ProcessesView.js';
+import { OpcodesView } from './OpcodesView.js';
+import { EventsView } from './EventsView.js';
+import { DrillView } from './DrillView.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { FilterPrompt } from './FilterPrompt.js';
+import { StatusLine, statusLineCount } from './StatusLine.js';
+import { Segments, type Segment } from './Segments.js';
+import { colorEnabled, fit } from './text.js';
+import { enterAltScreen, guardTerminal, restoreTerminal } from './terminal.js';
+
+export { restoreTerminal } from './terminal.js';
+export type {
+  SnapshotStore,
+  SourceStatus,
+  TuiController,
+  TuiInfo,
+  ReplayControls,
+} from './types.js';
+
+export interface AppProps {
+  store: SnapshotStore;
+  controller: TuiController;
+  info: TuiInfo;
+  /** Fixed terminal size (tests); by default the stdout's size, following resizes. */
+  size?: { columns: number; rows: number };
+  /** Colours on or off; by default from NO_COLOR / FORCE_COLOR. */
+  color?: boolean;
+}
+
+/** Below this the frame is one line saying so, rather than a broken layout. */
+const MIN_COLUMNS = 40;
+const MIN_ROWS = 8;
+
+function useTerminalSize(fixed?: { columns: number; rows: number }) {
+  const { stdout } = useStdout();
+  const read = useCallback(
+    () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }),
+    [stdout],
+  );
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, read, fixed]);
+  return fixed ?? size;
+}
+
+const noStatus = (): SourceStatus | undefined => undefined;
+
+const VIEW_TITLES: Record<ViewId, string> = {
+  processes: 'Processes',
+  opcodes: 'Opcodes',
+  events: 'Events',
+};
+
+function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): Segment[] {
+  const segs: Segment[] = [{ text: ' ' }];
+  (['processes', 'opcodes', 'events'] as const).forEach((v, i) => {
+    const label = ` ${i + 1} ${VIEW_TITLES[v]} `;
+    segs.push(
+      ui.view === v && ui.mode !== 'drill'
+        ? { text: label, inverse: true, bold: true }
+        : { text: label },
+    );
+  });
+  let what = '';
+  if (ui.mode === 'drill' || (ui.mode !== 'normal' && ui.returnMode === 'drill'))
+    what = 'process detail (Esc back)';
+  else if (ui.view === 'processes')
+    what = `${data.processes.length} of ${snap?.processes.length ?? 0} processes`;
+  else if (ui.view === 'opcodes') what = `${data.opcodes.length} opcode rows`;
+  else what = `latest ${data.events.length} events`;
+  segs.push({ text: `  ${what}`, dim: true });
+  return segs;
+}
+
+function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): string {
+  if (!snap)
+    return info.mode === 'replay' ? 'loading the recording…' : 'waiting for the first events…';
+  if (ui.filterText !== '') return `nothing matches the filter "${ui.filterText}" (c clears it)`;
+  if (ui.view === 'events') return 'no events buffered yet';
+  return info.mode === 'replay'
+    ? 'no io_uring activity at this point of the recording'
+    : 'no io_uring activity yet: start a program that uses io_uring';
+}
+
+export function App({
+  store,
+  controller,
+  info,
+  size,
+  color: colorProp,
+}: AppProps): React.JSX.Element {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize(size);
+  const color = colorProp ?? colorEnabled();
+  const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const status = useSyncExternalStore(store.subscribe, store.getStatus ?? noStatus);
+  const [ui, setUi] = useState(() =>
+    initialUiState({ replay: info.mode === 'replay', refreshMs: info.refreshMs }),
+  );
+  const [frozen, setFrozen] = useState<Snapshot | undefined>(undefined);
+  const snap = ui.paused ? (frozen ?? live) : live;
+
+  const filter = useMemo(() => filterOf(ui.filterText), [ui.filterText]);
+  const data = useMemo(() => selectView(snap, ui, filter), [snap, ui, filter]);
+
+  // Frame: at most rows − 1 lines (a frame as tall as the terminal makes Ink 6 redraw everything).
+  const width = columns;
+  const maxLines = Math.max(1, rows - 1);
+  const footer = statusLineCount(ui);
+  const prompt = ui.mode === 'filter' ? 2 : 0;
+  const body = Math.max(0, maxLines - HEADER_LINES - 1 - footer - prompt);
+
+  // The reducer reads the latest state and screen synchronously from these refs (several keys can
+  // arrive between two renders); they are synced after each render.
+  const stateRef = useRef(ui);
+  const ctxRef = useRef<Partial<KeyContext>>({});
+  const liveRef = useRef(live);
+  useEffect(() => {
+    stateRef.current = ui;
+    ctxRef.current = { rowKeys: data.rowKeys, pageSize: Math.max(1, body - 2), checkFilter };
+    liveRef.current = live;
+  }, [ui, data, body, live]);
+
+  const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
+  const tailText = formatFilter(tail);
+  useEffect(() => {
+    controller.setTailFilter?.(filterOf(tailText));
+  }, [controller, tailText]);
+
+  const runEffect = useCallback(
+    (e: Effect) => {
+      switch (e.type) {
+        case 'quit':
+          exit();
+          controller.quit();
+          break;
+        case 'setPaused':
+          setFrozen(e.paused ? liveRef.current : undefined);
+          controller.setPaused(e.paused);
+          break;
+        case 'setRefresh':
+          controller.setRefreshMs(e.ms);
+          break;
+        case 'toggleRecording':
+          controller.toggleRecording?.();
+          break;
+        case 'replay': {
+          const r = controller.replay;
+          if (!r) break;
+          if (e.action === 'togglePause') r.togglePause();
+          else if (e.action === 'seek') r.seek(e.deltaSec);
+          else if (e.action === 'speed') r.changeSpeed(e.factor);
+          else r.jump(e.to);
+          break;
+        }
+      }
+    },
+    [controller, exit],
+  );
+
+  const onKey = useCallback(
+    (input: string, key: Key) => {
+      const result = reduceKey(stateRef.current, input, key, ctxRef.current);
+      if (result.state !== stateRef.current) {
+        stateRef.current = result.state;
+        setUi(result.state);
+      }
+      for (const e of result.effects) runEffect(e);
+    },
+    [runEffect],
+  );
+  useInput(onKey);
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Text wrap="truncate">
+        {fit(
+          `iouringtop needs ${MIN_COLUMNS}×${MIN_ROWS}; this is ${columns}×${rows} (q quits)`,
+          columns,
+        )}
+      </Text>
+    );
+  }
+
+  const common = { width, height: body, color, emptyText: emptyText(ui, snap, info) };
+  let view: React.JSX.Element;
+  if (ui.mode === 'help') {
+    view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
+  } else if (data.drill) {
+    view = (
+      <DrillView
+        data={data.drill}
+        drillKey={ui.drillKey}
+        selected={data.selected}
+        sort={ui.sort.drill}
+        width={width}
+        height={body}
+        color={color}
+      />
+    );
+  } else if (ui.view === 'processes') {
+    view = (
+      <ProcessesView
+        rows={data.processes}
+        selected={data.selected}
+        sort={ui.sort.processes}
+        {...common}
+      />
+    );
+  } else if (ui.view === 'opcodes') {
+    view = (
+      <OpcodesView
+        rows={data.opcodes}
+        selected={data.selected}
+        sort={ui.sort.opcodes}
+        metric={ui.sparkMetric}
+        {...common}
+      />
+    );
+  } else {
+    view = <EventsView rows={data.events} selected={data.selected} {...common} />;
+  }
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Header
+        info={info}
+        snapshot={snap}
+        status={status}
+        filterText={ui.filterText}
+        paused={ui.paused}
+        refreshMs={ui.refreshMs}
+        width={width}
+        color={color}
+      />
+      <Segments segments={tabSegments(ui, data, snap)} width={width} />
+      <Box flexDirection="column" height={body} overflow="hidden">
+        {view}
+      </Box>
+      {ui.mode === 'filter' && (
+        <FilterPrompt draft={ui.filterDraft} error={ui.filterError} width={width} color={color} />
+      )}
+      <StatusLine state={ui} status={status} width={width} />
+    </Box>
+  );
+}
+
+export interface RunTuiOptions {
+  store: SnapshotStore;
+  controller: TuiController;
+  info: TuiInfo;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+export interface TuiHandle {
+  /** Settles when the TUI has exited and the terminal is restored (rejects if rendering threw). */
+  done: Promise<void>;
+  /** Unmount from outside (capture died, --duration elapsed); the terminal is restored. */
+  stop(): void;
+}
+
+/**
+ * Run the TUI on the alternate screen. Every exit path restores the terminal: q / Ctrl-C (via the
+ * reducer, which also calls controller.quit), stop(), an error while rendering, SIGINT / SIGTERM /
+ * SIGHUP (the TUI unmounts, then controller.quit() is called), an uncaught exception, process exit.
+ */
+export function runTui({
+  store,
+  controller,
+  info,
+  stdout = process.stdout,
+  stdin = process.stdin,
+}: RunTuiOptions): TuiHandle {
+  enterAltScreen(stdout);
+  let instance: ReturnType<typeof render> | undefined;
+  const unguard = guardTerminal(stdout, () => {
+    instance?.unmount();
+    controller.quit();
+  });
+  try {
+    instance = render(<App store={store} controller={controller} info={info} />, {
+      stdout,
+      stdin,
+      exitOnCtrlC: false,
+      patchConsole: true,
+      incrementalRendering: false,
+    });
+  } catch (e) {
+    unguard();
+    restoreTerminal(stdout);
+    throw e;
+  }
+  const inst = instance;
+  const done = inst.waitUntilExit().finally(() => {
+    unguard();
+    restoreTerminal(stdout);
+  });
+  return { done: done.then(() => undefined), stop: () => inst.unmount() };
+}

@@ -1,0 +1,77 @@
+/**
+ * Two header lines: where and how we capture (host, kernel, tier, elapsed, refresh, PAUSED), then
+ * the event flow (events/s, total, lost and dropped highlighted when non-zero, recording, filter).
+ */
+import React from 'react';
+import { Box } from 'ink';
+import type { Snapshot } from '../model/snapshot.js';
+import type { SourceStatus, TuiInfo } from './types.js';
+import { Segments, type Segment } from './Segments.js';
+import { bytes, count } from './fmt.js';
+import { interval, span } from './time.js';
+
+export interface HeaderProps {
+  info: TuiInfo;
+  snapshot?: Snapshot;
+  status?: SourceStatus;
+  filterText: string;
+  paused: boolean;
+  refreshMs: number;
+  width: number;
+  color: boolean;
+}
+
+export const HEADER_LINES = 2;
+
+export function headerSegments(p: Omit<HeaderProps, 'width'>): [Segment[], Segment[]] {
+  const { info, snapshot: s, status, filterText, paused, refreshMs, color } = p;
+  const alert = (text: string): Segment =>
+    color ? { text, color: 'red', bold: true } : { text, inverse: true, bold: true };
+  const elapsed = s && s.startUs > 0 ? span((s.nowUs - s.startUs) / 1e6) : '0:00';
+  // what must stay visible at 80 columns comes first: PAUSED, then the clock, then the host
+  const first: Segment[] = [{ text: ' iouringtop ', bold: true }];
+  if (paused) first.push(alert('PAUSED'), { text: ' ' });
+  first.push(
+    { text: `${info.mode === 'replay' ? 'at' : 'up'} ${elapsed}  every ${interval(refreshMs)}  ` },
+    { text: `${info.host}  ${info.tier}  kernel ${info.kernel}` },
+  );
+
+  const lost = s?.capture.lost ?? 0;
+  const dropped = s?.capture.dropped ?? 0;
+  const second: Segment[] = [
+    {
+      text: ` ${count(s?.totals.eventsPerSec ?? 0)} ev/s  total ${count(s?.totals.events ?? 0)}  `,
+    },
+    lost > 0 ? alert(`lost ${count(lost)}`) : { text: 'lost 0', dim: true },
+    { text: '  ' },
+    dropped > 0 ? alert(`dropped ${count(dropped)}`) : { text: 'dropped 0', dim: true },
+  ];
+  if (s?.windowTruncated) second.push({ text: '  ' }, alert('buffer full'));
+  if (filterText !== '') {
+    second.push(
+      { text: '  filter ' },
+      color ? { text: filterText, color: 'cyan' } : { text: filterText, bold: true },
+    );
+  }
+  if (info.mode === 'live') {
+    if (status?.recording) {
+      second.push({ text: '  ' }, color ? { text: '●REC', color: 'red' } : { text: '●REC' });
+      second.push({ text: ` ${status.recording.path} ${bytes(status.recording.bytes)}` });
+    } else if (status === undefined && info.recordingPath) {
+      second.push({ text: `  REC ${info.recordingPath}` });
+    }
+  } else if (info.recordingPath) {
+    second.push({ text: `  file ${info.recordingPath}` });
+  }
+  return [first, second];
+}
+
+export function Header(props: HeaderProps): React.JSX.Element {
+  const [first, second] = headerSegments(props);
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <Segments segments={first} width={props.width} />
+      <Segments segments={second} width={props.width} />
+    </Box>
+  );
+}

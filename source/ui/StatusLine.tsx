@@ -1,0 +1,73 @@
+/**
+ * The bottom of the screen: in replay, a status line (play state, speed, recording time, position
+ * with a progress bar); always, one line of key hints for the current mode.
+ */
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Mode, UiState } from './keymap.js';
+import type { SourceStatus } from './types.js';
+import { fit } from './text.js';
+import { dateTime, interval, span } from './time.js';
+
+type Replay = NonNullable<SourceStatus['replay']>;
+
+function speedText(speed: number): string {
+  if (!Number.isFinite(speed)) return 'max';
+  return `${Number(speed.toPrecision(3))}×`;
+}
+
+/** `▶ 2× 2025-01-02 12:03:04  0:12 / 1:00 ━━━━──────`, fitted to `width`. */
+export function replayLine(r: Replay, width: number): string {
+  const state = r.ended ? '■ END' : r.paused ? '‖ PAUSED' : '▶';
+  const total = Math.max(0, (r.endUs - r.startUs) / 1e6);
+  const pos = Math.max(0, Math.min(total, (r.positionUs - r.startUs) / 1e6));
+  const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${span(total)} `;
+  const barWidth = width - head.length - 1;
+  if (barWidth < 5) return fit(head, width);
+  const done = total > 0 ? Math.round((pos / total) * barWidth) : 0;
+  return fit(head + '━'.repeat(done) + '─'.repeat(barWidth - done), width);
+}
+
+const HINTS: Record<Mode, string> = {
+  normal:
+    '?:help Tab/1-3:view ↑↓:select Enter:drill </>:sort r:rev /:filter c:clear p:pause q:quit',
+  drill: '?:help Esc:back ↑↓:select </>:sort r:rev /:filter p:pause q:quit',
+  filter: 'Enter:apply Esc:cancel Backspace:delete Ctrl-U:clear',
+  help: '?/Esc/q:close help',
+};
+
+const REPLAY_HINTS =
+  '?:help Space:play/pause ←→:±1s (Shift ±10s) [ ]:speed g/G:start/end Tab:view q:quit';
+
+export function hintLine(state: UiState, width: number): string {
+  const browsing = state.mode === 'normal' || state.mode === 'drill';
+  const base = state.replay && browsing ? REPLAY_HINTS : HINTS[state.mode];
+  const extra = browsing ? `  refresh ${interval(state.refreshMs)}` : '';
+  return fit(` ${base}${extra}`, width);
+}
+
+export interface StatusLineProps {
+  state: UiState;
+  status?: SourceStatus;
+  width: number;
+}
+
+/** One line in live mode, two in replay. */
+export function statusLineCount(state: UiState): number {
+  return state.replay ? 2 : 1;
+}
+
+export function StatusLine({ state, status, width }: StatusLineProps): React.JSX.Element {
+  return (
+    <Box flexDirection="column" width={width}>
+      {state.replay && (
+        <Text wrap="truncate" inverse>
+          {status?.replay ? replayLine(status.replay, width) : fit(' REPLAY loading…', width)}
+        </Text>
+      )}
+      <Text wrap="truncate" dimColor>
+        {hintLine(state, width)}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * The contract between the TUI and the CLI that runs it. The CLI owns the event source, the model,
+ * timers and recording; the TUI only renders what the store publishes and dispatches key actions
+ * to the controller.
+ */
+import type { Snapshot } from '../model/snapshot.js';
+import type { Filter } from '../model/select.js';
+
+/**
+ * What the source is doing besides producing snapshots: recording and replay position. (Lost and
+ * dropped counts travel in Snapshot.capture.)
+ */
+export interface SourceStatus {
+  /** Live: the recording being written (path and bytes so far); undefined when not recording. */
+  recording?: { path: string; bytes: number };
+  /** Replay: where playback is. Times are recording time, µs since the Unix epoch. */
+  replay?: {
+    positionUs: number;
+    startUs: number;
+    endUs: number;
+    /** 1 = real time. */
+    speed: number;
+    paused: boolean;
+    /** Playback reached the end of the file. */
+    ended?: boolean;
+  };
+}
+
+/**
+ * One snapshot per tick. `getSnapshot` and `getStatus` must return the same object until it
+ * changes (useSyncExternalStore compares by identity); call the subscribers once per tick and
+ * after any controller action that changes the status (pause, seek, speed, recording on/off).
+ * The functions are called unbound and must keep their identity (React resubscribes otherwise):
+ * make them arrow functions or bind them once.
+ */
+export interface SnapshotStore {
+  subscribe: (onChange: () => void) => () => void;
+  getSnapshot: () => Snapshot | undefined;
+  getStatus?: () => SourceStatus | undefined;
+}
+
+export interface ReplayControls {
+  /** Pause or resume playback. */
+  togglePause(): void;
+  /** Move the playback position by this many seconds of recording time (negative = back). */
+  seek(deltaSec: number): void;
+  /** Multiply the playback speed (0.5 = halve, 2 = double). */
+  changeSpeed(factor: number): void;
+  /** Jump to the start or the end of the recording. */
+  jump(to: 'start' | 'end'): void;
+}
+
+export interface TuiController {
+  /** Stop capture/replay and let runTui's promise settle; the TUI unmounts itself first. */
+  quit(): void;
+  /** Publish a snapshot every `ms` milliseconds from now on. */
+  setRefreshMs(ms: number): void;
+  /** The display is frozen (true) or live again (false); capture and recording go on. */
+  setPaused(paused: boolean): void;
+  /**
+   * Optional: the filter the events tail should be restricted to (the prompt's filter, narrowed to
+   * the drilled-into process), so that Snapshot.recent holds matching events rather than the
+   * latest of all. The TUI filters `recent` itself too, so ignoring this is correct, just sparser.
+   */
+  setTailFilter?(filter: Filter): void;
+  /** Live only: start recording, or stop the one in progress (`R`). */
+  toggleRecording?(): void;
+  /** Replay only. */
+  replay?: ReplayControls;
+}
+
+/** Static facts shown in the header. */
+export interface TuiInfo {
+  host: string;
+  kernel: string;
+  /** Capture tier, e.g. "tracepoints+latency" or "replay". */
+  tier: string;
+  mode: 'live' | 'replay';
+  /** The recording file written (live) or read (replay), if any, known at start. */
+  recordingPath?: string;
+  /** Initial refresh interval (default 1000). */
+  refreshMs?: number;
+}

@@ -1,0 +1,186 @@
+/**
+ * Snapshot + UI state → the rows each view draws. Pure, and run once per render (once per tick,
+ * or per key press): its cost is the number of rows, never the number of events.
+ */
+import type { IoEvent } from '../model/event.js';
+import {
+  applyFilter,
+  isEmptyFilter,
+  matchesFilter,
+  parseFilter,
+  sortRows,
+  type Filter,
+} from '../model/select.js';
+import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, Snapshot } from '../model/snapshot.js';
+import { activeTable, resolveSelection, type SortState, type UiState } from './keymap.js';
+
+/**
+ * A process with no operation in this long is idle. Idle processes are kept but sorted after
+ * every active one whatever the sort column (and drawn dim): nothing vanishes while you look at
+ * it, and a busy system's screen still starts with what is busy.
+ */
+export const IDLE_AFTER_US = 60_000_000;
+
+export function isIdle(row: ProcessRow, nowUs: number): boolean {
+  return row.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
+}
+
+const EMPTY_FILTER: Filter = {};
+
+/** The applied filter (the reducer only ever applies text that parsed). */
+export function filterOf(text: string): Filter {
+  if (text.trim() === '') return EMPTY_FILTER;
+  const r = parseFilter(text);
+  return r.ok ? r.filter : EMPTY_FILTER;
+}
+
+/** For the reducer: why the prompt's text is not a filter, or undefined when it is one. */
+export function checkFilter(text: string): string | undefined {
+  const r = parseFilter(text);
+  return r.ok ? undefined : r.error;
+}
+
+type ProcessField = Parameters<typeof sortRows<ProcessRow>>[1];
+type OpField = Parameters<typeof sortRows<OpcodeRow | ProcessOpcodeRow>>[1];
+
+/** Sort key (keymap.SORT_KEYS) → the row field it sorts on. */
+const PROCESS_FIELDS: Record<string, ProcessField> = {
+  pid: 'pid',
+  comm: 'comm',
+  ops: 'opsPerSec',
+  read: 'readBytesPerSec',
+  write: 'writeBytesPerSec',
+  avg: 'avgNs',
+  p99: 'p99Ns',
+  max: 'maxNs',
+  err: 'errors',
+  top: 'topOpName',
+};
+
+const OPCODE_FIELDS: Record<string, OpField> = {
+  opcode: 'opName',
+  ops: 'opsPerSec',
+  avg: 'avgNs',
+  p50: 'p50Ns',
+  p99: 'p99Ns',
+  max: 'maxNs',
+  err: 'errors',
+};
+
+/** Sort on a derived value (BYTES/s = read + write), stable like sortRows. */
+function sortBy<T>(rows: readonly T[], value: (r: T) => number, desc: boolean): T[] {
+  const sign = desc ? -1 : 1;
+  return rows
+    .map((row, i) => ({ row, i, v: value(row) }))
+    .sort((a, b) => (a.v !== b.v ? sign * (a.v - b.v) : a.i - b.i))
+    .map((x) => x.row);
+}
+
+export function sortProcesses(
+  rows: readonly ProcessRow[],
+  sort: SortState,
+  nowUs: number,
+): ProcessRow[] {
+  const field = PROCESS_FIELDS[sort.key] ?? 'opsPerSec';
+  const sorted = sortRows(rows, field, sort.desc ? 'desc' : 'asc');
+  const active = sorted.filter((r) => !isIdle(r, nowUs));
+  if (active.length === sorted.length) return sorted;
+  return active.concat(sorted.filter((r) => isIdle(r, nowUs)));
+}
+
+export function sortOpcodes<T extends OpcodeRow | ProcessOpcodeRow>(
+  rows: readonly T[],
+  sort: SortState,
+): T[] {
+  if (sort.key === 'bytes')
+    return sortBy(rows, (r) => r.readBytesPerSec + r.writeBytesPerSec, sort.desc);
+  const field = (OPCODE_FIELDS[sort.key] ?? 'opsPerSec') as Parameters<typeof sortRows<T>>[1];
+  return sortRows(rows, field, sort.desc ? 'desc' : 'asc');
+}
+
+export interface DrillData {
+  /** Undefined when the process row is gone (evicted). */
+  process?: ProcessRow;
+  opcodes: ProcessOpcodeRow[];
+  /** Its recent events, newest first. */
+  events: IoEvent[];
+}
+
+export interface ViewData {
+  processes: ProcessRow[];
+  /** Opcode rows; per process × opcode when the filter names processes (see opcodeRows). */
+  opcodes: (OpcodeRow | ProcessOpcodeRow)[];
+  /** Newest first. */
+  events: IoEvent[];
+  drill?: DrillData;
+  /** Keys of the active table's rows, in display order: what the reducer moves through. */
+  rowKeys: (string | number)[];
+  /** Index of the active table's selected row (-1 for none). */
+  selected: number;
+}
+
+/** Newest first, filtered. */
+function recentEvents(snap: Snapshot, filter: Filter): IoEvent[] {
+  const out: IoEvent[] = [];
+  const empty = isEmptyFilter(filter);
+  for (let i = snap.recent.length - 1; i >= 0; i--) {
+    const e = snap.recent[i];
+    if (empty || matchesFilter(e, filter)) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Opcode rows for the opcodes view. Opcode rows span every process, so a filter on pid or comm
+ * cannot narrow them; then the view lists the matching process × opcode rows instead (merging
+ * them would need their histograms, and a p99 of p99s is not a p99).
+ */
+export function opcodeRows(snap: Snapshot, filter: Filter): (OpcodeRow | ProcessOpcodeRow)[] {
+  const byProcess = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
+  return byProcess ? applyFilter(snap.processOpcodes, filter) : applyFilter(snap.opcodes, filter);
+}
+
+export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filter): ViewData {
+  const data: ViewData = { processes: [], opcodes: [], events: [], rowKeys: [], selected: -1 };
+  if (!snap) return data;
+  const table = activeTable(ui);
+  if (table === 'drill') {
+    const process = snap.processes.find((p) => p.key === ui.drillKey);
+    const opcodes = sortOpcodes(
+      applyFilter(
+        snap.processOpcodes.filter((r) => r.processKey === ui.drillKey),
+        { opcodes: filter.opcodes },
+      ),
+      ui.sort.drill,
+    );
+    const events = process
+      ? recentEvents(snap, { ...filter, pids: [process.pid], comms: undefined }).filter(
+          (e) => e.comm === process.comm,
+        )
+      : [];
+    data.drill = { process, opcodes, events };
+    data.rowKeys = opcodes.map((r) => r.key);
+  } else if (table === 'processes') {
+    data.processes = sortProcesses(
+      applyFilter(snap.processes, filter),
+      ui.sort.processes,
+      snap.nowUs,
+    );
+    data.rowKeys = data.processes.map((r) => r.key);
+  } else if (table === 'opcodes') {
+    data.opcodes = sortOpcodes(opcodeRows(snap, filter), ui.sort.opcodes);
+    data.rowKeys = data.opcodes.map((r) => r.key);
+  } else {
+    data.events = recentEvents(snap, filter);
+    data.rowKeys = data.events.map((_e, i) => i);
+  }
+  data.selected = resolveSelection(ui.selection[table], data.rowKeys);
+  return data;
+}
+
+/** The filter the events tail should carry for this UI state (see TuiController.setTailFilter). */
+export function tailFilter(ui: UiState, filter: Filter, snap: Snapshot | undefined): Filter {
+  if (ui.mode !== 'drill' && ui.returnMode !== 'drill') return filter;
+  const process = snap?.processes.find((p) => p.key === ui.drillKey);
+  return process ? { ...filter, pids: [process.pid], comms: undefined } : filter;
+}

@@ -1,0 +1,439 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { App } from '../../source/ui/App.js';
+import type { TuiInfo } from '../../source/ui/types.js';
+import {
+  KEYS,
+  TestStore,
+  modelWith,
+  pushEvent,
+  testController,
+  tick,
+  T0,
+  type Load,
+} from './helpers.js';
+
+process.env.FORCE_COLOR = '0';
+
+const LIVE: TuiInfo = {
+  host: 'testhost',
+  kernel: '6.8.0',
+  tier: 'tracepoints+latency',
+  mode: 'live',
+};
+const REPLAY: TuiInfo = {
+  ...LIVE,
+  mode: 'replay',
+  tier: 'replay',
+  recordingPath: 'recordings/fio.csv',
+};
+
+const LOADS: Load[] = [
+  { pid: 1001, comm: 'postgres', op: 'READ', rate: 50, latencyUs: 100 },
+  { pid: 1002, comm: 'fio', op: 'WRITE', rate: 200, latencyUs: 20, result: 8192 },
+  { pid: 1003, comm: 'nginx', op: 'RECV', rate: 10, latencyUs: 900, result: -11 },
+];
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+function start(
+  opts: {
+    info?: TuiInfo;
+    loads?: Load[];
+    columns?: number;
+    rows?: number;
+    noSnapshot?: boolean;
+  } = {},
+) {
+  const { snap, model } = modelWith(opts.loads ?? LOADS);
+  const store = new TestStore(opts.noSnapshot ? undefined : snap);
+  const controller = testController(opts.noSnapshot ? undefined : { store, model });
+  const r = render(
+    <App
+      store={store}
+      controller={controller}
+      info={opts.info ?? LIVE}
+      size={{ columns: opts.columns ?? 80, rows: opts.rows ?? 24 }}
+      color={false}
+    />,
+  );
+  cleanup.push(() => r.unmount());
+  const frame = () => r.lastFrame() ?? '';
+  const lines = () => frame().split('\n');
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      r.stdin.write(k);
+      await tick();
+    }
+  };
+  /** The COMMAND (or first text) column of the table rows, in screen order. */
+  const tableRows = () => {
+    const ls = lines();
+    const head = ls.findIndex((l) => /^\s+PID|^\s+OPCODE|^\s+TIME/.test(l));
+    return ls.slice(head + 1).filter((l) => /^[ >]\s*\S/.test(l) && !l.includes(':help'));
+  };
+  const comms = () =>
+    tableRows()
+      .map((l) => /^[ >]\s*\d+ (\S+)/.exec(l)?.[1])
+      .filter(Boolean);
+  return { store, controller, model, snap, frame, lines, press, comms, tableRows, r };
+}
+
+describe('an 80×24 terminal', () => {
+  it('fits the frame in rows − 1 lines of at most 80 columns, with the header and a useful table', async () => {
+    const t = start();
+    await tick();
+    const ls = t.lines();
+    expect(ls.length).toBeLessThanOrEqual(23);
+    for (const l of ls) expect(l.length).toBeLessThanOrEqual(80);
+    expect(ls[0]).toContain('iouringtop');
+    expect(ls[0]).toContain('testhost');
+    expect(ls[1]).toMatch(/ev\/s {2}total 1\.3K {2}lost 0 {2}dropped 0/);
+    expect(t.frame()).toMatch(
+      /PID COMMAND\s+OPS\/s▼\s+READ\/s\s+WRITE\/s\s+AVG\s+P99\s+MAX\s+ERR TOP/,
+    );
+    expect(t.comms()).toEqual(['fio', 'postgres', 'nginx']);
+    const fio = t.tableRows()[0];
+    expect(fio).toMatch(
+      /^>\s+1002 fio\s+200\s+0\s+1\.6MiB\s+20\.0µs\s+20\.0µs\s+20\.0µs\s+0 WRITE/,
+    );
+    expect(fio).toMatch(/█+$/);
+  });
+
+  it('still fits when a long filter, the prompt and the replay status line are all shown', async () => {
+    const t = start({ info: REPLAY });
+    await t.press('/', 'comm:postgres,fio,nginx,somethingelse op:READ,WRITE,RECV');
+    const ls = t.lines();
+    expect(ls.length).toBeLessThanOrEqual(23);
+    for (const l of ls) expect(l.length).toBeLessThanOrEqual(80);
+    expect(t.frame()).toContain('filter: comm:postgres');
+  });
+
+  it('follows a larger terminal by widening the flexible columns', async () => {
+    const t = start({ columns: 100, rows: 40 });
+    await tick();
+    const ls = t.lines();
+    expect(Math.max(...ls.map((l) => l.length))).toBe(100);
+    expect(ls.length).toBeLessThanOrEqual(39);
+  });
+
+  it('says so instead of drawing a broken layout on a tiny terminal', async () => {
+    const t = start({ columns: 30, rows: 5 });
+    await tick();
+    expect(t.frame()).toContain('needs 40×8');
+  });
+});
+
+describe('the empty state', () => {
+  it('waits for the first snapshot', async () => {
+    const t = start({ noSnapshot: true });
+    await tick();
+    expect(t.frame()).toContain('waiting for the first events');
+  });
+
+  it('says there is no activity yet when the model is empty', async () => {
+    const t = start({ loads: [] });
+    await tick();
+    expect(t.frame()).toContain('no io_uring activity yet');
+    expect(t.lines().length).toBeLessThanOrEqual(23);
+  });
+});
+
+describe('views', () => {
+  it('switches with Tab, Shift-Tab, 1, 2 and 3', async () => {
+    const t = start();
+    await t.press(KEYS.tab);
+    expect(t.frame()).toMatch(/OPCODE\s+OPS\/s▼\s+BYTES\/s\s+AVG\s+P50\s+P99\s+MAX\s+ERR P99 1m/);
+    expect(t.tableRows().map((l) => l.trim().split(/\s+/)[0].replace('>', ''))).toEqual([
+      'WRITE',
+      'READ',
+      'RECV',
+    ]);
+    await t.press(KEYS.tab);
+    expect(t.frame()).toMatch(/TIME\s+PID COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/);
+    await t.press(KEYS.shiftTab);
+    expect(t.frame()).toContain('OPCODE');
+    await t.press('3');
+    expect(t.frame()).toContain('TIME');
+    await t.press('2');
+    expect(t.frame()).toContain('BYTES/s');
+    await t.press('1');
+    expect(t.frame()).toContain('COMMAND');
+  });
+
+  it('shows all nine fields of the latest events, newest first, errors as errno names', async () => {
+    const t = start();
+    await t.press('3');
+    const rows = t.tableRows();
+    expect(rows.length).toBeGreaterThan(5);
+    expect(t.frame()).toMatch(
+      /\d\d:\d\d:\d\d\.\d{3}\s+1003 nginx\s+RECV\s+5\s+\d+\s+4096\s+-EAGAIN\s+900µs/,
+    );
+    expect(t.frame()).toMatch(/1002 fio\s+WRITE\s+5\s+\d+\s+4096\s+8192\s+20\.0µs/);
+  });
+
+  it('toggles the opcode sparkline between p99 latency and ops/s with s', async () => {
+    const t = start();
+    await t.press('2');
+    expect(t.frame()).toContain('P99 1m (s)');
+    await t.press('s');
+    expect(t.frame()).toContain('OPS/s 1m (s)');
+  });
+});
+
+describe('selection and drill-down', () => {
+  it('moves the selection with the arrows, PgUp/PgDn and Home/End', async () => {
+    const t = start();
+    const selected = () => t.tableRows().find((l) => l.startsWith('>'));
+    await tick();
+    expect(selected()).toContain('fio');
+    await t.press(KEYS.down);
+    expect(selected()).toContain('postgres');
+    await t.press(KEYS.end);
+    expect(selected()).toContain('nginx');
+    await t.press(KEYS.up);
+    expect(selected()).toContain('postgres');
+    await t.press(KEYS.home);
+    expect(selected()).toContain('fio');
+    await t.press(KEYS.pageDown);
+    expect(selected()).toContain('nginx');
+    await t.press(KEYS.pageUp);
+    expect(selected()).toContain('fio');
+  });
+
+  it('opens the selected process with Enter and returns with Esc', async () => {
+    const t = start();
+    await t.press(KEYS.down, KEYS.enter);
+    expect(t.frame()).toContain('PID 1001 postgres: 50 ops/s');
+    expect(t.frame()).toMatch(/OPCODE\s+OPS\/s▼/);
+    expect(t.frame()).toMatch(/>\s*READ\s+50\s+200KiB/);
+    expect(t.frame()).toContain('recent events');
+    expect(t.frame()).toMatch(/TIME\s+OPCODE/);
+    expect(t.frame()).not.toContain(' fio ');
+    expect(t.lines().length).toBeLessThanOrEqual(23);
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('COMMAND');
+    expect(t.tableRows().find((l) => l.startsWith('>'))).toContain('postgres');
+  });
+});
+
+describe('sorting', () => {
+  it('changes the sort column with < and > and reverses with r, marking the header', async () => {
+    const t = start();
+    await t.press('<');
+    expect(t.frame()).toContain('COMMAND▲');
+    expect(t.comms()).toEqual(['fio', 'nginx', 'postgres']);
+    await t.press('r');
+    expect(t.frame()).toContain('COMMAND▼');
+    expect(t.comms()).toEqual(['postgres', 'nginx', 'fio']);
+    await t.press('>', '>', '>', '>', '>', '>');
+    expect(t.frame()).toContain('MAX▼');
+    expect(t.comms()).toEqual(['nginx', 'postgres', 'fio']);
+    await t.press('>');
+    expect(t.frame()).toContain('ERR▼');
+    expect(t.comms()[0]).toBe('nginx');
+  });
+
+  it('sorts the opcodes view by BYTES/s', async () => {
+    const t = start();
+    await t.press('2', '>');
+    expect(t.frame()).toContain('BYTES/s▼');
+    expect(t.tableRows().map((l) => l.trim().split(/\s+/)[0].replace('>', ''))).toEqual([
+      'WRITE',
+      'READ',
+      'RECV',
+    ]);
+    await t.press('r');
+    expect(t.tableRows().map((l) => l.trim().split(/\s+/)[0].replace('>', ''))).toEqual([
+      'RECV',
+      'READ',
+      'WRITE',
+    ]);
+  });
+});
+
+describe('the filter prompt', () => {
+  it('applies a good filter on Enter: other rows are gone, the header shows it', async () => {
+    const t = start();
+    await t.press('/');
+    expect(t.frame()).toContain('filter: █');
+    await t.press('comm:post', KEYS.enter);
+    expect(t.comms()).toEqual(['postgres']);
+    expect(t.lines()[1]).toContain('filter comm:post');
+    await t.press('c');
+    expect(t.comms()).toEqual(['fio', 'postgres', 'nginx']);
+  });
+
+  it('combines terms: pid and opcode', async () => {
+    const t = start();
+    await t.press('/', 'pid:1002,1003', KEYS.enter);
+    expect(t.comms()).toEqual(['fio', 'nginx']);
+    await t.press(
+      '/',
+      KEYS.backspace,
+      KEYS.backspace,
+      KEYS.backspace,
+      KEYS.backspace,
+      KEYS.backspace,
+      ' op:RECV',
+      KEYS.enter,
+    );
+    expect(t.lines()[1]).toContain('filter pid:1002 op:RECV');
+    expect(t.frame()).toContain('nothing matches the filter');
+  });
+
+  it('filters the events view and the opcodes view', async () => {
+    const t = start();
+    await t.press('/', 'op:READ', KEYS.enter, '3');
+    const rows = t.tableRows();
+    expect(rows.length).toBeGreaterThan(3);
+    for (const l of rows) expect(l).toMatch(/postgres\s+READ/);
+    await t.press('2');
+    expect(t.tableRows()).toHaveLength(1);
+  });
+
+  it('keeps the prompt open with the reason when the filter is bad', async () => {
+    const t = start();
+    await t.press('/', 'color:red', KEYS.enter);
+    expect(t.frame()).toContain('✗ unknown key "color:" (use pid:, comm: or op:)');
+    expect(t.frame()).toContain('filter: color:red█');
+    await t.press(KEYS.escape);
+    expect(t.frame()).not.toContain('✗');
+    expect(t.comms()).toHaveLength(3);
+  });
+
+  it('cancels with Esc and keeps the rows', async () => {
+    const t = start();
+    await t.press('/', 'pid:1', KEYS.escape);
+    expect(t.frame()).not.toContain('filter:');
+    expect(t.comms()).toHaveLength(3);
+  });
+});
+
+describe('pause, refresh, help and quit', () => {
+  it('freezes the display with p (and space) while new snapshots arrive', async () => {
+    const t = start();
+    await t.press('p');
+    expect(t.lines()[0]).toContain('PAUSED');
+    expect(t.controller.calls).toContainEqual(['setPaused', true]);
+    pushEvent(t.model, {
+      tsUs: T0 + 5.5e6,
+      pid: 4242,
+      comm: 'newcomer',
+      opcode: 22,
+      latencyNs: 1000,
+    });
+    t.model.advance(T0 + 6e6);
+    t.store.publish(t.model.snapshot());
+    await tick();
+    expect(t.frame()).not.toContain('newcomer');
+    await t.press(' ');
+    expect(t.lines()[0]).not.toContain('PAUSED');
+    expect(t.frame()).toContain('newcomer');
+    expect(t.controller.calls).toContainEqual(['setPaused', false]);
+  });
+
+  it('changes the refresh interval with + and -', async () => {
+    const t = start();
+    await t.press('+');
+    expect(t.lines()[0]).toContain('every 2s');
+    await t.press('-', '-');
+    expect(t.lines()[0]).toContain('every 500ms');
+    expect(t.controller.calls.filter((c) => c[0] === 'setRefreshMs')).toEqual([
+      ['setRefreshMs', 2000],
+      ['setRefreshMs', 1000],
+      ['setRefreshMs', 500],
+    ]);
+  });
+
+  it('lists the keys with ? and closes the list with Esc', async () => {
+    const t = start();
+    await t.press('?');
+    expect(t.frame()).toContain('choose the sort column');
+    expect(t.frame()).toContain('start / stop recording');
+    expect(t.lines().length).toBeLessThanOrEqual(23);
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('COMMAND');
+  });
+
+  it('quits on q and on Ctrl-C', async () => {
+    const a = start();
+    await a.press('q');
+    expect(a.controller.calls).toContainEqual(['quit']);
+    const b = start();
+    await b.press(KEYS.ctrlC);
+    expect(b.controller.calls).toContainEqual(['quit']);
+  });
+
+  it('asks the controller to toggle recording on R and shows the recording', async () => {
+    const t = start();
+    await t.press('R');
+    expect(t.controller.calls).toContainEqual(['toggleRecording']);
+    t.store.publish(t.snap, { recording: { path: '/tmp/io-1.csv', bytes: 3 * 1024 * 1024 } });
+    await tick();
+    expect(t.lines()[1]).toContain('●REC /tmp/io-1.csv 3.0MiB');
+  });
+
+  it('tells the controller which events the tail should carry in the drill-down', async () => {
+    const t = start();
+    await t.press(KEYS.enter);
+    expect(t.controller.calls).toContainEqual(['setTailFilter', { pids: [1002] }]);
+  });
+});
+
+describe('hostile process names', () => {
+  it('shows escape sequences and bidi overrides as visible escapes', async () => {
+    const t = start({
+      loads: [{ pid: 66, comm: 'x\x1b[2J\u202eevil', op: 'READ', rate: 5, latencyUs: 1 }],
+      columns: 120,
+    });
+    await tick();
+    expect(t.frame()).toContain('x\\x1b[2J\\u202');
+    expect(t.frame()).not.toContain('\x1b[2J');
+    await t.press('3');
+    expect(t.frame()).not.toContain('\u202e');
+  });
+});
+
+describe('replay mode', () => {
+  it('shows the position, recording time and speed, and dispatches replay keys', async () => {
+    const t = start({ info: REPLAY });
+    t.store.publish(t.snap, {
+      replay: { positionUs: T0 + 30e6, startUs: T0, endUs: T0 + 120e6, speed: 4, paused: false },
+    });
+    await tick();
+    const ls = t.lines();
+    expect(ls[ls.length - 2]).toMatch(
+      /REPLAY ▶ 4× {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}0:30 \/ 2:00 ━+─+/,
+    );
+    expect(ls.length).toBeLessThanOrEqual(23);
+    await t.press(
+      ' ',
+      KEYS.left,
+      KEYS.right,
+      KEYS.shiftLeft,
+      KEYS.shiftRight,
+      '[',
+      ']',
+      'g',
+      'G',
+      'R',
+    );
+    expect(t.controller.calls.filter((c) => c[0] !== 'setTailFilter')).toEqual([
+      ['togglePause'],
+      ['seek', -1],
+      ['seek', 1],
+      ['seek', -10],
+      ['seek', 10],
+      ['changeSpeed', 0.5],
+      ['changeSpeed', 2],
+      ['jump', 'start'],
+      ['jump', 'end'],
+    ]);
+    expect(t.lines()[1]).toContain('file recordings/fio.csv');
+  });
+});

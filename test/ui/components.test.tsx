@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { Table, layoutColumns, type Column } from '../../source/ui/Table.js';
+import { HelpOverlay } from '../../source/ui/HelpOverlay.js';
+import { FilterPrompt } from '../../source/ui/FilterPrompt.js';
+import { StatusLine, replayLine } from '../../source/ui/StatusLine.js';
+import { HELP, initialUiState } from '../../source/ui/keymap.js';
+
+process.env.FORCE_COLOR = '0';
+
+interface Row {
+  id: number;
+  name: string;
+  n: number;
+}
+
+const COLS: Column<Row>[] = [
+  { key: 'id', title: 'ID', width: 6, align: 'right', format: (r) => String(r.id) },
+  { key: 'name', title: 'NAME', width: 10, flex: 1, minWidth: 6, format: (r) => r.name },
+  { key: 'n', title: 'N', width: 8, align: 'right', format: (r) => String(r.n) },
+];
+
+const ROWS: Row[] = Array.from({ length: 30 }, (_, i) => ({
+  id: i + 1,
+  name: `proc${i + 1}`,
+  n: i * 10,
+}));
+
+const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+
+describe('layoutColumns', () => {
+  it('gives the spare width to flexible columns and fills the line exactly', () => {
+    for (const total of [40, 80, 100, 203]) {
+      const cols = layoutColumns(COLS, total);
+      const used = 1 + cols.reduce((s, c) => s + c.w, 0) + cols.length - 1;
+      expect(used).toBe(total);
+      expect(cols[0].w).toBe(6);
+      expect(cols[2].w).toBe(8);
+    }
+  });
+
+  it('respects maxWidth and shares spare width by flex weight', () => {
+    const cols = layoutColumns(
+      [
+        { key: 'a', title: 'A', width: 4, flex: 1, maxWidth: 6, format: () => '' },
+        { key: 'b', title: 'B', width: 4, flex: 3, format: () => '' },
+      ],
+      40,
+    );
+    expect(cols[0].w).toBe(6);
+    expect(cols[1].w).toBe(40 - 1 - 1 - 6);
+  });
+
+  it('shrinks flexible columns, then drops columns from the right, when too narrow', () => {
+    expect(layoutColumns(COLS, 24).map((c) => c.w)).toEqual([6, 7, 8]);
+    expect(layoutColumns(COLS, 16).map((c) => c.key)).toEqual(['id', 'name']);
+  });
+});
+
+describe('Table', () => {
+  it('draws one aligned line per row under a header that marks the sort column', () => {
+    const { lastFrame } = render(
+      <Table
+        columns={COLS}
+        rows={ROWS.slice(0, 3)}
+        rowKey={(r) => r.id}
+        width={40}
+        height={10}
+        selected={1}
+        sortKey="n"
+        sortDesc
+      />,
+    );
+    const out = lines(lastFrame());
+    expect(out).toHaveLength(4);
+    expect(out[0]).toMatch(/^\s+ID NAME\s+N▼$/);
+    expect(out[1]).toMatch(/^ \s+1 proc1\s+0$/);
+    expect(out[2]).toMatch(/^>\s+2 proc2\s+10$/);
+    for (const l of out) expect(l.length).toBeLessThanOrEqual(40);
+    // right-aligned numbers end in the same column
+    expect(out[1].length).toBe(out[2].length);
+  });
+
+  it('marks an ascending sort with ▲', () => {
+    const { lastFrame } = render(
+      <Table
+        columns={COLS}
+        rows={ROWS.slice(0, 1)}
+        rowKey={(r) => r.id}
+        width={40}
+        height={5}
+        selected={0}
+        sortKey="name"
+        sortDesc={false}
+      />,
+    );
+    expect(lines(lastFrame())[0]).toContain('NAME▲');
+  });
+
+  it('never draws more lines than its height and keeps the selection in view', () => {
+    const { lastFrame } = render(
+      <Table columns={COLS} rows={ROWS} rowKey={(r) => r.id} width={40} height={8} selected={25} />,
+    );
+    const out = lines(lastFrame());
+    expect(out).toHaveLength(8);
+    expect(out.find((l) => l.startsWith('>'))).toMatch(/proc26/);
+  });
+
+  it('shows the empty text when there are no rows', () => {
+    const { lastFrame } = render(
+      <Table
+        columns={COLS}
+        rows={[]}
+        rowKey={(r) => r.id}
+        width={40}
+        height={5}
+        selected={-1}
+        emptyText="no io_uring activity yet"
+      />,
+    );
+    expect(lastFrame()).toContain('no io_uring activity yet');
+  });
+
+  it('sanitizes cells so a hostile process name cannot reach the terminal', () => {
+    const { lastFrame } = render(
+      <Table
+        columns={COLS}
+        rows={[{ id: 1, name: '\x1b[2Jx\u202e', n: 1 }]}
+        rowKey={(r) => r.id}
+        width={60}
+        height={5}
+        selected={-1}
+      />,
+    );
+    expect(lastFrame()).toContain('\\x1b[2Jx\\u202e');
+    expect(lastFrame()).not.toContain('\x1b[2J');
+  });
+});
+
+describe('HelpOverlay', () => {
+  it('lists every live key, and no replay-only key, in live mode', () => {
+    const { lastFrame } = render(<HelpOverlay replay={false} width={80} height={22} />);
+    const frame = lastFrame() ?? '';
+    for (const h of HELP.filter((e) => !e.replayOnly)) expect(frame).toContain(h.what);
+    expect(frame).not.toContain('playback speed');
+    expect(lines(frame).length).toBeLessThanOrEqual(22);
+  });
+
+  it('lists the replay keys in replay mode', () => {
+    const { lastFrame } = render(<HelpOverlay replay width={80} height={22} />);
+    const frame = lastFrame() ?? '';
+    for (const h of HELP.filter((e) => !e.liveOnly)) expect(frame).toContain(h.what);
+    expect(frame).not.toContain('start / stop recording');
+  });
+
+  it('cuts the list to the lines it is given', () => {
+    const { lastFrame } = render(<HelpOverlay replay={false} width={80} height={5} />);
+    expect(lines(lastFrame())).toHaveLength(5);
+  });
+});
+
+describe('FilterPrompt', () => {
+  it('shows the draft and the syntax hint', () => {
+    const { lastFrame } = render(<FilterPrompt draft="pid:42" width={80} color={false} />);
+    expect(lastFrame()).toContain('filter: pid:42█');
+    expect(lastFrame()).toContain('op:READ,WRITE');
+  });
+
+  it('shows why a filter was rejected', () => {
+    const { lastFrame } = render(
+      <FilterPrompt draft="zz:1" error={'unknown field "zz"'} width={80} color={false} />,
+    );
+    expect(lastFrame()).toContain('✗ unknown field "zz"');
+  });
+});
+
+describe('StatusLine', () => {
+  it('shows hints for the mode', () => {
+    const s = initialUiState();
+    const { lastFrame } = render(<StatusLine state={s} width={80} />);
+    expect(lastFrame()).toContain('?:help');
+    expect(lines(lastFrame())).toHaveLength(1);
+  });
+
+  it('shows the replay position, speed and state', () => {
+    const s = initialUiState({ replay: true });
+    const replay = {
+      positionUs: (1_700_000_030e6 / 1e6) * 1e6,
+      startUs: 1_700_000_000e6,
+      endUs: 1_700_000_060e6,
+      speed: 2,
+      paused: true,
+    };
+    replay.positionUs = 1_700_000_030e6;
+    const { lastFrame } = render(<StatusLine state={s} status={{ replay }} width={80} />);
+    const out = lines(lastFrame());
+    expect(out).toHaveLength(2);
+    expect(out[0]).toContain('PAUSED 2×');
+    expect(out[0]).toContain('0:30 / 1:00');
+    expect(out[0].length).toBeLessThanOrEqual(80);
+    expect(out[1]).toContain('Space:play/pause');
+    expect(replayLine({ ...replay, paused: false, ended: true }, 80)).toContain('END');
+  });
+});
