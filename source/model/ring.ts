@@ -1,0 +1,156 @@
+/**
+ * The rolling buffer of recent events, as a struct of typed arrays (one column per field, no
+ * object per event). Bounded by count (the oldest event is overwritten when full) and by age
+ * (expireBefore). Storage grows by doubling up to the count bound, so an idle session does not
+ * hold the full bound's memory.
+ *
+ * Columns and their widths: tsUs f64, pid i32, row i32 (the model's process-row id), comm i32
+ * (interned command id), opcode u8, hasResult u8, fd i32, offset f64, length u32, result i32,
+ * latencyNs f64, seenUs f64 = 58 bytes per event. length and result are stored as 32-bit integers,
+ * which is what io_uring's sqe->len and cqe->res are.
+ *
+ * seenUs is the latest event time pushed so far (a running maximum), so it never decreases along
+ * the buffer even when events arrive slightly out of order: a scan from the newest event back can
+ * stop at the first seenUs before a window's start, knowing no older-pushed event is inside it.
+ */
+import type { IoEvent } from './event.js';
+
+export const RING_BYTES_PER_EVENT = 8 + 4 + 4 + 4 + 1 + 1 + 4 + 8 + 4 + 4 + 8 + 8;
+const INITIAL_CAPACITY = 1 << 16;
+
+export class EventRing {
+  tsUs: Float64Array;
+  pid: Int32Array;
+  row: Int32Array;
+  comm: Int32Array;
+  opcode: Uint8Array;
+  hasResult: Uint8Array;
+  fd: Int32Array;
+  offset: Float64Array;
+  length: Uint32Array;
+  result: Int32Array;
+  latencyNs: Float64Array;
+  seenUs: Float64Array;
+  /** Running maximum of the pushed event times. */
+  private maxTs = -Infinity;
+
+  /** Physical index of the oldest event. */
+  head = 0;
+  /** Number of buffered events. */
+  size = 0;
+  /** Allocated slots. */
+  capacity: number;
+  /** Events pushed out because the buffer was full (count bound). */
+  overwritten = 0;
+  /** Events dropped because they grew older than the age bound. */
+  expired = 0;
+
+  constructor(readonly maxEvents: number) {
+    if (!Number.isInteger(maxEvents) || maxEvents < 1)
+      throw new RangeError('maxEvents must be >= 1');
+    this.capacity = Math.min(INITIAL_CAPACITY, maxEvents);
+    this.tsUs = new Float64Array(this.capacity);
+    this.pid = new Int32Array(this.capacity);
+    this.row = new Int32Array(this.capacity);
+    this.comm = new Int32Array(this.capacity);
+    this.opcode = new Uint8Array(this.capacity);
+    this.hasResult = new Uint8Array(this.capacity);
+    this.fd = new Int32Array(this.capacity);
+    this.offset = new Float64Array(this.capacity);
+    this.length = new Uint32Array(this.capacity);
+    this.result = new Int32Array(this.capacity);
+    this.latencyNs = new Float64Array(this.capacity);
+    this.seenUs = new Float64Array(this.capacity);
+  }
+
+  /** Bytes held by the columns (allocated, not only used). */
+  get allocatedBytes(): number {
+    return this.capacity * RING_BYTES_PER_EVENT;
+  }
+
+  push(ev: IoEvent, row: number, comm: number): void {
+    if (this.size === this.capacity) {
+      if (this.capacity < this.maxEvents) this.grow();
+      else {
+        // Full at the bound: overwrite the oldest.
+        this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+        this.size--;
+        this.overwritten++;
+      }
+    }
+    let i = this.head + this.size;
+    if (i >= this.capacity) i -= this.capacity;
+    this.tsUs[i] = ev.tsUs;
+    this.pid[i] = ev.pid;
+    this.row[i] = row;
+    this.comm[i] = comm;
+    this.opcode[i] = ev.opcode;
+    this.hasResult[i] = ev.hasResult ? 1 : 0;
+    this.fd[i] = ev.fd;
+    this.offset[i] = ev.offset;
+    this.length[i] = ev.length;
+    this.result[i] = ev.result;
+    this.latencyNs[i] = ev.latencyNs;
+    if (ev.tsUs > this.maxTs) this.maxTs = ev.tsUs;
+    this.seenUs[i] = this.maxTs;
+    this.size++;
+  }
+
+  /** Drops events whose time is before cutoffUs, from the oldest on (stops at the first newer one). */
+  expireBefore(cutoffUs: number): void {
+    while (this.size > 0 && this.tsUs[this.head] < cutoffUs) {
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+      this.size--;
+      this.expired++;
+    }
+  }
+
+  /** Physical index of the i-th buffered event, 0 = oldest. */
+  at(i: number): number {
+    const p = this.head + i;
+    return p >= this.capacity ? p - this.capacity : p;
+  }
+
+  oldestUs(): number {
+    return this.size === 0 ? 0 : this.tsUs[this.head];
+  }
+
+  newestUs(): number {
+    return this.size === 0 ? 0 : this.tsUs[this.at(this.size - 1)];
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.size = 0;
+    this.overwritten = 0;
+    this.expired = 0;
+    this.maxTs = -Infinity;
+  }
+
+  private grow(): void {
+    const cap = Math.min(this.capacity * 2, this.maxEvents);
+    const first = this.capacity - this.head; // events from head to the physical end
+    const move = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
+      old: T,
+      fresh: T,
+    ): T => {
+      fresh.set(old.subarray(this.head, this.head + Math.min(first, this.size)), 0);
+      if (this.size > first) fresh.set(old.subarray(0, this.size - first), first);
+      return fresh;
+    };
+    this.tsUs = move(this.tsUs, new Float64Array(cap));
+    this.pid = move(this.pid, new Int32Array(cap));
+    this.row = move(this.row, new Int32Array(cap));
+    this.comm = move(this.comm, new Int32Array(cap));
+    this.opcode = move(this.opcode, new Uint8Array(cap));
+    this.hasResult = move(this.hasResult, new Uint8Array(cap));
+    this.fd = move(this.fd, new Int32Array(cap));
+    this.offset = move(this.offset, new Float64Array(cap));
+    this.length = move(this.length, new Uint32Array(cap));
+    this.result = move(this.result, new Int32Array(cap));
+    this.latencyNs = move(this.latencyNs, new Float64Array(cap));
+    this.seenUs = move(this.seenUs, new Float64Array(cap));
+    this.head = 0;
+    this.capacity = cap;
+  }
+}
