@@ -1,0 +1,196 @@
+/**
+ * The Snapshot: an immutable, plain-data picture of the model, built once per UI tick by
+ * Model.snapshot(). Everything the TUI, the headless summary and replay show comes from here.
+ *
+ * Units: times are µs since the Unix epoch (`…Us`), latencies are ns (`…Ns`, 0 = no sample),
+ * rates are per second. "Window" figures cover (nowUs − windowUs, nowUs]; "total…" figures cover
+ * everything since the model started (or was reset), including events no longer buffered.
+ */
+import type { IoEvent } from './event.js';
+
+/** Statistics shared by every row kind: the refresh window first, then since start. */
+export interface RowStats {
+  /** Operations completed in the window. */
+  readonly ops: number;
+  readonly opsPerSec: number;
+  /** Bytes moved by successful read-class / write-class operations, per second over the window. */
+  readonly readBytesPerSec: number;
+  readonly writeBytesPerSec: number;
+  /** Operations with a negative result in the window. */
+  readonly errors: number;
+  /** Latency over the window (ns; 0 when no operation in the window had a known latency). */
+  readonly avgNs: number;
+  readonly p50Ns: number;
+  readonly p95Ns: number;
+  readonly p99Ns: number;
+  readonly maxNs: number;
+
+  readonly totalOps: number;
+  readonly totalReadBytes: number;
+  readonly totalWriteBytes: number;
+  readonly totalErrors: number;
+  readonly totalAvgNs: number;
+  readonly totalP50Ns: number;
+  readonly totalP95Ns: number;
+  readonly totalP99Ns: number;
+  readonly totalMaxNs: number;
+  /** Time of the row's latest event (µs). */
+  readonly lastSeenUs: number;
+}
+
+/**
+ * Per-second history, oldest first; element i is the second starting at
+ * (Snapshot.series.endSec − length + 1 + i) × 1e6 µs. Only complete seconds are included.
+ */
+export interface Series {
+  readonly opsPerSec: readonly number[];
+  readonly readBytesPerSec: readonly number[];
+  readonly writeBytesPerSec: readonly number[];
+  /** p99 latency of that second (ns, 0 = no sample). */
+  readonly p99Ns: readonly number[];
+}
+
+export interface OpcodeShare {
+  readonly opcode: number;
+  readonly opName: string;
+  /** Operations in the window and since start. */
+  readonly ops: number;
+  readonly totalOps: number;
+}
+
+/**
+ * One process: pid + command name. A pid reused by a process with another name is another row.
+ * Its operation figures exclude IO_URING_ENTER (the syscall is not an operation): those are in
+ * the enter* fields, and in the IO_URING_ENTER row of its drill-down.
+ */
+export interface ProcessRow extends RowStats {
+  readonly kind: 'process';
+  /** Stable across snapshots while the row lives: use as a React key or a selection id. */
+  readonly key: string;
+  readonly pid: number;
+  /** Untrusted text: sanitize before printing. */
+  readonly comm: string;
+  /** The opcode with the most operations in the window (since start when the window is empty), -1 if none. */
+  readonly topOpcode: number;
+  readonly topOpName: string;
+  /** Opcodes this process used, most operations in the window first, then most since start. */
+  readonly opcodeMix: readonly OpcodeShare[];
+  readonly enterCallsPerSec: number;
+  /** Operations submitted per io_uring_enter call in the window (0 when no call). */
+  readonly opsPerEnter: number;
+  readonly totalEnterCalls: number;
+  /** Empty when the snapshot was taken with series: false. */
+  readonly series: Series;
+}
+
+/** One opcode over all processes (IO_URING_ENTER included: ops = syscalls). */
+export interface OpcodeRow extends RowStats {
+  readonly kind: 'opcode';
+  readonly key: string;
+  readonly opcode: number;
+  readonly opName: string;
+  readonly series: Series;
+}
+
+/** One opcode of one process, for the drill-down. */
+export interface ProcessOpcodeRow extends RowStats {
+  readonly kind: 'processOpcode';
+  readonly key: string;
+  /** The key of the ProcessRow this belongs to. */
+  readonly processKey: string;
+  readonly pid: number;
+  readonly comm: string;
+  readonly opcode: number;
+  readonly opName: string;
+}
+
+/** All operations of all processes (IO_URING_ENTER excluded, as in process rows). */
+export interface TotalsRow extends RowStats {
+  /** Every event, IO_URING_ENTER included: since start, and per second over the window. */
+  readonly events: number;
+  readonly eventsPerSec: number;
+  readonly series: Series;
+}
+
+export interface ErrnoRow {
+  /** Positive errno (a result of -11 is errno 11, EAGAIN). */
+  readonly errno: number;
+  readonly name: string;
+  /** Events with this result in the window, and since start. */
+  readonly count: number;
+  readonly total: number;
+}
+
+/** IO_URING_ENTER syscalls: how often, and how many operations each submitted (batching). */
+export interface EnterStats {
+  readonly callsPerSec: number;
+  readonly submittedPerSec: number;
+  /** Operations submitted per call over the window (0 when no call). */
+  readonly opsPerCall: number;
+  readonly totalCalls: number;
+  readonly totalSubmitted: number;
+  readonly totalOpsPerCall: number;
+}
+
+export interface BufferStats {
+  /** Events held now, and the bound on it. */
+  readonly events: number;
+  readonly maxEvents: number;
+  readonly maxAgeUs: number;
+  /** Bytes of storage per buffered event (the column widths), and bytes allocated now. */
+  readonly bytesPerEvent: number;
+  readonly allocatedBytes: number;
+  /** Times of the oldest and newest buffered events (µs; 0 when empty). */
+  readonly startUs: number;
+  readonly endUs: number;
+  /** Events pushed out by the count bound, and aged out by the age bound, since start. */
+  readonly overwritten: number;
+  readonly expired: number;
+}
+
+/**
+ * Counters the capture side reports through Model.setCaptureCounters (the model only carries
+ * them to the views): `lost` = events the kernel side lost (bpftrace "Lost N events"),
+ * `dropped` = events the pipeline dropped (malformed lines, backpressure), `overflow` = in-flight
+ * map overflows or completion-queue overflows reported by the probes.
+ */
+export interface CaptureCounters {
+  readonly lost: number;
+  readonly dropped: number;
+  readonly overflow: number;
+}
+
+export interface Snapshot {
+  /** The model's clock: max(latest advance(), latest event time). */
+  readonly nowUs: number;
+  /** The window the window figures cover: (nowUs − windowUs, nowUs]. */
+  readonly windowUs: number;
+  /** First time the model saw (first advance() or first event); 0 before any. */
+  readonly startUs: number;
+  /**
+   * The window figures are incomplete: the buffer's count bound pushed out events that were
+   * still inside the window, so rates are computed over the part still buffered.
+   */
+  readonly windowTruncated: boolean;
+  readonly totals: TotalsRow;
+  /** Every live process row (idle ones included, with ops 0), in first-seen order. */
+  readonly processes: readonly ProcessRow[];
+  /** Every opcode seen, by opcode number. */
+  readonly opcodes: readonly OpcodeRow[];
+  /** Every process × opcode pair seen, grouped by process in the order of `processes`. */
+  readonly processOpcodes: readonly ProcessOpcodeRow[];
+  /** Errors by errno name, most since start first. */
+  readonly errors: readonly ErrnoRow[];
+  readonly enter: EnterStats;
+  readonly series: {
+    /** Unix second of the last point of every Series (the last complete second). */
+    readonly endSec: number;
+    readonly length: number;
+  };
+  readonly buffer: BufferStats;
+  readonly capture: CaptureCounters;
+  /** Process rows evicted (idlest first) to keep at most maxProcesses. */
+  readonly evictedProcesses: number;
+  /** The most recent buffered events, newest last, restricted by the snapshot's tailFilter. */
+  readonly recent: readonly IoEvent[];
+}

@@ -1,0 +1,411 @@
+import { describe, expect, it } from 'vitest';
+import { Model } from '../../source/model/model.js';
+import type { ProcessRow, Snapshot } from '../../source/model/snapshot.js';
+import { ev, MS, relErr, SEC, T } from './helpers.js';
+
+const READ = 22;
+const WRITE = 23;
+const ENTER = 255;
+
+function proc(s: Snapshot, pid: number, comm: string): ProcessRow {
+  const row = s.processes.find((p) => p.pid === pid && p.comm === comm);
+  if (!row) throw new Error(`no row for ${pid} ${comm}`);
+  return row;
+}
+
+describe('Model window rates', () => {
+  it('counts only the events inside the window ending at the clock, for any window length', () => {
+    const m = new Model();
+    for (const at of [100, 600, 1200, 1900]) m.push(ev({ tsUs: T + at * MS, result: 1000 }));
+    m.advance(T + 2 * SEC);
+
+    let s = m.snapshot({ windowUs: SEC }); // (1.0 s, 2.0 s]: the events at 1.2 and 1.9 s
+    const p = proc(s, 100, 'app');
+    expect(p.ops).toBe(2);
+    expect(p.opsPerSec).toBe(2);
+    expect(p.readBytesPerSec).toBe(2000);
+    expect(p.totalOps).toBe(4);
+    expect(p.totalReadBytes).toBe(4000);
+
+    s = m.snapshot({ windowUs: 250 * MS }); // (1.75 s, 2.0 s]: one event
+    expect(proc(s, 100, 'app').opsPerSec).toBe(4);
+    expect(proc(s, 100, 'app').readBytesPerSec).toBe(4000);
+
+    s = m.snapshot({ windowUs: 10 * SEC }); // all four over 10 s
+    expect(proc(s, 100, 'app').opsPerSec).toBeCloseTo(0.4, 12);
+
+    m.advance(T + 2500 * MS); // (1.5 s, 2.5 s]: only 1.9 s
+    expect(proc(m.snapshot(), 100, 'app').opsPerSec).toBe(1);
+  });
+
+  it('drops a process from the rates but keeps its totals when it stops doing I/O', () => {
+    const m = new Model();
+    for (let i = 0; i < 5; i++) m.push(ev({ tsUs: T + i * 100 * MS, pid: 1, comm: 'quiet' }));
+    for (let i = 1; i <= 5; i++) m.push(ev({ tsUs: T + 3 * SEC + i * MS, pid: 2, comm: 'busy' }));
+    m.advance(T + 4 * SEC);
+    const s = m.snapshot();
+    const quiet = proc(s, 1, 'quiet');
+    expect(quiet.opsPerSec).toBe(0);
+    expect(quiet.readBytesPerSec).toBe(0);
+    expect(quiet.p99Ns).toBe(0);
+    expect(quiet.totalOps).toBe(5);
+    expect(quiet.totalReadBytes).toBe(5 * 4096);
+    expect(quiet.lastSeenUs).toBe(T + 400 * MS);
+    expect(proc(s, 2, 'busy').opsPerSec).toBe(5);
+    expect(s.totals.opsPerSec).toBe(5);
+    expect(s.totals.totalOps).toBe(10);
+  });
+
+  it('makes a pid reused by a process with another name a new row', () => {
+    const m = new Model();
+    m.push(ev({ tsUs: T + 100 * MS, pid: 4242, comm: 'alpha' }));
+    m.push(ev({ tsUs: T + 200 * MS, pid: 4242, comm: 'alpha' }));
+    m.push(ev({ tsUs: T + 1500 * MS, pid: 4242, comm: 'beta', opcode: WRITE, result: 512 }));
+    m.advance(T + 2 * SEC);
+    let s = m.snapshot();
+    expect(s.processes.map((p) => [p.pid, p.comm, p.ops, p.totalOps])).toEqual([
+      [4242, 'alpha', 0, 2],
+      [4242, 'beta', 1, 1],
+    ]);
+    expect(proc(s, 4242, 'beta').writeBytesPerSec).toBe(512);
+    expect(proc(s, 4242, 'beta').totalReadBytes).toBe(0);
+    expect(proc(s, 4242, 'alpha').key).not.toBe(proc(s, 4242, 'beta').key);
+
+    // The old name coming back is the old row again, not a third one.
+    m.push(ev({ tsUs: T + 2100 * MS, pid: 4242, comm: 'alpha' }));
+    s = m.snapshot();
+    expect(s.processes.length).toBe(2);
+    expect(proc(s, 4242, 'alpha').totalOps).toBe(3);
+  });
+
+  it('counts bytes only for successful data-moving operations', () => {
+    const m = new Model();
+    const at = T + 500 * MS;
+    m.push(ev({ tsUs: at, opcode: READ, result: 4096 })); // read 4096
+    m.push(ev({ tsUs: at, opcode: READ, result: -11 })); // EAGAIN: error, no bytes
+    m.push(ev({ tsUs: at, opcode: READ, result: 0 })); // EOF: no bytes, no error
+    m.push(ev({ tsUs: at, opcode: 1, length: 2, result: 8192 })); // READV: bytes, not iovecs
+    m.push(ev({ tsUs: at, opcode: 27, result: 100 })); // RECV: read 100
+    m.push(ev({ tsUs: at, opcode: WRITE, result: 300 })); // write 300
+    m.push(ev({ tsUs: at, opcode: 26, result: 50 })); // SEND: write 50
+    m.push(ev({ tsUs: at, opcode: WRITE, result: -28 })); // ENOSPC: error, no bytes
+    m.push(ev({ tsUs: at, opcode: 18, result: 7 })); // OPENAT: returns an fd, not bytes
+    m.push(ev({ tsUs: at, opcode: 3, result: 0 })); // FSYNC
+    m.push(ev({ tsUs: at, opcode: READ, result: 999, hasResult: false })); // no completion seen
+    m.advance(T + SEC);
+    const s = m.snapshot();
+    const p = proc(s, 100, 'app');
+    expect(p.totalReadBytes).toBe(4096 + 8192 + 100);
+    expect(p.totalWriteBytes).toBe(300 + 50);
+    expect(p.readBytesPerSec).toBe(4096 + 8192 + 100);
+    expect(p.writeBytesPerSec).toBe(350);
+    expect(p.totalErrors).toBe(2);
+    expect(p.errors).toBe(2);
+    expect(p.totalOps).toBe(11);
+    const openat = s.opcodes.find((o) => o.opName === 'OPENAT');
+    expect(openat?.totalReadBytes).toBe(0);
+    expect(openat?.totalWriteBytes).toBe(0);
+  });
+});
+
+describe('Model latency', () => {
+  it('reports avg/p50/p95/p99/max over the window and since start, ignoring unknown latencies', () => {
+    const m = new Model();
+    // Second 0: 100 ops of 1..100 µs. Second 1: one op of 500 µs, one of unknown latency.
+    for (let i = 1; i <= 100; i++) m.push(ev({ tsUs: T + i * MS, latencyNs: i * 1000 }));
+    m.push(ev({ tsUs: T + 1500 * MS, latencyNs: 500_000 }));
+    m.push(ev({ tsUs: T + 1600 * MS, latencyNs: 0 }));
+    m.advance(T + 2 * SEC);
+    const p = proc(m.snapshot(), 100, 'app');
+    expect(p.ops).toBe(2);
+    expect(p.avgNs).toBe(500_000);
+    expect(p.p50Ns).toBe(500_000);
+    expect(p.maxNs).toBe(500_000);
+    // Since start: 101 known samples, sum 5050 µs + 500 µs.
+    expect(p.totalAvgNs).toBeCloseTo((5_050_000 + 500_000) / 101, 6);
+    expect(relErr(p.totalP50Ns, 51_000)).toBeLessThan(0.01); // rank ceil(50.5) = 51
+    expect(relErr(p.totalP95Ns, 96_000)).toBeLessThan(0.01); // rank ceil(95.95) = 96
+    expect(relErr(p.totalP99Ns, 100_000)).toBeLessThan(0.01); // rank ceil(99.99) = 100
+    expect(p.totalMaxNs).toBe(500_000);
+    expect(p.totalOps).toBe(102);
+  });
+
+  it('gives the same percentiles for a process, its opcode and its process × opcode row', () => {
+    const m = new Model();
+    for (let i = 1; i <= 50; i++) m.push(ev({ tsUs: T + i * 10 * MS, latencyNs: i * 2000 }));
+    m.advance(T + SEC);
+    const s = m.snapshot();
+    const p = proc(s, 100, 'app');
+    const o = s.opcodes.find((x) => x.opcode === READ)!;
+    const x = s.processOpcodes.find((r) => r.opcode === READ)!;
+    for (const k of ['p50Ns', 'p95Ns', 'p99Ns', 'totalP99Ns'] as const) {
+      expect(o[k]).toBe(p[k]);
+      expect(x[k]).toBe(p[k]);
+    }
+    expect(relErr(p.p50Ns, 50_000)).toBeLessThan(0.01);
+  });
+});
+
+describe('Model per-second series', () => {
+  it('records ops, bytes and p99 of each complete second, oldest first, zeros where idle', () => {
+    const m = new Model({ seriesSeconds: 60 });
+    m.push(ev({ tsUs: T + 100 * MS, latencyNs: 10_000 }));
+    m.push(ev({ tsUs: T + 200 * MS, latencyNs: 20_000 }));
+    m.push(ev({ tsUs: T + 300 * MS, latencyNs: 30_000, opcode: WRITE, result: 10 }));
+    m.push(ev({ tsUs: T + 1500 * MS, latencyNs: 5_000 }));
+    // second T+2 s: nothing; second T+3 s is the current, incomplete one
+    m.push(ev({ tsUs: T + 3200 * MS }));
+    m.advance(T + 3500 * MS);
+    const s = m.snapshot();
+    expect(s.series.endSec).toBe(T / SEC + 2);
+    expect(s.series.length).toBe(60);
+    const ser = proc(s, 100, 'app').series;
+    expect(ser.opsPerSec.length).toBe(60);
+    expect(ser.opsPerSec.slice(-3)).toEqual([3, 1, 0]);
+    expect(ser.readBytesPerSec.slice(-3)).toEqual([8192, 4096, 0]);
+    expect(ser.writeBytesPerSec.slice(-3)).toEqual([10, 0, 0]);
+    expect(ser.p99Ns.slice(-3)).toEqual([30_000, 5_000, 0]); // clamped to the exact max
+    expect(ser.opsPerSec.slice(0, -3).every((v) => v === 0)).toBe(true);
+    const read = s.opcodes.find((o) => o.opcode === READ)!.series;
+    expect(read.opsPerSec.slice(-3)).toEqual([2, 1, 0]);
+    expect(s.totals.series.opsPerSec.slice(-3)).toEqual([3, 1, 0]);
+  });
+
+  it('forgets points older than the series length', () => {
+    const m = new Model({ seriesSeconds: 5 });
+    m.push(ev({ tsUs: T + 100 * MS }));
+    m.push(ev({ tsUs: T + 4 * SEC + 100 * MS }));
+    m.advance(T + 5 * SEC + 1);
+    expect(proc(m.snapshot(), 100, 'app').series.opsPerSec).toEqual([1, 0, 0, 0, 1]);
+    m.advance(T + 6 * SEC + 1);
+    expect(proc(m.snapshot(), 100, 'app').series.opsPerSec).toEqual([0, 0, 0, 1, 0]);
+    m.advance(T + 60 * SEC);
+    expect(proc(m.snapshot(), 100, 'app').series.opsPerSec).toEqual([0, 0, 0, 0, 0]);
+    expect(m.snapshot({ series: false }).processes[0].series.opsPerSec).toEqual([]);
+  });
+});
+
+describe('Model errors and io_uring_enter', () => {
+  it('counts errors by errno name from negative results, most frequent first', () => {
+    const m = new Model();
+    const at = T + 100 * MS;
+    for (let i = 0; i < 3; i++) m.push(ev({ tsUs: at, result: -11 }));
+    for (let i = 0; i < 2; i++) m.push(ev({ tsUs: at, opcode: 11, result: -62 }));
+    m.push(ev({ tsUs: at, result: -125 }));
+    m.push(ev({ tsUs: T + 3 * SEC, result: -9 }));
+    m.advance(T + 3 * SEC);
+    const s = m.snapshot();
+    expect(s.errors.map((e) => [e.name, e.total, e.count])).toEqual([
+      ['EAGAIN', 3, 0],
+      ['ETIME', 2, 0],
+      ['EBADF', 1, 1],
+      ['ECANCELED', 1, 0],
+    ]);
+    expect(s.totals.totalErrors).toBe(7);
+    expect(s.totals.errors).toBe(1);
+  });
+
+  it('reports io_uring_enter calls/s and operations per call, apart from the operations', () => {
+    const m = new Model();
+    const at = T + 500 * MS;
+    m.push(ev({ tsUs: at, opcode: ENTER, length: 8, result: 8, latencyNs: 3000 }));
+    m.push(ev({ tsUs: at, opcode: ENTER, length: 8, result: 8, latencyNs: 3000 }));
+    m.push(ev({ tsUs: at, opcode: ENTER, length: 4, result: 2, latencyNs: 3000 }));
+    m.push(ev({ tsUs: at, opcode: READ }));
+    m.push(ev({ tsUs: at, opcode: READ }));
+    m.push(ev({ tsUs: T - 5 * SEC, opcode: ENTER, length: 4, result: -4 })); // EINTR, long ago
+    m.advance(T + SEC);
+    const s = m.snapshot();
+    expect(s.enter.callsPerSec).toBe(3);
+    expect(s.enter.opsPerCall).toBe(6);
+    expect(s.enter.submittedPerSec).toBe(18);
+    expect(s.enter.totalCalls).toBe(4);
+    expect(s.enter.totalSubmitted).toBe(18);
+    expect(s.enter.totalOpsPerCall).toBe(4.5);
+    const p = proc(s, 100, 'app');
+    expect(p.ops).toBe(2);
+    expect(p.enterCallsPerSec).toBe(3);
+    expect(p.opsPerEnter).toBe(6);
+    expect(p.totalEnterCalls).toBe(4);
+    expect(p.topOpName).toBe('READ');
+    expect(p.opcodeMix.map((x) => x.opName)).toEqual(['READ']);
+    expect(s.opcodes.find((o) => o.opcode === ENTER)?.ops).toBe(3);
+    expect(s.totals.events).toBe(6);
+    expect(s.totals.totalOps).toBe(2);
+    expect(s.totals.eventsPerSec).toBe(5);
+  });
+});
+
+describe('Model drill-down and recent events', () => {
+  it('keeps process × opcode rows and an opcode mix ordered by window activity', () => {
+    const m = new Model();
+    m.push(ev({ tsUs: T + 100 * MS, opcode: 3, result: 0 })); // FSYNC, earlier
+    m.push(ev({ tsUs: T + 100 * MS, opcode: 3, result: 0 }));
+    m.push(ev({ tsUs: T + 100 * MS, opcode: 3, result: 0 }));
+    m.push(ev({ tsUs: T + 1500 * MS, opcode: WRITE, result: 10 }));
+    m.push(ev({ tsUs: T + 1600 * MS, opcode: READ }));
+    m.push(ev({ tsUs: T + 1700 * MS, opcode: READ }));
+    m.push(ev({ tsUs: T + 1700 * MS, pid: 7, comm: 'other', opcode: READ }));
+    m.advance(T + 2 * SEC);
+    const s = m.snapshot();
+    const p = proc(s, 100, 'app');
+    expect(p.opcodeMix.map((x) => [x.opName, x.ops, x.totalOps])).toEqual([
+      ['READ', 2, 2],
+      ['WRITE', 1, 1],
+      ['FSYNC', 0, 3],
+    ]);
+    expect(p.topOpcode).toBe(READ);
+    const mine = s.processOpcodes.filter((r) => r.processKey === p.key);
+    expect(mine.map((r) => [r.opName, r.opsPerSec, r.totalOps])).toEqual([
+      ['FSYNC', 0, 3],
+      ['WRITE', 1, 1],
+      ['READ', 2, 2],
+    ]);
+    expect(s.processOpcodes.length).toBe(4);
+    expect(s.opcodes.map((o) => [o.opName, o.totalOps])).toEqual([
+      ['FSYNC', 3],
+      ['READ', 3],
+      ['WRITE', 1],
+    ]);
+  });
+
+  it('returns the most recent events as plain copies, newest last, restricted by a filter', () => {
+    const m = new Model();
+    const shared = ev(); // a source reuses one object
+    for (let i = 0; i < 6; i++) {
+      shared.tsUs = T + i * MS;
+      shared.pid = i % 2 === 0 ? 1 : 2;
+      shared.comm = i % 2 === 0 ? 'postgres' : 'nginx';
+      shared.offset = i * 4096;
+      m.push(shared);
+    }
+    const all = m.recentEvents(undefined, 4);
+    expect(all.map((e) => e.tsUs - T)).toEqual([2 * MS, 3 * MS, 4 * MS, 5 * MS]);
+    const ng = m.recentEvents({ comms: ['gin'] }, 10);
+    expect(ng.map((e) => [e.pid, e.comm, e.offset])).toEqual([
+      [2, 'nginx', 4096],
+      [2, 'nginx', 3 * 4096],
+      [2, 'nginx', 5 * 4096],
+    ]);
+    expect(m.recentEvents({ pids: [1], opcodes: [WRITE] }, 10)).toEqual([]);
+    const s = m.snapshot({ recentLimit: 2, recentFilter: { pids: [1] } });
+    expect(s.recent).toEqual([
+      { ...ev(), tsUs: T + 2 * MS, pid: 1, comm: 'postgres', offset: 2 * 4096 },
+      { ...ev(), tsUs: T + 4 * MS, pid: 1, comm: 'postgres', offset: 4 * 4096 },
+    ]);
+  });
+});
+
+describe('Model bounds', () => {
+  it('expires buffered events by age but keeps them in the totals', () => {
+    const m = new Model({ maxAgeUs: 2 * SEC });
+    for (const at of [500, 1500, 2500]) m.push(ev({ tsUs: T + at * MS }));
+    m.advance(T + 3 * SEC);
+    const s = m.snapshot();
+    expect(s.buffer.events).toBe(2);
+    expect(s.buffer.expired).toBe(1);
+    expect(s.buffer.startUs).toBe(T + 1500 * MS);
+    expect(s.buffer.endUs).toBe(T + 2500 * MS);
+    expect(s.buffer.bytesPerEvent).toBe(58);
+    expect(s.totals.totalOps).toBe(3);
+  });
+
+  it('bounds the buffer by count and computes window rates over what is left', () => {
+    const m = new Model({ maxEvents: 4 });
+    for (let i = 1; i <= 6; i++) m.push(ev({ tsUs: T + i * 100 * MS }));
+    m.advance(T + SEC);
+    const s = m.snapshot();
+    expect(s.buffer.events).toBe(4);
+    expect(s.buffer.overwritten).toBe(2);
+    expect(s.windowTruncated).toBe(true);
+    // 4 events left, the oldest at 0.3 s: 4 / 0.7 s.
+    expect(s.totals.opsPerSec).toBeCloseTo(4 / 0.7, 9);
+    expect(s.totals.totalOps).toBe(6);
+  });
+
+  it('evicts the idlest process row beyond maxProcesses and counts it', () => {
+    const m = new Model({ maxProcesses: 2 });
+    m.push(ev({ tsUs: T + 1 * SEC, pid: 1, comm: 'one' }));
+    m.push(ev({ tsUs: T + 2 * SEC, pid: 2, comm: 'two' }));
+    m.push(ev({ tsUs: T + 3 * SEC, pid: 1, comm: 'one' }));
+    m.push(ev({ tsUs: T + 4 * SEC, pid: 3, comm: 'three' }));
+    const s = m.snapshot();
+    expect(s.processes.map((p) => p.comm)).toEqual(['one', 'three']);
+    expect(s.evictedProcesses).toBe(1);
+    expect(s.totals.totalOps).toBe(4);
+    expect(s.opcodes[0].totalOps).toBe(4);
+    // pid 2 coming back is a fresh row.
+    m.push(ev({ tsUs: T + 5 * SEC, pid: 2, comm: 'two' }));
+    const s2 = m.snapshot();
+    expect(proc(s2, 2, 'two').totalOps).toBe(1);
+    expect(s2.evictedProcesses).toBe(2);
+  });
+
+  it('counts in-window events pushed after late ones, however late', () => {
+    const m = new Model();
+    m.push(ev({ tsUs: T + 500 * MS }));
+    m.push(ev({ tsUs: T + 1200 * MS }));
+    m.push(ev({ tsUs: T + 950 * MS })); // completed earlier, reported late
+    m.push(ev({ tsUs: T + 1300 * MS }));
+    m.push(ev({ tsUs: T - 60 * SEC })); // very late
+    m.push(ev({ tsUs: T + 1400 * MS }));
+    m.advance(T + 2 * SEC);
+    expect(m.snapshot().totals.ops).toBe(3);
+  });
+});
+
+describe('Model clock, determinism and reset', () => {
+  it('gives identical snapshots for the same events and advance() calls', () => {
+    const feed = (m: Model): Snapshot => {
+      for (let i = 0; i < 3000; i++) {
+        m.push(
+          ev({
+            tsUs: T + i * 1700,
+            pid: 10 + (i % 7),
+            comm: `p${i % 5}`,
+            opcode: [READ, WRITE, ENTER, 3][i % 4],
+            result: i % 13 === 0 ? -11 : 512,
+            latencyNs: 1000 + ((i * 7919) % 100_000),
+          }),
+        );
+        if (i % 500 === 0) m.advance(T + i * 1700);
+      }
+      m.setCaptureCounters({ lost: 3 });
+      return m.snapshot({ windowUs: 2 * SEC });
+    };
+    const a = feed(new Model());
+    const b = feed(new Model());
+    expect(a).toEqual(b);
+    expect(a.capture).toEqual({ lost: 3, dropped: 0, overflow: 0 });
+  });
+
+  it('ignores an advance() into the past and starts the clock at the first time seen', () => {
+    const m = new Model();
+    expect(m.snapshot().nowUs).toBe(0);
+    m.advance(T + 5 * SEC);
+    m.advance(T + 1 * SEC);
+    m.push(ev({ tsUs: T + 4 * SEC }));
+    const s = m.snapshot();
+    expect(s.nowUs).toBe(T + 5 * SEC);
+    expect(s.startUs).toBe(T + 5 * SEC);
+    expect(s.totals.opsPerSec).toBe(0); // 4 s is outside (4 s, 5 s]
+  });
+
+  it('forgets everything on reset(), keeping its options', () => {
+    const m = new Model({ maxEvents: 10 });
+    m.push(ev({ tsUs: T }));
+    m.setCaptureCounters({ dropped: 2 });
+    m.reset();
+    const s = m.snapshot();
+    expect(s.processes).toEqual([]);
+    expect(s.totals.events).toBe(0);
+    expect(s.capture.dropped).toBe(0);
+    expect(s.buffer.maxEvents).toBe(10);
+    expect(s.recent).toEqual([]);
+  });
+
+  it('rejects nonsensical options', () => {
+    expect(() => new Model({ maxEvents: 0 })).toThrow(RangeError);
+    expect(() => new Model({ maxAgeUs: -1 })).toThrow(RangeError);
+  });
+});
