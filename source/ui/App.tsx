@@ -238,6 +238,7 @@ export function App({
         rows={data.processes}
         selected={data.selected}
         sort={ui.sort.processes}
+        nowUs={snap?.nowUs ?? 0}
         {...common}
       />
     );
@@ -285,6 +286,8 @@ export interface RunTuiOptions {
   info: TuiInfo;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Route console.* output above the frame instead of through it (default true). */
+  patchConsole?: boolean;
 }
 
 export interface TuiHandle {
@@ -299,13 +302,8 @@ export interface TuiHandle {
  * reducer, which also calls controller.quit), stop(), an error while rendering, SIGINT / SIGTERM /
  * SIGHUP (the TUI unmounts, then controller.quit() is called), an uncaught exception, process exit.
  */
-export function runTui({
-  store,
-  controller,
-  info,
-  stdout = process.stdout,
-  stdin = process.stdin,
-}: RunTuiOptions): TuiHandle {
+export function runTui(opts: RunTuiOptions): TuiHandle {
+  const { store, controller, info, stdout = process.stdout, stdin = process.stdin } = opts;
   enterAltScreen(stdout);
   let instance: ReturnType<typeof render> | undefined;
   const unguard = guardTerminal(stdout, () => {
@@ -317,7 +315,7 @@ export function runTui({
       stdout,
       stdin,
       exitOnCtrlC: false,
-      patchConsole: true,
+      patchConsole: opts.patchConsole ?? true,
       incrementalRendering: false,
     });
   } catch (e) {

@@ -5,6 +5,7 @@ import { Table, type Column } from './Table.js';
 import { bytes, count, latency } from './fmt.js';
 import { renderSparkline, sparkScale } from './Sparkline.js';
 import type { SortState } from './keymap.js';
+import { isIdle } from './viewModel.js';
 
 /** Widths sum to exactly 80 columns with the gutter and separators; COMMAND, TOP and the sparkline grow. */
 export function processColumns(scale: number): Column<ProcessRow>[] {
@@ -66,10 +67,12 @@ export interface ProcessesViewProps {
   height: number;
   color: boolean;
   emptyText: string;
+  /** The snapshot's clock, to grey out idle processes. */
+  nowUs: number;
 }
 
 export function ProcessesView(props: ProcessesViewProps): React.JSX.Element {
-  const { rows, selected, sort, width, height, color, emptyText } = props;
+  const { rows, selected, sort, width, height, color, emptyText, nowUs } = props;
   // one scale for the whole column, so a busy process's line towers over an idle one's
   const columns = processColumns(sparkScale(rows.map((r) => r.series.opsPerSec)));
   return (
@@ -83,7 +86,9 @@ export function ProcessesView(props: ProcessesViewProps): React.JSX.Element {
       sortKey={sort.key}
       sortDesc={sort.desc}
       emptyText={emptyText}
-      rowColor={color ? (r) => (r.errors > 0 ? 'red' : undefined) : undefined}
+      rowColor={
+        color ? (r) => (r.errors > 0 ? 'red' : isIdle(r, nowUs) ? 'gray' : undefined) : undefined
+      }
     />
   );
 }

@@ -54,8 +54,10 @@ export type ExitSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 export const EXIT_SIGNALS: readonly ExitSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Install the exit-path guards for one TUI session. `onSignal` runs after the terminal is restored
- * (the TUI unmounts and the CLI stops capture). Returns a function that removes every guard.
+ * Install the exit-path guards for one TUI session. On SIGINT / SIGTERM / SIGHUP, `onSignal` runs
+ * (the TUI unmounts and the CLI stops capture), then the terminal is restored. Because these
+ * listeners exist, Node no longer exits on those signals by itself: `onSignal` must lead to exit.
+ * Returns a function that removes every guard.
  */
 export function guardTerminal(
   stdout: Writable,
@@ -64,8 +66,12 @@ export function guardTerminal(
   const restore = () => restoreTerminal(stdout);
   const signalHandlers = EXIT_SIGNALS.map((sig) => {
     const handler = () => {
-      restore();
-      onSignal(sig);
+      // unmount first, so Ink's last frame lands on the alternate screen, then leave it
+      try {
+        onSignal(sig);
+      } finally {
+        restore();
+      }
     };
     process.on(sig, handler);
     return [sig, handler] as const;

@@ -437,3 +437,48 @@ describe('replay mode', () => {
     expect(t.lines()[1]).toContain('file recordings/fio.csv');
   });
 });
+
+describe('rendering cost', () => {
+  it('renders once per published snapshot, however many events it summarises', async () => {
+    const t = start();
+    await tick();
+    const framesBefore = t.r.frames.length;
+    for (let i = 1; i <= 3; i++) {
+      for (let k = 0; k < 1000; k++) {
+        pushEvent(t.model, {
+          tsUs: T0 + 5e6 + i * 1e6 + k,
+          pid: 1002,
+          comm: 'fio',
+          opcode: 23,
+          result: 4096,
+        });
+      }
+      t.model.advance(T0 + 5e6 + (i + 1) * 1e6);
+      t.store.publish(t.model.snapshot());
+      await tick();
+    }
+    expect(t.r.frames.length - framesBefore).toBe(3);
+  });
+});
+
+describe('resizing', () => {
+  it('follows the terminal when it is resized', async () => {
+    const { snap } = modelWith(LOADS);
+    const r = render(
+      <App store={new TestStore(snap)} controller={testController()} info={LIVE} color={false} />,
+    );
+    cleanup.push(() => r.unmount());
+    await tick();
+    // ink-testing-library's stdout is 100 columns and has no rows: the App assumes 24
+    expect(Math.max(...(r.lastFrame() ?? '').split('\n').map((l) => l.length))).toBe(100);
+    expect((r.lastFrame() ?? '').split('\n').length).toBeLessThanOrEqual(23);
+    Object.defineProperty(r.stdout, 'columns', { value: 90, configurable: true });
+    Object.defineProperty(r.stdout, 'rows', { value: 12, configurable: true });
+    r.stdout.emit('resize');
+    await tick();
+    const ls = (r.lastFrame() ?? '').split('\n');
+    expect(Math.max(...ls.map((l) => l.length))).toBe(90);
+    expect(ls.length).toBeLessThanOrEqual(11);
+    expect(r.lastFrame()).toContain('fio');
+  });
+});

@@ -5,6 +5,8 @@ import { HelpOverlay } from '../../source/ui/HelpOverlay.js';
 import { FilterPrompt } from '../../source/ui/FilterPrompt.js';
 import { StatusLine, replayLine } from '../../source/ui/StatusLine.js';
 import { HELP, initialUiState } from '../../source/ui/keymap.js';
+import { headerSegments } from '../../source/ui/Header.js';
+import { modelWith } from './helpers.js';
 
 process.env.FORCE_COLOR = '0';
 
@@ -200,5 +202,47 @@ describe('StatusLine', () => {
     expect(out[0].length).toBeLessThanOrEqual(80);
     expect(out[1]).toContain('Space:play/pause');
     expect(replayLine({ ...replay, paused: false, ended: true }, 80)).toContain('END');
+  });
+});
+
+describe('Header colours', () => {
+  const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
+  it('uses no colour at all when colours are off (NO_COLOR), and highlights losses by inverse instead', () => {
+    const { snap } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
+    const lossy = { ...snap, capture: { lost: 12, dropped: 3, overflow: 0 } };
+    const segs = headerSegments({
+      info,
+      snapshot: lossy,
+      filterText: 'pid:1',
+      paused: true,
+      refreshMs: 1000,
+      color: false,
+    }).flat();
+    expect(segs.every((s) => s.color === undefined)).toBe(true);
+    expect(segs.find((s) => s.text === 'lost 12')?.inverse).toBe(true);
+    expect(segs.find((s) => s.text === 'dropped 3')?.inverse).toBe(true);
+    expect(segs.find((s) => s.text === 'PAUSED')?.inverse).toBe(true);
+    const coloured = headerSegments({
+      info,
+      snapshot: lossy,
+      filterText: '',
+      paused: false,
+      refreshMs: 1000,
+      color: true,
+    }).flat();
+    expect(coloured.find((s) => s.text === 'lost 12')?.color).toBe('red');
+  });
+
+  it('shows zero losses plainly', () => {
+    const { snap } = modelWith([]);
+    const segs = headerSegments({
+      info,
+      snapshot: snap,
+      filterText: '',
+      paused: false,
+      refreshMs: 1000,
+      color: true,
+    }).flat();
+    expect(segs.find((s) => s.text === 'lost 0')?.color).toBeUndefined();
   });
 });

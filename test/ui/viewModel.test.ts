@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Model } from '../../source/model/model.js';
+import { initialUiState } from '../../source/ui/keymap.js';
+import {
+  checkFilter,
+  filterOf,
+  opcodeRows,
+  selectView,
+  sortProcesses,
+} from '../../source/ui/viewModel.js';
+import { T0, modelWith, pushEvent } from './helpers.js';
+
+describe('idle processes', () => {
+  it('sorts processes idle for over 60 s after the active ones, whatever the sort', () => {
+    const model = new Model();
+    pushEvent(model, { tsUs: T0, pid: 5, comm: 'old', opcode: 22, result: 10, latencyNs: 1000 });
+    for (let i = 0; i < 3; i++) {
+      pushEvent(model, {
+        tsUs: T0 + 70e6 + i,
+        pid: 9,
+        comm: 'new',
+        opcode: 22,
+        result: 10,
+        latencyNs: 1000,
+      });
+    }
+    model.advance(T0 + 70.5e6);
+    const snap = model.snapshot();
+    const pids = (key: string, desc: boolean) =>
+      sortProcesses(snap.processes, { key, desc }, snap.nowUs).map((r) => r.pid);
+    expect(pids('pid', false)).toEqual([9, 5]);
+    expect(pids('pid', true)).toEqual([9, 5]);
+    expect(pids('comm', true)).toEqual([9, 5]);
+  });
+});
+
+describe('selectView', () => {
+  const { snap } = modelWith([
+    { pid: 1, comm: 'a', op: 'READ', rate: 3, latencyUs: 5 },
+    { pid: 2, comm: 'b', op: 'WRITE', rate: 7, latencyUs: 9 },
+    { pid: 2, comm: 'b', op: 'FSYNC', rate: 1, latencyUs: 900 },
+  ]);
+
+  it('lists process × opcode rows in the opcodes view when the filter names processes', () => {
+    expect(opcodeRows(snap, filterOf('')).map((r) => r.kind)).toEqual([
+      'opcode',
+      'opcode',
+      'opcode',
+    ]);
+    const rows = opcodeRows(snap, filterOf('pid:2'));
+    expect(rows.every((r) => r.kind === 'processOpcode' && r.pid === 2)).toBe(true);
+    expect(rows.map((r) => r.opName).sort()).toEqual(['FSYNC', 'WRITE']);
+  });
+
+  it('gives the reducer the row keys of the active table and resolves the selection', () => {
+    const ui = initialUiState();
+    const v = selectView(snap, ui, filterOf(''));
+    expect(v.processes.map((r) => r.pid)).toEqual([2, 1]);
+    expect(v.rowKeys).toEqual(v.processes.map((r) => r.key));
+    expect(v.selected).toBe(0);
+    const drill = selectView(snap, { ...ui, mode: 'drill', drillKey: v.rowKeys[0] }, filterOf(''));
+    expect(drill.drill?.process?.pid).toBe(2);
+    expect(drill.drill?.opcodes.map((r) => r.opName)).toEqual(['WRITE', 'FSYNC']);
+    expect(drill.drill?.events.every((e) => e.pid === 2)).toBe(true);
+  });
+
+  it('is empty, with no selection, before the first snapshot', () => {
+    const v = selectView(undefined, initialUiState(), filterOf(''));
+    expect(v.processes).toEqual([]);
+    expect(v.selected).toBe(-1);
+  });
+
+  it('checks filters with the model parser', () => {
+    expect(checkFilter('pid:1 comm:postgres op:READ,WRITE')).toBeUndefined();
+    expect(checkFilter('op:NOPE')).toBe('unknown opcode "NOPE"');
+    expect(checkFilter('pid:abc')).toMatch(/pid must be a number/);
+  });
+});
