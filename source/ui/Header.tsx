@@ -46,6 +46,14 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): [Segment[], Segme
     { text: '  ' },
     dropped > 0 ? alert(`dropped ${count(dropped)}`) : { text: 'dropped 0', dim: true },
   ];
+  // the rarer counters appear only when something happened
+  const rare: [string, number][] = [
+    ['overflow', s?.capture.overflow ?? 0],
+    ['unmatched', s?.capture.unmatched ?? 0],
+    ['malformed', s?.capture.malformed ?? 0],
+  ];
+  for (const [name, n] of rare)
+    if (n > 0) second.push({ text: '  ' }, alert(`${name} ${count(n)}`));
   if (s?.windowTruncated) second.push({ text: '  ' }, alert('buffer full'));
   if (filterText !== '') {
     second.push(

@@ -208,8 +208,9 @@ describe('StatusLine', () => {
 describe('Header colours', () => {
   const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
   it('uses no colour at all when colours are off (NO_COLOR), and highlights losses by inverse instead', () => {
-    const { snap } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
-    const lossy = { ...snap, capture: { lost: 12, dropped: 3, overflow: 0 } };
+    const { model } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
+    model.setCaptureCounters({ lost: 12, dropped: 3, overflow: 2 });
+    const lossy = model.snapshot();
     const segs = headerSegments({
       info,
       snapshot: lossy,
@@ -231,6 +232,8 @@ describe('Header colours', () => {
       color: true,
     }).flat();
     expect(coloured.find((s) => s.text === 'lost 12')?.color).toBe('red');
+    expect(coloured.find((s) => s.text === 'overflow 2')?.color).toBe('red');
+    expect(coloured.some((s) => s.text.startsWith('malformed'))).toBe(false);
   });
 
   it('shows zero losses plainly', () => {
