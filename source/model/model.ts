@@ -32,9 +32,9 @@ import type {
 
 export interface ModelOptions {
   /** Count bound of the event buffer (default 1,000,000). */
-  maxEvents?: number;
-  /** Age bound of the event buffer in µs (default 60 s). */
-  maxAgeUs?: number;
+  bufferEvents?: number;
+  /** Age bound of the event buffer in seconds (default 60; fractions allowed). */
+  bufferSeconds?: number;
   /** Default refresh window of snapshot() in µs (default 1 s). */
   windowUs?: number;
   /** Points in every per-second series (default 60). */
@@ -54,8 +54,8 @@ export interface SnapshotOptions {
   recentFilter?: Filter;
 }
 
-export const DEFAULT_MAX_EVENTS = 1_000_000;
-export const DEFAULT_MAX_AGE_US = 60_000_000;
+export const DEFAULT_BUFFER_EVENTS = 1_000_000;
+export const DEFAULT_BUFFER_SECONDS = 60;
 export const DEFAULT_WINDOW_US = 1_000_000;
 export const DEFAULT_SERIES_SECONDS = 60;
 export const DEFAULT_MAX_PROCESSES = 4096;
@@ -164,7 +164,13 @@ class PxRow extends StatRow {
   }
 }
 
-const ZERO_COUNTERS: CaptureCounters = { lost: 0, dropped: 0, overflow: 0 };
+const ZERO_COUNTERS: CaptureCounters = {
+  lost: 0,
+  dropped: 0,
+  overflow: 0,
+  unmatched: 0,
+  malformed: 0,
+};
 
 /** The model's whole mutable state; Model.reset() replaces it. */
 class Core {
@@ -204,8 +210,14 @@ class Core {
   private gen = 0;
 
   constructor(opts: ModelOptions) {
-    this.ring = new EventRing(positiveInt(opts.maxEvents, DEFAULT_MAX_EVENTS, 'maxEvents'));
-    this.maxAgeUs = positiveInt(opts.maxAgeUs, DEFAULT_MAX_AGE_US, 'maxAgeUs');
+    this.ring = new EventRing(
+      positiveInt(opts.bufferEvents, DEFAULT_BUFFER_EVENTS, 'bufferEvents'),
+    );
+    this.maxAgeUs = positiveInt(
+      opts.bufferSeconds === undefined ? undefined : opts.bufferSeconds * 1e6,
+      DEFAULT_BUFFER_SECONDS * 1e6,
+      'bufferSeconds',
+    );
     this.windowUs = positiveInt(opts.windowUs, DEFAULT_WINDOW_US, 'windowUs');
     this.seriesSeconds = positiveInt(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
     this.maxProcesses = positiveInt(opts.maxProcesses, DEFAULT_MAX_PROCESSES, 'maxProcesses');
@@ -785,7 +797,14 @@ export class Model implements EventSink {
 
   /** Sets capture-side counters (merged with the previous values), carried into snapshots. */
   setCaptureCounters(c: Partial<CaptureCounters>): void {
-    this.core.capture = { ...this.core.capture, ...c };
+    const cur = this.core.capture;
+    this.core.capture = {
+      lost: c.lost ?? cur.lost,
+      dropped: c.dropped ?? cur.dropped,
+      overflow: c.overflow ?? cur.overflow,
+      unmatched: c.unmatched ?? cur.unmatched,
+      malformed: c.malformed ?? cur.malformed,
+    };
   }
 
   /** Forgets everything (events, rows, totals, counters, clock), keeping the options. */

@@ -149,15 +149,20 @@ export interface BufferStats {
 }
 
 /**
- * Counters the capture side reports through Model.setCaptureCounters (the model only carries
- * them to the views): `lost` = events the kernel side lost (bpftrace "Lost N events"),
- * `dropped` = events the pipeline dropped (malformed lines, backpressure), `overflow` = in-flight
- * map overflows or completion-queue overflows reported by the probes.
+ * Counters the capture side reports through Model.setCaptureCounters; the model only carries them
+ * to the views. Same meaning as the collector's counters of the same names.
  */
 export interface CaptureCounters {
+  /** Events bpftrace reported lost (perf buffer overrun). */
   readonly lost: number;
+  /** Submissions the in-flight map could not hold (it was full). */
   readonly dropped: number;
+  /** Completions that went to the CQ overflow list instead of the ring. */
   readonly overflow: number;
+  /** Multishot completions whose request was never seen (always set by the model). */
+  readonly unmatched?: number;
+  /** Output lines that looked like ours but did not parse (always set by the model). */
+  readonly malformed?: number;
 }
 
 export interface Snapshot {

@@ -298,7 +298,7 @@ describe('Model drill-down and recent events', () => {
 
 describe('Model bounds', () => {
   it('expires buffered events by age but keeps them in the totals', () => {
-    const m = new Model({ maxAgeUs: 2 * SEC });
+    const m = new Model({ bufferSeconds: 2 });
     for (const at of [500, 1500, 2500]) m.push(ev({ tsUs: T + at * MS }));
     m.advance(T + 3 * SEC);
     const s = m.snapshot();
@@ -311,7 +311,7 @@ describe('Model bounds', () => {
   });
 
   it('bounds the buffer by count and computes window rates over what is left', () => {
-    const m = new Model({ maxEvents: 4 });
+    const m = new Model({ bufferEvents: 4 });
     for (let i = 1; i <= 6; i++) m.push(ev({ tsUs: T + i * 100 * MS }));
     m.advance(T + SEC);
     const s = m.snapshot();
@@ -376,7 +376,7 @@ describe('Model clock, determinism and reset', () => {
     const a = feed(new Model());
     const b = feed(new Model());
     expect(a).toEqual(b);
-    expect(a.capture).toEqual({ lost: 3, dropped: 0, overflow: 0 });
+    expect(a.capture).toEqual({ lost: 3, dropped: 0, overflow: 0, unmatched: 0, malformed: 0 });
   });
 
   it('ignores an advance() into the past and starts the clock at the first time seen', () => {
@@ -392,7 +392,7 @@ describe('Model clock, determinism and reset', () => {
   });
 
   it('forgets everything on reset(), keeping its options', () => {
-    const m = new Model({ maxEvents: 10 });
+    const m = new Model({ bufferEvents: 10 });
     m.push(ev({ tsUs: T }));
     m.setCaptureCounters({ dropped: 2 });
     m.reset();
@@ -405,7 +405,8 @@ describe('Model clock, determinism and reset', () => {
   });
 
   it('rejects nonsensical options', () => {
-    expect(() => new Model({ maxEvents: 0 })).toThrow(RangeError);
-    expect(() => new Model({ maxAgeUs: -1 })).toThrow(RangeError);
+    expect(() => new Model({ bufferEvents: 0 })).toThrow(RangeError);
+    expect(() => new Model({ bufferSeconds: -1 })).toThrow(RangeError);
+    expect(new Model({ bufferSeconds: 0.5 }).snapshot().buffer.maxAgeUs).toBe(500_000);
   });
 });
