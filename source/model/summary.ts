@@ -1,0 +1,128 @@
+/**
+ * The headless mode's report: a plain-text table per opcode and per process (operations, bytes,
+ * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
+ * capture's loss counters. Pure: snapshot in, text out.
+ */
+import type { CaptureCounters, RowStats, Snapshot } from './snapshot.js';
+import { escapeText, formatBytes, formatCount, formatLatencyNs, formatRate } from './format.js';
+
+export interface SummaryInfo {
+  /** First line, e.g. "iouringtop live capture, tracepoints+latency" (default "iouringtop summary"). */
+  title?: string;
+  /** The capture filter in effect, as text (omitted when empty). */
+  filter?: string;
+  /** The recording written or replayed (omitted when none). */
+  recording?: string;
+  /** Capture counters to report (default: the snapshot's). */
+  counters?: Partial<CaptureCounters>;
+  /** Length of the capture in µs (default: the snapshot's nowUs − startUs). */
+  durationUs?: number;
+  /** Most process rows listed, busiest first (default 50); the rest are counted. */
+  maxProcesses?: number;
+}
+
+type Align = 'l' | 'r';
+
+function table(
+  header: readonly string[],
+  align: readonly Align[],
+  rows: readonly string[][],
+): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (align[i] === 'l' ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function statCells(r: RowStats, seconds: number): string[] {
+  return [
+    formatCount(r.totalOps),
+    seconds > 0 ? formatRate(r.totalOps / seconds) : '-',
+    formatBytes(r.totalReadBytes),
+    formatBytes(r.totalWriteBytes),
+    formatCount(r.totalErrors),
+    formatLatencyNs(r.totalP50Ns),
+    formatLatencyNs(r.totalP99Ns),
+    formatLatencyNs(r.totalMaxNs),
+  ];
+}
+
+const STAT_HEADER = ['OPS', 'AVG OPS/S', 'READ', 'WRITTEN', 'ERRORS', 'P50', 'P99', 'MAX'];
+const STAT_ALIGN: Align[] = ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
+
+/** The report, as lines joined with '\n' (ending with one). */
+export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
+  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+  const seconds = durationUs / 1e6;
+  const out: string[] = [];
+  const t = snap.totals;
+  out.push(escapeText(info.title ?? 'iouringtop summary'));
+  if (info.filter) out.push(`filter: ${escapeText(info.filter)}`);
+  if (info.recording) out.push(`recording: ${escapeText(info.recording)}`);
+  out.push(
+    `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.totalOps)} operations` +
+      (seconds > 0 ? ` (${formatRate(t.totalOps / seconds)})` : '') +
+      `, read ${formatBytes(t.totalReadBytes)}, written ${formatBytes(t.totalWriteBytes)}` +
+      `, ${formatCount(t.totalErrors)} errors`,
+  );
+
+  out.push('', 'By opcode');
+  const ops = [...snap.opcodes].sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
+  if (ops.length === 0) out.push('  (no events)');
+  else {
+    const rows = ops.map((o) => [o.opName, ...statCells(o, seconds)]);
+    out.push(...table(['OPCODE', ...STAT_HEADER], ['l', ...STAT_ALIGN], rows));
+  }
+
+  out.push('', 'By process');
+  const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const limit = info.maxProcesses ?? 50;
+  if (procs.length === 0) out.push('  (no events)');
+  else {
+    const shown = procs.slice(0, limit);
+    const rows = shown.map((p) => [
+      String(p.pid),
+      escapeText(p.comm),
+      ...statCells(p, seconds),
+      p.topOpName === '' ? '-' : p.topOpName,
+    ]);
+    out.push(
+      ...table(
+        ['PID', 'COMMAND', ...STAT_HEADER, 'TOP OPCODE'],
+        ['r', 'l', ...STAT_ALIGN, 'l'],
+        rows,
+      ),
+    );
+    if (procs.length > shown.length)
+      out.push(`  … and ${procs.length - shown.length} more processes`);
+  }
+  if (snap.evictedProcesses > 0) {
+    out.push(`  (${snap.evictedProcesses} idle process rows were evicted to bound memory)`);
+  }
+
+  out.push('');
+  out.push(
+    snap.errors.length === 0
+      ? 'Errors: none'
+      : `Errors: ${snap.errors.map((e) => `${e.name} ${formatCount(e.total)}`).join(', ')}`,
+  );
+  const e = snap.enter;
+  out.push(
+    e.totalCalls === 0
+      ? 'io_uring_enter: no calls seen'
+      : `io_uring_enter: ${formatCount(e.totalCalls)} calls` +
+          (seconds > 0 ? ` (${formatRate(e.totalCalls / seconds)})` : '') +
+          `, ${e.totalOpsPerCall.toFixed(1)} operations submitted per call`,
+  );
+  const c = { ...snap.capture, ...info.counters };
+  out.push(
+    `Capture: lost ${c.lost} events, dropped ${c.dropped} submissions (in-flight map full), ` +
+      `overflow ${c.overflow} completions (CQ overflow)` +
+      (c.unmatched ? `, ${c.unmatched} unmatched multishot completions` : '') +
+      (c.malformed ? `, ${c.malformed} malformed lines` : ''),
+  );
+  return out.join('\n') + '\n';
+}

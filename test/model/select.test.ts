@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyFilter,
+  formatFilter,
+  isEmptyFilter,
+  matchesFilter,
+  parseFilter,
+  sortRows,
+} from '../../source/model/select.js';
+import { Model } from '../../source/model/model.js';
+import { ev, MS, SEC, T } from './helpers.js';
+
+describe('parseFilter', () => {
+  it('reads pid, comm and op terms, with comma-separated alternatives', () => {
+    expect(parseFilter('pid:1234')).toEqual({ ok: true, filter: { pids: [1234] } });
+    expect(parseFilter('comm:postgres')).toEqual({ ok: true, filter: { comms: ['postgres'] } });
+    expect(parseFilter('op:READ,write')).toEqual({ ok: true, filter: { opcodes: [22, 23] } });
+    expect(parseFilter('  pid:1,2   op:READ ')).toEqual({
+      ok: true,
+      filter: { pids: [1, 2], opcodes: [22] },
+    });
+  });
+
+  it('accepts opcode numbers, OP_<n>, IO_URING_ENTER, key aliases and repeated keys', () => {
+    expect(parseFilter('opcode:255 op:OP_200 OP:22')).toEqual({
+      ok: true,
+      filter: { opcodes: [255, 200, 22] },
+    });
+    expect(parseFilter('op:io_uring_enter')).toEqual({ ok: true, filter: { opcodes: [255] } });
+    expect(parseFilter('cmd:a command:b comm:a')).toEqual({
+      ok: true,
+      filter: { comms: ['a', 'b'] },
+    });
+  });
+
+  it('takes a bare number as a pid and a bare word as a command name', () => {
+    expect(parseFilter('4242 nginx')).toEqual({
+      ok: true,
+      filter: { pids: [4242], comms: ['nginx'] },
+    });
+  });
+
+  it('reads empty text as the empty filter', () => {
+    const r = parseFilter('   ');
+    expect(r).toEqual({ ok: true, filter: {} });
+    expect(r.ok && isEmptyFilter(r.filter)).toBe(true);
+  });
+
+  it('rejects bad terms with a one-line reason', () => {
+    expect(parseFilter('foo:1')).toEqual({
+      ok: false,
+      error: 'unknown key "foo:" (use pid:, comm: or op:)',
+    });
+    expect(parseFilter('pid:abc')).toEqual({ ok: false, error: 'pid must be a number, not "abc"' });
+    expect(parseFilter('pid:-5')).toEqual({ ok: false, error: 'pid must be a number, not "-5"' });
+    expect(parseFilter('op:FROB')).toEqual({ ok: false, error: 'unknown opcode "FROB"' });
+    expect(parseFilter('op:256')).toEqual({ ok: false, error: 'unknown opcode "256"' });
+    expect(parseFilter('pid:1,')).toEqual({ ok: false, error: 'empty value in "pid:1,"' });
+    expect(parseFilter('comm:')).toEqual({ ok: false, error: 'empty value in "comm:"' });
+    expect(parseFilter('toString:1').ok).toBe(false);
+  });
+
+  it('round-trips through formatFilter', () => {
+    const text = 'pid:1,2 comm:pg op:READ,IO_URING_ENTER';
+    const r = parseFilter(text);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(formatFilter(r.filter)).toBe(text);
+      expect(parseFilter(formatFilter(r.filter))).toEqual(r);
+    }
+    expect(formatFilter({})).toBe('');
+  });
+});
+
+function sampleSnapshot() {
+  const m = new Model();
+  const at = T + 500 * MS;
+  m.push(ev({ tsUs: at, pid: 1, comm: 'postgres', opcode: 22 }));
+  m.push(ev({ tsUs: at, pid: 1, comm: 'postgres', opcode: 3, result: 0 }));
+  m.push(ev({ tsUs: at, pid: 2, comm: 'pgbouncer', opcode: 27, result: 10 }));
+  m.push(ev({ tsUs: at, pid: 3, comm: 'nginx', opcode: 26, result: 10 }));
+  m.push(ev({ tsUs: at, pid: 3, comm: 'nginx', opcode: 26, result: 10 }));
+  m.advance(T + SEC);
+  return m.snapshot();
+}
+
+describe('applyFilter', () => {
+  const s = sampleSnapshot();
+
+  it('matches commands as case-sensitive substrings', () => {
+    expect(applyFilter(s.processes, { comms: ['pg'] }).map((p) => p.comm)).toEqual(['pgbouncer']);
+    expect(applyFilter(s.processes, { comms: ['post', 'ngi'] }).map((p) => p.pid)).toEqual([1, 3]);
+    expect(applyFilter(s.processes, { comms: ['NGINX'] })).toEqual([]);
+  });
+
+  it('ANDs different keys and ORs the values of one key', () => {
+    const r = applyFilter(s.processOpcodes, { pids: [1, 3], opcodes: [22, 26] });
+    expect(r.map((x) => [x.pid, x.opName])).toEqual([
+      [1, 'READ'],
+      [3, 'SEND'],
+    ]);
+  });
+
+  it('matches process rows on opcodes through their opcode mix', () => {
+    expect(applyFilter(s.processes, { opcodes: [3] }).map((p) => p.pid)).toEqual([1]);
+  });
+
+  it('constrains opcode rows by opcode only', () => {
+    expect(applyFilter(s.opcodes, { pids: [3], opcodes: [22, 27] }).map((o) => o.opName)).toEqual([
+      'READ',
+      'RECV',
+    ]);
+  });
+
+  it('filters events too, and returns a new array for the empty filter', () => {
+    expect(matchesFilter(ev({ pid: 9, comm: 'x', opcode: 22 }), { pids: [9], comms: ['x'] })).toBe(
+      true,
+    );
+    expect(matchesFilter(ev({ pid: 9, comm: 'x', opcode: 22 }), { opcodes: [23] })).toBe(false);
+    const all = applyFilter(s.processes, {});
+    expect(all).toEqual(s.processes);
+    expect(all).not.toBe(s.processes);
+  });
+});
+
+describe('sortRows', () => {
+  const rows = [
+    { key: 'a', comm: 'b', ops: 5, p99Ns: 30 },
+    { key: 'b', comm: 'a', ops: 9, p99Ns: 10 },
+    { key: 'c', comm: 'c', ops: 5, p99Ns: 20 },
+  ];
+
+  it('sorts numbers either way, keeping the input order of equal values', () => {
+    expect(sortRows(rows, 'ops', 'desc').map((r) => r.key)).toEqual(['b', 'a', 'c']);
+    expect(sortRows(rows, 'ops', 'asc').map((r) => r.key)).toEqual(['a', 'c', 'b']);
+    expect(sortRows(rows, 'p99Ns', 'desc').map((r) => r.key)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('sorts strings by code unit and does not change its input', () => {
+    const before = rows.map((r) => r.key);
+    expect(sortRows(rows, 'comm', 'asc').map((r) => r.comm)).toEqual(['a', 'b', 'c']);
+    expect(sortRows(rows, 'comm', 'desc').map((r) => r.comm)).toEqual(['c', 'b', 'a']);
+    expect(rows.map((r) => r.key)).toEqual(before);
+  });
+
+  it('sorts snapshot rows on any column', () => {
+    const s = sampleSnapshot();
+    expect(sortRows(s.processes, 'opsPerSec', 'desc').map((p) => p.pid)).toEqual([1, 3, 2]);
+    expect(sortRows(s.processes, 'comm', 'asc').map((p) => p.comm)).toEqual([
+      'nginx',
+      'pgbouncer',
+      'postgres',
+    ]);
+    expect(sortRows(s.opcodes, 'totalOps', 'desc')[0].opName).toBe('SEND');
+  });
+});
