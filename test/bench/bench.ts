@@ -1,0 +1,261 @@
+/**
+ * `npm run bench`: throughput of the capture pipeline on synthetic bpftrace output.
+ *
+ * Generates N (default 2,000,000; `node dist/test/bench/bench.js [N]`) event lines in bpftrace's
+ * line format with a realistic mix of processes and opcodes, cut into 64 KiB chunks as they come
+ * from the child's stdout, then measures, each in a fresh process state:
+ *   1. split only   — cutting the chunks into lines (the floor of any line-based parser);
+ *   2. parse→model  — the real LineParser feeding the Model, with advance() + snapshot() once per
+ *                     simulated second (as the live tick does);
+ *   3. parse→model→CSV — the same, plus the real CsvRecorder writing a temp file (close included).
+ * and prints events/s for each, the buffer's bytes per event, and the heap.
+ * Targets (2-core machine): parse→model ≥ 1 M/s, with CSV ≥ 0.5 M/s, ≤ 100 B per buffered event.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LineParser } from '../../source/collect/parse.js';
+import { CsvRecorder } from '../../source/record/csvWriter.js';
+import { Model } from '../../source/model/model.js';
+import type { IoEvent } from '../../source/model/event.js';
+
+const N = Number(process.argv[2] ?? 2_000_000);
+const TOKEN = '3fa9c01e';
+const EVENTS_PER_SEC = 100_000; // simulated capture rate: N events span N / 100k seconds
+const MONO_START_NS = 5_000_000_000_000; // ~58 days of uptime
+const OFFSET_US = 1_760_000_000_000_000 - MONO_START_NS / 1000; // wall − mono
+
+/** A small deterministic PRNG (mulberry32) so every run feeds the same stream. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Proc {
+  pid: number;
+  comm: string;
+  weight: number;
+  /** [opcode, weight] */
+  ops: [number, number][];
+}
+
+// READ 22, WRITE 23, READV 1, WRITEV 2, FSYNC 3, POLL_ADD 6, TIMEOUT 11, ACCEPT 13, OPENAT 18,
+// CLOSE 19, STATX 21, SEND 26, RECV 27, READ_FIXED 4, WRITE_FIXED 5, IO_URING_ENTER 255
+// prettier-ignore
+const PROCS: Proc[] = [
+  { pid: 2101, comm: 'postgres', weight: 14, ops: [[22, 50], [23, 20], [3, 5], [18, 2], [19, 2], [255, 12]] },
+  { pid: 2102, comm: 'postgres', weight: 10, ops: [[22, 55], [23, 15], [3, 6], [255, 12]] },
+  { pid: 2103, comm: 'postgres', weight: 6, ops: [[23, 60], [3, 20], [255, 12]] },
+  { pid: 3300, comm: 'nginx', weight: 12, ops: [[27, 35], [26, 35], [13, 5], [6, 10], [19, 3], [255, 10]] },
+  { pid: 3301, comm: 'nginx', weight: 12, ops: [[27, 35], [26, 35], [13, 5], [6, 10], [19, 3], [255, 10]] },
+  { pid: 4400, comm: 'fio', weight: 20, ops: [[4, 45], [5, 45], [255, 6]] },
+  { pid: 4401, comm: 'fio', weight: 10, ops: [[1, 40], [2, 40], [255, 8]] },
+  { pid: 5150, comm: 'redis-server', weight: 6, ops: [[27, 40], [26, 40], [11, 5], [255, 10]] },
+  { pid: 6001, comm: 'node', weight: 5, ops: [[22, 30], [23, 10], [21, 20], [18, 10], [19, 10], [255, 15]] },
+  { pid: 7007, comm: 'rocksdb:low', weight: 4, ops: [[22, 40], [23, 40], [3, 5], [255, 8]] },
+  { pid: 8123, comm: 'iou-sqp-8120', weight: 1, ops: [[22, 50], [23, 50]] },
+];
+
+function pick<T>(r: number, items: readonly T[], weight: (t: T) => number): T {
+  let total = 0;
+  for (const it of items) total += weight(it);
+  let x = r * total;
+  for (const it of items) {
+    x -= weight(it);
+    if (x < 0) return it;
+  }
+  return items[items.length - 1];
+}
+
+/** N event lines, in 64 KiB chunks (a chunk may end mid-line, as a pipe read does). */
+function generate(n: number): string[] {
+  const rand = rng(42);
+  const chunks: string[] = [];
+  let buf = '';
+  const stepNs = 1e9 / EVENTS_PER_SEC;
+  const sizes = [512, 4096, 4096, 4096, 8192, 16384, 65536, 131072];
+  for (let i = 0; i < n; i++) {
+    const p = pick(rand(), PROCS, (x) => x.weight);
+    const op = pick(rand(), p.ops, (x) => x[1])[0];
+    const mono = MONO_START_NS + Math.floor(i * stepNs + rand() * 1000);
+    const r = rand();
+    let fd = 5 + Math.floor(rand() * 40);
+    let offset = 0;
+    let length = 0;
+    let result = 0;
+    // Latency: mostly 10–200 µs with a long tail to tens of ms.
+    let latency = Math.floor(8_000 + rand() * rand() * 200_000 + (r < 0.01 ? rand() * 40e6 : 0));
+    let flags = 0;
+    if (op === 255) {
+      fd = 3;
+      length = 1 + Math.floor(rand() * 32);
+      result = length;
+      latency = Math.floor(1_000 + rand() * 20_000);
+    } else if (op === 22 || op === 23 || op === 4 || op === 5) {
+      length = sizes[Math.floor(rand() * sizes.length)];
+      offset = Math.floor(rand() * 1e6) * 4096;
+      result = r < 0.005 ? -11 : r < 0.007 ? -125 : length;
+    } else if (op === 1 || op === 2) {
+      length = 1 + Math.floor(rand() * 8);
+      offset = Math.floor(rand() * 1e6) * 4096;
+      result = length * 4096;
+    } else if (op === 26 || op === 27) {
+      length = 16384;
+      result = r < 0.03 ? -11 : r < 0.032 ? -104 : 1 + Math.floor(rand() * 16384);
+    } else if (op === 11) {
+      result = -62; // ETIME: a timeout that fired
+      latency = 1_000_000_000;
+    } else if (op === 13) {
+      result = r < 0.1 ? -11 : 100 + Math.floor(rand() * 900);
+    } else if (op === 18) {
+      fd = -100;
+      result = r < 0.05 ? -2 : 50 + Math.floor(rand() * 100);
+    } else if (op === 6) {
+      result = 1;
+      latency = Math.floor(rand() * 5e6);
+      flags = rand() < 0.01 ? 1 : 0;
+    } else {
+      result = 0;
+    }
+    buf +=
+      `${TOKEN}E\t${mono}\t${p.pid}\t${op}\t${fd}\t${offset}\t${length}\t${result}\t` +
+      `${latency}\t${flags}\t${p.comm}\t${TOKEN}\n`;
+    if (buf.length >= 65536) {
+      chunks.push(buf.slice(0, 65536));
+      buf = buf.slice(65536);
+    }
+  }
+  if (buf.length > 0) chunks.push(buf);
+  // Flatten the cons-strings the concatenation built, as strings read from a pipe are flat.
+  return chunks.map((c) => Buffer.from(c, 'latin1').toString('latin1'));
+}
+
+function splitOnly(chunks: readonly string[]): number {
+  let lines = 0;
+  let rest = '';
+  let sink = 0;
+  for (const chunk of chunks) {
+    const text = rest.length > 0 ? rest + chunk : chunk;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      sink += text.slice(start, nl).length;
+      lines++;
+      start = nl + 1;
+    }
+    rest = start < text.length ? text.slice(start) : '';
+  }
+  if (sink === 0) console.log('');
+  return lines;
+}
+
+/** Feeds the chunks through parse → model (→ sink), ticking the model once per simulated second. */
+function run(chunks: readonly string[], model: Model, extra?: (ev: IoEvent) => void): number {
+  let lastTs = 0;
+  const parser = new LineParser({
+    token: TOKEN,
+    monoToWallOffsetUs: OFFSET_US,
+    onEvent: extra
+      ? (ev) => {
+          model.push(ev);
+          extra(ev);
+          lastTs = ev.tsUs;
+        }
+      : (ev) => {
+          model.push(ev);
+          lastTs = ev.tsUs;
+        },
+    onNotice: (line) => {
+      throw new Error(`unexpected notice: ${line}`);
+    },
+  });
+  let nextTick = 0;
+  for (const chunk of chunks) {
+    parser.feed(chunk);
+    if (lastTs >= nextTick) {
+      if (nextTick > 0) {
+        model.advance(lastTs);
+        model.snapshot();
+      }
+      nextTick = (Math.floor(lastTs / 1e6) + 1) * 1e6;
+    }
+  }
+  parser.end();
+  return parser.events;
+}
+
+function rate(n: number, ms: number): string {
+  return `${((n * 1000) / ms / 1e6).toFixed(2)} M events/s`;
+}
+
+function heapMiB(): string {
+  const m = process.memoryUsage();
+  return `heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`;
+}
+
+async function main(): Promise<void> {
+  let t = performance.now();
+  const chunks = generate(N);
+  const bytes = chunks.reduce((s, c) => s + c.length, 0);
+  console.log(
+    `generated ${N} events (${(bytes / 2 ** 20).toFixed(0)} MiB of lines, ${PROCS.length} processes) in ${(performance.now() - t).toFixed(0)} ms`,
+  );
+
+  t = performance.now();
+  const lines = splitOnly(chunks);
+  let ms = performance.now() - t;
+  console.log(`split only:         ${rate(lines, ms)}  (${ms.toFixed(0)} ms)`);
+
+  let model = new Model();
+  t = performance.now();
+  let n = run(chunks, model);
+  ms = performance.now() - t;
+  console.log(`parse → model:      ${rate(n, ms)}  (${ms.toFixed(0)} ms)`);
+  t = performance.now();
+  let snap = model.snapshot();
+  ms = performance.now() - t;
+  console.log(
+    `  snapshot: ${ms.toFixed(1)} ms for a 1 s window of ${snap.totals.eventsPerSec} events, ` +
+      `${snap.processes.length} processes, ${snap.processOpcodes.length} process × opcode rows`,
+  );
+  const buf = snap.buffer;
+  console.log(
+    `  buffer: ${buf.events} events, ${buf.bytesPerEvent} bytes per buffered event ` +
+      `(${(buf.allocatedBytes / buf.events).toFixed(1)} allocated), ${heapMiB()}`,
+  );
+  if (n !== N) throw new Error(`parsed ${n} of ${N} events`);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-bench-'));
+  try {
+    model = new Model();
+    t = performance.now();
+    const rec = await CsvRecorder.create({ outputDir: dir, startTime: new Date() });
+    n = run(chunks, model, (ev) => rec.push(ev));
+    await rec.close();
+    ms = performance.now() - t;
+    const size = statSync(rec.path).size;
+    console.log(
+      `parse → model → CSV: ${rate(n, ms)}  (${ms.toFixed(0)} ms, ${(size / 2 ** 20).toFixed(0)} MiB written)`,
+    );
+    snap = model.snapshot();
+    console.log(`  ${heapMiB()}`);
+    console.log(
+      `  check: ${snap.totals.events} events, ${snap.processes.length} processes, ` +
+        `${snap.opcodes.length} opcodes, total p99 ${(snap.totals.totalP99Ns / 1000).toFixed(1)} µs`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
