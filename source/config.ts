@@ -1,0 +1,175 @@
+/**
+ * Command-line flags → a validated Config. Pure: every bad value becomes a one-line message that
+ * says what is wrong and how to fix it (the CLI prints it and exits 2).
+ */
+import { COMM_PATTERN, type CaptureFilter, type Tier } from '../bpf/program.js';
+import { opcodeCode, opcodeName } from './model/opcodes.js';
+
+export interface RawFlags {
+  probe?: boolean;
+  headless?: boolean;
+  duration?: string;
+  pid?: string[];
+  comm?: string;
+  opcode?: string;
+  outputDir?: string;
+  record?: boolean;
+  replay?: string;
+  speed?: string;
+  lenient?: boolean;
+  refresh?: string;
+  bufferSeconds?: string;
+  bufferEvents?: string;
+  maxInflight?: string;
+  tier?: string;
+  printProgram?: boolean;
+  orReplay?: string;
+}
+
+export interface Config {
+  mode: 'live' | 'replay' | 'probe' | 'print-program';
+  headless: boolean;
+  /** Seconds to capture (headless); undefined = until SIGINT/SIGTERM. */
+  durationSec?: number;
+  filter: CaptureFilter;
+  outputDir: string;
+  record: boolean;
+  replayFile?: string;
+  /** Replay speed; Infinity = as fast as possible. */
+  speed: number;
+  lenient: boolean;
+  refreshMs: number;
+  bufferSeconds: number;
+  bufferEvents: number;
+  maxInflight: number;
+  /** Force a lower capture tier than the probe would choose. */
+  tier?: Tier;
+  /** Live if this machine can capture, else replay this recording (npm start). */
+  fallbackReplay?: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
+
+function num(
+  name: string,
+  text: string | undefined,
+  opts: { min: number; max: number; integer?: boolean },
+): number | string | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  const v = /^[0-9]+(\.[0-9]+)?$/.test(t) ? Number(t) : NaN;
+  const kind = opts.integer ? 'a whole number' : 'a number';
+  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || v < opts.min || v > opts.max) {
+    return `--${name} ${JSON.stringify(text)}: expected ${kind} from ${opts.min} to ${opts.max}`;
+  }
+  return v;
+}
+
+/** Parses `READ,WRITE` (names or numbers, case-insensitive) into opcode numbers. */
+export function parseOpcodeList(text: string): number[] | string {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const p = part.trim();
+    if (p.length === 0) continue;
+    const code = /^[0-9]{1,3}$/.test(p) ? Number(p) : opcodeCode(p);
+    if (code === undefined || code > 255) {
+      return `unknown opcode ${JSON.stringify(p)}: use names like READ,WRITE,FSYNC,IO_URING_ENTER or numbers 0-255`;
+    }
+    if (!out.includes(code)) out.push(code);
+  }
+  if (out.length === 0) return 'empty opcode list: use names like READ,WRITE';
+  return out;
+}
+
+export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult {
+  const fail = (error: string): ConfigResult => ({ ok: false, error });
+  const pids: number[] = [];
+  for (const raw of flags.pid ?? []) {
+    for (const part of raw.split(',')) {
+      const v = num('pid', part, { min: 1, max: 4194304, integer: true });
+      if (typeof v === 'string') return fail(v);
+      if (v !== undefined && !pids.includes(v)) pids.push(v);
+    }
+  }
+  const filter: CaptureFilter = { pids };
+  if (flags.comm !== undefined) {
+    if (!COMM_PATTERN.test(flags.comm)) {
+      return fail(
+        `--comm ${JSON.stringify(flags.comm)}: a command name is 1-15 characters of letters, digits, spaces and _.:+@%=,-/`,
+      );
+    }
+    filter.comm = flags.comm;
+  }
+  if (flags.opcode !== undefined) {
+    const ops = parseOpcodeList(flags.opcode);
+    if (typeof ops === 'string') return fail(`--opcode: ${ops}`);
+    filter.opcodes = ops;
+  }
+  const duration = num('duration', flags.duration, { min: 0.1, max: 31_536_000 });
+  if (typeof duration === 'string') return fail(duration);
+  const refresh = num('refresh', flags.refresh, { min: 0.25, max: 10 });
+  if (typeof refresh === 'string') return fail(refresh);
+  const bufferSeconds = num('buffer-seconds', flags.bufferSeconds, { min: 1, max: 3600 });
+  if (typeof bufferSeconds === 'string') return fail(bufferSeconds);
+  const bufferEvents = num('buffer-events', flags.bufferEvents, { min: 1000, max: 50_000_000, integer: true });
+  if (typeof bufferEvents === 'string') return fail(bufferEvents);
+  const maxInflight = num('max-inflight', flags.maxInflight, { min: 1024, max: 4_194_304, integer: true });
+  if (typeof maxInflight === 'string') return fail(maxInflight);
+  const tier = num('tier', flags.tier, { min: 1, max: 3, integer: true });
+  if (typeof tier === 'string') return fail(tier);
+  let speed = 1;
+  if (flags.speed !== undefined) {
+    if (flags.speed.trim().toLowerCase() === 'max') speed = Infinity;
+    else {
+      const s = num('speed', flags.speed, { min: 0.1, max: 1000 });
+      if (typeof s === 'string') return fail(`${s}, or max`);
+      speed = s ?? 1;
+    }
+  }
+  if (flags.replay !== undefined) {
+    if (flags.replay.trim().length === 0) return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
+    if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
+      return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
+    }
+  } else if (flags.speed !== undefined || flags.lenient) {
+    return fail('--speed and --lenient apply to --replay FILE only');
+  }
+  if (flags.probe && flags.replay !== undefined) return fail('--probe and --replay do not go together');
+  const mode: Config['mode'] = flags.probe
+    ? 'probe'
+    : flags.printProgram
+      ? 'print-program'
+      : flags.replay !== undefined
+        ? 'replay'
+        : 'live';
+  return {
+    ok: true,
+    config: {
+      mode,
+      headless: Boolean(flags.headless) || !stdoutIsTty,
+      durationSec: duration,
+      filter,
+      outputDir: flags.outputDir ?? process.cwd(),
+      record: flags.record !== false && mode === 'live',
+      replayFile: flags.replay,
+      speed,
+      lenient: Boolean(flags.lenient),
+      refreshMs: Math.round((refresh ?? 1) * 1000),
+      bufferSeconds: bufferSeconds ?? 60,
+      bufferEvents: bufferEvents ?? 1_000_000,
+      maxInflight: maxInflight ?? 65536,
+      tier: tier as Tier | undefined,
+      fallbackReplay: flags.orReplay,
+    },
+  };
+}
+
+export function describeFilter(filter: CaptureFilter): string {
+  const parts: string[] = [];
+  if (filter.pids.length > 0) parts.push(`pid:${filter.pids.join(',')}`);
+  if (filter.comm !== undefined) parts.push(`comm:${filter.comm}`);
+  if (filter.opcodes) {
+    parts.push(`op:${filter.opcodes.map(opcodeName).join(',')}`);
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,125 @@
+/**
+ * A live capture session: bpftrace → parser → one event stream → model + recorder.
+ * Used by both the headless mode and the TUI; it owns the bpftrace child and the recording.
+ */
+import type { CaptureFilter, Tier } from '../bpf/program.js';
+import { BpftraceSource, type CaptureCounters, type NoticeLevel } from './collect/bpftrace.js';
+import type { ProbeResult } from './collect/probe.js';
+import { TIER_NAMES } from './collect/probe.js';
+import { describeFilter } from './config.js';
+import type { EventSink, IoEvent } from './model/event.js';
+import { CsvRecorder } from './record/csvWriter.js';
+import { hostFacts, type SessionMetaInit } from './record/meta.js';
+
+export interface LiveOptions {
+  probe: ProbeResult;
+  tier: Tier;
+  filter: CaptureFilter;
+  maxInflight: number;
+  outputDir: string;
+  record: boolean;
+  /** Consumers of every event besides the recorder (the model). */
+  sinks: EventSink[];
+  onNotice(level: NoticeLevel, text: string): void;
+  /** bpftrace ended without being asked to. */
+  onUnexpectedExit(message: string): void;
+}
+
+export class LiveSession {
+  readonly source: BpftraceSource;
+  recorder?: CsvRecorder;
+  /** Every recording this session made (R toggles make several). */
+  readonly recordings: string[] = [];
+  events = 0;
+  startedAt = new Date();
+  private readyResolve?: () => void;
+  private readonly ready: Promise<void>;
+  private exitMessage?: string;
+  private readonly notices: string[] = [];
+
+  constructor(private readonly opts: LiveOptions) {
+    this.ready = new Promise((resolve) => (this.readyResolve = resolve));
+    const sinks = opts.sinks;
+    const n = sinks.length;
+    this.source = new BpftraceSource({
+      bpftracePath: opts.probe.bpftracePath ?? 'bpftrace',
+      tier: opts.tier,
+      features: opts.probe.features,
+      filter: opts.filter,
+      maxInflight: opts.maxInflight,
+      onEvent: (ev: IoEvent) => {
+        this.events++;
+        for (let i = 0; i < n; i++) sinks[i].push(ev);
+        this.recorder?.push(ev);
+      },
+      onNotice: (level, text) => {
+        if (level === 'error') this.notices.push(text);
+        opts.onNotice(level, text);
+      },
+      onReady: () => this.readyResolve?.(),
+      onExit: ({ code, signal, expected }) => {
+        if (!expected) {
+          const why = this.notices.slice(-3).join(' | ');
+          this.exitMessage = `bpftrace exited unexpectedly (${signal ?? `code ${String(code)}`})${why ? `: ${why}` : ''}`;
+          opts.onUnexpectedExit(this.exitMessage);
+        }
+        this.readyResolve?.();
+      },
+    });
+  }
+
+  get counters(): CaptureCounters {
+    return this.source.counters;
+  }
+
+  metaInit(): SessionMetaInit {
+    const c = this.counters;
+    return {
+      ...hostFacts(),
+      bpftraceVersion: this.opts.probe.bpftraceVersion ?? null,
+      captureTier: TIER_NAMES[this.opts.tier],
+      filters: {
+        pid: this.opts.filter.pids,
+        comm: this.opts.filter.comm ?? null,
+        opcode: this.opts.filter.opcodes ?? null,
+        text: describeFilter(this.opts.filter),
+      },
+      lost: c.lost,
+      dropped: c.dropped,
+      overflow: c.overflow,
+    };
+  }
+
+  /** Starts bpftrace (and the recording, if on); resolves once the probes are attached. */
+  async start(): Promise<void> {
+    if (this.opts.record) await this.startRecording();
+    await this.source.start();
+    await this.ready;
+    if (this.exitMessage) throw new Error(this.exitMessage);
+  }
+
+  async startRecording(): Promise<string> {
+    if (this.recorder) return this.recorder.path;
+    const recorder = await CsvRecorder.create({
+      outputDir: this.opts.outputDir,
+      meta: this.metaInit(),
+      onError: (err) => this.opts.onNotice('error', err.message),
+    });
+    this.recorder = recorder;
+    this.recordings.push(recorder.path);
+    return recorder.path;
+  }
+
+  async stopRecording(): Promise<void> {
+    const recorder = this.recorder;
+    if (!recorder) return;
+    this.recorder = undefined;
+    await recorder.close(this.metaInit());
+  }
+
+  /** Stops bpftrace (its last lines are still recorded), then closes the recording. */
+  async stop(): Promise<void> {
+    await this.source.stop();
+    await this.stopRecording();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * End-to-end capture: real bpftrace, real kernel events, a workload whose operations are known.
+ * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyEvent, type IoEvent } from '../../source/model/event.js';
+import { opcodeName } from '../../source/model/opcodes.js';
+import { readRecording } from '../../source/record/csvReader.js';
+import { RECORDING_HEADER } from '../../source/record/format.js';
+import {
+  bpftracePids,
+  buildWorkload,
+  collectOutput,
+  exitOf,
+  requireOrSkip,
+  runCli,
+  tempDir,
+  waitFor,
+} from './env.js';
+
+const run = requireOrSkip('capture end-to-end tests', ['fio']);
+
+interface Reported {
+  op: string;
+  fd: number;
+  off: number;
+  len: number;
+  res: number;
+  ring: string;
+}
+
+async function readCsv(file: string): Promise<IoEvent[]> {
+  const rows: IoEvent[] = [];
+  await readRecording(file, { push: (ev) => rows.push(copyEvent(ev)) });
+  return rows;
+}
+
+function recordingIn(dir: string): string {
+  const files = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+  expect(files).toHaveLength(1);
+  return path.join(dir, 'iouring', files[0]);
+}
+
+const countBy = <T,>(items: T[], key: (t: T) => string): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const i of items) out[key(i)] = (out[key(i)] ?? 0) + 1;
+  return out;
+};
+
+describe.runIf(run)('live capture with real bpftrace', () => {
+  it('records exactly the operations the liburing workload performed', async () => {
+    const bin = buildWorkload();
+    const work = tempDir('iouringtop-e2e-');
+    const out = tempDir('iouringtop-out-');
+    const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const wOut = collectOutput(workload);
+    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+    expect(pid).toBe(workload.pid);
+
+    const cli = runCli(['--headless', '--pid', String(pid), '--output-dir', out]);
+    const cOut = collectOutput(cli);
+    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    const t0 = Date.now() * 1000;
+    workload.stdin.write('go\n');
+    const wExit = await exitOf(workload);
+    const t1 = Date.now() * 1000;
+    expect(wOut.stderr()).toBe('');
+    expect(wExit.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    cli.kill('SIGINT');
+    const cExit = await exitOf(cli);
+    expect(cExit.code, cOut.stderr()).toBe(0);
+    expect(recording).toBe(recordingIn(out));
+    expect(readFileSync(recording, 'utf8').split('\n')[0]).toBe(RECORDING_HEADER);
+
+    const reported: Reported[] = wOut
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Reported);
+    expect(reported.length).toBe(26);
+    const rows = await readCsv(recording);
+    const ops = rows.filter((r) => r.opcode !== 255);
+    const enters = rows.filter((r) => r.opcode === 255);
+
+    // Every row is the workload's, under its own name (also SQPOLL and io-wq work).
+    for (const r of rows) {
+      expect(r.pid).toBe(pid);
+      expect(r.comm).toBe('uring-workload');
+      expect(r.tsUs).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(r.tsUs).toBeLessThanOrEqual(t1 + 1000);
+    }
+    // The count per opcode, exactly.
+    expect(countBy(ops, (r) => opcodeName(r.opcode))).toEqual(countBy(reported, (r) => r.op));
+    // fd, offset, length and result of each operation.
+    const key = (op: string, fd: number, off: number, len: number, res: number): string =>
+      `${op} fd=${fd} off=${off} len=${len} res=${res}`;
+    const got = ops.map((r) => key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result)).sort();
+    const want = reported.map((r) => key(r.op, r.fd, r.off, r.len, r.res)).sort();
+    expect(got).toEqual(want);
+    // Latency on every row: every submit was seen, including SQPOLL and the async punt.
+    for (const r of ops) expect(r.latencyNs, key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result)).toBeGreaterThan(0);
+    const timeout = ops.find((r) => opcodeName(r.opcode) === 'TIMEOUT')!;
+    expect(timeout.latencyNs).toBeGreaterThanOrEqual(9_000_000); // a 10 ms timeout
+    // IO_URING_ENTER rows: one per syscall, with the ring fd, to_submit and a duration.
+    expect(enters.length).toBeGreaterThanOrEqual(20);
+    for (const e of enters) {
+      expect(e.fd).toBeGreaterThan(0);
+      expect(e.latencyNs).toBeGreaterThan(0);
+      expect(e.hasResult).toBe(true);
+    }
+    expect(enters.filter((e) => e.length === 1).length).toBeGreaterThanOrEqual(19);
+
+    // The summary names the opcodes and the process.
+    expect(cOut.stdout()).toMatch(/READ/);
+    expect(cOut.stdout()).toMatch(/uring-workload/);
+    // No bpftrace is left behind.
+    expect(bpftracePids()).toEqual([]);
+  });
+
+  it('captures every offset of a sequential fio io_uring read exactly once', async () => {
+    const work = tempDir('iouringtop-fio-');
+    const out = tempDir('iouringtop-out-');
+    const file = path.join(work, 'fio.dat');
+    execFileSync('fio', ['--name=prep', '--rw=write', '--bs=64k', '--size=1M', `--filename=${file}`], { stdio: 'ignore' });
+    const cli = runCli(['--headless', '--comm', 'fio', '--opcode', 'READ', '--output-dir', out]);
+    const cOut = collectOutput(cli);
+    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    execFileSync('fio', [
+      '--name=seqread',
+      '--ioengine=io_uring',
+      '--rw=read',
+      '--bs=4k',
+      '--size=1M',
+      '--iodepth=8',
+      `--filename=${file}`,
+    ], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1500));
+    cli.kill('SIGTERM');
+    const cExit = await exitOf(cli);
+    expect(cExit.code, cOut.stderr()).toBe(0);
+    const rows = await readCsv(recording);
+    expect(rows.every((r) => opcodeName(r.opcode) === 'READ' && r.comm === 'fio')).toBe(true);
+    const offsets = countBy(rows, (r) => String(r.offset));
+    const want: Record<string, number> = {};
+    for (let off = 0; off < 1 << 20; off += 4096) want[String(off)] = 1;
+    expect(offsets).toEqual(want);
+    for (const r of rows) {
+      expect(r.length).toBe(4096);
+      expect(r.result).toBe(4096);
+      expect(r.latencyNs).toBeGreaterThan(0);
+    }
+    expect(bpftracePids()).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * What the end-to-end tests need from the machine: root, bpftrace, tracefs, gcc + liburing, fio.
+ * Where one is missing the tests are skipped with a loud banner, except under CI, where a missing
+ * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function missingRequirements(extra: string[] = []): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root');
+  for (const cmd of ['bpftrace', 'gcc', ...extra]) if (!has(cmd)) missing.push(cmd);
+  if (!existsSync('/usr/include/liburing.h')) missing.push('liburing-dev');
+  if (!existsSync(CLI)) missing.push('dist/cli.js (run npm run build)');
+  return missing;
+}
+
+/** true = run; false = skip (after a loud banner). Throws under CI. */
+export function requireOrSkip(suite: string, extra: string[] = []): boolean {
+  const missing = missingRequirements(extra);
+  if (missing.length === 0) return true;
+  const banner = `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: this machine lacks ${missing.join(', ')}\n!! These end-to-end tests need root, bpftrace, gcc, liburing-dev (and fio/tmux).\n${'!'.repeat(78)}\n`;
+  if (process.env.CI) throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
+  process.stderr.write(banner);
+  return false;
+}
+
+/** Compiles the C workload once per test run. */
+export function buildWorkload(): string {
+  const dir = path.join(os.tmpdir(), 'iouringtop-workload');
+  mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, 'uring-workload');
+  execFileSync('gcc', ['-O2', '-Wall', '-o', bin, path.join(ROOT, 'test/workload/uring-workload.c'), '-luring']);
+  return bin;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Resolves with the first match of `re` in the stream's accumulated text. */
+export function waitFor(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  re: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const s = child[stream]!;
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${re} on ${stream}; saw: ${text.slice(-2000)}`)),
+      timeoutMs,
+    );
+    const onData = (d: Buffer): void => {
+      text += d.toString();
+      const m = re.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        s.off('data', onData);
+        resolve(m);
+      }
+    };
+    s.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const m = re.exec(text);
+      if (m) resolve(m);
+      else reject(new Error(`process exited (${String(code)}) before ${re}; saw: ${text.slice(-2000)}`));
+    });
+  });
+}
+
+export function collectOutput(child: ChildProcess): { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let errText = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (errText += d.toString()));
+  return { stdout: () => out, stderr: () => errText };
+}
+
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export function runCli(args: string[], opts: { cwd?: string } = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+}
+
+/** bpftrace processes currently running (their pids). */
+export function bpftracePids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', 'bpftrace']).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
