@@ -92,7 +92,7 @@ function anyOf(expr: string, values: readonly number[]): string {
 function whoPredicate(filter: CaptureFilter): string {
   const parts: string[] = [];
   if (filter.pids.length > 0) parts.push(`(${anyOf('pid', filter.pids)})`);
-  if (filter.comm !== undefined) parts.push(`str(curtask->group_leader->comm) == "${filter.comm}"`);
+  if (filter.comm !== undefined) parts.push(`curtask->group_leader->comm == "${filter.comm}"`);
   return parts.join(' && ');
 }
 

@@ -53,7 +53,7 @@ describe('generateProgram', () => {
 
   it('puts pid, command and opcode filters into the kernel predicates', () => {
     const p = gen(1, { pids: [12, 34], comm: 'postgres', opcodes: [22, 23] } as never);
-    expect(p).toContain('/(pid == 12 || pid == 34) && str(curtask->group_leader->comm) == "postgres" && (args->opcode == 22 || args->opcode == 23)/');
+    expect(p).toContain('/(pid == 12 || pid == 34) && curtask->group_leader->comm == "postgres" && (args->opcode == 22 || args->opcode == 23)/');
     expect(p).not.toContain('sys_enter_io_uring_enter'); // IO_URING_ENTER not selected
     expect(gen(1, { pids: [], opcodes: [255] } as never)).toContain('sys_enter_io_uring_enter');
   });
