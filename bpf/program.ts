@@ -258,7 +258,9 @@ export function generateProgram(spec: ProgramSpec): string {
       );
     }
     reqBody.push('    }', '  }');
-    if (useBtf && f.completeHasReq) {
+    // With a command filter the string compare does not fit in this probe's 512-byte stack next
+    // to the paired path, so requests already in flight at start are not reported then.
+    if (useBtf && f.completeHasReq && filter.comm === undefined) {
       // No submit record: the request was in flight when tracing started (or the map was full).
       // The opcode is still in the request; pid and command are the completing task's.
       const unpairedPred = and(who, opPredicate(filter, '$op'));
