@@ -276,7 +276,9 @@ export function generateProgram(spec: ProgramSpec): string {
     if (f.completeHasReq) {
       // Two probes on one tracepoint: each gets its own 512-byte BPF stack, which one probe
       // holding both paths (three printf argument blocks) exceeds.
-      out.push(`tracepoint:io_uring:io_uring_complete\n/args->req != 0/\n{\n${reqBody.join('\n')}\n}`);
+      out.push(
+        `tracepoint:io_uring:io_uring_complete\n/args->req != 0/\n{\n${reqBody.join('\n')}\n}`,
+      );
       // Intermediate multishot CQEs carry no req: match them by (ctx, user_data).
       out.push(
         [

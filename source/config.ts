@@ -59,7 +59,12 @@ function num(
   const t = text.trim();
   const v = /^[0-9]+(\.[0-9]+)?$/.test(t) ? Number(t) : NaN;
   const kind = opts.integer ? 'a whole number' : 'a number';
-  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || v < opts.min || v > opts.max) {
+  if (
+    !Number.isFinite(v) ||
+    (opts.integer && !Number.isInteger(v)) ||
+    v < opts.min ||
+    v > opts.max
+  ) {
     return `--${name} ${JSON.stringify(text)}: expected ${kind} from ${opts.min} to ${opts.max}`;
   }
   return v;
@@ -111,9 +116,17 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (typeof refresh === 'string') return fail(refresh);
   const bufferSeconds = num('buffer-seconds', flags.bufferSeconds, { min: 1, max: 3600 });
   if (typeof bufferSeconds === 'string') return fail(bufferSeconds);
-  const bufferEvents = num('buffer-events', flags.bufferEvents, { min: 1000, max: 50_000_000, integer: true });
+  const bufferEvents = num('buffer-events', flags.bufferEvents, {
+    min: 1000,
+    max: 50_000_000,
+    integer: true,
+  });
   if (typeof bufferEvents === 'string') return fail(bufferEvents);
-  const maxInflight = num('max-inflight', flags.maxInflight, { min: 1024, max: 4_194_304, integer: true });
+  const maxInflight = num('max-inflight', flags.maxInflight, {
+    min: 1024,
+    max: 4_194_304,
+    integer: true,
+  });
   if (typeof maxInflight === 'string') return fail(maxInflight);
   const tier = num('tier', flags.tier, { min: 1, max: 3, integer: true });
   if (typeof tier === 'string') return fail(tier);
@@ -127,14 +140,16 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     }
   }
   if (flags.replay !== undefined) {
-    if (flags.replay.trim().length === 0) return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
+    if (flags.replay.trim().length === 0)
+      return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
     if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
       return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
     }
   } else if (flags.speed !== undefined || flags.lenient) {
     return fail('--speed and --lenient apply to --replay FILE only');
   }
-  if (flags.probe && flags.replay !== undefined) return fail('--probe and --replay do not go together');
+  if (flags.probe && flags.replay !== undefined)
+    return fail('--probe and --replay do not go together');
   const mode: Config['mode'] = flags.probe
     ? 'probe'
     : flags.printProgram

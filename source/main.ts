@@ -74,16 +74,22 @@ async function runPrintProgram(config: Config): Promise<number> {
 }
 
 /** Probes, and says in one line per problem why live capture cannot start. */
-async function prepareCapture(config: Config): Promise<{ probe: ProbeResult; tier: Tier } | number> {
+async function prepareCapture(
+  config: Config,
+): Promise<{ probe: ProbeResult; tier: Tier } | number> {
   const p = await probe();
   if (p.tracefsNote.startsWith('tracefs was not mounted')) err(p.tracefsNote);
   if (!canCapture(p) && config.fallbackReplay) {
-    err(`live capture is not possible here (${p.problems.join('; ')}): replaying ${config.fallbackReplay}`);
+    err(
+      `live capture is not possible here (${p.problems.join('; ')}): replaying ${config.fallbackReplay}`,
+    );
     return -1;
   }
   if (!canCapture(p)) {
     for (const problem of p.problems) err(problem);
-    err('live capture is not possible here; replay a recording instead: iouringtop --replay recordings/fio-randrw.csv');
+    err(
+      'live capture is not possible here; replay a recording instead: iouringtop --replay recordings/fio-randrw.csv',
+    );
     return 1;
   }
   const tier = chooseTier(p, config.tier);
@@ -98,7 +104,12 @@ async function runLive(config: Config): Promise<number> {
   const prepared = await prepareCapture(config);
   if (prepared === -1 && config.fallbackReplay) {
     const { runReplay } = await import('./replayMain.js');
-    return runReplay({ ...config, mode: 'replay', replayFile: config.fallbackReplay, record: false });
+    return runReplay({
+      ...config,
+      mode: 'replay',
+      replayFile: config.fallbackReplay,
+      record: false,
+    });
   }
   if (typeof prepared === 'number') return prepared;
   const model = new Model({

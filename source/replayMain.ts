@@ -21,10 +21,15 @@ export async function runReplay(config: Config): Promise<number> {
   try {
     await access(file);
   } catch {
-    err(`cannot read ${file}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`);
+    err(
+      `cannot read ${file}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+    );
     return 1;
   }
-  const model = new Model({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
+  const model = new Model({
+    bufferSeconds: config.bufferSeconds,
+    bufferEvents: config.bufferEvents,
+  });
   const headless = config.headless;
   let replay: Replay;
   try {
@@ -37,7 +42,8 @@ export async function runReplay(config: Config): Promise<number> {
     return 1;
   }
   const meta = replay.meta;
-  if (meta) model.setCaptureCounters({ lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow });
+  if (meta)
+    model.setCaptureCounters({ lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow });
   try {
     if (headless) return await replayHeadless(replay, model, file, config);
     if (!process.stdin.isTTY) {
@@ -46,7 +52,11 @@ export async function runReplay(config: Config): Promise<number> {
     }
     return await replayTui(replay, model, file, config);
   } catch (e) {
-    err(e instanceof CsvFormatError ? `${e.message} (add --lenient to skip bad rows)` : (e as Error).message);
+    err(
+      e instanceof CsvFormatError
+        ? `${e.message} (add --lenient to skip bad rows)`
+        : (e as Error).message,
+    );
     return 1;
   } finally {
     replay.close();
@@ -56,10 +66,16 @@ export async function runReplay(config: Config): Promise<number> {
 function reportReadProblems(replay: Replay): void {
   const s = replay.status;
   if (s.skipped > 0) err(`skipped ${s.skipped} malformed rows (--lenient)`);
-  if (s.truncatedLine) err(`the recording ends with a truncated line, ignored: ${escapeText(s.truncatedLine, 200)}`);
+  if (s.truncatedLine)
+    err(`the recording ends with a truncated line, ignored: ${escapeText(s.truncatedLine, 200)}`);
 }
 
-async function replayHeadless(replay: Replay, model: Model, file: string, config: Config): Promise<number> {
+async function replayHeadless(
+  replay: Replay,
+  model: Model,
+  file: string,
+  config: Config,
+): Promise<number> {
   const stats = await replay.runToEnd();
   const meta = replay.meta;
   process.stdout.write(
@@ -77,7 +93,12 @@ async function replayHeadless(replay: Replay, model: Model, file: string, config
   return 0;
 }
 
-async function replayTui(replay: Replay, model: Model, file: string, config: Config): Promise<number> {
+async function replayTui(
+  replay: Replay,
+  model: Model,
+  file: string,
+  config: Config,
+): Promise<number> {
   const { TickStore } = await import('./store.js');
   const { runTui } = await import('./ui/App.js');
   const store = new TickStore();
@@ -104,7 +125,8 @@ async function replayTui(replay: Replay, model: Model, file: string, config: Con
   };
   const act = (p: Promise<void>): void => {
     p.then(publish, (e: Error) => {
-      failure = e instanceof CsvFormatError ? `${e.message} (add --lenient to skip bad rows)` : e.message;
+      failure =
+        e instanceof CsvFormatError ? `${e.message} (add --lenient to skip bad rows)` : e.message;
       quit();
     });
   };
@@ -156,7 +178,10 @@ async function replayTui(replay: Replay, model: Model, file: string, config: Con
       },
     },
   });
-  await Promise.race([quitting, ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`))]);
+  await Promise.race([
+    quitting,
+    ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`)),
+  ]);
   clearInterval(timer);
   ui.stop();
   await ui.done.catch(() => undefined);

@@ -22,7 +22,9 @@ export async function runLiveTui(
   model: Model,
 ): Promise<number> {
   if (!process.stdin.isTTY) {
-    process.stderr.write('iouringtop: the TUI needs a terminal on stdin; use --headless to record without it\n');
+    process.stderr.write(
+      'iouringtop: the TUI needs a terminal on stdin; use --headless to record without it\n',
+    );
     return 2;
   }
   const errors: string[] = [];
@@ -60,13 +62,19 @@ export async function runLiveTui(
   let tailFilter: Filter | undefined;
   const status = (): SourceStatus => ({
     recording: session.recorder
-      ? { path: session.recorder.path, bytes: session.recorder.bytesWritten + session.recorder.pendingBytes }
+      ? {
+          path: session.recorder.path,
+          bytes: session.recorder.bytesWritten + session.recorder.pendingBytes,
+        }
       : undefined,
   });
   const publish = (): void => {
     model.advance(Date.now() * 1000);
     model.setCaptureCounters(session.counters);
-    store.publish(model.snapshot({ windowUs: refreshMs * 1000, recentFilter: tailFilter, recentLimit: 200 }), status());
+    store.publish(
+      model.snapshot({ windowUs: refreshMs * 1000, recentFilter: tailFilter, recentLimit: 200 }),
+      status(),
+    );
   };
   let timer = setInterval(publish, refreshMs);
   publish();
@@ -100,7 +108,10 @@ export async function runLiveTui(
       },
     },
   });
-  await Promise.race([quitting, ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`))]);
+  await Promise.race([
+    quitting,
+    ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`)),
+  ]);
   clearInterval(timer);
   ui.stop();
   await ui.done.catch(() => undefined);

@@ -8,7 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { generateProgram, type CaptureFilter, type KernelFeatures, type Tier } from '../../bpf/program.js';
+import {
+  generateProgram,
+  type CaptureFilter,
+  type KernelFeatures,
+  type Tier,
+} from '../../bpf/program.js';
 import type { IoEvent } from '../model/event.js';
 import { learnOpcodeName } from '../model/opcodes.js';
 import { LineParser, monoToWallOffsetUs } from './parse.js';
@@ -53,7 +58,13 @@ export function classifyNotice(line: string): NoticeLevel {
 }
 
 export class BpftraceSource {
-  readonly counters: CaptureCounters = { lost: 0, dropped: 0, overflow: 0, unmatched: 0, malformed: 0 };
+  readonly counters: CaptureCounters = {
+    lost: 0,
+    dropped: 0,
+    overflow: 0,
+    unmatched: 0,
+    malformed: 0,
+  };
   readonly program: string;
   private child?: ChildProcess;
   private dir?: string;
@@ -65,13 +76,18 @@ export class BpftraceSource {
 
   constructor(private readonly opts: BpftraceSourceOptions) {
     const token = randomBytes(4).toString('hex');
-    this.program = generateProgram({ tier: opts.tier, token, features: opts.features, filter: opts.filter });
+    this.program = generateProgram({
+      tier: opts.tier,
+      token,
+      features: opts.features,
+      filter: opts.filter,
+    });
     this.parser = new LineParser({
       token,
       monoToWallOffsetUs: monoToWallOffsetUs(),
-      onEvent: opts.onEvent,
+      onEvent: (ev) => opts.onEvent(ev),
       onOpcodeName: learnOpcodeName,
-      onReady: opts.onReady,
+      onReady: () => opts.onReady(),
       onCounter: (name, value) => {
         if (name === 'dropped') this.counters.dropped = value;
         else if (name === 'overflow') this.counters.overflow = value;

@@ -50,7 +50,8 @@ export class LineParser {
   events = 0;
 
   constructor(private readonly opts: ParserOptions) {
-    if (!/^[0-9a-f]{8,32}$/.test(opts.token)) throw new Error('parser token must be 8-32 hex digits');
+    if (!/^[0-9a-f]{8,32}$/.test(opts.token))
+      throw new Error('parser token must be 8-32 hex digits');
     this.tok = opts.token;
     this.evPrefix = `${opts.token}E\t`;
     this.trailer = `\t${opts.token}`;

@@ -3,7 +3,7 @@
  * Probes features (tracefs formats, BTF types) rather than gating on the kernel version.
  */
 import { execFile } from 'node:child_process';
-import { access, readFile, readdir } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
@@ -42,7 +42,9 @@ async function exists(path: string, mode = fsConstants.F_OK): Promise<boolean> {
 }
 
 /** bpftrace on PATH, or in the usual system directories (sudo resets PATH). */
-export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function findBpftrace(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   const explicit = env.IOURINGTOP_BPFTRACE;
   if (explicit) return (await exists(explicit, fsConstants.X_OK)) ? explicit : undefined;
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...BPFTRACE_DIRS];
@@ -60,7 +62,7 @@ async function privileges(): Promise<{ ok: boolean; note: string }> {
     const status = await readFile('/proc/self/status', 'utf8');
     const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
     const caps = BigInt(`0x${hex}`);
-    const has = (bit: number): boolean => (caps >> BigInt(bit)) & 1n ? true : false;
+    const has = (bit: number): boolean => ((caps >> BigInt(bit)) & 1n ? true : false);
     if (has(21)) return { ok: true, note: 'CAP_SYS_ADMIN' };
     if (has(39) && has(38)) return { ok: true, note: 'CAP_BPF and CAP_PERFMON' };
   } catch {
@@ -154,7 +156,10 @@ export async function probe(): Promise<ProbeResult> {
   let ioUringDisabled: number | undefined;
   try {
     ioUringDisabled = Number((await readFile('/proc/sys/kernel/io_uring_disabled', 'utf8')).trim());
-    if (ioUringDisabled === 2) problems.push('kernel.io_uring_disabled=2: io_uring is off on this machine, there is nothing to trace');
+    if (ioUringDisabled === 2)
+      problems.push(
+        'kernel.io_uring_disabled=2: io_uring is off on this machine, there is nothing to trace',
+      );
   } catch {
     // Older kernels have no such knob: io_uring is on.
   }
@@ -163,15 +168,17 @@ export async function probe(): Promise<ProbeResult> {
   let tier: Tier | undefined;
   if (tracefs.path) {
     const tp = tracefs.path;
-    const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all([
-      fieldsOf(tp, 'io_uring/io_uring_submit_req'),
-      fieldsOf(tp, 'io_uring/io_uring_submit_sqe'),
-      fieldsOf(tp, 'io_uring/io_uring_complete'),
-      fieldsOf(tp, 'io_uring/io_uring_req_failed'),
-      fieldsOf(tp, 'io_uring/io_uring_cqe_overflow'),
-      fieldsOf(tp, 'io_uring/io_uring_file_get'),
-      fieldsOf(tp, 'syscalls/sys_enter_io_uring_enter'),
-    ]);
+    const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all(
+      [
+        fieldsOf(tp, 'io_uring/io_uring_submit_req'),
+        fieldsOf(tp, 'io_uring/io_uring_submit_sqe'),
+        fieldsOf(tp, 'io_uring/io_uring_complete'),
+        fieldsOf(tp, 'io_uring/io_uring_req_failed'),
+        fieldsOf(tp, 'io_uring/io_uring_cqe_overflow'),
+        fieldsOf(tp, 'io_uring/io_uring_file_get'),
+        fieldsOf(tp, 'syscalls/sys_enter_io_uring_enter'),
+      ],
+    );
     const submit = submitReq ?? submitSqe;
     if (submit && complete) {
       features.submitTracepoint = submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe';
@@ -207,7 +214,9 @@ export async function probe(): Promise<ProbeResult> {
     } else if (enter) {
       tier = 3;
     } else {
-      problems.push('no io_uring tracepoints and no io_uring_enter syscall tracepoint: this kernel cannot be traced');
+      problems.push(
+        'no io_uring tracepoints and no io_uring_enter syscall tracepoint: this kernel cannot be traced',
+      );
     }
   }
   return {
@@ -246,7 +255,8 @@ export const TIER_NAMES: Record<Tier, string> = {
 
 /** Which CSV columns a tier (with these features) fills. */
 export function filledColumns(tier: Tier, f: KernelFeatures): string {
-  if (tier === 3) return 'IO_URING_ENTER rows: timestamp pid command opcode fd length result latency';
+  if (tier === 3)
+    return 'IO_URING_ENTER rows: timestamp pid command opcode fd length result latency';
   const cols = ['timestamp', 'pid', 'command', 'opcode'];
   if (tier === 1 ? f.btf.kiocbCqeFd : f.hasFileGet) cols.push('fd');
   if (tier === 1 && (f.btf.ioRw || f.btf.ioSync)) cols.push('offset');

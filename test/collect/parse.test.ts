@@ -111,7 +111,8 @@ describe('LineParser', () => {
 
   it('rejects a token that is not hex', () => {
     expect(
-      () => new LineParser({ token: 'x"; system', monoToWallOffsetUs: 0, onEvent() {}, onNotice() {} }),
+      () =>
+        new LineParser({ token: 'x"; system', monoToWallOffsetUs: 0, onEvent() {}, onNotice() {} }),
     ).toThrow(/hex/);
   });
 });

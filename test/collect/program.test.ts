@@ -10,7 +10,15 @@ const modern: KernelFeatures = {
   hasCqeOverflow: true,
   hasFileGet: true,
   fileGetHasReq: true,
-  btf: { kiocbCqeFd: true, ioRw: true, ioSync: true, ioSrMsg: true, ioOpen: true, ioStatx: true, ioClose: true },
+  btf: {
+    kiocbCqeFd: true,
+    ioRw: true,
+    ioSync: true,
+    ioSrMsg: true,
+    ioOpen: true,
+    ioStatx: true,
+    ioClose: true,
+  },
 };
 const TOKEN = 'abcdef01';
 const gen = (tier: 1 | 2 | 3, filter = { pids: [] as number[] }, features = modern) =>
@@ -20,7 +28,9 @@ describe('generateProgram', () => {
   it('tier 1 pairs by request pointer and reads fd, offset and length through BTF', () => {
     const p = gen(1);
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_req');
-    expect(p).toContain('@s[args->req] = (nsecs, pid, $op, $fd, $off, $len, curtask->group_leader->comm);');
+    expect(p).toContain(
+      '@s[args->req] = (nsecs, pid, $op, $fd, $off, $len, curtask->group_leader->comm);',
+    );
     expect(p).toContain('(struct io_rw *)args->req');
     expect(p).toContain('$fd = (int64)((struct io_open *)args->req)->dfd;');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
@@ -37,7 +47,13 @@ describe('generateProgram', () => {
   });
 
   it('tier 2 on kernels whose complete has no req pairs by (ctx, user_data)', () => {
-    const old: KernelFeatures = { ...modern, submitTracepoint: 'io_uring_submit_sqe', completeHasReq: false, hasOpStr: false, fileGetHasReq: false };
+    const old: KernelFeatures = {
+      ...modern,
+      submitTracepoint: 'io_uring_submit_sqe',
+      completeHasReq: false,
+      hasOpStr: false,
+      fileGetHasReq: false,
+    };
     const p = gen(2, { pids: [] }, old);
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_sqe');
     expect(p).toContain('@s[args->ctx, args->user_data]');
@@ -53,17 +69,23 @@ describe('generateProgram', () => {
 
   it('puts pid, command and opcode filters into the kernel predicates', () => {
     const p = gen(1, { pids: [12, 34], comm: 'postgres', opcodes: [22, 23] } as never);
-    expect(p).toContain('/(pid == 12 || pid == 34) && curtask->group_leader->comm == "postgres" && (args->opcode == 22 || args->opcode == 23)/');
+    expect(p).toContain(
+      '/(pid == 12 || pid == 34) && curtask->group_leader->comm == "postgres" && (args->opcode == 22 || args->opcode == 23)/',
+    );
     expect(p).not.toContain('sys_enter_io_uring_enter'); // IO_URING_ENTER not selected
     expect(gen(1, { pids: [], opcodes: [255] } as never)).toContain('sys_enter_io_uring_enter');
   });
 
   it('refuses filter values that could change the program text', () => {
-    expect(() => gen(1, { pids: [], comm: 'x") { system("id' } as never)).toThrow(/invalid command name/);
+    expect(() => gen(1, { pids: [], comm: 'x") { system("id' } as never)).toThrow(
+      /invalid command name/,
+    );
     expect(() => gen(1, { pids: [1.5] })).toThrow(/invalid pid/);
     expect(() => gen(1, { pids: [0] })).toThrow(/invalid pid/);
     expect(() => gen(1, { pids: [], opcodes: [256] } as never)).toThrow(/invalid opcode/);
-    expect(() => generateProgram({ tier: 1, token: 'zz"', features: modern, filter: { pids: [] } })).toThrow(/token/);
+    expect(() =>
+      generateProgram({ tier: 1, token: 'zz"', features: modern, filter: { pids: [] } }),
+    ).toThrow(/token/);
     expect(validateFilter({ pids: [1], comm: 'nginx: worker' })).toBeUndefined();
     expect(validateFilter({ pids: [], comm: 'a\\b' })).toMatch(/invalid command name/);
   });
@@ -71,6 +93,7 @@ describe('generateProgram', () => {
   it('frames every printed line with the token at both ends', () => {
     const printfs = gen(1).match(/printf\("[^"]*"/g) ?? [];
     expect(printfs.length).toBeGreaterThan(3);
-    for (const p of printfs) expect(p).toMatch(new RegExp(`^printf\\("${TOKEN}.*\\\\t${TOKEN}\\\\n"$`));
+    for (const p of printfs)
+      expect(p).toMatch(new RegExp(`^printf\\("${TOKEN}.*\\\\t${TOKEN}\\\\n"$`));
   });
 });

@@ -44,7 +44,7 @@ function recordingIn(dir: string): string {
   return path.join(dir, 'iouring', files[0]);
 }
 
-const countBy = <T,>(items: T[], key: (t: T) => string): Record<string, number> => {
+const countBy = <T>(items: T[], key: (t: T) => string): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const i of items) out[key(i)] = (out[key(i)] ?? 0) + 1;
   return out;
@@ -98,11 +98,17 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     // fd, offset, length and result of each operation.
     const key = (op: string, fd: number, off: number, len: number, res: number): string =>
       `${op} fd=${fd} off=${off} len=${len} res=${res}`;
-    const got = ops.map((r) => key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result)).sort();
+    const got = ops
+      .map((r) => key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result))
+      .sort();
     const want = reported.map((r) => key(r.op, r.fd, r.off, r.len, r.res)).sort();
     expect(got).toEqual(want);
     // Latency on every row: every submit was seen, including SQPOLL and the async punt.
-    for (const r of ops) expect(r.latencyNs, key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result)).toBeGreaterThan(0);
+    for (const r of ops)
+      expect(
+        r.latencyNs,
+        key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result),
+      ).toBeGreaterThan(0);
     const timeout = ops.find((r) => opcodeName(r.opcode) === 'TIMEOUT')!;
     expect(timeout.latencyNs).toBeGreaterThanOrEqual(9_000_000); // a 10 ms timeout
     // IO_URING_ENTER rows: one per syscall, with the ring fd, to_submit and a duration.
@@ -125,19 +131,27 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     const work = tempDir('iouringtop-fio-');
     const out = tempDir('iouringtop-out-');
     const file = path.join(work, 'fio.dat');
-    execFileSync('fio', ['--name=prep', '--rw=write', '--bs=64k', '--size=1M', `--filename=${file}`], { stdio: 'ignore' });
+    execFileSync(
+      'fio',
+      ['--name=prep', '--rw=write', '--bs=64k', '--size=1M', `--filename=${file}`],
+      { stdio: 'ignore' },
+    );
     const cli = runCli(['--headless', '--comm', 'fio', '--opcode', 'READ', '--output-dir', out]);
     const cOut = collectOutput(cli);
     const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
-    execFileSync('fio', [
-      '--name=seqread',
-      '--ioengine=io_uring',
-      '--rw=read',
-      '--bs=4k',
-      '--size=1M',
-      '--iodepth=8',
-      `--filename=${file}`,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'fio',
+      [
+        '--name=seqread',
+        '--ioengine=io_uring',
+        '--rw=read',
+        '--bs=4k',
+        '--size=1M',
+        '--iodepth=8',
+        `--filename=${file}`,
+      ],
+      { stdio: 'ignore' },
+    );
     await new Promise((r) => setTimeout(r, 1500));
     cli.kill('SIGTERM');
     const cExit = await exitOf(cli);

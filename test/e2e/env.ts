@@ -34,7 +34,8 @@ export function requireOrSkip(suite: string, extra: string[] = []): boolean {
   const missing = missingRequirements(extra);
   if (missing.length === 0) return true;
   const banner = `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: this machine lacks ${missing.join(', ')}\n!! These end-to-end tests need root, bpftrace, gcc, liburing-dev (and fio/tmux).\n${'!'.repeat(78)}\n`;
-  if (process.env.CI) throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
+  if (process.env.CI)
+    throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
   process.stderr.write(banner);
   return false;
 }
@@ -44,7 +45,14 @@ export function buildWorkload(): string {
   const dir = path.join(os.tmpdir(), 'iouringtop-workload');
   mkdirSync(dir, { recursive: true });
   const bin = path.join(dir, 'uring-workload');
-  execFileSync('gcc', ['-O2', '-Wall', '-o', bin, path.join(ROOT, 'test/workload/uring-workload.c'), '-luring']);
+  execFileSync('gcc', [
+    '-O2',
+    '-Wall',
+    '-o',
+    bin,
+    path.join(ROOT, 'test/workload/uring-workload.c'),
+    '-luring',
+  ]);
   return bin;
 }
 
@@ -63,7 +71,8 @@ export function waitFor(
     let text = '';
     const s = child[stream]!;
     const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${re} on ${stream}; saw: ${text.slice(-2000)}`)),
+      () =>
+        reject(new Error(`timed out waiting for ${re} on ${stream}; saw: ${text.slice(-2000)}`)),
       timeoutMs,
     );
     const onData = (d: Buffer): void => {
@@ -80,7 +89,10 @@ export function waitFor(
       clearTimeout(timer);
       const m = re.exec(text);
       if (m) resolve(m);
-      else reject(new Error(`process exited (${String(code)}) before ${re}; saw: ${text.slice(-2000)}`));
+      else
+        reject(
+          new Error(`process exited (${String(code)}) before ${re}; saw: ${text.slice(-2000)}`),
+        );
     });
   });
 }
@@ -93,7 +105,9 @@ export function collectOutput(child: ChildProcess): { stdout: () => string; stde
   return { stdout: () => out, stderr: () => errText };
 }
 
-export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function exitOf(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       resolve({ code: child.exitCode, signal: child.signalCode });
@@ -114,7 +128,12 @@ export function runCli(args: string[], opts: { cwd?: string } = {}): ChildProces
 /** bpftrace processes currently running (their pids). */
 export function bpftracePids(): number[] {
   try {
-    return execFileSync('pgrep', ['-x', 'bpftrace']).toString().trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-x', 'bpftrace'])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
