@@ -59,6 +59,11 @@ function launch(
   return { stdout, stdin, controller, handle };
 }
 
+/** Waits (up to 3 s, for a loaded CI machine) until Ink has drawn its first frame. */
+const firstFrame = async (t: { stdout: { out: string } }): Promise<void> => {
+  for (let i = 0; i < 150 && !t.stdout.out.includes('fio'); i++) await tick();
+};
+
 const listenerCounts = () =>
   ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'uncaughtExceptionMonitor'].map((e) =>
     process.listenerCount(e),
@@ -80,7 +85,7 @@ describe('runTui', () => {
   it('draws on the alternate screen and restores the terminal when q quits', async () => {
     before = listenerCounts();
     const t = launch();
-    await tick();
+    await firstFrame(t);
     expect(t.stdout.out.startsWith(ENTER_ALT_SCREEN)).toBe(true);
     expect(t.stdout.out).toContain('fio');
     t.stdin.send('q');
@@ -92,7 +97,7 @@ describe('runTui', () => {
   it('restores the terminal on Ctrl-C', async () => {
     before = listenerCounts();
     const t = launch();
-    await tick();
+    await firstFrame(t);
     t.stdin.send(KEYS.ctrlC);
     await t.handle.done;
     expect(t.controller.calls).toContainEqual(['quit']);
@@ -102,7 +107,7 @@ describe('runTui', () => {
   it('restores the terminal when the CLI stops it', async () => {
     before = listenerCounts();
     const t = launch();
-    await tick();
+    await firstFrame(t);
     t.handle.stop();
     await t.handle.done;
     expect(t.stdout.out.endsWith(LEAVE_ALT_SCREEN)).toBe(true);
@@ -113,7 +118,7 @@ describe('runTui', () => {
     async (sig) => {
       before = listenerCounts();
       const t = launch();
-      await tick();
+      await firstFrame(t);
       process.emit(sig, sig);
       await t.handle.done;
       expect(t.controller.calls).toContainEqual(['quit']);
