@@ -95,7 +95,19 @@ describe.runIf(run)('TUI in tmux', () => {
         'iouringtop to exit',
         15_000,
       );
-      expect(tmux('display', '-p', '-t', SESSION, '#{pane_dead_status}').trim()).toBe('0');
+      // tmux can mark the pane dead a moment before it records the exit status.
+      let dead = '';
+      for (let i = 0; i < 20 && (dead === '' || dead === ':'); i++) {
+        dead = tmux(
+          'display',
+          '-p',
+          '-t',
+          SESSION,
+          '#{pane_dead_status}:#{pane_dead_signal}',
+        ).trim();
+        if (dead === '' || dead === ':') await sleep(100);
+      }
+      expect(dead, screen()).toBe('0:');
       expect(tmux('display', '-p', '-t', SESSION, '#{alternate_on}').trim()).toBe('0');
       expect(bpftracePids()).toEqual([]);
     } finally {
