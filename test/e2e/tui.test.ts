@@ -2,6 +2,7 @@
  * The TUI in a real terminal: tmux runs the built CLI as root against live fio workloads.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bpftracePids, CLI, requireOrSkip, tempDir } from './env.js';
@@ -40,6 +41,7 @@ describe.runIf(run)('TUI in tmux', () => {
       ['--name=prep', '--rw=write', '--bs=1M', '--size=16M', `--filename=${file}`],
       { stdio: 'ignore' },
     );
+    const statusFile = path.join(dir, 'exit-status');
     tmux(
       'new-session',
       '-d',
@@ -49,7 +51,7 @@ describe.runIf(run)('TUI in tmux', () => {
       '120',
       '-y',
       '35',
-      `${process.execPath} ${CLI} --no-record --comm fio`,
+      `${process.execPath} ${CLI} --no-record --comm fio; echo $? > ${statusFile}`,
     );
     tmux('set-option', '-t', SESSION, 'remain-on-exit', 'on');
     await until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
@@ -95,19 +97,7 @@ describe.runIf(run)('TUI in tmux', () => {
         'iouringtop to exit',
         15_000,
       );
-      // tmux can mark the pane dead a moment before it records the exit status.
-      let dead = '';
-      for (let i = 0; i < 20 && (dead === '' || dead === ':'); i++) {
-        dead = tmux(
-          'display',
-          '-p',
-          '-t',
-          SESSION,
-          '#{pane_dead_status}:#{pane_dead_signal}',
-        ).trim();
-        if (dead === '' || dead === ':') await sleep(100);
-      }
-      expect(dead, screen()).toBe('0:');
+      expect(readFileSync(statusFile, 'utf8').trim(), screen()).toBe('0');
       expect(tmux('display', '-p', '-t', SESSION, '#{alternate_on}').trim()).toBe('0');
       expect(bpftracePids()).toEqual([]);
     } finally {
