@@ -383,6 +383,9 @@ describe('pause, refresh, help and quit', () => {
     // Under load the first frame (with its selection) can take more than one tick.
     for (let i = 0; i < 150 && !(t.frame() ?? '').includes('1002'); i++) await tick();
     await t.press(KEYS.enter);
+    const wanted = (c: unknown[]) =>
+      c[0] === 'setTailFilter' && JSON.stringify(c[1]) === JSON.stringify({ pids: [1002] });
+    for (let i = 0; i < 150 && !t.controller.calls.some(wanted); i++) await tick();
     expect(t.controller.calls).toContainEqual(['setTailFilter', { pids: [1002] }]);
   });
 });
