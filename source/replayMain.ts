@@ -99,7 +99,7 @@ async function replayTui(
   file: string,
   config: Config,
 ): Promise<number> {
-  const { TickStore } = await import('./store.js');
+  const { holdTui, TickStore } = await import('./store.js');
   const { runTui } = await import('./ui/App.js');
   const store = new TickStore();
   let refreshMs = config.refreshMs;
@@ -178,13 +178,8 @@ async function replayTui(
       },
     },
   });
-  await Promise.race([
-    quitting,
-    ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`)),
-  ]);
-  clearInterval(timer);
-  ui.stop();
-  await ui.done.catch(() => undefined);
+  const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));
+  failure ??= displayFailure;
   reportReadProblems(replay);
   if (failure) err(failure);
   return failure ? 1 : 0;

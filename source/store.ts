@@ -25,3 +25,24 @@ export class TickStore implements SnapshotStore {
     for (const l of this.listeners) l();
   }
 }
+
+/**
+ * Holds the TUI until the user quits (or the source fails and resolves `quitting`) or the display
+ * itself fails; then runs `beforeStop`, unmounts, and waits until the terminal is restored.
+ * Returns the display failure, if there was one.
+ */
+export async function holdTui(
+  ui: { done: Promise<void>; stop(): void },
+  quitting: Promise<void>,
+  beforeStop: () => void,
+): Promise<string | undefined> {
+  let failure: string | undefined;
+  await Promise.race([
+    quitting,
+    ui.done.catch((e: Error) => (failure = `display failed: ${e.message}`)),
+  ]);
+  beforeStop();
+  ui.stop();
+  await ui.done.catch(() => undefined);
+  return failure;
+}

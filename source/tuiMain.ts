@@ -11,7 +11,7 @@ import { LiveSession } from './live.js';
 import type { Model } from './model/model.js';
 import type { Filter } from './model/select.js';
 import { escapeText } from './record/format.js';
-import { TickStore } from './store.js';
+import { holdTui, TickStore } from './store.js';
 import { runTui } from './ui/App.js';
 import type { SourceStatus } from './ui/types.js';
 
@@ -108,13 +108,8 @@ export async function runLiveTui(
       },
     },
   });
-  await Promise.race([
-    quitting,
-    ui.done.catch((e: Error) => (failure ??= `display failed: ${e.message}`)),
-  ]);
-  clearInterval(timer);
-  ui.stop();
-  await ui.done.catch(() => undefined);
+  const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));
+  failure ??= displayFailure;
   await session.stop();
   for (const e of errors.slice(-5)) process.stderr.write(`iouringtop: bpftrace: ${e}\n`);
   if (failure) process.stderr.write(`iouringtop: ${failure}\n`);
