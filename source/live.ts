@@ -9,7 +9,7 @@ import { TIER_NAMES } from './collect/probe.js';
 import { describeFilter } from './config.js';
 import type { EventSink, IoEvent } from './model/event.js';
 import { CsvRecorder } from './record/csvWriter.js';
-import { hostFacts, type SessionMetaInit } from './record/meta.js';
+import { hostFacts, isoLocal, type SessionMetaInit } from './record/meta.js';
 
 export interface LiveOptions {
   probe: ProbeResult;
@@ -31,7 +31,11 @@ export class LiveSession {
   /** Every recording this session made (R toggles make several). */
   readonly recordings: string[] = [];
   events = 0;
-  startedAt = new Date();
+  /** When the probes were attached: the capture's first moment. */
+  captureStartedAt?: Date;
+  /** When bpftrace had stopped: the capture's last moment. */
+  captureEndedAt?: Date;
+  private recordingStartedAt = new Date();
   private readyResolve?: () => void;
   private readonly ready: Promise<void>;
   private exitMessage?: string;
@@ -56,7 +60,10 @@ export class LiveSession {
         if (level === 'error') this.notices.push(text);
         opts.onNotice(level, text);
       },
-      onReady: () => this.readyResolve?.(),
+      onReady: () => {
+        this.captureStartedAt ??= new Date();
+        this.readyResolve?.();
+      },
       onExit: ({ code, signal, expected }) => {
         if (!expected) {
           const why = this.notices.slice(-3).join(' | ');
@@ -106,6 +113,7 @@ export class LiveSession {
       onError: (err) => this.opts.onNotice('error', err.message),
     });
     this.recorder = recorder;
+    this.recordingStartedAt = new Date();
     this.recordings.push(recorder.path);
     return recorder.path;
   }
@@ -114,12 +122,32 @@ export class LiveSession {
     const recorder = this.recorder;
     if (!recorder) return;
     this.recorder = undefined;
-    await recorder.close(this.metaInit());
+    // The recording covers what was captured while it was open: from the later of its creation
+    // and the probes' attach, to its close (or bpftrace's stop). Replay takes the session's
+    // length from these two times, so its summary's rates match the live run's.
+    const start =
+      this.captureStartedAt && this.captureStartedAt > this.recordingStartedAt
+        ? this.captureStartedAt
+        : this.recordingStartedAt;
+    const end = this.captureEndedAt ?? new Date();
+    await recorder.close({
+      ...this.metaInit(),
+      startedAt: isoLocal(start),
+      endedAt: isoLocal(end),
+    });
+  }
+
+  /** The capture's length so far (or in all, once stopped), in µs; 0 before the probes attach. */
+  get spanUs(): number {
+    if (!this.captureStartedAt) return 0;
+    const end = this.captureEndedAt ?? new Date();
+    return Math.max(0, end.getTime() - this.captureStartedAt.getTime()) * 1000;
   }
 
   /** Stops bpftrace (its last lines are still recorded), then closes the recording. */
   async stop(): Promise<void> {
     await this.source.stop();
+    this.captureEndedAt ??= new Date();
     await this.stopRecording();
   }
 }

@@ -176,6 +176,7 @@ async function runLive(config: Config): Promise<number> {
       filter: describeFilter(config.filter),
       recording,
       counters: session.counters,
+      durationUs: session.spanUs,
     }),
   );
   if (recording) process.stderr.write(`recorded ${session.events} events to ${recording}\n`);

@@ -10,6 +10,7 @@ import type { Filter } from './model/select.js';
 import { formatSummary } from './model/summary.js';
 import { CsvFormatError } from './record/csvReader.js';
 import { escapeText } from './record/format.js';
+import { sessionSpanUs } from './record/meta.js';
 import { Replay } from './record/replay.js';
 
 const err = (line: string): void => {
@@ -83,6 +84,9 @@ async function replayHeadless(
       title: `iouringtop replay of ${file}${meta ? ` (${meta.host}, ${meta.kernel}, ${meta.captureTier})` : ''}`,
       recording: file,
       filter: typeof meta?.filters?.text === 'string' ? meta.filters.text : undefined,
+      // The session's length as recorded, so the rates match the live run's summary; without
+      // metadata, the span of the events.
+      durationUs: meta ? sessionSpanUs(meta) : undefined,
     }),
   );
   reportReadProblems(replay);

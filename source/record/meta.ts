@@ -62,6 +62,20 @@ export function isoLocal(date: Date): string {
   );
 }
 
+/**
+ * The recorded session's length in µs, from its start and end times; undefined when the session
+ * never ended cleanly (no `endedAt`) or the times do not parse.
+ */
+export function sessionSpanUs(
+  meta: Pick<SessionMeta, 'startedAt' | 'endedAt'>,
+): number | undefined {
+  if (!meta.endedAt) return undefined;
+  const start = Date.parse(meta.startedAt);
+  const end = Date.parse(meta.endedAt);
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
+  return (end - start) * 1000;
+}
+
 /** `…/iouring_X.csv` or `…/iouring_X.csv.gz` → `…/iouring_X.meta.json`. */
 export function metaPathFor(csvPath: string): string {
   const base = csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '');

@@ -1,0 +1,105 @@
+/**
+ * Round trip: a live headless capture of a known workload, recorded to CSV, replayed headless from
+ * the CSV and from a gzipped copy, must print the same summary the live run printed.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { metaPathFor, readSessionMeta } from '../../source/record/meta.js';
+import {
+  bpftracePids,
+  buildWorkload,
+  collectOutput,
+  exitOf,
+  requireOrSkip,
+  runCli,
+  tempDir,
+  waitFor,
+} from './env.js';
+
+const run = requireOrSkip('record/replay round-trip test');
+
+/** The summary without its first line (live capture vs replay of …) and the recording path. */
+const body = (summary: string): string =>
+  summary
+    .split('\n')
+    .slice(1)
+    .filter((l) => !l.startsWith('recording: '))
+    .join('\n');
+
+async function replayHeadless(file: string): Promise<{ stdout: string; stderr: string }> {
+  const cli = runCli(['--replay', file, '--headless']);
+  const out = collectOutput(cli);
+  const exit = await exitOf(cli);
+  expect(exit.code, out.stderr()).toBe(0);
+  return { stdout: out.stdout(), stderr: out.stderr() };
+}
+
+describe.runIf(run)('record → replay round trip', () => {
+  it('replaying the recording prints the live run’s summary, from .csv and .csv.gz', async () => {
+    const bin = buildWorkload();
+    const work = tempDir('iouringtop-rt-');
+    const out = tempDir('iouringtop-rt-out-');
+    const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const wOut = collectOutput(workload);
+    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+
+    const cli = runCli(['--headless', '--pid', String(pid), '--output-dir', out]);
+    const cOut = collectOutput(cli);
+    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    workload.stdin.write('go\n');
+    expect((await exitOf(workload)).code, wOut.stderr()).toBe(0);
+    await new Promise((r) => setTimeout(r, 1200));
+    cli.kill('SIGINT');
+    expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+    expect(bpftracePids()).toEqual([]);
+    const live = cOut.stdout();
+
+    // The live summary itself is right: the workload's 26 operations, by opcode, for its pid.
+    expect(live).toMatch(/^iouringtop live capture, tier /);
+    expect(live).toMatch(/ 52 events, 26 operations /);
+    expect(live).toMatch(/^READ +4 /m);
+    expect(live).toMatch(/^WRITE +4 /m);
+    expect(live).toMatch(/^NOP +3 /m);
+    expect(live).toMatch(/^TIMEOUT +1 /m);
+    expect(live).toMatch(new RegExp(`^ *${pid} +uring-workload +26 `, 'm'));
+    expect(live).toMatch(/^Errors: EBADF 1, ETIME 1, ECANCELED 1$/m);
+
+    // The metadata beside it: the session's times and counts.
+    const meta = await readSessionMeta(recording);
+    expect(meta?.events).toBe(52);
+    expect(meta?.filters.text).toBe(`pid:${pid}`);
+    expect(meta?.endedAt).not.toBeNull();
+
+    const fromCsv = await replayHeadless(recording);
+    expect(fromCsv.stdout).toMatch(/^iouringtop replay of /);
+    expect(fromCsv.stderr).toMatch(/replayed 52 rows in /);
+    expect(body(fromCsv.stdout)).toBe(body(live));
+
+    // The same from a gzipped copy (the metadata is found beside it too).
+    const gz = path.join(out, 'copy', path.basename(recording));
+    execFileSync('mkdir', ['-p', path.dirname(gz)]);
+    copyFileSync(recording, gz);
+    copyFileSync(metaPathFor(recording), metaPathFor(gz));
+    execFileSync('gzip', [gz]);
+    expect(readdirSync(path.dirname(gz)).sort()).toEqual(
+      [path.basename(gz) + '.gz', path.basename(metaPathFor(gz))].sort(),
+    );
+    const fromGz = await replayHeadless(gz + '.gz');
+    expect(body(fromGz.stdout)).toBe(body(live));
+
+    // Without the metadata the operations are the same; only the rates (which need the
+    // session's length) and the capture counters may differ.
+    unlinkSync(metaPathFor(gz));
+    const bare = await replayHeadless(gz + '.gz');
+    const tables = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => /^[A-Z_]+ +\d/.test(l) || /^ *\d+ +uring-workload/.test(l))
+        .map((l) => l.replace(/ +[\d.]+[KM]?\/s/, ''));
+    expect(tables(bare.stdout)).toEqual(tables(live));
+    expect(tables(live)).toHaveLength(18);
+    expect(readFileSync(recording, 'utf8').split('\n').length).toBe(54); // header + 52 + ''
+  });
+});
