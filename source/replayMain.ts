@@ -10,7 +10,7 @@ import type { Filter } from './model/select.js';
 import { formatSummary } from './model/summary.js';
 import { CsvFormatError } from './record/csvReader.js';
 import { escapeText } from './record/format.js';
-import { sessionSpanUs } from './record/meta.js';
+import { describeRecording, sessionSpanUs } from './record/meta.js';
 import { Replay } from './record/replay.js';
 
 const err = (line: string): void => {
@@ -153,6 +153,9 @@ async function replayTui(
       mode: 'replay',
       recordingPath: file,
       refreshMs,
+      recordingFacts: meta
+        ? describeRecording(meta)
+        : 'no metadata beside this recording (.meta.json)',
     },
     controller: {
       quit: () => quit(),

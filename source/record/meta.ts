@@ -76,6 +76,32 @@ export function sessionSpanUs(
   return (end - start) * 1000;
 }
 
+/**
+ * One line for the replay's header: when the session ran (in the recording host's local time),
+ * for how long, its capture filter, the bpftrace version and the event count. Plain text; the UI
+ * strips control characters from it like from any other text.
+ */
+export function describeRecording(meta: SessionMeta): string {
+  const at = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
+  const parts: string[] = [];
+  const span = sessionSpanUs(meta);
+  if (meta.endedAt && span !== undefined) {
+    const end =
+      meta.endedAt.slice(0, 10) === meta.startedAt.slice(0, 10)
+        ? at(meta.endedAt).slice(11)
+        : at(meta.endedAt);
+    parts.push(`recorded ${at(meta.startedAt)} → ${end} (${(span / 1e6).toFixed(1)} s)`);
+  } else {
+    parts.push(`recorded from ${at(meta.startedAt)}, never closed (cut short?)`);
+  }
+  const filter =
+    typeof meta.filters.text === 'string' && meta.filters.text ? meta.filters.text : 'none';
+  parts.push(`capture filter ${filter}`);
+  if (meta.bpftraceVersion) parts.push(`bpftrace ${meta.bpftraceVersion}`);
+  parts.push(`${meta.events} events`);
+  return parts.join('  ');
+}
+
 /** `…/iouring_X.csv` or `…/iouring_X.csv.gz` → `…/iouring_X.meta.json`. */
 export function metaPathFor(csvPath: string): string {
   const base = csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '');

@@ -24,7 +24,7 @@ import {
 } from './keymap.js';
 import { checkFilter, filterOf, selectView, tailFilter, type ViewData } from './viewModel.js';
 import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
-import { Header, HEADER_LINES } from './Header.js';
+import { Header, headerLines } from './Header.js';
 import { ProcessesView } from './ProcessesView.js';
 import { OpcodesView } from './OpcodesView.js';
 import { EventsView } from './EventsView.js';
@@ -142,7 +142,7 @@ export function App({
   const maxLines = Math.max(1, rows - 1);
   const footer = statusLineCount(ui);
   const prompt = ui.mode === 'filter' ? 2 : 0;
-  const body = Math.max(0, maxLines - HEADER_LINES - 1 - footer - prompt);
+  const body = Math.max(0, maxLines - headerLines(info) - 1 - footer - prompt);
 
   // The reducer reads the latest state and screen synchronously from these refs (several keys can
   // arrive between two renders); they are synced after each render.

@@ -1,6 +1,7 @@
 /**
  * Two header lines: where and how we capture (host, kernel, tier, elapsed, refresh, PAUSED), then
  * the event flow (events/s, total, lost and dropped highlighted when non-zero, recording, filter).
+ * A replay adds a third: the recording's metadata.
  */
 import React from 'react';
 import { Box } from 'ink';
@@ -21,9 +22,10 @@ export interface HeaderProps {
   color: boolean;
 }
 
-export const HEADER_LINES = 2;
+/** Two lines; three in a replay whose metadata is known. */
+export const headerLines = (info: TuiInfo): number => (info.recordingFacts ? 3 : 2);
 
-export function headerSegments(p: Omit<HeaderProps, 'width'>): [Segment[], Segment[]] {
+export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   const { info, snapshot: s, status, filterText, paused, refreshMs, color } = p;
   const alert = (text: string): Segment =>
     color ? { text, color: 'red', bold: true } : { text, inverse: true, bold: true };
@@ -71,15 +73,17 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): [Segment[], Segme
   } else if (info.recordingPath) {
     second.push({ text: `  file ${info.recordingPath}` });
   }
+  if (info.recordingFacts) return [first, second, [{ text: ` ${info.recordingFacts}`, dim: true }]];
   return [first, second];
 }
 
 export function Header(props: HeaderProps): React.JSX.Element {
-  const [first, second] = headerSegments(props);
+  const lines = headerSegments(props);
   return (
     <Box flexDirection="column" width={props.width}>
-      <Segments segments={first} width={props.width} />
-      <Segments segments={second} width={props.width} />
+      {lines.map((segments, i) => (
+        <Segments key={i} segments={segments} width={props.width} />
+      ))}
     </Box>
   );
 }

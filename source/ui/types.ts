@@ -80,4 +80,9 @@ export interface TuiInfo {
   recordingPath?: string;
   /** Initial refresh interval (default 1000). */
   refreshMs?: number;
+  /**
+   * Replay: what the recording's metadata says (when, capture filter, bpftrace version, events),
+   * shown as a third header line.
+   */
+  recordingFacts?: string;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isoLocal, sessionSpanUs } from '../../source/record/meta.js';
+import {
+  describeRecording,
+  isoLocal,
+  sessionSpanUs,
+  type SessionMeta,
+} from '../../source/record/meta.js';
 
 describe('sessionSpanUs', () => {
   it('is the time between start and end, in µs, whatever the offsets', () => {
@@ -30,5 +35,43 @@ describe('sessionSpanUs', () => {
         endedAt: '2026-11-27T08:02:39.000+00:00',
       }),
     ).toBe(undefined);
+  });
+});
+
+describe('describeRecording', () => {
+  const meta: SessionMeta = {
+    formatVersion: 1,
+    csvFile: 'iouring_x.csv',
+    host: 'db1',
+    kernel: '6.1.0',
+    bpftraceVersion: 'v0.17.0',
+    captureTier: 'tier 1',
+    filters: { pid: [], comm: 'fio', opcode: null, text: 'comm:fio' },
+    startedAt: '2026-11-27T07:47:30.206+01:00',
+    endedAt: '2026-11-27T07:47:39.754+01:00',
+    events: 20957,
+    lost: 0,
+    dropped: 0,
+    overflow: 0,
+  };
+
+  it('names when, how long, the capture filter, the bpftrace version and the events', () => {
+    expect(describeRecording(meta)).toBe(
+      'recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)  capture filter comm:fio  bpftrace v0.17.0  20957 events',
+    );
+  });
+
+  it('says when a session was never closed, and when there was no filter', () => {
+    expect(
+      describeRecording({ ...meta, endedAt: null, filters: {}, bpftraceVersion: null, events: 3 }),
+    ).toBe(
+      'recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none  3 events',
+    );
+  });
+
+  it('gives the end date when the session crossed midnight', () => {
+    expect(describeRecording({ ...meta, endedAt: '2026-11-28T00:00:01.206+01:00' })).toMatch(
+      /^recorded 2026-11-27 07:47:30 → 2026-11-28 00:00:01 \(58351\.0 s\)/,
+    );
   });
 });
