@@ -16,7 +16,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { formatFilter } from '../model/select.js';
 import {
   initialUiState,
-  reduceKey,
+  reduceInput,
   type Effect,
   type KeyContext,
   type UiState,
@@ -194,7 +194,7 @@ export function App({
 
   const onKey = useCallback(
     (input: string, key: Key) => {
-      const result = reduceKey(stateRef.current, input, key, ctxRef.current);
+      const result = reduceInput(stateRef.current, input, key, ctxRef.current);
       if (result.state !== stateRef.current) {
         stateRef.current = result.state;
         setUi(result.state);

@@ -343,6 +343,37 @@ export function reduceKey(
 }
 
 /** The key list the help overlay shows (and the tests check every entry of). */
+/**
+ * One `useInput` call's worth of input. Ink hands over a run of plain characters that arrived
+ * together (fast typing, key repeat over SSH, a paste) as one string; outside the filter prompt
+ * each character is its own key, so `]]` doubles the speed twice. Once a `/` opens the prompt,
+ * the rest of the run is typed into it.
+ */
+export function reduceInput(
+  state: UiState,
+  input: string,
+  key: KeyInput,
+  ctx: Partial<KeyContext> = {},
+): KeyResult {
+  if ([...input].length <= 1 || key.ctrl || key.meta || state.mode === 'filter')
+    return reduceKey(state, input, key, ctx);
+  const chars = [...input];
+  let current = state;
+  const effects: Effect[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (current.mode === 'filter') {
+      const rest = reduceKey(current, chars.slice(i).join(''), {}, ctx);
+      return { state: rest.state, effects: [...effects, ...rest.effects] };
+    }
+    const ch = chars[i];
+    const r = reduceKey(current, ch, { shift: ch !== ch.toLowerCase() }, ctx);
+    current = r.state;
+    effects.push(...r.effects);
+    if (r.effects.some((e) => e.type === 'quit')) break;
+  }
+  return { state: current, effects };
+}
+
 export interface HelpEntry {
   keys: string;
   what: string;

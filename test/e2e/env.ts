@@ -20,20 +20,24 @@ function has(cmd: string): boolean {
   }
 }
 
-export function missingRequirements(extra: string[] = []): string[] {
+/** What the machine lacks: `extra` commands, and (for `capture`) root, bpftrace, gcc, liburing. */
+export function missingRequirements(extra: string[] = [], capture = true): string[] {
   const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root');
-  for (const cmd of ['bpftrace', 'gcc', ...extra]) if (!has(cmd)) missing.push(cmd);
-  if (!existsSync('/usr/include/liburing.h')) missing.push('liburing-dev');
+  if (capture) {
+    if (process.getuid?.() !== 0) missing.push('root');
+    for (const cmd of ['bpftrace', 'gcc']) if (!has(cmd)) missing.push(cmd);
+    if (!existsSync('/usr/include/liburing.h')) missing.push('liburing-dev');
+  }
+  for (const cmd of extra) if (!has(cmd)) missing.push(cmd);
   if (!existsSync(CLI)) missing.push('dist/cli.js (run npm run build)');
   return missing;
 }
 
 /** true = run; false = skip (after a loud banner). Throws under CI. */
-export function requireOrSkip(suite: string, extra: string[] = []): boolean {
-  const missing = missingRequirements(extra);
+export function requireOrSkip(suite: string, extra: string[] = [], capture = true): boolean {
+  const missing = missingRequirements(extra, capture);
   if (missing.length === 0) return true;
-  const banner = `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: this machine lacks ${missing.join(', ')}\n!! These end-to-end tests need root, bpftrace, gcc, liburing-dev (and fio/tmux).\n${'!'.repeat(78)}\n`;
+  const banner = `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: this machine lacks ${missing.join(', ')}\n!! The end-to-end tests need root, bpftrace, gcc, liburing-dev, fio and tmux.\n${'!'.repeat(78)}\n`;
   if (process.env.IOURINGTOP_E2E_REQUIRED)
     throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
   process.stderr.write(banner);

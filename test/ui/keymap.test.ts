@@ -5,6 +5,7 @@ import {
   SORT_KEYS,
   activeTable,
   initialUiState,
+  reduceInput,
   reduceKey,
   resolveSelection,
   type KeyContext,
@@ -346,5 +347,42 @@ describe('recording and replay', () => {
     )[]) {
       expect(press(live(), [k]).effects).toEqual([]);
     }
+  });
+});
+
+describe('a run of characters in one input (fast typing, key repeat over SSH)', () => {
+  it('is one key per character outside the prompt: ]] doubles twice, [[[ halves three times', () => {
+    const r = reduceInput(replay(), ']]', {}, ROWS);
+    expect(r.effects).toEqual([
+      { type: 'replay', action: 'speed', factor: 2 },
+      { type: 'replay', action: 'speed', factor: 2 },
+    ]);
+    expect(reduceInput(replay(), '[[[', {}, ROWS).effects).toHaveLength(3);
+  });
+
+  it('takes upper case as shifted: gG jumps to the start, then the end', () => {
+    expect(reduceInput(replay(), 'gG', {}, ROWS).effects).toEqual([
+      { type: 'replay', action: 'jump', to: 'start' },
+      { type: 'replay', action: 'jump', to: 'end' },
+    ]);
+  });
+
+  it('types the rest of the run into the prompt once / opens it', () => {
+    const r = reduceInput(live(), '2/op:READ q', {}, ROWS);
+    expect(r.state.view).toBe('opcodes');
+    expect(r.state.mode).toBe('filter');
+    expect(r.state.filterDraft).toBe('op:READ q');
+    expect(r.effects).toEqual([]);
+  });
+
+  it('stops at q: nothing after a quit is acted on', () => {
+    const r = reduceInput(replay(), ' q]', {}, ROWS);
+    expect(r.effects).toEqual([{ type: 'replay', action: 'togglePause' }, { type: 'quit' }]);
+  });
+
+  it('leaves a paste into the open prompt whole, and single keys as they were', () => {
+    const open = press(live(), ['/']).state;
+    expect(reduceInput(open, 'pid:1 pid:2', {}, ROWS).state.filterDraft).toBe('pid:1 pid:2');
+    expect(reduceInput(live(), 'q', {}, ROWS)).toEqual(reduceKey(live(), 'q', {}, ROWS));
   });
 });

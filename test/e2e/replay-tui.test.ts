@@ -1,0 +1,151 @@
+/**
+ * The replay TUI in a real terminal (tmux): pause, step, seek, speed and jump keys, the status
+ * line, and a filter, on a recording whose content is known event by event. Needs no root and no
+ * bpftrace: replay is what a laptop without either runs.
+ *
+ * The recording: 60 s from 03:04:05; `alpha` (pid 4242) READs every 200 ms and `beta` (pid 4343)
+ * WRITEs every second, both starting at 0 s. At position k s (k whole) the model has seen
+ * 5k + 1 + k + 1 = 6k + 2 events, whether it got there by playing or by seeking either way.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
+import { CLI, requireOrSkip, tempDir } from './env.js';
+import { TmuxPane } from './tmux.js';
+
+const run = requireOrSkip('replay TUI test', ['tmux'], false);
+let pane: TmuxPane | undefined;
+afterAll(() => pane?.kill());
+
+function writeRecording(file: string): void {
+  const t0 = new Date(2026, 0, 2, 3, 4, 5).getTime() * 1000; // local time, like the CSV
+  const lines = [RECORDING_HEADER];
+  for (let j = 0; j <= 300; j++) {
+    const ts = formatTimestamp(t0 + j * 200_000);
+    lines.push(`${ts},4242,alpha,READ,5,${j * 4096},4096,4096,0.05`);
+    if (j % 5 === 0) lines.push(`${ts},4343,beta,WRITE,6,${j * 4096},4096,4096,0.2`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+interface Seen {
+  total: number;
+  state: string;
+  speed: string;
+  clock: string;
+  position: string;
+}
+
+/** The header's event total and the replay status line, read off the screen. */
+function read(screen: string): Seen | undefined {
+  const total = /\btotal (\d+)\b/.exec(screen);
+  const status =
+    /REPLAY (▶|‖ PAUSED|■ END) (\S+) {2}(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) {2}(\d+:\d\d) \/ 1:00 /.exec(
+      screen,
+    );
+  if (!total || !status) return undefined;
+  return {
+    total: Number(total[1]),
+    state: status[1],
+    speed: status[2],
+    clock: status[3],
+    position: status[4],
+  };
+}
+
+describe.runIf(run)('replay TUI in tmux', () => {
+  it('pauses, steps, seeks, changes speed and jumps, and the state matches playing forward', async () => {
+    const dir = tempDir('iouringtop-replay-tui-');
+    const file = path.join(dir, 'known.csv');
+    writeRecording(file);
+    const p = (pane = new TmuxPane(
+      `iouringtop-replay-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${file}`,
+    ));
+    const expectScreen = async (
+      want: Partial<Seen>,
+      what: string,
+    ): Promise<{ seen: Seen; screen: string }> => {
+      const screen = await p.until((s) => {
+        const seen = read(s);
+        return (
+          seen !== undefined && Object.entries(want).every(([k, v]) => seen[k as keyof Seen] === v)
+        );
+      }, what);
+      return { seen: read(screen)!, screen };
+    };
+
+    // It plays at 1× from the start; the metadata line says there is none.
+    const playing = await expectScreen({ state: '▶', speed: '1×' }, 'playback at 1×');
+    expect(playing.screen).toContain('no metadata beside this recording');
+    expect(p.alternateScreen()).toBe(true);
+    await expectScreen({ position: '0:01' }, 'the clock to reach 0:01');
+
+    // Space pauses: the position and the model stand still.
+    p.keys('Space');
+    const paused = (await expectScreen({ state: '‖ PAUSED' }, 'PAUSED')).seen;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(read(p.screen())).toEqual(paused);
+
+    // g: the start. 2 events (one of each at 0 s); the clock shows the recording's time.
+    p.keys('g');
+    await expectScreen(
+      { total: 2, position: '0:00', clock: '2026-01-02 03:04:05', state: '‖ PAUSED' },
+      'g to jump to the start',
+    );
+    // → steps 1 s, Shift+→ 10 s, ← back 1 s: the totals are those of playing forward.
+    p.keys('Right');
+    await expectScreen({ total: 8, position: '0:01', clock: '2026-01-02 03:04:06' }, '→ to 0:01');
+    p.keys('Right');
+    await expectScreen({ total: 14, position: '0:02' }, '→ to 0:02');
+    p.keys('S-Right');
+    await expectScreen({ total: 74, position: '0:12' }, 'Shift+→ to 0:12');
+    p.keys('Left');
+    await expectScreen({ total: 68, position: '0:11' }, '← back to 0:11');
+    p.keys('S-Left');
+    await expectScreen({ total: 8, position: '0:01' }, 'Shift+← back to 0:01');
+    p.keys('S-Left');
+    await expectScreen({ total: 2, position: '0:00' }, 'Shift+← clamped at the start');
+
+    // ] doubles, [ halves the speed.
+    p.keys(']');
+    await expectScreen({ speed: '2×' }, '] to 2×');
+    p.keys('[', '[');
+    await expectScreen({ speed: '0.5×' }, '[ [ to 0.5×');
+    p.keys(']', ']', ']');
+    await expectScreen({ speed: '4×' }, '] ] ] to 4×');
+
+    // Space resumes at 4×: some seconds later the position has moved on several seconds.
+    p.keys('Space');
+    await expectScreen({ state: '▶' }, 'playing again');
+    const moved = await expectScreen({}, 'the status line');
+    const later = await p.until((s) => {
+      const seen = read(s);
+      return seen !== undefined && seen.total >= moved.seen.total + 6 * 6;
+    }, 'playback at 4× to cover 6 s');
+    expect(read(later)!.state).toBe('▶');
+
+    // A filter works in replay as live: op:WRITE leaves beta only.
+    await p.type('/op:WRITE');
+    p.keys('Enter');
+    const filtered = await p.until(
+      (s) => /\b4343 +beta\b/.test(s) && !/\b4242 +alpha\b/.test(s),
+      'the op:WRITE filter to hide alpha',
+    );
+    expect(filtered).toMatch(/filter op:WRITE/);
+    p.keys('c');
+    await p.until((s) => /\b4242 +alpha\b/.test(s), 'c to clear the filter');
+
+    // G: the end, all 362 events, END.
+    p.keys('G');
+    await expectScreen({ total: 362, position: '1:00', state: '■ END' }, 'G to jump to the end');
+    // And back to 0:59 by seeking: 6·59 + 2.
+    p.keys('Left');
+    await expectScreen({ total: 356, position: '0:59' }, '← from the end');
+
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+    expect(p.alternateScreen()).toBe(false);
+  });
+});
