@@ -7,11 +7,13 @@
  *   1. split only   — cutting the chunks into lines (the floor of any line-based parser);
  *   2. parse→model  — the real LineParser feeding the Model, with advance() + snapshot() once per
  *                     simulated second (as the live tick does);
- *   3. parse→model→CSV — the same, plus the real CsvRecorder writing a temp file (close included).
+ *   3. parse→model→CSV — the same, plus the real CsvRecorder writing a temp file (close included);
+ *   4. replay --headless — the built CLI replaying that CSV, with its peak RSS;
  * and prints events/s for each, the buffer's bytes per event, and the heap.
  * Targets (2-core machine): parse→model ≥ 1 M/s, with CSV ≥ 0.5 M/s, ≤ 100 B per buffered event.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LineParser } from '../../source/collect/parse.js';
@@ -191,6 +193,41 @@ function run(chunks: readonly string[], model: Model, extra?: (ev: IoEvent) => v
   return parser.events;
 }
 
+/**
+ * The real CLI, `iouringtop --replay FILE --headless`, on the CSV just written: its own rows/s
+ * report, the wall time, and its peak RSS (VmHWM, polled from /proc while it runs), which shows
+ * whether the file is streamed (the peak stays flat as the file grows) or loaded.
+ */
+async function replayHeadless(file: string, size: number, rows: number): Promise<void> {
+  const cli = path.resolve(import.meta.dirname, '../../cli.js');
+  const t = performance.now();
+  const child = spawn(process.execPath, [cli, '--replay', file, '--headless'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let hwmKiB = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) hwmKiB = Math.max(hwmKiB, Number(m[1]));
+    } catch {
+      // exited between two polls
+    }
+  }, 20);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(poll);
+  const ms = performance.now() - t;
+  const m = /replayed (\d+) rows in ([\d.]+) s \((\d+) rows\/s\)/.exec(stderr);
+  if (code !== 0 || !m || Number(m[1]) !== rows)
+    throw new Error(`replay --headless failed (exit ${String(code)}): ${stderr}`);
+  console.log(
+    `replay --headless:  ${(Number(m[3]) / 1e6).toFixed(2)} M rows/s as it reports (${rows} rows, ` +
+      `${(size / 2 ** 20).toFixed(0)} MiB CSV); ${(ms / 1000).toFixed(1)} s wall including start-up; ` +
+      `peak RSS ${(hwmKiB / 1024).toFixed(0)} MiB`,
+  );
+}
+
 function rate(n: number, ms: number): string {
   return `${((n * 1000) / ms / 1e6).toFixed(2)} M events/s`;
 }
@@ -250,6 +287,8 @@ async function main(): Promise<void> {
       `  check: ${snap.totals.events} events, ${snap.processes.length} processes, ` +
         `${snap.opcodes.length} opcodes, total p99 ${(snap.totals.totalP99Ns / 1000).toFixed(1)} µs`,
     );
+    chunks.length = 0; // the replay below runs in its own process; let this one shrink
+    await replayHeadless(rec.path, size, n);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
