@@ -123,6 +123,7 @@ async function replayTui(
           speed: s.speed === 'max' ? Infinity : s.speed,
           paused: s.paused,
           ended: s.atEnd,
+          seekingToUs: s.seekingToUs ?? undefined,
         },
       },
     );

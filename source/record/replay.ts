@@ -60,6 +60,11 @@ export interface ReplayStatus {
   atEnd: boolean;
   /** A seek (or a tick) is in progress: the sink's state is in flux. */
   busy: boolean;
+  /**
+   * The target of the seek in progress (a backwards seek re-reads the file from its start, which
+   * takes a while in a large one), or null.
+   */
+  seekingToUs: number | null;
   /** Events fed since the last reset. */
   events: number;
   skipped: number;
@@ -186,10 +191,18 @@ export class Replay {
       paused: this.pausedFlag,
       atEnd: this.atEnd,
       busy: this.running !== null,
+      seekingToUs: this.seekTarget(),
       events: this.fed,
       skipped: stats.skipped,
       truncatedLine: stats.truncatedLine,
     };
+  }
+
+  private seekTarget(): number | null {
+    const t = this.requested ?? this.inFlight;
+    if (t === null) return null;
+    const end = this.knownEnd ?? Number.POSITIVE_INFINITY;
+    return Math.min(Math.max(Number.isFinite(t) ? t : t > 0 ? end : this.g0, this.g0), end);
   }
 
   get speed(): ReplaySpeed {

@@ -18,9 +18,17 @@ function speedText(speed: number): string {
 
 /** `▶ 2× 2025-01-02 12:03:04  0:12 / 1:00 ━━━━──────`, fitted to `width`. */
 export function replayLine(r: Replay, width: number): string {
-  const state = r.ended ? '■ END' : r.paused ? '‖ PAUSED' : '▶';
   const total = Math.max(0, (r.endUs - r.startUs) / 1e6);
-  const pos = Math.max(0, Math.min(total, (r.positionUs - r.startUs) / 1e6));
+  const at = (us: number): number => Math.max(0, Math.min(total, (us - r.startUs) / 1e6));
+  const state =
+    r.seekingToUs !== undefined
+      ? `» SEEKING ${span(at(r.seekingToUs))}`
+      : r.ended
+        ? '■ END'
+        : r.paused
+          ? '‖ PAUSED'
+          : '▶';
+  const pos = at(r.positionUs);
   const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${span(total)} `;
   const barWidth = width - head.length - 1;
   if (barWidth < 5) return fit(head, width);

@@ -23,6 +23,8 @@ export interface SourceStatus {
     paused: boolean;
     /** Playback reached the end of the file. */
     ended?: boolean;
+    /** A seek to this position (µs) is in progress. */
+    seekingToUs?: number;
   };
 }
 

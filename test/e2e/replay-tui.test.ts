@@ -137,12 +137,14 @@ describe.runIf(run)('replay TUI in tmux', () => {
     p.keys('c');
     await p.until((s) => /\b4242 +alpha\b/.test(s), 'c to clear the filter');
 
-    // G: the end, all 362 events, END.
+    // Paused again (so that nothing plays on under the checks), G: the end, all 362 events, END.
+    p.keys('Space');
+    await expectScreen({ state: '‖ PAUSED' }, 'paused again');
     p.keys('G');
     await expectScreen({ total: 362, position: '1:00', state: '■ END' }, 'G to jump to the end');
     // And back to 0:59 by seeking: 6·59 + 2.
     p.keys('Left');
-    await expectScreen({ total: 356, position: '0:59' }, '← from the end');
+    await expectScreen({ total: 356, position: '0:59', state: '‖ PAUSED' }, '← from the end');
 
     p.keys('q');
     expect(await p.exitStatus(), p.screen()).toBe('0');

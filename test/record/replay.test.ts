@@ -231,8 +231,10 @@ describe('Replay seeking', () => {
     await r.jumpToEnd();
     const done = Promise.all([r.seek(BASE + S), r.step(-S), r.seek(BASE + 4 * S), r.step(-S)]);
     expect(r.status.busy).toBe(true);
+    expect(r.status.seekingToUs).toBe(BASE + 3 * S);
     await done;
     expect(r.status.positionUs).toBe(BASE + 3 * S);
+    expect(r.status.seekingToUs).toBeNull();
     const fresh = new FakeSink();
     const f = await Replay.open(file, fresh);
     await f.seek(BASE + 3 * S);

@@ -202,6 +202,10 @@ describe('StatusLine', () => {
     expect(out[0].length).toBeLessThanOrEqual(80);
     expect(out[1]).toContain('Space:play/pause');
     expect(replayLine({ ...replay, paused: false, ended: true }, 80)).toContain('END');
+    // a long backwards seek says where it is going while the model is rebuilt
+    expect(replayLine({ ...replay, paused: false, seekingToUs: 1_700_000_049e6 }, 80)).toContain(
+      'REPLAY » SEEKING 0:49 2×',
+    );
   });
 });
 
