@@ -7,6 +7,27 @@ import meow from 'meow';
 import { buildConfig } from './source/config.js';
 import { main } from './source/main.js';
 
+const FLAGS = {
+  probe: { type: 'boolean' },
+  headless: { type: 'boolean' },
+  duration: { type: 'string' },
+  pid: { type: 'string', isMultiple: true },
+  comm: { type: 'string' },
+  opcode: { type: 'string' },
+  outputDir: { type: 'string' },
+  record: { type: 'boolean', default: true },
+  replay: { type: 'string' },
+  speed: { type: 'string' },
+  lenient: { type: 'boolean' },
+  refresh: { type: 'string' },
+  bufferSeconds: { type: 'string' },
+  bufferEvents: { type: 'string' },
+  maxInflight: { type: 'string' },
+  tier: { type: 'string' },
+  printProgram: { type: 'boolean' },
+  orReplay: { type: 'string' },
+} as const;
+
 const cli = meow(
   `
   Usage
@@ -42,30 +63,13 @@ const cli = meow(
   {
     importMeta: import.meta,
     allowUnknownFlags: true,
-    flags: {
-      probe: { type: 'boolean' },
-      headless: { type: 'boolean' },
-      duration: { type: 'string' },
-      pid: { type: 'string', isMultiple: true },
-      comm: { type: 'string' },
-      opcode: { type: 'string' },
-      outputDir: { type: 'string' },
-      record: { type: 'boolean', default: true },
-      replay: { type: 'string' },
-      speed: { type: 'string' },
-      lenient: { type: 'boolean' },
-      refresh: { type: 'string' },
-      bufferSeconds: { type: 'string' },
-      bufferEvents: { type: 'string' },
-      maxInflight: { type: 'string' },
-      tier: { type: 'string' },
-      printProgram: { type: 'boolean' },
-      orReplay: { type: 'string' },
-    },
+    flags: FLAGS,
   },
 );
 
-const known = new Set(Object.keys(cli.flags));
+// meow puts unknown flags into cli.flags too (allowUnknownFlags), so check against the declared
+// ones: a mistyped flag must not silently start a capture without the filter it meant to set.
+const known = new Set(Object.keys(FLAGS));
 const unknown = Object.keys(cli.unnormalizedFlags).find(
   (name) => !known.has(name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())),
 );

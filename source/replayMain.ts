@@ -39,7 +39,11 @@ export async function runReplay(config: Config): Promise<number> {
       lenient: config.lenient,
     });
   } catch (e) {
-    err(e instanceof CsvFormatError ? e.message : `cannot replay ${file}: ${(e as Error).message}`);
+    err(
+      e instanceof CsvFormatError
+        ? `${e.message} (add --lenient to skip bad rows)`
+        : `cannot replay ${file}: ${(e as Error).message}`,
+    );
     return 1;
   }
   const meta = replay.meta;
@@ -67,8 +71,7 @@ export async function runReplay(config: Config): Promise<number> {
 function reportReadProblems(replay: Replay): void {
   const s = replay.status;
   if (s.skipped > 0) err(`skipped ${s.skipped} malformed rows (--lenient)`);
-  if (s.truncatedLine)
-    err(`the recording ends with a truncated line, ignored: ${escapeText(s.truncatedLine, 200)}`);
+  if (s.truncatedLine) err(escapeText(s.truncatedLine, 300)); // file:line: truncated last line ignored (…): text
 }
 
 async function replayHeadless(

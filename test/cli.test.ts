@@ -1,0 +1,203 @@
+/**
+ * The command line: flag validation (buildConfig, pure) and the built CLI's behaviour on bad
+ * input and on replays, which need no root and no bpftrace. Every failure is one line on stderr
+ * that says what is wrong and how to fix it, with exit status 2 (usage) or 1 (failure).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig, describeFilter } from '../source/config.js';
+import { RECORDING_HEADER } from '../source/record/format.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+
+describe('buildConfig', () => {
+  const ok = (flags: Parameters<typeof buildConfig>[0], tty = true) => {
+    const r = buildConfig(flags, tty);
+    if (!r.ok) throw new Error(r.error);
+    return r.config;
+  };
+  const error = (flags: Parameters<typeof buildConfig>[0]) => {
+    const r = buildConfig(flags, true);
+    if (r.ok) throw new Error('expected an error');
+    return r.error;
+  };
+
+  it('defaults: live TUI, recording on, 1 s refresh, 60 s / 1 M event buffer', () => {
+    expect(ok({})).toMatchObject({
+      mode: 'live',
+      headless: false,
+      record: true,
+      refreshMs: 1000,
+      bufferSeconds: 60,
+      bufferEvents: 1_000_000,
+      speed: 1,
+      filter: { pids: [] },
+    });
+    expect(ok({}, false).headless).toBe(true); // stdout not a terminal
+    expect(ok({ record: false }).record).toBe(false);
+  });
+
+  it('takes pids repeated or comma-separated, opcodes by name or number, and a comm', () => {
+    const c = ok({ pid: ['12,13', '12', '14'], opcode: 'read, write,255', comm: 'fio' });
+    expect(c.filter).toEqual({ pids: [12, 13, 14], opcodes: [22, 23, 255], comm: 'fio' });
+    expect(describeFilter(c.filter)).toBe('pid:12,13,14 comm:fio op:READ,WRITE,IO_URING_ENTER');
+  });
+
+  it('rejects bad values with the flag, the value and what is expected', () => {
+    expect(error({ pid: ['12x'] })).toBe('--pid "12x": expected a whole number from 1 to 4194304');
+    expect(error({ pid: ['0'] })).toMatch(/^--pid "0": expected/);
+    expect(error({ opcode: 'READ,FROB' })).toMatch(/^--opcode: unknown opcode "FROB": use names/);
+    expect(error({ opcode: ',' })).toMatch(/empty opcode list/);
+    expect(error({ comm: 'a"; system("x' })).toMatch(/^--comm .*1-15 characters/);
+    expect(error({ comm: 'sixteen-chars-xx' })).toMatch(/1-15 characters/);
+    expect(error({ duration: '-1' })).toMatch(/^--duration "-1": expected a number from 0.1/);
+    expect(error({ refresh: '0.1' })).toMatch(
+      /^--refresh "0.1": expected a number from 0.25 to 10/,
+    );
+    expect(error({ bufferEvents: '1.5' })).toMatch(/expected a whole number/);
+    expect(error({ tier: '4' })).toMatch(/^--tier "4": expected a whole number from 1 to 3/);
+    expect(error({ maxInflight: '10' })).toMatch(/^--max-inflight "10"/);
+  });
+
+  it('replay: --speed 0.1 to 1000 or max, --lenient; live filters and --probe do not apply', () => {
+    expect(ok({ replay: 'x.csv', speed: 'MAX', lenient: true })).toMatchObject({
+      mode: 'replay',
+      replayFile: 'x.csv',
+      speed: Infinity,
+      lenient: true,
+      record: false,
+    });
+    expect(ok({ replay: 'x.csv', speed: '0.1' }).speed).toBe(0.1);
+    expect(error({ replay: 'x.csv', speed: '0' })).toBe(
+      '--speed "0": expected a number from 0.1 to 1000, or max',
+    );
+    expect(error({ replay: 'x.csv', speed: '2000' })).toMatch(/from 0.1 to 1000, or max/);
+    expect(error({ replay: ' ' })).toMatch(/^--replay needs a file/);
+    expect(error({ replay: 'x.csv', pid: ['1'] })).toMatch(/in replay, press \/ to filter/);
+    expect(error({ speed: '2' })).toBe('--speed and --lenient apply to --replay FILE only');
+    expect(error({ lenient: true })).toBe('--speed and --lenient apply to --replay FILE only');
+    expect(error({ replay: 'x.csv', probe: true })).toMatch(/do not go together/);
+  });
+});
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  // A bound on each run: a flag that fails to be rejected would otherwise start a live capture.
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+    timeout: 20_000,
+    killSignal: 'SIGINT',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const row = (sec: number, pid: string, op: string, res: string) =>
+  `2026-03-04 05:06:0${sec}.000000,${pid},app,${op},5,4096,4096,${res},0.25`;
+
+describe('the CLI on bad input and on replays', () => {
+  let dir = '';
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-cli-'));
+  });
+  const write = (name: string, lines: string[], end = '\n'): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, lines.join('\n') + end);
+    return file;
+  };
+
+  it('an unknown flag or a stray argument: one line, exit 2', () => {
+    const r = cli(['--pdi', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('iouringtop: unknown option --pdi; see iouringtop --help\n');
+    const s = cli(['foo.csv']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toBe('iouringtop: unexpected argument "foo.csv"; see iouringtop --help\n');
+    const t = cli(['--pid', 'abc']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toBe('iouringtop: --pid "abc": expected a whole number from 1 to 4194304\n');
+  });
+
+  it('a missing recording: one line, exit 1', () => {
+    const r = cli(['--replay', path.join(dir, 'nope.csv'), '--headless']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot read .*nope\.csv: no such file; give a recording made by/);
+  });
+
+  it('a row that does not parse: file, line number and text, and the way out; --lenient skips it', () => {
+    const file = write('bad.csv', [
+      RECORDING_HEADER,
+      row(1, '10', 'READ', '4096'),
+      row(2, 'x', 'READ', '4096'),
+      row(3, '10', 'WRITE', '4096'),
+    ]);
+    const r = cli(['--replay', file, '--headless']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `iouringtop: ${file}:3: invalid pid: ${row(2, 'x', 'READ', '4096')} (add --lenient to skip bad rows)\n`,
+    );
+    const l = cli(['--replay', file, '--headless', '--lenient']);
+    expect(l.code).toBe(0);
+    expect(l.stdout).toMatch(/ 2 events, 2 operations /);
+    expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);
+  });
+
+  it('a recording cut mid-line by a crash: the rows before it replay, the cut is reported', () => {
+    const file = write(
+      'cut.csv',
+      [
+        RECORDING_HEADER,
+        row(1, '10', 'READ', '4096'),
+        row(2, '10', 'READ', '4096'),
+        '2026-03-04 05:06:03.0',
+      ],
+      '',
+    );
+    const r = cli(['--replay', file, '--headless']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ 2 events, 2 operations /);
+    expect(r.stderr).toMatch(
+      /^iouringtop: .*cut\.csv:4: truncated last line ignored \(expected 9 fields, found 1\): 2026-03-04 05:06:03\.0$/m,
+    );
+  });
+
+  it('replays .csv.gz like .csv, and works without metadata', () => {
+    const file = write('plain.csv', [
+      RECORDING_HEADER,
+      row(1, '10', 'READ', '4096'),
+      row(2, '11', 'WRITE', '-5'),
+      row(3, '10', 'READ', '100'),
+    ]);
+    const gz = path.join(dir, 'copy.csv');
+    copyFileSync(file, gz);
+    execFileSync('gzip', [gz]);
+    const a = cli(['--replay', file, '--headless']);
+    const b = cli(['--replay', `${gz}.gz`, '--headless']);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(a.stdout).toMatch(/^iouringtop replay of .*plain\.csv\n/);
+    expect(a.stdout).toMatch(/ 3 events, 3 operations .* 1 errors/);
+    expect(a.stdout).toMatch(/^Errors: EIO 1$/m);
+    const body = (s: string) =>
+      s
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.startsWith('recording:'));
+    expect(body(b.stdout)).toEqual(body(a.stdout));
+  });
+
+  it('a replay whose stdout is not a terminal prints the summary (as --headless would)', () => {
+    const file = write('tty.csv', [RECORDING_HEADER, row(1, '10', 'READ', '4096')]);
+    const r = cli(['--replay', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^iouringtop replay of /);
+  });
+});
