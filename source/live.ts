@@ -21,6 +21,8 @@ export interface LiveOptions {
   /** Consumers of every event besides the recorder (the model). */
   sinks: EventSink[];
   onNotice(level: NoticeLevel, text: string): void;
+  /** A recording could not be written (disk full, permissions); default: an error notice. */
+  onRecordingError?(message: string): void;
   /** bpftrace ended without being asked to. */
   onUnexpectedExit(message: string): void;
 }
@@ -105,12 +107,31 @@ export class LiveSession {
     if (this.exitMessage) throw new Error(this.exitMessage);
   }
 
+  private recordingChange: Promise<unknown> = Promise.resolve();
+
+  /**
+   * `R`: stops the recording in progress, or starts a new one. Presses are taken in order, each
+   * after the previous one has finished, so a quick double press gives one file, not two
+   * recorders writing at once.
+   */
+  toggleRecording(): Promise<void> {
+    const next = this.recordingChange.then(async () => {
+      if (this.recorder) await this.stopRecording();
+      else await this.startRecording();
+    });
+    this.recordingChange = next.catch(() => undefined);
+    return next;
+  }
+
   async startRecording(): Promise<string> {
     if (this.recorder) return this.recorder.path;
     const recorder = await CsvRecorder.create({
       outputDir: this.opts.outputDir,
       meta: this.metaInit(),
-      onError: (err) => this.opts.onNotice('error', err.message),
+      onError: (err) =>
+        this.opts.onRecordingError
+          ? this.opts.onRecordingError(err.message)
+          : this.opts.onNotice('error', err.message),
     });
     this.recorder = recorder;
     this.recordingStartedAt = new Date();

@@ -28,6 +28,9 @@ export async function runLiveTui(
     return 2;
   }
   const errors: string[] = [];
+  /** Recording failures (disk full, permissions): shown in the header, repeated at exit. */
+  const recordingErrors: string[] = [];
+  let toggleError: string | undefined;
   let failure: string | undefined;
   let quit: () => void = () => undefined;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
@@ -42,6 +45,7 @@ export async function runLiveTui(
     onNotice: (level, text) => {
       if (level === 'error') errors.push(escapeText(text, 300));
     },
+    onRecordingError: (message) => recordingErrors.push(escapeText(message, 300)),
     onUnexpectedExit: (message) => {
       failure = message;
       quit();
@@ -67,6 +71,9 @@ export async function runLiveTui(
           bytes: session.recorder.bytesWritten + session.recorder.pendingBytes,
         }
       : undefined,
+    recordingError: session.recorder?.error
+      ? escapeText(session.recorder.error.message, 300)
+      : toggleError,
   });
   const publish = (): void => {
     model.advance(Date.now() * 1000);
@@ -103,8 +110,17 @@ export async function runLiveTui(
         publish();
       },
       toggleRecording: () => {
-        const change = session.recorder ? session.stopRecording() : session.startRecording();
-        change.then(publish, (e: Error) => errors.push(e.message));
+        session.toggleRecording().then(
+          () => {
+            toggleError = undefined;
+            publish();
+          },
+          (e: Error) => {
+            toggleError = escapeText(e.message, 300);
+            recordingErrors.push(toggleError);
+            publish();
+          },
+        );
       },
     },
   });
@@ -112,6 +128,7 @@ export async function runLiveTui(
   failure ??= displayFailure;
   await session.stop();
   for (const e of errors.slice(-5)) process.stderr.write(`iouringtop: bpftrace: ${e}\n`);
+  for (const e of recordingErrors.slice(-5)) process.stderr.write(`iouringtop: ${e}\n`);
   if (failure) process.stderr.write(`iouringtop: ${failure}\n`);
   for (const r of session.recordings) process.stderr.write(`iouringtop: recorded to ${r}\n`);
   return failure ? 1 : 0;

@@ -92,6 +92,32 @@ export function recordingPath(outputDir: string, start: Date, attempt = 0): stri
   return path.join(outputDir, 'iouring', `iouring_${fileStamp(start)}${suffix}.csv`);
 }
 
+/**
+ * `mkdir -p`. Not fsp.mkdir(…, { recursive: true }): in Node 20 that never settles under /proc
+ * (mkdir there fails with ENOENT although the parent exists, and it retries forever), and an
+ * --output-dir typo must give an error, not a hang.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await fsp.stat(dir)).isDirectory()) return;
+      throw err;
+    }
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    const parentIsDir = await fsp.stat(parent).then(
+      (st) => st.isDirectory(),
+      () => false,
+    );
+    if (parentIsDir) throw err; // the parent is there, and still no
+    await makeDirs(parent);
+    await fsp.mkdir(dir);
+  }
+}
+
 export class CsvRecorder implements EventSink {
   /** Path of the CSV file ('' for a recorder made on a bare stream). */
   readonly path: string;
@@ -122,7 +148,7 @@ export class CsvRecorder implements EventSink {
     const start = opts.startTime ?? new Date();
     const dir = path.join(outputDir, 'iouring');
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      await makeDirs(dir);
     } catch (err) {
       throw describeFsError(err, dir);
     }

@@ -64,7 +64,8 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     );
   }
   if (info.mode === 'live') {
-    if (status?.recording) {
+    if (status?.recordingError) second.push({ text: '  ' }, alert(`REC ${status.recordingError}`));
+    else if (status?.recording) {
       second.push({ text: '  ' }, color ? { text: '●REC', color: 'red' } : { text: '●REC' });
       second.push({ text: ` ${status.recording.path} ${bytes(status.recording.bytes)}` });
     } else if (status === undefined && info.recordingPath) {

@@ -13,6 +13,8 @@ import type { Filter } from '../model/select.js';
 export interface SourceStatus {
   /** Live: the recording being written (path and bytes so far); undefined when not recording. */
   recording?: { path: string; bytes: number };
+  /** Live: the last recording failure (the file stops growing; rows are counted as lost). */
+  recordingError?: string;
   /** Replay: where playback is. Times are recording time, µs since the Unix epoch. */
   replay?: {
     positionUs: number;

@@ -2,15 +2,19 @@
  * The TUI in a real terminal: tmux runs the built CLI as root against live fio workloads.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bpftracePids, CLI, requireOrSkip, tempDir } from './env.js';
 import { TmuxPane } from './tmux.js';
+import { copyEvent, type IoEvent } from '../../source/model/event.js';
+import { readRecording } from '../../source/record/csvReader.js';
+import { readSessionMeta } from '../../source/record/meta.js';
 
 const run = requireOrSkip('TUI end-to-end test', ['fio', 'tmux']);
-let pane: TmuxPane | undefined;
+const panes: TmuxPane[] = [];
 
-afterAll(() => pane?.kill());
+afterAll(() => panes.forEach((p) => p.kill()));
 
 describe.runIf(run)('TUI in tmux', () => {
   it('shows fio with READ, filters by pid, and quits cleanly leaving no bpftrace', async () => {
@@ -21,10 +25,11 @@ describe.runIf(run)('TUI in tmux', () => {
       ['--name=prep', '--rw=write', '--bs=1M', '--size=16M', `--filename=${file}`],
       { stdio: 'ignore' },
     );
-    const p = (pane = new TmuxPane(
+    const p = new TmuxPane(
       `iouringtop-e2e-${process.pid}`,
       `${process.execPath} ${CLI} --no-record --comm fio`,
-    ));
+    );
+    panes.push(p);
     await p.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
     expect(p.alternateScreen()).toBe(true);
     const fio = (name: string) =>
@@ -67,5 +72,76 @@ describe.runIf(run)('TUI in tmux', () => {
       a.kill();
       b.kill();
     }
+  });
+
+  it('R stops the recording and starts a new file, shown in the header; both are complete', async () => {
+    const dir = tempDir('iouringtop-rec-');
+    const file = path.join(dir, 'fio.dat');
+    execFileSync(
+      'fio',
+      ['--name=prep', '--rw=write', '--bs=1M', '--size=8M', `--filename=${file}`],
+      { stdio: 'ignore' },
+    );
+    const p = new TmuxPane(
+      `iouringtop-rec-${process.pid}`,
+      `${process.execPath} ${CLI} --comm fio --output-dir ${dir}`,
+    );
+    panes.push(p);
+    const recIn = (s: string) => /●REC (\S+\.csv)/.exec(s)?.[1];
+    const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
+    const fio = spawn(
+      'fio',
+      [
+        '--name=r',
+        '--ioengine=io_uring',
+        '--rw=randread',
+        '--bs=4k',
+        `--filename=${file}`,
+        '--time_based',
+        '--runtime=20',
+        '--rate_iops=200',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await p.until((s) => /^\s*>?\s*\d+\s+fio\s.*READ/m.test(s), 'fio in the view');
+      await new Promise((r) => setTimeout(r, 1000));
+      p.keys('R');
+      await p.until((s) => recIn(s) === undefined, 'R to stop the recording');
+      await new Promise((r) => setTimeout(r, 1000));
+      p.keys('R');
+      const second = recIn(
+        await p.until((s) => recIn(s) !== undefined, 'R to start a new recording'),
+      );
+      expect(second).not.toBe(first);
+      await new Promise((r) => setTimeout(r, 1500));
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('0');
+    } finally {
+      fio.kill();
+    }
+    const files = readdirSync(path.join(dir, 'iouring'))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => path.join(dir, 'iouring', f))
+      .sort();
+    // The header shows the path, possibly cut at the pane's width: compare by prefix.
+    expect(files).toHaveLength(2);
+    expect(files[0].startsWith(first!.replace(/…$/, ''))).toBe(true);
+    const rows: IoEvent[][] = [];
+    for (const f of files) {
+      const r: IoEvent[] = [];
+      await readRecording(f, { push: (ev) => r.push(copyEvent(ev)) });
+      const meta = await readSessionMeta(f);
+      expect(meta?.endedAt, f).not.toBeNull();
+      expect(meta?.events, f).toBe(r.length);
+      expect(r.filter((e) => e.opcode === 22).length, f).toBeGreaterThan(50);
+      expect(r.every((e) => e.comm === 'fio')).toBe(true);
+      rows.push(r);
+    }
+    // Nothing was recorded between the two: the second starts after the first ended.
+    const lastOfFirst = Math.max(...rows[0].map((e) => e.tsUs));
+    const firstOfSecond = Math.min(...rows[1].map((e) => e.tsUs));
+    expect(firstOfSecond - lastOfFirst).toBeGreaterThan(500_000);
+    expect(bpftracePids()).toEqual([]);
   });
 });

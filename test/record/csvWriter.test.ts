@@ -204,6 +204,23 @@ describe('CsvRecorder files', () => {
     expect(rec.bytesWritten).toBe(Buffer.byteLength(text));
   });
 
+  it('creates missing parent directories, and fails with a reason where it cannot (never hangs)', async () => {
+    const deep = path.join(dir, 'a', 'b', 'c');
+    const rec = await CsvRecorder.create({ outputDir: deep, startTime: start });
+    await rec.close();
+    expect(rec.path).toBe(path.join(deep, 'iouring', 'iouring_20240102_083405.csv'));
+    // Node 20's recursive mkdir never settles under /proc; ours says ENOENT.
+    await expect(CsvRecorder.create({ outputDir: '/proc/iouringtop-x' })).rejects.toThrow(
+      'cannot write /proc/iouringtop-x/iouring: no such directory (ENOENT)',
+    );
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, '');
+    await expect(CsvRecorder.create({ outputDir: path.join(file, 'x') })).rejects.toThrow(
+      /ENOTDIR/,
+    );
+    await expect(CsvRecorder.create({ outputDir: file })).rejects.toThrow(/EEXIST|ENOTDIR/);
+  });
+
   it('never overwrites: a second start in the same second gets _1, then _2', async () => {
     const a = await CsvRecorder.create({ outputDir: dir, startTime: start });
     const b = await CsvRecorder.create({ outputDir: dir, startTime: start });

@@ -1,0 +1,67 @@
+/**
+ * LiveSession's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LiveSession } from '../source/live.js';
+import type { ProbeResult } from '../source/collect/probe.js';
+import { emptyEvent } from '../source/model/event.js';
+import { readSessionMeta } from '../source/record/meta.js';
+
+const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
+
+function session(outputDir: string): LiveSession {
+  return new LiveSession({
+    probe,
+    tier: 1,
+    filter: { pids: [42] },
+    maxInflight: 65536,
+    outputDir,
+    record: false,
+    sinks: [],
+    onNotice: () => undefined,
+    onUnexpectedExit: () => undefined,
+  });
+}
+
+describe('LiveSession.toggleRecording', () => {
+  it('takes quick presses in order: start, stop, start gives two files, each closed with its metadata', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const s = session(dir);
+    const ev = emptyEvent();
+    ev.pid = 42;
+    ev.comm = 'app';
+    ev.opcode = 22;
+    ev.result = 4096;
+    ev.hasResult = true;
+    // Three presses before any has finished (a double press, then another).
+    const presses = [s.toggleRecording(), s.toggleRecording(), s.toggleRecording()];
+    await Promise.all(presses);
+    expect(s.recordings).toHaveLength(2);
+    expect(s.recorder?.path).toBe(s.recordings[1]);
+    ev.tsUs = Date.now() * 1000;
+    s.recorder!.push(ev);
+    await s.toggleRecording(); // stop the second
+    expect(s.recorder).toBeUndefined();
+    const csvs = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+    expect(csvs.sort()).toEqual(s.recordings.map((r) => path.basename(r)).sort());
+    for (const [i, file] of s.recordings.entries()) {
+      const meta = await readSessionMeta(file);
+      expect(meta?.endedAt).not.toBeNull();
+      expect(meta?.filters.text).toBe('pid:42');
+      expect(meta?.bpftraceVersion).toBe('v0.17.0');
+      expect(meta?.events).toBe(i === 1 ? 1 : 0);
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(i === 1 ? 2 : 1);
+    }
+  });
+
+  it('a failed start is reported to the caller and the next press tries again', async () => {
+    const s = session('/proc/iouringtop-cannot-write-here');
+    await expect(s.toggleRecording()).rejects.toThrow(/iouringtop-cannot-write-here/);
+    expect(s.recorder).toBeUndefined();
+    await expect(s.toggleRecording()).rejects.toThrow();
+    expect(s.recordings).toHaveLength(0);
+  });
+});
