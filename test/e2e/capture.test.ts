@@ -2,8 +2,8 @@
  * End-to-end capture: real bpftrace, real kernel events, a workload whose operations are known.
  * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
@@ -12,7 +12,7 @@ import { readRecording } from '../../source/record/csvReader.js';
 import { RECORDING_HEADER } from '../../source/record/format.js';
 import {
   bpftracePids,
-  buildWorkload,
+  captureWorkload,
   collectOutput,
   exitOf,
   requireOrSkip,
@@ -23,25 +23,10 @@ import {
 
 const run = requireOrSkip('capture end-to-end tests', ['fio']);
 
-interface Reported {
-  op: string;
-  fd: number;
-  off: number;
-  len: number;
-  res: number;
-  ring: string;
-}
-
 async function readCsv(file: string): Promise<IoEvent[]> {
   const rows: IoEvent[] = [];
   await readRecording(file, { push: (ev) => rows.push(copyEvent(ev)) });
   return rows;
-}
-
-function recordingIn(dir: string): string {
-  const files = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
-  expect(files).toHaveLength(1);
-  return path.join(dir, 'iouring', files[0]);
 }
 
 const countBy = <T>(items: T[], key: (t: T) => string): Record<string, number> => {
@@ -52,35 +37,8 @@ const countBy = <T>(items: T[], key: (t: T) => string): Record<string, number> =
 
 describe.runIf(run)('live capture with real bpftrace', () => {
   it('records exactly the operations the liburing workload performed', async () => {
-    const bin = buildWorkload();
-    const work = tempDir('iouringtop-e2e-');
-    const out = tempDir('iouringtop-out-');
-    const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const wOut = collectOutput(workload);
-    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
-    expect(pid).toBe(workload.pid);
-
-    const cli = runCli(['--headless', '--pid', String(pid), '--output-dir', out]);
-    const cOut = collectOutput(cli);
-    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
-    const t0 = Date.now() * 1000;
-    workload.stdin.write('go\n');
-    const wExit = await exitOf(workload);
-    const t1 = Date.now() * 1000;
-    expect(wOut.stderr()).toBe('');
-    expect(wExit.code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
-    cli.kill('SIGINT');
-    const cExit = await exitOf(cli);
-    expect(cExit.code, cOut.stderr()).toBe(0);
-    expect(recording).toBe(recordingIn(out));
+    const { pid, reported, recording, t0, t1, stdout } = await captureWorkload();
     expect(readFileSync(recording, 'utf8').split('\n')[0]).toBe(RECORDING_HEADER);
-
-    const reported: Reported[] = wOut
-      .stdout()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Reported);
     expect(reported.length).toBe(26);
     const rows = await readCsv(recording);
     const ops = rows.filter((r) => r.opcode !== 255);
@@ -121,10 +79,8 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     expect(enters.filter((e) => e.length === 1).length).toBeGreaterThanOrEqual(19);
 
     // The summary names the opcodes and the process.
-    expect(cOut.stdout()).toMatch(/READ/);
-    expect(cOut.stdout()).toMatch(/uring-workload/);
-    // No bpftrace is left behind.
-    expect(bpftracePids()).toEqual([]);
+    expect(stdout).toMatch(/READ/);
+    expect(stdout).toMatch(/uring-workload/);
   });
 
   it('captures every offset of a sequential fio io_uring read exactly once', async () => {
@@ -168,5 +124,68 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       expect(r.latencyNs).toBeGreaterThan(0);
     }
     expect(bpftracePids()).toEqual([]);
+  });
+
+  it('tier 2 (no BTF): every operation and result, fd from io_uring_file_get, no offset/length', async () => {
+    const { pid, reported, recording, stdout } = await captureWorkload(['--tier', '2']);
+    expect(stdout).toMatch(/^iouringtop live capture, tier 2: /);
+    const rows = await readCsv(recording);
+    const ops = rows.filter((r) => r.opcode !== 255);
+    expect(rows.every((r) => r.pid === pid && r.comm === 'uring-workload')).toBe(true);
+    expect(countBy(ops, (r) => opcodeName(r.opcode))).toEqual(countBy(reported, (r) => r.op));
+    const opRes = (op: string, res: number) => `${op} res=${res}`;
+    expect(ops.map((r) => opRes(opcodeName(r.opcode), r.result)).sort()).toEqual(
+      reported.map((r) => opRes(r.op, r.res)).sort(),
+    );
+    for (const r of ops) {
+      expect(r.offset).toBe(0);
+      expect(r.length).toBe(0);
+      expect(r.latencyNs).toBeGreaterThan(0);
+    }
+    // Operations on a file get its fd through io_uring_file_get, exactly.
+    const onFiles = [
+      'READ',
+      'WRITE',
+      'READV',
+      'WRITEV',
+      'FSYNC',
+      'SEND',
+      'RECV',
+      'CONNECT',
+      'ACCEPT',
+    ];
+    const opFd = (op: string, fd: number, res: number) => `${op} fd=${fd} res=${res}`;
+    expect(
+      ops
+        .filter((r) => onFiles.includes(opcodeName(r.opcode)))
+        .map((r) => opFd(opcodeName(r.opcode), r.fd, r.result))
+        .sort(),
+    ).toEqual(
+      reported
+        .filter((r) => onFiles.includes(r.op))
+        .map((r) => opFd(r.op, r.fd, r.res))
+        .sort(),
+    );
+    // Any other fd shown is the operation's own (multishot CQEs after the first may lack it).
+    for (const r of ops)
+      if (r.fd !== 0)
+        expect(reported.some((w) => w.op === opcodeName(r.opcode) && w.fd === r.fd)).toBe(true);
+  });
+
+  it('tier 3 (syscall tracepoints only): one IO_URING_ENTER row per call, nothing else', async () => {
+    const { pid, recording, stdout } = await captureWorkload(['--tier', '3']);
+    expect(stdout).toMatch(/^iouringtop live capture, tier 3: /);
+    expect(stdout).toMatch(/ 0 operations /);
+    const rows = await readCsv(recording);
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    for (const r of rows) {
+      expect(opcodeName(r.opcode)).toBe('IO_URING_ENTER');
+      expect(r.pid).toBe(pid);
+      expect(r.fd).toBeGreaterThan(0);
+      expect(r.latencyNs).toBeGreaterThan(0);
+      expect(r.hasResult).toBe(true);
+    }
+    // io_uring_enter(to_submit = 1) returned 1 for most of the workload's single submissions.
+    expect(rows.filter((r) => r.length === 1 && r.result === 1).length).toBeGreaterThanOrEqual(15);
   });
 });

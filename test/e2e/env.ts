@@ -142,3 +142,71 @@ export function bpftracePids(): number[] {
     return [];
   }
 }
+
+/** One operation as the liburing workload reports it (a JSON line on its stdout). */
+export interface Reported {
+  op: string;
+  fd: number;
+  off: number;
+  len: number;
+  res: number;
+  ring: string;
+}
+
+export interface WorkloadCapture {
+  pid: number;
+  /** The workload's own account of its 26 operations. */
+  reported: Reported[];
+  recording: string;
+  /** Timestamps (µs) just before "go" and just after the workload exited. */
+  t0: number;
+  t1: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the liburing workload under `iouringtop --headless --pid <it> …extra`: the capture is
+ * attached before the workload starts its operations, and stopped with SIGINT 1.2 s after the
+ * workload exits. Asserts both exit 0 and that no bpftrace is left.
+ */
+export async function captureWorkload(extra: string[] = []): Promise<WorkloadCapture> {
+  const bin = buildWorkload();
+  const work = tempDir('iouringtop-e2e-');
+  const out = tempDir('iouringtop-out-');
+  const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const wOut = collectOutput(workload);
+  const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+  // A bound on the capture, should the test be killed before its SIGINT.
+  const cli = runCli([
+    '--headless',
+    '--duration',
+    '300',
+    '--pid',
+    String(pid),
+    '--output-dir',
+    out,
+    ...extra,
+  ]);
+  const cOut = collectOutput(cli);
+  const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+  const t0 = Date.now() * 1000;
+  workload.stdin.write('go\n');
+  const wExit = await exitOf(workload);
+  const t1 = Date.now() * 1000;
+  if (wExit.code !== 0 || wOut.stderr() !== '')
+    throw new Error(`the workload failed (${String(wExit.code)}): ${wOut.stderr()}`);
+  await new Promise((r) => setTimeout(r, 1200));
+  cli.kill('SIGINT');
+  const cExit = await exitOf(cli);
+  if (cExit.code !== 0)
+    throw new Error(`iouringtop exited ${String(cExit.code)}: ${cOut.stderr()}`);
+  const left = bpftracePids();
+  if (left.length > 0) throw new Error(`bpftrace left running: ${left.join(' ')}`);
+  const reported = wOut
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Reported);
+  return { pid, reported, recording, t0, t1, stdout: cOut.stdout(), stderr: cOut.stderr() };
+}

@@ -2,21 +2,12 @@
  * Round trip: a live headless capture of a known workload, recorded to CSV, replayed headless from
  * the CSV and from a gzipped copy, must print the same summary the live run printed.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metaPathFor, readSessionMeta } from '../../source/record/meta.js';
-import {
-  bpftracePids,
-  buildWorkload,
-  collectOutput,
-  exitOf,
-  requireOrSkip,
-  runCli,
-  tempDir,
-  waitFor,
-} from './env.js';
+import { captureWorkload, collectOutput, exitOf, requireOrSkip, runCli } from './env.js';
 
 const run = requireOrSkip('record/replay round-trip test');
 
@@ -38,23 +29,7 @@ async function replayHeadless(file: string): Promise<{ stdout: string; stderr: s
 
 describe.runIf(run)('record → replay round trip', () => {
   it('replaying the recording prints the live run’s summary, from .csv and .csv.gz', async () => {
-    const bin = buildWorkload();
-    const work = tempDir('iouringtop-rt-');
-    const out = tempDir('iouringtop-rt-out-');
-    const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const wOut = collectOutput(workload);
-    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
-
-    const cli = runCli(['--headless', '--pid', String(pid), '--output-dir', out]);
-    const cOut = collectOutput(cli);
-    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
-    workload.stdin.write('go\n');
-    expect((await exitOf(workload)).code, wOut.stderr()).toBe(0);
-    await new Promise((r) => setTimeout(r, 1200));
-    cli.kill('SIGINT');
-    expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
-    expect(bpftracePids()).toEqual([]);
-    const live = cOut.stdout();
+    const { pid, recording, stdout: live } = await captureWorkload();
 
     // The live summary itself is right: the workload's 26 operations, by opcode, for its pid.
     expect(live).toMatch(/^iouringtop live capture, tier /);
@@ -78,7 +53,7 @@ describe.runIf(run)('record → replay round trip', () => {
     expect(body(fromCsv.stdout)).toBe(body(live));
 
     // The same from a gzipped copy (the metadata is found beside it too).
-    const gz = path.join(out, 'copy', path.basename(recording));
+    const gz = path.join(path.dirname(recording), 'copy', path.basename(recording));
     execFileSync('mkdir', ['-p', path.dirname(gz)]);
     copyFileSync(recording, gz);
     copyFileSync(metaPathFor(recording), metaPathFor(gz));
