@@ -12,6 +12,7 @@ import { LiveSession } from './live.js';
 import { Model } from './model/model.js';
 import { formatSummary } from './model/summary.js';
 import { escapeText } from './record/format.js';
+import { letInkDrawInTerminal } from './inkEnv.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -117,6 +118,7 @@ async function runLive(config: Config): Promise<number> {
     bufferEvents: config.bufferEvents,
   });
   if (!config.headless) {
+    letInkDrawInTerminal();
     const { runLiveTui } = await import('./tuiMain.js');
     return runLiveTui(config, prepared.probe, prepared.tier, model);
   }

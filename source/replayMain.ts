@@ -12,6 +12,7 @@ import { CsvFormatError } from './record/csvReader.js';
 import { escapeText } from './record/format.js';
 import { describeRecording, sessionSpanUs } from './record/meta.js';
 import { Replay } from './record/replay.js';
+import { letInkDrawInTerminal } from './inkEnv.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -106,6 +107,7 @@ async function replayTui(
   file: string,
   config: Config,
 ): Promise<number> {
+  letInkDrawInTerminal();
   const { holdTui, TickStore } = await import('./store.js');
   const { runTui } = await import('./ui/App.js');
   const store = new TickStore();

@@ -61,7 +61,8 @@ describe.runIf(run)('replay TUI in tmux', () => {
     writeRecording(file);
     const p = (pane = new TmuxPane(
       `iouringtop-replay-${process.pid}`,
-      `${process.execPath} ${CLI} --replay ${file}`,
+      // CI=true, as a build host's shell may have it: Ink must still draw live frames.
+      `env CI=true ${process.execPath} ${CLI} --replay ${file}`,
     ));
     const expectScreen = async (
       want: Partial<Seen>,
