@@ -6,6 +6,9 @@ process.env.NODE_ENV ??= 'production';
 import meow from 'meow';
 import { buildConfig } from './source/config.js';
 import { main } from './source/main.js';
+import { exitIfTerminalGone, guardStdio } from './source/stdio.js';
+
+guardStdio();
 
 const FLAGS = {
   probe: { type: 'boolean' },
@@ -90,3 +93,4 @@ if (!built.ok) {
   process.exit(2);
 }
 process.exitCode = await main(built.config);
+await exitIfTerminalGone();

@@ -5,6 +5,8 @@
  * process exit.
  */
 
+import { markTerminalGone, onTerminalGone } from '../stdio.js';
+
 export const ENTER_ALT_SCREEN = '\x1b[?1049h';
 /** Leave the alternate screen and show the cursor again (Ink hides it). */
 export const LEAVE_ALT_SCREEN = '\x1b[?1049l\x1b[?25h';
@@ -64,23 +66,32 @@ export function guardTerminal(
   onSignal: (signal: ExitSignal) => void,
 ): () => void {
   const restore = () => restoreTerminal(stdout);
+  let shutDown = false;
+  const shutdown = (sig: ExitSignal): void => {
+    if (shutDown) return;
+    shutDown = true;
+    // unmount first, so Ink's last frame lands on the alternate screen, then leave it
+    try {
+      onSignal(sig);
+    } finally {
+      restore();
+    }
+  };
   const signalHandlers = EXIT_SIGNALS.map((sig) => {
     const handler = () => {
-      // unmount first, so Ink's last frame lands on the alternate screen, then leave it
-      try {
-        onSignal(sig);
-      } finally {
-        restore();
-      }
+      // the TUI's terminal hung up: from here on, writes to it fail (see stdio.ts)
+      if (sig === 'SIGHUP') markTerminalGone();
+      shutdown(sig);
     };
     process.on(sig, handler);
     return [sig, handler] as const;
   });
-  // The monitor runs before Node prints the error and exits, so the message lands on the normal
-  // screen where the user can read it; it does not swallow the exception.
+  // A write or a read failing with EIO means the same as SIGHUP.
+  const offGone = onTerminalGone(() => shutdown('SIGHUP'));
   process.on('uncaughtExceptionMonitor', restore);
   process.on('exit', restore);
   return () => {
+    offGone();
     for (const [sig, handler] of signalHandlers) process.off(sig, handler);
     process.off('uncaughtExceptionMonitor', restore);
     process.off('exit', restore);

@@ -2,7 +2,7 @@
  * The TUI in a real terminal: tmux runs the built CLI as root against live fio workloads.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bpftracePids, CLI, requireOrSkip, tempDir } from './env.js';
@@ -143,5 +143,79 @@ describe.runIf(run)('TUI in tmux', () => {
     const firstOfSecond = Math.min(...rows[1].map((e) => e.tsUs));
     expect(firstOfSecond - lastOfFirst).toBeGreaterThan(500_000);
     expect(bpftracePids()).toEqual([]);
+  });
+
+  it('an SSH drop (the terminal hangs up) still closes the recording whole and leaves nothing running', async () => {
+    const dir = tempDir('iouringtop-hup-');
+    const file = path.join(dir, 'fio.dat');
+    execFileSync(
+      'fio',
+      ['--name=prep', '--rw=write', '--bs=1M', '--size=8M', `--filename=${file}`],
+      { stdio: 'ignore' },
+    );
+    const p = new TmuxPane(
+      `iouringtop-hup-${process.pid}`,
+      `${process.execPath} ${CLI} --comm fio --output-dir ${dir} 2>${dir}/stderr`,
+    );
+    panes.push(p);
+    const fio = spawn(
+      'fio',
+      [
+        '--name=r',
+        '--ioengine=io_uring',
+        '--rw=randread',
+        '--bs=4k',
+        `--filename=${file}`,
+        '--time_based',
+        '--runtime=20',
+        '--rate_iops=500',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await p.until((s) => /^\s*>?\s*\d+\s+fio\s.*READ/m.test(s), 'fio in the view');
+      await new Promise((r) => setTimeout(r, 1500));
+      // iouringtop is the pane's process or its shell's child (process.title hides its argv).
+      const panePid = Number(p.tmux('display', '-p', '-t', p.name, '#{pane_pid}').trim());
+      let children: number[] = [];
+      try {
+        children = execFileSync('pgrep', ['-P', String(panePid)])
+          .toString()
+          .trim()
+          .split('\n')
+          .map(Number);
+      } catch {
+        // no children: the shell exec'd iouringtop
+      }
+      const ours = [panePid, ...children];
+      const alive = () =>
+        ours.filter((pid) => {
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+      // What an SSH disconnect does: the terminal goes, its processes get SIGHUP.
+      p.kill();
+      const end = Date.now() + 15_000;
+      while (alive().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      expect(alive()).toEqual([]);
+      expect(bpftracePids()).toEqual([]);
+    } finally {
+      fio.kill();
+    }
+    const csv = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+    expect(csv).toHaveLength(1);
+    const rows: IoEvent[] = [];
+    const recording = path.join(dir, 'iouring', csv[0]);
+    const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
+    expect(stats.truncatedLine ?? null).toBeNull();
+    const meta = await readSessionMeta(recording);
+    expect(meta?.endedAt).not.toBeNull();
+    expect(meta?.events).toBe(rows.length);
+    expect(rows.filter((e) => e.opcode === 22).length).toBeGreaterThan(200);
+    expect(readFileSync(path.join(dir, 'stderr'), 'utf8')).toContain(`recorded to ${recording}`);
   });
 });

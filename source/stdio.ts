@@ -1,0 +1,55 @@
+/**
+ * When the terminal goes away under us (an SSH session drops), the kernel sends SIGHUP and every
+ * later write to it fails with EIO, which Node raises as an 'error' event that nobody handles: the
+ * process died there, before the recording was closed. These guards swallow such errors (no one
+ * is left to read the output), remember that the terminal is gone, and let the normal shutdown
+ * (stop bpftrace, flush and close the recording and its metadata) run to its end.
+ */
+const TERMINAL_GONE = new Set(['EIO', 'ENXIO']);
+let gone = false;
+let guarded = false;
+const listeners = new Set<() => void>();
+
+export function terminalGone(): boolean {
+  return gone;
+}
+
+export function markTerminalGone(): void {
+  if (gone) return;
+  gone = true;
+  for (const l of [...listeners]) l();
+}
+
+/** Calls `l` once the terminal is found gone; returns the unsubscribe function. */
+export function onTerminalGone(l: () => void): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+function onStdioError(err: NodeJS.ErrnoException): void {
+  if (err.code !== undefined && TERMINAL_GONE.has(err.code)) markTerminalGone();
+  else if (err.code === 'EPIPE')
+    return; // the reader of a pipe left (| head): nothing to tell it
+  else throw err;
+}
+
+/** Installs the stdio error guards (once per process). */
+export function guardStdio(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdin, process.stdout, process.stderr])
+    stream.on('error', onStdioError);
+}
+
+/**
+ * Ends a process whose terminal hung up the conventional way, by SIGHUP, once its shutdown is
+ * done. (Node's own exit would restore the terminal modes it saved at start, fail with EIO on
+ * the dead terminal and abort.) Returns when the terminal is still there.
+ */
+export async function exitIfTerminalGone(): Promise<void> {
+  // let write errors still queued (emitted on a later tick) arrive first
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!gone) return;
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
+}
