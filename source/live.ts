@@ -6,7 +6,7 @@ import type { CaptureFilter, Tier } from '../bpf/program.js';
 import { BpftraceSource, type CaptureCounters, type NoticeLevel } from './collect/bpftrace.js';
 import type { ProbeResult } from './collect/probe.js';
 import { TIER_NAMES } from './collect/probe.js';
-import { describeFilter } from './config.js';
+import { describeFilter, type Config } from './config.js';
 import type { EventSink, IoEvent } from './model/event.js';
 import { CsvRecorder } from './record/csvWriter.js';
 import { hostFacts, isoLocal, type SessionMetaInit } from './record/meta.js';
@@ -25,6 +25,22 @@ export interface LiveOptions {
   onRecordingError?(message: string): void;
   /** bpftrace ended without being asked to. */
   onUnexpectedExit(message: string): void;
+}
+
+/** What a live session takes from the command line: the same for the TUI and headless. */
+export function liveOptionsFrom(
+  config: Config,
+  probe: ProbeResult,
+  tier: Tier,
+): Pick<LiveOptions, 'probe' | 'tier' | 'filter' | 'maxInflight' | 'outputDir' | 'record'> {
+  return {
+    probe,
+    tier,
+    filter: config.filter,
+    maxInflight: config.maxInflight,
+    outputDir: config.outputDir,
+    record: config.record,
+  };
 }
 
 export class LiveSession {

@@ -8,7 +8,7 @@ import { BpftraceSource } from './collect/bpftrace.js';
 import { canCapture, describeProbe, probe, TIER_NAMES, type ProbeResult } from './collect/probe.js';
 import type { Config } from './config.js';
 import { describeFilter } from './config.js';
-import { LiveSession } from './live.js';
+import { LiveSession, liveOptionsFrom } from './live.js';
 import { Model } from './model/model.js';
 import { formatSummary } from './model/summary.js';
 import { escapeText } from './record/format.js';
@@ -124,12 +124,7 @@ async function runLive(config: Config): Promise<number> {
   }
   let failed: string | undefined;
   const session = new LiveSession({
-    probe: prepared.probe,
-    tier: prepared.tier,
-    filter: config.filter,
-    maxInflight: config.maxInflight,
-    outputDir: config.outputDir,
-    record: config.record,
+    ...liveOptionsFrom(config, prepared.probe, prepared.tier),
     sinks: [model],
     onNotice: (level, text) => {
       if (level !== 'info') err(`bpftrace: ${escapeText(text, 300)}`);

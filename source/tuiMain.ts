@@ -7,7 +7,7 @@ import type { Tier } from '../bpf/program.js';
 import type { ProbeResult } from './collect/probe.js';
 import { TIER_NAMES } from './collect/probe.js';
 import type { Config } from './config.js';
-import { LiveSession } from './live.js';
+import { LiveSession, liveOptionsFrom } from './live.js';
 import type { Model } from './model/model.js';
 import type { Filter } from './model/select.js';
 import { escapeText } from './record/format.js';
@@ -35,12 +35,7 @@ export async function runLiveTui(
   let quit: () => void = () => undefined;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
   const session = new LiveSession({
-    probe,
-    tier,
-    filter: config.filter,
-    maxInflight: config.maxInflight,
-    outputDir: config.outputDir,
-    record: config.record,
+    ...liveOptionsFrom(config, probe, tier),
     sinks: [model],
     onNotice: (level, text) => {
       if (level === 'error') errors.push(escapeText(text, 300));
