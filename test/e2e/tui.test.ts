@@ -16,15 +16,41 @@ const panes: TmuxPane[] = [];
 
 afterAll(() => panes.forEach((p) => p.kill()));
 
+/** A file for fio to read, in a fresh directory. */
+function fioFile(prefix: string, mib: number): { dir: string; file: string } {
+  const dir = tempDir(prefix);
+  const file = path.join(dir, 'fio.dat');
+  execFileSync(
+    'fio',
+    ['--name=prep', '--rw=write', '--bs=1M', `--size=${mib}M`, `--filename=${file}`],
+    { stdio: 'ignore' },
+  );
+  return { dir, file };
+}
+
+/** fio reading `file` at random through io_uring for up to 20 s, rate-limited. */
+const startFio = (name: string, file: string, iops: number) =>
+  spawn(
+    'fio',
+    [
+      `--name=${name}`,
+      '--ioengine=io_uring',
+      '--rw=randread',
+      '--bs=4k',
+      `--filename=${file}`,
+      '--time_based',
+      '--runtime=20',
+      `--rate_iops=${iops}`,
+    ],
+    { stdio: 'ignore' },
+  );
+
+/** A fio row with READ on the processes view. */
+const FIO_READING = /^\s*>?\s*\d+\s+fio\s.*READ/m;
+
 describe.runIf(run)('TUI in tmux', () => {
   it('shows fio with READ, filters by pid, and quits cleanly leaving no bpftrace', async () => {
-    const dir = tempDir('iouringtop-tui-');
-    const file = path.join(dir, 'fio.dat');
-    execFileSync(
-      'fio',
-      ['--name=prep', '--rw=write', '--bs=1M', '--size=16M', `--filename=${file}`],
-      { stdio: 'ignore' },
-    );
+    const { file } = fioFile('iouringtop-tui-', 16);
     const p = new TmuxPane(
       `iouringtop-e2e-${process.pid}`,
       `${process.execPath} ${CLI} --no-record --comm fio`,
@@ -32,23 +58,8 @@ describe.runIf(run)('TUI in tmux', () => {
     panes.push(p);
     await p.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
     expect(p.alternateScreen()).toBe(true);
-    const fio = (name: string) =>
-      spawn(
-        'fio',
-        [
-          `--name=${name}`,
-          '--ioengine=io_uring',
-          '--rw=randread',
-          '--bs=4k',
-          `--filename=${file}`,
-          '--time_based',
-          '--runtime=20',
-          '--rate_iops=500',
-        ],
-        { stdio: 'ignore' },
-      );
-    const a = fio('a');
-    const b = fio('b');
+    const a = startFio('a', file, 500);
+    const b = startFio('b', file, 500);
     try {
       const rows = (s: string) => s.split('\n').filter((l) => /^\s*>?\s*\d+\s+fio\s/.test(l));
       const s1 = await p.until(
@@ -75,13 +86,7 @@ describe.runIf(run)('TUI in tmux', () => {
   });
 
   it('R stops the recording and starts a new file, shown in the header; both are complete', async () => {
-    const dir = tempDir('iouringtop-rec-');
-    const file = path.join(dir, 'fio.dat');
-    execFileSync(
-      'fio',
-      ['--name=prep', '--rw=write', '--bs=1M', '--size=8M', `--filename=${file}`],
-      { stdio: 'ignore' },
-    );
+    const { dir, file } = fioFile('iouringtop-rec-', 8);
     const p = new TmuxPane(
       `iouringtop-rec-${process.pid}`,
       `${process.execPath} ${CLI} --comm fio --output-dir ${dir}`,
@@ -89,22 +94,9 @@ describe.runIf(run)('TUI in tmux', () => {
     panes.push(p);
     const recIn = (s: string) => /●REC (\S+\.csv)/.exec(s)?.[1];
     const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
-    const fio = spawn(
-      'fio',
-      [
-        '--name=r',
-        '--ioengine=io_uring',
-        '--rw=randread',
-        '--bs=4k',
-        `--filename=${file}`,
-        '--time_based',
-        '--runtime=20',
-        '--rate_iops=200',
-      ],
-      { stdio: 'ignore' },
-    );
+    const fio = startFio('r', file, 200);
     try {
-      await p.until((s) => /^\s*>?\s*\d+\s+fio\s.*READ/m.test(s), 'fio in the view');
+      await p.until((s) => FIO_READING.test(s), 'fio in the view');
       await new Promise((r) => setTimeout(r, 1000));
       p.keys('R');
       await p.until((s) => recIn(s) === undefined, 'R to stop the recording');
@@ -146,34 +138,15 @@ describe.runIf(run)('TUI in tmux', () => {
   });
 
   it('an SSH drop (the terminal hangs up) still closes the recording whole and leaves nothing running', async () => {
-    const dir = tempDir('iouringtop-hup-');
-    const file = path.join(dir, 'fio.dat');
-    execFileSync(
-      'fio',
-      ['--name=prep', '--rw=write', '--bs=1M', '--size=8M', `--filename=${file}`],
-      { stdio: 'ignore' },
-    );
+    const { dir, file } = fioFile('iouringtop-hup-', 8);
     const p = new TmuxPane(
       `iouringtop-hup-${process.pid}`,
       `${process.execPath} ${CLI} --comm fio --output-dir ${dir} 2>${dir}/stderr`,
     );
     panes.push(p);
-    const fio = spawn(
-      'fio',
-      [
-        '--name=r',
-        '--ioengine=io_uring',
-        '--rw=randread',
-        '--bs=4k',
-        `--filename=${file}`,
-        '--time_based',
-        '--runtime=20',
-        '--rate_iops=500',
-      ],
-      { stdio: 'ignore' },
-    );
+    const fio = startFio('r', file, 500);
     try {
-      await p.until((s) => /^\s*>?\s*\d+\s+fio\s.*READ/m.test(s), 'fio in the view');
+      await p.until((s) => FIO_READING.test(s), 'fio in the view');
       await new Promise((r) => setTimeout(r, 1500));
       // iouringtop is the pane's process or its shell's child (process.title hides its argv).
       const panePid = Number(p.tmux('display', '-p', '-t', p.name, '#{pane_pid}').trim());
