@@ -83,6 +83,8 @@ export class LiveSession {
         this.readyResolve?.();
       },
       onExit: ({ code, signal, expected }) => {
+        // the capture ended when bpftrace did, if it went before being asked to
+        if (this.captureStartedAt) this.captureEndedAt ??= new Date();
         if (!expected) {
           const why = this.notices.slice(-3).join(' | ');
           this.exitMessage = `bpftrace exited unexpectedly (${signal ?? `code ${String(code)}`})${why ? `: ${why}` : ''}`;
@@ -124,6 +126,7 @@ export class LiveSession {
   }
 
   private recordingChange: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   /**
    * `R`: stops the recording in progress, or starts a new one. Presses are taken in order, each
@@ -132,6 +135,7 @@ export class LiveSession {
    */
   toggleRecording(): Promise<void> {
     const next = this.recordingChange.then(async () => {
+      if (this.stopping) return; // the session is ending: stop() closes what is open
       if (this.recorder) await this.stopRecording();
       else await this.startRecording();
     });
@@ -181,10 +185,22 @@ export class LiveSession {
     return Math.max(0, end.getTime() - this.captureStartedAt.getTime()) * 1000;
   }
 
-  /** Stops bpftrace (its last lines are still recorded), then closes the recording. */
+  /**
+   * Stops bpftrace (its last lines are still recorded), then closes the recording, after any
+   * R press still in progress. A recording of a capture that never attached holds nothing but
+   * its header: it is removed rather than left behind as an empty session.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    // The capture ends now: bpftrace's own shutdown (END block, detach) is not part of it.
+    if (this.captureStartedAt) this.captureEndedAt ??= new Date();
     await this.source.stop();
-    this.captureEndedAt ??= new Date();
+    await this.recordingChange;
+    const recorder = this.recorder;
     await this.stopRecording();
+    if (recorder && !this.captureStartedAt && recorder.rows === 0) {
+      await recorder.discard();
+      this.recordings.splice(this.recordings.indexOf(recorder.path), 1);
+    }
   }
 }

@@ -1,14 +1,14 @@
 /**
  * LiveSession's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LiveSession } from '../source/live.js';
 import type { ProbeResult } from '../source/collect/probe.js';
 import { emptyEvent } from '../source/model/event.js';
-import { readSessionMeta } from '../source/record/meta.js';
+import { isoLocal, readSessionMeta, sessionSpanUs } from '../source/record/meta.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
 
@@ -63,5 +63,55 @@ describe('LiveSession.toggleRecording', () => {
     expect(s.recorder).toBeUndefined();
     await expect(s.toggleRecording()).rejects.toThrow();
     expect(s.recordings).toHaveLength(0);
+  });
+
+  it('stop() waits for a press in flight and closes what it opened; later presses do nothing', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const s = session(dir);
+    s.captureStartedAt = new Date();
+    const press = s.toggleRecording(); // not awaited: q comes right after R
+    await new Promise((r) => setImmediate(r)); // the start is under way (creating the file)
+    await s.stop();
+    await press;
+    expect(s.recordings).toHaveLength(1);
+    expect(s.recorder).toBeUndefined();
+    expect((await readSessionMeta(s.recordings[0]))?.endedAt).not.toBeNull();
+    await s.toggleRecording();
+    expect(s.recordings).toHaveLength(1);
+    expect(s.recorder).toBeUndefined();
+    // A press not yet begun when the session stops is dropped: nothing is opened.
+    const t = session(mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-')));
+    t.captureStartedAt = new Date();
+    const late = t.toggleRecording();
+    await t.stop();
+    await late;
+    expect(t.recordings).toEqual([]);
+  });
+
+  it('the recording spans the capture: from the probes’ attach to the stop, as the live summary', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const s = session(dir);
+    await s.toggleRecording(); // the file is opened before bpftrace is even started
+    await new Promise((r) => setTimeout(r, 30));
+    s.captureStartedAt = new Date(); // the probes attach later
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    const meta = await readSessionMeta(s.recordings[0]);
+    expect(meta?.startedAt).toBe(isoLocal(s.captureStartedAt));
+    expect(meta?.endedAt).toBe(isoLocal(s.captureEndedAt!));
+    expect(s.spanUs).toBeGreaterThanOrEqual(50_000);
+    expect(sessionSpanUs(meta!)).toBe(s.spanUs);
+  });
+
+  it('a capture that never attached leaves no empty recording behind', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const s = session(dir);
+    await s.toggleRecording();
+    const file = s.recordings[0];
+    expect(existsSync(file)).toBe(true);
+    await s.stop(); // e.g. bpftrace failed to attach
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
+    expect(s.recordings).toEqual([]);
   });
 });

@@ -205,6 +205,13 @@ export class CsvRecorder implements EventSink {
     }
   }
 
+  /** After close(): removes the recording and its metadata (a session that captured nothing). */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    for (const f of [this.path, this.metaPath])
+      if (f) await fsp.rm(f, { force: true }).catch(() => undefined);
+  }
+
   /** Rows pushed so far (all of them reach the file by the time close() resolves). */
   get rows(): number {
     return this.rowCount;

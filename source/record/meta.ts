@@ -7,7 +7,12 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const META_FORMAT_VERSION = 1;
+/**
+ * 2: `startedAt`/`endedAt` span the capture itself (probes attached → stop asked), so a replay
+ * takes the session's length from them. In version 1 they were the recorder's open and close,
+ * seconds wider (bpftrace's start-up and shutdown), and are shown but not used for rates.
+ */
+export const META_FORMAT_VERSION = 2;
 
 /** Metadata of one capture session. The capture side fills it; the recorder adds file and times. */
 export interface SessionMeta {
@@ -64,12 +69,12 @@ export function isoLocal(date: Date): string {
 
 /**
  * The recorded session's length in µs, from its start and end times; undefined when the session
- * never ended cleanly (no `endedAt`) or the times do not parse.
+ * never ended cleanly (no `endedAt`), the times do not parse, or they predate format 2.
  */
 export function sessionSpanUs(
-  meta: Pick<SessionMeta, 'startedAt' | 'endedAt'>,
+  meta: Pick<SessionMeta, 'formatVersion' | 'startedAt' | 'endedAt'>,
 ): number | undefined {
-  if (!meta.endedAt) return undefined;
+  if (!meta.endedAt || meta.formatVersion < 2) return undefined;
   const start = Date.parse(meta.startedAt);
   const end = Date.parse(meta.endedAt);
   if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
@@ -82,23 +87,28 @@ export function sessionSpanUs(
  * strips control characters from it like from any other text.
  */
 export function describeRecording(meta: SessionMeta): string {
+  const valid = (iso: string | null): iso is string =>
+    iso !== null && Number.isFinite(Date.parse(iso));
   const at = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
   const parts: string[] = [];
-  const span = sessionSpanUs(meta);
-  if (meta.endedAt && span !== undefined) {
-    const end =
-      meta.endedAt.slice(0, 10) === meta.startedAt.slice(0, 10)
-        ? at(meta.endedAt).slice(11)
-        : at(meta.endedAt);
-    parts.push(`recorded ${at(meta.startedAt)} → ${end} (${(span / 1e6).toFixed(1)} s)`);
-  } else {
+  if (!valid(meta.startedAt)) {
+    parts.push('recording times unknown');
+  } else if (!meta.endedAt) {
     parts.push(`recorded from ${at(meta.startedAt)}, never closed (cut short?)`);
+  } else if (!valid(meta.endedAt) || Date.parse(meta.endedAt) < Date.parse(meta.startedAt)) {
+    parts.push(`recorded from ${at(meta.startedAt)}, end time unknown`);
+  } else {
+    const sameDay = meta.endedAt.slice(0, 10) === meta.startedAt.slice(0, 10);
+    const end = sameDay ? at(meta.endedAt).slice(11) : at(meta.endedAt);
+    const seconds = (Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000;
+    parts.push(`recorded ${at(meta.startedAt)} → ${end} (${seconds.toFixed(1)} s)`);
   }
   const filter =
     typeof meta.filters.text === 'string' && meta.filters.text ? meta.filters.text : 'none';
   parts.push(`capture filter ${filter}`);
   if (meta.bpftraceVersion) parts.push(`bpftrace ${meta.bpftraceVersion}`);
-  parts.push(`${meta.events} events`);
+  // the count is written at close: an unclosed session's says nothing
+  if (meta.endedAt) parts.push(`${meta.events} events`);
   return parts.join('  ');
 }
 
@@ -160,7 +170,7 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
       ? (r.opcodeNames as Record<string, number>)
       : undefined;
   return {
-    formatVersion: typeof r.formatVersion === 'number' ? r.formatVersion : META_FORMAT_VERSION,
+    formatVersion: typeof r.formatVersion === 'number' ? r.formatVersion : 1,
     csvFile: str('csvFile', path.basename(csvPath)),
     host: str('host', ''),
     kernel: str('kernel', ''),

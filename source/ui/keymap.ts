@@ -342,12 +342,12 @@ export function reduceKey(
   return none(state);
 }
 
-/** The key list the help overlay shows (and the tests check every entry of). */
 /**
- * One `useInput` call's worth of input. Ink hands over a run of plain characters that arrived
- * together (fast typing, key repeat over SSH, a paste) as one string; outside the filter prompt
- * each character is its own key, so `]]` doubles the speed twice. Once a `/` opens the prompt,
- * the rest of the run is typed into it.
+ * One `useInput` call's worth of input. Ink hands over characters that arrived together as one
+ * string: a held key repeating over SSH (`]]]`), a filter typed fast (`/pid:42`), or a paste.
+ * Outside the filter prompt, a run of one repeated key is that key pressed once per character,
+ * and a run starting with `/` opens the prompt and types the rest into it. Any other run (pasted
+ * text, say) is ignored, as before: it must not act as a string of commands (`q`, `R`, `c` …).
  */
 export function reduceInput(
   state: UiState,
@@ -355,17 +355,18 @@ export function reduceInput(
   key: KeyInput,
   ctx: Partial<KeyContext> = {},
 ): KeyResult {
-  if ([...input].length <= 1 || key.ctrl || key.meta || state.mode === 'filter')
-    return reduceKey(state, input, key, ctx);
   const chars = [...input];
+  if (chars.length <= 1 || key.ctrl || key.meta || state.mode === 'filter')
+    return reduceKey(state, input, key, ctx);
+  if (chars[0] === '/' && state.mode !== 'help') {
+    const opened = reduceKey(state, '/', {}, ctx);
+    return reduceKey(opened.state, chars.slice(1).join(''), {}, ctx);
+  }
+  if (chars.some((c) => c !== chars[0])) return reduceKey(state, input, key, ctx);
+  const ch = chars[0];
   let current = state;
   const effects: Effect[] = [];
   for (let i = 0; i < chars.length; i++) {
-    if (current.mode === 'filter') {
-      const rest = reduceKey(current, chars.slice(i).join(''), {}, ctx);
-      return { state: rest.state, effects: [...effects, ...rest.effects] };
-    }
-    const ch = chars[i];
     const r = reduceKey(current, ch, { shift: ch !== ch.toLowerCase() }, ctx);
     current = r.state;
     effects.push(...r.effects);
@@ -374,6 +375,7 @@ export function reduceInput(
   return { state: current, effects };
 }
 
+/** The key list the help overlay shows (and the tests check every entry of). */
 export interface HelpEntry {
   keys: string;
   what: string;

@@ -2,37 +2,45 @@ import { describe, expect, it } from 'vitest';
 import {
   describeRecording,
   isoLocal,
+  META_FORMAT_VERSION,
   sessionSpanUs,
   type SessionMeta,
 } from '../../source/record/meta.js';
 
+const v2 = (startedAt: string, endedAt: string | null) => ({
+  formatVersion: 2,
+  startedAt,
+  endedAt,
+});
+
 describe('sessionSpanUs', () => {
   it('is the time between start and end, in µs, whatever the offsets', () => {
     expect(
-      sessionSpanUs({
-        startedAt: '2026-11-27T08:02:39.660+00:00',
-        endedAt: '2026-11-27T09:02:44.735+01:00',
-      }),
+      sessionSpanUs(v2('2026-11-27T08:02:39.660+00:00', '2026-11-27T09:02:44.735+01:00')),
     ).toBe(5_075_000);
   });
 
   it('round-trips the live session’s own times exactly (ms precision)', () => {
     const a = new Date(1_790_000_000_123);
     const b = new Date(1_790_000_003_456);
-    expect(sessionSpanUs({ startedAt: isoLocal(a), endedAt: isoLocal(b) })).toBe(3_333_000);
+    expect(sessionSpanUs(v2(isoLocal(a), isoLocal(b)))).toBe(3_333_000);
+    expect(META_FORMAT_VERSION).toBe(2);
   });
 
   it('is undefined for a session that never ended, or times that do not parse or run backwards', () => {
-    expect(sessionSpanUs({ startedAt: '2026-11-27T08:02:39.660+00:00', endedAt: null })).toBe(
-      undefined,
-    );
+    expect(sessionSpanUs(v2('2026-11-27T08:02:39.660+00:00', null))).toBe(undefined);
+    expect(sessionSpanUs(v2('yesterday', '2026-11-27T08:02:39.660+00:00'))).toBe(undefined);
     expect(
-      sessionSpanUs({ startedAt: 'yesterday', endedAt: '2026-11-27T08:02:39.660+00:00' }),
+      sessionSpanUs(v2('2026-11-27T08:02:40.000+00:00', '2026-11-27T08:02:39.000+00:00')),
     ).toBe(undefined);
+  });
+
+  it('is undefined for format 1, whose times were the recorder’s open and close', () => {
     expect(
       sessionSpanUs({
-        startedAt: '2026-11-27T08:02:40.000+00:00',
-        endedAt: '2026-11-27T08:02:39.000+00:00',
+        formatVersion: 1,
+        startedAt: '2026-11-27T08:02:39.660+00:00',
+        endedAt: '2026-11-27T08:02:44.735+00:00',
       }),
     ).toBe(undefined);
   });
@@ -40,7 +48,7 @@ describe('sessionSpanUs', () => {
 
 describe('describeRecording', () => {
   const meta: SessionMeta = {
-    formatVersion: 1,
+    formatVersion: 2,
     csvFile: 'iouring_x.csv',
     host: 'db1',
     kernel: '6.1.0',
@@ -61,17 +69,22 @@ describe('describeRecording', () => {
     );
   });
 
-  it('says when a session was never closed, and when there was no filter', () => {
+  it('says when a session was never closed (and gives no count: it is written at close)', () => {
     expect(
-      describeRecording({ ...meta, endedAt: null, filters: {}, bpftraceVersion: null, events: 3 }),
-    ).toBe(
-      'recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none  3 events',
-    );
+      describeRecording({ ...meta, endedAt: null, filters: {}, bpftraceVersion: null, events: 0 }),
+    ).toBe('recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none');
   });
 
   it('gives the end date when the session crossed midnight', () => {
     expect(describeRecording({ ...meta, endedAt: '2026-11-28T00:00:01.206+01:00' })).toMatch(
       /^recorded 2026-11-27 07:47:30 → 2026-11-28 00:00:01 \(58351\.0 s\)/,
+    );
+  });
+
+  it('says so when the times are missing or do not make sense, rather than printing them', () => {
+    expect(describeRecording({ ...meta, startedAt: '' })).toMatch(/^recording times unknown {2}/);
+    expect(describeRecording({ ...meta, endedAt: 'later' })).toMatch(
+      /^recorded from 2026-11-27 07:47:30, end time unknown {2}/,
     );
   });
 });

@@ -350,34 +350,41 @@ describe('recording and replay', () => {
   });
 });
 
-describe('a run of characters in one input (fast typing, key repeat over SSH)', () => {
-  it('is one key per character outside the prompt: ]] doubles twice, [[[ halves three times', () => {
+describe('a run of characters in one input (key repeat over SSH, fast typing, a paste)', () => {
+  it('a held key is that key once per character: ]] doubles twice, [[[ halves three times', () => {
     const r = reduceInput(replay(), ']]', {}, ROWS);
     expect(r.effects).toEqual([
       { type: 'replay', action: 'speed', factor: 2 },
       { type: 'replay', action: 'speed', factor: 2 },
     ]);
     expect(reduceInput(replay(), '[[[', {}, ROWS).effects).toHaveLength(3);
+    expect(reduceInput(live(), 'jjj', {}, ROWS).state.selection.processes.index).toBe(3);
   });
 
-  it('takes upper case as shifted: gG jumps to the start, then the end', () => {
-    expect(reduceInput(replay(), 'gG', {}, ROWS).effects).toEqual([
-      { type: 'replay', action: 'jump', to: 'start' },
+  it('takes upper case as shifted: GG jumps to the end twice', () => {
+    expect(reduceInput(replay(), 'GG', {}, ROWS).effects).toEqual([
+      { type: 'replay', action: 'jump', to: 'end' },
       { type: 'replay', action: 'jump', to: 'end' },
     ]);
   });
 
-  it('types the rest of the run into the prompt once / opens it', () => {
-    const r = reduceInput(live(), '2/op:READ q', {}, ROWS);
-    expect(r.state.view).toBe('opcodes');
+  it('a run starting with / opens the prompt with the rest typed into it', () => {
+    const r = reduceInput(live(), '/op:READ q', {}, ROWS);
     expect(r.state.mode).toBe('filter');
     expect(r.state.filterDraft).toBe('op:READ q');
     expect(r.effects).toEqual([]);
   });
 
-  it('stops at q: nothing after a quit is acted on', () => {
-    const r = reduceInput(replay(), ' q]', {}, ROWS);
-    expect(r.effects).toEqual([{ type: 'replay', action: 'togglePause' }, { type: 'quit' }]);
+  it('any other run is ignored: pasted text never acts as commands (q, R, c …)', () => {
+    const s = { ...live(), filterText: 'pid:1' };
+    const r = reduceInput(s, 'query Rc', {}, ROWS);
+    expect(r.effects).toEqual([]);
+    expect(r.state).toEqual(s);
+    expect(reduceInput(replay(), ' q]', {}, ROWS).effects).toEqual([]);
+  });
+
+  it('stops at q in a run of q: one quit', () => {
+    expect(reduceInput(live(), 'qqq', {}, ROWS).effects).toEqual([{ type: 'quit' }]);
   });
 
   it('leaves a paste into the open prompt whole, and single keys as they were', () => {
