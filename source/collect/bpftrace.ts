@@ -123,6 +123,10 @@ export class BpftraceSource {
       : [this.opts.bpftracePath, args];
     const child = spawn(cmd, cmdArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own session, away from our terminal: a hangup (SSH drop) or a Ctrl-C reaches
+      // iouringtop only, which then stops bpftrace itself and records its last lines. Without
+      // setpriv, stay in our group so that the terminal's hangup still ends it.
+      detached: setpriv !== undefined,
       env: {
         ...process.env,
         BPFTRACE_MAP_KEYS_MAX: String(this.opts.maxInflight),

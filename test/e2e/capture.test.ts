@@ -188,4 +188,17 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     // io_uring_enter(to_submit = 1) returned 1 for most of the workload's single submissions.
     expect(rows.filter((r) => r.length === 1 && r.result === 1).length).toBeGreaterThanOrEqual(15);
   });
+
+  it('a SIGKILLed iouringtop takes bpftrace with it (no cleanup code runs, the kernel does it)', async () => {
+    const cli = runCli(['--headless', '--no-record', '--duration', '120', '--comm', 'nothing']);
+    const cOut = collectOutput(cli);
+    await waitFor(cli, 'stderr', /^capturing$/m);
+    expect(bpftracePids().length, cOut.stderr()).toBe(1);
+    cli.kill('SIGKILL');
+    await exitOf(cli);
+    const end = Date.now() + 5000;
+    while (bpftracePids().length > 0 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(bpftracePids()).toEqual([]);
+  });
 });

@@ -189,6 +189,9 @@ describe.runIf(run)('TUI in tmux', () => {
     expect(meta?.endedAt).not.toBeNull();
     expect(meta?.events).toBe(rows.length);
     expect(rows.filter((e) => e.opcode === 22).length).toBeGreaterThan(200);
-    expect(readFileSync(path.join(dir, 'stderr'), 'utf8')).toContain(`recorded to ${recording}`);
+    const stderr = readFileSync(path.join(dir, 'stderr'), 'utf8');
+    expect(stderr).toContain(`recorded to ${recording}`);
+    // bpftrace did not get the hangup itself: iouringtop stopped it in order
+    expect(stderr).not.toMatch(/unexpectedly/);
   });
 });
