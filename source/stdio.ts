@@ -26,19 +26,26 @@ export function onTerminalGone(l: () => void): () => void {
   return () => listeners.delete(l);
 }
 
-function onStdioError(err: NodeJS.ErrnoException): void {
-  if (err.code !== undefined && TERMINAL_GONE.has(err.code)) markTerminalGone();
-  else if (err.code === 'EPIPE')
-    return; // the reader of a pipe left (| head): nothing to tell it
-  else throw err;
+type StdioStream = NodeJS.ReadStream | NodeJS.WriteStream;
+
+function onStdioError(stream: StdioStream, err: NodeJS.ErrnoException): void {
+  // EIO on a terminal: it hung up. (EIO on a file is a failing disk: that stays an error.)
+  if (stream.isTTY && err.code !== undefined && TERMINAL_GONE.has(err.code)) {
+    markTerminalGone();
+    return;
+  }
+  // the reader of a pipe left (| head): there is no one to tell
+  if (err.code === 'EPIPE') return;
+  throw err;
 }
 
 /** Installs the stdio error guards (once per process). */
-export function guardStdio(): void {
+export function guardStdio(
+  streams: StdioStream[] = [process.stdin, process.stdout, process.stderr],
+): void {
   if (guarded) return;
   guarded = true;
-  for (const stream of [process.stdin, process.stdout, process.stderr])
-    stream.on('error', onStdioError);
+  for (const stream of streams) stream.on('error', (err: Error) => onStdioError(stream, err));
 }
 
 /**

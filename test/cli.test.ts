@@ -164,9 +164,10 @@ describe('the CLI on bad input and on replays', () => {
     const r = cli(['--replay', file, '--headless']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ 2 events, 2 operations /);
-    expect(r.stderr).toMatch(
-      /^iouringtop: .*cut\.csv:4: truncated last line ignored \(expected 9 fields, found 1\): 2026-03-04 05:06:03\.0$/m,
-    );
+    // reported once, on one line
+    expect(r.stderr.split('\n').filter((l) => l.includes('truncated'))).toEqual([
+      `iouringtop: ${file}:4: truncated last line ignored (expected 9 fields, found 1): 2026-03-04 05:06:03.0`,
+    ]);
   });
 
   it('replays .csv.gz like .csv, and works without metadata', () => {

@@ -5,17 +5,23 @@ import { guardStdio, onTerminalGone, terminalGone } from '../source/stdio.js';
 const fail = (code: string) => Object.assign(new Error(`write ${code}`), { code });
 
 describe('stdio guards', () => {
-  it('EPIPE is ignored, EIO marks the terminal gone (once), anything else still throws', () => {
-    guardStdio();
-    guardStdio(); // idempotent: one listener per stream
-    expect(process.stdout.listenerCount('error')).toBeGreaterThanOrEqual(1);
+  it('EPIPE is ignored, EIO on a terminal marks it gone (once), anything else still throws', () => {
+    const tty = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.WriteStream;
+    const file = new PassThrough() as unknown as NodeJS.WriteStream;
+    guardStdio([tty, file]);
+    guardStdio([tty, file]); // idempotent: one listener per stream
+    expect(tty.listenerCount('error')).toBe(1);
     const seen: string[] = [];
     const off = onTerminalGone(() => seen.push('gone'));
-    process.stdout.emit('error', fail('EPIPE'));
+    tty.emit('error', fail('EPIPE'));
+    file.emit('error', fail('EPIPE'));
     expect(terminalGone()).toBe(false);
-    expect(() => process.stderr.emit('error', fail('ENOSPC'))).toThrow('write ENOSPC');
-    process.stdout.emit('error', fail('EIO'));
-    process.stderr.emit('error', fail('EIO'));
+    expect(() => tty.emit('error', fail('ENOSPC'))).toThrow('write ENOSPC');
+    // EIO from a file (a failing disk) is an error, not a hangup
+    expect(() => file.emit('error', fail('EIO'))).toThrow('write EIO');
+    expect(terminalGone()).toBe(false);
+    tty.emit('error', fail('EIO'));
+    tty.emit('error', fail('EIO'));
     expect(terminalGone()).toBe(true);
     expect(seen).toEqual(['gone']);
     off();

@@ -22,7 +22,7 @@ export interface HeaderProps {
   color: boolean;
 }
 
-/** Two lines; three in a replay whose metadata is known. */
+/** Two lines; three when there is a line about the recording (replay always sets one). */
 export const headerLines = (info: TuiInfo): number => (info.recordingFacts ? 3 : 2);
 
 export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {

@@ -175,38 +175,48 @@ export async function captureWorkload(extra: string[] = []): Promise<WorkloadCap
   const work = tempDir('iouringtop-e2e-');
   const out = tempDir('iouringtop-out-');
   const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const wOut = collectOutput(workload);
-  const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
-  // A bound on the capture, should the test be killed before its SIGINT.
-  const cli = runCli([
-    '--headless',
-    '--duration',
-    '300',
-    '--pid',
-    String(pid),
-    '--output-dir',
-    out,
-    ...extra,
-  ]);
-  const cOut = collectOutput(cli);
-  const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
-  const t0 = Date.now() * 1000;
-  workload.stdin.write('go\n');
-  const wExit = await exitOf(workload);
-  const t1 = Date.now() * 1000;
-  if (wExit.code !== 0 || wOut.stderr() !== '')
-    throw new Error(`the workload failed (${String(wExit.code)}): ${wOut.stderr()}`);
-  await new Promise((r) => setTimeout(r, 1200));
-  cli.kill('SIGINT');
-  const cExit = await exitOf(cli);
-  if (cExit.code !== 0)
-    throw new Error(`iouringtop exited ${String(cExit.code)}: ${cOut.stderr()}`);
-  const left = bpftracePids();
-  if (left.length > 0) throw new Error(`bpftrace left running: ${left.join(' ')}`);
-  const reported = wOut
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Reported);
-  return { pid, reported, recording, t0, t1, stdout: cOut.stdout(), stderr: cOut.stderr() };
+  let cli: ChildProcess | undefined;
+  try {
+    const wOut = collectOutput(workload);
+    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+    // A bound on the capture, should the test be killed before its SIGINT.
+    cli = runCli([
+      '--headless',
+      '--duration',
+      '300',
+      '--pid',
+      String(pid),
+      '--output-dir',
+      out,
+      ...extra,
+    ]);
+    const cOut = collectOutput(cli);
+    const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    const t0 = Date.now() * 1000;
+    workload.stdin.write('go\n');
+    const wExit = await exitOf(workload);
+    const t1 = Date.now() * 1000;
+    if (wExit.code !== 0 || wOut.stderr() !== '')
+      throw new Error(`the workload failed (${String(wExit.code)}): ${wOut.stderr()}`);
+    await new Promise((r) => setTimeout(r, 1200));
+    cli.kill('SIGINT');
+    const cExit = await exitOf(cli);
+    if (cExit.code !== 0)
+      throw new Error(`iouringtop exited ${String(cExit.code)}: ${cOut.stderr()}`);
+    const left = bpftracePids();
+    if (left.length > 0) throw new Error(`bpftrace left running: ${left.join(' ')}`);
+    const reported = wOut
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Reported);
+    return { pid, reported, recording, t0, t1, stdout: cOut.stdout(), stderr: cOut.stderr() };
+  } finally {
+    // On any failure above, nothing is left running to break the tests after this one.
+    if (workload.exitCode === null && workload.signalCode === null) workload.kill('SIGKILL');
+    if (cli && cli.exitCode === null && cli.signalCode === null) {
+      cli.kill('SIGINT');
+      await exitOf(cli);
+    }
+  }
 }

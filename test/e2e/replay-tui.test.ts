@@ -85,7 +85,10 @@ describe.runIf(run)('replay TUI in tmux', () => {
 
     // Space pauses: the position and the model stand still.
     p.keys('Space');
-    const paused = (await expectScreen({ state: '‖ PAUSED' }, 'PAUSED')).seen;
+    await expectScreen({ state: '‖ PAUSED' }, 'PAUSED');
+    // (a tick already under way when Space arrived may still land: let it, then watch)
+    await new Promise((r) => setTimeout(r, 400));
+    const paused = read(p.screen());
     await new Promise((r) => setTimeout(r, 1500));
     expect(read(p.screen())).toEqual(paused);
 
@@ -126,6 +129,9 @@ describe.runIf(run)('replay TUI in tmux', () => {
       return seen !== undefined && seen.total >= moved.seen.total + 6 * 6;
     }, 'playback at 4× to cover 6 s');
     expect(read(later)!.state).toBe('▶');
+    // Paused again, so that playback cannot reach the end under the checks that follow.
+    p.keys('Space');
+    await expectScreen({ state: '‖ PAUSED' }, 'paused again');
 
     // A filter works in replay as live: op:WRITE leaves beta only.
     await p.type('/op:WRITE');
@@ -138,9 +144,7 @@ describe.runIf(run)('replay TUI in tmux', () => {
     p.keys('c');
     await p.until((s) => /\b4242 +alpha\b/.test(s), 'c to clear the filter');
 
-    // Paused again (so that nothing plays on under the checks), G: the end, all 362 events, END.
-    p.keys('Space');
-    await expectScreen({ state: '‖ PAUSED' }, 'paused again');
+    // G: the end, all 362 events, END.
     p.keys('G');
     await expectScreen({ total: 362, position: '1:00', state: '■ END' }, 'G to jump to the end');
     // And back to 0:59 by seeking: 6·59 + 2.

@@ -90,9 +90,11 @@ describe.runIf(run)('TUI in tmux', () => {
     const p = new TmuxPane(
       `iouringtop-rec-${process.pid}`,
       `${process.execPath} ${CLI} --comm fio --output-dir ${dir}`,
+      { columns: 200, rows: 35 },
     );
     panes.push(p);
-    const recIn = (s: string) => /●REC (\S+\.csv)/.exec(s)?.[1];
+    // the path as the header shows it (cut with … when the line is too long for the pane)
+    const recIn = (s: string) => /●REC (\S+)/.exec(s)?.[1];
     const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
     const fio = startFio('r', file, 200);
     try {

@@ -26,6 +26,7 @@ const REPLAY: TuiInfo = {
   mode: 'replay',
   tier: 'replay',
   recordingPath: 'recordings/fio.csv',
+  recordingFacts: 'recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)  capture filter comm:fio',
 };
 
 const LOADS: Load[] = [
@@ -416,6 +417,9 @@ describe('replay mode', () => {
       /REPLAY ▶ 4× {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}0:30 \/ 2:00 ━+─+/,
     );
     expect(ls.length).toBeLessThanOrEqual(23);
+    // the third header line, with the whole frame still within rows − 1
+    expect(ls[2]).toBe(' recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)  capture filter comm:fio');
+    expect(ls[3]).toMatch(/Processes/);
     await t.press(
       ' ',
       KEYS.left,

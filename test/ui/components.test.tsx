@@ -5,7 +5,7 @@ import { HelpOverlay } from '../../source/ui/HelpOverlay.js';
 import { FilterPrompt } from '../../source/ui/FilterPrompt.js';
 import { StatusLine, replayLine } from '../../source/ui/StatusLine.js';
 import { HELP, initialUiState } from '../../source/ui/keymap.js';
-import { headerSegments } from '../../source/ui/Header.js';
+import { headerLines, headerSegments } from '../../source/ui/Header.js';
 import { modelWith } from './helpers.js';
 
 process.env.FORCE_COLOR = '0';
@@ -251,5 +251,49 @@ describe('Header colours', () => {
       color: true,
     }).flat();
     expect(segs.find((s) => s.text === 'lost 0')?.color).toBeUndefined();
+  });
+});
+
+describe('Header recording lines', () => {
+  const { snap } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
+  const text = (segs: { text: string }[]) => segs.map((x) => x.text).join('');
+  const base = { snapshot: snap, filterText: '', paused: false, refreshMs: 1000, color: false };
+
+  it('live: ●REC with the path and size, or the failure in its place, highlighted', () => {
+    const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
+    const ok = headerSegments({
+      ...base,
+      info,
+      status: { recording: { path: '/r/iouring_1.csv', bytes: 2048 } },
+    });
+    expect(ok).toHaveLength(2);
+    expect(text(ok[1])).toMatch(/●REC \/r\/iouring_1\.csv 2\.0KiB$/);
+    const failed = headerSegments({
+      ...base,
+      info,
+      status: {
+        recording: { path: '/r/iouring_1.csv', bytes: 2048 },
+        recordingError: 'cannot write /r/iouring_1.csv: no space left on device (ENOSPC)',
+      },
+    });
+    const seg = failed[1].find((x) => x.text.startsWith('REC cannot write'));
+    expect(seg?.inverse).toBe(true);
+    expect(text(failed[1])).not.toContain('●REC');
+    expect(headerLines(info)).toBe(2);
+  });
+
+  it('replay: a third line with the recording facts, and the body gives it room', () => {
+    const info = {
+      host: 'h',
+      kernel: 'k',
+      tier: 't',
+      mode: 'replay' as const,
+      recordingPath: 'x.csv',
+      recordingFacts: 'recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)',
+    };
+    const lines = headerSegments({ ...base, info });
+    expect(lines).toHaveLength(3);
+    expect(text(lines[2])).toBe(' recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)');
+    expect(headerLines(info)).toBe(3);
   });
 });
