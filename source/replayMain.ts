@@ -18,13 +18,19 @@ const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
 };
 
+/** A failure as one line: a bad row says how to get past it. */
+function describeFailure(e: unknown): string {
+  if (e instanceof CsvFormatError) return `${e.message} (add --lenient to skip bad rows)`;
+  return escapeText(e instanceof Error ? e.message : String(e), 300);
+}
+
 export async function runReplay(config: Config): Promise<number> {
   const file = config.replayFile ?? '';
   try {
     await access(file);
   } catch {
     err(
-      `cannot read ${file}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+      `cannot read ${escapeText(file, 300)}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
     );
     return 1;
   }
@@ -42,8 +48,8 @@ export async function runReplay(config: Config): Promise<number> {
   } catch (e) {
     err(
       e instanceof CsvFormatError
-        ? `${e.message} (add --lenient to skip bad rows)`
-        : `cannot replay ${file}: ${(e as Error).message}`,
+        ? describeFailure(e)
+        : `cannot replay ${escapeText(file, 300)}: ${describeFailure(e)}`,
     );
     return 1;
   }
@@ -58,11 +64,7 @@ export async function runReplay(config: Config): Promise<number> {
     }
     return await replayTui(replay, model, file, config);
   } catch (e) {
-    err(
-      e instanceof CsvFormatError
-        ? `${e.message} (add --lenient to skip bad rows)`
-        : (e as Error).message,
-    );
+    err(describeFailure(e));
     return 1;
   } finally {
     replay.close();
@@ -72,7 +74,8 @@ export async function runReplay(config: Config): Promise<number> {
 function reportReadProblems(replay: Replay): void {
   const s = replay.status;
   if (s.skipped > 0) err(`skipped ${s.skipped} malformed rows (--lenient)`);
-  if (s.truncatedLine) err(escapeText(s.truncatedLine, 300)); // file:line: truncated last line ignored (…): text
+  // "file:line: truncated last line ignored (…): text", escaped by the reader
+  if (s.truncatedLine) err(s.truncatedLine);
 }
 
 async function replayHeadless(
@@ -135,8 +138,7 @@ async function replayTui(
   };
   const act = (p: Promise<void>): void => {
     p.then(publish, (e: Error) => {
-      failure =
-        e instanceof CsvFormatError ? `${e.message} (add --lenient to skip bad rows)` : e.message;
+      failure = describeFailure(e);
       quit();
     });
   };

@@ -10,9 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, describeFilter } from '../source/config.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
+import { CLI, ROOT, summaryBody } from './e2e/env.js';
 
 describe('buildConfig', () => {
   const ok = (flags: Parameters<typeof buildConfig>[0], tty = true) => {
@@ -129,6 +127,13 @@ describe('the CLI on bad input and on replays', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot read .*nope\.csv: no such file; give a recording made by/);
+    // a file name is untrusted text too: no escape sequence reaches the terminal
+    const evil = path.join(dir, 'x\x1b[2Jy.csv');
+    writeFileSync(evil, 'not,a,recording\n');
+    const e = cli(['--replay', evil, '--headless']);
+    expect(e.code).toBe(1);
+    expect(e.stderr).not.toContain('\x1b');
+    expect(e.stderr).toContain('x\\x1b[2Jy.csv');
   });
 
   it('a row that does not parse: file, line number and text, and the way out; --lenient skips it', () => {
@@ -187,12 +192,7 @@ describe('the CLI on bad input and on replays', () => {
     expect(a.stdout).toMatch(/^iouringtop replay of .*plain\.csv\n/);
     expect(a.stdout).toMatch(/ 3 events, 3 operations .* 1 errors/);
     expect(a.stdout).toMatch(/^Errors: EIO 1$/m);
-    const body = (s: string) =>
-      s
-        .split('\n')
-        .slice(1)
-        .filter((l) => !l.startsWith('recording:'));
-    expect(body(b.stdout)).toEqual(body(a.stdout));
+    expect(summaryBody(b.stdout)).toBe(summaryBody(a.stdout));
   });
 
   it('a replay whose stdout is not a terminal prints the summary (as --headless would)', () => {

@@ -24,7 +24,9 @@ export class CsvFormatError extends Error {
   readonly file: string;
   readonly line: number;
   constructor(file: string, line: number, message: string) {
-    super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`);
+    // the file name is shown too: a shared recording's name is as untrusted as its rows
+    const where = escapeText(file, 300);
+    super(line > 0 ? `${where}:${line}: ${message}` : `${where}: ${message}`);
     this.name = 'CsvFormatError';
     this.file = file;
     this.line = line;
@@ -367,13 +369,13 @@ export class CsvEventReader {
     if (!this.lenient) throw new CsvFormatError(this.path, line, msg);
     this.statsData.skipped++;
     if (this.statsData.skippedSamples.length < SAMPLE_LIMIT) {
-      this.statsData.skippedSamples.push(`${this.path}:${line}: ${msg}`);
+      this.statsData.skippedSamples.push(`${escapeText(this.path, 300)}:${line}: ${msg}`);
     }
   }
 
   private truncated(buf: Buffer, start: number, end: number, line: number, why: string): void {
     if (!this.headerSeen) this.notRecording(buf, start, end, line);
-    this.statsData.truncatedLine = `${this.path}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
+    this.statsData.truncatedLine = `${escapeText(this.path, 300)}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
   }
 
   private checkHeader(buf: Buffer, start: number, end: number, line: number): void {

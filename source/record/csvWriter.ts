@@ -114,7 +114,7 @@ async function makeDirs(dir: string): Promise<void> {
     );
     if (parentIsDir) throw err; // the parent is there, and still no
     await makeDirs(parent);
-    await fsp.mkdir(dir);
+    await makeDirs(dir); // (tolerates another process creating it meanwhile)
   }
 }
 

@@ -78,8 +78,8 @@ export function fileStamp(date: Date): string {
 }
 
 /**
- * Text made safe for a one-line message: control characters, quotes and backslashes escaped
- * (`\n`, `\r`, `\t`, `\xNN`, `\u…`), cut to `max` characters with an ellipsis.
+ * Text made safe for a one-line message: control characters, line separators, bidi overrides and
+ * backslashes escaped (`\n`, `\r`, `\t`, `\xNN`, `\u…`), cut to `max` characters with an ellipsis.
  */
 export function escapeText(text: string, max = 120): string {
   let out = '';
@@ -91,7 +91,14 @@ export function escapeText(text: string, max = 120): string {
     else if (c === 9) out += '\\t';
     else if (c === 92) out += '\\\\';
     else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if ((c >= 0x80 && c < 0xa0) || c === 0x2028 || c === 0x2029 || c === 0xfeff)
+    else if (
+      (c >= 0x80 && c < 0xa0) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0xfeff ||
+      (c >= 0x202a && c <= 0x202e) || // bidi embeddings and overrides (RLO …)
+      (c >= 0x2066 && c <= 0x2069) // bidi isolates
+    )
       out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += text[i];
   }

@@ -220,3 +220,11 @@ export async function captureWorkload(extra: string[] = []): Promise<WorkloadCap
     }
   }
 }
+
+/** A summary without its first line (live capture vs replay of …) and its recording path. */
+export const summaryBody = (summary: string): string =>
+  summary
+    .split('\n')
+    .slice(1)
+    .filter((l) => !l.startsWith('recording: '))
+    .join('\n');

@@ -7,17 +7,16 @@ import { copyFileSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metaPathFor, readSessionMeta } from '../../source/record/meta.js';
-import { captureWorkload, collectOutput, exitOf, requireOrSkip, runCli } from './env.js';
+import {
+  captureWorkload,
+  collectOutput,
+  exitOf,
+  requireOrSkip,
+  runCli,
+  summaryBody,
+} from './env.js';
 
 const run = requireOrSkip('record/replay round-trip test');
-
-/** The summary without its first line (live capture vs replay of …) and the recording path. */
-const body = (summary: string): string =>
-  summary
-    .split('\n')
-    .slice(1)
-    .filter((l) => !l.startsWith('recording: '))
-    .join('\n');
 
 async function replayHeadless(file: string): Promise<{ stdout: string; stderr: string }> {
   const cli = runCli(['--replay', file, '--headless']);
@@ -50,7 +49,7 @@ describe.runIf(run)('record → replay round trip', () => {
     const fromCsv = await replayHeadless(recording);
     expect(fromCsv.stdout).toMatch(/^iouringtop replay of /);
     expect(fromCsv.stderr).toMatch(/replayed 52 rows in /);
-    expect(body(fromCsv.stdout)).toBe(body(live));
+    expect(summaryBody(fromCsv.stdout)).toBe(summaryBody(live));
 
     // The same from a gzipped copy (the metadata is found beside it too).
     const gz = path.join(path.dirname(recording), 'copy', path.basename(recording));
@@ -62,7 +61,7 @@ describe.runIf(run)('record → replay round trip', () => {
       [path.basename(gz) + '.gz', path.basename(metaPathFor(gz))].sort(),
     );
     const fromGz = await replayHeadless(gz + '.gz');
-    expect(body(fromGz.stdout)).toBe(body(live));
+    expect(summaryBody(fromGz.stdout)).toBe(summaryBody(live));
 
     // Without the metadata the operations are the same; only the rates (which need the
     // session's length) and the capture counters may differ.

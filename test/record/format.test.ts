@@ -70,4 +70,10 @@ describe('fileStamp and escapeText', () => {
     expect(escapeText('a\nb\r\tc\x00\x1b[31m\\')).toBe('a\\nb\\r\\tc\\x00\\x1b[31m\\\\');
     expect(escapeText('x'.repeat(10), 4)).toBe('xxxx…');
   });
+
+  it('escapes bidi overrides and isolates, which would reorder the rest of the line', () => {
+    expect(escapeText('fio\u202egnp.exe\u2066x\u2069\u200b')).toBe(
+      'fio\\u202egnp.exe\\u2066x\\u2069\u200b',
+    );
+  });
 });
