@@ -54,15 +54,21 @@ export async function runReplay(config: Config): Promise<number> {
     return 1;
   }
   const meta = replay.meta;
-  if (meta)
-    model.setCaptureCounters({ lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow });
+  // The capture's loss counters come from the metadata, not from the rows: set them again after
+  // every seek (a backwards seek resets the model).
+  const applyMetaCounters = (): void => {
+    if (meta)
+      model.setCaptureCounters({ lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow });
+  };
+  applyMetaCounters();
   try {
     if (headless) return await replayHeadless(replay, model, file, config);
+
     if (!process.stdin.isTTY) {
       err('the TUI needs a terminal on stdin; add --headless to print a summary instead');
       return 2;
     }
-    return await replayTui(replay, model, file, config);
+    return await replayTui(replay, model, file, config, applyMetaCounters);
   } catch (e) {
     err(describeFailure(e));
     return 1;
@@ -109,6 +115,7 @@ async function replayTui(
   model: Model,
   file: string,
   config: Config,
+  applyMetaCounters: () => void,
 ): Promise<number> {
   letInkDrawInTerminal();
   const { holdTui, TickStore } = await import('./store.js');
@@ -121,6 +128,7 @@ async function replayTui(
   const quitting = new Promise<void>((resolve) => (quit = resolve));
   const publish = (): void => {
     const s = replay.status;
+    applyMetaCounters();
     store.publish(
       model.snapshot({ windowUs: 1_000_000, recentFilter: tailFilter, recentLimit: 200 }),
       {

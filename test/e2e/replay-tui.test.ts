@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
+import { metaPathFor } from '../../source/record/meta.js';
 import { CLI, requireOrSkip, tempDir } from './env.js';
 import { TmuxPane } from './tmux.js';
 
@@ -27,6 +28,23 @@ function writeRecording(file: string): void {
     if (j % 5 === 0) lines.push(`${ts},4343,beta,WRITE,6,${j * 4096},4096,4096,0.2`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
+  // Its metadata, as a capture that lost events would have written it.
+  const meta = {
+    formatVersion: 2,
+    csvFile: path.basename(file),
+    host: 'db7',
+    kernel: '6.1.0-test',
+    bpftraceVersion: 'v0.17.0',
+    captureTier: 'tier 1: io_uring tracepoints + BTF (every column, every operation)',
+    filters: { pid: [4242, 4343], comm: null, opcode: null, text: 'pid:4242,4343' },
+    startedAt: '2026-01-02T03:04:04.500+00:00',
+    endedAt: '2026-01-02T03:05:05.500+00:00',
+    events: 362,
+    lost: 7,
+    dropped: 3,
+    overflow: 0,
+  };
+  writeFileSync(metaPathFor(file), JSON.stringify(meta));
 }
 
 interface Seen {
@@ -79,7 +97,14 @@ describe.runIf(run)('replay TUI in tmux', () => {
 
     // It plays at 1× from the start; the metadata line says there is none.
     const playing = await expectScreen({ state: '▶', speed: '1×' }, 'playback at 1×');
-    expect(playing.screen).toContain('no metadata beside this recording');
+    // The metadata: host and tier on top, the loss counters, and the recording's facts.
+    expect(playing.screen).toMatch(
+      /db7 {2}tier 1: io_uring tracepoints \+ BTF {2}kernel 6\.1\.0-test/,
+    );
+    expect(playing.screen).toMatch(/lost 7 {2}dropped 3/);
+    expect(playing.screen).toMatch(
+      /recorded 2026-01-02 03:04:04 → 03:05:05 \(61\.0 s\) {2}capture filter pid:4242,4343 {2}bpftrace v0\.17\.0 {2}362 events/,
+    );
     expect(p.alternateScreen()).toBe(true);
     await expectScreen({ position: '0:01' }, 'the clock to reach 0:01');
 
@@ -150,6 +175,8 @@ describe.runIf(run)('replay TUI in tmux', () => {
     // And back to 0:59 by seeking: 6·59 + 2.
     p.keys('Left');
     await expectScreen({ total: 356, position: '0:59', state: '‖ PAUSED' }, '← from the end');
+    // Seeks rebuild the model; the loss counters from the metadata are still shown.
+    expect(p.screen()).toMatch(/lost 7 {2}dropped 3/);
 
     p.keys('q');
     expect(await p.exitStatus(), p.screen()).toBe('0');
