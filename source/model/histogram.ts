@@ -83,6 +83,17 @@ export class LatencyHistogram {
     this.sum = 0;
   }
 
+  /** An independent copy. */
+  clone(): LatencyHistogram {
+    const h = new LatencyHistogram();
+    h.chunks = this.chunks.map((c) => (c === null ? null : c.slice()));
+    h.count = this.count;
+    h.min = this.min;
+    h.max = this.max;
+    h.sum = this.sum;
+    return h;
+  }
+
   /** Adds every value recorded in another histogram. */
   merge(other: LatencyHistogram): void {
     if (other.count === 0) return;

@@ -91,6 +91,34 @@ class SeriesRing {
     this.write = new Float64Array(n);
     this.p99 = new Float64Array(n);
   }
+
+  clone(): SeriesRing {
+    const c = new SeriesRing(this.stamp.length);
+    c.stamp.set(this.stamp);
+    c.ops.set(this.ops);
+    c.read.set(this.read);
+    c.write.set(this.write);
+    c.p99.set(this.p99);
+    return c;
+  }
+}
+
+/** Copies a row's counters (not its identity) into a fresh row of the same kind. */
+function copyStats<T extends StatRow>(from: StatRow, to: T): T {
+  to.tOps = from.tOps;
+  to.tRead = from.tRead;
+  to.tWrite = from.tWrite;
+  to.tErrors = from.tErrors;
+  to.tHist = from.tHist.clone();
+  to.lastUs = from.lastUs;
+  to.cSec = from.cSec;
+  to.cOps = from.cOps;
+  to.cRead = from.cRead;
+  to.cWrite = from.cWrite;
+  to.cHist = from.cHist === null ? null : from.cHist.clone();
+  to.series = from.series === null ? null : from.series.clone();
+  // w* are scratch of one snapshot() call: nothing to carry
+  return to;
 }
 
 /** Counters of one row: since start (t*), current second (c*), window scratch (w*). */
@@ -99,7 +127,7 @@ class StatRow {
   tRead = 0;
   tWrite = 0;
   tErrors = 0;
-  readonly tHist = new LatencyHistogram();
+  tHist = new LatencyHistogram();
   lastUs = 0;
 
   cSec = -1;
@@ -107,7 +135,7 @@ class StatRow {
   cRead = 0;
   cWrite = 0;
   cHist: LatencyHistogram | null = null;
-  readonly series: SeriesRing | null;
+  series: SeriesRing | null;
 
   wGen = -1;
   wOps = 0;
@@ -178,7 +206,7 @@ class Core {
   readonly windowUs: number;
   readonly seriesSeconds: number;
   readonly maxProcesses: number;
-  readonly ring: EventRing;
+  ring: EventRing;
   private readonly pool = new HistPool();
 
   private started = false;
@@ -188,28 +216,28 @@ class Core {
   private nextSecUs = -Infinity;
   private active: StatRow[] = [];
 
-  private readonly byPid = new Map<number, ProcRow>();
-  private readonly byUid = new Map<number, ProcRow>();
+  private byPid = new Map<number, ProcRow>();
+  private byUid = new Map<number, ProcRow>();
   private procs: ProcRow[] = [];
   private nextUid = 1;
   private evicted = 0;
   private lastProc: ProcRow | undefined = undefined;
 
-  private readonly commIds = new Map<string, number>();
-  private readonly comms: string[] = [];
+  private commIds = new Map<string, number>();
+  private comms: string[] = [];
 
-  private readonly ops: (OpRow | undefined)[] = new Array<OpRow | undefined>(256).fill(undefined);
-  private readonly total: StatRow;
+  private ops: (OpRow | undefined)[] = new Array<OpRow | undefined>(256).fill(undefined);
+  private total: StatRow;
   private events = 0;
   private enterCalls = 0;
   private enterSubmitted = 0;
-  private readonly errnoTotal = new Float64Array(MAX_ERRNO + 1);
-  private readonly errnoSeen: number[] = [];
+  private errnoTotal = new Float64Array(MAX_ERRNO + 1);
+  private errnoSeen: number[] = [];
   capture: CaptureCounters = ZERO_COUNTERS;
 
   private gen = 0;
 
-  constructor(opts: ModelOptions) {
+  constructor(private readonly opts: ModelOptions) {
     this.ring = new EventRing(
       positiveInt(opts.bufferEvents, DEFAULT_BUFFER_EVENTS, 'bufferEvents'),
     );
@@ -222,6 +250,70 @@ class Core {
     this.seriesSeconds = positiveInt(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
     this.maxProcesses = positiveInt(opts.maxProcesses, DEFAULT_MAX_PROCESSES, 'maxProcesses');
     this.total = new StatRow(this.seriesSeconds);
+  }
+
+  /**
+   * An independent deep copy: the same pushes and advances from here give the same snapshots as
+   * they would from this one (replay checkpoints).
+   */
+  clone(): Core {
+    const c = new Core(this.opts);
+    const rows = new Map<StatRow, StatRow>();
+    const procRow = (p: ProcRow): ProcRow => rows.get(p) as ProcRow;
+    c.ring = this.ring.clone();
+    c.started = this.started;
+    c.startUs = this.startUs;
+    c.nowUs = this.nowUs;
+    c.curSec = this.curSec;
+    c.nextSecUs = this.nextSecUs;
+    c.total = copyStats(this.total, new StatRow(this.seriesSeconds));
+    rows.set(this.total, c.total);
+    c.ops = this.ops.map((o) => {
+      if (o === undefined) return undefined;
+      const n = copyStats(o, new OpRow(o.opcode, this.seriesSeconds));
+      rows.set(o, n);
+      return n;
+    });
+    c.procs = this.procs.map((p) => {
+      const n = copyStats(p, new ProcRow(p.uid, p.pid, p.comm, p.commId, this.seriesSeconds));
+      n.enterCalls = p.enterCalls;
+      n.enterSubmitted = p.enterSubmitted;
+      rows.set(p, n);
+      for (const x of p.pxList) {
+        const nx = copyStats(x, new PxRow(n, x.opcode));
+        n.px[x.opcode] = nx;
+        n.pxList.push(nx);
+        rows.set(x, nx);
+      }
+      return n;
+    });
+    for (const p of this.procs)
+      procRow(p).nextSamePid = p.nextSamePid === undefined ? undefined : procRow(p.nextSamePid);
+    c.byPid = new Map([...this.byPid].map(([pid, p]) => [pid, procRow(p)]));
+    c.byUid = new Map([...this.byUid].map(([uid, p]) => [uid, procRow(p)]));
+    c.nextUid = this.nextUid;
+    c.evicted = this.evicted;
+    c.lastProc = this.lastProc === undefined ? undefined : procRow(this.lastProc);
+    c.commIds = new Map(this.commIds);
+    c.comms = [...this.comms];
+    // (a row evicted during this second is still listed; it is seen nowhere else: leave it out)
+    c.active = this.active.flatMap((r) => rows.get(r) ?? []);
+    c.events = this.events;
+    c.enterCalls = this.enterCalls;
+    c.enterSubmitted = this.enterSubmitted;
+    c.errnoTotal = this.errnoTotal.slice();
+    c.errnoSeen = [...this.errnoSeen];
+    c.capture = this.capture;
+    c.gen = this.gen;
+    return c;
+  }
+
+  /** Rough bytes a clone holds: the buffered events and the rows' histograms. */
+  get stateBytes(): number {
+    let rowCount = 1 + this.procs.length;
+    for (const p of this.procs) rowCount += p.pxList.length;
+    for (const o of this.ops) if (o !== undefined) rowCount++;
+    return this.ring.size * RING_BYTES_PER_EVENT + rowCount * 2048;
   }
 
   // ---- clock -------------------------------------------------------------------------------
@@ -759,6 +851,12 @@ function positiveInt(v: number | undefined, dflt: number, name: string): number 
   return Math.floor(v);
 }
 
+/** A saved model state (see Model.checkpoint). */
+export interface ModelCheckpoint {
+  readonly core: unknown;
+  readonly bytes: number;
+}
+
 /**
  * The live model. push() events (the hot path), advance() the clock, snapshot() once per tick.
  * Deterministic: the same pushes and advance() calls give the same snapshots.
@@ -810,5 +908,18 @@ export class Model implements EventSink {
   /** Forgets everything (events, rows, totals, counters, clock), keeping the options. */
   reset(): void {
     this.core = new Core(this.opts);
+  }
+
+  /**
+   * A copy of the whole state, to return to with restore(): what replay keeps to seek backwards
+   * without re-reading the recording from its start. Opaque; `bytes` is its rough size.
+   */
+  checkpoint(): ModelCheckpoint {
+    return { core: this.core.clone(), bytes: this.core.stateBytes };
+  }
+
+  /** Puts the model back in the checkpoint's state (the checkpoint stays usable). */
+  restore(cp: ModelCheckpoint): void {
+    this.core = (cp.core as Core).clone();
   }
 }

@@ -45,10 +45,13 @@ export class EventRing {
   /** Events dropped because they grew older than the age bound. */
   expired = 0;
 
-  constructor(readonly maxEvents: number) {
+  constructor(
+    readonly maxEvents: number,
+    initialCapacity = INITIAL_CAPACITY,
+  ) {
     if (!Number.isInteger(maxEvents) || maxEvents < 1)
       throw new RangeError('maxEvents must be >= 1');
-    this.capacity = Math.min(INITIAL_CAPACITY, maxEvents);
+    this.capacity = Math.max(1, Math.min(initialCapacity, maxEvents));
     this.tsUs = new Float64Array(this.capacity);
     this.pid = new Int32Array(this.capacity);
     this.row = new Int32Array(this.capacity);
@@ -117,6 +120,45 @@ export class EventRing {
 
   newestUs(): number {
     return this.size === 0 ? 0 : this.tsUs[this.at(this.size - 1)];
+  }
+
+  /**
+   * An independent copy holding the same events in the same order, compacted (no unused slots
+   * beyond the initial size). Growth and overwriting depend only on the count and the bound, so
+   * the copy behaves as the original from here on.
+   */
+  clone(): EventRing {
+    const r = new EventRing(
+      this.maxEvents,
+      Math.max(this.size, Math.min(INITIAL_CAPACITY, this.maxEvents)),
+    );
+    const n = this.size;
+    const first = Math.min(n, this.capacity - this.head); // from head to the physical end
+    const copy = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
+      from: T,
+      to: T,
+    ): void => {
+      to.set(from.subarray(this.head, this.head + first), 0);
+      if (n > first) to.set(from.subarray(0, n - first), first);
+    };
+    copy(this.tsUs, r.tsUs);
+    copy(this.pid, r.pid);
+    copy(this.row, r.row);
+    copy(this.comm, r.comm);
+    copy(this.opcode, r.opcode);
+    copy(this.hasResult, r.hasResult);
+    copy(this.fd, r.fd);
+    copy(this.offset, r.offset);
+    copy(this.length, r.length);
+    copy(this.result, r.result);
+    copy(this.latencyNs, r.latencyNs);
+    copy(this.seenUs, r.seenUs);
+    r.size = n;
+    r.head = 0;
+    r.maxTs = this.maxTs;
+    r.overwritten = this.overwritten;
+    r.expired = this.expired;
+    return r;
   }
 
   clear(): void {
