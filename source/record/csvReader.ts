@@ -33,6 +33,18 @@ export class CsvFormatError extends Error {
   }
 }
 
+/** A place in a plain CSV recording to resume reading at (CsvEventReader.position()). */
+export interface ReaderPosition {
+  /** File offset of the next row. */
+  readonly offset: number;
+  /** Its line number. */
+  readonly line: number;
+  /** Rows decoded before it. */
+  readonly rows: number;
+  /** The truncated last line, when the reader had already met it. */
+  readonly truncatedLine: string | null;
+}
+
 export interface CsvReaderOptions {
   /** Skip malformed rows (counted in `skipped`) instead of failing on the first one. */
   lenient?: boolean;
@@ -85,6 +97,9 @@ class Batch {
   result = new Float64Array(0);
   hasResult = new Uint8Array(0);
   latency = new Float64Array(0);
+  /** File offset where each row starts, and its line number (for ReaderPosition). */
+  start = new Float64Array(0);
+  line = new Float64Array(0);
   comm: string[] = [];
 
   ensure(n: number): void {
@@ -106,6 +121,8 @@ class Batch {
     this.result = grow(this.result, f64);
     this.hasResult = grow(this.hasResult, u8);
     this.latency = grow(this.latency, f64);
+    this.start = grow(this.start, f64);
+    this.line = grow(this.line, f64);
     this.capacity = cap;
   }
 }
@@ -119,6 +136,7 @@ interface OpcodeEntry {
 async function openBytes(
   path: string,
   chunkBytes: number,
+  start = 0,
 ): Promise<{ stream: Readable; gz: boolean }> {
   let magic: Buffer;
   try {
@@ -143,7 +161,7 @@ async function openBytes(
     throw new CsvFormatError(path, 0, `cannot open the recording: ${why}`);
   }
   const gz = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const file = createReadStream(path, { highWaterMark: chunkBytes });
+  const file = createReadStream(path, { highWaterMark: chunkBytes, start });
   if (!gz) return { stream: file, gz };
   // Z_SYNC_FLUSH: a gzip file cut short yields what it holds instead of an error; the cut last
   // line is then reported like any truncated line.
@@ -164,6 +182,10 @@ export class CsvEventReader {
   private readonly stream: Readable;
   private readonly chunks: AsyncIterator<Buffer>;
   private carry: Buffer | null = null;
+  /** File offset of the first byte of `carry` (or of the next chunk when there is none). */
+  private carryOffset = 0;
+  /** File offset of the buffer being decoded. */
+  private decodeBase = 0;
   private eof = false;
   private headerSeen = false;
   private line = 1;
@@ -186,11 +208,29 @@ export class CsvEventReader {
     lines: 0,
   };
 
-  /** Opens a recording and checks its header. */
-  static async open(path: string, opts: CsvReaderOptions = {}): Promise<CsvEventReader> {
+  /**
+   * Opens a recording and checks its header; with `at` (from position()), resumes reading at that
+   * row of a plain CSV instead.
+   */
+  static async open(
+    path: string,
+    opts: CsvReaderOptions = {},
+    at?: ReaderPosition,
+  ): Promise<CsvEventReader> {
     const chunkBytes = opts.chunkBytes ?? 1 << 18;
-    const { stream, gz } = await openBytes(path, chunkBytes);
+    const { stream, gz } = await openBytes(path, chunkBytes, at?.offset ?? 0);
+    if (at && gz) {
+      stream.destroy();
+      throw new CsvFormatError(path, 0, 'cannot resume a gzip recording at an offset');
+    }
     const reader = new CsvEventReader(path, stream, gz, opts.lenient ?? false);
+    if (at) {
+      reader.headerSeen = true;
+      reader.line = at.line;
+      reader.carryOffset = at.offset;
+      reader.statsData.rows = at.rows;
+      reader.statsData.truncatedLine = at.truncatedLine;
+    }
     try {
       await reader.fill();
     } catch (err) {
@@ -227,6 +267,30 @@ export class CsvEventReader {
   peekTsUs(): number {
     const b = this.batch;
     return b.cursor < b.count ? b.ts[b.cursor] : Number.NaN;
+  }
+
+  /**
+   * Where the next row to be taken with next() starts, to resume there with open(…, at); null
+   * for gzip (which cannot be entered in the middle) or once rows were skipped (--lenient: their
+   * count could not be told apart from those of rows ahead).
+   */
+  position(): ReaderPosition | null {
+    if (this.gzip || this.statsData.skipped > 0 || !this.headerSeen) return null;
+    const b = this.batch;
+    const ahead = b.count - b.cursor;
+    return ahead > 0
+      ? {
+          offset: b.start[b.cursor],
+          line: b.line[b.cursor],
+          rows: this.statsData.rows - ahead,
+          truncatedLine: null,
+        }
+      : {
+          offset: this.carryOffset,
+          line: this.line,
+          rows: this.statsData.rows,
+          truncatedLine: this.statsData.truncatedLine,
+        };
   }
 
   /** Copies the next buffered row into `ev`; false when none is buffered (call fill()). */
@@ -275,7 +339,9 @@ export class CsvEventReader {
         this.eof = true;
         const rest = this.carry;
         this.carry = null;
+        this.decodeBase = this.carryOffset;
         if (rest !== null && rest.length > 0) this.decode(rest, true);
+        if (rest !== null) this.carryOffset += rest.length;
         if (!this.headerSeen) {
           throw new CsvFormatError(
             this.path,
@@ -285,7 +351,9 @@ export class CsvEventReader {
         }
       } else {
         const buf = this.carry !== null ? Buffer.concat([this.carry, chunk]) : chunk;
+        this.decodeBase = this.carryOffset;
         const used = this.decode(buf, false);
+        this.carryOffset += used;
         if (used < buf.length) {
           if (buf.length - used > MAX_RECORD_BYTES) {
             throw new CsvFormatError(
@@ -343,7 +411,11 @@ export class CsvEventReader {
         this.checkHeader(buf, pos, next, recLine);
       } else {
         const why = this.convert(buf);
-        if (why !== '') {
+        if (why === '') {
+          const b = this.batch;
+          b.start[b.count - 1] = this.decodeBase + pos;
+          b.line[b.count - 1] = recLine;
+        } else {
           if (noNewline && atEof) {
             this.truncated(buf, pos, end, recLine, why);
             return end;
