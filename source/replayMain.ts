@@ -44,6 +44,8 @@ export async function runReplay(config: Config): Promise<number> {
     replay = await Replay.open(file, model, {
       speed: headless || !Number.isFinite(config.speed) ? 'max' : config.speed,
       lenient: config.lenient,
+      // checkpoints serve seeks; a headless replay plays once from start to end
+      checkpointEvents: headless ? 0 : undefined,
     });
   } catch (e) {
     err(

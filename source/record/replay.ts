@@ -19,15 +19,32 @@
 import { promises as fsp } from 'node:fs';
 import { emptyEvent, type IoEvent } from '../model/event.js';
 import { learnOpcodeName } from '../model/opcodes.js';
-import { CsvEventReader, type CsvReaderOptions } from './csvReader.js';
+import { CsvEventReader, type CsvReaderOptions, type ReaderPosition } from './csvReader.js';
 import { parseLocalTimestamp } from './format.js';
 import { readSessionMeta, type SessionMeta } from './meta.js';
+
+/** A saved sink state (Model.checkpoint), with its rough size in bytes. */
+export interface SinkState {
+  readonly bytes: number;
+}
 
 /** What replay drives: the model (or anything with the same three methods). */
 export interface ReplaySink {
   push(ev: IoEvent): void;
   advance(nowUs: number): void;
   reset(): void;
+  /** Optional: copies of the state to return to, which make backwards seeks fast. */
+  checkpoint?(): SinkState;
+  restore?(state: SinkState): void;
+}
+
+/** The sink and the reader as they were at grid point `pos`. */
+interface Checkpoint {
+  pos: number;
+  fed: number;
+  maxTs: number;
+  reader: ReaderPosition;
+  state: SinkState;
 }
 
 export type ReplaySpeed = number | 'max';
@@ -45,6 +62,14 @@ export interface ReplayOptions extends CsvReaderOptions {
   maxTickMs?: number;
   /** Read the `.meta.json` beside the recording (and learn its opcode names). Default true. */
   readMeta?: boolean;
+  /**
+   * Keep a checkpoint of the sink (when it can make one) every this many events played, so that
+   * a seek starts from the nearest one before its target instead of the start of the file.
+   * Default 250 000; 0 = never. Plain CSV only (gzip cannot be entered in the middle).
+   */
+  checkpointEvents?: number;
+  /** What the checkpoints may hold in all; past it every other one goes. Default 256 MiB. */
+  checkpointBytes?: number;
 }
 
 export interface ReplayStatus {
@@ -67,6 +92,8 @@ export interface ReplayStatus {
   seekingToUs: number | null;
   /** Events fed since the last reset. */
   events: number;
+  /** Checkpoints held (seeks start from the nearest one before their target). */
+  checkpoints: number;
   skipped: number;
   truncatedLine: string | null;
 }
@@ -150,6 +177,9 @@ export class Replay {
   private requested: number | null = null;
   private inFlight: number | null = null;
   private closed = false;
+  private readonly checkpoints: Checkpoint[] = [];
+  private checkpointEvery: number;
+  private readonly checkpointBudget: number;
 
   /** Opens a recording and plays its first grid point (so the sink shows the start). */
   static async open(path: string, sink: ReplaySink, opts: ReplayOptions = {}): Promise<Replay> {
@@ -176,6 +206,8 @@ export class Replay {
     this.reader = reader;
     this.q = Math.max(1, Math.round(opts.quantumUs ?? DEFAULT_QUANTUM_US));
     this.speedValue = clampSpeed(opts.speed ?? 1);
+    this.checkpointEvery = Math.max(0, Math.floor(opts.checkpointEvents ?? 250_000));
+    this.checkpointBudget = opts.checkpointBytes ?? 256 * 2 ** 20;
     const first = reader.peekTsUs();
     this.g0 = Number.isNaN(first) ? 0 : Math.floor(first / this.q) * this.q;
     this.pos = this.g0 - this.q;
@@ -193,6 +225,7 @@ export class Replay {
       busy: this.running !== null,
       seekingToUs: this.seekTarget(),
       events: this.fed,
+      checkpoints: this.checkpoints.length,
       skipped: stats.skipped,
       truncatedLine: stats.truncatedLine,
     };
@@ -334,8 +367,86 @@ export class Replay {
     this.acc = 0;
     let target = Number.isFinite(targetUs) ? Math.floor(targetUs / this.q) * this.q : targetUs;
     if (target < this.g0) target = this.g0;
-    if (target < this.pos) await this.restartAt(target);
+    // The nearest checkpoint at or before the target: back from there, or a leap forward.
+    const cp = this.checkpointAtOrBefore(target);
+    if (target < this.pos) {
+      if (cp) await this.resumeAt(cp, target);
+      else await this.restartAt(target);
+    } else if (cp && cp.pos > this.pos) await this.resumeAt(cp, target);
     else await this.stepTo(target);
+  }
+
+  private checkpointAtOrBefore(target: number): Checkpoint | undefined {
+    let found: Checkpoint | undefined;
+    for (const c of this.checkpoints) {
+      if (c.pos > target) break;
+      found = c;
+    }
+    return found;
+  }
+
+  /** Puts the sink and the reader back as they were at `cp`, then plays on to `target`. */
+  private async resumeAt(cp: Checkpoint, target: number): Promise<void> {
+    const reader = await CsvEventReader.open(this.path, this.opts, cp.reader);
+    this.reader.close();
+    this.reader = reader;
+    this.sink.restore!(cp.state);
+    this.pos = cp.pos;
+    this.fed = cp.fed;
+    this.maxTs = cp.maxTs;
+    await this.stepTo(target);
+  }
+
+  /**
+   * After grid point `pos` was reached: keeps a checkpoint here when the nearest one before is
+   * `checkpointEvery` events back and none is close ahead (a replay over the same stretch keeps
+   * the ones it has).
+   */
+  private maybeCheckpoint(): void {
+    const every = this.checkpointEvery;
+    if (every === 0) return;
+    let before = 0;
+    let after = Number.POSITIVE_INFINITY;
+    let at = this.checkpoints.length;
+    for (let i = 0; i < this.checkpoints.length; i++) {
+      const c = this.checkpoints[i];
+      if (c.pos <= this.pos) before = c.fed;
+      else {
+        after = c.fed;
+        at = i;
+        break;
+      }
+    }
+    if (this.fed - before < every || after - this.fed < every / 2) return;
+    const sink = this.sink;
+    if (!sink.checkpoint || !sink.restore) {
+      this.checkpointEvery = 0; // a sink without them: never ask again
+      return;
+    }
+    const reader = this.reader.position();
+    if (reader === null) {
+      this.checkpointEvery = 0; // gzip, or skipped rows: seeks start from the top
+      return;
+    }
+    if (at > 0 && this.checkpoints[at - 1].pos === this.pos) return;
+    const cp = {
+      pos: this.pos,
+      fed: this.fed,
+      maxTs: this.maxTs,
+      reader,
+      state: sink.checkpoint(),
+    };
+    this.checkpoints.splice(at, 0, cp);
+    // Over the budget: thin out to every other one, and space the next ones twice as far.
+    let bytes = 0;
+    for (const c of this.checkpoints) bytes += c.state.bytes;
+    while (bytes > this.checkpointBudget && this.checkpoints.length > 1) {
+      for (let i = this.checkpoints.length - 1; i >= 0; i -= 2) {
+        bytes -= this.checkpoints[i].state.bytes;
+        this.checkpoints.splice(i, 1);
+      }
+      this.checkpointEvery *= 2;
+    }
   }
 
   /** reset() the sink and play from the start of the file to `target`. */
@@ -370,6 +481,7 @@ export class Replay {
       if (this.reader.buffered === 0 || this.reader.peekTsUs() <= g) await this.feedThrough(g);
       this.sink.advance(g);
       this.pos = g;
+      this.maybeCheckpoint();
       if (deadline !== undefined && (++n & 63) === 0 && performance.now() > deadline) return;
     }
   }

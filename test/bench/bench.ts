@@ -9,6 +9,7 @@
  *                     simulated second (as the live tick does);
  *   3. parse→model→CSV — the same, plus the real CsvRecorder writing a temp file (close included);
  *   4. replay --headless — the built CLI replaying that CSV, with its peak RSS;
+ *   5. replay seeks on that CSV, with and without checkpoints;
  * and prints events/s for each, the buffer's bytes per event, and the heap.
  * Targets (2-core machine): parse→model ≥ 1 M/s, with CSV ≥ 0.5 M/s, ≤ 100 B per buffered event.
  */
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { LineParser } from '../../source/collect/parse.js';
 import { CsvRecorder } from '../../source/record/csvWriter.js';
 import { Model } from '../../source/model/model.js';
+import { Replay } from '../../source/record/replay.js';
 import type { IoEvent } from '../../source/model/event.js';
 
 const N = Number(process.argv[2] ?? 2_000_000);
@@ -228,6 +230,34 @@ async function replayHeadless(file: string, size: number, rows: number): Promise
   );
 }
 
+/**
+ * Replay seeks in the TUI's way (a Model sink), on the same CSV: the first pass to the end, then
+ * one step back from the end, ten more seconds back, and start→end again; without checkpoints
+ * (each backwards seek re-reads from the start) and with the default ones.
+ */
+async function seeks(file: string): Promise<void> {
+  for (const checkpointEvents of [0, undefined]) {
+    const r = await Replay.open(file, new Model(), { speed: 'max', checkpointEvents });
+    const time = async (what: () => Promise<void>): Promise<string> => {
+      const t = performance.now();
+      await what();
+      return `${((performance.now() - t) / 1000).toFixed(2)} s`;
+    };
+    const first = await time(() => r.jumpToEnd());
+    const back1 = await time(() => r.step(-1_000_000));
+    const back10 = await time(() => r.step(-10_000_000));
+    const again = await time(async () => {
+      await r.jumpToStart();
+      await r.jumpToEnd();
+    });
+    console.log(
+      `replay seeks, ${checkpointEvents === 0 ? 'no checkpoints' : `${r.status.checkpoints} checkpoints`}: ` +
+        `first pass to the end ${first}, 1 s back ${back1}, 10 s further back ${back10}, g then G ${again}`,
+    );
+    r.close();
+  }
+}
+
 function rate(n: number, ms: number): string {
   return `${((n * 1000) / ms / 1e6).toFixed(2)} M events/s`;
 }
@@ -289,6 +319,7 @@ async function main(): Promise<void> {
     );
     chunks.length = 0; // the replay below runs in its own process; let this one shrink
     await replayHeadless(rec.path, size, n);
+    await seeks(rec.path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IoEvent } from '../../source/model/event.js';
+import { Model, type ModelCheckpoint } from '../../source/model/model.js';
 import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
 import { parseSpeed, Replay, type ReplaySink } from '../../source/record/replay.js';
 
@@ -290,5 +291,112 @@ describe('Replay seeking', () => {
     expect(stats.events).toBe(0);
     expect(r.status.atEnd).toBe(true);
     r.close();
+  });
+});
+
+describe('Replay checkpoints', () => {
+  /** A denser recording: 4 000 events over ~60 s from 12 processes. */
+  function dense(name: string, gzip = false): string {
+    const r = rng(17);
+    const rows: string[] = [];
+    let t = BASE + 30_000;
+    for (let i = 0; i < 4000; i++) {
+      t += Math.floor(r() * 30_000);
+      const pid = 200 + Math.floor(r() * 12);
+      const res = r() < 0.05 ? -11 : 4096;
+      const lat = (0.001 + r() * r() * 3).toFixed(6);
+      rows.push(
+        `${formatTimestamp(t)},${pid},p${pid},${r() < 0.7 ? 'READ' : 'WRITE'},5,0,4096,${res},${lat}\n`,
+      );
+    }
+    const text = `${RECORDING_HEADER}\n${rows.join('')}`;
+    const p = path.join(dir, name);
+    writeFileSync(p, gzip ? zlib.gzipSync(text) : text);
+    return p;
+  }
+
+  class CountingModel extends Model {
+    resets = 0;
+    restores = 0;
+    override reset(): void {
+      this.resets++;
+      super.reset();
+    }
+    override restore(cp: ModelCheckpoint): void {
+      this.restores++;
+      super.restore(cp);
+    }
+  }
+  const view = (m: Model) => m.snapshot({ windowUs: 2 * S, recentLimit: 30 });
+
+  it('a seek from a checkpoint gives exactly the state of playing forward, and re-reads nothing before it', async () => {
+    const file = dense('cp.csv');
+    const model = new CountingModel({ bufferSeconds: 5 });
+    const r = await Replay.open(file, model, { checkpointEvents: 300 });
+    await r.jumpToEnd();
+    expect(r.status.checkpoints).toBeGreaterThanOrEqual(10);
+    const resetsAfterOpen = model.resets;
+    const targets = [
+      BASE + 41.3 * S,
+      BASE + 5 * S,
+      BASE + 58 * S,
+      BASE + 12 * S,
+      BASE,
+      BASE + 33.05 * S,
+    ];
+    for (const t of targets) {
+      await r.seek(t);
+      const fresh = new Model({ bufferSeconds: 5 });
+      const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
+      await f.seek(t);
+      expect(view(model), `seek to ${(t - BASE) / S} s`).toEqual(view(fresh));
+      expect(r.status.positionUs).toBe(f.status.positionUs);
+      expect(r.status.events).toBe(f.status.events);
+      f.close();
+    }
+    // Every backwards seek (but the one before the first checkpoint) restored one instead of
+    // starting over.
+    expect(model.restores).toBeGreaterThanOrEqual(4);
+    expect(model.resets - resetsAfterOpen).toBeLessThanOrEqual(1);
+    r.close();
+  });
+
+  it('stays within its memory budget by thinning out, still exact', async () => {
+    const file = dense('cp2.csv');
+    const model = new Model({ bufferSeconds: 5 });
+    const probe = await Replay.open(file, model, { checkpointEvents: 0 });
+    await probe.seek(BASE + 30 * S);
+    const one = model.checkpoint().bytes; // about what each will hold
+    probe.close();
+    const r = await Replay.open(file, model, { checkpointEvents: 100, checkpointBytes: 6 * one });
+    await r.jumpToEnd();
+    // 40 would have been taken at this spacing; the budget keeps a handful, spread out
+    expect(r.status.checkpoints).toBeGreaterThan(1);
+    expect(r.status.checkpoints).toBeLessThanOrEqual(7);
+    await r.seek(BASE + 20 * S);
+    const fresh = new Model({ bufferSeconds: 5 });
+    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
+    await f.seek(BASE + 20 * S);
+    expect(view(model)).toEqual(view(fresh));
+    r.close();
+    f.close();
+  });
+
+  it('takes none for gzip or for a sink that cannot make them, and seeks still work', async () => {
+    const gz = dense('cp3.csv.gz', true);
+    const model = new Model({ bufferSeconds: 5 });
+    const r = await Replay.open(gz, model, { checkpointEvents: 100 });
+    await r.jumpToEnd();
+    expect(r.status.checkpoints).toBe(0);
+    await r.seek(BASE + 10 * S);
+    const fresh = new Model({ bufferSeconds: 5 });
+    const f = await Replay.open(dense('cp4.csv'), fresh, { checkpointEvents: 0 });
+    await f.seek(BASE + 10 * S);
+    expect(view(model)).toEqual(view(fresh));
+    const sink = new FakeSink();
+    const s = await Replay.open(dense('cp5.csv'), sink, { checkpointEvents: 10 });
+    await s.jumpToEnd();
+    expect(s.status.checkpoints).toBe(0);
+    for (const x of [r, f, s]) x.close();
   });
 });
