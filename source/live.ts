@@ -170,7 +170,8 @@ export class LiveSession {
       this.captureStartedAt && this.captureStartedAt > this.recordingStartedAt
         ? this.captureStartedAt
         : this.recordingStartedAt;
-    const end = this.captureEndedAt ?? new Date();
+    let end = this.captureEndedAt ?? new Date();
+    if (end < start) end = start; // opened by an R press that finished after the stop
     await recorder.close({
       ...this.metaInit(),
       startedAt: isoLocal(start),
@@ -198,7 +199,11 @@ export class LiveSession {
     await this.recordingChange;
     const recorder = this.recorder;
     await this.stopRecording();
-    if (recorder && !this.captureStartedAt && recorder.rows === 0) {
+    // Nothing captured into it: the probes never attached, or an R press opened it after the end.
+    const empty =
+      !this.captureStartedAt ||
+      (this.captureEndedAt !== undefined && this.recordingStartedAt >= this.captureEndedAt);
+    if (recorder && empty && recorder.rows === 0) {
       await recorder.discard();
       this.recordings.splice(this.recordings.indexOf(recorder.path), 1);
     }

@@ -65,27 +65,43 @@ describe('LiveSession.toggleRecording', () => {
     expect(s.recordings).toHaveLength(0);
   });
 
-  it('stop() waits for a press in flight and closes what it opened; later presses do nothing', async () => {
+  it('stop() waits for a press in flight; an opening one that ends after the stop leaves no file', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
     const s = session(dir);
     s.captureStartedAt = new Date();
-    const press = s.toggleRecording(); // not awaited: q comes right after R
-    await new Promise((r) => setImmediate(r)); // the start is under way (creating the file)
+    await s.toggleRecording(); // recording
+    const ev = emptyEvent();
+    ev.tsUs = Date.now() * 1000;
+    ev.pid = 42;
+    s.recorder!.push(ev);
+    const closing = s.toggleRecording(); // R to stop it, and q right after: not awaited
     await s.stop();
-    await press;
+    await closing;
     expect(s.recordings).toHaveLength(1);
-    expect(s.recorder).toBeUndefined();
-    expect((await readSessionMeta(s.recordings[0]))?.endedAt).not.toBeNull();
+    const meta = await readSessionMeta(s.recordings[0]);
+    expect(meta?.events).toBe(1);
+    expect(Date.parse(meta!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(meta!.startedAt));
+    // later presses do nothing
     await s.toggleRecording();
     expect(s.recordings).toHaveLength(1);
     expect(s.recorder).toBeUndefined();
-    // A press not yet begun when the session stops is dropped: nothing is opened.
+
+    // R to start, then q: the file would open after the capture's end, with nothing in it
     const t = session(mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-')));
     t.captureStartedAt = new Date();
-    const late = t.toggleRecording();
+    const opening = t.toggleRecording();
+    await new Promise((r) => setImmediate(r)); // under way: creating the file
     await t.stop();
-    await late;
+    await opening;
     expect(t.recordings).toEqual([]);
+    expect(t.recorder).toBeUndefined();
+    // and one not yet begun is dropped
+    const u = session(mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-')));
+    u.captureStartedAt = new Date();
+    const late = u.toggleRecording();
+    await u.stop();
+    await late;
+    expect(u.recordings).toEqual([]);
   });
 
   it('the recording spans the capture: from the probes’ attach to the stop, as the live summary', async () => {
@@ -99,7 +115,7 @@ describe('LiveSession.toggleRecording', () => {
     const meta = await readSessionMeta(s.recordings[0]);
     expect(meta?.startedAt).toBe(isoLocal(s.captureStartedAt));
     expect(meta?.endedAt).toBe(isoLocal(s.captureEndedAt!));
-    expect(s.spanUs).toBeGreaterThanOrEqual(50_000);
+    expect(s.spanUs).toBeGreaterThanOrEqual(40_000); // a 50 ms wait, give or take the timer
     expect(sessionSpanUs(meta!)).toBe(s.spanUs);
   });
 
@@ -113,5 +129,16 @@ describe('LiveSession.toggleRecording', () => {
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
     expect(s.recordings).toEqual([]);
+  });
+
+  it('an R press that opens a file after the capture ended leaves nothing behind', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const s = session(dir);
+    s.captureStartedAt = new Date(Date.now() - 1000);
+    s.captureEndedAt = new Date(Date.now() - 500); // bpftrace already gone
+    await s.toggleRecording(); // opens now, after the end
+    await s.stop();
+    expect(s.recordings).toEqual([]);
+    expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
   });
 });

@@ -83,6 +83,13 @@ export class LatencyHistogram {
     this.sum = 0;
   }
 
+  /** Bytes held by the bucket arrays allocated so far. */
+  get bytes(): number {
+    let n = 0;
+    for (const c of this.chunks) if (c !== null) n += c.byteLength;
+    return n;
+  }
+
   /** An independent copy. */
   clone(): LatencyHistogram {
     const h = new LatencyHistogram();

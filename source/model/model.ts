@@ -236,6 +236,8 @@ class Core {
   capture: CaptureCounters = ZERO_COUNTERS;
 
   private gen = 0;
+  /** For a compact clone: the ring capacity of the state it copies (0 otherwise). */
+  private fullCapacity = 0;
 
   constructor(private readonly opts: ModelOptions) {
     this.ring = new EventRing(
@@ -254,13 +256,17 @@ class Core {
 
   /**
    * An independent deep copy: the same pushes and advances from here give the same snapshots as
-   * they would from this one (replay checkpoints).
+   * they would from this one (replay checkpoints). A compact copy holds its buffered events in
+   * no more room than they need and remembers the room the original had, which a (non-compact)
+   * copy of it gets back: snapshots report the allocation too.
    */
-  clone(): Core {
+  clone(compact = false): Core {
     const c = new Core(this.opts);
     const rows = new Map<StatRow, StatRow>();
     const procRow = (p: ProcRow): ProcRow => rows.get(p) as ProcRow;
-    c.ring = this.ring.clone();
+    const room = this.fullCapacity || this.ring.capacity;
+    c.ring = this.ring.clone(compact ? this.ring.size : room);
+    c.fullCapacity = compact ? room : 0;
     c.started = this.started;
     c.startUs = this.startUs;
     c.nowUs = this.nowUs;
@@ -308,12 +314,25 @@ class Core {
     return c;
   }
 
-  /** Rough bytes a clone holds: the buffered events and the rows' histograms. */
+  /**
+   * Bytes a compact clone of this state holds: the buffered events, and per row its histograms'
+   * bucket arrays, its series and the object itself; the name table and the errno counts.
+   */
   get stateBytes(): number {
-    let rowCount = 1 + this.procs.length;
-    for (const p of this.procs) rowCount += p.pxList.length;
-    for (const o of this.ops) if (o !== undefined) rowCount++;
-    return this.ring.size * RING_BYTES_PER_EVENT + rowCount * 2048;
+    const ROW = 400; // the row object, its key and fields
+    const row = (r: StatRow): number =>
+      ROW +
+      r.tHist.bytes +
+      (r.cHist === null ? 0 : r.cHist.bytes) +
+      (r.series === null ? 0 : 5 * r.series.stamp.byteLength);
+    let n = this.ring.size * RING_BYTES_PER_EVENT + this.errnoTotal.byteLength + row(this.total);
+    for (const o of this.ops) if (o !== undefined) n += row(o);
+    for (const p of this.procs) {
+      n += row(p) + 8 * p.px.length;
+      for (const x of p.pxList) n += row(x);
+    }
+    for (const name of this.comms) n += 64 + 2 * name.length;
+    return n;
   }
 
   // ---- clock -------------------------------------------------------------------------------
@@ -915,7 +934,12 @@ export class Model implements EventSink {
    * without re-reading the recording from its start. Opaque; `bytes` is its rough size.
    */
   checkpoint(): ModelCheckpoint {
-    return { core: this.core.clone(), bytes: this.core.stateBytes };
+    return { core: this.core.clone(true), bytes: this.core.stateBytes };
+  }
+
+  /** What a checkpoint of the current state would hold, in bytes (before taking one). */
+  get checkpointBytes(): number {
+    return this.core.stateBytes;
   }
 
   /** Puts the model back in the checkpoint's state (the checkpoint stays usable). */

@@ -123,15 +123,12 @@ export class EventRing {
   }
 
   /**
-   * An independent copy holding the same events in the same order, compacted (no unused slots
-   * beyond the initial size). Growth and overwriting depend only on the count and the bound, so
-   * the copy behaves as the original from here on.
+   * An independent copy holding the same events in the same order, with `capacity` slots (at
+   * least the events held; default: as many as this one has, so that it grows exactly as this one
+   * would). A smaller capacity makes a compact copy to keep, not to push into.
    */
-  clone(): EventRing {
-    const r = new EventRing(
-      this.maxEvents,
-      Math.max(this.size, Math.min(INITIAL_CAPACITY, this.maxEvents)),
-    );
+  clone(capacity = this.capacity): EventRing {
+    const r = new EventRing(this.maxEvents, Math.max(capacity, this.size, 1));
     const n = this.size;
     const first = Math.min(n, this.capacity - this.head); // from head to the physical end
     const copy = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(

@@ -41,8 +41,6 @@ export interface ReaderPosition {
   readonly line: number;
   /** Rows decoded before it. */
   readonly rows: number;
-  /** The truncated last line, when the reader had already met it. */
-  readonly truncatedLine: string | null;
 }
 
 export interface CsvReaderOptions {
@@ -186,6 +184,8 @@ export class CsvEventReader {
   private carryOffset = 0;
   /** File offset of the buffer being decoded. */
   private decodeBase = 0;
+  /** Where the cut last line starts, once met. */
+  private truncatedAt: { offset: number; line: number } | null = null;
   private eof = false;
   private headerSeen = false;
   private line = 1;
@@ -229,7 +229,6 @@ export class CsvEventReader {
       reader.line = at.line;
       reader.carryOffset = at.offset;
       reader.statsData.rows = at.rows;
-      reader.statsData.truncatedLine = at.truncatedLine;
     }
     try {
       await reader.fill();
@@ -283,13 +282,13 @@ export class CsvEventReader {
           offset: b.start[b.cursor],
           line: b.line[b.cursor],
           rows: this.statsData.rows - ahead,
-          truncatedLine: null,
         }
       : {
-          offset: this.carryOffset,
-          line: this.line,
+          // before a cut last line, so that a resumed read meets it again, or reads it whole
+          // if the file has grown since (a recording still being written)
+          offset: this.truncatedAt?.offset ?? this.carryOffset,
+          line: this.truncatedAt?.line ?? this.line,
           rows: this.statsData.rows,
-          truncatedLine: this.statsData.truncatedLine,
         };
   }
 
@@ -447,6 +446,7 @@ export class CsvEventReader {
 
   private truncated(buf: Buffer, start: number, end: number, line: number, why: string): void {
     if (!this.headerSeen) this.notRecording(buf, start, end, line);
+    this.truncatedAt = { offset: this.decodeBase + start, line };
     this.statsData.truncatedLine = `${escapeText(this.path, 300)}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
   }
 

@@ -36,6 +36,8 @@ export interface ReplaySink {
   /** Optional: copies of the state to return to, which make backwards seeks fast. */
   checkpoint?(): SinkState;
   restore?(state: SinkState): void;
+  /** What checkpoint() would hold now, in bytes (checked against the budget beforehand). */
+  readonly checkpointBytes?: number;
 }
 
 /** The sink and the reader as they were at grid point `pos`. */
@@ -92,8 +94,9 @@ export interface ReplayStatus {
   seekingToUs: number | null;
   /** Events fed since the last reset. */
   events: number;
-  /** Checkpoints held (seeks start from the nearest one before their target). */
+  /** Checkpoints held (seeks start from the nearest one before their target), and their bytes. */
   checkpoints: number;
+  checkpointBytes: number;
   skipped: number;
   truncatedLine: string | null;
 }
@@ -206,8 +209,10 @@ export class Replay {
     this.reader = reader;
     this.q = Math.max(1, Math.round(opts.quantumUs ?? DEFAULT_QUANTUM_US));
     this.speedValue = clampSpeed(opts.speed ?? 1);
-    this.checkpointEvery = Math.max(0, Math.floor(opts.checkpointEvents ?? 250_000));
-    this.checkpointBudget = opts.checkpointBytes ?? 256 * 2 ** 20;
+    const every = opts.checkpointEvents ?? 250_000;
+    this.checkpointEvery = Number.isFinite(every) && every > 0 ? Math.ceil(every) : 0;
+    const budget = opts.checkpointBytes ?? 256 * 2 ** 20;
+    this.checkpointBudget = Number.isFinite(budget) && budget > 0 ? budget : 0;
     const first = reader.peekTsUs();
     this.g0 = Number.isNaN(first) ? 0 : Math.floor(first / this.q) * this.q;
     this.pos = this.g0 - this.q;
@@ -226,6 +231,7 @@ export class Replay {
       seekingToUs: this.seekTarget(),
       events: this.fed,
       checkpoints: this.checkpoints.length,
+      checkpointBytes: this.checkpoints.reduce((n, c) => n + c.state.bytes, 0),
       skipped: stats.skipped,
       truncatedLine: stats.truncatedLine,
     };
@@ -303,6 +309,7 @@ export class Replay {
    * coalesced: the last target wins.
    */
   seek(targetUs: number): Promise<void> {
+    if (Number.isNaN(targetUs)) return this.running ?? Promise.resolve();
     this.requested = targetUs;
     return this.running ?? this.run(null);
   }
@@ -388,6 +395,10 @@ export class Replay {
   /** Puts the sink and the reader back as they were at `cp`, then plays on to `target`. */
   private async resumeAt(cp: Checkpoint, target: number): Promise<void> {
     const reader = await CsvEventReader.open(this.path, this.opts, cp.reader);
+    if (this.closed) {
+      reader.close(); // closed while it opened
+      return;
+    }
     this.reader.close();
     this.reader = reader;
     this.sink.restore!(cp.state);
@@ -429,6 +440,24 @@ export class Replay {
       return;
     }
     if (at > 0 && this.checkpoints[at - 1].pos === this.pos) return;
+    // Make room first, so that the copies never hold more than the budget: thin out to every
+    // other one (keeping the latest, the likeliest to be wanted) and space the next ones twice
+    // as far. A state too big for the whole budget is not kept at all.
+    const size = sink.checkpointBytes ?? 0;
+    if (size > this.checkpointBudget) return;
+    let bytes = size;
+    for (const c of this.checkpoints) bytes += c.state.bytes;
+    while (bytes > this.checkpointBudget && this.checkpoints.length > 0) {
+      for (let i = this.checkpoints.length - 2; i >= 0; i -= 2) {
+        bytes -= this.checkpoints[i].state.bytes;
+        this.checkpoints.splice(i, 1);
+      }
+      if (this.checkpoints.length === 1 && bytes > this.checkpointBudget) {
+        bytes -= this.checkpoints[0].state.bytes;
+        this.checkpoints.length = 0;
+      }
+      this.checkpointEvery *= 2;
+    }
     const cp = {
       pos: this.pos,
       fed: this.fed,
@@ -436,24 +465,20 @@ export class Replay {
       reader,
       state: sink.checkpoint(),
     };
-    this.checkpoints.splice(at, 0, cp);
-    // Over the budget: thin out to every other one, and space the next ones twice as far.
-    let bytes = 0;
-    for (const c of this.checkpoints) bytes += c.state.bytes;
-    while (bytes > this.checkpointBudget && this.checkpoints.length > 1) {
-      for (let i = this.checkpoints.length - 1; i >= 0; i -= 2) {
-        bytes -= this.checkpoints[i].state.bytes;
-        this.checkpoints.splice(i, 1);
-      }
-      this.checkpointEvery *= 2;
-    }
+    const i = this.checkpoints.findIndex((c) => c.pos > this.pos);
+    this.checkpoints.splice(i < 0 ? this.checkpoints.length : i, 0, cp);
   }
 
   /** reset() the sink and play from the start of the file to `target`. */
   private async restartAt(target: number): Promise<void> {
     if (this.pos >= this.g0) {
       this.reader.close();
-      this.reader = await CsvEventReader.open(this.path, this.opts);
+      const reader = await CsvEventReader.open(this.path, this.opts);
+      if (this.closed) {
+        reader.close(); // closed while it opened
+        return;
+      }
+      this.reader = reader;
     }
     this.sink.reset();
     this.pos = this.g0 - this.q;

@@ -360,7 +360,12 @@ export function reduceInput(
     return reduceKey(state, input, key, ctx);
   if (chars[0] === '/' && state.mode !== 'help') {
     const opened = reduceKey(state, '/', {}, ctx);
-    return reduceKey(opened.state, chars.slice(1).join(''), {}, ctx);
+    const text = chars.slice(1).join('');
+    const enter = text.search(/[\r\n]/);
+    if (enter < 0) return reduceKey(opened.state, text, {}, ctx);
+    // `/pid:42⏎` in one read: type it, then Enter (what follows the Enter is dropped)
+    const typed = reduceKey(opened.state, text.slice(0, enter), {}, ctx);
+    return reduceKey(typed.state, '', { return: true }, ctx);
   }
   if (chars.some((c) => c !== chars[0])) return reduceKey(state, input, key, ctx);
   const ch = chars[0];

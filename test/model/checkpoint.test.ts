@@ -79,3 +79,26 @@ describe('Model.checkpoint / restore', () => {
     expect(view(m)).toEqual(view(new Model(OPTS)));
   });
 });
+
+describe('Model.checkpoint size', () => {
+  it('with more events than the ring starts with: compact to keep, restored to the same room', () => {
+    const opts: ModelOptions = { bufferEvents: 200_000, bufferSeconds: 600 };
+    const original = new Model(opts);
+    const events: IoEvent[] = [];
+    for (let i = 0; i < 100_000; i++) events.push(ev({ tsUs: T + i * 100, pid: 100 + (i % 3) }));
+    for (const e of events) original.push(e);
+    const cp = original.checkpoint();
+    const snap = original.snapshot();
+    // 100 000 events in a ring grown to 131 072 slots; the checkpoint keeps 100 000
+    expect(snap.buffer.allocatedBytes).toBe(131_072 * 58);
+    expect(cp.bytes).toBeGreaterThanOrEqual(100_000 * 58);
+    expect(cp.bytes).toBeLessThan(100_000 * 58 + 200_000);
+    expect(original.checkpointBytes).toBe(cp.bytes);
+    const more = stream(50_000, 3, T + 10 * SEC);
+    for (const e of more) original.push(e);
+    const restored = new Model(opts);
+    restored.restore(cp);
+    for (const e of more) restored.push(e);
+    expect(restored.snapshot()).toEqual(original.snapshot()); // allocatedBytes included
+  });
+});

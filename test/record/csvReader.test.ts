@@ -331,15 +331,22 @@ describe('CsvEventReader.position / open at a position', () => {
     l.close();
   });
 
-  it('carries a truncated last line already met', async () => {
-    const p = file(HEADER + rows.slice(0, 3).join('\n') + '\n2024-01-02 08:34');
+  it('resumes before a cut last line: met again, or read whole once the file has grown', async () => {
+    const p = file(HEADER + rows.slice(0, 3).join('\n') + '\n' + rows[3].slice(0, 20));
     const r = await CsvEventReader.open(p);
-    await drain(r);
-    expect(r.stats.truncatedLine).toMatch(/truncated last line/);
+    expect(await drain(r)).toHaveLength(3);
+    expect(r.stats.truncatedLine).toMatch(/:\d+: truncated last line/);
     const pos = r.position()!;
     r.close();
-    const resumed = await CsvEventReader.open(p, {}, pos);
-    expect(await drain(resumed)).toEqual([]);
-    expect(resumed.stats.truncatedLine).toBe(r.stats.truncatedLine);
+    const again = await CsvEventReader.open(p, {}, pos);
+    expect(await drain(again)).toEqual([]);
+    expect(again.stats.truncatedLine).toBe(r.stats.truncatedLine);
+    // the capture went on writing: the cut line is whole now, and one more follows
+    writeFileSync(p, HEADER + rows.slice(0, 5).join('\n') + '\n');
+    const grown = await CsvEventReader.open(p, {}, pos);
+    const tail = await drain(grown);
+    const whole = await drain(await CsvEventReader.open(p));
+    expect(tail).toEqual(whole.slice(3));
+    expect(grown.stats.truncatedLine ?? null).toBeNull();
   });
 });

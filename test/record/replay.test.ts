@@ -373,6 +373,22 @@ describe('Replay checkpoints', () => {
     // 40 would have been taken at this spacing; the budget keeps a handful, spread out
     expect(r.status.checkpoints).toBeGreaterThan(1);
     expect(r.status.checkpoints).toBeLessThanOrEqual(7);
+    expect(r.status.checkpointBytes).toBeLessThanOrEqual(6 * one);
+    await r.seek(BASE + 20 * S);
+    const fresh = new Model({ bufferSeconds: 5 });
+    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
+    await f.seek(BASE + 20 * S);
+    expect(view(model)).toEqual(view(fresh));
+    r.close();
+    f.close();
+  });
+
+  it('keeps none when one state alone is over the budget, and seeks still work', async () => {
+    const file = dense('cp6.csv');
+    const model = new Model({ bufferSeconds: 5 });
+    const r = await Replay.open(file, model, { checkpointEvents: 100, checkpointBytes: 1000 });
+    await r.jumpToEnd();
+    expect(r.status.checkpoints).toBe(0);
     await r.seek(BASE + 20 * S);
     const fresh = new Model({ bufferSeconds: 5 });
     const f = await Replay.open(file, fresh, { checkpointEvents: 0 });

@@ -375,6 +375,12 @@ describe('a run of characters in one input (key repeat over SSH, fast typing, a 
     expect(r.effects).toEqual([]);
   });
 
+  it('a /filter typed with its Enter in one read is applied', () => {
+    const r = reduceInput(live(), '/pid:101\r', {}, ROWS);
+    expect(r.state.mode).toBe('normal');
+    expect(r.state.filterText).toBe('pid:101');
+  });
+
   it('any other run is ignored: pasted text never acts as commands (q, R, c …)', () => {
     const s = { ...live(), filterText: 'pid:1' };
     const r = reduceInput(s, 'query Rc', {}, ROWS);
