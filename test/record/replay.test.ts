@@ -328,6 +328,15 @@ describe('Replay checkpoints', () => {
     }
   }
   const view = (m: Model) => m.snapshot({ windowUs: 2 * S, recentLimit: 30 });
+  /** The model state a fresh open of `file` seeked straight to `t` gives (no checkpoints). */
+  async function forward(file: string, t: number) {
+    const fresh = new Model({ bufferSeconds: 5 });
+    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
+    await f.seek(t);
+    const status = f.status;
+    f.close();
+    return { view: view(fresh), status };
+  }
 
   it('a seek from a checkpoint gives exactly the state of playing forward, and re-reads nothing before it', async () => {
     const file = dense('cp.csv');
@@ -346,13 +355,10 @@ describe('Replay checkpoints', () => {
     ];
     for (const t of targets) {
       await r.seek(t);
-      const fresh = new Model({ bufferSeconds: 5 });
-      const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
-      await f.seek(t);
-      expect(view(model), `seek to ${(t - BASE) / S} s`).toEqual(view(fresh));
-      expect(r.status.positionUs).toBe(f.status.positionUs);
-      expect(r.status.events).toBe(f.status.events);
-      f.close();
+      const want = await forward(file, t);
+      expect(view(model), `seek to ${(t - BASE) / S} s`).toEqual(want.view);
+      expect(r.status.positionUs).toBe(want.status.positionUs);
+      expect(r.status.events).toBe(want.status.events);
     }
     // Every backwards seek (but the one before the first checkpoint) restored one instead of
     // starting over.
@@ -375,12 +381,8 @@ describe('Replay checkpoints', () => {
     expect(r.status.checkpoints).toBeLessThanOrEqual(7);
     expect(r.status.checkpointBytes).toBeLessThanOrEqual(6 * one);
     await r.seek(BASE + 20 * S);
-    const fresh = new Model({ bufferSeconds: 5 });
-    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
-    await f.seek(BASE + 20 * S);
-    expect(view(model)).toEqual(view(fresh));
+    expect(view(model)).toEqual((await forward(file, BASE + 20 * S)).view);
     r.close();
-    f.close();
   });
 
   it('keeps none when one state alone is over the budget, and seeks still work', async () => {
@@ -390,12 +392,8 @@ describe('Replay checkpoints', () => {
     await r.jumpToEnd();
     expect(r.status.checkpoints).toBe(0);
     await r.seek(BASE + 20 * S);
-    const fresh = new Model({ bufferSeconds: 5 });
-    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
-    await f.seek(BASE + 20 * S);
-    expect(view(model)).toEqual(view(fresh));
+    expect(view(model)).toEqual((await forward(file, BASE + 20 * S)).view);
     r.close();
-    f.close();
   });
 
   it('takes none for gzip or for a sink that cannot make them, and seeks still work', async () => {
@@ -405,14 +403,12 @@ describe('Replay checkpoints', () => {
     await r.jumpToEnd();
     expect(r.status.checkpoints).toBe(0);
     await r.seek(BASE + 10 * S);
-    const fresh = new Model({ bufferSeconds: 5 });
-    const f = await Replay.open(dense('cp4.csv'), fresh, { checkpointEvents: 0 });
-    await f.seek(BASE + 10 * S);
-    expect(view(model)).toEqual(view(fresh));
+    expect(view(model)).toEqual((await forward(dense('cp4.csv'), BASE + 10 * S)).view);
     const sink = new FakeSink();
     const s = await Replay.open(dense('cp5.csv'), sink, { checkpointEvents: 10 });
     await s.jumpToEnd();
     expect(s.status.checkpoints).toBe(0);
-    for (const x of [r, f, s]) x.close();
+    r.close();
+    s.close();
   });
 });
