@@ -2,7 +2,8 @@
 import React from 'react';
 import type { OpcodeRow, ProcessOpcodeRow } from '../model/snapshot.js';
 import { Table, type Column } from './Table.js';
-import { bytes, count, latency } from './fmt.js';
+import { latencyAndErrorColumns, opsColumn } from './statColumns.js';
+import { bytes } from './fmt.js';
 import { renderSparkline, sparkScale } from './Sparkline.js';
 import type { SortState, SparkMetric } from './keymap.js';
 
@@ -26,7 +27,7 @@ export function opcodeColumns(metric: SparkMetric | undefined, scale: number): C
       minWidth: 8,
       format: (r) => r.opName,
     },
-    { key: 'ops', title: 'OPS/s', width: 6, align: 'right', format: (r) => count(r.opsPerSec) },
+    opsColumn(),
     {
       key: 'bytes',
       title: 'BYTES/s',
@@ -34,11 +35,7 @@ export function opcodeColumns(metric: SparkMetric | undefined, scale: number): C
       align: 'right',
       format: (r) => bytes(r.readBytesPerSec + r.writeBytesPerSec),
     },
-    { key: 'avg', title: 'AVG', width: 6, align: 'right', format: (r) => latency(r.avgNs) },
-    { key: 'p50', title: 'P50', width: 6, align: 'right', format: (r) => latency(r.p50Ns) },
-    { key: 'p99', title: 'P99', width: 6, align: 'right', format: (r) => latency(r.p99Ns) },
-    { key: 'max', title: 'MAX', width: 6, align: 'right', format: (r) => latency(r.maxNs) },
-    { key: 'err', title: 'ERR', width: 4, align: 'right', format: (r) => count(r.errors) },
+    ...latencyAndErrorColumns<OpRow>(['avg', 'p50', 'p99', 'max']),
     {
       key: 'spark',
       title: metric === 'p99' ? 'P99 1m (s)' : 'OPS/s 1m (s)',

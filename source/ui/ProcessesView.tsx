@@ -2,7 +2,8 @@
 import React from 'react';
 import type { ProcessRow } from '../model/snapshot.js';
 import { Table, type Column } from './Table.js';
-import { bytes, count, latency } from './fmt.js';
+import { latencyAndErrorColumns, opsColumn } from './statColumns.js';
+import { bytes } from './fmt.js';
 import { renderSparkline, sparkScale } from './Sparkline.js';
 import type { SortState } from './keymap.js';
 import { isIdle } from './viewModel.js';
@@ -20,7 +21,7 @@ export function processColumns(scale: number): Column<ProcessRow>[] {
       minWidth: 6,
       format: (r) => r.comm,
     },
-    { key: 'ops', title: 'OPS/s', width: 6, align: 'right', format: (r) => count(r.opsPerSec) },
+    opsColumn(),
     {
       key: 'read',
       title: 'READ/s',
@@ -35,10 +36,7 @@ export function processColumns(scale: number): Column<ProcessRow>[] {
       align: 'right',
       format: (r) => bytes(r.writeBytesPerSec),
     },
-    { key: 'avg', title: 'AVG', width: 6, align: 'right', format: (r) => latency(r.avgNs) },
-    { key: 'p99', title: 'P99', width: 6, align: 'right', format: (r) => latency(r.p99Ns) },
-    { key: 'max', title: 'MAX', width: 6, align: 'right', format: (r) => latency(r.maxNs) },
-    { key: 'err', title: 'ERR', width: 4, align: 'right', format: (r) => count(r.errors) },
+    ...latencyAndErrorColumns<ProcessRow>(['avg', 'p99', 'max']),
     {
       key: 'top',
       title: 'TOP',
