@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { emptyEvent, type EventSink, type IoEvent } from '../model/event.js';
 import { opcodeCode } from '../model/opcodes.js';
-import { escapeText, RECORDING_HEADER } from './format.js';
+import { escapeText, RECORDING_COLUMNS, RECORDING_HEADER } from './format.js';
 
 /** A row or file that cannot be read; the message is `file:line: reason: text`. */
 export class CsvFormatError extends Error {
@@ -599,7 +599,7 @@ export class CsvEventReader {
     const fe = this.fe;
     const fq = this.fq;
     for (let k = 0; k < FIELDS; k++) {
-      if (fq[k] === 2 && k !== 2) return `unexpected quote in the ${FIELD_NAMES[k]} field`;
+      if (fq[k] === 2 && k !== 2) return `unexpected quote in the ${RECORDING_COLUMNS[k]} field`;
     }
     const b = this.batch;
     const i = b.count;
@@ -701,18 +701,6 @@ export class CsvEventReader {
     return code;
   }
 }
-
-const FIELD_NAMES = [
-  'timestamp',
-  'pid',
-  'command',
-  'opcode',
-  'fd',
-  'offset',
-  'length',
-  'result',
-  'latency_ms',
-];
 
 /** `n` decimal digits at s as a number, or -1 if any is not a digit. */
 function digits(buf: Buffer, s: number, n: number): number {
