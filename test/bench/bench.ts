@@ -22,24 +22,13 @@ import { CsvRecorder } from '../../source/record/csvWriter.js';
 import { Model } from '../../source/model/model.js';
 import { Replay } from '../../source/record/replay.js';
 import type { IoEvent } from '../../source/model/event.js';
+import { rng } from '../model/helpers.js'; // mulberry32: every run feeds the same stream
 
 const N = Number(process.argv[2] ?? 2_000_000);
 const TOKEN = '3fa9c01e';
 const EVENTS_PER_SEC = 100_000; // simulated capture rate: N events span N / 100k seconds
 const MONO_START_NS = 5_000_000_000_000; // ~58 days of uptime
 const OFFSET_US = 1_760_000_000_000_000 - MONO_START_NS / 1000; // wall − mono
-
-/** A small deterministic PRNG (mulberry32) so every run feeds the same stream. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Proc {
   pid: number;
