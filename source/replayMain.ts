@@ -64,8 +64,7 @@ export async function runReplay(config: Config): Promise<number> {
   };
   applyMetaCounters();
   try {
-    if (headless) return await replayHeadless(replay, model, file, config);
-
+    if (headless) return await replayHeadless(replay, model, file);
     if (!process.stdin.isTTY) {
       err('the TUI needs a terminal on stdin; add --headless to print a summary instead');
       return 2;
@@ -86,12 +85,7 @@ function reportReadProblems(replay: Replay): void {
   if (s.truncatedLine) err(s.truncatedLine);
 }
 
-async function replayHeadless(
-  replay: Replay,
-  model: Model,
-  file: string,
-  config: Config,
-): Promise<number> {
+async function replayHeadless(replay: Replay, model: Model, file: string): Promise<number> {
   const stats = await replay.runToEnd();
   const meta = replay.meta;
   process.stdout.write(
@@ -108,7 +102,6 @@ async function replayHeadless(
   err(
     `replayed ${stats.events} rows in ${(stats.elapsedMs / 1000).toFixed(2)} s (${Math.round(stats.eventsPerSecond)} rows/s)`,
   );
-  void config;
   return 0;
 }
 
