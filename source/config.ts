@@ -3,7 +3,9 @@
  * says what is wrong and how to fix it (the CLI prints it and exits 2).
  */
 import { COMM_PATTERN, type CaptureFilter, type Tier } from '../bpf/program.js';
-import { opcodeCode, opcodeName } from './model/opcodes.js';
+import { OpcodeTable, parseOpcodeList, type OpcodeNames } from './model/opcodes.js';
+import { formatFilter } from './model/select.js';
+import type { ReplaySpeed } from './record/replay.js';
 
 export interface RawFlags {
   probe?: boolean;
@@ -35,8 +37,8 @@ export interface Config {
   outputDir: string;
   record: boolean;
   replayFile?: string;
-  /** Replay speed; Infinity = as fast as possible. */
-  speed: number;
+  /** Replay speed: a factor of real time, or as fast as it reads. */
+  speed: ReplaySpeed;
   lenient: boolean;
   refreshMs: number;
   bufferSeconds: number;
@@ -70,22 +72,6 @@ function num(
   return v;
 }
 
-/** Parses `READ,WRITE` (names or numbers, case-insensitive) into opcode numbers. */
-export function parseOpcodeList(text: string): number[] | string {
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const p = part.trim();
-    if (p.length === 0) continue;
-    const code = /^[0-9]{1,3}$/.test(p) ? Number(p) : opcodeCode(p);
-    if (code === undefined || code > 255) {
-      return `unknown opcode ${JSON.stringify(p)}: use names like READ,WRITE,FSYNC,IO_URING_ENTER or numbers 0-255`;
-    }
-    if (!out.includes(code)) out.push(code);
-  }
-  if (out.length === 0) return 'empty opcode list: use names like READ,WRITE';
-  return out;
-}
-
 export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult {
   const fail = (error: string): ConfigResult => ({ ok: false, error });
   const pids: number[] = [];
@@ -106,7 +92,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     filter.comm = flags.comm;
   }
   if (flags.opcode !== undefined) {
-    const ops = parseOpcodeList(flags.opcode);
+    const ops = parseOpcodeList(flags.opcode, new OpcodeTable());
     if (typeof ops === 'string') return fail(`--opcode: ${ops}`);
     filter.opcodes = ops;
   }
@@ -130,9 +116,9 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (typeof maxInflight === 'string') return fail(maxInflight);
   const tier = num('tier', flags.tier, { min: 1, max: 3, integer: true });
   if (typeof tier === 'string') return fail(tier);
-  let speed = 1;
+  let speed: ReplaySpeed = 1;
   if (flags.speed !== undefined) {
-    if (flags.speed.trim().toLowerCase() === 'max') speed = Infinity;
+    if (flags.speed.trim().toLowerCase() === 'max') speed = 'max';
     else {
       const s = num('speed', flags.speed, { min: 0.1, max: 1000 });
       if (typeof s === 'string') return fail(`${s}, or max`);
@@ -179,12 +165,14 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   };
 }
 
-export function describeFilter(filter: CaptureFilter): string {
-  const parts: string[] = [];
-  if (filter.pids.length > 0) parts.push(`pid:${filter.pids.join(',')}`);
-  if (filter.comm !== undefined) parts.push(`comm:${filter.comm}`);
-  if (filter.opcodes) {
-    parts.push(`op:${filter.opcodes.map(opcodeName).join(',')}`);
-  }
-  return parts.join(' ');
+/** The capture filter as the filter prompt would write it (`pid:1,2 comm:fio op:READ`). */
+export function describeFilter(filter: CaptureFilter, names: OpcodeNames): string {
+  return formatFilter(
+    {
+      pids: filter.pids,
+      comms: filter.comm === undefined ? undefined : [filter.comm],
+      opcodes: filter.opcodes,
+    },
+    names,
+  );
 }

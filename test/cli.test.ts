@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, describeFilter } from '../source/config.js';
+import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
 import { CLI, ROOT, summaryBody } from './e2e/env.js';
 
@@ -42,7 +43,9 @@ describe('buildConfig', () => {
   it('takes pids repeated or comma-separated, opcodes by name or number, and a comm', () => {
     const c = ok({ pid: ['12,13', '12', '14'], opcode: 'read, write,255', comm: 'fio' });
     expect(c.filter).toEqual({ pids: [12, 13, 14], opcodes: [22, 23, 255], comm: 'fio' });
-    expect(describeFilter(c.filter)).toBe('pid:12,13,14 comm:fio op:READ,WRITE,IO_URING_ENTER');
+    expect(describeFilter(c.filter, new OpcodeTable())).toBe(
+      'pid:12,13,14 comm:fio op:READ,WRITE,IO_URING_ENTER',
+    );
   });
 
   it('rejects bad values with the flag, the value and what is expected', () => {
@@ -65,7 +68,7 @@ describe('buildConfig', () => {
     expect(ok({ replay: 'x.csv', speed: 'MAX', lenient: true })).toMatchObject({
       mode: 'replay',
       replayFile: 'x.csv',
-      speed: Infinity,
+      speed: 'max',
       lenient: true,
       record: false,
     });

@@ -15,21 +15,9 @@ import {
   type Tier,
 } from '../../bpf/program.js';
 import type { IoEvent } from '../model/event.js';
-import { learnOpcodeName } from '../model/opcodes.js';
+import type { OpcodeTable } from '../model/opcodes.js';
+import type { CaptureCounters } from '../model/snapshot.js';
 import { LineParser, monoToWallOffsetUs } from './parse.js';
-
-export interface CaptureCounters {
-  /** Events bpftrace reported lost (perf buffer overrun). */
-  lost: number;
-  /** Submissions the in-flight map could not hold (it was full). */
-  dropped: number;
-  /** Completions that went to the CQ overflow list instead of the ring. */
-  overflow: number;
-  /** Multishot completions whose request was never seen. */
-  unmatched: number;
-  /** Output lines that looked like ours but did not parse. */
-  malformed: number;
-}
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -38,6 +26,8 @@ export interface BpftraceSourceOptions {
   tier: Tier;
   features: KernelFeatures;
   filter: CaptureFilter;
+  /** Learns the kernel's names for opcodes this build does not know (op_str). */
+  opcodes: OpcodeTable;
   /** Size of the in-flight maps (BPFTRACE_MAP_KEYS_MAX). */
   maxInflight: number;
   onEvent(ev: IoEvent): void;
@@ -86,7 +76,7 @@ export class BpftraceSource {
       token,
       monoToWallOffsetUs: monoToWallOffsetUs(),
       onEvent: (ev) => opts.onEvent(ev),
-      onOpcodeName: learnOpcodeName,
+      onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
       onReady: () => opts.onReady(),
       onCounter: (name, value) => {
         if (name === 'dropped') this.counters.dropped = value;

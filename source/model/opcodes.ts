@@ -1,10 +1,15 @@
 /**
  * io_uring opcodes (enum io_uring_op, kernel 6.18 / liburing) plus the seed's IO_URING_ENTER row.
- * Names are the kernel's op_str spellings; an unknown number renders as OP_<n>.
+ *
+ * Names are the kernel's op_str spellings; an unknown number renders as OP_<n>. A session holds
+ * its own OpcodeTable: live capture teaches it the running kernel's names for opcodes newer than
+ * this build (from the tracepoints' op_str), and those names are written into the recording's
+ * metadata; replay teaches it the metadata's names and any other well-formed name a recording
+ * holds. Nothing is process-wide: two sessions never see each other's names.
  */
 export const IO_URING_ENTER = 255;
 
-const NAMES: readonly string[] = [
+const BUILTIN: readonly string[] = [
   'NOP', 'READV', 'WRITEV', 'FSYNC', 'READ_FIXED', 'WRITE_FIXED', 'POLL_ADD', 'POLL_REMOVE',
   'SYNC_FILE_RANGE', 'SENDMSG', 'RECVMSG', 'TIMEOUT', 'TIMEOUT_REMOVE', 'ACCEPT', 'ASYNC_CANCEL',
   'LINK_TIMEOUT', 'CONNECT', 'FALLOCATE', 'OPENAT', 'CLOSE', 'FILES_UPDATE', 'STATX', 'READ', 'WRITE',
@@ -16,46 +21,103 @@ const NAMES: readonly string[] = [
   'WRITEV_FIXED', 'PIPE', 'NOP128', 'URING_CMD128',
 ]; // prettier-ignore
 
-const nameByCode: string[] = new Array<string>(256);
-const codeByName = new Map<string, number>();
-for (let i = 0; i < 256; i++) nameByCode[i] = `OP_${i}`;
-NAMES.forEach((n, i) => (nameByCode[i] = n));
-nameByCode[IO_URING_ENTER] = 'IO_URING_ENTER';
-nameByCode.forEach((n, i) => codeByName.set(n, i));
+/** A name the kernel (or a recording) may give an opcode: upper case, digits and underscores. */
+export const OPCODE_NAME = /^[A-Z][A-Z0-9_]{0,31}$/;
 
-/** The display name of an opcode number: the table's name, a kernel-provided name, or OP_<n>. */
-export function opcodeName(code: number): string {
-  return nameByCode[code & 0xff] ?? `OP_${code}`;
+/** The read-only side of an OpcodeTable: what views, filters and reports need. */
+export interface OpcodeNames {
+  /** The display name of an opcode number: a known name, a learned one, or OP_<n>. */
+  name(code: number): string;
+  /** The opcode number for a name (case-insensitive; OP_<n> and plain numbers accepted). */
+  code(name: string): number | undefined;
 }
 
-/** The opcode number for a name (case-insensitive; OP_<n> accepted), or undefined. */
-export function opcodeCode(name: string): number | undefined {
-  const upper = name.trim().toUpperCase();
-  const hit = codeByName.get(upper);
-  if (hit !== undefined) return hit;
-  const m = /^OP_(\d{1,3})$/.exec(upper);
-  if (m && Number(m[1]) <= 255) return Number(m[1]);
-  return undefined;
+export class OpcodeTable implements OpcodeNames {
+  private readonly names: string[] = new Array<string>(256);
+  private readonly codes = new Map<string, number>();
+  private readonly learnedNames = new Map<string, number>();
+
+  constructor() {
+    for (let i = 0; i < 256; i++) this.names[i] = `OP_${i}`;
+    BUILTIN.forEach((n, i) => (this.names[i] = n));
+    this.names[IO_URING_ENTER] = 'IO_URING_ENTER';
+    this.names.forEach((n, i) => this.codes.set(n, i));
+  }
+
+  name(code: number): string {
+    return this.names[code & 0xff];
+  }
+
+  code(name: string): number | undefined {
+    const upper = name.trim().toUpperCase();
+    const hit = this.codes.get(upper);
+    if (hit !== undefined) return hit;
+    const m = /^(?:OP_)?(\d{1,3})$/.exec(upper);
+    if (m && Number(m[1]) <= 255) return Number(m[1]);
+    return undefined;
+  }
+
+  /**
+   * Learns a name for an opcode this build has no name for (the kernel's op_str, or a recording's
+   * metadata). Ignored when the code already has a name, or the name is not well-formed or taken.
+   * Returns whether the name is now the code's.
+   */
+  learn(code: number, name: string): boolean {
+    if (!Number.isInteger(code) || code < 0 || code >= IO_URING_ENTER) return false;
+    if (!OPCODE_NAME.test(name)) return false;
+    if (this.names[code] === name) return true;
+    if (this.names[code] !== `OP_${code}` || this.codes.has(name)) return false;
+    this.names[code] = name;
+    this.codes.set(name, code);
+    this.learnedNames.set(name, code);
+    return true;
+  }
+
+  /**
+   * The code for a name met in a recording: a known or learned one, or else, when the name is
+   * well-formed, a code of its own (the highest code still without a name). A recording made on a
+   * newer kernel, without its metadata, thus replays with its own names. Undefined for a name that
+   * is not an opcode name, or when no code is left.
+   */
+  adopt(name: string): number | undefined {
+    const known = this.code(name);
+    if (known !== undefined) return known;
+    if (!OPCODE_NAME.test(name)) return undefined;
+    for (let c = IO_URING_ENTER - 1; c >= BUILTIN.length; c--) {
+      if (this.names[c] === `OP_${c}` && this.learn(c, name)) return c;
+    }
+    return undefined;
+  }
+
+  /** Names learned from the kernel or a recording (name → code): what a recording's metadata keeps. */
+  learned(): Record<string, number> {
+    return Object.fromEntries(this.learnedNames);
+  }
 }
 
 /**
- * Learn the running kernel's name for an opcode (from the tracepoint's op_str), so that opcodes
- * newer than this table still show their real name. Only well-formed names are accepted.
+ * Parses `READ,WRITE` (names case-insensitive, or numbers 0–255) into opcode numbers, or returns
+ * a one-line error. Shared by `--opcode` and the filter prompt's `op:`.
  */
-export function learnOpcodeName(code: number, name: string): void {
-  if (code < 0 || code >= IO_URING_ENTER) return;
-  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) return;
-  if (nameByCode[code] !== `OP_${code}`) return;
-  nameByCode[code] = name;
-  codeByName.set(name, code);
+export function parseOpcodeList(text: string, names: OpcodeNames): number[] | string {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const p = part.trim();
+    if (p.length === 0) continue;
+    const code = names.code(p);
+    if (code === undefined) {
+      return `unknown opcode ${JSON.stringify(p)}: use names like READ,WRITE,FSYNC,IO_URING_ENTER or numbers 0-255`;
+    }
+    if (!out.includes(code)) out.push(code);
+  }
+  if (out.length === 0) return 'empty opcode list: use names like READ,WRITE';
+  return out;
 }
 
-export const KNOWN_OPCODE_COUNT = NAMES.length;
-
 /** Operations whose positive result is bytes read into memory. */
-const READ_CLASS = new Set([1, 4, 10, 22, 27, 49, 60]); // READV READ_FIXED RECVMSG READ RECV READ_MULTISHOT READV_FIXED
+const READ_CLASS = [1, 4, 10, 22, 27, 49, 60]; // READV READ_FIXED RECVMSG READ RECV READ_MULTISHOT READV_FIXED
 /** Operations whose positive result is bytes written out of memory. */
-const WRITE_CLASS = new Set([2, 5, 9, 23, 26, 47, 48, 61]); // WRITEV WRITE_FIXED SENDMSG WRITE SEND SEND_ZC SENDMSG_ZC WRITEV_FIXED
+const WRITE_CLASS = [2, 5, 9, 23, 26, 47, 48, 61]; // WRITEV WRITE_FIXED SENDMSG WRITE SEND SEND_ZC SENDMSG_ZC WRITEV_FIXED
 
 export type DataDirection = 'read' | 'write' | 'none';
 const direction: DataDirection[] = new Array<DataDirection>(256).fill('none');

@@ -15,22 +15,48 @@
  */
 import type { IoEvent } from './event.js';
 
-export const RING_BYTES_PER_EVENT = 8 + 4 + 4 + 4 + 1 + 1 + 4 + 8 + 4 + 4 + 8 + 8;
+/** The columns and their element types, in the order above. */
+const COLUMNS = {
+  tsUs: Float64Array,
+  pid: Int32Array,
+  row: Int32Array,
+  comm: Int32Array,
+  opcode: Uint8Array,
+  hasResult: Uint8Array,
+  fd: Int32Array,
+  offset: Float64Array,
+  length: Uint32Array,
+  result: Int32Array,
+  latencyNs: Float64Array,
+  seenUs: Float64Array,
+} as const;
+type ColumnName = keyof typeof COLUMNS;
+type Columns = Pick<EventRing, ColumnName>;
+const NAMES = Object.keys(COLUMNS) as ColumnName[];
+
+export const RING_BYTES_PER_EVENT = NAMES.reduce((n, k) => n + COLUMNS[k].BYTES_PER_ELEMENT, 0);
 const INITIAL_CAPACITY = 1 << 16;
 
+/** Every column, `n` slots long (zeroed). */
+function allocate(n: number): Columns {
+  const cols = {} as Record<ColumnName, unknown>;
+  for (const k of NAMES) cols[k] = new COLUMNS[k](n);
+  return cols as unknown as Columns;
+}
+
 export class EventRing {
-  tsUs: Float64Array;
-  pid: Int32Array;
-  row: Int32Array;
-  comm: Int32Array;
-  opcode: Uint8Array;
-  hasResult: Uint8Array;
-  fd: Int32Array;
-  offset: Float64Array;
-  length: Uint32Array;
-  result: Int32Array;
-  latencyNs: Float64Array;
-  seenUs: Float64Array;
+  tsUs!: Float64Array;
+  pid!: Int32Array;
+  row!: Int32Array;
+  comm!: Int32Array;
+  opcode!: Uint8Array;
+  hasResult!: Uint8Array;
+  fd!: Int32Array;
+  offset!: Float64Array;
+  length!: Uint32Array;
+  result!: Int32Array;
+  latencyNs!: Float64Array;
+  seenUs!: Float64Array;
   /** Running maximum of the pushed event times. */
   private maxTs = -Infinity;
 
@@ -52,18 +78,22 @@ export class EventRing {
     if (!Number.isInteger(maxEvents) || maxEvents < 1)
       throw new RangeError('maxEvents must be >= 1');
     this.capacity = Math.max(1, Math.min(initialCapacity, maxEvents));
-    this.tsUs = new Float64Array(this.capacity);
-    this.pid = new Int32Array(this.capacity);
-    this.row = new Int32Array(this.capacity);
-    this.comm = new Int32Array(this.capacity);
-    this.opcode = new Uint8Array(this.capacity);
-    this.hasResult = new Uint8Array(this.capacity);
-    this.fd = new Int32Array(this.capacity);
-    this.offset = new Float64Array(this.capacity);
-    this.length = new Uint32Array(this.capacity);
-    this.result = new Int32Array(this.capacity);
-    this.latencyNs = new Float64Array(this.capacity);
-    this.seenUs = new Float64Array(this.capacity);
+    Object.assign(this, allocate(this.capacity));
+  }
+
+  /**
+   * Copies the `n` events from physical index `head` (wrapping at `capacity`) to the start of
+   * `to`, column by column.
+   */
+  private copyInto(to: Columns): void {
+    const n = this.size;
+    const first = Math.min(n, this.capacity - this.head); // from head to the physical end
+    for (const k of NAMES) {
+      const from = this[k] as Float64Array;
+      const dst = to[k] as Float64Array;
+      dst.set(from.subarray(this.head, this.head + first), 0);
+      if (n > first) dst.set(from.subarray(0, n - first), first);
+    }
   }
 
   /** Bytes held by the columns (allocated, not only used). */
@@ -129,28 +159,8 @@ export class EventRing {
    */
   clone(capacity = this.capacity): EventRing {
     const r = new EventRing(this.maxEvents, Math.max(capacity, this.size, 1));
-    const n = this.size;
-    const first = Math.min(n, this.capacity - this.head); // from head to the physical end
-    const copy = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
-      from: T,
-      to: T,
-    ): void => {
-      to.set(from.subarray(this.head, this.head + first), 0);
-      if (n > first) to.set(from.subarray(0, n - first), first);
-    };
-    copy(this.tsUs, r.tsUs);
-    copy(this.pid, r.pid);
-    copy(this.row, r.row);
-    copy(this.comm, r.comm);
-    copy(this.opcode, r.opcode);
-    copy(this.hasResult, r.hasResult);
-    copy(this.fd, r.fd);
-    copy(this.offset, r.offset);
-    copy(this.length, r.length);
-    copy(this.result, r.result);
-    copy(this.latencyNs, r.latencyNs);
-    copy(this.seenUs, r.seenUs);
-    r.size = n;
+    this.copyInto(r);
+    r.size = this.size;
     r.head = 0;
     r.maxTs = this.maxTs;
     r.overwritten = this.overwritten;
@@ -168,27 +178,9 @@ export class EventRing {
 
   private grow(): void {
     const cap = Math.min(this.capacity * 2, this.maxEvents);
-    const first = this.capacity - this.head; // events from head to the physical end
-    const move = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(
-      old: T,
-      fresh: T,
-    ): T => {
-      fresh.set(old.subarray(this.head, this.head + Math.min(first, this.size)), 0);
-      if (this.size > first) fresh.set(old.subarray(0, this.size - first), first);
-      return fresh;
-    };
-    this.tsUs = move(this.tsUs, new Float64Array(cap));
-    this.pid = move(this.pid, new Int32Array(cap));
-    this.row = move(this.row, new Int32Array(cap));
-    this.comm = move(this.comm, new Int32Array(cap));
-    this.opcode = move(this.opcode, new Uint8Array(cap));
-    this.hasResult = move(this.hasResult, new Uint8Array(cap));
-    this.fd = move(this.fd, new Int32Array(cap));
-    this.offset = move(this.offset, new Float64Array(cap));
-    this.length = move(this.length, new Uint32Array(cap));
-    this.result = move(this.result, new Int32Array(cap));
-    this.latencyNs = move(this.latencyNs, new Float64Array(cap));
-    this.seenUs = move(this.seenUs, new Float64Array(cap));
+    const fresh = allocate(cap);
+    this.copyInto(fresh);
+    Object.assign(this, fresh);
     this.head = 0;
     this.capacity = cap;
   }

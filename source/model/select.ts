@@ -7,7 +7,7 @@
  * process rows match `opcodes` when the process used any of them (its opcode mix). To see one
  * process's opcodes, filter the process × opcode rows.
  */
-import { opcodeCode, opcodeName } from './opcodes.js';
+import { parseOpcodeList, type OpcodeNames } from './opcodes.js';
 
 export interface Filter {
   readonly pids?: readonly number[];
@@ -53,7 +53,7 @@ const MAX_PID = 2 ** 31 - 1;
  * repeated adds alternatives. A bare number is a pid, any other bare word a command name.
  * Empty text is the empty filter (everything matches).
  */
-export function parseFilter(text: string): ParseFilterResult {
+export function parseFilter(text: string, names: OpcodeNames): ParseFilterResult {
   const pids: number[] = [];
   const comms: string[] = [];
   const opcodes: number[] = [];
@@ -80,20 +80,23 @@ export function parseFilter(text: string): ParseFilterResult {
       key = k;
       rest = term.slice(colon + 1);
     }
-    const values = rest.split(',');
-    for (const v of values) {
+    if (key === 'op') {
+      if (rest.split(',').some((v) => v.length === 0))
+        return { ok: false, error: `empty value in "${term}"` };
+      const ops = parseOpcodeList(rest, names);
+      if (typeof ops === 'string') return { ok: false, error: ops };
+      for (const op of ops) pushUnique(opcodes, op);
+      continue;
+    }
+    for (const v of rest.split(',')) {
       if (v.length === 0) return { ok: false, error: `empty value in "${term}"` };
       if (key === 'pid') {
         if (!/^\d{1,10}$/.test(v) || Number(v) > MAX_PID) {
           return { ok: false, error: `pid must be a number, not "${v}"` };
         }
         pushUnique(pids, Number(v));
-      } else if (key === 'comm') {
-        pushUnique(comms, v);
       } else {
-        const code = /^\d{1,3}$/.test(v) ? Number(v) : opcodeCode(v);
-        if (code === undefined || code > 255) return { ok: false, error: `unknown opcode "${v}"` };
-        pushUnique(opcodes, code);
+        pushUnique(comms, v);
       }
     }
   }
@@ -109,11 +112,12 @@ function pushUnique<T>(list: T[], v: T): void {
 }
 
 /** The text form of a filter, which parseFilter reads back to the same filter ('' when empty). */
-export function formatFilter(f: Filter): string {
+export function formatFilter(f: Filter, names: OpcodeNames): string {
   const parts: string[] = [];
   if (f.pids && f.pids.length > 0) parts.push(`pid:${f.pids.join(',')}`);
   if (f.comms && f.comms.length > 0) parts.push(`comm:${f.comms.join(',')}`);
-  if (f.opcodes && f.opcodes.length > 0) parts.push(`op:${f.opcodes.map(opcodeName).join(',')}`);
+  if (f.opcodes && f.opcodes.length > 0)
+    parts.push(`op:${f.opcodes.map((o) => names.name(o)).join(',')}`);
   return parts.join(' ');
 }
 
@@ -141,41 +145,4 @@ export function matchesFilter(row: FilterableRow, f: Filter): boolean {
 export function applyFilter<T extends FilterableRow>(rows: readonly T[], f: Filter): T[] {
   if (isEmptyFilter(f)) return rows.slice();
   return rows.filter((r) => matchesFilter(r, f));
-}
-
-export type SortDirection = 'asc' | 'desc';
-
-/** The columns of a row type that can be sorted on: its number and string fields. */
-export type SortColumn<T> = {
-  [K in keyof T]-?: T[K] extends number | string ? K : never;
-}[keyof T] &
-  string;
-
-/**
- * The rows sorted on one column (numbers numerically, strings by code unit), a new array.
- * Equal values keep their input order, so sorting is stable across ticks.
- */
-export function sortRows<T>(
-  rows: readonly T[],
-  column: SortColumn<T>,
-  direction: SortDirection,
-): T[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  const indexed = rows.map((row, i) => ({ row, i }));
-  indexed.sort((a, b) => {
-    const c = compareValues(a.row[column], b.row[column]);
-    return c !== 0 ? sign * c : a.i - b.i;
-  });
-  return indexed.map((x) => x.row);
-}
-
-function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const x = Number.isNaN(a) ? -Infinity : a;
-    const y = Number.isNaN(b) ? -Infinity : b;
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  const s = String(a);
-  const t = String(b);
-  return s < t ? -1 : s > t ? 1 : 0;
 }

@@ -7,6 +7,7 @@
  * everything since the model started (or was reset), including events no longer buffered.
  */
 import type { IoEvent } from './event.js';
+import type { OpcodeNames } from './opcodes.js';
 
 /** Statistics shared by every row kind: the refresh window first, then since start. */
 export interface RowStats {
@@ -149,20 +150,20 @@ export interface BufferStats {
 }
 
 /**
- * Counters the capture side reports through Model.setCaptureCounters; the model only carries them
- * to the views. Same meaning as the collector's counters of the same names.
+ * What the capture side counts besides events (the collector keeps them; the model carries them
+ * to the views through Model.setCaptureCounters; a recording's metadata keeps them).
  */
 export interface CaptureCounters {
   /** Events bpftrace reported lost (perf buffer overrun). */
-  readonly lost: number;
+  lost: number;
   /** Submissions the in-flight map could not hold (it was full). */
-  readonly dropped: number;
+  dropped: number;
   /** Completions that went to the CQ overflow list instead of the ring. */
-  readonly overflow: number;
-  /** Multishot completions whose request was never seen (always set by the model). */
-  readonly unmatched?: number;
-  /** Output lines that looked like ours but did not parse (always set by the model). */
-  readonly malformed?: number;
+  overflow: number;
+  /** Multishot completions whose request was never seen. */
+  unmatched: number;
+  /** Output lines that looked like ours but did not parse. */
+  malformed: number;
 }
 
 export interface Snapshot {
@@ -198,4 +199,6 @@ export interface Snapshot {
   readonly evictedProcesses: number;
   /** The most recent buffered events, newest last, restricted by the snapshot's tailFilter. */
   readonly recent: readonly IoEvent[];
+  /** The session's opcode names (the rows carry theirs; events and filters need the table). */
+  readonly opcodeNames: OpcodeNames;
 }

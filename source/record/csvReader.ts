@@ -11,27 +11,26 @@
  *   counted. A last line cut short (no newline at the end of the file and unparseable, or an
  *   unterminated quote at EOF) is tolerated and reported in `truncatedLine`.
  * - Memory stays bounded whatever the file size: one chunk plus one partial record.
+ *
+ * (Over 400 lines: one streaming state machine, chunk → records → rows → positions, whose steps
+ * share its cursor; the record scanner and the field parsers are apart, in csvScan.ts and
+ * csvFields.ts.)
  */
-import { createReadStream, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import { emptyEvent, type EventSink, type IoEvent } from '../model/event.js';
-import { opcodeCode } from '../model/opcodes.js';
-import { escapeText, RECORDING_COLUMNS, RECORDING_HEADER } from './format.js';
+import { escape } from '../escape.js';
+import { OpcodeTable } from '../model/opcodes.js';
+import { CsvFormatError } from './csvError.js';
+import { Batch, openBytes, parseInteger, parseLatencyNs, TimestampParser } from './csvFields.js';
+import { CR, LF, RecordScanner, Scan } from './csvScan.js';
+import { RECORDING_COLUMNS, RECORDING_HEADER } from './format.js';
 
-/** A row or file that cannot be read; the message is `file:line: reason: text`. */
-export class CsvFormatError extends Error {
-  readonly file: string;
-  readonly line: number;
-  constructor(file: string, line: number, message: string) {
-    // the file name is shown too: a shared recording's name is as untrusted as its rows
-    const where = escapeText(file, 300);
-    super(line > 0 ? `${where}:${line}: ${message}` : `${where}: ${message}`);
-    this.name = 'CsvFormatError';
-    this.file = file;
-    this.line = line;
-  }
-}
+export { CsvFormatError } from './csvError.js';
+
+const FIELDS = 9;
+/** A record longer than this is not a recording row. */
+const MAX_RECORD_BYTES = 1 << 20;
+const SAMPLE_LIMIT = 5;
 
 /** A place in a plain CSV recording to resume reading at (CsvEventReader.position()). */
 export interface ReaderPosition {
@@ -48,6 +47,11 @@ export interface CsvReaderOptions {
   lenient?: boolean;
   /** Bytes read per chunk. */
   chunkBytes?: number;
+  /**
+   * The session's opcode names: the reader takes the code of every name from it, and gives a
+   * well-formed name it does not know a code of its own (a recording from a newer kernel).
+   */
+  opcodes?: OpcodeTable;
 }
 
 export interface ReadStats {
@@ -63,113 +67,9 @@ export interface ReadStats {
   lines: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const FIELDS = 9;
-/** Command names are ≤ 16 bytes: a quoted field this long means an unbalanced quote. */
-const MAX_QUOTED_BYTES = 4096;
-/** A record longer than this is not a recording row. */
-const MAX_RECORD_BYTES = 1 << 20;
-const SAMPLE_LIMIT = 5;
-
-const enum Scan {
-  Ok = 0,
-  NeedMore = 1,
-  Error = 2,
-  Truncated = 3,
-}
-
-/** Decoded rows, column-wise, reused from chunk to chunk. */
-class Batch {
-  capacity = 0;
-  count = 0;
-  cursor = 0;
-  ts = new Float64Array(0);
-  pid = new Float64Array(0);
-  opcode = new Uint8Array(0);
-  fd = new Float64Array(0);
-  offset = new Float64Array(0);
-  length = new Float64Array(0);
-  result = new Float64Array(0);
-  hasResult = new Uint8Array(0);
-  latency = new Float64Array(0);
-  /** File offset where each row starts, and its line number (for ReaderPosition). */
-  start = new Float64Array(0);
-  line = new Float64Array(0);
-  comm: string[] = [];
-
-  ensure(n: number): void {
-    if (n <= this.capacity) return;
-    const cap = Math.max(n, this.capacity * 2, 1024);
-    const grow = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    const f64 = (k: number) => new Float64Array(k);
-    const u8 = (k: number) => new Uint8Array(k);
-    this.ts = grow(this.ts, f64);
-    this.pid = grow(this.pid, f64);
-    this.opcode = grow(this.opcode, u8);
-    this.fd = grow(this.fd, f64);
-    this.offset = grow(this.offset, f64);
-    this.length = grow(this.length, f64);
-    this.result = grow(this.result, f64);
-    this.hasResult = grow(this.hasResult, u8);
-    this.latency = grow(this.latency, f64);
-    this.start = grow(this.start, f64);
-    this.line = grow(this.line, f64);
-    this.capacity = cap;
-  }
-}
-
 interface OpcodeEntry {
   bytes: Buffer;
   code: number;
-}
-
-/** Opens `path` as a byte stream, gunzipping when it is gzip data (by magic, not by name). */
-async function openBytes(
-  path: string,
-  chunkBytes: number,
-  start = 0,
-): Promise<{ stream: Readable; gz: boolean }> {
-  let magic: Buffer;
-  try {
-    const fh = await fsp.open(path, 'r');
-    try {
-      magic = Buffer.alloc(2);
-      const { bytesRead } = await fh.read(magic, 0, 2, 0);
-      magic = magic.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? 'no such file'
-        : e.code === 'EACCES'
-          ? 'permission denied'
-          : e.code === 'EISDIR'
-            ? 'is a directory'
-            : e.message;
-    throw new CsvFormatError(path, 0, `cannot open the recording: ${why}`);
-  }
-  const gz = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const file = createReadStream(path, { highWaterMark: chunkBytes, start });
-  if (!gz) return { stream: file, gz };
-  // Z_SYNC_FLUSH: a gzip file cut short yields what it holds instead of an error; the cut last
-  // line is then reported like any truncated line.
-  const gunzip = zlib.createGunzip({
-    finishFlush: zlib.constants.Z_SYNC_FLUSH,
-    chunkSize: chunkBytes,
-  });
-  file.on('error', (err) => gunzip.destroy(err));
-  file.pipe(gunzip);
-  return { stream: gunzip, gz };
 }
 
 export class CsvEventReader {
@@ -190,16 +90,9 @@ export class CsvEventReader {
   private headerSeen = false;
   private line = 1;
   private readonly batch = new Batch();
-  private readonly fs = new Int32Array(16);
-  private readonly fe = new Int32Array(16);
-  private readonly fq = new Uint8Array(16);
-  private nfields = 0;
-  private innerLines = 0;
-  private scanError = '';
-  private recordEnd = 0;
+  private readonly scanner = new RecordScanner();
+  private readonly timestamps = new TimestampParser();
   private readonly opcodes = new Map<number, OpcodeEntry>();
-  private minuteKey = -1;
-  private minuteBaseMs = 0;
   private readonly statsData: ReadStats = {
     rows: 0,
     skipped: 0,
@@ -223,7 +116,13 @@ export class CsvEventReader {
       stream.destroy();
       throw new CsvFormatError(path, 0, 'cannot resume a gzip recording at an offset');
     }
-    const reader = new CsvEventReader(path, stream, gz, opts.lenient ?? false);
+    const reader = new CsvEventReader(
+      path,
+      stream,
+      gz,
+      opts.lenient ?? false,
+      opts.opcodes ?? new OpcodeTable(),
+    );
     if (at) {
       reader.headerSeen = true;
       reader.line = at.line;
@@ -239,7 +138,13 @@ export class CsvEventReader {
     return reader;
   }
 
-  private constructor(path: string, stream: Readable, gzip: boolean, lenient: boolean) {
+  private constructor(
+    path: string,
+    stream: Readable,
+    gzip: boolean,
+    lenient: boolean,
+    private readonly names: OpcodeTable,
+  ) {
     this.path = path;
     this.stream = stream;
     this.gzip = gzip;
@@ -388,23 +293,23 @@ export class CsvEventReader {
     const end = buf.length;
     this.batch.ensure(this.batch.count + Math.ceil(end / 40) + 1);
     while (pos < end) {
-      const status = this.scan(buf, pos, end, atEof);
+      const status = this.scanner.scan(buf, pos, end, atEof);
       if (status === Scan.NeedMore) return pos;
-      const next = this.recordEnd;
+      const next = this.scanner.recordEnd;
       const recLine = this.line;
       if (status === Scan.Truncated) {
-        this.truncated(buf, pos, end, recLine, this.scanError);
+        this.truncated(buf, pos, end, recLine, this.scanner.error);
         return end;
       }
-      this.line += 1 + this.innerLines;
+      this.line += 1 + this.scanner.innerLines;
       const noNewline = next >= end && buf[end - 1] !== LF;
       if (status === Scan.Error) {
         if (noNewline && atEof) {
-          this.truncated(buf, pos, end, recLine, this.scanError);
+          this.truncated(buf, pos, end, recLine, this.scanner.error);
           return end;
         }
-        this.malformed(buf, pos, next, recLine, this.scanError);
-      } else if (this.nfields === 1 && this.fe[0] === this.fs[0] && this.fq[0] === 0) {
+        this.malformed(buf, pos, next, recLine, this.scanner.error);
+      } else if (this.blankLine()) {
         // Blank line: ignored.
       } else if (!this.headerSeen) {
         this.checkHeader(buf, pos, next, recLine);
@@ -427,11 +332,17 @@ export class CsvEventReader {
     return pos;
   }
 
+  /** The record just scanned is an empty line. */
+  private blankLine(): boolean {
+    const { fs, fe, fq, nfields } = this.scanner;
+    return nfields === 1 && fe[0] === fs[0] && fq[0] === 0;
+  }
+
   private rawText(buf: Buffer, start: number, end: number): string {
     let e = end;
     if (e > start && buf[e - 1] === LF) e--;
     if (e > start && buf[e - 1] === CR) e--;
-    return escapeText(buf.toString('utf8', start, Math.min(e, start + 512)));
+    return escape(buf.toString('utf8', start, Math.min(e, start + 512)));
   }
 
   private malformed(buf: Buffer, start: number, end: number, line: number, why: string): void {
@@ -440,22 +351,23 @@ export class CsvEventReader {
     if (!this.lenient) throw new CsvFormatError(this.path, line, msg);
     this.statsData.skipped++;
     if (this.statsData.skippedSamples.length < SAMPLE_LIMIT) {
-      this.statsData.skippedSamples.push(`${escapeText(this.path, 300)}:${line}: ${msg}`);
+      this.statsData.skippedSamples.push(`${escape(this.path, 300)}:${line}: ${msg}`);
     }
   }
 
   private truncated(buf: Buffer, start: number, end: number, line: number, why: string): void {
     if (!this.headerSeen) this.notRecording(buf, start, end, line);
     this.truncatedAt = { offset: this.decodeBase + start, line };
-    this.statsData.truncatedLine = `${escapeText(this.path, 300)}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
+    this.statsData.truncatedLine = `${escape(this.path, 300)}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
   }
 
   private checkHeader(buf: Buffer, start: number, end: number, line: number): void {
     let s = start;
     if (buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
     const names: string[] = [];
-    for (let i = 0; i < this.nfields; i++) {
-      names.push(buf.toString('latin1', Math.max(this.fs[i], s), this.fe[i]).trim().toLowerCase());
+    const { fs, fe, nfields } = this.scanner;
+    for (let i = 0; i < nfields; i++) {
+      names.push(buf.toString('latin1', Math.max(fs[i], s), fe[i]).trim().toLowerCase());
     }
     if (names.join(',') !== RECORDING_HEADER) this.notRecording(buf, start, end, line);
     this.headerSeen = true;
@@ -469,135 +381,10 @@ export class CsvEventReader {
     );
   }
 
-  /**
-   * Finds the fields of the record at `p`: fills fs/fe/fq/nfields, recordEnd (the offset after
-   * its newline) and innerLines (newlines inside quotes).
-   */
-  private scan(buf: Buffer, p: number, end: number, atEof: boolean): Scan {
-    const fs = this.fs;
-    const fe = this.fe;
-    const fq = this.fq;
-    let nf = 0;
-    let i = p;
-    this.innerLines = 0;
-    for (;;) {
-      if (nf === 16) {
-        const nl = buf.indexOf(LF, i);
-        if (nl < 0 && !atEof) return Scan.NeedMore;
-        this.recordEnd = nl < 0 ? end : nl + 1;
-        this.scanError = 'too many fields';
-        return Scan.Error;
-      }
-      if (i >= end) {
-        if (!atEof) return Scan.NeedMore;
-        fs[nf] = i;
-        fe[nf] = i;
-        fq[nf] = 0;
-        this.nfields = nf + 1;
-        this.recordEnd = end;
-        return Scan.Ok;
-      }
-      if (buf[i] === QUOTE) {
-        let j = i + 1;
-        let doubled = false;
-        let lines = 0;
-        for (;;) {
-          if (j >= end) {
-            if (!atEof) return Scan.NeedMore;
-            this.scanError = 'unterminated quoted field';
-            this.recordEnd = end;
-            return Scan.Truncated;
-          }
-          const c = buf[j];
-          if (c === QUOTE) {
-            if (j + 1 >= end && !atEof) return Scan.NeedMore;
-            if (buf[j + 1] === QUOTE) {
-              doubled = true;
-              j += 2;
-              continue;
-            }
-            break;
-          }
-          if (c === LF) lines++;
-          if (j - i > MAX_QUOTED_BYTES) {
-            // An opening quote never closed: resynchronise at the first newline after it.
-            this.innerLines = 0;
-            return this.badRecord(buf, i, end, atEof, 'unterminated quoted field');
-          }
-          j++;
-        }
-        this.innerLines += lines;
-        fs[nf] = i + 1;
-        fe[nf] = j;
-        fq[nf] = doubled ? 2 : 1;
-        nf++;
-        i = j + 1;
-        if (i >= end) {
-          if (!atEof) return Scan.NeedMore;
-          this.nfields = nf;
-          this.recordEnd = end;
-          return Scan.Ok;
-        }
-        const c = buf[i];
-        if (c === COMMA) {
-          i++;
-          continue;
-        }
-        if (c === LF || (c === CR && i + 1 < end && buf[i + 1] === LF)) {
-          this.nfields = nf;
-          this.recordEnd = c === LF ? i + 1 : i + 2;
-          return Scan.Ok;
-        }
-        if (c === CR && i + 1 >= end && !atEof) return Scan.NeedMore;
-        return this.badRecord(buf, i, end, atEof, 'unexpected character after a closing quote');
-      }
-      let j = i;
-      let c = 0;
-      while (j < end) {
-        c = buf[j];
-        if (c === COMMA || c === LF) break;
-        if (c === QUOTE)
-          return this.badRecord(buf, j, end, atEof, 'quote inside an unquoted field');
-        j++;
-      }
-      if (j >= end) {
-        if (!atEof) return Scan.NeedMore;
-        fs[nf] = i;
-        fe[nf] = j;
-        fq[nf] = 0;
-        this.nfields = nf + 1;
-        this.recordEnd = end;
-        return Scan.Ok;
-      }
-      fs[nf] = i;
-      fq[nf] = 0;
-      if (c === COMMA) {
-        fe[nf] = j;
-        nf++;
-        i = j + 1;
-        continue;
-      }
-      fe[nf] = j > i && buf[j - 1] === CR ? j - 1 : j;
-      this.nfields = nf + 1;
-      this.recordEnd = j + 1;
-      return Scan.Ok;
-    }
-  }
-
-  private badRecord(buf: Buffer, from: number, end: number, atEof: boolean, why: string): Scan {
-    const nl = buf.indexOf(LF, from);
-    if (nl < 0 && !atEof) return Scan.NeedMore;
-    this.recordEnd = nl < 0 ? end : nl + 1;
-    this.scanError = why;
-    return Scan.Error;
-  }
-
   /** Converts the scanned fields into the batch; returns '' or the reason the row is invalid. */
   private convert(buf: Buffer): string {
-    if (this.nfields !== FIELDS) return `expected ${FIELDS} fields, found ${this.nfields}`;
-    const fs = this.fs;
-    const fe = this.fe;
-    const fq = this.fq;
+    const { fs, fe, fq, nfields } = this.scanner;
+    if (nfields !== FIELDS) return `expected ${FIELDS} fields, found ${nfields}`;
     for (let k = 0; k < FIELDS; k++) {
       if (fq[k] === 2 && k !== 2) return `unexpected quote in the ${RECORDING_COLUMNS[k]} field`;
     }
@@ -605,7 +392,7 @@ export class CsvEventReader {
     const i = b.count;
     if (i >= b.capacity) b.ensure(i + 1);
 
-    const ts = this.parseTimestamp(buf, fs[0], fe[0]);
+    const ts = this.timestamps.parse(buf, fs[0], fe[0]);
     if (Number.isNaN(ts)) return 'invalid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)';
     const pid = parseInteger(buf, fs[1], fe[1], false);
     if (Number.isNaN(pid) || fs[1] === fe[1]) return 'invalid pid';
@@ -641,48 +428,6 @@ export class CsvEventReader {
     return '';
   }
 
-  /** Local `YYYY-MM-DD HH:MM:SS[.f{1,9}]` → µs since the epoch, or NaN. */
-  private parseTimestamp(buf: Buffer, s: number, e: number): number {
-    const n = e - s;
-    if (n < 19 || n === 20 || n > 29) return Number.NaN;
-    if (
-      buf[s + 4] !== 0x2d ||
-      buf[s + 7] !== 0x2d ||
-      buf[s + 13] !== 0x3a ||
-      buf[s + 16] !== 0x3a
-    ) {
-      return Number.NaN;
-    }
-    const sep = buf[s + 10];
-    if (sep !== 0x20 && sep !== 0x54) return Number.NaN;
-    const y = digits(buf, s, 4);
-    const mo = digits(buf, s + 5, 2);
-    const d = digits(buf, s + 8, 2);
-    const h = digits(buf, s + 11, 2);
-    const mi = digits(buf, s + 14, 2);
-    const sec = digits(buf, s + 17, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
-      return Number.NaN;
-    }
-    if (sec < 0 || sec > 60) return Number.NaN;
-    let us = 0;
-    if (n > 19) {
-      if (buf[s + 19] !== 0x2e) return Number.NaN;
-      const fracLen = n - 20;
-      const f = digits(buf, s + 20, fracLen);
-      if (f < 0) return Number.NaN;
-      us = fracLen <= 6 ? f * 10 ** (6 - fracLen) : Math.floor(f / 10 ** (fracLen - 6));
-    }
-    const key = ((((y * 13 + mo) * 32 + d) * 24 + h) * 60 + mi) | 0;
-    if (key !== this.minuteKey) {
-      const date = new Date(y, mo - 1, d, h, mi, 0, 0);
-      if (date.getDate() !== d || date.getMonth() !== mo - 1) return Number.NaN;
-      this.minuteBaseMs = date.getTime();
-      this.minuteKey = key;
-    }
-    return (this.minuteBaseMs + sec * 1000) * 1000 + us;
-  }
-
   /** Opcode name (or OP_<n>, or a plain number) → code, or -1. Cached by the name's bytes. */
   private parseOpcode(buf: Buffer, s: number, e: number): number {
     const n = e - s;
@@ -693,75 +438,11 @@ export class CsvEventReader {
     if (hit !== undefined && hit.bytes.length === n && hit.bytes.compare(buf, s, e) === 0) {
       return hit.code;
     }
-    const name = buf.toString('latin1', s, e);
-    let code = opcodeCode(name);
-    if (code === undefined && /^\d{1,3}$/.test(name) && Number(name) <= 255) code = Number(name);
+    const code = this.names.adopt(buf.toString('latin1', s, e));
     if (code === undefined) return -1;
     this.opcodes.set(h, { bytes: Buffer.from(buf.subarray(s, e)), code });
     return code;
   }
-}
-
-/** `n` decimal digits at s as a number, or -1 if any is not a digit. */
-function digits(buf: Buffer, s: number, n: number): number {
-  let v = 0;
-  for (let k = s; k < s + n; k++) {
-    const d = buf[k] - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** A decimal integer (optionally signed) in [s, e), or NaN. */
-function parseInteger(buf: Buffer, s: number, e: number, signed: boolean): number {
-  let k = s;
-  let neg = false;
-  if (signed && k < e && buf[k] === 0x2d) {
-    neg = true;
-    k++;
-  }
-  if (k >= e || e - k > 20) return Number.NaN;
-  let v = 0;
-  for (; k < e; k++) {
-    const d = buf[k] - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return neg ? -v : v;
-}
-
-/** Milliseconds as a plain decimal (or, from other tools, with an exponent) → whole ns, or NaN. */
-function parseLatencyNs(buf: Buffer, s: number, e: number): number {
-  let k = s;
-  let whole = 0;
-  let any = false;
-  for (; k < e; k++) {
-    const d = buf[k] - 48;
-    if (d < 0 || d > 9) break;
-    whole = whole * 10 + d;
-    any = true;
-  }
-  let ns = whole * 1_000_000;
-  if (k < e && buf[k] === 0x2e) {
-    k++;
-    let frac = 0;
-    let len = 0;
-    for (; k < e; k++) {
-      const d = buf[k] - 48;
-      if (d < 0 || d > 9) break;
-      if (len < 9) {
-        frac = frac * 10 + d;
-        len++;
-      }
-      any = true;
-    }
-    if (len > 0) ns += len <= 6 ? frac * 10 ** (6 - len) : Math.round(frac / 10 ** (len - 6));
-  }
-  if (k === e) return any ? ns : Number.NaN;
-  // Not our plain format (an exponent, a sign): fall back to the general number syntax.
-  const v = Number(buf.toString('latin1', s, e));
-  return Number.isFinite(v) && v >= 0 ? Math.round(v * 1_000_000) : Number.NaN;
 }
 
 /** Reads a whole recording into a sink (convenience for tools and tests). */

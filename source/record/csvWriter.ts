@@ -14,7 +14,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { EventSink, IoEvent } from '../model/event.js';
-import { opcodeName } from '../model/opcodes.js';
+import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, formatLatencyMs, formatTimestamp, RECORDING_COLUMNS } from './format.js';
 import {
   buildSessionMeta,
@@ -75,6 +75,8 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Called once if the stream fails (e.g. ENOSPC mid-run). close() rejects with it too. */
   onError?: (err: RecordError) => void;
+  /** The session's opcode names, which rows are written with (default: this build's). */
+  opcodes?: OpcodeNames;
 }
 
 export interface CreateRecorderOptions extends RecorderOptions {
@@ -141,6 +143,7 @@ export class CsvRecorder implements EventSink {
   private closing: Promise<void> | undefined;
   private readonly onError: ((err: RecordError) => void) | undefined;
   private meta: SessionMeta | null;
+  private readonly names: OpcodeNames;
 
   /** Opens a new recording file (never overwriting one) and writes its header and metadata. */
   static async create(opts: CreateRecorderOptions = {}): Promise<CsvRecorder> {
@@ -195,6 +198,7 @@ export class CsvRecorder implements EventSink {
     this.metaPath = meta && file ? metaPathFor(file) : null;
     this.batchRows = Math.max(1, opts.batchRows ?? 4096);
     this.onError = opts.onError;
+    this.names = opts.opcodes ?? new OpcodeTable();
     this.stringifier = createArrayCsvStringifier({ header: [...RECORDING_COLUMNS] });
     stream.on('error', (err) => this.fail(err));
     this.enqueue(this.stringifier.getHeaderString() ?? '');
@@ -242,7 +246,7 @@ export class CsvRecorder implements EventSink {
       return;
     }
     this.batch +=
-      `${formatTimestamp(ev.tsUs)},${ev.pid},${this.quote(ev.comm)},${opcodeName(ev.opcode)},` +
+      `${formatTimestamp(ev.tsUs)},${ev.pid},${this.quote(ev.comm)},${this.names.name(ev.opcode)},` +
       `${ev.fd === 0 ? '' : ev.fd},${ev.offset === 0 ? '' : ev.offset},` +
       `${ev.length === 0 ? '' : ev.length},${ev.hasResult ? ev.result : ''},` +
       `${formatLatencyMs(ev.latencyNs)}\n`;

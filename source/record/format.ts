@@ -1,7 +1,6 @@
 /**
- * Text formats of a recording: the seed's timestamp and latency fields, the file-name stamp, and
- * the escaping used when a row is quoted in an error message. Pure functions, shared by the
- * writer and the reader so that the two can never disagree.
+ * Text formats of a recording: the seed's timestamp and latency fields and the file-name stamp.
+ * Pure functions, shared by the writer and the reader so that the two can never disagree.
  */
 
 /** The header line of every recording (the seed's column order). */
@@ -75,34 +74,6 @@ export function fileStamp(date: Date): string {
     `${String(date.getFullYear()).padStart(4, '0')}${pad2(date.getMonth() + 1)}${pad2(date.getDate())}_` +
     `${pad2(date.getHours())}${pad2(date.getMinutes())}${pad2(date.getSeconds())}`
   );
-}
-
-/**
- * Text made safe for a one-line message: control characters, line separators, bidi overrides and
- * backslashes escaped (`\n`, `\r`, `\t`, `\xNN`, `\u…`), cut to `max` characters with an ellipsis.
- */
-export function escapeText(text: string, max = 120): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    if (out.length >= max) return `${out}…`;
-    const c = text.charCodeAt(i);
-    if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 92) out += '\\\\';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (
-      (c >= 0x80 && c < 0xa0) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      c === 0xfeff ||
-      (c >= 0x202a && c <= 0x202e) || // bidi embeddings and overrides (RLO …)
-      (c >= 0x2066 && c <= 0x2069) // bidi isolates
-    )
-      out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += text[i];
-  }
-  return out;
 }
 
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;

@@ -15,39 +15,18 @@
  * End time: for a plain CSV it is read from the file's last 64 KiB (the largest timestamp among its
  * complete rows) at open; for gzip, which cannot be read from the end, a background pass finds it
  * (`endUs` is null meanwhile). Either way, reaching the real end of the data fixes it exactly.
+ *
+ * (Over 400 lines: one class, because the clock, its seeks and the end-finding share the reader,
+ * the position and the sink; the checkpoints live in checkpoints.ts.)
  */
-import { promises as fsp } from 'node:fs';
 import { emptyEvent, type IoEvent } from '../model/event.js';
-import { learnOpcodeName } from '../model/opcodes.js';
-import { CsvEventReader, type CsvReaderOptions, type ReaderPosition } from './csvReader.js';
-import { parseLocalTimestamp } from './format.js';
+import { OpcodeTable } from '../model/opcodes.js';
+import { Checkpoints, type Checkpoint, type ReplaySink } from './checkpoints.js';
+import { readTailEndUs } from './csvFields.js';
+import { CsvEventReader, type CsvReaderOptions } from './csvReader.js';
 import { readSessionMeta, type SessionMeta } from './meta.js';
 
-/** A saved sink state (Model.checkpoint), with its rough size in bytes. */
-export interface SinkState {
-  readonly bytes: number;
-}
-
-/** What replay drives: the model (or anything with the same three methods). */
-export interface ReplaySink {
-  push(ev: IoEvent): void;
-  advance(nowUs: number): void;
-  reset(): void;
-  /** Optional: copies of the state to return to, which make backwards seeks fast. */
-  checkpoint?(): SinkState;
-  restore?(state: SinkState): void;
-  /** What checkpoint() would hold now, in bytes (checked against the budget beforehand). */
-  readonly checkpointBytes?: number;
-}
-
-/** The sink and the reader as they were at grid point `pos`. */
-interface Checkpoint {
-  pos: number;
-  fed: number;
-  maxTs: number;
-  reader: ReaderPosition;
-  state: SinkState;
-}
+export type { ReplaySink, SinkState } from './checkpoints.js';
 
 export type ReplaySpeed = number | 'max';
 export const MIN_SPEED = 0.1;
@@ -116,49 +95,6 @@ export function clampSpeed(speed: ReplaySpeed): ReplaySpeed {
   return Math.min(MAX_SPEED, Math.max(MIN_SPEED, speed));
 }
 
-/** Parses `--speed`: a number in [0.1, 1000] or `max`; throws a one-line error otherwise. */
-export function parseSpeed(text: string): ReplaySpeed {
-  const t = text.trim().toLowerCase();
-  if (t === 'max') return 'max';
-  const v = Number(t.endsWith('x') ? t.slice(0, -1) : t);
-  if (t === '' || !Number.isFinite(v) || v < MIN_SPEED || v > MAX_SPEED) {
-    throw new Error(
-      `--speed must be a number from ${MIN_SPEED} to ${MAX_SPEED}, or max (got "${text}")`,
-    );
-  }
-  return v;
-}
-
-const TAIL_BYTES = 64 * 1024;
-const ROW_START = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?),/;
-
-/**
- * The largest timestamp among the rows that start in the last 64 KiB of a plain CSV, or null.
- * A line starting with a full timestamp and a comma is taken for a row start: a command name
- * (≤ 16 bytes) is too short to fake one.
- */
-export async function readTailEndUs(path: string): Promise<number | null> {
-  const fh = await fsp.open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    const len = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n');
-    if (size > len) lines.shift(); // the first piece may be the middle of a line
-    let best: number | null = null;
-    for (const line of lines) {
-      const m = ROW_START.exec(line);
-      if (!m) continue;
-      const ts = parseLocalTimestamp(m[1]);
-      if (!Number.isNaN(ts) && (best === null || ts > best)) best = ts;
-    }
-    return best;
-  } finally {
-    await fh.close();
-  }
-}
-
 export class Replay {
   readonly path: string;
   /** The session metadata beside the recording, or null. */
@@ -180,16 +116,17 @@ export class Replay {
   private requested: number | null = null;
   private inFlight: number | null = null;
   private closed = false;
-  private readonly checkpoints: Checkpoint[] = [];
-  private checkpointEvery: number;
-  private readonly checkpointBudget: number;
+  private readonly checkpoints: Checkpoints;
 
   /** Opens a recording and plays its first grid point (so the sink shows the start). */
   static async open(path: string, sink: ReplaySink, opts: ReplayOptions = {}): Promise<Replay> {
     const meta = opts.readMeta === false ? null : await readSessionMeta(path);
-    for (const [name, code] of Object.entries(meta?.opcodeNames ?? {})) learnOpcodeName(code, name);
-    const reader = await CsvEventReader.open(path, opts);
-    const replay = new Replay(path, sink, opts, reader, meta);
+    // one table for every reader of this file (seeks reopen it), so a name keeps its code
+    const names = opts.opcodes ?? new OpcodeTable();
+    for (const [name, code] of Object.entries(meta?.opcodeNames ?? {})) names.learn(code, name);
+    const withNames = { ...opts, opcodes: names };
+    const reader = await CsvEventReader.open(path, withNames);
+    const replay = new Replay(path, sink, withNames, reader, meta);
     if (opts.findEnd !== false) await replay.findEnd();
     await replay.restartAt(replay.g0);
     return replay;
@@ -209,10 +146,7 @@ export class Replay {
     this.reader = reader;
     this.q = Math.max(1, Math.round(opts.quantumUs ?? DEFAULT_QUANTUM_US));
     this.speedValue = clampSpeed(opts.speed ?? 1);
-    const every = opts.checkpointEvents ?? 250_000;
-    this.checkpointEvery = Number.isFinite(every) && every > 0 ? Math.ceil(every) : 0;
-    const budget = opts.checkpointBytes ?? 256 * 2 ** 20;
-    this.checkpointBudget = Number.isFinite(budget) && budget > 0 ? budget : 0;
+    this.checkpoints = new Checkpoints(opts.checkpointEvents, opts.checkpointBytes);
     const first = reader.peekTsUs();
     this.g0 = Number.isNaN(first) ? 0 : Math.floor(first / this.q) * this.q;
     this.pos = this.g0 - this.q;
@@ -230,8 +164,8 @@ export class Replay {
       busy: this.running !== null,
       seekingToUs: this.seekTarget(),
       events: this.fed,
-      checkpoints: this.checkpoints.length,
-      checkpointBytes: this.checkpoints.reduce((n, c) => n + c.state.bytes, 0),
+      checkpoints: this.checkpoints.count,
+      checkpointBytes: this.checkpoints.bytes,
       skipped: stats.skipped,
       truncatedLine: stats.truncatedLine,
     };
@@ -375,21 +309,12 @@ export class Replay {
     let target = Number.isFinite(targetUs) ? Math.floor(targetUs / this.q) * this.q : targetUs;
     if (target < this.g0) target = this.g0;
     // The nearest checkpoint at or before the target: back from there, or a leap forward.
-    const cp = this.checkpointAtOrBefore(target);
+    const cp = this.checkpoints.atOrBefore(target);
     if (target < this.pos) {
       if (cp) await this.resumeAt(cp, target);
       else await this.restartAt(target);
     } else if (cp && cp.pos > this.pos) await this.resumeAt(cp, target);
     else await this.stepTo(target);
-  }
-
-  private checkpointAtOrBefore(target: number): Checkpoint | undefined {
-    let found: Checkpoint | undefined;
-    for (const c of this.checkpoints) {
-      if (c.pos > target) break;
-      found = c;
-    }
-    return found;
   }
 
   /** Puts the sink and the reader back as they were at `cp`, then plays on to `target`. */
@@ -408,65 +333,11 @@ export class Replay {
     await this.stepTo(target);
   }
 
-  /**
-   * After grid point `pos` was reached: keeps a checkpoint here when the nearest one before is
-   * `checkpointEvery` events back and none is close ahead (a replay over the same stretch keeps
-   * the ones it has).
-   */
+  /** After grid point `pos` was reached: perhaps a checkpoint here (see Checkpoints.maybeKeep). */
   private maybeCheckpoint(): void {
-    const every = this.checkpointEvery;
-    if (every === 0) return;
-    let before = 0;
-    let after = Number.POSITIVE_INFINITY;
-    let at = this.checkpoints.length;
-    for (let i = 0; i < this.checkpoints.length; i++) {
-      const c = this.checkpoints[i];
-      if (c.pos <= this.pos) before = c.fed;
-      else {
-        after = c.fed;
-        at = i;
-        break;
-      }
-    }
-    if (this.fed - before < every || after - this.fed < every / 2) return;
-    const sink = this.sink;
-    if (!sink.checkpoint || !sink.restore) {
-      this.checkpointEvery = 0; // a sink without them: never ask again
-      return;
-    }
-    const reader = this.reader.position();
-    if (reader === null) {
-      this.checkpointEvery = 0; // gzip, or skipped rows: seeks start from the top
-      return;
-    }
-    if (at > 0 && this.checkpoints[at - 1].pos === this.pos) return;
-    // Make room first, so that the copies never hold more than the budget: thin out to every
-    // other one (keeping the latest, the likeliest to be wanted) and space the next ones twice
-    // as far. A state too big for the whole budget is not kept at all.
-    const size = sink.checkpointBytes ?? 0;
-    if (size > this.checkpointBudget) return;
-    let bytes = size;
-    for (const c of this.checkpoints) bytes += c.state.bytes;
-    while (bytes > this.checkpointBudget && this.checkpoints.length > 0) {
-      for (let i = this.checkpoints.length - 2; i >= 0; i -= 2) {
-        bytes -= this.checkpoints[i].state.bytes;
-        this.checkpoints.splice(i, 1);
-      }
-      if (this.checkpoints.length === 1 && bytes > this.checkpointBudget) {
-        bytes -= this.checkpoints[0].state.bytes;
-        this.checkpoints.length = 0;
-      }
-      this.checkpointEvery *= 2;
-    }
-    const cp = {
-      pos: this.pos,
-      fed: this.fed,
-      maxTs: this.maxTs,
-      reader,
-      state: sink.checkpoint(),
-    };
-    const i = this.checkpoints.findIndex((c) => c.pos > this.pos);
-    this.checkpoints.splice(i < 0 ? this.checkpoints.length : i, 0, cp);
+    this.checkpoints.maybeKeep(this.pos, this.fed, this.maxTs, this.sink, () =>
+      this.reader.position(),
+    );
   }
 
   /** reset() the sink and play from the start of the file to `target`. */

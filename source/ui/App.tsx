@@ -6,6 +6,7 @@
 import React, {
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -13,8 +14,10 @@ import React, {
 } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout, type Key } from 'ink';
 import type { Snapshot } from '../model/snapshot.js';
+import { OpcodeTable } from '../model/opcodes.js';
 import { formatFilter } from '../model/select.js';
 import {
+  activeTable,
   initialUiState,
   reduceInput,
   type Effect,
@@ -79,6 +82,9 @@ function useTerminalSize(fixed?: { columns: number; rows: number }) {
 
 const noStatus = (): SourceStatus | undefined => undefined;
 
+/** Names before the first snapshot brings the session's table. */
+const NO_NAMES = new OpcodeTable();
+
 const VIEW_TITLES: Record<ViewId, string> = {
   processes: 'Processes',
   opcodes: 'Opcodes',
@@ -134,7 +140,8 @@ export function App({
   const [frozen, setFrozen] = useState<Snapshot | undefined>(undefined);
   const snap = ui.paused ? (frozen ?? live) : live;
 
-  const filter = useMemo(() => filterOf(ui.filterText), [ui.filterText]);
+  const names = snap?.opcodeNames ?? NO_NAMES;
+  const filter = useMemo(() => filterOf(ui.filterText, names), [ui.filterText, names]);
   const data = useMemo(() => selectView(snap, ui, filter), [snap, ui, filter]);
 
   // Frame: at most rows − 1 lines (a frame as tall as the terminal makes Ink 6 redraw everything).
@@ -149,17 +156,22 @@ export function App({
   const stateRef = useRef(ui);
   const ctxRef = useRef<Partial<KeyContext>>({});
   const liveRef = useRef(live);
-  useEffect(() => {
+  // layout effect: in place before the next key, which may arrive before passive effects run
+  useLayoutEffect(() => {
     stateRef.current = ui;
-    ctxRef.current = { rowKeys: data.rowKeys, pageSize: Math.max(1, body - 2), checkFilter };
+    ctxRef.current = {
+      rowKeys: data.rowKeys,
+      pageSize: Math.max(1, body - 2),
+      checkFilter: (text) => checkFilter(text, names),
+    };
     liveRef.current = live;
-  }, [ui, data, body, live]);
+  }, [ui, data, body, live, names]);
 
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
-  const tailText = formatFilter(tail);
+  const tailText = formatFilter(tail, names);
   useEffect(() => {
-    controller.setTailFilter?.(filterOf(tailText));
-  }, [controller, tailText]);
+    controller.setTailFilter?.(filterOf(tailText, names));
+  }, [controller, tailText, names]);
 
   const runEffect = useCallback(
     (e: Effect) => {
@@ -167,10 +179,6 @@ export function App({
         case 'quit':
           exit();
           controller.quit();
-          break;
-        case 'setPaused':
-          setFrozen(e.paused ? liveRef.current : undefined);
-          controller.setPaused(e.paused);
           break;
         case 'setRefresh':
           controller.setRefreshMs(e.ms);
@@ -194,7 +202,11 @@ export function App({
 
   const onKey = useCallback(
     (input: string, key: Key) => {
-      const result = reduceInput(stateRef.current, input, key, ctxRef.current);
+      const before = stateRef.current;
+      const result = reduceInput(before, input, key, ctxRef.current);
+      // the display freezes on the snapshot shown when the key was pressed
+      if (result.state.paused !== before.paused)
+        setFrozen(result.state.paused ? liveRef.current : undefined);
       if (result.state !== stateRef.current) {
         stateRef.current = result.state;
         setUi(result.state);
@@ -216,45 +228,25 @@ export function App({
     );
   }
 
-  const common = { width, height: body, color, emptyText: emptyText(ui, snap, info) };
+  // what every view gets: its room, its selection and sort, the colour switch, the empty text
+  const table = activeTable(ui);
+  const frame = {
+    width,
+    height: body,
+    color,
+    selected: data.selected,
+    sort: ui.sort[table],
+    emptyText: emptyText(ui, snap, info),
+  };
   let view: React.JSX.Element;
-  if (ui.mode === 'help') {
-    view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
-  } else if (data.drill) {
-    view = (
-      <DrillView
-        data={data.drill}
-        drillKey={ui.drillKey}
-        selected={data.selected}
-        sort={ui.sort.drill}
-        width={width}
-        height={body}
-        color={color}
-      />
-    );
-  } else if (ui.view === 'processes') {
-    view = (
-      <ProcessesView
-        rows={data.processes}
-        selected={data.selected}
-        sort={ui.sort.processes}
-        nowUs={snap?.nowUs ?? 0}
-        {...common}
-      />
-    );
-  } else if (ui.view === 'opcodes') {
-    view = (
-      <OpcodesView
-        rows={data.opcodes}
-        selected={data.selected}
-        sort={ui.sort.opcodes}
-        metric={ui.sparkMetric}
-        {...common}
-      />
-    );
-  } else {
-    view = <EventsView rows={data.events} selected={data.selected} {...common} />;
-  }
+  if (ui.mode === 'help') view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
+  else if (data.drill)
+    view = <DrillView {...frame} data={data.drill} drillKey={ui.drillKey} names={names} />;
+  else if (table === 'processes')
+    view = <ProcessesView {...frame} rows={data.processes} nowUs={snap?.nowUs ?? 0} />;
+  else if (table === 'opcodes')
+    view = <OpcodesView {...frame} rows={data.opcodes} metric={ui.sparkMetric} />;
+  else view = <EventsView {...frame} rows={data.events} names={names} />;
 
   return (
     <Box flexDirection="column" width={width}>

@@ -2,35 +2,34 @@
  * One process (Enter on the processes view): a summary line, its per-opcode table, and its recent
  * events. Esc returns.
  */
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { DrillData } from './viewModel.js';
-import type { SortState } from './keymap.js';
 import { OpcodesView } from './OpcodesView.js';
 import { EventsView } from './EventsView.js';
-import { bytes, count, latency } from './fmt.js';
-import { fit, sanitize } from './text.js';
+import type { TableFrame } from './Table.js';
+import { escape } from '../escape.js';
+import type { OpcodeNames } from '../model/opcodes.js';
+import { cell } from '../render/columns.js';
+import { fit } from './text.js';
 
-export interface DrillViewProps {
+export interface DrillViewProps extends TableFrame {
   data: DrillData;
   /** What the drill-down was opened on (its key), for the message when the process is gone. */
   drillKey?: string | number;
-  selected: number;
-  sort: SortState;
-  width: number;
-  height: number;
   color: boolean;
+  /** The session's opcode names. */
+  names: OpcodeNames;
 }
 
 export function drillTitle(data: DrillData, drillKey: string | number | undefined): string {
   const p = data.process;
   if (!p)
-    return ` process ${sanitize(String(drillKey ?? ''))} is gone (evicted or filtered) — Esc to go back`;
+    return ` process ${escape(String(drillKey ?? ''))} is gone (evicted or filtered) — Esc to go back`;
   return (
-    ` PID ${p.pid} ${sanitize(p.comm)}: ${count(p.opsPerSec)} ops/s  ` +
-    `read ${bytes(p.readBytesPerSec)}/s  write ${bytes(p.writeBytesPerSec)}/s  ` +
-    `p99 ${latency(p.p99Ns)}  err ${count(p.errors)}  ` +
-    `enter ${count(p.enterCallsPerSec)}/s (${count(p.opsPerEnter)} ops each)  total ${count(p.totalOps)}`
+    ` PID ${p.pid} ${escape(p.comm)}: ${cell.count(p.opsPerSec)} ops/s  ` +
+    `read ${cell.bytes(p.readBytesPerSec)}/s  write ${cell.bytes(p.writeBytesPerSec)}/s  ` +
+    `p99 ${cell.latency(p.p99Ns)}  err ${cell.count(p.errors)}  ` +
+    `enter ${cell.count(p.enterCallsPerSec)}/s (${cell.count(p.opsPerEnter)} ops each)  total ${cell.count(p.totalOps)}`
   );
 }
 
@@ -41,23 +40,15 @@ export function drillSplit(opcodeRows: number, height: number): { table: number;
   return { table: Math.min(table, body), events: Math.max(0, body - table) };
 }
 
-export function DrillView(props: DrillViewProps): React.JSX.Element {
-  const { data, drillKey, selected, sort, width, height, color } = props;
+export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
+  const { width, height } = frame;
   const split = drillSplit(data.opcodes.length, height);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" bold>
         {fit(drillTitle(data, drillKey), width)}
       </Text>
-      <OpcodesView
-        rows={data.opcodes}
-        selected={selected}
-        sort={sort}
-        width={width}
-        height={split.table}
-        color={color}
-        emptyText="no operations"
-      />
+      <OpcodesView {...frame} rows={data.opcodes} height={split.table} emptyText="no operations" />
       {height >= 4 && (
         <Text wrap="truncate" bold>
           {fit(` recent events (${data.events.length}, newest first)`, width)}
@@ -65,13 +56,14 @@ export function DrillView(props: DrillViewProps): React.JSX.Element {
       )}
       {split.events > 0 && (
         <EventsView
+          {...frame}
           rows={data.events}
           selected={-1}
-          width={width}
+          sort={undefined}
           height={split.events}
-          color={color}
           emptyText="no recent events buffered for this process"
           withProcess={false}
+          names={names}
         />
       )}
     </Box>

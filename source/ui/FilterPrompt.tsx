@@ -1,7 +1,8 @@
 /** The filter prompt (`/`): the draft with a cursor, then the error or a syntax hint. Two lines. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import { fit, sanitize } from './text.js';
+import { escape } from '../escape.js';
+import { fit } from './text.js';
 
 export interface FilterPromptProps {
   draft: string;
@@ -16,13 +17,13 @@ export function FilterPrompt({ draft, error, width, color }: FilterPromptProps):
   const prompt = ' filter: ';
   // keep the end of a long draft (where the cursor is) in view
   const room = Math.max(1, width - prompt.length - 1);
-  const shown = [...sanitize(draft)].slice(-room).join('');
+  const shown = [...escape(draft)].slice(-room).join('');
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">{fit(`${prompt}${shown}█`, width)}</Text>
       {error !== undefined ? (
         <Text wrap="truncate" color={color ? 'red' : undefined} bold>
-          {fit(` ✗ ${sanitize(error)}`, width)}
+          {fit(` ✗ ${escape(error)}`, width)}
         </Text>
       ) : (
         <Text wrap="truncate" dimColor>

@@ -8,7 +8,7 @@ import { Box } from 'ink';
 import type { Snapshot } from '../model/snapshot.js';
 import type { SourceStatus, TuiInfo } from './types.js';
 import { Segments, type Segment } from './Segments.js';
-import { bytes, count } from './fmt.js';
+import { cell } from '../render/columns.js';
 import { interval, span } from './time.js';
 
 export interface HeaderProps {
@@ -42,11 +42,11 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   const dropped = s?.capture.dropped ?? 0;
   const second: Segment[] = [
     {
-      text: ` ${count(s?.totals.eventsPerSec ?? 0)} ev/s  total ${count(s?.totals.events ?? 0)}  `,
+      text: ` ${cell.count(s?.totals.eventsPerSec ?? 0)} ev/s  total ${cell.count(s?.totals.events ?? 0)}  `,
     },
-    lost > 0 ? alert(`lost ${count(lost)}`) : { text: 'lost 0', dim: true },
+    lost > 0 ? alert(`lost ${cell.count(lost)}`) : { text: 'lost 0', dim: true },
     { text: '  ' },
-    dropped > 0 ? alert(`dropped ${count(dropped)}`) : { text: 'dropped 0', dim: true },
+    dropped > 0 ? alert(`dropped ${cell.count(dropped)}`) : { text: 'dropped 0', dim: true },
   ];
   // the rarer counters appear only when something happened
   const rare: [string, number][] = [
@@ -55,7 +55,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     ['malformed', s?.capture.malformed ?? 0],
   ];
   for (const [name, n] of rare)
-    if (n > 0) second.push({ text: '  ' }, alert(`${name} ${count(n)}`));
+    if (n > 0) second.push({ text: '  ' }, alert(`${name} ${cell.count(n)}`));
   if (s?.windowTruncated) second.push({ text: '  ' }, alert('buffer full'));
   if (filterText !== '') {
     second.push(
@@ -67,7 +67,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     if (status?.recordingError) second.push({ text: '  ' }, alert(`REC ${status.recordingError}`));
     else if (status?.recording) {
       second.push({ text: '  ' }, color ? { text: '●REC', color: 'red' } : { text: '●REC' });
-      second.push({ text: ` ${status.recording.path} ${bytes(status.recording.bytes)}` });
+      second.push({ text: ` ${status.recording.path} ${cell.bytes(status.recording.bytes)}` });
     } else if (status === undefined && info.recordingPath) {
       second.push({ text: `  REC ${info.recordingPath}` });
     }

@@ -1,7 +1,7 @@
-/** The key list (`?`), drawn in place of the view body; it only lists, the reducer does the work. */
+/** The key list (`?`), drawn in place of the view body from the binding table. */
 import React from 'react';
 import { Box, Text } from 'ink';
-import { HELP } from './keymap.js';
+import { helpEntries } from './bindings.js';
 import { fit } from './text.js';
 
 export interface HelpOverlayProps {
@@ -12,7 +12,7 @@ export interface HelpOverlayProps {
 }
 
 export function helpLines(replay: boolean, width: number): string[] {
-  const entries = HELP.filter((h) => (replay ? !h.liveOnly : !h.replayOnly));
+  const entries = helpEntries(replay);
   const keyWidth = Math.max(...entries.map((h) => h.keys.length)) + 2;
   const lines = [fit(' Keys', width)];
   for (const h of entries) lines.push(fit(` ${fit(h.keys, keyWidth)}${h.what}`, width));

@@ -1,6 +1,7 @@
 /** One terminal line built from styled pieces, cut to the width before Ink sees it. */
 import { Text } from 'ink';
-import { displayWidth, sanitize, truncate } from './text.js';
+import { escape } from '../escape.js';
+import { displayWidth, truncate } from './text.js';
 
 export interface Segment {
   text: string;
@@ -16,7 +17,7 @@ export function cutSegments(segments: readonly Segment[], width: number): Segmen
   let left = width;
   for (const seg of segments) {
     if (left <= 0) break;
-    const text = sanitize(seg.text);
+    const text = escape(seg.text);
     const w = displayWidth(text);
     if (w <= left) {
       out.push({ ...seg, text });

@@ -4,15 +4,16 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { Mode, UiState } from './keymap.js';
+import { hintsFor } from './bindings.js';
+import { activeTable, type Mode, type UiState } from './keymap.js';
 import type { SourceStatus } from './types.js';
 import { fit } from './text.js';
 import { dateTime, interval, span } from './time.js';
 
 type Replay = NonNullable<SourceStatus['replay']>;
 
-function speedText(speed: number): string {
-  if (!Number.isFinite(speed)) return 'max';
+function speedText(speed: number | 'max'): string {
+  if (speed === 'max') return 'max';
   return `${Number(speed.toPrecision(3))}×`;
 }
 
@@ -36,22 +37,18 @@ export function replayLine(r: Replay, width: number): string {
   return fit(head + '━'.repeat(done) + '─'.repeat(barWidth - done), width);
 }
 
-const HINTS: Record<Mode, string> = {
-  normal:
-    '?:help Tab/1-3:view ↑↓:select Enter:drill </>:sort r:rev /:filter c:clear p:pause q:quit',
-  drill: '?:help Esc:back ↑↓:select </>:sort r:rev /:filter p:pause q:quit',
+const TEXT_HINTS: Partial<Record<Mode, string>> = {
   filter: 'Enter:apply Esc:cancel Backspace:delete Ctrl-U:clear',
   help: '?/Esc/q:close help',
 };
 
-const REPLAY_HINTS =
-  '?:help Space:play/pause ←→:±1s (Shift ±10s) [ ]:speed g/G:start/end Tab:view q:quit';
-
+/** The keys that work here, from the binding table, most important first. */
 export function hintLine(state: UiState, width: number): string {
-  const browsing = state.mode === 'normal' || state.mode === 'drill';
-  const base = state.replay && browsing ? REPLAY_HINTS : HINTS[state.mode];
-  const extra = browsing ? `  refresh ${interval(state.refreshMs)}` : '';
-  return fit(` ${base}${extra}`, width);
+  const fixed = TEXT_HINTS[state.mode];
+  if (fixed !== undefined) return fit(` ${fixed}`, width);
+  const hints = hintsFor({ mode: state.mode, table: activeTable(state), replay: state.replay });
+  const base = hints.map((h) => `${h.keys}:${h.what}`).join(' ');
+  return fit(` ${base}  refresh ${interval(state.refreshMs)}`, width);
 }
 
 export interface StatusLineProps {

@@ -8,24 +8,11 @@
  */
 import React, { memo } from 'react';
 import { Box, Text } from 'ink';
-import { type Align, fit, sanitize } from './text.js';
+import { escape } from '../escape.js';
+import type { Column } from '../render/columns.js';
+import { fit } from './text.js';
 
-export interface Column<R> {
-  /** Stable id; matches the sort key the view passes to mark the sorted column. */
-  key: string;
-  title: string;
-  /** Width in cells at 80 columns (the minimum unless the column is flexible). */
-  width: number;
-  align?: Align;
-  /** Share of spare width this column takes when the terminal is wider than the base layout. */
-  flex?: number;
-  /** A flexible column never grows past this. */
-  maxWidth?: number;
-  /** A flexible column may shrink down to this when the terminal is too narrow. */
-  minWidth?: number;
-  /** The cell text; `width` is the column's final width (sparklines draw to it). */
-  format: (row: R, width: number) => string;
-}
+export type { Column } from '../render/columns.js';
 
 /** Columns with their final widths. */
 export interface LaidOutColumn<R> extends Column<R> {
@@ -94,11 +81,11 @@ export function headerLine<R>(
   return line;
 }
 
-/** One row's text, exactly as wide as the layout; every cell passes through `sanitize`. */
+/** One row's text, exactly as wide as the layout; every cell passes through `escape`. */
 export function rowLine<R>(cols: readonly LaidOutColumn<R>[], row: R, selected: boolean): string {
   let line = selected ? '>' : ' ';
   cols.forEach((c, i) => {
-    line += (i > 0 ? ' ' : '') + fit(sanitize(c.format(row, c.w)), c.w, c.align ?? 'left');
+    line += (i > 0 ? ' ' : '') + fit(escape(c.format(row, c.w)), c.w, c.align ?? 'left');
   });
   return line;
 }
@@ -134,34 +121,38 @@ const HeaderRow = memo(function HeaderRow({ text }: { text: string }) {
   );
 });
 
-export interface TableProps<R> {
-  columns: readonly Column<R>[];
-  rows: readonly R[];
-  /** A React key: stable per row (index = position in `rows`, for rows without an identity). */
-  rowKey: (row: R, index: number) => string | number;
+/** Where a table is drawn and what it marks: what every view hands its table. */
+export interface TableFrame {
   /** Total width available (the terminal's columns). */
   width: number;
   /** Lines available, header included. */
   height: number;
   /** Index of the selected row, or -1 for none. */
   selected: number;
-  sortKey?: string;
-  sortDesc?: boolean;
+  /** The sorted column and its direction, marked ▼/▲ in the header. */
+  sort?: { key: string; desc: boolean };
   /** Shown under the header when there are no rows. */
   emptyText?: string;
+}
+
+export interface TableProps<R> extends TableFrame {
+  columns: readonly Column<R>[];
+  rows: readonly R[];
+  /** A React key: stable per row (index = position in `rows`, for rows without an identity). */
+  rowKey: (row: R, index: number) => string | number;
   /** A colour for a row (e.g. red for errors); ignored when colours are off. */
   rowColor?: (row: R) => string | undefined;
 }
 
 export function Table<R>(props: TableProps<R>): React.JSX.Element {
-  const { columns, rows, rowKey, width, height, selected, sortKey, sortDesc, emptyText } = props;
+  const { columns, rows, rowKey, width, height, selected, sort, emptyText } = props;
   const cols = layoutColumns(columns, width);
   const visible = Math.max(0, height - 1);
   const start = windowStart(rows.length, visible, selected);
   const shown = rows.slice(start, start + visible);
   return (
     <Box flexDirection="column" width={width}>
-      {height > 0 && <HeaderRow text={headerLine(cols, sortKey, sortDesc)} />}
+      {height > 0 && <HeaderRow text={headerLine(cols, sort?.key, sort?.desc)} />}
       {shown.length === 0 && visible > 0 ? (
         <Text wrap="truncate" dimColor>
           {' ' + (emptyText ?? 'nothing to show')}

@@ -3,16 +3,18 @@
  * the key to a new state plus a list of effects (plain objects the App executes: quit, pause,
  * replay seek, ...). Nothing here touches React, the terminal or the model's data.
  */
-import type { Key } from 'ink';
+import { ascendingFirst, opcodeColumns, processColumns, sortKeys } from '../render/columns.js';
+import {
+  actionFor,
+  VIEWS,
+  type Action,
+  type KeyInput,
+  type Mode,
+  type TableId,
+  type ViewId,
+} from './bindings.js';
 
-export type ViewId = 'processes' | 'opcodes' | 'events';
-export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events'];
-
-/** `normal`: a view; `drill`: one process; `filter`: the prompt is open; `help`: the key list. */
-export type Mode = 'normal' | 'filter' | 'help' | 'drill';
-
-/** The tables that keep their own selection and sort: the three views and the drill-down. */
-export type TableId = ViewId | 'drill';
+export { VIEWS, type KeyInput, type Mode, type TableId, type ViewId } from './bindings.js';
 
 export interface SortState {
   key: string;
@@ -26,7 +28,8 @@ export interface Selection {
   key?: string | number;
 }
 
-export type SparkMetric = 'p99' | 'ops';
+export type { SparkMetric } from '../render/columns.js';
+import type { SparkMetric } from '../render/columns.js';
 
 export interface UiState {
   mode: Mode;
@@ -43,7 +46,7 @@ export interface UiState {
   filterDraft: string;
   /** Why the draft was rejected (shown under the prompt). */
   filterError?: string;
-  /** Display frozen (`p` / space): capture and recording go on. */
+  /** Display frozen (`p`): capture, recording and playback go on. The UI alone owns this. */
   paused: boolean;
   refreshMs: number;
   /** What the opcode sparklines draw. */
@@ -52,16 +55,22 @@ export interface UiState {
   replay: boolean;
 }
 
+const PROCESS_COLUMNS = processColumns(0);
+const OPCODE_COLUMNS = opcodeColumns('p99', 0);
+
 /** Sortable columns per table, in screen order (what `<` and `>` step through). */
 export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
-  processes: ['pid', 'comm', 'ops', 'read', 'write', 'avg', 'p99', 'max', 'err', 'top'],
-  opcodes: ['opcode', 'ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err'],
-  drill: ['opcode', 'ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err'],
+  processes: sortKeys(PROCESS_COLUMNS),
+  opcodes: sortKeys(OPCODE_COLUMNS),
+  drill: sortKeys(OPCODE_COLUMNS),
   events: [],
 };
 
-/** Text columns sort ascending when first chosen; numbers descending (biggest first). */
-const ASCENDING_FIRST = new Set(['pid', 'comm', 'top', 'opcode']);
+function ascending(table: TableId, key: string): boolean {
+  return table === 'processes'
+    ? ascendingFirst(PROCESS_COLUMNS, key)
+    : ascendingFirst(OPCODE_COLUMNS, key);
+}
 
 /** Refresh intervals `+` and `-` step through. */
 export const REFRESH_STEPS: readonly number[] = [250, 500, 1000, 2000, 5000, 10000];
@@ -100,7 +109,6 @@ export type ReplayAction =
 
 export type Effect =
   | { type: 'quit' }
-  | { type: 'setPaused'; paused: boolean }
   | { type: 'setRefresh'; ms: number }
   | { type: 'toggleRecording' }
   | ReplayAction;
@@ -119,9 +127,6 @@ export interface KeyContext {
   /** Validates the filter prompt's text: an error message, or undefined when it is good. */
   checkFilter: (text: string) => string | undefined;
 }
-
-/** The key fields the reducer reads; tests pass only the ones they set. */
-export type KeyInput = Partial<Key>;
 
 const DEFAULT_CONTEXT: KeyContext = { rowKeys: [], pageSize: 10, checkFilter: () => undefined };
 
@@ -160,17 +165,6 @@ function moveSelection(
   return none(withSelection(state, table, { index, key: ctx.rowKeys[index] }));
 }
 
-function selectionKey(key: KeyInput, input: string, ctx: KeyContext, state: UiState) {
-  const page = Math.max(1, ctx.pageSize);
-  if (key.upArrow || input === 'k') return moveSelection(state, ctx, (i) => i - 1);
-  if (key.downArrow || input === 'j') return moveSelection(state, ctx, (i) => i + 1);
-  if (key.pageUp) return moveSelection(state, ctx, (i) => i - page);
-  if (key.pageDown) return moveSelection(state, ctx, (i) => i + page);
-  if (key.home) return moveSelection(state, ctx, () => 0);
-  if (key.end) return moveSelection(state, ctx, (_i, n) => n - 1);
-  return undefined;
-}
-
 function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   const table = activeTable(state);
   const keys = SORT_KEYS[table];
@@ -182,7 +176,7 @@ function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   } else {
     const at = keys.indexOf(cur.key);
     const k = keys[(((at < 0 ? 0 : at + step) % keys.length) + keys.length) % keys.length];
-    next = { key: k, desc: !ASCENDING_FIRST.has(k) };
+    next = { key: k, desc: !ascending(table, k) };
   }
   return none({ ...state, sort: { ...state.sort, [table]: next } });
 }
@@ -240,18 +234,6 @@ function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyCont
   });
 }
 
-function reduceReplayKey(state: UiState, input: string, key: KeyInput): KeyResult | undefined {
-  const fx = (e: ReplayAction): KeyResult => ({ state, effects: [e] });
-  if (input === ' ') return fx({ type: 'replay', action: 'togglePause' });
-  if (key.leftArrow) return fx({ type: 'replay', action: 'seek', deltaSec: key.shift ? -10 : -1 });
-  if (key.rightArrow) return fx({ type: 'replay', action: 'seek', deltaSec: key.shift ? 10 : 1 });
-  if (input === '[') return fx({ type: 'replay', action: 'speed', factor: 0.5 });
-  if (input === ']') return fx({ type: 'replay', action: 'speed', factor: 2 });
-  if (input === 'g') return fx({ type: 'replay', action: 'jump', to: 'start' });
-  if (input === 'G') return fx({ type: 'replay', action: 'jump', to: 'end' });
-  return undefined;
-}
-
 /**
  * The whole key map. Ctrl-C quits from every mode; the rest depends on the mode:
  * help closes on any of ? Esc q Enter; the filter prompt edits text; normal and drill share the
@@ -264,82 +246,112 @@ export function reduceKey(
   ctx: Partial<KeyContext> = {},
 ): KeyResult {
   const c: KeyContext = { ...DEFAULT_CONTEXT, ...ctx };
-  if (key.ctrl && input === 'c') return { state, effects: [{ type: 'quit' }] };
-
-  if (state.mode === 'help') {
+  // the binding table says what the key does here (in help and the prompt: only quit)
+  const action = actionFor(input, key, {
+    mode: state.mode,
+    table: activeTable(state),
+    replay: state.replay,
+  });
+  if (state.mode === 'help' && action?.type !== 'quit') {
     if (key.escape || key.return || input === '?' || input === 'q') {
       return none({ ...state, mode: state.returnMode });
     }
     return none(state);
   }
-  if (state.mode === 'filter') return reduceFilter(state, input, key, c);
+  if (state.mode === 'filter' && action?.type !== 'quit') return reduceFilter(state, input, key, c);
+  return action === undefined ? none(state) : perform(state, action, c);
+}
 
-  // normal and drill
-  if (input === 'q') return { state, effects: [{ type: 'quit' }] };
-  if (input === '?') return none({ ...state, mode: 'help', returnMode: state.mode });
-  if (input === '/') {
-    return none({
-      ...state,
-      mode: 'filter',
-      returnMode: state.mode,
-      filterDraft: state.filterText,
-      filterError: undefined,
-    });
-  }
-  if (input === 'c' && !key.ctrl) return none({ ...state, filterText: '' });
+const replayEffect = (state: UiState, action: ReplayAction['action'], extra = {}): KeyResult => ({
+  state,
+  effects: [{ type: 'replay', action, ...extra } as ReplayAction],
+});
 
-  if (key.tab) {
-    const at = VIEWS.indexOf(state.view);
-    const step = key.shift ? VIEWS.length - 1 : 1;
-    return switchView(state, VIEWS[(at + step) % VIEWS.length]);
+function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
+  switch (action.type) {
+    case 'quit':
+      return { state, effects: [{ type: 'quit' }] };
+    case 'help':
+      return none({
+        ...state,
+        mode: 'help',
+        returnMode: state.mode === 'drill' ? 'drill' : 'normal',
+      });
+    case 'filter':
+      return none({
+        ...state,
+        mode: 'filter',
+        returnMode: state.mode === 'drill' ? 'drill' : 'normal',
+        filterDraft: state.filterText,
+        filterError: undefined,
+      });
+    case 'clearFilter':
+      return none({ ...state, filterText: '' });
+    case 'view': {
+      if (action.to === 'next' || action.to === 'prev') {
+        const at = VIEWS.indexOf(state.view);
+        const step = action.to === 'prev' ? VIEWS.length - 1 : 1;
+        return switchView(state, VIEWS[(at + step) % VIEWS.length]);
+      }
+      return switchView(state, action.to);
+    }
+    case 'move': {
+      const page = Math.max(1, c.pageSize);
+      const to = action.to;
+      return moveSelection(state, c, (i, n) =>
+        to === 'up'
+          ? i - 1
+          : to === 'down'
+            ? i + 1
+            : to === 'pageUp'
+              ? i - page
+              : to === 'pageDown'
+                ? i + page
+                : to === 'home'
+                  ? 0
+                  : n - 1,
+      );
+    }
+    case 'drill': {
+      const idx = resolveSelection(state.selection.processes, c.rowKeys);
+      if (idx < 0) return none(state);
+      const rowKey = c.rowKeys[idx];
+      return none({
+        ...state,
+        mode: 'drill',
+        returnMode: 'drill',
+        drillKey: rowKey,
+        selection: {
+          ...state.selection,
+          processes: { index: idx, key: rowKey },
+          drill: { index: 0 },
+        },
+      });
+    }
+    case 'back':
+      return none({ ...state, mode: 'normal', returnMode: 'normal', drillKey: undefined });
+    case 'sort':
+      return stepSort(state, action.step);
+    case 'freeze':
+      return none({ ...state, paused: !state.paused });
+    case 'refresh': {
+      const ms = nextRefresh(state.refreshMs, action.step);
+      if (ms === state.refreshMs) return none(state);
+      return { state: { ...state, refreshMs: ms }, effects: [{ type: 'setRefresh', ms }] };
+    }
+    case 'spark':
+      return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
+    case 'record':
+      return { state, effects: [{ type: 'toggleRecording' }] };
+    case 'playPause':
+      return replayEffect(state, 'togglePause');
+    case 'seek':
+      return replayEffect(state, 'seek', { deltaSec: action.deltaSec });
+    case 'speed':
+      return replayEffect(state, 'speed', { factor: action.factor });
+    case 'jump':
+      return replayEffect(state, 'jump', { to: action.to });
   }
-  if (input === '1' || input === '2' || input === '3')
-    return switchView(state, VIEWS[Number(input) - 1]);
-
-  if (state.mode === 'drill' && (key.escape || key.backspace || key.delete)) {
-    return none({ ...state, mode: 'normal', returnMode: 'normal', drillKey: undefined });
-  }
-  if (key.return && state.mode === 'normal' && state.view === 'processes') {
-    const idx = resolveSelection(state.selection.processes, c.rowKeys);
-    if (idx < 0) return none(state);
-    const rowKey = c.rowKeys[idx];
-    return none({
-      ...state,
-      mode: 'drill',
-      returnMode: 'drill',
-      drillKey: rowKey,
-      selection: {
-        ...state.selection,
-        processes: { index: idx, key: rowKey },
-        drill: { index: 0 },
-      },
-    });
-  }
-
-  const moved = selectionKey(key, input, c, state);
-  if (moved) return moved;
-
-  if (input === '<' || input === ',') return stepSort(state, -1);
-  if (input === '>' || input === '.') return stepSort(state, 1);
-  if (input === 'r') return stepSort(state, 0);
-
-  if (state.replay) {
-    const r = reduceReplayKey(state, input, key);
-    if (r) return r;
-  }
-  if (input === 'p' || (input === ' ' && !state.replay)) {
-    const paused = !state.paused;
-    return { state: { ...state, paused }, effects: [{ type: 'setPaused', paused }] };
-  }
-  if (input === '+' || input === '=' || input === '-' || input === '_') {
-    const ms = nextRefresh(state.refreshMs, input === '+' || input === '=' ? 1 : -1);
-    if (ms === state.refreshMs) return none(state);
-    return { state: { ...state, refreshMs: ms }, effects: [{ type: 'setRefresh', ms }] };
-  }
-  if (input === 's')
-    return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
-  if (input === 'R' && !state.replay) return { state, effects: [{ type: 'toggleRecording' }] };
-  return none(state);
 }
 
 /**
@@ -379,33 +391,3 @@ export function reduceInput(
   }
   return { state: current, effects };
 }
-
-/** The key list the help overlay shows (and the tests check every entry of). */
-export interface HelpEntry {
-  keys: string;
-  what: string;
-  replayOnly?: boolean;
-  liveOnly?: boolean;
-}
-
-export const HELP: readonly HelpEntry[] = [
-  { keys: 'Tab 1 2 3', what: 'switch view: processes / opcodes / events' },
-  { keys: '↑ ↓ PgUp PgDn Home End', what: 'move the selection (also j k)' },
-  { keys: 'Enter', what: 'drill into the selected process' },
-  { keys: 'Esc', what: 'back from the drill-down' },
-  { keys: '< >', what: 'choose the sort column (marked ▼/▲ in the header)' },
-  { keys: 'r', what: 'reverse the sort order' },
-  { keys: '/', what: 'filter, e.g. pid:1234 comm:postgres op:READ,WRITE' },
-  { keys: 'c', what: 'clear the filter' },
-  { keys: 'p Space', what: 'freeze the display (capture and recording go on)', liveOnly: true },
-  { keys: 'p', what: 'freeze the display (playback goes on)', replayOnly: true },
-  { keys: 'Space', what: 'pause / resume playback', replayOnly: true },
-  { keys: '← →', what: 'step 1 s back / forward (Shift: 10 s)', replayOnly: true },
-  { keys: '[ ]', what: 'halve / double the playback speed', replayOnly: true },
-  { keys: 'g G', what: 'jump to the start / end of the recording', replayOnly: true },
-  { keys: 'R', what: 'start / stop recording', liveOnly: true },
-  { keys: '+ -', what: 'slower / faster refresh' },
-  { keys: 's', what: 'opcode sparklines: p99 latency or ops/s' },
-  { keys: '?', what: 'this help (any of ? Esc q closes it)' },
-  { keys: 'q Ctrl-C', what: 'quit' },
-];

@@ -1,86 +1,35 @@
 /**
- * Text helpers for the terminal UI: making untrusted strings safe to print, measuring their
- * width in terminal cells, and fitting them into fixed-width columns.
+ * Text helpers for the terminal UI: measuring width in terminal cells and fitting text into
+ * fixed-width columns. Untrusted text is made safe by escape() (source/escape.ts) first.
  */
-
-/**
- * Characters that must never reach the terminal raw: C0 controls, DEL, C1 controls (U+0080–U+009F,
- * which some terminals treat as escape introducers), the Unicode line/paragraph separators, and the
- * bidirectional controls that can visually reorder the rest of a line (LRE/RLE/PDF/LRO/RLO,
- * LRI/RLI/FSI/PDI, LRM/RLM/ALM).
- */
-const UNSAFE =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function escapeChar(ch: string): string {
-  const code = ch.codePointAt(0) ?? 0;
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/**
- * Make an untrusted string (a process name, a kernel-supplied name, a file path) safe to render:
- * every control or bidi-override character becomes a visible escape such as `\x1b` or `\u202e`.
- * Lone surrogates become `?`. Printable text is returned unchanged (and is the common case, so the
- * fast path allocates nothing).
- */
-export function sanitize(text: string): string {
-  UNSAFE.lastIndex = 0;
-  let out = UNSAFE.test(text) ? text.replace(UNSAFE, escapeChar) : text;
-  LONE_SURROGATE.lastIndex = 0;
-  if (LONE_SURROGATE.test(out)) out = out.replace(LONE_SURROGATE, '?');
-  return out;
-}
 
 /** Zero-width code points: combining marks, zero-width space/joiners, variation selectors. */
-function isZeroWidth(cp: number): boolean {
-  return (
-    (cp >= 0x0300 && cp <= 0x036f) ||
-    (cp >= 0x1ab0 && cp <= 0x1aff) ||
-    (cp >= 0x1dc0 && cp <= 0x1dff) ||
-    (cp >= 0x20d0 && cp <= 0x20ff) ||
-    (cp >= 0x200b && cp <= 0x200d) ||
-    cp === 0x2060 ||
-    cp === 0xfeff ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0xfe20 && cp <= 0xfe2f) ||
-    (cp >= 0xe0100 && cp <= 0xe01ef)
-  );
-}
+// prettier-ignore
+const ZERO_WIDTH: readonly (readonly [number, number])[] = [
+  [0x0300, 0x036f], [0x1ab0, 0x1aff], [0x1dc0, 0x1dff], [0x20d0, 0x20ff], [0x200b, 0x200d],
+  [0x2060, 0x2060], [0xfeff, 0xfeff], [0xfe00, 0xfe0f], [0xfe20, 0xfe2f], [0xe0100, 0xe01ef],
+];
 
 /** East Asian wide / fullwidth code points and emoji: two terminal cells. */
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
+// prettier-ignore
+const WIDE: readonly (readonly [number, number])[] = [
+  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60],
+  [0xffe0, 0xffe6], [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
+];
+
+const inRanges = (cp: number, ranges: readonly (readonly [number, number])[]): boolean =>
+  ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
 
 function cellsOf(cp: number): number {
   if (cp < 0x300) return 1; // ASCII and Latin: the hot path
-  if (isZeroWidth(cp)) return 0;
-  return isWide(cp) ? 2 : 1;
+  if (inRanges(cp, ZERO_WIDTH)) return 0;
+  return inRanges(cp, WIDE) ? 2 : 1;
 }
 
 const PLAIN = /^[\u0020-\u007e\u00a0-\u02ff▁▂▃▄▅▆▇█…µ·─▲▼]*$/;
 
-/** Width of a (sanitized) string in terminal cells. */
+/** Width of an (escaped) string in terminal cells. */
 export function displayWidth(text: string): number {
   if (PLAIN.test(text)) return text.length;
   let w = 0;

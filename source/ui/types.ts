@@ -20,8 +20,8 @@ export interface SourceStatus {
     positionUs: number;
     startUs: number;
     endUs: number;
-    /** 1 = real time. */
-    speed: number;
+    /** 1 = real time; 'max' = as fast as it reads. */
+    speed: number | 'max';
     paused: boolean;
     /** Playback reached the end of the file. */
     ended?: boolean;
@@ -59,8 +59,6 @@ export interface TuiController {
   quit(): void;
   /** Publish a snapshot every `ms` milliseconds from now on. */
   setRefreshMs(ms: number): void;
-  /** The display is frozen (true) or live again (false); capture and recording go on. */
-  setPaused(paused: boolean): void;
   /**
    * Optional: the filter the events tail should be restricted to (the prompt's filter, narrowed to
    * the drilled-into process), so that Snapshot.recent holds matching events rather than the

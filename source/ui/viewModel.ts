@@ -3,15 +3,16 @@
  * or per key press): its cost is the number of rows, never the number of events.
  */
 import type { IoEvent } from '../model/event.js';
+import type { OpcodeNames } from '../model/opcodes.js';
 import {
   applyFilter,
   isEmptyFilter,
   matchesFilter,
   parseFilter,
-  sortRows,
   type Filter,
 } from '../model/select.js';
 import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, Snapshot } from '../model/snapshot.js';
+import { opcodeColumns, processColumns, sortByColumn } from '../render/columns.js';
 import { activeTable, resolveSelection, type SortState, type UiState } from './keymap.js';
 
 /**
@@ -28,61 +29,27 @@ export function isIdle(row: ProcessRow, nowUs: number): boolean {
 const EMPTY_FILTER: Filter = {};
 
 /** The applied filter (the reducer only ever applies text that parsed). */
-export function filterOf(text: string): Filter {
+export function filterOf(text: string, names: OpcodeNames): Filter {
   if (text.trim() === '') return EMPTY_FILTER;
-  const r = parseFilter(text);
+  const r = parseFilter(text, names);
   return r.ok ? r.filter : EMPTY_FILTER;
 }
 
 /** For the reducer: why the prompt's text is not a filter, or undefined when it is one. */
-export function checkFilter(text: string): string | undefined {
-  const r = parseFilter(text);
+export function checkFilter(text: string, names: OpcodeNames): string | undefined {
+  const r = parseFilter(text, names);
   return r.ok ? undefined : r.error;
 }
 
-type ProcessField = Parameters<typeof sortRows<ProcessRow>>[1];
-type OpField = Parameters<typeof sortRows<OpcodeRow | ProcessOpcodeRow>>[1];
-
-/** Sort key (keymap.SORT_KEYS) → the row field it sorts on. */
-const PROCESS_FIELDS: Record<string, ProcessField> = {
-  pid: 'pid',
-  comm: 'comm',
-  ops: 'opsPerSec',
-  read: 'readBytesPerSec',
-  write: 'writeBytesPerSec',
-  avg: 'avgNs',
-  p99: 'p99Ns',
-  max: 'maxNs',
-  err: 'errors',
-  top: 'topOpName',
-};
-
-const OPCODE_FIELDS: Record<string, OpField> = {
-  opcode: 'opName',
-  ops: 'opsPerSec',
-  avg: 'avgNs',
-  p50: 'p50Ns',
-  p99: 'p99Ns',
-  max: 'maxNs',
-  err: 'errors',
-};
-
-/** Sort on a derived value (BYTES/s = read + write), stable like sortRows. */
-function sortBy<T>(rows: readonly T[], value: (r: T) => number, desc: boolean): T[] {
-  const sign = desc ? -1 : 1;
-  return rows
-    .map((row, i) => ({ row, i, v: value(row) }))
-    .sort((a, b) => (a.v !== b.v ? sign * (a.v - b.v) : a.i - b.i))
-    .map((x) => x.row);
-}
+const PROCESS_COLUMNS = processColumns(0);
+const OPCODE_COLUMNS = opcodeColumns('p99', 0);
 
 export function sortProcesses(
   rows: readonly ProcessRow[],
   sort: SortState,
   nowUs: number,
 ): ProcessRow[] {
-  const field = PROCESS_FIELDS[sort.key] ?? 'opsPerSec';
-  const sorted = sortRows(rows, field, sort.desc ? 'desc' : 'asc');
+  const sorted = sortByColumn(rows, PROCESS_COLUMNS, sort.key, sort.desc);
   const active = sorted.filter((r) => !isIdle(r, nowUs));
   if (active.length === sorted.length) return sorted;
   return active.concat(sorted.filter((r) => isIdle(r, nowUs)));
@@ -92,10 +59,12 @@ export function sortOpcodes<T extends OpcodeRow | ProcessOpcodeRow>(
   rows: readonly T[],
   sort: SortState,
 ): T[] {
-  if (sort.key === 'bytes')
-    return sortBy(rows, (r) => r.readBytesPerSec + r.writeBytesPerSec, sort.desc);
-  const field = (OPCODE_FIELDS[sort.key] ?? 'opsPerSec') as Parameters<typeof sortRows<T>>[1];
-  return sortRows(rows, field, sort.desc ? 'desc' : 'asc');
+  return sortByColumn<OpcodeRow | ProcessOpcodeRow>(
+    rows,
+    OPCODE_COLUMNS,
+    sort.key,
+    sort.desc,
+  ) as T[];
 }
 
 export interface DrillData {

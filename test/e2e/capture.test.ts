@@ -7,18 +7,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
-import { opcodeName } from '../../source/model/opcodes.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+
+const opcodeName = (code: number): string => new OpcodeTable().name(code);
 import { readRecording } from '../../source/record/csvReader.js';
 import { RECORDING_HEADER } from '../../source/record/format.js';
 import {
-  bpftracePids,
+  bpftraceUnder,
   captureWorkload,
   collectOutput,
   exitOf,
   requireOrSkip,
   runCli,
+  eventually,
+  recordedRows,
   tempDir,
+  uniqueCommand,
   waitFor,
+  waitGone,
 } from './env.js';
 
 const run = requireOrSkip('capture end-to-end tests', ['fio']);
@@ -92,11 +98,15 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       ['--name=prep', '--rw=write', '--bs=64k', '--size=1M', `--filename=${file}`],
       { stdio: 'ignore' },
     );
-    const cli = runCli(['--headless', '--comm', 'fio', '--opcode', 'READ', '--output-dir', out]);
+    // fio under a name of its own: another fio on this machine is not ours to count
+    const fio = uniqueCommand('fio', 'iotfio');
+    const cli = runCli(['--headless', '--comm', fio.comm, '--opcode', 'READ', '--output-dir', out]);
     const cOut = collectOutput(cli);
     const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    const ours = bpftraceUnder(cli.pid!);
+    expect(ours).toHaveLength(1);
     execFileSync(
-      'fio',
+      fio.path,
       [
         '--name=seqread',
         '--ioengine=io_uring',
@@ -108,12 +118,15 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       ],
       { stdio: 'ignore' },
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(
+      () => (recordedRows(recording).length >= 256 ? true : undefined),
+      'the 256 reads in the recording',
+    );
     cli.kill('SIGTERM');
     const cExit = await exitOf(cli);
     expect(cExit.code, cOut.stderr()).toBe(0);
     const rows = await readCsv(recording);
-    expect(rows.every((r) => opcodeName(r.opcode) === 'READ' && r.comm === 'fio')).toBe(true);
+    expect(rows.every((r) => opcodeName(r.opcode) === 'READ' && r.comm === fio.comm)).toBe(true);
     const offsets = countBy(rows, (r) => String(r.offset));
     const want: Record<string, number> = {};
     for (let off = 0; off < 1 << 20; off += 4096) want[String(off)] = 1;
@@ -123,7 +136,7 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       expect(r.result).toBe(4096);
       expect(r.latencyNs).toBeGreaterThan(0);
     }
-    expect(bpftracePids()).toEqual([]);
+    expect(await waitGone(ours)).toEqual([]);
   });
 
   it('tier 2 (no BTF): every operation and result, fd from io_uring_file_get, no offset/length', async () => {
@@ -173,7 +186,7 @@ describe.runIf(run)('live capture with real bpftrace', () => {
   });
 
   it('tier 3 (syscall tracepoints only): one IO_URING_ENTER row per call, nothing else', async () => {
-    const { pid, recording, stdout } = await captureWorkload(['--tier', '3']);
+    const { pid, recording, stdout } = await captureWorkload(['--tier', '3'], 20);
     expect(stdout).toMatch(/^iouringtop live capture, tier 3: /);
     expect(stdout).toMatch(/ 0 operations /);
     const rows = await readCsv(recording);
@@ -193,12 +206,10 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     const cli = runCli(['--headless', '--no-record', '--duration', '120', '--comm', 'nothing']);
     const cOut = collectOutput(cli);
     await waitFor(cli, 'stderr', /^capturing$/m);
-    expect(bpftracePids().length, cOut.stderr()).toBe(1);
+    const ours = bpftraceUnder(cli.pid!);
+    expect(ours.length, cOut.stderr()).toBe(1);
     cli.kill('SIGKILL');
     await exitOf(cli);
-    const end = Date.now() + 5000;
-    while (bpftracePids().length > 0 && Date.now() < end)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(bpftracePids()).toEqual([]);
+    expect(await waitGone(ours)).toEqual([]);
   });
 });

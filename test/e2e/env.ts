@@ -4,7 +4,14 @@
  * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -129,18 +136,115 @@ export function runCli(args: string[], opts: { cwd?: string } = {}): ChildProces
   });
 }
 
-/** bpftrace processes currently running (their pids). */
-export function bpftracePids(): number[] {
+/** A process as /proc shows it; `start` (clock ticks since boot) tells a reused pid apart. */
+export interface ProcessRef {
+  pid: number;
+  ppid: number;
+  comm: string;
+  start: number;
+}
+
+/** The process `pid` as /proc shows it now, or undefined when it is gone. */
+export function processRef(pid: number): ProcessRef | undefined {
+  let stat: string;
   try {
-    return execFileSync('pgrep', ['-x', 'bpftrace'])
-      .toString()
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid … starttime (field 22); comm may hold spaces and parentheses
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const rest = stat.slice(close + 2).split(' ');
+  return { pid, ppid: Number(rest[1]), comm, start: Number(rest[19]) };
+}
+
+/** Every process descending from `root` (its children, theirs, …), as /proc shows them now. */
+export function descendants(root: number): ProcessRef[] {
+  const all: ProcessRef[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const p = processRef(Number(name));
+    if (p) all.push(p);
+  }
+  const out: ProcessRef[] = [];
+  let frontier = new Set([root]);
+  while (frontier.size > 0) {
+    const next = new Set<number>();
+    for (const p of all) {
+      if (!frontier.has(p.ppid)) continue;
+      out.push(p);
+      next.add(p.pid);
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+/** The bpftrace processes started by `root` (iouringtop, or the shell it runs in). */
+export function bpftraceUnder(root: number): ProcessRef[] {
+  return descendants(root).filter((p) => p.comm === 'bpftrace');
+}
+
+/** Those of `procs` still running (the same pid with the same start time). */
+export function stillRunning(procs: readonly ProcessRef[]): ProcessRef[] {
+  return procs.filter((p) => processRef(p.pid)?.start === p.start);
+}
+
+/** Waits until none of `procs` runs, up to `ms`; returns those still running. */
+export async function waitGone(procs: readonly ProcessRef[], ms = 10_000): Promise<ProcessRef[]> {
+  const end = Date.now() + ms;
+  while (stillRunning(procs).length > 0 && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 50));
+  return stillRunning(procs);
+}
+
+/** Polls `probe` until it returns a value other than undefined, up to `ms`; throws saying `what`. */
+export async function eventually<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Data rows in a recording so far (complete lines after the header). */
+export function recordedRows(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
   } catch {
     return [];
   }
+  const lines = text.split('\n');
+  lines.pop(); // the part after the last newline: empty, or a row still being written
+  return lines.slice(1);
+}
+
+/**
+ * A name for a program's process (its comm) that no other process on the machine has: a
+ * symlink to `cmd` under that name. Tests that filter by command name (`--comm`) run their
+ * workload under it, so another fio on the machine is never counted.
+ */
+export function uniqueCommand(cmd: string, prefix: string): { path: string; comm: string } {
+  const real = execFileSync('sh', ['-c', `command -v ${cmd}`])
+    .toString()
+    .trim();
+  const comm =
+    `${prefix}${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`.slice(
+      0,
+      15,
+    );
+  const dir = tempDir('iouringtop-bin-');
+  const p = path.join(dir, comm);
+  symlinkSync(real, p);
+  return { path: p, comm };
 }
 
 /** One operation as the liburing workload reports it (a JSON line on its stdout). */
@@ -167,10 +271,15 @@ export interface WorkloadCapture {
 
 /**
  * Runs the liburing workload under `iouringtop --headless --pid <it> …extra`: the capture is
- * attached before the workload starts its operations, and stopped with SIGINT 1.2 s after the
- * workload exits. Asserts both exit 0 and that no bpftrace is left.
+ * attached before the workload starts its operations, and stopped with SIGINT once the
+ * recording holds a row for every operation the workload reported (with `enterRows`: that many
+ * IO_URING_ENTER rows instead, for the syscall-only tier).
+ * Asserts both exit 0 and that the bpftrace it started is gone.
  */
-export async function captureWorkload(extra: string[] = []): Promise<WorkloadCapture> {
+export async function captureWorkload(
+  extra: string[] = [],
+  enterRows?: number,
+): Promise<WorkloadCapture> {
   const bin = buildWorkload();
   const work = tempDir('iouringtop-e2e-');
   const out = tempDir('iouringtop-out-');
@@ -192,24 +301,37 @@ export async function captureWorkload(extra: string[] = []): Promise<WorkloadCap
     ]);
     const cOut = collectOutput(cli);
     const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+    const ours = bpftraceUnder(cli.pid!);
+    if (ours.length !== 1)
+      throw new Error(`expected one bpftrace under iouringtop: ${ours.length}`);
     const t0 = Date.now() * 1000;
     workload.stdin.write('go\n');
     const wExit = await exitOf(workload);
     const t1 = Date.now() * 1000;
     if (wExit.code !== 0 || wOut.stderr() !== '')
       throw new Error(`the workload failed (${String(wExit.code)}): ${wOut.stderr()}`);
-    await new Promise((r) => setTimeout(r, 1200));
-    cli.kill('SIGINT');
-    const cExit = await exitOf(cli);
-    if (cExit.code !== 0)
-      throw new Error(`iouringtop exited ${String(cExit.code)}: ${cOut.stderr()}`);
-    const left = bpftracePids();
-    if (left.length > 0) throw new Error(`bpftrace left running: ${left.join(' ')}`);
     const reported = wOut
       .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Reported);
+    const isEnter = (row: string) => row.split(',')[3] === 'IO_URING_ENTER';
+    const want = enterRows ?? reported.length;
+    await eventually(
+      () =>
+        recordedRows(recording).filter((r) => isEnter(r) === (enterRows !== undefined)).length >=
+        want
+          ? true
+          : undefined,
+      `${want} ${enterRows !== undefined ? 'IO_URING_ENTER ' : 'operation '}rows in ${recording}`,
+    );
+    cli.kill('SIGINT');
+    const cExit = await exitOf(cli);
+    if (cExit.code !== 0)
+      throw new Error(`iouringtop exited ${String(cExit.code)}: ${cOut.stderr()}`);
+    const left = await waitGone(ours);
+    if (left.length > 0)
+      throw new Error(`bpftrace left running: ${left.map((p) => p.pid).join(' ')}`);
     return { pid, reported, recording, t0, t1, stdout: cOut.stdout(), stderr: cOut.stderr() };
   } finally {
     // On any failure above, nothing is left running to break the tests after this one.

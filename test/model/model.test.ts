@@ -279,15 +279,17 @@ describe('Model drill-down and recent events', () => {
       shared.offset = i * 4096;
       m.push(shared);
     }
-    const all = m.recentEvents(undefined, 4);
+    const all = m.snapshot({ recentFilter: undefined, recentLimit: 4 }).recent;
     expect(all.map((e) => e.tsUs - T)).toEqual([2 * MS, 3 * MS, 4 * MS, 5 * MS]);
-    const ng = m.recentEvents({ comms: ['gin'] }, 10);
+    const ng = m.snapshot({ recentFilter: { comms: ['gin'] }, recentLimit: 10 }).recent;
     expect(ng.map((e) => [e.pid, e.comm, e.offset])).toEqual([
       [2, 'nginx', 4096],
       [2, 'nginx', 3 * 4096],
       [2, 'nginx', 5 * 4096],
     ]);
-    expect(m.recentEvents({ pids: [1], opcodes: [WRITE] }, 10)).toEqual([]);
+    expect(
+      m.snapshot({ recentFilter: { pids: [1], opcodes: [WRITE] }, recentLimit: 10 }).recent,
+    ).toEqual([]);
     const s = m.snapshot({ recentLimit: 2, recentFilter: { pids: [1] } });
     expect(s.recent).toEqual([
       { ...ev(), tsUs: T + 2 * MS, pid: 1, comm: 'postgres', offset: 2 * 4096 },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 // Local time is part of the format: pin a zone with a half-hour offset and no DST.
 process.env.TZ = 'Asia/Kolkata';
 
-const { escapeText, fileStamp, formatLatencyMs, formatTimestamp, parseLocalTimestamp } =
+const { fileStamp, formatLatencyMs, formatTimestamp, parseLocalTimestamp } =
   await import('../../source/record/format.js');
 
 const utcUs = (iso: string, micros = 0) => Date.parse(iso) * 1000 + micros;
@@ -61,19 +61,8 @@ describe('formatLatencyMs', () => {
   });
 });
 
-describe('fileStamp and escapeText', () => {
+describe('fileStamp', () => {
   it('stamps file names in local time', () => {
     expect(fileStamp(new Date(Date.parse('2024-01-02T03:04:05Z')))).toBe('20240102_083405');
-  });
-
-  it('escapes control characters for one-line messages', () => {
-    expect(escapeText('a\nb\r\tc\x00\x1b[31m\\')).toBe('a\\nb\\r\\tc\\x00\\x1b[31m\\\\');
-    expect(escapeText('x'.repeat(10), 4)).toBe('xxxx…');
-  });
-
-  it('escapes bidi overrides and isolates, which would reorder the rest of the line', () => {
-    expect(escapeText('fio\u202egnp.exe\u2066x\u2069\u200b')).toBe(
-      'fio\\u202egnp.exe\\u2066x\\u2069\u200b',
-    );
   });
 });

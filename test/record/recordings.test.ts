@@ -7,7 +7,9 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
-import { opcodeName } from '../../source/model/opcodes.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+
+const opcodeName = (code: number): string => new OpcodeTable().name(code);
 import { readRecording } from '../../source/record/csvReader.js';
 import { readSessionMeta } from '../../source/record/meta.js';
 

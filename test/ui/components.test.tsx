@@ -4,7 +4,8 @@ import { Table, layoutColumns, type Column } from '../../source/ui/Table.js';
 import { HelpOverlay } from '../../source/ui/HelpOverlay.js';
 import { FilterPrompt } from '../../source/ui/FilterPrompt.js';
 import { StatusLine, replayLine } from '../../source/ui/StatusLine.js';
-import { HELP, initialUiState } from '../../source/ui/keymap.js';
+import { initialUiState } from '../../source/ui/keymap.js';
+import { helpEntries } from '../../source/ui/bindings.js';
 import { headerLines, headerSegments } from '../../source/ui/Header.js';
 import { modelWith } from './helpers.js';
 
@@ -69,8 +70,7 @@ describe('Table', () => {
         width={40}
         height={10}
         selected={1}
-        sortKey="n"
-        sortDesc
+        sort={{ key: 'n', desc: true }}
       />,
     );
     const out = lines(lastFrame());
@@ -92,8 +92,7 @@ describe('Table', () => {
         width={40}
         height={5}
         selected={0}
-        sortKey="name"
-        sortDesc={false}
+        sort={{ key: 'name', desc: false }}
       />,
     );
     expect(lines(lastFrame())[0]).toContain('NAME▲');
@@ -143,7 +142,7 @@ describe('HelpOverlay', () => {
   it('lists every live key, and no replay-only key, in live mode', () => {
     const { lastFrame } = render(<HelpOverlay replay={false} width={80} height={22} />);
     const frame = lastFrame() ?? '';
-    for (const h of HELP.filter((e) => !e.replayOnly)) expect(frame).toContain(h.what);
+    for (const h of helpEntries(false)) expect(frame).toContain(h.what);
     expect(frame).not.toContain('playback speed');
     expect(lines(frame).length).toBeLessThanOrEqual(22);
   });
@@ -151,7 +150,7 @@ describe('HelpOverlay', () => {
   it('lists the replay keys in replay mode', () => {
     const { lastFrame } = render(<HelpOverlay replay width={80} height={22} />);
     const frame = lastFrame() ?? '';
-    for (const h of HELP.filter((e) => !e.liveOnly)) expect(frame).toContain(h.what);
+    for (const h of helpEntries(true)) expect(frame).toContain(h.what);
     expect(frame).not.toContain('start / stop recording');
   });
 

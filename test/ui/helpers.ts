@@ -1,11 +1,13 @@
 /** Test helpers: a real Model fed with IoEvents, a hand-cranked SnapshotStore, a recording controller. */
 import { emptyEvent, type IoEvent } from '../../source/model/event.js';
 import { Model } from '../../source/model/model.js';
-import { opcodeCode } from '../../source/model/opcodes.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
 import type { Snapshot } from '../../source/model/snapshot.js';
 import type { SnapshotStore, SourceStatus, TuiController } from '../../source/ui/types.js';
 
 export const T0 = 1_700_000_000_000_000; // µs, a whole second
+
+const NAMES = new OpcodeTable();
 
 export interface Load {
   pid: number;
@@ -32,7 +34,7 @@ export function modelWith(
         ev.tsUs = T0 + s * 1e6 + Math.floor((i * 1e6) / l.rate) + 1;
         ev.pid = l.pid;
         ev.comm = l.comm;
-        ev.opcode = opcodeCode(l.op) ?? 0;
+        ev.opcode = NAMES.code(l.op) ?? 0;
         ev.fd = 5;
         ev.offset = i * 4096;
         ev.length = 4096;
@@ -85,26 +87,51 @@ export function testController(source?: {
   const calls: Call[] = [];
   return {
     calls,
-    quit: () => calls.push(['quit']),
-    setRefreshMs: (ms) => calls.push(['setRefreshMs', ms]),
-    setPaused: (b) => calls.push(['setPaused', b]),
-    toggleRecording: () => calls.push(['toggleRecording']),
+    quit: () => void calls.push(['quit']),
+    setRefreshMs: (ms) => void calls.push(['setRefreshMs', ms]),
+    toggleRecording: () => void calls.push(['toggleRecording']),
     setTailFilter: (f) => {
       calls.push(['setTailFilter', f]);
       if (source)
         source.store.publish(source.model.snapshot({ recentLimit: 100, recentFilter: f }));
     },
     replay: {
-      togglePause: () => calls.push(['togglePause']),
-      seek: (d) => calls.push(['seek', d]),
-      changeSpeed: (f) => calls.push(['changeSpeed', f]),
-      jump: (to) => calls.push(['jump', to]),
+      togglePause: () => void calls.push(['togglePause']),
+      seek: (d) => void calls.push(['seek', d]),
+      changeSpeed: (f) => void calls.push(['changeSpeed', f]),
+      jump: (to) => void calls.push(['jump', to]),
     },
   };
 }
 
-/** Let Ink process input and re-render. */
-export const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Lets React and Ink finish what an input or a publish set off: renders, effects and the
+ * renders those cause run over a few macrotasks (React's scheduler posts them with
+ * setImmediate). Waits, turn by turn, until `frames` (Ink's drawn frames, when given) has not
+ * grown for three turns in a row. Turns, not milliseconds: a loaded machine takes longer per
+ * turn, never more of them.
+ */
+export async function settle(frames?: { length: number }): Promise<void> {
+  let quiet = 0;
+  let seen = frames?.length ?? 0;
+  for (let i = 0; i < 200 && quiet < 3; i++) {
+    await turn();
+    const now = frames?.length ?? 0;
+    quiet = now === seen ? quiet + 1 : 0;
+    seen = now;
+  }
+}
+
+/** Waits until `pred` holds, looking after every macrotask; throws, saying what, after `ms`. */
+export async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 export const KEYS = {
   up: '\x1b[A',

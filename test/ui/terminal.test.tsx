@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runTui, restoreTerminal } from '../../source/ui/App.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, enterAltScreen } from '../../source/ui/terminal.js';
 import type { TuiInfo } from '../../source/ui/types.js';
-import { KEYS, TestStore, modelWith, testController, tick } from './helpers.js';
+import { KEYS, TestStore, modelWith, testController, until } from './helpers.js';
 
 process.env.FORCE_COLOR = '0';
 
@@ -59,10 +59,9 @@ function launch(
   return { stdout, stdin, controller, handle };
 }
 
-/** Waits (up to 3 s, for a loaded CI machine) until Ink has drawn its first frame. */
-const firstFrame = async (t: { stdout: { out: string } }): Promise<void> => {
-  for (let i = 0; i < 150 && !t.stdout.out.includes('fio'); i++) await tick();
-};
+/** Waits until Ink has drawn its first frame. */
+const firstFrame = (t: { stdout: { out: string } }): Promise<void> =>
+  until(() => t.stdout.out.includes('fio'), 'the first frame');
 
 const listenerCounts = () =>
   ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'uncaughtExceptionMonitor'].map((e) =>

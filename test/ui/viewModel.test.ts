@@ -8,7 +8,10 @@ import {
   selectView,
   sortProcesses,
 } from '../../source/ui/viewModel.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
 import { T0, modelWith, pushEvent } from './helpers.js';
+
+const NAMES = new OpcodeTable();
 
 describe('idle processes', () => {
   it('sorts processes idle for over 60 s after the active ones, whatever the sort', () => {
@@ -42,37 +45,41 @@ describe('selectView', () => {
   ]);
 
   it('lists process × opcode rows in the opcodes view when the filter names processes', () => {
-    expect(opcodeRows(snap, filterOf('')).map((r) => r.kind)).toEqual([
+    expect(opcodeRows(snap, filterOf('', NAMES)).map((r) => r.kind)).toEqual([
       'opcode',
       'opcode',
       'opcode',
     ]);
-    const rows = opcodeRows(snap, filterOf('pid:2'));
+    const rows = opcodeRows(snap, filterOf('pid:2', NAMES));
     expect(rows.every((r) => r.kind === 'processOpcode' && r.pid === 2)).toBe(true);
     expect(rows.map((r) => r.opName).sort()).toEqual(['FSYNC', 'WRITE']);
   });
 
   it('gives the reducer the row keys of the active table and resolves the selection', () => {
     const ui = initialUiState();
-    const v = selectView(snap, ui, filterOf(''));
+    const v = selectView(snap, ui, filterOf('', NAMES));
     expect(v.processes.map((r) => r.pid)).toEqual([2, 1]);
     expect(v.rowKeys).toEqual(v.processes.map((r) => r.key));
     expect(v.selected).toBe(0);
-    const drill = selectView(snap, { ...ui, mode: 'drill', drillKey: v.rowKeys[0] }, filterOf(''));
+    const drill = selectView(
+      snap,
+      { ...ui, mode: 'drill', drillKey: v.rowKeys[0] },
+      filterOf('', NAMES),
+    );
     expect(drill.drill?.process?.pid).toBe(2);
     expect(drill.drill?.opcodes.map((r) => r.opName)).toEqual(['WRITE', 'FSYNC']);
     expect(drill.drill?.events.every((e) => e.pid === 2)).toBe(true);
   });
 
   it('is empty, with no selection, before the first snapshot', () => {
-    const v = selectView(undefined, initialUiState(), filterOf(''));
+    const v = selectView(undefined, initialUiState(), filterOf('', NAMES));
     expect(v.processes).toEqual([]);
     expect(v.selected).toBe(-1);
   });
 
   it('checks filters with the model parser', () => {
-    expect(checkFilter('pid:1 comm:postgres op:READ,WRITE')).toBeUndefined();
-    expect(checkFilter('op:NOPE')).toBe('unknown opcode "NOPE"');
-    expect(checkFilter('pid:abc')).toMatch(/pid must be a number/);
+    expect(checkFilter('pid:1 comm:postgres op:READ,WRITE', NAMES)).toBeUndefined();
+    expect(checkFilter('op:NOPE', NAMES)).toMatch(/^unknown opcode "NOPE"/);
+    expect(checkFilter('pid:abc', NAMES)).toMatch(/pid must be a number/);
   });
 });

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  escapeText,
   formatBytes,
   formatCount,
   formatLatencyNs,
   formatPercent,
   formatRate,
-} from '../../source/model/format.js';
+} from '../../source/render/format.js';
 
 describe('formatCount', () => {
   it.each([
@@ -105,14 +104,5 @@ describe('formatPercent', () => {
     expect(formatPercent(1, 8)).toBe('13%');
     expect(formatPercent(5, 5)).toBe('100%');
     expect(formatPercent(1, 0)).toBe('-');
-  });
-});
-
-describe('escapeText', () => {
-  it('makes control and bidi characters visible and leaves printable text alone', () => {
-    expect(escapeText('postgres')).toBe('postgres');
-    expect(escapeText('a\tb\nc\x1b[31m')).toBe('a\\x09b\\x0ac\\x1b[31m');
-    expect(escapeText('x\u202ey')).toBe('x\\u202ey');
-    expect(escapeText('naïve ü')).toBe('naïve ü');
   });
 });

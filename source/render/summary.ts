@@ -3,8 +3,10 @@
  * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
  * capture's loss counters. Pure: snapshot in, text out.
  */
-import type { CaptureCounters, RowStats, Snapshot } from './snapshot.js';
-import { escapeText, formatBytes, formatCount, formatLatencyNs, formatRate } from './format.js';
+import { escape } from '../escape.js';
+import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
+import { summaryStats } from './columns.js';
+import { formatBytes, formatCount, formatRate } from './format.js';
 
 export interface SummaryInfo {
   /** First line, e.g. "iouringtop live capture, tracepoints+latency" (default "iouringtop summary"). */
@@ -37,21 +39,14 @@ function table(
   return [line(header), ...rows.map(line)];
 }
 
-function statCells(r: RowStats, seconds: number): string[] {
-  return [
-    formatCount(r.totalOps),
-    seconds > 0 ? formatRate(r.totalOps / seconds) : '-',
-    formatBytes(r.totalReadBytes),
-    formatBytes(r.totalWriteBytes),
-    formatCount(r.totalErrors),
-    formatLatencyNs(r.totalP50Ns),
-    formatLatencyNs(r.totalP99Ns),
-    formatLatencyNs(r.totalMaxNs),
-  ];
-}
+const OPS = summaryStats(['ops']);
+const REST = summaryStats(['read', 'write', 'err', 'p50', 'p99', 'max']);
+const STAT_HEADER = [...OPS.titles, 'AVG OPS/S', ...REST.titles];
+const STAT_ALIGN: Align[] = STAT_HEADER.map(() => 'r');
 
-const STAT_HEADER = ['OPS', 'AVG OPS/S', 'READ', 'WRITTEN', 'ERRORS', 'P50', 'P99', 'MAX'];
-const STAT_ALIGN: Align[] = ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
+function statCells(r: RowStats, seconds: number): string[] {
+  return [...OPS.cells(r), seconds > 0 ? formatRate(r.totalOps / seconds) : '-', ...REST.cells(r)];
+}
 
 /** The report, as lines joined with '\n' (ending with one). */
 export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
@@ -59,9 +54,9 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   const seconds = durationUs / 1e6;
   const out: string[] = [];
   const t = snap.totals;
-  out.push(escapeText(info.title ?? 'iouringtop summary'));
-  if (info.filter) out.push(`filter: ${escapeText(info.filter)}`);
-  if (info.recording) out.push(`recording: ${escapeText(info.recording)}`);
+  out.push(escape(info.title ?? 'iouringtop summary'));
+  if (info.filter) out.push(`filter: ${escape(info.filter)}`);
+  if (info.recording) out.push(`recording: ${escape(info.recording)}`);
   out.push(
     `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.totalOps)} operations` +
       (seconds > 0 ? ` (${formatRate(t.totalOps / seconds)})` : '') +
@@ -85,7 +80,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
     const shown = procs.slice(0, limit);
     const rows = shown.map((p) => [
       String(p.pid),
-      escapeText(p.comm),
+      escape(p.comm),
       ...statCells(p, seconds),
       p.topOpName === '' ? '-' : p.topOpName,
     ]);

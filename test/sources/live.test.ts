@@ -1,32 +1,25 @@
 /**
- * LiveSession's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
+ * LiveSource's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LiveSession } from '../source/live.js';
-import type { ProbeResult } from '../source/collect/probe.js';
-import { emptyEvent } from '../source/model/event.js';
-import { isoLocal, readSessionMeta, sessionSpanUs } from '../source/record/meta.js';
+import type { ProbeResult } from '../../source/collect/probe.js';
+import { buildConfig } from '../../source/config.js';
+import { emptyEvent } from '../../source/model/event.js';
+import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
+import { LiveSource } from '../../source/sources/live.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
 
-function session(outputDir: string): LiveSession {
-  return new LiveSession({
-    probe,
-    tier: 1,
-    filter: { pids: [42] },
-    maxInflight: 65536,
-    outputDir,
-    record: false,
-    sinks: [],
-    onNotice: () => undefined,
-    onUnexpectedExit: () => undefined,
-  });
+function session(outputDir: string): LiveSource {
+  const built = buildConfig({ pid: ['42'], outputDir, record: false, headless: true }, false);
+  if (!built.ok) throw new Error(built.error);
+  return new LiveSource(built.config, probe, 1);
 }
 
-describe('LiveSession.toggleRecording', () => {
+describe('LiveSource.toggleRecording', () => {
   it('takes quick presses in order: start, stop, start gives two files, each closed with its metadata', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
     const s = session(dir);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../source/model/model.js';
-import { formatSummary } from '../../source/model/summary.js';
-import { ev, MS, SEC, T } from './helpers.js';
+import { formatSummary } from '../../source/render/summary.js';
+import { ev, MS, SEC, T } from '../model/helpers.js';
 
 function capture(): Model {
   const m = new Model();

@@ -103,19 +103,3 @@ export function formatPercent(part: number, whole: number): string {
   if (p < 9.95) return `${p.toFixed(1)}%`;
   return `${Math.round(p)}%`;
 }
-
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Untrusted text (a command name) made safe for a plain-text report: control, line-separator
- * and bidi-override characters become visible escapes (`\x1b`, `\u202e`).
- */
-export function escapeText(text: string): string {
-  return text.replace(UNSAFE, (ch) => {
-    const code = ch.charCodeAt(0);
-    return code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, '0')}`
-      : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}

@@ -4,7 +4,7 @@ import {
   renderSparkline,
   sparkChar,
   sparkScale,
-} from '../../source/ui/Sparkline.js';
+} from '../../source/render/sparkline.js';
 
 describe('renderSparkline', () => {
   it('draws one block per value on a shared scale, newest at the right', () => {

@@ -1,0 +1,55 @@
+/**
+ * The one escape for untrusted text (process names, file names, paths, rows of a shared
+ * recording, bpftrace's messages) before it reaches a terminal, a report or an error message.
+ *
+ * Escaped, as visible and unambiguous sequences:
+ * - C0 controls, DEL and C1 controls (U+0080–U+009F, which some terminals take as escape
+ *   introducers): `\n`, `\r`, `\t`, else `\xNN`;
+ * - the line and paragraph separators U+2028/U+2029;
+ * - every bidirectional control that can reorder the rest of a line: ALM U+061C, LRM/RLM
+ *   U+200E/U+200F, LRE…RLO U+202A–U+202E, LRI…PDI U+2066–U+2069; and the BOM U+FEFF;
+ * - lone UTF-16 surrogates (`\udXXX`);
+ * - the backslash itself (`\\`), so that an escape in the output always means an escaped character.
+ *
+ * Printable text, the common case, comes back unchanged without allocating.
+ */
+
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\\]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
+function escapeChar(ch: string): string {
+  switch (ch) {
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
+    case '\\':
+      return '\\\\';
+  }
+  const code = ch.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` made safe to print (see the module comment), cut to at most `max` characters of output
+ * with an ellipsis when it is longer.
+ */
+export function escape(text: string, max = Infinity): string {
+  const out = UNSAFE.test(text) ? text.replace(UNSAFE_ALL, escapeChar) : text;
+  if (out.length <= max) return out;
+  // Cut between whole pieces: never inside an escape sequence or a surrogate pair.
+  let cut = '';
+  for (const ch of text) {
+    const piece = UNSAFE.test(ch) ? ch.replace(UNSAFE_ALL, escapeChar) : ch;
+    if (cut.length + piece.length > max) break;
+    cut += piece;
+  }
+  return `${cut}…`;
+}

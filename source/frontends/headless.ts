@@ -1,0 +1,58 @@
+/**
+ * The headless frontend: runs a source to its end (a replay) or until told to stop (SIGINT,
+ * SIGTERM, SIGHUP, --duration, or the source failing), then prints the summary on stdout.
+ * Messages go to stderr as they come.
+ */
+import type { Config } from '../config.js';
+import { formatSummary } from '../render/summary.js';
+import type { Source } from '../sources/source.js';
+
+const err = (line: string): void => {
+  process.stderr.write(`iouringtop: ${line}\n`);
+};
+
+export async function runHeadless(source: Source, config: Config): Promise<number> {
+  let stopNow: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stopNow = resolve));
+  let stopping = false;
+  void stopped.then(() => (stopping = true));
+  const onSignal = (): void => stopNow();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // Should anything throw past us, a child still goes (setpriv's pdeathsig covers a SIGKILL).
+  process.on('exit', () => source.abort());
+  let failure: string | undefined;
+  void source.failed.then((message) => {
+    failure = message;
+    stopNow();
+  });
+  source.onNotice = (level, text) => {
+    if (level !== 'info') err(text);
+  };
+  try {
+    await source.start();
+  } catch (e) {
+    err((e as Error).message);
+    await source.stop();
+    return 1;
+  }
+  const notice = source.startNotice();
+  if (notice) process.stderr.write(`${notice}\n`);
+  const timer =
+    config.durationSec !== undefined ? setTimeout(stopNow, config.durationSec * 1000) : undefined;
+  while (!stopping && !source.exhausted) {
+    await source.tick();
+    // a live source follows the clock; a replay plays on, looking at signals between steps
+    const pause = source.realtime ? config.refreshMs : 0;
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, pause))]);
+  }
+  clearTimeout(timer);
+  await source.stop();
+  if (failure === undefined || source.realtime) {
+    process.stdout.write(
+      formatSummary(source.snapshot({ series: false, recentLimit: 0 }), source.summaryFacts()),
+    );
+  }
+  for (const note of source.closingNotes()) err(note);
+  if (failure) err(failure);
+  return failure ? 1 : 0;
+}

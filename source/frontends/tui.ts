@@ -1,0 +1,159 @@
+/**
+ * The TUI frontend: hosts the Ink app over any source. It owns the refresh timer and the tick
+ * store (one snapshot published per tick, whatever the event rate), turns the app's requests
+ * into source controls, and on the way out (q, a signal, the terminal gone, the source failing)
+ * stops the source and restores the terminal. Ink and React are loaded here, dynamically, after
+ * NODE_ENV is set.
+ */
+import type { Config } from '../config.js';
+import { letInkDrawInTerminal } from '../inkEnv.js';
+import type { Filter } from '../model/select.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { Source } from '../sources/source.js';
+import type { SnapshotStore, SourceStatus, TuiController } from '../ui/types.js';
+
+const err = (line: string): void => {
+  process.stderr.write(`iouringtop: ${line}\n`);
+};
+
+/** The one place snapshots are published to React; React re-renders once per publish. */
+export class TickStore implements SnapshotStore {
+  private snap: Snapshot | undefined;
+  private status: SourceStatus | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  subscribe = (onChange: () => void): (() => void) => {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  };
+
+  getSnapshot = (): Snapshot | undefined => this.snap;
+
+  getStatus = (): SourceStatus | undefined => this.status;
+
+  publish(snap: Snapshot | undefined, status: SourceStatus | undefined): void {
+    this.snap = snap;
+    this.status = status;
+    for (const l of this.listeners) l();
+  }
+}
+
+/**
+ * Holds the TUI until the user quits (or the source fails and resolves `quitting`) or the display
+ * itself fails; then runs `beforeStop`, unmounts, and waits until the terminal is restored.
+ * Returns the display failure, if there was one.
+ */
+export async function holdTui(
+  ui: { done: Promise<void>; stop(): void },
+  quitting: Promise<void>,
+  beforeStop: () => void,
+): Promise<string | undefined> {
+  let failure: string | undefined;
+  await Promise.race([
+    quitting,
+    ui.done.catch((e: Error) => (failure = `display failed: ${e.message}`)),
+  ]);
+  beforeStop();
+  ui.stop();
+  await ui.done.catch(() => undefined);
+  return failure;
+}
+
+export async function runTui(source: Source, config: Config): Promise<number> {
+  if (!process.stdin.isTTY) {
+    err(
+      source.realtime
+        ? 'the TUI needs a terminal on stdin; use --headless to record without it'
+        : 'the TUI needs a terminal on stdin; add --headless to print a summary instead',
+    );
+    return 2;
+  }
+  letInkDrawInTerminal();
+  const { runTui: renderTui } = await import('../ui/App.js');
+  const errors: string[] = [];
+  source.onNotice = (level, text) => {
+    if (level === 'error') errors.push(text);
+  };
+  let failure: string | undefined;
+  let quit: () => void = () => undefined;
+  const quitting = new Promise<void>((resolve) => (quit = resolve));
+  void source.failed.then((message) => {
+    failure = message;
+    quit();
+  });
+  process.on('exit', () => source.abort());
+  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
+  try {
+    await source.start();
+  } catch (e) {
+    await source.stop();
+    err((e as Error).message);
+    return 1;
+  }
+
+  const store = new TickStore();
+  let refreshMs = config.refreshMs;
+  let tailFilter: Filter | undefined;
+  const publish = (): void => {
+    store.publish(
+      source.snapshot({ windowUs: refreshMs * 1000, recentFilter: tailFilter, recentLimit: 200 }),
+      source.status(),
+    );
+  };
+  let ticking = false;
+  const tick = (): void => {
+    if (ticking) return; // a slow step (a seek in a big file) is still running
+    ticking = true;
+    source.tick().then(
+      () => {
+        ticking = false;
+        publish();
+      },
+      (e: Error) => {
+        failure = e.message;
+        quit();
+      },
+    );
+  };
+  let timer = setInterval(tick, refreshMs);
+  tick();
+  const after = (result: void | Promise<void>): void => {
+    void Promise.resolve(result).then(publish, () => publish());
+  };
+  const controls = source.controls;
+  const replay = controls.replay;
+  const controller: TuiController = {
+    quit: () => quit(),
+    setRefreshMs: (ms) => {
+      refreshMs = ms;
+      clearInterval(timer);
+      timer = setInterval(tick, refreshMs);
+      publish();
+    },
+    setTailFilter: (f) => {
+      tailFilter = f;
+      publish();
+    },
+    toggleRecording: controls.toggleRecording
+      ? () => after(controls.toggleRecording!())
+      : undefined,
+    replay: replay && {
+      togglePause: () => after(replay.togglePause()),
+      seek: (deltaSec) => after(replay.seek(deltaSec)),
+      changeSpeed: (factor) => after(replay.changeSpeed(factor)),
+      jump: (to) => after(replay.jump(to)),
+    },
+  };
+  const ui = renderTui({
+    store,
+    info: { ...source.info, refreshMs },
+    controller,
+  });
+  const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));
+  failure ??= displayFailure;
+  await source.stop();
+  for (const e of errors.slice(-5)) err(e);
+  for (const note of source.closingNotes()) err(note);
+  if (failure) err(failure);
+  return failure ? 1 : 0;
+}

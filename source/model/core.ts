@@ -1,0 +1,233 @@
+/**
+ * The model's whole mutable state, its clock and its hot path: ingest() adds one event to the
+ * ring buffer and to every aggregate it belongs to. Where each figure comes from:
+ * - since-start totals and latency histograms: updated here, per process, opcode,
+ *   process × opcode and overall;
+ * - per-second series: ingest() accumulates the current second per process, opcode and overall;
+ *   when the clock enters a new second the finished one is written to a ring of seriesSeconds
+ *   slots (its p99 from a pooled histogram);
+ * - window figures: derive.ts scans the buffered events of the window at snapshot time.
+ */
+import { MAX_ERRNO } from './errno.js';
+import type { IoEvent } from './event.js';
+import { IO_URING_ENTER, opcodeDirection, OpcodeTable, type OpcodeNames } from './opcodes.js';
+import { ProcessTable } from './processTable.js';
+import { EventRing } from './ring.js';
+import { HistPool, OpRow, PxRow, StatRow } from './rows.js';
+import type { CaptureCounters } from './snapshot.js';
+
+export interface ModelOptions {
+  /** Count bound of the event buffer (default 1,000,000). */
+  bufferEvents?: number;
+  /** Age bound of the event buffer in seconds (default 60; fractions allowed). */
+  bufferSeconds?: number;
+  /** Default refresh window of snapshot() in µs (default 1 s). */
+  windowUs?: number;
+  /** Points in every per-second series (default 60). */
+  seriesSeconds?: number;
+  /** Most process rows kept; beyond it the idlest is evicted (default 4096). */
+  maxProcesses?: number;
+  /** The session's opcode names (default: this build's table). */
+  opcodes?: OpcodeNames;
+}
+
+export const DEFAULT_BUFFER_EVENTS = 1_000_000;
+export const DEFAULT_BUFFER_SECONDS = 60;
+export const DEFAULT_WINDOW_US = 1_000_000;
+export const DEFAULT_SERIES_SECONDS = 60;
+export const DEFAULT_MAX_PROCESSES = 4096;
+
+/** 1 = read-class, 2 = write-class, by opcode. */
+export const DIR = new Uint8Array(256);
+for (let op = 0; op < 256; op++) {
+  const d = opcodeDirection(op);
+  DIR[op] = d === 'read' ? 1 : d === 'write' ? 2 : 0;
+}
+
+export const ZERO_COUNTERS: CaptureCounters = {
+  lost: 0,
+  dropped: 0,
+  overflow: 0,
+  unmatched: 0,
+  malformed: 0,
+};
+
+function positiveInt(v: number | undefined, dflt: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 1) throw new RangeError(`${name} must be a positive number`);
+  return Math.floor(v);
+}
+
+export class Core {
+  readonly maxAgeUs: number;
+  readonly windowUs: number;
+  readonly seriesSeconds: number;
+  readonly maxProcesses: number;
+  readonly opcodes: OpcodeNames;
+  ring: EventRing;
+  readonly pool = new HistPool();
+
+  started = false;
+  startUs = 0;
+  nowUs = 0;
+  curSec = -1;
+  nextSecUs = -Infinity;
+  /** Rows with operations in the current second. */
+  active: StatRow[] = [];
+
+  table: ProcessTable;
+  ops: (OpRow | undefined)[] = new Array<OpRow | undefined>(256).fill(undefined);
+  total: StatRow;
+  events = 0;
+  enterCalls = 0;
+  enterSubmitted = 0;
+  errnoTotal = new Float64Array(MAX_ERRNO + 1);
+  errnoSeen: number[] = [];
+  capture: CaptureCounters = ZERO_COUNTERS;
+
+  /** Generation of the latest snapshot (marks the rows it touched). */
+  gen = 0;
+  /** For a compact clone: the ring capacity of the state it copies (0 otherwise). */
+  fullCapacity = 0;
+
+  constructor(readonly opts: ModelOptions) {
+    this.ring = new EventRing(
+      positiveInt(opts.bufferEvents, DEFAULT_BUFFER_EVENTS, 'bufferEvents'),
+    );
+    this.maxAgeUs = positiveInt(
+      opts.bufferSeconds === undefined ? undefined : opts.bufferSeconds * 1e6,
+      DEFAULT_BUFFER_SECONDS * 1e6,
+      'bufferSeconds',
+    );
+    this.windowUs = positiveInt(opts.windowUs, DEFAULT_WINDOW_US, 'windowUs');
+    this.seriesSeconds = positiveInt(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
+    this.maxProcesses = positiveInt(opts.maxProcesses, DEFAULT_MAX_PROCESSES, 'maxProcesses');
+    this.opcodes = opts.opcodes ?? new OpcodeTable();
+    this.total = new StatRow(this.seriesSeconds);
+    this.table = new ProcessTable(this.maxProcesses, this.seriesSeconds);
+  }
+
+  // ---- clock -------------------------------------------------------------------------------
+
+  private observe(us: number): void {
+    if (!this.started) {
+      this.started = true;
+      this.startUs = us;
+      this.nowUs = us;
+    } else if (us > this.nowUs) {
+      this.nowUs = us;
+    } else {
+      return;
+    }
+    if (us >= this.nextSecUs) this.roll(Math.floor(us / 1e6));
+  }
+
+  /** Closes the current second: each row active in it writes its point of the series. */
+  private roll(sec: number): void {
+    const done = this.curSec;
+    const n = this.seriesSeconds;
+    for (const row of this.active) {
+      const s = row.series;
+      if (s !== null) {
+        const slot = done % n;
+        s.stamp[slot] = done;
+        s.ops[slot] = row.c.ops;
+        s.read[slot] = row.c.read;
+        s.write[slot] = row.c.write;
+        s.p99[slot] = row.c.hist !== null ? row.c.hist.percentile(99) : 0;
+      }
+      row.c.reset(this.pool);
+      row.cSec = -1;
+    }
+    this.active.length = 0;
+    this.curSec = sec;
+    this.nextSecUs = (sec + 1) * 1e6;
+  }
+
+  advance(nowUs: number): void {
+    if (!Number.isFinite(nowUs)) return;
+    this.observe(nowUs);
+    this.ring.expireBefore(this.nowUs - this.maxAgeUs);
+  }
+
+  // ---- hot path ----------------------------------------------------------------------------
+
+  ingest(ev: IoEvent): void {
+    const ts = ev.tsUs;
+    if (ts > this.nowUs || !this.started) this.observe(ts);
+    const ring = this.ring;
+    if (ring.size > 0 && ring.tsUs[ring.head] < this.nowUs - this.maxAgeUs) {
+      ring.expireBefore(this.nowUs - this.maxAgeUs);
+    }
+    const proc = this.table.procFor(ev.pid, ev.comm);
+    const op = ev.opcode & 255;
+    ring.push(ev, proc.uid, proc.commId);
+    this.events++;
+
+    let rd = 0;
+    let wr = 0;
+    let err = 0;
+    if (ev.hasResult) {
+      const res = ev.result;
+      if (res < 0) {
+        err = 1;
+        this.countErrno(-res);
+      } else if (res > 0) {
+        const d = DIR[op];
+        if (d === 1) rd = res;
+        else if (d === 2) wr = res;
+      }
+    }
+    const lat = ev.latencyNs;
+    proc.lastUs = ts;
+
+    let opRow = this.ops[op];
+    if (opRow === undefined) opRow = this.ops[op] = new OpRow(op, this.seriesSeconds);
+    this.add(opRow, ts, rd, wr, err, lat);
+    this.addSecond(opRow, rd, wr, lat);
+
+    let px = proc.px[op];
+    if (px === undefined) {
+      px = proc.px[op] = new PxRow(proc, op);
+      proc.pxList.push(px);
+    }
+    this.add(px, ts, rd, wr, err, lat);
+
+    if (op === IO_URING_ENTER) {
+      const submitted = ev.hasResult ? (ev.result > 0 ? ev.result : 0) : ev.length;
+      proc.enterCalls++;
+      proc.enterSubmitted += submitted;
+      this.enterCalls++;
+      this.enterSubmitted += submitted;
+    } else {
+      this.add(proc, ts, rd, wr, err, lat);
+      this.addSecond(proc, rd, wr, lat);
+      this.add(this.total, ts, rd, wr, err, lat);
+      this.addSecond(this.total, rd, wr, lat);
+    }
+  }
+
+  private add(row: StatRow, ts: number, rd: number, wr: number, err: number, lat: number): void {
+    row.tOps++;
+    row.tRead += rd;
+    row.tWrite += wr;
+    row.tErrors += err;
+    if (lat > 0) row.tHist.record(lat);
+    if (ts > row.lastUs) row.lastUs = ts;
+  }
+
+  private addSecond(row: StatRow, rd: number, wr: number, lat: number): void {
+    if (row.cSec !== this.curSec) {
+      row.cSec = this.curSec;
+      row.c.reset(this.pool);
+      this.active.push(row);
+    }
+    row.c.add(rd, wr, 0, lat, this.pool);
+  }
+
+  private countErrno(e: number): void {
+    const i = e > MAX_ERRNO ? MAX_ERRNO : e;
+    if (this.errnoTotal[i] === 0) this.errnoSeen.push(i);
+    this.errnoTotal[i]++;
+  }
+}

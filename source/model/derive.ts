@@ -1,0 +1,306 @@
+/**
+ * A snapshot of the model: the window figures from a scan of the buffered events of the window
+ * (newest first; events that arrived out of order are placed by their own time), the since-start
+ * figures and series from the rows, all as plain immutable data.
+ */
+import { DIR, type Core } from './core.js';
+import { errnoName, MAX_ERRNO } from './errno.js';
+import { IO_URING_ENTER } from './opcodes.js';
+import { recentEvents } from './recent.js';
+import { RING_BYTES_PER_EVENT } from './ring.js';
+import { ProcRow, type StatRow } from './rows.js';
+import type { Filter } from './select.js';
+import type {
+  ErrnoRow,
+  OpcodeRow,
+  OpcodeShare,
+  ProcessOpcodeRow,
+  ProcessRow,
+  RowStats,
+  Series,
+  Snapshot,
+  TotalsRow,
+} from './snapshot.js';
+
+export interface SnapshotOptions {
+  /** Window of the rate and window-latency figures in µs (default: the model's windowUs). */
+  windowUs?: number;
+  /** Include per-second series in the rows (default true; the headless summary needs none). */
+  series?: boolean;
+  /** Most recent events to include (default 100; 0 for none). */
+  recentLimit?: number;
+  /** Restrict the recent events (e.g. to the process of the drill-down). */
+  recentFilter?: Filter;
+}
+
+const PERCENTILES: readonly number[] = [50, 95, 99];
+
+const EMPTY_SERIES: Series = Object.freeze({
+  opsPerSec: [],
+  readBytesPerSec: [],
+  writeBytesPerSec: [],
+  p99Ns: [],
+});
+
+export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
+  const gen = ++core.gen;
+  const nowUs = core.started ? core.nowUs : 0;
+  let windowUs = opts.windowUs ?? core.windowUs;
+  if (!(windowUs > 0)) windowUs = core.windowUs;
+  if (windowUs > core.maxAgeUs) windowUs = core.maxAgeUs;
+  const cutoff = nowUs - windowUs;
+  const ring = core.ring;
+
+  const touched: StatRow[] = [];
+  const errnoWin = new Map<number, number>();
+  const wTotal = core.total;
+  let wEvents = 0;
+  let wEnterCalls = 0;
+  let wEnterSubmitted = 0;
+  const begin = (row: StatRow): void => {
+    if (row.wGen !== gen) {
+      row.wGen = gen;
+      row.w.reset(core.pool);
+      touched.push(row);
+    }
+  };
+  const touch = (row: StatRow, rd: number, wr: number, err: number, lat: number): void => {
+    begin(row);
+    row.w.add(rd, wr, err, lat, core.pool);
+  };
+
+  let lastUid = -1;
+  let proc: ProcRow | undefined;
+  for (let i = ring.size - 1; i >= 0; i--) {
+    const p = ring.at(i);
+    // Every event pushed before this one is no later than seenUs: the rest is out of the window.
+    if (ring.seenUs[p] <= cutoff) break;
+    const ts = ring.tsUs[p];
+    if (ts <= cutoff) continue; // arrived late, completed before the window
+    wEvents++;
+    const uid = ring.row[p];
+    if (uid !== lastUid) {
+      lastUid = uid;
+      proc = core.table.byId(uid);
+    }
+    const op = ring.opcode[p];
+    let rd = 0;
+    let wr = 0;
+    let err = 0;
+    const res = ring.result[p];
+    const hasRes = ring.hasResult[p] === 1;
+    if (hasRes) {
+      if (res < 0) {
+        err = 1;
+        const e = -res > MAX_ERRNO ? MAX_ERRNO : -res;
+        errnoWin.set(e, (errnoWin.get(e) ?? 0) + 1);
+      } else if (res > 0) {
+        const d = DIR[op];
+        if (d === 1) rd = res;
+        else if (d === 2) wr = res;
+      }
+    }
+    const lat = ring.latencyNs[p];
+    const opRow = core.ops[op];
+    if (opRow !== undefined) touch(opRow, rd, wr, err, lat);
+    if (proc !== undefined) {
+      const px = proc.px[op];
+      if (px !== undefined) touch(px, rd, wr, err, lat);
+    }
+    if (op === IO_URING_ENTER) {
+      const submitted = hasRes ? (res > 0 ? res : 0) : ring.length[p];
+      wEnterCalls++;
+      wEnterSubmitted += submitted;
+      if (proc !== undefined) {
+        begin(proc);
+        proc.wEnterCalls++;
+        proc.wEnterSubmitted += submitted;
+      }
+    } else {
+      if (proc !== undefined) touch(proc, rd, wr, err, lat);
+      touch(wTotal, rd, wr, err, lat);
+    }
+  }
+
+  const truncated =
+    ring.overwritten > 0 && (ring.size === 0 || ring.oldestUs() > cutoff) && core.events > 0;
+  let spanUs = windowUs;
+  if (truncated && ring.size > 0) spanUs = Math.max(nowUs - ring.oldestUs(), 1);
+  const perSec = 1e6 / spanUs;
+  const withSeries = opts.series ?? true;
+  const endSec = core.curSec - 1;
+  const scratch = [0, 0, 0];
+
+  const stats = (row: StatRow): RowStats => {
+    const inWin = row.wGen === gen;
+    const wh = inWin ? row.w.hist : null;
+    let p50 = 0;
+    let p95 = 0;
+    let p99 = 0;
+    if (wh !== null) {
+      wh.percentiles(PERCENTILES, scratch);
+      [p50, p95, p99] = scratch;
+    }
+    const th = row.tHist;
+    th.percentiles(PERCENTILES, scratch);
+    return {
+      ops: inWin ? row.w.ops : 0,
+      opsPerSec: inWin ? row.w.ops * perSec : 0,
+      readBytesPerSec: inWin ? row.w.read * perSec : 0,
+      writeBytesPerSec: inWin ? row.w.write * perSec : 0,
+      errors: inWin ? row.w.errors : 0,
+      avgNs: wh !== null ? wh.mean() : 0,
+      p50Ns: p50,
+      p95Ns: p95,
+      p99Ns: p99,
+      maxNs: wh !== null ? wh.max : 0,
+      totalOps: row.tOps,
+      totalReadBytes: row.tRead,
+      totalWriteBytes: row.tWrite,
+      totalErrors: row.tErrors,
+      totalAvgNs: th.mean(),
+      totalP50Ns: scratch[0],
+      totalP95Ns: scratch[1],
+      totalP99Ns: scratch[2],
+      totalMaxNs: th.max,
+      lastSeenUs: row.lastUs,
+    };
+  };
+  const series = (row: StatRow): Series => {
+    const s = row.series;
+    if (!withSeries || s === null) return EMPTY_SERIES;
+    const n = core.seriesSeconds;
+    const ops: number[] = new Array<number>(n);
+    const read: number[] = new Array<number>(n);
+    const write: number[] = new Array<number>(n);
+    const p99: number[] = new Array<number>(n);
+    for (let k = 0; k < n; k++) {
+      const sec = endSec - n + 1 + k;
+      const slot = ((sec % n) + n) % n;
+      const hit = sec >= 0 && s.stamp[slot] === sec;
+      ops[k] = hit ? s.ops[slot] : 0;
+      read[k] = hit ? s.read[slot] : 0;
+      write[k] = hit ? s.write[slot] : 0;
+      p99[k] = hit ? s.p99[slot] : 0;
+    }
+    return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
+  };
+
+  const processes: ProcessRow[] = [];
+  const processOpcodes: ProcessOpcodeRow[] = [];
+  for (const pr of core.table.procs) {
+    const mix: OpcodeShare[] = [];
+    for (const px of pr.pxList) {
+      const pxStats = stats(px);
+      processOpcodes.push({
+        kind: 'processOpcode',
+        key: px.key,
+        processKey: pr.key,
+        pid: pr.pid,
+        comm: pr.comm,
+        opcode: px.opcode,
+        opName: core.opcodes.name(px.opcode),
+        ...pxStats,
+      });
+      if (px.opcode !== IO_URING_ENTER) {
+        mix.push({
+          opcode: px.opcode,
+          opName: core.opcodes.name(px.opcode),
+          ops: pxStats.ops,
+          totalOps: pxStats.totalOps,
+        });
+      }
+    }
+    mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
+    const top = mix.length > 0 ? mix[0].opcode : -1;
+    const inWin = pr.wGen === gen;
+    const wCalls = inWin ? pr.wEnterCalls : 0;
+    processes.push({
+      kind: 'process',
+      key: pr.key,
+      pid: pr.pid,
+      comm: pr.comm,
+      ...stats(pr),
+      topOpcode: top,
+      topOpName: top >= 0 ? core.opcodes.name(top) : '',
+      opcodeMix: mix,
+      enterCallsPerSec: wCalls * perSec,
+      opsPerEnter: wCalls > 0 ? pr.wEnterSubmitted / wCalls : 0,
+      totalEnterCalls: pr.enterCalls,
+      series: series(pr),
+    });
+  }
+
+  const opcodes: OpcodeRow[] = [];
+  for (const o of core.ops) {
+    if (o === undefined) continue;
+    opcodes.push({
+      kind: 'opcode',
+      key: o.key,
+      opcode: o.opcode,
+      opName: core.opcodes.name(o.opcode),
+      ...stats(o),
+      series: series(o),
+    });
+  }
+
+  const totals: TotalsRow = {
+    ...stats(core.total),
+    events: core.events,
+    eventsPerSec: wEvents * perSec,
+    series: series(core.total),
+  };
+
+  const errors: ErrnoRow[] = core.errnoSeen.map((e) => ({
+    errno: e,
+    name: errnoName(e),
+    count: errnoWin.get(e) ?? 0,
+    total: core.errnoTotal[e],
+  }));
+  errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
+
+  // Give the window histograms back to the pool.
+  for (const row of touched) {
+    row.w.reset(core.pool);
+    if (row instanceof ProcRow) {
+      row.wEnterCalls = 0;
+      row.wEnterSubmitted = 0;
+    }
+  }
+
+  return {
+    nowUs,
+    windowUs,
+    startUs: core.startUs,
+    windowTruncated: truncated,
+    totals,
+    processes,
+    opcodes,
+    processOpcodes,
+    errors,
+    enter: {
+      callsPerSec: wEnterCalls * perSec,
+      submittedPerSec: wEnterSubmitted * perSec,
+      opsPerCall: wEnterCalls > 0 ? wEnterSubmitted / wEnterCalls : 0,
+      totalCalls: core.enterCalls,
+      totalSubmitted: core.enterSubmitted,
+      totalOpsPerCall: core.enterCalls > 0 ? core.enterSubmitted / core.enterCalls : 0,
+    },
+    series: { endSec, length: withSeries ? core.seriesSeconds : 0 },
+    buffer: {
+      events: ring.size,
+      maxEvents: ring.maxEvents,
+      maxAgeUs: core.maxAgeUs,
+      bytesPerEvent: RING_BYTES_PER_EVENT,
+      allocatedBytes: ring.allocatedBytes,
+      startUs: ring.oldestUs(),
+      endUs: ring.newestUs(),
+      overwritten: ring.overwritten,
+      expired: ring.expired,
+    },
+    capture: core.capture,
+    evictedProcesses: core.table.evicted,
+    recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
+    opcodeNames: core.opcodes,
+  };
+}

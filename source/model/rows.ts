@@ -1,0 +1,170 @@
+/**
+ * The model's mutable rows: one per process, per opcode, per process × opcode, and the total.
+ * Each row counts since start (t*), in the current second (c*, written to its per-second series
+ * when the second ends) and, during one snapshot() call, in the window (w*).
+ */
+import { LatencyHistogram } from './histogram.js';
+
+/** Window histograms and current-second histograms are borrowed from a pool and given back. */
+export class HistPool {
+  private free: LatencyHistogram[] = [];
+  acquire(): LatencyHistogram {
+    return this.free.pop() ?? new LatencyHistogram();
+  }
+  release(h: LatencyHistogram): void {
+    h.clear();
+    this.free.push(h);
+  }
+}
+
+/** A row's per-second history: a ring of `n` seconds, each slot stamped with its second. */
+export class SeriesRing {
+  readonly stamp: Float64Array;
+  readonly ops: Float64Array;
+  readonly read: Float64Array;
+  readonly write: Float64Array;
+  readonly p99: Float64Array;
+  constructor(n: number) {
+    this.stamp = new Float64Array(n).fill(-1);
+    this.ops = new Float64Array(n);
+    this.read = new Float64Array(n);
+    this.write = new Float64Array(n);
+    this.p99 = new Float64Array(n);
+  }
+
+  clone(): SeriesRing {
+    const c = new SeriesRing(this.stamp.length);
+    c.stamp.set(this.stamp);
+    c.ops.set(this.ops);
+    c.read.set(this.read);
+    c.write.set(this.write);
+    c.p99.set(this.p99);
+    return c;
+  }
+}
+
+/** Operations, bytes, errors and latencies over an interval: a second, or a snapshot's window. */
+export class Tally {
+  ops = 0;
+  read = 0;
+  write = 0;
+  errors = 0;
+  /** Borrowed from the pool on the first latency, given back when the interval closes. */
+  hist: LatencyHistogram | null = null;
+
+  add(rd: number, wr: number, err: number, lat: number, pool: HistPool): void {
+    this.ops++;
+    this.read += rd;
+    this.write += wr;
+    this.errors += err;
+    if (lat > 0) {
+      let h = this.hist;
+      if (h === null) h = this.hist = pool.acquire();
+      h.record(lat);
+    }
+  }
+
+  /** Empties it for the next interval, giving its histogram back. */
+  reset(pool: HistPool): void {
+    this.ops = 0;
+    this.read = 0;
+    this.write = 0;
+    this.errors = 0;
+    if (this.hist !== null) {
+      pool.release(this.hist);
+      this.hist = null;
+    }
+  }
+
+  copyTo(to: Tally): void {
+    to.ops = this.ops;
+    to.read = this.read;
+    to.write = this.write;
+    to.errors = this.errors;
+    to.hist = this.hist === null ? null : this.hist.clone();
+  }
+}
+
+/** Counters of one row: since start (t*), the current second (c), a snapshot's window (w). */
+export class StatRow {
+  tOps = 0;
+  tRead = 0;
+  tWrite = 0;
+  tErrors = 0;
+  tHist = new LatencyHistogram();
+  lastUs = 0;
+
+  /** The second `c` counts (-1: none). */
+  cSec = -1;
+  readonly c = new Tally();
+  series: SeriesRing | null;
+
+  /** The snapshot generation `w` counts for (scratch of one snapshot() call). */
+  wGen = -1;
+  readonly w = new Tally();
+
+  constructor(seriesSeconds: number) {
+    this.series = seriesSeconds > 0 ? new SeriesRing(seriesSeconds) : null;
+  }
+
+  /** Copies this row's counters (not its identity) into `to`, a fresh row of the same kind. */
+  copyStatsTo<T extends StatRow>(to: T): T {
+    to.tOps = this.tOps;
+    to.tRead = this.tRead;
+    to.tWrite = this.tWrite;
+    to.tErrors = this.tErrors;
+    to.tHist = this.tHist.clone();
+    to.lastUs = this.lastUs;
+    to.cSec = this.cSec;
+    this.c.copyTo(to.c);
+    to.series = this.series === null ? null : this.series.clone();
+    // w* are scratch of one snapshot() call: nothing to carry
+    return to;
+  }
+}
+
+/** One process: pid + command name (a pid reused under another name is another row). */
+export class ProcRow extends StatRow {
+  readonly key: string;
+  nextSamePid: ProcRow | undefined = undefined;
+  readonly px: (PxRow | undefined)[] = [];
+  readonly pxList: PxRow[] = [];
+  enterCalls = 0;
+  enterSubmitted = 0;
+  wEnterCalls = 0;
+  wEnterSubmitted = 0;
+  constructor(
+    readonly uid: number,
+    readonly pid: number,
+    readonly comm: string,
+    readonly commId: number,
+    seriesSeconds: number,
+  ) {
+    super(seriesSeconds);
+    this.key = `p${uid}`;
+  }
+}
+
+/** One opcode over every process. */
+export class OpRow extends StatRow {
+  readonly key: string;
+  constructor(
+    readonly opcode: number,
+    seriesSeconds: number,
+  ) {
+    super(seriesSeconds);
+    this.key = `o${opcode}`;
+  }
+}
+
+/** One opcode of one process (no history of its own). */
+export class PxRow extends StatRow {
+  readonly key: string;
+  constructor(
+    readonly proc: ProcRow,
+    readonly opcode: number,
+  ) {
+    super(0);
+    this.key = `${proc.key}:${opcode}`;
+  }
+}

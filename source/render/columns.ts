@@ -1,0 +1,324 @@
+/**
+ * The column registry: every column of every table, defined once (key, title, width, alignment,
+ * how its cell is formatted, what it sorts by and in which direction first). The TUI's views draw
+ * from it, the key map steps through its sortable keys, the view model sorts by it, and the
+ * headless summary takes its statistic columns from the same definitions (since-start figures
+ * instead of the window's). bottom's sortable columns and below's per-field render config are
+ * the models.
+ */
+import { errnoName } from '../model/errno.js';
+import type { IoEvent } from '../model/event.js';
+import type { OpcodeNames } from '../model/opcodes.js';
+import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, RowStats } from '../model/snapshot.js';
+import { formatBytes, formatCount, formatLatencyNs } from './format.js';
+import { renderSparkline } from './sparkline.js';
+
+export type Align = 'left' | 'right';
+
+export interface Column<R> {
+  /** Stable id: the sort key, and what marks the sorted column. */
+  key: string;
+  title: string;
+  /** Width in cells at 80 columns (the minimum unless the column is flexible). */
+  width: number;
+  align?: Align;
+  /** Share of spare width this column takes when the terminal is wider than the base layout. */
+  flex?: number;
+  /** A flexible column never grows past this. */
+  maxWidth?: number;
+  /** A flexible column may shrink down to this when the terminal is too narrow. */
+  minWidth?: number;
+  /** The cell text; `width` is the column's final width (sparklines draw to it). */
+  format: (row: R, width: number) => string;
+  /** What the column sorts by; a column without it cannot be sorted on. */
+  sortBy?: (row: R) => number | string;
+  /** Sorted ascending when first chosen (names, ids); numbers sort biggest first. */
+  ascending?: boolean;
+}
+
+/** The dense cell forms: "1.2K", "12.3KiB" (no space), "0" for zero bytes, "-" for no latency. */
+export const cell = {
+  count: formatCount,
+  bytes: (v: number): string => (v === 0 ? '0' : formatBytes(v).replace(' ', '')),
+  latency: formatLatencyNs,
+};
+
+/**
+ * A statistic every row kind has, in two forms: over the refresh window (the TUI) and since start
+ * (the headless summary, the totals).
+ */
+interface Stat {
+  key: string;
+  title: string;
+  summaryTitle: string;
+  width: number;
+  kind: 'count' | 'bytes' | 'latency';
+  window: (r: RowStats) => number;
+  total: (r: RowStats) => number;
+}
+
+const stat = (
+  key: string,
+  title: string,
+  summaryTitle: string,
+  width: number,
+  kind: Stat['kind'],
+  window: Stat['window'],
+  total: Stat['total'],
+): Stat => ({ key, title, summaryTitle, width, kind, window, total });
+
+// prettier-ignore
+const STATS = {
+  ops: stat('ops', 'OPS/s', 'OPS', 6, 'count', (r) => r.opsPerSec, (r) => r.totalOps),
+  read: stat('read', 'READ/s', 'READ', 7, 'bytes', (r) => r.readBytesPerSec, (r) => r.totalReadBytes),
+  write: stat('write', 'WRITE/s', 'WRITTEN', 7, 'bytes', (r) => r.writeBytesPerSec, (r) => r.totalWriteBytes),
+  bytes: stat('bytes', 'BYTES/s', 'BYTES', 8, 'bytes', (r) => r.readBytesPerSec + r.writeBytesPerSec, (r) => r.totalReadBytes + r.totalWriteBytes),
+  avg: stat('avg', 'AVG', 'AVG', 6, 'latency', (r) => r.avgNs, (r) => r.totalAvgNs),
+  p50: stat('p50', 'P50', 'P50', 6, 'latency', (r) => r.p50Ns, (r) => r.totalP50Ns),
+  p99: stat('p99', 'P99', 'P99', 6, 'latency', (r) => r.p99Ns, (r) => r.totalP99Ns),
+  max: stat('max', 'MAX', 'MAX', 6, 'latency', (r) => r.maxNs, (r) => r.totalMaxNs),
+  err: stat('err', 'ERR', 'ERRORS', 4, 'count', (r) => r.errors, (r) => r.totalErrors),
+};
+
+export type StatKey = keyof typeof STATS;
+
+function formatStat(kind: Stat['kind'], v: number, dense: boolean): string {
+  if (kind === 'latency') return formatLatencyNs(v);
+  if (kind === 'bytes') return dense ? cell.bytes(v) : formatBytes(v);
+  return formatCount(v);
+}
+
+/** The TUI columns of these statistics (window figures), sortable, biggest first. */
+export function statColumns<R extends RowStats>(keys: readonly StatKey[]): Column<R>[] {
+  return keys.map((k): Column<R> => {
+    const s: Stat = STATS[k];
+    return {
+      key: s.key,
+      title: s.title,
+      width: s.width,
+      align: 'right',
+      format: (r) => formatStat(s.kind, s.window(r), true),
+      sortBy: s.window,
+    };
+  });
+}
+
+/** The summary's header and cells for these statistics (since-start figures). */
+export function summaryStats(keys: readonly StatKey[]): {
+  titles: string[];
+  cells: (r: RowStats) => string[];
+} {
+  const stats: Stat[] = keys.map((k) => STATS[k]);
+  return {
+    titles: stats.map((s) => s.summaryTitle),
+    cells: (r) => stats.map((s) => formatStat(s.kind, s.total(r), false)),
+  };
+}
+
+type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth'>;
+
+/** A column of names or ids: shown as they are, sorted on them, ascending when first chosen. */
+function nameColumn<R>(
+  key: string,
+  title: string,
+  value: (r: R) => string | number,
+  layout: Layout,
+): Column<R> {
+  return { key, title, ...layout, format: (r) => String(value(r)), sortBy: value, ascending: true };
+}
+
+/** Processes: one row per process; widths sum to exactly 80 columns with gutter and separators. */
+export function processColumns(sparkScale: number): Column<ProcessRow>[] {
+  return [
+    nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
+    ...statColumns<ProcessRow>(['ops', 'read', 'write', 'avg', 'p99', 'max', 'err']),
+    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 5, flex: 1, maxWidth: 14 }),
+    {
+      key: 'spark',
+      title: 'OPS 1m',
+      width: 6,
+      flex: 6,
+      maxWidth: 60,
+      minWidth: 3,
+      format: (r, w) => renderSparkline(r.series.opsPerSec, w, sparkScale),
+    },
+  ];
+}
+
+/** The opcode table serves the opcodes view and the drill-down (whose rows have no history). */
+export type OpRow = OpcodeRow | ProcessOpcodeRow;
+export type SparkMetric = 'p99' | 'ops';
+
+export function sparkHistory(r: OpRow, metric: SparkMetric): ArrayLike<number> {
+  if (r.kind !== 'opcode') return [];
+  return metric === 'p99' ? r.series.p99Ns : r.series.opsPerSec;
+}
+
+/**
+ * Opcodes (and the drill-down's opcodes of one process, `metric` undefined: no sparkline, the
+ * OPCODE column takes its room). Widths sum to exactly 80 columns.
+ */
+export function opcodeColumns(
+  metric: SparkMetric | undefined,
+  sparkScale: number,
+): Column<OpRow>[] {
+  const layout = { width: 13, flex: 1, maxWidth: 18, minWidth: 8 };
+  const opcode = nameColumn<OpRow>('opcode', 'OPCODE', (r) => r.opName, layout);
+  const stats = statColumns<OpRow>(['ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err']);
+  if (!metric) return [{ ...opcode, width: opcode.width + 16, maxWidth: undefined }, ...stats];
+  return [
+    opcode,
+    ...stats,
+    {
+      key: 'spark',
+      title: metric === 'p99' ? 'P99 1m (s)' : 'OPS/s 1m (s)',
+      width: 15,
+      flex: 4,
+      maxWidth: 60,
+      minWidth: 3,
+      format: (r, w) => renderSparkline(sparkHistory(r, metric), w, sparkScale),
+    },
+  ];
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** `HH:MM:SS.mmm` local time (with µs when the column is wide enough). */
+export function eventTime(tsUs: number, width: number): string {
+  const d = new Date(Math.floor(tsUs / 1000));
+  const base = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  const us = String(Math.floor(tsUs % 1e6)).padStart(6, '0');
+  return width >= 15 ? `${base}.${us}` : `${base}.${us.slice(0, 3)}`;
+}
+
+/** Bytes or a count as a plain number when it fits, human-scaled when it does not; blank when 0. */
+function amount(v: number, width: number): string {
+  if (v === 0) return '';
+  const plain = String(v);
+  return plain.length <= width ? plain : cell.bytes(v);
+}
+
+/** The result: bytes, or `-EAGAIN` for a negative errno; blank when the event has none. */
+export function resultText(e: IoEvent, width: number): string {
+  if (!e.hasResult) return '';
+  if (e.result < 0) return `-${errnoName(e.result)}`;
+  return amount(e.result, width) || '0';
+}
+
+/** Events: all nine fields, newest first (not sortable: a tail is in time order). */
+export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<IoEvent>[] {
+  const cols: Column<IoEvent>[] = [
+    {
+      key: 'time',
+      title: 'TIME',
+      width: 12,
+      flex: 1,
+      maxWidth: 15,
+      format: (e, w) => eventTime(e.tsUs, w),
+    },
+    { key: 'pid', title: 'PID', width: 7, align: 'right', format: (e) => String(e.pid) },
+    {
+      key: 'comm',
+      title: 'COMM',
+      width: 8,
+      flex: 2,
+      maxWidth: 16,
+      minWidth: 5,
+      format: (e) => e.comm,
+    },
+    {
+      key: 'opcode',
+      title: 'OPCODE',
+      width: 10,
+      flex: 2,
+      maxWidth: 16,
+      minWidth: 6,
+      format: (e) => names.name(e.opcode),
+    },
+    {
+      key: 'fd',
+      title: 'FD',
+      width: 5,
+      align: 'right',
+      format: (e) => (e.fd === 0 ? '' : String(e.fd)),
+    },
+    {
+      key: 'offset',
+      title: 'OFFSET',
+      width: 8,
+      flex: 1,
+      maxWidth: 14,
+      align: 'right',
+      format: (e, w) => amount(e.offset, w),
+    },
+    {
+      key: 'length',
+      title: 'LEN',
+      width: 7,
+      align: 'right',
+      format: (e, w) => amount(e.length, w),
+    },
+    {
+      key: 'result',
+      title: 'RESULT',
+      width: 8,
+      flex: 1,
+      maxWidth: 12,
+      align: 'right',
+      format: resultText,
+    },
+    {
+      key: 'latency',
+      title: 'LAT',
+      width: 6,
+      align: 'right',
+      format: (e) => (e.latencyNs > 0 ? formatLatencyNs(e.latencyNs) : ''),
+    },
+  ];
+  return withProcess ? cols : cols.filter((c) => c.key !== 'pid' && c.key !== 'comm');
+}
+
+/** The keys of a table's sortable columns, in screen order (what `<` and `>` step through). */
+export function sortKeys<R>(columns: readonly Column<R>[]): string[] {
+  return columns.filter((c) => c.sortBy !== undefined).map((c) => c.key);
+}
+
+/** Whether a column sorts ascending when first chosen. */
+export function ascendingFirst<R>(columns: readonly Column<R>[], key: string): boolean {
+  return columns.find((c) => c.key === key)?.ascending ?? false;
+}
+
+/**
+ * The rows sorted on one column, a new array; equal values keep their input order, so the order
+ * is stable across ticks. Numbers compare numerically (NaN lowest), strings by code unit. An
+ * unknown key leaves the order as it is.
+ */
+export function sortByColumn<R>(
+  rows: readonly R[],
+  columns: readonly Column<R>[],
+  key: string,
+  desc: boolean,
+): R[] {
+  const by = columns.find((c) => c.key === key)?.sortBy;
+  if (!by) return rows.slice();
+  const sign = desc ? -1 : 1;
+  return rows
+    .map((row, i) => ({ row, i, v: by(row) }))
+    .sort((a, b) => {
+      const c = compareValues(a.v, b.v);
+      return c !== 0 ? sign * c : a.i - b.i;
+    })
+    .map((x) => x.row);
+}
+
+function compareValues(a: number | string, b: number | string): number {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const x = Number.isNaN(a) ? -Infinity : a;
+    const y = Number.isNaN(b) ? -Infinity : b;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const s = String(a);
+  const t = String(b);
+  return s < t ? -1 : s > t ? 1 : 0;
+}

@@ -1,0 +1,272 @@
+/**
+ * The live source: bpftrace → parser → one event stream → the model and the recorder. It owns
+ * the bpftrace child (which never outlives iouringtop) and the recordings (`R` makes several).
+ */
+import os from 'node:os';
+import type { Tier } from '../../bpf/program.js';
+import { BpftraceSource } from '../collect/bpftrace.js';
+import { TIER_NAMES, type ProbeResult } from '../collect/probe.js';
+import { describeFilter, type Config } from '../config.js';
+import { escape } from '../escape.js';
+import type { IoEvent } from '../model/event.js';
+import type { SnapshotOptions } from '../model/model.js';
+import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import { CsvRecorder } from '../record/csvWriter.js';
+import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
+import type { SummaryInfo } from '../render/summary.js';
+import type { SourceStatus } from '../ui/types.js';
+import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+
+export class LiveSource extends SourceBase implements Source {
+  readonly realtime = true;
+  readonly exhausted = false;
+  readonly info: SourceInfo;
+  readonly controls: SourceControls;
+  readonly capture: BpftraceSource;
+  recorder?: CsvRecorder;
+  /** Every recording this session made (R toggles make several). */
+  readonly recordings: string[] = [];
+  /** Events delivered so far. */
+  events = 0;
+  /** When the probes were attached: the capture's first moment. */
+  captureStartedAt?: Date;
+  /** When the capture ended (stop asked, or bpftrace went by itself). */
+  captureEndedAt?: Date;
+
+  private recordingStartedAt = new Date();
+  private recordingError?: string;
+  /** Rows each finished recording holds, by path. */
+  private readonly recordedRows = new Map<string, number>();
+  private readyResolve?: () => void;
+  private readonly ready: Promise<void>;
+  private exitMessage?: string;
+  private readonly errors: string[] = [];
+  private recordingChange: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly probe: ProbeResult,
+    private readonly tier: Tier,
+  ) {
+    super({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
+    this.info = {
+      host: os.hostname(),
+      kernel: os.release(),
+      tier: TIER_NAMES[tier].replace(/ \(.*$/, ''),
+      mode: 'live',
+    };
+    this.ready = new Promise((resolve) => (this.readyResolve = resolve));
+    const model = this.model;
+    this.capture = new BpftraceSource({
+      bpftracePath: probe.bpftracePath ?? 'bpftrace',
+      tier,
+      features: probe.features,
+      filter: config.filter,
+      maxInflight: config.maxInflight,
+      opcodes: this.opcodes,
+      onEvent: (ev: IoEvent) => {
+        this.events++;
+        model.push(ev);
+        this.recorder?.push(ev);
+      },
+      onNotice: (level, text) => {
+        if (level === 'error') this.errors.push(text);
+        this.onNotice(level, `bpftrace: ${escape(text, 300)}`);
+      },
+      onReady: () => {
+        this.captureStartedAt ??= new Date();
+        this.readyResolve?.();
+      },
+      onExit: ({ code, signal, expected }) => {
+        // the capture ended when bpftrace did, if it went before being asked to
+        if (this.captureStartedAt) this.captureEndedAt ??= new Date();
+        if (!expected) {
+          const why = this.errors.slice(-3).join(' | ');
+          this.exitMessage = `bpftrace exited unexpectedly (${signal ?? `code ${String(code)}`})${why ? `: ${escape(why, 300)}` : ''}`;
+          this.fail(this.exitMessage);
+        }
+        this.readyResolve?.();
+      },
+    });
+    this.controls = { toggleRecording: () => this.toggleRecording() };
+  }
+
+  get counters(): CaptureCounters {
+    return this.capture.counters;
+  }
+
+  /** Starts the recording (if on) and bpftrace; resolves once the probes are attached. */
+  async start(): Promise<void> {
+    if (this.config.record) await this.startRecording();
+    await this.capture.start();
+    await this.ready;
+    if (this.exitMessage) throw new Error(this.exitMessage);
+  }
+
+  startNotice(): string | undefined {
+    return this.recorder ? `recording to ${this.recorder.path}` : 'capturing';
+  }
+
+  tick(): Promise<void> {
+    this.model.advance(Date.now() * 1000);
+    this.model.setCaptureCounters(this.counters);
+    return Promise.resolve();
+  }
+
+  snapshot(opts?: SnapshotOptions): Snapshot {
+    this.model.advance(Date.now() * 1000);
+    this.model.setCaptureCounters(this.counters);
+    return this.model.snapshot(opts);
+  }
+
+  status(): SourceStatus {
+    return {
+      recording: this.recorder
+        ? {
+            path: this.recorder.path,
+            bytes: this.recorder.bytesWritten + this.recorder.pendingBytes,
+          }
+        : undefined,
+      recordingError: this.recorder?.error
+        ? escape(this.recorder.error.message, 300)
+        : this.recordingError,
+    };
+  }
+
+  /**
+   * `R`: stops the recording in progress, or starts a new one. Presses are taken in order, each
+   * after the previous one has finished, so a quick double press gives one file, not two
+   * recorders writing at once. A failure to start shows in status() until the next press.
+   */
+  toggleRecording(): Promise<void> {
+    const next = this.recordingChange.then(async () => {
+      if (this.stopping) return; // the session is ending: stop() closes what is open
+      try {
+        if (this.recorder) await this.stopRecording();
+        else await this.startRecording();
+        this.recordingError = undefined;
+      } catch (e) {
+        this.recordingError = escape((e as Error).message, 300);
+        this.onNotice('error', this.recordingError);
+        throw e;
+      }
+    });
+    this.recordingChange = next.catch(() => undefined);
+    return next;
+  }
+
+  private metaInit(): SessionMetaInit {
+    const c = this.counters;
+    return {
+      ...hostFacts(),
+      bpftraceVersion: this.probe.bpftraceVersion ?? null,
+      captureTier: TIER_NAMES[this.tier],
+      filters: {
+        pid: this.config.filter.pids,
+        comm: this.config.filter.comm ?? null,
+        opcode: this.config.filter.opcodes ?? null,
+        text: describeFilter(this.config.filter, this.opcodes),
+      },
+      lost: c.lost,
+      dropped: c.dropped,
+      overflow: c.overflow,
+      opcodeNames: this.opcodes.learned(),
+    };
+  }
+
+  async startRecording(): Promise<string> {
+    if (this.recorder) return this.recorder.path;
+    const recorder = await CsvRecorder.create({
+      outputDir: this.config.outputDir,
+      meta: this.metaInit(),
+      opcodes: this.opcodes,
+      onError: (err) => this.onNotice('error', escape(err.message, 300)),
+    });
+    this.recorder = recorder;
+    this.recordingStartedAt = new Date();
+    this.recordings.push(recorder.path);
+    return recorder.path;
+  }
+
+  async stopRecording(): Promise<void> {
+    const recorder = this.recorder;
+    if (!recorder) return;
+    this.recorder = undefined;
+    // The recording covers what was captured while it was open: from the later of its creation
+    // and the probes' attach, to its close (or bpftrace's stop). Replay takes the session's
+    // length from these two times, so its summary's rates match the live run's.
+    const start =
+      this.captureStartedAt && this.captureStartedAt > this.recordingStartedAt
+        ? this.captureStartedAt
+        : this.recordingStartedAt;
+    let end = this.captureEndedAt ?? new Date();
+    if (end < start) end = start; // opened by an R press that finished after the stop
+    try {
+      await recorder.close({
+        ...this.metaInit(),
+        startedAt: isoLocal(start),
+        endedAt: isoLocal(end),
+      });
+    } finally {
+      this.recordedRows.set(recorder.path, recorder.rows - recorder.rowsLost);
+    }
+  }
+
+  /** The capture's length so far (or in all, once stopped), in µs; 0 before the probes attach. */
+  get spanUs(): number {
+    if (!this.captureStartedAt) return 0;
+    const end = this.captureEndedAt ?? new Date();
+    return Math.max(0, end.getTime() - this.captureStartedAt.getTime()) * 1000;
+  }
+
+  /**
+   * Stops bpftrace (its last lines are still recorded), then closes the recording, after any
+   * R press still in progress. A recording of a capture that never attached holds nothing but
+   * its header: it is removed rather than left behind as an empty session.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // The capture ends now: bpftrace's own shutdown (END block, detach) is not part of it.
+    if (this.captureStartedAt) this.captureEndedAt ??= new Date();
+    await this.capture.stop();
+    await this.recordingChange;
+    const recorder = this.recorder;
+    try {
+      await this.stopRecording();
+    } catch (e) {
+      // already reported by the recorder's onError; the notes repeat it
+      void e;
+    }
+    // Nothing captured into it: the probes never attached, or an R press opened it after the end.
+    const empty =
+      !this.captureStartedAt ||
+      (this.captureEndedAt !== undefined && this.recordingStartedAt >= this.captureEndedAt);
+    if (recorder && empty && recorder.rows === 0) {
+      await recorder.discard();
+      this.recordings.splice(this.recordings.indexOf(recorder.path), 1);
+    }
+    this.model.setCaptureCounters(this.counters);
+  }
+
+  abort(): void {
+    this.capture.killNow();
+  }
+
+  summaryFacts(): SummaryInfo {
+    return {
+      title: `iouringtop live capture, ${TIER_NAMES[this.tier]}`,
+      filter: describeFilter(this.config.filter, this.opcodes),
+      recording: this.recordings.at(-1),
+      counters: this.counters,
+      durationUs: this.spanUs,
+    };
+  }
+
+  /** Every recording made, with its rows. */
+  closingNotes(): string[] {
+    return this.recordings.map(
+      (r) => `recorded ${this.recordedRows.get(r) ?? 0} events to ${escape(r, 300)}`,
+    );
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The replay source: a recording played into the same model as live, on a virtual clock
+ * (record/replay.ts). Headless, it plays as fast as it reads; in the TUI, at the chosen speed,
+ * with pause, steps, jumps and speed changes.
+ */
+import os from 'node:os';
+import { access } from 'node:fs/promises';
+import type { Config } from '../config.js';
+import { escape } from '../escape.js';
+import type { SnapshotOptions } from '../model/model.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { CsvFormatError } from '../record/csvReader.js';
+import { describeRecording, sessionSpanUs } from '../record/meta.js';
+import { Replay, type ReplaySpeed } from '../record/replay.js';
+import type { SummaryInfo } from '../render/summary.js';
+import type { SourceStatus } from '../ui/types.js';
+import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+
+/** A failure as one line: a bad row says how to get past it. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof CsvFormatError) return `${e.message} (add --lenient to skip bad rows)`;
+  return escape(e instanceof Error ? e.message : String(e), 300);
+}
+
+export interface ReplayOptions {
+  /** Play as fast as possible, once, start to end (headless). */
+  asFastAsPossible: boolean;
+}
+
+export class ReplaySource extends SourceBase implements Source {
+  readonly realtime: boolean;
+  readonly controls: SourceControls;
+  private replay?: Replay;
+  private lastTickMs = 0;
+  private startedMs = 0;
+  private readonly file: string;
+  private readonly speed: ReplaySpeed;
+
+  constructor(
+    config: Config,
+    private readonly opts: ReplayOptions,
+  ) {
+    super({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
+    this.file = config.replayFile ?? '';
+    this.speed = opts.asFastAsPossible ? 'max' : config.speed;
+    this.realtime = !opts.asFastAsPossible;
+    this.lenient = config.lenient;
+    this.controls = {
+      replay: {
+        togglePause: () => {
+          this.playback.togglePause();
+          this.lastTickMs = Date.now();
+        },
+        seek: (deltaSec) => this.act(this.playback.step(deltaSec * 1_000_000)),
+        changeSpeed: (factor) => {
+          if (factor > 1) this.playback.faster();
+          else this.playback.slower();
+        },
+        jump: (to) =>
+          this.act(to === 'start' ? this.playback.jumpToStart() : this.playback.jumpToEnd()),
+      },
+    };
+  }
+
+  private readonly lenient: boolean;
+
+  private get playback(): Replay {
+    if (!this.replay) throw new Error('the replay has not started');
+    return this.replay;
+  }
+
+  /** Runs a playback step; a failure (a bad row) fails the source. */
+  private act(p: Promise<void>): Promise<void> {
+    return p.catch((e: unknown) => this.fail(describeFailure(e)));
+  }
+
+  get info(): SourceInfo {
+    const meta = this.replay?.meta;
+    return {
+      host: meta?.host ?? `${os.hostname()} (no metadata)`,
+      kernel: meta?.kernel ?? '?',
+      tier: meta?.captureTier.replace(/ \(.*$/, '') ?? 'unknown (no .meta.json)',
+      mode: 'replay',
+      recordingPath: this.file,
+      recordingFacts: meta
+        ? describeRecording(meta)
+        : 'no metadata beside this recording (.meta.json)',
+    };
+  }
+
+  get exhausted(): boolean {
+    return this.replay?.atEnd ?? false;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await access(this.file);
+    } catch {
+      throw new Error(
+        `cannot read ${escape(this.file, 300)}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+      );
+    }
+    try {
+      this.replay = await Replay.open(this.file, this.model, {
+        speed: this.speed,
+        lenient: this.lenient,
+        opcodes: this.opcodes,
+        // checkpoints serve seeks; a replay played once from start to end needs none
+        checkpointEvents: this.opts.asFastAsPossible ? 0 : undefined,
+        // as fast as possible: long steps between looks at the signals
+        maxTickMs: this.opts.asFastAsPossible ? 200 : undefined,
+      });
+    } catch (e) {
+      throw new Error(
+        e instanceof CsvFormatError
+          ? describeFailure(e)
+          : `cannot replay ${escape(this.file, 300)}: ${describeFailure(e)}`,
+        { cause: e },
+      );
+    }
+    this.applyMetaCounters();
+    this.startedMs = performance.now();
+    this.lastTickMs = Date.now();
+  }
+
+  startNotice(): string | undefined {
+    return undefined;
+  }
+
+  /** The capture's loss counters come from the metadata, not from the rows (reset on seeks). */
+  private applyMetaCounters(): void {
+    const meta = this.replay?.meta;
+    if (meta)
+      this.model.setCaptureCounters({
+        lost: meta.lost,
+        dropped: meta.dropped,
+        overflow: meta.overflow,
+      });
+  }
+
+  tick(): Promise<void> {
+    const now = Date.now();
+    const elapsed = now - this.lastTickMs;
+    this.lastTickMs = now;
+    return this.act(this.playback.tick(elapsed));
+  }
+
+  snapshot(opts?: SnapshotOptions): Snapshot {
+    this.applyMetaCounters();
+    // the window is one second of recording time, whatever the refresh interval
+    return this.model.snapshot({ ...opts, windowUs: 1_000_000 });
+  }
+
+  status(): SourceStatus {
+    if (!this.replay) return {};
+    const s = this.replay.status;
+    return {
+      replay: {
+        positionUs: s.positionUs,
+        startUs: s.startUs,
+        endUs: s.endUs ?? s.positionUs,
+        speed: s.speed,
+        paused: s.paused,
+        ended: s.atEnd,
+        seekingToUs: s.seekingToUs ?? undefined,
+      },
+    };
+  }
+
+  stop(): Promise<void> {
+    this.replay?.close();
+    return Promise.resolve();
+  }
+
+  abort(): void {
+    this.replay?.close();
+  }
+
+  summaryFacts(): SummaryInfo {
+    const meta = this.replay?.meta;
+    return {
+      title: `iouringtop replay of ${this.file}${meta ? ` (${meta.host}, ${meta.kernel}, ${meta.captureTier})` : ''}`,
+      recording: this.file,
+      filter: typeof meta?.filters?.text === 'string' ? meta.filters.text : undefined,
+      // The session's length as recorded, so the rates match the live run's summary; without
+      // metadata, the span of the events.
+      durationUs: meta ? sessionSpanUs(meta) : undefined,
+    };
+  }
+
+  closingNotes(): string[] {
+    if (!this.replay) return [];
+    const s = this.replay.status;
+    const notes: string[] = [];
+    if (s.skipped > 0) notes.push(`skipped ${s.skipped} malformed rows (--lenient)`);
+    // "file:line: truncated last line ignored (…): text", escaped by the reader
+    if (s.truncatedLine) notes.push(s.truncatedLine);
+    if (this.opts.asFastAsPossible) {
+      const ms = performance.now() - this.startedMs;
+      notes.push(
+        `replayed ${s.events} rows in ${(ms / 1000).toFixed(2)} s (${Math.round(ms > 0 ? (s.events * 1000) / ms : 0)} rows/s)`,
+      );
+    }
+    return notes;
+  }
+}
