@@ -108,14 +108,16 @@ describe.runIf(run)('replay TUI in tmux', () => {
     expect(p.alternateScreen()).toBe(true);
     await expectScreen({ position: '0:01' }, 'the clock to reach 0:01');
 
-    // Space pauses: the position and the model stand still.
+    // Space pauses: a step from there moves exactly 1 s and then stands (playback would run on).
     p.keys('Space');
-    await expectScreen({ state: '‖ PAUSED' }, 'PAUSED');
-    // (a tick already under way when Space arrived may still land: let it, then watch)
-    await new Promise((r) => setTimeout(r, 400));
-    const paused = read(p.screen());
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(read(p.screen())).toEqual(paused);
+    const paused = (await expectScreen({ state: '‖ PAUSED' }, 'PAUSED')).seen;
+    const [m, s] = paused.position.split(':').map(Number);
+    const next = `${m}:${String(s + 1).padStart(2, '0')}`;
+    p.keys('Right');
+    await expectScreen(
+      { state: '‖ PAUSED', position: next, total: 6 * (s + 1) + 2 },
+      `→ from the paused ${paused.position} to ${next}`,
+    );
 
     // g: the start. 2 events (one of each at 0 s); the clock shows the recording's time.
     p.keys('g');

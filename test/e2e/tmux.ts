@@ -65,6 +65,11 @@ export class TmuxPane {
     }
   }
 
+  /** The pane's process (the shell that runs the command). */
+  pid(): number {
+    return Number(this.tmux('display', '-p', '-t', this.name, '#{pane_pid}').trim());
+  }
+
   alternateScreen(): boolean {
     return this.tmux('display', '-p', '-t', this.name, '#{alternate_on}').trim() === '1';
   }

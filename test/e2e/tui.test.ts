@@ -5,7 +5,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bpftracePids, CLI, requireOrSkip, tempDir } from './env.js';
+import {
+  bpftraceUnder,
+  CLI,
+  descendants,
+  eventually,
+  processRef,
+  recordedRows,
+  requireOrSkip,
+  stillRunning,
+  tempDir,
+  uniqueCommand,
+  waitGone,
+  type ProcessRef,
+} from './env.js';
 import { TmuxPane } from './tmux.js';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
 import { readRecording } from '../../source/record/csvReader.js';
@@ -13,6 +26,8 @@ import { readSessionMeta } from '../../source/record/meta.js';
 
 const run = requireOrSkip('TUI end-to-end test', ['fio', 'tmux']);
 const panes: TmuxPane[] = [];
+/** fio under a name no other process on the machine has: `--comm` sees only ours. */
+const FIO = run ? uniqueCommand('fio', 'iotfio') : { path: 'fio', comm: 'fio' };
 
 afterAll(() => panes.forEach((p) => p.kill()));
 
@@ -31,7 +46,7 @@ function fioFile(prefix: string, mib: number): { dir: string; file: string } {
 /** fio reading `file` at random through io_uring for up to 20 s, rate-limited. */
 const startFio = (name: string, file: string, iops: number) =>
   spawn(
-    'fio',
+    FIO.path,
     [
       `--name=${name}`,
       '--ioengine=io_uring',
@@ -45,28 +60,48 @@ const startFio = (name: string, file: string, iops: number) =>
     { stdio: 'ignore' },
   );
 
-/** A fio row with READ on the processes view. */
-const FIO_READING = /^\s*>?\s*\d+\s+fio\s.*READ/m;
+/** A fio row with READ on the processes view (the name may be cut with … in a narrow column). */
+const FIO_READING = new RegExp(`^\\s*>?\\s*\\d+\\s+${FIO.comm.slice(0, 6)}\\S*\\s.*READ`, 'm');
+const fioRows = (s: string) =>
+  s.split('\n').filter((l) => new RegExp(`^\\s*>?\\s*\\d+\\s+${FIO.comm.slice(0, 6)}`).test(l));
+
+/** The bpftrace the pane's iouringtop started, once it runs. */
+const paneBpftrace = (p: TmuxPane): Promise<ProcessRef[]> =>
+  eventually(() => {
+    const found = bpftraceUnder(p.pid());
+    return found.length === 1 ? found : undefined;
+  }, 'the pane’s bpftrace');
+
+/** The one recording in `dir` once it holds at least `n` READ rows. */
+const readsRecorded = (dir: string, n: number): Promise<string> =>
+  eventually(() => {
+    const csv = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+    const last = csv.sort().at(-1);
+    if (!last) return undefined;
+    const file = path.join(dir, 'iouring', last);
+    return recordedRows(file).filter((r) => r.includes(',READ,')).length >= n ? file : undefined;
+  }, `${n} READ rows recorded in ${dir}`);
 
 describe.runIf(run)('TUI in tmux', () => {
   it('shows fio with READ, filters by pid, and quits cleanly leaving no bpftrace', async () => {
     const { file } = fioFile('iouringtop-tui-', 16);
     const p = new TmuxPane(
       `iouringtop-e2e-${process.pid}`,
-      `${process.execPath} ${CLI} --no-record --comm fio`,
+      `${process.execPath} ${CLI} --no-record --comm ${FIO.comm}`,
     );
     panes.push(p);
     await p.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
     expect(p.alternateScreen()).toBe(true);
+    const ours = await paneBpftrace(p);
     const a = startFio('a', file, 500);
     const b = startFio('b', file, 500);
     try {
-      const rows = (s: string) => s.split('\n').filter((l) => /^\s*>?\s*\d+\s+fio\s/.test(l));
+      const rows = fioRows;
       const s1 = await p.until(
         (s) => rows(s).filter((l) => l.includes('READ')).length >= 2,
         'two fio rows with READ',
       );
-      const pids = rows(s1).map((l) => Number(/(\d+)\s+fio/.exec(l)![1]));
+      const pids = rows(s1).map((l) => Number(/^\s*>?\s*(\d+)/.exec(l)![1]));
       const keep = pids[0];
       const hide = pids.find((p) => p !== keep)!;
       // One key at a time, as a person types: a burst arrives as one input string.
@@ -74,11 +109,11 @@ describe.runIf(run)('TUI in tmux', () => {
       p.keys('Enter');
       const s2 = await p.until((s) => rows(s).length === 1, 'the pid filter to hide the other fio');
       expect(rows(s2)[0]).toContain(String(keep));
-      expect(s2).not.toMatch(new RegExp(`\\b${hide}\\s+fio`));
+      expect(s2).not.toMatch(new RegExp(`\\b${hide}\\s+${FIO.comm.slice(0, 6)}`));
       p.keys('q');
       expect(await p.exitStatus(), p.screen()).toBe('0');
       expect(p.alternateScreen()).toBe(false);
-      expect(bpftracePids()).toEqual([]);
+      expect(await waitGone(ours)).toEqual([]);
     } finally {
       a.kill();
       b.kill();
@@ -89,26 +124,36 @@ describe.runIf(run)('TUI in tmux', () => {
     const { dir, file } = fioFile('iouringtop-rec-', 8);
     const p = new TmuxPane(
       `iouringtop-rec-${process.pid}`,
-      `${process.execPath} ${CLI} --comm fio --output-dir ${dir}`,
+      `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir}`,
       { columns: 200, rows: 35 },
     );
     panes.push(p);
+    const ours = await paneBpftrace(p);
     // the path as the header shows it (cut with … when the line is too long for the pane)
     const recIn = (s: string) => /●REC (\S+)/.exec(s)?.[1];
     const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
     const fio = startFio('r', file, 200);
     try {
       await p.until((s) => FIO_READING.test(s), 'fio in the view');
-      await new Promise((r) => setTimeout(r, 1000));
+      await readsRecorded(dir, 60);
       p.keys('R');
-      await p.until((s) => recIn(s) === undefined, 'R to stop the recording');
-      await new Promise((r) => setTimeout(r, 1000));
+      const total = (s: string) => {
+        const m = /total (\d+(?:\.\d+)?)(K?)/.exec(s);
+        return m ? Number(m[1]) * (m[2] ? 1000 : 1) : 0;
+      };
+      const atStop = total(await p.until((s) => recIn(s) === undefined, 'R to stop the recording'));
+      // fio goes on while nothing is recorded (150 reads at 200/s): the two files must not meet
+      await p.until((s) => total(s) >= atStop + 150, '150 reads seen while not recording');
       p.keys('R');
       const second = recIn(
         await p.until((s) => recIn(s) !== undefined, 'R to start a new recording'),
       );
       expect(second).not.toBe(first);
-      await new Promise((r) => setTimeout(r, 1500));
+      await eventually(() => {
+        const csv = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+        return csv.length === 2 ? true : undefined;
+      }, 'the second file');
+      await readsRecorded(dir, 60);
       p.keys('q');
       expect(await p.exitStatus(), p.screen()).toBe('0');
     } finally {
@@ -129,55 +174,35 @@ describe.runIf(run)('TUI in tmux', () => {
       expect(meta?.endedAt, f).not.toBeNull();
       expect(meta?.events, f).toBe(r.length);
       expect(r.filter((e) => e.opcode === 22).length, f).toBeGreaterThan(50);
-      expect(r.every((e) => e.comm === 'fio')).toBe(true);
+      expect(r.every((e) => e.comm === FIO.comm)).toBe(true);
       rows.push(r);
     }
     // Nothing was recorded between the two: the second starts after the first ended.
     const lastOfFirst = Math.max(...rows[0].map((e) => e.tsUs));
     const firstOfSecond = Math.min(...rows[1].map((e) => e.tsUs));
     expect(firstOfSecond - lastOfFirst).toBeGreaterThan(500_000);
-    expect(bpftracePids()).toEqual([]);
+    expect(await waitGone(ours)).toEqual([]);
   });
 
   it('an SSH drop (the terminal hangs up) still closes the recording whole and leaves nothing running', async () => {
     const { dir, file } = fioFile('iouringtop-hup-', 8);
     const p = new TmuxPane(
       `iouringtop-hup-${process.pid}`,
-      `${process.execPath} ${CLI} --comm fio --output-dir ${dir} 2>${dir}/stderr`,
+      `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir} 2>${dir}/stderr`,
     );
     panes.push(p);
     const fio = startFio('r', file, 500);
     try {
       await p.until((s) => FIO_READING.test(s), 'fio in the view');
-      await new Promise((r) => setTimeout(r, 1500));
-      // iouringtop is the pane's process or its shell's child (process.title hides its argv).
-      const panePid = Number(p.tmux('display', '-p', '-t', p.name, '#{pane_pid}').trim());
-      let children: number[] = [];
-      try {
-        children = execFileSync('pgrep', ['-P', String(panePid)])
-          .toString()
-          .trim()
-          .split('\n')
-          .map(Number);
-      } catch {
-        // no children: the shell exec'd iouringtop
-      }
-      const ours = [panePid, ...children];
-      const alive = () =>
-        ours.filter((pid) => {
-          try {
-            process.kill(pid, 0);
-            return true;
-          } catch {
-            return false;
-          }
-        });
+      await readsRecorded(dir, 250);
+      // Everything the pane runs: its shell, iouringtop, bpftrace (and setpriv's).
+      const panePid = p.pid();
+      const ours = [processRef(panePid)!, ...descendants(panePid)];
+      expect(ours.some((q) => q.comm === 'bpftrace')).toBe(true);
       // What an SSH disconnect does: the terminal goes, its processes get SIGHUP.
       p.kill();
-      const end = Date.now() + 15_000;
-      while (alive().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-      expect(alive()).toEqual([]);
-      expect(bpftracePids()).toEqual([]);
+      expect(await waitGone(ours, 15_000)).toEqual([]);
+      expect(stillRunning(ours)).toEqual([]);
     } finally {
       fio.kill();
     }
@@ -192,7 +217,7 @@ describe.runIf(run)('TUI in tmux', () => {
     expect(meta?.events).toBe(rows.length);
     expect(rows.filter((e) => e.opcode === 22).length).toBeGreaterThan(200);
     const stderr = readFileSync(path.join(dir, 'stderr'), 'utf8');
-    expect(stderr).toContain(`recorded to ${recording}`);
+    expect(stderr).toContain(`recorded ${rows.length} events to ${recording}`);
     // bpftrace did not get the hangup itself: iouringtop stopped it in order
     expect(stderr).not.toMatch(/unexpectedly/);
   });
