@@ -41,6 +41,11 @@ export function cloneCore(core: Core, compact = false): Core {
   c.errnoSeen = [...core.errnoSeen];
   c.capture = core.capture;
   c.gen = core.gen;
+  c.countsGen = core.countsGen;
+  c.countsIntervalUs = core.countsIntervalUs;
+  c.countsErrnos = new Map(core.countsErrnos);
+  c.countsEnterCalls = core.countsEnterCalls;
+  c.countsEnterSubmitted = core.countsEnterSubmitted;
   return c;
 }
 

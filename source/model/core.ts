@@ -9,6 +9,7 @@
  * - window figures: derive.ts scans the buffered events of the window at snapshot time.
  */
 import { MAX_ERRNO } from './errno.js';
+import type { CountsDelta, OpCounts } from './counts.js';
 import type { IoEvent } from './event.js';
 import { IO_URING_ENTER, opcodeDirection, OpcodeTable, type OpcodeNames } from './opcodes.js';
 import { ProcessTable } from './processTable.js';
@@ -29,6 +30,11 @@ export interface ModelOptions {
   maxProcesses?: number;
   /** The session's opcode names (default: this build's table). */
   opcodes?: OpcodeNames;
+  /**
+   * Where totals, rates, latencies and errors come from: every event (default), or exact counts
+   * delivered with ingestCounts (the kernel's counters): events then only fill the buffer.
+   */
+  aggregate?: 'events' | 'counts';
 }
 
 export const DEFAULT_BUFFER_EVENTS = 1_000_000;
@@ -85,6 +91,15 @@ export class Core {
   errnoSeen: number[] = [];
   capture: CaptureCounters = ZERO_COUNTERS;
 
+  /** Aggregates come from counts deltas, not from events. */
+  readonly counted: boolean;
+  /** The latest counts delta: its generation (rows' kGen), length, errnos and enter calls. */
+  countsGen = 0;
+  countsIntervalUs = 0;
+  countsErrnos = new Map<number, number>();
+  countsEnterCalls = 0;
+  countsEnterSubmitted = 0;
+
   /** Generation of the latest snapshot (marks the rows it touched). */
   gen = 0;
   /** For a compact clone: the ring capacity of the state it copies (0 otherwise). */
@@ -105,6 +120,7 @@ export class Core {
     this.opcodes = opts.opcodes ?? new OpcodeTable();
     this.total = new StatRow(this.seriesSeconds);
     this.table = new ProcessTable(this.maxProcesses, this.seriesSeconds);
+    this.counted = opts.aggregate === 'counts';
   }
 
   // ---- clock -------------------------------------------------------------------------------
@@ -163,6 +179,7 @@ export class Core {
     const op = ev.opcode & 255;
     ring.push(ev, proc.uid, proc.commId);
     this.events++;
+    if (this.counted) return; // the counts deliver the figures
 
     let rd = 0;
     let wr = 0;
@@ -225,9 +242,80 @@ export class Core {
     row.c.add(rd, wr, 0, lat, this.pool);
   }
 
-  private countErrno(e: number): void {
+  private countErrno(e: number, n = 1): number {
     const i = e > MAX_ERRNO ? MAX_ERRNO : e;
     if (this.errnoTotal[i] === 0) this.errnoSeen.push(i);
-    this.errnoTotal[i]++;
+    this.errnoTotal[i] += n;
+    return i;
+  }
+
+  /** One counts delta: into every row it touches, since start, this second and as the latest. */
+  ingestCounts(d: CountsDelta): void {
+    if (!this.counted) throw new Error('this model aggregates events, not counts');
+    if (d.tsUs > this.nowUs || !this.started) this.observe(d.tsUs);
+    const gen = ++this.countsGen;
+    this.countsIntervalUs = d.intervalUs;
+    this.countsErrnos = new Map();
+    this.countsEnterCalls = 0;
+    this.countsEnterSubmitted = 0;
+    for (const c of d.rows) {
+      const proc = this.table.procFor(c.pid, c.comm);
+      const op = c.opcode & 255;
+      let opRow = this.ops[op];
+      if (opRow === undefined) opRow = this.ops[op] = new OpRow(op, this.seriesSeconds);
+      let px = proc.px[op];
+      if (px === undefined) {
+        px = proc.px[op] = new PxRow(proc, op);
+        proc.pxList.push(px);
+      }
+      this.addCounts(opRow, c, gen, d.tsUs, true);
+      this.addCounts(px, c, gen, d.tsUs, false);
+      if (op === IO_URING_ENTER) {
+        if (proc.kGen !== gen) {
+          proc.kGen = gen;
+          proc.k.reset(this.pool);
+          proc.kEnterCalls = 0;
+          proc.kEnterSubmitted = 0;
+        }
+        proc.enterCalls += c.ops;
+        proc.enterSubmitted += c.submitted;
+        proc.kEnterCalls += c.ops;
+        proc.kEnterSubmitted += c.submitted;
+        this.enterCalls += c.ops;
+        this.enterSubmitted += c.submitted;
+        this.countsEnterCalls += c.ops;
+        this.countsEnterSubmitted += c.submitted;
+        if (c.ops > 0 && d.tsUs > proc.lastUs) proc.lastUs = d.tsUs;
+      } else {
+        this.addCounts(proc, c, gen, d.tsUs, true);
+        this.addCounts(this.total, c, gen, d.tsUs, true);
+      }
+      for (let i = 0; i + 1 < c.errnos.length; i += 2) {
+        const e = this.countErrno(c.errnos[i], c.errnos[i + 1]);
+        this.countsErrnos.set(e, (this.countsErrnos.get(e) ?? 0) + c.errnos[i + 1]);
+      }
+    }
+  }
+
+  private addCounts(row: StatRow, c: OpCounts, gen: number, ts: number, second: boolean): void {
+    row.tOps += c.ops;
+    row.tRead += c.read;
+    row.tWrite += c.write;
+    row.tErrors += c.errors;
+    const lat = c.latency;
+    for (let i = 0; i + 1 < lat.length; i += 2) row.tHist.recordBucket(lat[i], lat[i + 1]);
+    if (c.ops > 0 && ts > row.lastUs) row.lastUs = ts;
+    if (row.kGen !== gen) {
+      row.kGen = gen;
+      row.k.reset(this.pool);
+    }
+    row.k.addCounts(c, this.pool);
+    if (!second) return;
+    if (row.cSec !== this.curSec) {
+      row.cSec = this.curSec;
+      row.c.reset(this.pool);
+      this.active.push(row);
+    }
+    row.c.addCounts(c, this.pool);
   }
 }

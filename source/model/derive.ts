@@ -1,14 +1,14 @@
 /**
- * A snapshot of the model: the window figures from a scan of the buffered events of the window
- * (newest first; events that arrived out of order are placed by their own time), the since-start
- * figures and series from the rows, all as plain immutable data.
+ * A snapshot of the model, as plain immutable data: the since-start figures and series from the
+ * rows; the window figures from a scan of the buffered events of the window, or, when the model
+ * takes exact counts, from the latest counts delta.
  */
 import { DIR, type Core } from './core.js';
 import { errnoName, MAX_ERRNO } from './errno.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
-import { ProcRow, type StatRow } from './rows.js';
+import { ProcRow, type StatRow, type Tally } from './rows.js';
 import type { Filter } from './select.js';
 import type {
   ErrnoRow,
@@ -42,9 +42,206 @@ const EMPTY_SERIES: Series = Object.freeze({
   p99Ns: [],
 });
 
+/** The window's figures, however they were found: the rows' tallies and the window's totals. */
+interface Window {
+  /** The row's tally over the window, or null when nothing of the row is in it. */
+  tally(row: StatRow): Tally | null;
+  /** A process's IO_URING_ENTER calls and submissions in the window. */
+  enter(proc: ProcRow): [calls: number, submitted: number];
+  errnos: Map<number, number>;
+  /** Every event in the window (IO_URING_ENTER included), and the calls and submissions. */
+  events: number;
+  enterCalls: number;
+  enterSubmitted: number;
+  /** Per-second factor of the window's counts. */
+  perSec: number;
+  truncated: boolean;
+  windowUs: number;
+  /** Hands the window's scratch back (histograms to the pool). */
+  release(): void;
+}
+
 export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
-  const gen = ++core.gen;
   const nowUs = core.started ? core.nowUs : 0;
+  const win = core.counted ? countsWindow(core) : scanWindow(core, opts, nowUs);
+  const { perSec } = win;
+  const ring = core.ring;
+  const withSeries = opts.series ?? true;
+  const endSec = core.curSec - 1;
+  const scratch = [0, 0, 0];
+
+  const stats = (row: StatRow): RowStats => {
+    const w = win.tally(row);
+    const wh = w === null ? null : w.hist;
+    let p50 = 0;
+    let p95 = 0;
+    let p99 = 0;
+    if (wh !== null) {
+      wh.percentiles(PERCENTILES, scratch);
+      [p50, p95, p99] = scratch;
+    }
+    const th = row.tHist;
+    th.percentiles(PERCENTILES, scratch);
+    return {
+      ops: w === null ? 0 : w.ops,
+      opsPerSec: w === null ? 0 : w.ops * perSec,
+      readBytesPerSec: w === null ? 0 : w.read * perSec,
+      writeBytesPerSec: w === null ? 0 : w.write * perSec,
+      errors: w === null ? 0 : w.errors,
+      avgNs: wh !== null ? wh.mean() : 0,
+      p50Ns: p50,
+      p95Ns: p95,
+      p99Ns: p99,
+      maxNs: wh !== null ? wh.max : 0,
+      totalOps: row.tOps,
+      totalReadBytes: row.tRead,
+      totalWriteBytes: row.tWrite,
+      totalErrors: row.tErrors,
+      totalAvgNs: th.mean(),
+      totalP50Ns: scratch[0],
+      totalP95Ns: scratch[1],
+      totalP99Ns: scratch[2],
+      totalMaxNs: th.max,
+      lastSeenUs: row.lastUs,
+    };
+  };
+  const series = (row: StatRow): Series => {
+    const s = row.series;
+    if (!withSeries || s === null) return EMPTY_SERIES;
+    const n = core.seriesSeconds;
+    const ops: number[] = new Array<number>(n);
+    const read: number[] = new Array<number>(n);
+    const write: number[] = new Array<number>(n);
+    const p99: number[] = new Array<number>(n);
+    for (let k = 0; k < n; k++) {
+      const sec = endSec - n + 1 + k;
+      const slot = ((sec % n) + n) % n;
+      const hit = sec >= 0 && s.stamp[slot] === sec;
+      ops[k] = hit ? s.ops[slot] : 0;
+      read[k] = hit ? s.read[slot] : 0;
+      write[k] = hit ? s.write[slot] : 0;
+      p99[k] = hit ? s.p99[slot] : 0;
+    }
+    return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
+  };
+
+  const processes: ProcessRow[] = [];
+  const processOpcodes: ProcessOpcodeRow[] = [];
+  for (const pr of core.table.procs) {
+    const mix: OpcodeShare[] = [];
+    for (const px of pr.pxList) {
+      const pxStats = stats(px);
+      processOpcodes.push({
+        kind: 'processOpcode',
+        key: px.key,
+        processKey: pr.key,
+        pid: pr.pid,
+        comm: pr.comm,
+        opcode: px.opcode,
+        opName: core.opcodes.name(px.opcode),
+        ...pxStats,
+      });
+      if (px.opcode !== IO_URING_ENTER) {
+        mix.push({
+          opcode: px.opcode,
+          opName: core.opcodes.name(px.opcode),
+          ops: pxStats.ops,
+          totalOps: pxStats.totalOps,
+        });
+      }
+    }
+    mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
+    const top = mix.length > 0 ? mix[0].opcode : -1;
+    const [wCalls, wSubmitted] = win.enter(pr);
+    processes.push({
+      kind: 'process',
+      key: pr.key,
+      pid: pr.pid,
+      comm: pr.comm,
+      ...stats(pr),
+      topOpcode: top,
+      topOpName: top >= 0 ? core.opcodes.name(top) : '',
+      opcodeMix: mix,
+      enterCallsPerSec: wCalls * perSec,
+      opsPerEnter: wCalls > 0 ? wSubmitted / wCalls : 0,
+      totalEnterCalls: pr.enterCalls,
+      series: series(pr),
+    });
+  }
+
+  const opcodes: OpcodeRow[] = [];
+  for (const o of core.ops) {
+    if (o === undefined) continue;
+    opcodes.push({
+      kind: 'opcode',
+      key: o.key,
+      opcode: o.opcode,
+      opName: core.opcodes.name(o.opcode),
+      ...stats(o),
+      series: series(o),
+    });
+  }
+
+  const totals: TotalsRow = {
+    ...stats(core.total),
+    events: core.events,
+    eventsPerSec: win.events * perSec,
+    series: series(core.total),
+  };
+
+  const errors: ErrnoRow[] = core.errnoSeen.map((e) => ({
+    errno: e,
+    name: errnoName(e),
+    count: win.errnos.get(e) ?? 0,
+    total: core.errnoTotal[e],
+  }));
+  errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
+
+  win.release();
+
+  return {
+    nowUs,
+    windowUs: win.windowUs,
+    startUs: core.startUs,
+    windowTruncated: win.truncated,
+    totals,
+    processes,
+    opcodes,
+    processOpcodes,
+    errors,
+    enter: {
+      callsPerSec: win.enterCalls * perSec,
+      submittedPerSec: win.enterSubmitted * perSec,
+      opsPerCall: win.enterCalls > 0 ? win.enterSubmitted / win.enterCalls : 0,
+      totalCalls: core.enterCalls,
+      totalSubmitted: core.enterSubmitted,
+      totalOpsPerCall: core.enterCalls > 0 ? core.enterSubmitted / core.enterCalls : 0,
+    },
+    series: { endSec, length: withSeries ? core.seriesSeconds : 0 },
+    buffer: {
+      events: ring.size,
+      maxEvents: ring.maxEvents,
+      maxAgeUs: core.maxAgeUs,
+      bytesPerEvent: RING_BYTES_PER_EVENT,
+      allocatedBytes: ring.allocatedBytes,
+      startUs: ring.oldestUs(),
+      endUs: ring.newestUs(),
+      overwritten: ring.overwritten,
+      expired: ring.expired,
+    },
+    capture: core.capture,
+    evictedProcesses: core.table.evicted,
+    recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
+    opcodeNames: core.opcodes,
+  };
+}
+
+/**
+ * The window from the buffered events: a scan of those in (now − windowUs, now], newest first
+ * (events that arrived out of order are placed by their own time).
+ */
+function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
+  const gen = ++core.gen;
   let windowUs = opts.windowUs ?? core.windowUs;
   if (!(windowUs > 0)) windowUs = core.windowUs;
   if (windowUs > core.maxAgeUs) windowUs = core.maxAgeUs;
@@ -126,181 +323,43 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     ring.overwritten > 0 && (ring.size === 0 || ring.oldestUs() > cutoff) && core.events > 0;
   let spanUs = windowUs;
   if (truncated && ring.size > 0) spanUs = Math.max(nowUs - ring.oldestUs(), 1);
-  const perSec = 1e6 / spanUs;
-  const withSeries = opts.series ?? true;
-  const endSec = core.curSec - 1;
-  const scratch = [0, 0, 0];
-
-  const stats = (row: StatRow): RowStats => {
-    const inWin = row.wGen === gen;
-    const wh = inWin ? row.w.hist : null;
-    let p50 = 0;
-    let p95 = 0;
-    let p99 = 0;
-    if (wh !== null) {
-      wh.percentiles(PERCENTILES, scratch);
-      [p50, p95, p99] = scratch;
-    }
-    const th = row.tHist;
-    th.percentiles(PERCENTILES, scratch);
-    return {
-      ops: inWin ? row.w.ops : 0,
-      opsPerSec: inWin ? row.w.ops * perSec : 0,
-      readBytesPerSec: inWin ? row.w.read * perSec : 0,
-      writeBytesPerSec: inWin ? row.w.write * perSec : 0,
-      errors: inWin ? row.w.errors : 0,
-      avgNs: wh !== null ? wh.mean() : 0,
-      p50Ns: p50,
-      p95Ns: p95,
-      p99Ns: p99,
-      maxNs: wh !== null ? wh.max : 0,
-      totalOps: row.tOps,
-      totalReadBytes: row.tRead,
-      totalWriteBytes: row.tWrite,
-      totalErrors: row.tErrors,
-      totalAvgNs: th.mean(),
-      totalP50Ns: scratch[0],
-      totalP95Ns: scratch[1],
-      totalP99Ns: scratch[2],
-      totalMaxNs: th.max,
-      lastSeenUs: row.lastUs,
-    };
-  };
-  const series = (row: StatRow): Series => {
-    const s = row.series;
-    if (!withSeries || s === null) return EMPTY_SERIES;
-    const n = core.seriesSeconds;
-    const ops: number[] = new Array<number>(n);
-    const read: number[] = new Array<number>(n);
-    const write: number[] = new Array<number>(n);
-    const p99: number[] = new Array<number>(n);
-    for (let k = 0; k < n; k++) {
-      const sec = endSec - n + 1 + k;
-      const slot = ((sec % n) + n) % n;
-      const hit = sec >= 0 && s.stamp[slot] === sec;
-      ops[k] = hit ? s.ops[slot] : 0;
-      read[k] = hit ? s.read[slot] : 0;
-      write[k] = hit ? s.write[slot] : 0;
-      p99[k] = hit ? s.p99[slot] : 0;
-    }
-    return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
-  };
-
-  const processes: ProcessRow[] = [];
-  const processOpcodes: ProcessOpcodeRow[] = [];
-  for (const pr of core.table.procs) {
-    const mix: OpcodeShare[] = [];
-    for (const px of pr.pxList) {
-      const pxStats = stats(px);
-      processOpcodes.push({
-        kind: 'processOpcode',
-        key: px.key,
-        processKey: pr.key,
-        pid: pr.pid,
-        comm: pr.comm,
-        opcode: px.opcode,
-        opName: core.opcodes.name(px.opcode),
-        ...pxStats,
-      });
-      if (px.opcode !== IO_URING_ENTER) {
-        mix.push({
-          opcode: px.opcode,
-          opName: core.opcodes.name(px.opcode),
-          ops: pxStats.ops,
-          totalOps: pxStats.totalOps,
-        });
-      }
-    }
-    mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
-    const top = mix.length > 0 ? mix[0].opcode : -1;
-    const inWin = pr.wGen === gen;
-    const wCalls = inWin ? pr.wEnterCalls : 0;
-    processes.push({
-      kind: 'process',
-      key: pr.key,
-      pid: pr.pid,
-      comm: pr.comm,
-      ...stats(pr),
-      topOpcode: top,
-      topOpName: top >= 0 ? core.opcodes.name(top) : '',
-      opcodeMix: mix,
-      enterCallsPerSec: wCalls * perSec,
-      opsPerEnter: wCalls > 0 ? pr.wEnterSubmitted / wCalls : 0,
-      totalEnterCalls: pr.enterCalls,
-      series: series(pr),
-    });
-  }
-
-  const opcodes: OpcodeRow[] = [];
-  for (const o of core.ops) {
-    if (o === undefined) continue;
-    opcodes.push({
-      kind: 'opcode',
-      key: o.key,
-      opcode: o.opcode,
-      opName: core.opcodes.name(o.opcode),
-      ...stats(o),
-      series: series(o),
-    });
-  }
-
-  const totals: TotalsRow = {
-    ...stats(core.total),
-    events: core.events,
-    eventsPerSec: wEvents * perSec,
-    series: series(core.total),
-  };
-
-  const errors: ErrnoRow[] = core.errnoSeen.map((e) => ({
-    errno: e,
-    name: errnoName(e),
-    count: errnoWin.get(e) ?? 0,
-    total: core.errnoTotal[e],
-  }));
-  errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
-
-  // Give the window histograms back to the pool.
-  for (const row of touched) {
-    row.w.reset(core.pool);
-    if (row instanceof ProcRow) {
-      row.wEnterCalls = 0;
-      row.wEnterSubmitted = 0;
-    }
-  }
-
   return {
-    nowUs,
+    tally: (row) => (row.wGen === gen ? row.w : null),
+    enter: (p) => (p.wGen === gen ? [p.wEnterCalls, p.wEnterSubmitted] : [0, 0]),
+    errnos: errnoWin,
+    events: wEvents,
+    enterCalls: wEnterCalls,
+    enterSubmitted: wEnterSubmitted,
+    perSec: 1e6 / spanUs,
+    truncated,
     windowUs,
-    startUs: core.startUs,
-    windowTruncated: truncated,
-    totals,
-    processes,
-    opcodes,
-    processOpcodes,
-    errors,
-    enter: {
-      callsPerSec: wEnterCalls * perSec,
-      submittedPerSec: wEnterSubmitted * perSec,
-      opsPerCall: wEnterCalls > 0 ? wEnterSubmitted / wEnterCalls : 0,
-      totalCalls: core.enterCalls,
-      totalSubmitted: core.enterSubmitted,
-      totalOpsPerCall: core.enterCalls > 0 ? core.enterSubmitted / core.enterCalls : 0,
+    release: () => {
+      // Give the window histograms back to the pool.
+      for (const row of touched) {
+        row.w.reset(core.pool);
+        if (row instanceof ProcRow) {
+          row.wEnterCalls = 0;
+          row.wEnterSubmitted = 0;
+        }
+      }
     },
-    series: { endSec, length: withSeries ? core.seriesSeconds : 0 },
-    buffer: {
-      events: ring.size,
-      maxEvents: ring.maxEvents,
-      maxAgeUs: core.maxAgeUs,
-      bytesPerEvent: RING_BYTES_PER_EVENT,
-      allocatedBytes: ring.allocatedBytes,
-      startUs: ring.oldestUs(),
-      endUs: ring.newestUs(),
-      overwritten: ring.overwritten,
-      expired: ring.expired,
-    },
-    capture: core.capture,
-    evictedProcesses: core.table.evicted,
-    recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
-    opcodeNames: core.opcodes,
+  };
+}
+
+/** The window from exact counts: the latest counts delta (about a second), whatever the refresh. */
+function countsWindow(core: Core): Window {
+  const gen = core.countsGen;
+  const ops = core.total.kGen === gen ? core.total.k.ops : 0;
+  return {
+    tally: (row) => (row.kGen === gen ? row.k : null),
+    enter: (p) => (p.kGen === gen ? [p.kEnterCalls, p.kEnterSubmitted] : [0, 0]),
+    errnos: core.countsErrnos,
+    events: ops + core.countsEnterCalls,
+    enterCalls: core.countsEnterCalls,
+    enterSubmitted: core.countsEnterSubmitted,
+    perSec: core.countsIntervalUs > 0 ? 1e6 / core.countsIntervalUs : 0,
+    truncated: false,
+    windowUs: core.countsIntervalUs,
+    release: () => undefined,
   };
 }

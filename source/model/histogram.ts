@@ -73,6 +73,26 @@ export class LatencyHistogram {
     this.sum += v;
   }
 
+  /**
+   * Adds `n` values known only by their bucket (a histogram kept elsewhere, e.g. in the kernel,
+   * with the same buckets). Their sum and extremes are taken at the bucket's value.
+   */
+  recordBucket(b: number, n: number): void {
+    if (!(n > 0) || b < 0 || b > LAST_BUCKET) return;
+    const c = b >> SUB_BITS;
+    let chunk = this.chunks[c];
+    if (chunk === null) chunk = this.chunks[c] = new Float64Array(SUB);
+    chunk[b & (SUB - 1)] += n;
+    const v = bucketValue(b);
+    if (this.count === 0) {
+      this.min = v;
+      this.max = v;
+    } else if (v > this.max) this.max = v;
+    else if (v < this.min) this.min = v;
+    this.count += n;
+    this.sum += v * n;
+  }
+
   /** Empties the histogram, keeping its allocated chunks for reuse. */
   clear(): void {
     if (this.count === 0) return;

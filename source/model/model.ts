@@ -21,6 +21,7 @@
 import { cloneCore, stateBytes } from './checkpoint.js';
 import { Core, type ModelOptions } from './core.js';
 import { deriveSnapshot, type SnapshotOptions } from './derive.js';
+import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
 import type { OpcodeNames } from './opcodes.js';
 import type { CaptureCounters, Snapshot } from './snapshot.js';
@@ -56,6 +57,14 @@ export class Model implements EventSink {
   /** Adds one event (copied; the object may be reused by the caller). */
   push(ev: IoEvent): void {
     this.core.ingest(ev);
+  }
+
+  /**
+   * Adds exact counts over an interval (a model made with `aggregate: 'counts'`): every figure
+   * then comes from them, and events only fill the buffer.
+   */
+  pushCounts(d: CountsDelta): void {
+    this.core.ingestCounts(d);
   }
 
   /** Moves the model's clock to nowUs (µs since the epoch); a time in the past is ignored. */

@@ -111,6 +111,8 @@ export class ProcessTable {
       const n = p.copyStatsTo(new ProcRow(p.uid, p.pid, p.comm, p.commId, this.seriesSeconds));
       n.enterCalls = p.enterCalls;
       n.enterSubmitted = p.enterSubmitted;
+      n.kEnterCalls = p.kEnterCalls;
+      n.kEnterSubmitted = p.kEnterSubmitted;
       rows.set(p, n);
       for (const x of p.pxList) {
         const nx = x.copyStatsTo(new PxRow(n, x.opcode));

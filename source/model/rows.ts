@@ -3,6 +3,7 @@
  * Each row counts since start (t*), in the current second (c*, written to its per-second series
  * when the second ends) and, during one snapshot() call, in the window (w*).
  */
+import type { OpCounts } from './counts.js';
 import { LatencyHistogram } from './histogram.js';
 
 /** Window histograms and current-second histograms are borrowed from a pool and given back. */
@@ -64,6 +65,19 @@ export class Tally {
     }
   }
 
+  /** Adds an interval's exact counts (a CountsDelta row). */
+  addCounts(c: OpCounts, pool: HistPool): void {
+    this.ops += c.ops;
+    this.read += c.read;
+    this.write += c.write;
+    this.errors += c.errors;
+    const lat = c.latency;
+    if (lat.length === 0) return;
+    let h = this.hist;
+    if (h === null) h = this.hist = pool.acquire();
+    for (let i = 0; i + 1 < lat.length; i += 2) h.recordBucket(lat[i], lat[i + 1]);
+  }
+
   /** Empties it for the next interval, giving its histogram back. */
   reset(pool: HistPool): void {
     this.ops = 0;
@@ -103,6 +117,10 @@ export class StatRow {
   wGen = -1;
   readonly w = new Tally();
 
+  /** Counted from counts deltas: the delta `k` holds (the latest interval, when it is the last). */
+  kGen = -1;
+  readonly k = new Tally();
+
   constructor(seriesSeconds: number) {
     this.series = seriesSeconds > 0 ? new SeriesRing(seriesSeconds) : null;
   }
@@ -117,6 +135,8 @@ export class StatRow {
     to.lastUs = this.lastUs;
     to.cSec = this.cSec;
     this.c.copyTo(to.c);
+    to.kGen = this.kGen;
+    this.k.copyTo(to.k);
     to.series = this.series === null ? null : this.series.clone();
     // w* are scratch of one snapshot() call: nothing to carry
     return to;
@@ -133,6 +153,9 @@ export class ProcRow extends StatRow {
   enterSubmitted = 0;
   wEnterCalls = 0;
   wEnterSubmitted = 0;
+  /** IO_URING_ENTER calls and submissions of the latest counts delta (when kGen is its). */
+  kEnterCalls = 0;
+  kEnterSubmitted = 0;
   constructor(
     readonly uid: number,
     readonly pid: number,

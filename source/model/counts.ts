@@ -1,0 +1,35 @@
+/**
+ * Exact counts kept outside the event stream (by the kernel, in live capture; from a recording's
+ * counter file, in replay), delivered as deltas: what happened per process and opcode since the
+ * previous delta. When a model receives them, every figure it shows (totals, rates, latencies,
+ * errors, series) comes from them, and events only fill its buffer: so the numbers stay true
+ * when events are lost or sampled.
+ */
+
+/** One (process, opcode) over one interval. IO_URING_ENTER (255) counts the syscall itself. */
+export interface OpCounts {
+  pid: number;
+  comm: string;
+  opcode: number;
+  /** Completed operations (for IO_URING_ENTER: calls). */
+  ops: number;
+  /** Bytes of positive results of read-class / write-class operations. */
+  read: number;
+  write: number;
+  /** Operations with a negative result. */
+  errors: number;
+  /** Operations submitted by IO_URING_ENTER calls (its positive results); 0 otherwise. */
+  submitted: number;
+  /** Errors by errno: flat pairs [errno, count, errno, count, …]. */
+  errnos: number[];
+  /** Latencies by histogram bucket (histogram.ts's buckets): flat pairs [bucket, count, …]. */
+  latency: number[];
+}
+
+export interface CountsDelta {
+  /** The end of the interval (µs since the epoch). */
+  tsUs: number;
+  /** Its length (µs). */
+  intervalUs: number;
+  rows: OpCounts[];
+}

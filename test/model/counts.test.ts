@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
+import { bucketOf, LatencyHistogram } from '../../source/model/histogram.js';
+import { Model } from '../../source/model/model.js';
+import { ev, relErr, rng, SEC, T } from './helpers.js';
+
+/** Latencies as the kernel's histogram holds them: [bucket, count, …]. */
+function buckets(latNs: number[]): number[] {
+  const m = new Map<number, number>();
+  for (const v of latNs) m.set(bucketOf(v), (m.get(bucketOf(v)) ?? 0) + 1);
+  return [...m].flat();
+}
+
+function row(fields: Partial<OpCounts>): OpCounts {
+  return {
+    pid: 100,
+    comm: 'app',
+    opcode: 22,
+    ops: 0,
+    read: 0,
+    write: 0,
+    errors: 0,
+    submitted: 0,
+    errnos: [],
+    latency: [],
+    ...fields,
+  };
+}
+
+const delta = (tsUs: number, rows: OpCounts[], intervalUs = SEC): CountsDelta => ({
+  tsUs,
+  intervalUs,
+  rows,
+});
+
+describe('a model fed exact counts', () => {
+  it('takes totals, rates, errors and latencies from the counts, not from the events', () => {
+    const m = new Model({ aggregate: 'counts' });
+    const random = rng(7);
+    const lats = Array.from({ length: 5000 }, () => 10_000 + Math.floor(random() * 90_000));
+    // 5000 READs counted, of which only 3 arrived as events (the rest were lost)
+    for (let i = 0; i < 3; i++) m.push(ev({ tsUs: T + 100 + i }));
+    m.pushCounts(
+      delta(T + SEC, [
+        row({ ops: 5000, read: 4096 * 4990, errors: 10, errnos: [11, 10], latency: buckets(lats) }),
+        row({ opcode: 255, ops: 200, submitted: 5000, latency: buckets([2000, 3000]) }),
+      ]),
+    );
+    const s = m.snapshot();
+    const read = s.opcodes.find((o) => o.opName === 'READ')!;
+    expect(read.totalOps).toBe(5000);
+    expect(read.totalReadBytes).toBe(4096 * 4990);
+    expect(read.totalErrors).toBe(10);
+    expect(read.opsPerSec).toBe(5000);
+    expect(s.totals.totalOps).toBe(5000);
+    expect(s.processes[0].totalOps).toBe(5000);
+    expect(s.processes[0].opsPerEnter).toBe(25);
+    expect(s.enter.totalCalls).toBe(200);
+    expect(s.errors).toEqual([{ errno: 11, name: 'EAGAIN', count: 10, total: 10 }]);
+    // percentiles from the buckets: within the histogram's 0.8 %
+    const exact = [...lats].sort((a, b) => a - b);
+    expect(relErr(read.totalP99Ns, exact[Math.ceil(0.99 * 5000) - 1])).toBeLessThan(0.008);
+    expect(relErr(read.totalP50Ns, exact[2499])).toBeLessThan(0.008);
+    // the events are in the buffer, and nowhere else
+    expect(s.recent).toHaveLength(3);
+    expect(s.totals.events).toBe(3);
+  });
+
+  it('gives the window figures of the latest delta and the series per second', () => {
+    const m = new Model({ aggregate: 'counts' });
+    m.pushCounts(delta(T + SEC + 500, [row({ ops: 100, latency: buckets([1000]) })]));
+    m.pushCounts(delta(T + 2 * SEC + 500, [row({ ops: 300 })]));
+    m.pushCounts(delta(T + 3 * SEC + 500, [row({ pid: 200, comm: 'other', ops: 50 })], SEC / 2));
+    m.advance(T + 4 * SEC);
+    const s = m.snapshot();
+    const app = s.processes.find((p) => p.pid === 100)!;
+    const other = s.processes.find((p) => p.pid === 200)!;
+    expect(app.totalOps).toBe(400);
+    expect(app.opsPerSec).toBe(0); // nothing of it in the latest interval
+    expect(other.opsPerSec).toBe(100); // 50 in half a second
+    expect(s.totals.series.opsPerSec.slice(-3)).toEqual([100, 300, 50]);
+  });
+
+  it('refuses counts in a model that aggregates events', () => {
+    expect(() => new Model().pushCounts(delta(T, []))).toThrow(/aggregates events/);
+  });
+
+  it('a checkpoint of it continues exactly as the original', () => {
+    const m = new Model({ aggregate: 'counts' });
+    m.pushCounts(delta(T + SEC, [row({ ops: 10, errnos: [5, 1], errors: 1 })]));
+    const cp = m.checkpoint();
+    const copy = new Model({ aggregate: 'counts' });
+    copy.restore(cp);
+    for (const x of [m, copy]) x.pushCounts(delta(T + 2 * SEC, [row({ ops: 7 })]));
+    expect(copy.snapshot()).toEqual(m.snapshot());
+  });
+});
+
+describe('LatencyHistogram.recordBucket', () => {
+  it('adds counts by bucket, as if each value had been recorded at the bucket value', () => {
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    for (const v of [50, 50, 1000, 123_456]) a.record(v);
+    for (const [v, n] of [
+      [50, 2],
+      [1000, 1],
+      [123_456, 1],
+    ])
+      b.recordBucket(bucketOf(v), n);
+    expect(b.count).toBe(4);
+    expect(b.percentile(50)).toBe(a.percentile(50));
+    expect(relErr(b.percentile(99), a.percentile(99))).toBeLessThan(0.008);
+  });
+});
