@@ -4,7 +4,7 @@
 process.env.NODE_ENV ??= 'production';
 
 import meow from 'meow';
-import { buildConfig } from './source/config.js';
+import { buildConfig, emptyOption } from './source/config.js';
 import { main } from './source/main.js';
 import { exitIfTerminalGone, guardStdio } from './source/stdio.js';
 
@@ -85,6 +85,16 @@ if (cli.input.length > 0) {
   process.stderr.write(
     `iouringtop: unexpected argument ${JSON.stringify(cli.input[0])}; see iouringtop --help\n`,
   );
+  process.exit(2);
+}
+const empty = emptyOption(
+  process.argv.slice(2),
+  Object.entries(FLAGS)
+    .filter(([, f]) => f.type === 'string')
+    .map(([name]) => name),
+);
+if (empty !== undefined) {
+  process.stderr.write(`iouringtop: ${empty}\n`);
   process.exit(2);
 }
 const built = buildConfig(cli.flags, Boolean(process.stdout.isTTY));

@@ -72,6 +72,33 @@ function num(
   return v;
 }
 
+/**
+ * The first option of `names` (camelCase) given with no value on the command line (`--pid=`, or
+ * `--pid` last or before another option), as a one-line message; undefined when there is none.
+ * meow reads such an option as absent, so `--pid $EMPTY` would capture every process.
+ */
+export function emptyOption(argv: readonly string[], names: readonly string[]): string | undefined {
+  const dashed = new Map(names.map((n) => [n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), n]));
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z][a-z-]*)(=(.*))?$/.exec(argv[i]);
+    if (!m || !dashed.has(m[1])) continue;
+    const value = m[2] !== undefined ? m[3] : argv[i + 1];
+    if (value === undefined || value === '' || (m[2] === undefined && value.startsWith('--'))) {
+      return `--${m[1]} needs a value (e.g. ${EXAMPLES[m[1]] ?? `--${m[1]} VALUE`}); an empty one would mean everything`;
+    }
+    if (m[2] === undefined) i++;
+  }
+  return undefined;
+}
+
+const EXAMPLES: Record<string, string> = {
+  pid: '--pid 1234',
+  comm: '--comm postgres',
+  opcode: '--opcode READ,WRITE',
+  'output-dir': '--output-dir /var/tmp',
+  replay: '--replay recordings/fio-randrw.csv',
+};
+
 export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult {
   const fail = (error: string): ConfigResult => ({ ok: false, error });
   const pids: number[] = [];

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig, describeFilter } from '../source/config.js';
+import { buildConfig, describeFilter, emptyOption } from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
 import { CLI, ROOT, summaryBody } from './e2e/env.js';
@@ -101,6 +101,22 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 const row = (sec: number, pid: string, op: string, res: string) =>
   `2026-03-04 05:06:0${sec}.000000,${pid},app,${op},5,4096,4096,${res},0.25`;
 
+describe('emptyOption', () => {
+  const names = ['pid', 'comm', 'outputDir'];
+  it('finds an option given with no value, in every spelling', () => {
+    expect(emptyOption(['--pid='], names)).toMatch(/^--pid needs a value/);
+    expect(emptyOption(['--headless', '--pid'], names)).toMatch(/^--pid needs a value/);
+    expect(emptyOption(['--pid', '--headless'], names)).toMatch(/^--pid needs a value/);
+    expect(emptyOption(['--output-dir', ''], names)).toMatch(/^--output-dir needs a value/);
+  });
+  it('lets every option with a value pass, and knows nothing of the others', () => {
+    expect(emptyOption(['--pid', '12', '--comm=fio', '--pid=3', '--headless'], names)).toBe(
+      undefined,
+    );
+    expect(emptyOption(['--headless', '--no-record'], names)).toBe(undefined);
+  });
+});
+
 describe('the CLI on bad input and on replays', () => {
   let dir = '';
   beforeAll(() => {
@@ -123,6 +139,22 @@ describe('the CLI on bad input and on replays', () => {
     const t = cli(['--pid', 'abc']);
     expect(t.code).toBe(2);
     expect(t.stderr).toBe('iouringtop: --pid "abc": expected a whole number from 1 to 4194304\n');
+  });
+
+  it('an option with an empty value is bad usage, not "everything": --pid $EMPTY records nothing', () => {
+    for (const args of [
+      ['--pid='],
+      ['--headless', '--pid'],
+      ['--pid', '', '--headless'],
+      ['--pid', '--headless'],
+      ['--comm='],
+      ['--output-dir='],
+    ]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^iouringtop: --[a-z-]+ needs a value \(e\.g\. /);
+    }
   });
 
   it('a missing recording: one line, exit 1', () => {
@@ -156,6 +188,38 @@ describe('the CLI on bad input and on replays', () => {
     expect(l.code).toBe(0);
     expect(l.stdout).toMatch(/ 2 events, 2 operations /);
     expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);
+  });
+
+  it('refuses a FIFO or a device instead of waiting on it forever', () => {
+    const fifo = path.join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of [fifo, '/dev/zero']) {
+      const r = cli(['--replay', file, '--headless']);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr, file).toMatch(
+        /^iouringtop: cannot replay .*: it is a (FIFO|device); give a recording file/,
+      );
+    }
+  });
+
+  it('offers --lenient only where it helps: not when it is on, not for a file it cannot read', () => {
+    const empty = write('empty.csv', [], '');
+    const header = write('header.csv', ['a,b,c', row(1, '10', 'READ', '4096')]);
+    const long = write('long.csv', [RECORDING_HEADER, 'x'.repeat(2 << 20)]);
+    for (const [file, why] of [
+      [empty, /empty file: not an iouringtop recording/],
+      [header, /not an iouringtop recording: expected the header/],
+      [long, /line longer than 1 MiB/],
+      [dir, /(is a directory|cannot (open|read))/],
+    ] as const) {
+      for (const lenient of [[], ['--lenient']]) {
+        const r = cli(['--replay', file, '--headless', ...lenient]);
+        expect(r.code, file).toBe(1);
+        expect(r.stderr, file).toMatch(why);
+        expect(r.stderr, file).not.toMatch(/--lenient/);
+        expect(r.stderr.trim().split('\n'), file).toHaveLength(1);
+      }
+    }
   });
 
   it('a recording cut mid-line by a crash: the rows before it replay, the cut is reported', () => {

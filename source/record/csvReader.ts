@@ -348,7 +348,7 @@ export class CsvEventReader {
   private malformed(buf: Buffer, start: number, end: number, line: number, why: string): void {
     if (!this.headerSeen) this.notRecording(buf, start, end, line);
     const msg = `${why}: ${this.rawText(buf, start, end)}`;
-    if (!this.lenient) throw new CsvFormatError(this.path, line, msg);
+    if (!this.lenient) throw new CsvFormatError(this.path, line, msg, true);
     this.statsData.skipped++;
     if (this.statsData.skippedSamples.length < SAMPLE_LIMIT) {
       this.statsData.skippedSamples.push(`${escape(this.path, 300)}:${line}: ${msg}`);

@@ -4,7 +4,7 @@
  * with pause, steps, jumps and speed changes.
  */
 import os from 'node:os';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { SnapshotOptions } from '../model/model.js';
@@ -16,9 +16,10 @@ import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
 import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
 
-/** A failure as one line: a bad row says how to get past it. */
-export function describeFailure(e: unknown): string {
-  if (e instanceof CsvFormatError) return `${e.message} (add --lenient to skip bad rows)`;
+/** A failure as one line: a bad row that --lenient would skip says so (when it is not on). */
+export function describeFailure(e: unknown, lenient: boolean): string {
+  if (e instanceof CsvFormatError)
+    return e.skippable && !lenient ? `${e.message} (add --lenient to skip bad rows)` : e.message;
   return escape(e instanceof Error ? e.message : String(e), 300);
 }
 
@@ -71,7 +72,7 @@ export class ReplaySource extends SourceBase implements Source {
 
   /** Runs a playback step; a failure (a bad row) fails the source. */
   private act(p: Promise<void>): Promise<void> {
-    return p.catch((e: unknown) => this.fail(describeFailure(e)));
+    return p.catch((e: unknown) => this.fail(describeFailure(e, this.lenient)));
   }
 
   get info(): SourceInfo {
@@ -93,11 +94,24 @@ export class ReplaySource extends SourceBase implements Source {
   }
 
   async start(): Promise<void> {
-    try {
-      await access(this.file);
-    } catch {
+    const name = escape(this.file, 300);
+    const st = await stat(this.file).catch(() => undefined);
+    if (!st) {
       throw new Error(
-        `cannot read ${escape(this.file, 300)}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+        `cannot read ${name}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+      );
+    }
+    // a FIFO with no writer would wait forever, a device never end: only files replay
+    if (!st.isFile() && !st.isDirectory()) {
+      const what = st.isFIFO()
+        ? 'a FIFO'
+        : st.isSocket()
+          ? 'a socket'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+      throw new Error(
+        `cannot replay ${name}: it is ${what}; give a recording file (.csv or .csv.gz)`,
       );
     }
     try {
@@ -113,8 +127,8 @@ export class ReplaySource extends SourceBase implements Source {
     } catch (e) {
       throw new Error(
         e instanceof CsvFormatError
-          ? describeFailure(e)
-          : `cannot replay ${escape(this.file, 300)}: ${describeFailure(e)}`,
+          ? describeFailure(e, this.lenient)
+          : `cannot replay ${escape(this.file, 300)}: ${describeFailure(e, this.lenient)}`,
         { cause: e },
       );
     }
