@@ -260,6 +260,30 @@ describe('the CLI on bad input and on replays', () => {
     expect(a.stdout).toMatch(/ 3 events, 3 operations .* 1 errors/);
     expect(a.stdout).toMatch(/^Errors: EIO 1$/m);
     expect(summaryBody(b.stdout)).toBe(summaryBody(a.stdout));
+    // without metadata nothing is known of the losses: unknown, not 0
+    expect(a.stdout).toMatch(/^Capture: loss counts unknown \(no closed metadata/m);
+    expect(a.stdout).not.toMatch(/lost 0/);
+    // nor with metadata never closed (a capture killed, a disk full): its counts are the start's
+    writeFileSync(
+      path.join(dir, 'plain.meta.json'),
+      JSON.stringify({
+        formatVersion: 2,
+        startedAt: '2026-03-04T05:06:00.000+00:00',
+        endedAt: null,
+        lost: 0,
+      }),
+    );
+    expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: loss counts unknown/m);
+    writeFileSync(
+      path.join(dir, 'plain.meta.json'),
+      JSON.stringify({
+        formatVersion: 2,
+        startedAt: '2026-03-04T05:06:00.000+00:00',
+        endedAt: '2026-03-04T05:06:04.000+00:00',
+        lost: 7,
+      }),
+    );
+    expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: lost 7 events/m);
   });
 
   it('a replay whose stdout is not a terminal prints the summary (as --headless would)', () => {

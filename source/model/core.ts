@@ -89,7 +89,7 @@ export class Core {
   enterSubmitted = 0;
   errnoTotal = new Float64Array(MAX_ERRNO + 1);
   errnoSeen: number[] = [];
-  capture: CaptureCounters = ZERO_COUNTERS;
+  capture: CaptureCounters | null = ZERO_COUNTERS;
 
   /** Aggregates come from counts deltas, not from events. */
   readonly counted: boolean;

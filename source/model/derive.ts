@@ -319,8 +319,8 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
     }
   }
 
-  const truncated =
-    ring.overwritten > 0 && (ring.size === 0 || ring.oldestUs() > cutoff) && core.events > 0;
+  // incomplete while events of the window were pushed out by the count bound (not after)
+  const truncated = ring.overwrittenUntilUs > cutoff;
   let spanUs = windowUs;
   if (truncated && ring.size > 0) spanUs = Math.max(nowUs - ring.oldestUs(), 1);
   return {

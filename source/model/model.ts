@@ -19,7 +19,7 @@
  * read-class / write-class operations; an error is any negative result.
  */
 import { cloneCore, stateBytes } from './checkpoint.js';
-import { Core, type ModelOptions } from './core.js';
+import { Core, ZERO_COUNTERS, type ModelOptions } from './core.js';
 import { deriveSnapshot, type SnapshotOptions } from './derive.js';
 import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
@@ -82,9 +82,16 @@ export class Model implements EventSink {
     return deriveSnapshot(this.core, opts);
   }
 
-  /** Sets capture-side counters (merged with the previous values), carried into snapshots. */
-  setCaptureCounters(c: Partial<CaptureCounters>): void {
-    const cur = this.core.capture;
+  /**
+   * Sets capture-side counters (merged with the previous values), carried into snapshots; null
+   * says they are unknown.
+   */
+  setCaptureCounters(c: Partial<CaptureCounters> | null): void {
+    if (c === null) {
+      this.core.capture = null;
+      return;
+    }
+    const cur = this.core.capture ?? ZERO_COUNTERS;
     this.core.capture = {
       lost: c.lost ?? cur.lost,
       dropped: c.dropped ?? cur.dropped,

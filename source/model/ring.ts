@@ -68,6 +68,8 @@ export class EventRing {
   capacity: number;
   /** Events pushed out because the buffer was full (count bound). */
   overwritten = 0;
+  /** The latest time among the events pushed out (0 before any): a window after it is whole. */
+  overwrittenUntilUs = 0;
   /** Events dropped because they grew older than the age bound. */
   expired = 0;
 
@@ -106,6 +108,8 @@ export class EventRing {
       if (this.capacity < this.maxEvents) this.grow();
       else {
         // Full at the bound: overwrite the oldest.
+        const lost = this.tsUs[this.head];
+        if (lost > this.overwrittenUntilUs) this.overwrittenUntilUs = lost;
         this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
         this.size--;
         this.overwritten++;
@@ -164,6 +168,7 @@ export class EventRing {
     r.head = 0;
     r.maxTs = this.maxTs;
     r.overwritten = this.overwritten;
+    r.overwrittenUntilUs = this.overwrittenUntilUs;
     r.expired = this.expired;
     return r;
   }
@@ -172,6 +177,7 @@ export class EventRing {
     this.head = 0;
     this.size = 0;
     this.overwritten = 0;
+    this.overwrittenUntilUs = 0;
     this.expired = 0;
     this.maxTs = -Infinity;
   }

@@ -194,7 +194,11 @@ export interface Snapshot {
     readonly length: number;
   };
   readonly buffer: BufferStats;
-  readonly capture: CaptureCounters;
+  /**
+   * The capture's loss counters; null when they are unknown (a replay of a recording without
+   * metadata, or whose metadata was never closed): unknown is not zero.
+   */
+  readonly capture: Readonly<CaptureCounters> | null;
   /** Process rows evicted (idlest first) to keep at most maxProcesses. */
   readonly evictedProcesses: number;
   /** The most recent buffered events, newest last, restricted by the snapshot's tailFilter. */

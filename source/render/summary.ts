@@ -112,7 +112,11 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
           (seconds > 0 ? ` (${formatRate(e.totalCalls / seconds)})` : '') +
           `, ${e.totalOpsPerCall.toFixed(1)} operations submitted per call`,
   );
-  const c = { ...snap.capture, ...info.counters };
+  const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
+  if (c === null) {
+    out.push('Capture: loss counts unknown (no closed metadata beside the recording)');
+    return out.join('\n') + '\n';
+  }
   out.push(
     `Capture: lost ${c.lost} events, dropped ${c.dropped} submissions (in-flight map full), ` +
       `overflow ${c.overflow} completions (CQ overflow)` +

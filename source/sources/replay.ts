@@ -141,15 +141,18 @@ export class ReplaySource extends SourceBase implements Source {
     return undefined;
   }
 
-  /** The capture's loss counters come from the metadata, not from the rows (reset on seeks). */
+  /**
+   * The capture's loss counters come from the metadata, not from the rows (set again after a
+   * seek resets the model). Without metadata, or with metadata never closed (its counts are those
+   * of the start), they are unknown.
+   */
   private applyMetaCounters(): void {
     const meta = this.replay?.meta;
-    if (meta)
-      this.model.setCaptureCounters({
-        lost: meta.lost,
-        dropped: meta.dropped,
-        overflow: meta.overflow,
-      });
+    this.model.setCaptureCounters(
+      meta && meta.endedAt !== null
+        ? { lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow }
+        : null,
+    );
   }
 
   tick(): Promise<void> {

@@ -38,21 +38,27 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     { text: `${info.host}  ${info.tier}  kernel ${info.kernel}` },
   );
 
-  const lost = s?.capture.lost ?? 0;
-  const dropped = s?.capture.dropped ?? 0;
+  const c = s?.capture;
+  const counter = (name: string, n: number | undefined): Segment =>
+    n === undefined
+      ? { text: `${name} ?`, dim: true } // unknown (a recording without closed metadata)
+      : n > 0
+        ? alert(`${name} ${cell.count(n)}`)
+        : { text: `${name} 0`, dim: true };
+  const known = c === null ? undefined : (c ?? { lost: 0, dropped: 0 });
   const second: Segment[] = [
     {
       text: ` ${cell.count(s?.totals.eventsPerSec ?? 0)} ev/s  total ${cell.count(s?.totals.events ?? 0)}  `,
     },
-    lost > 0 ? alert(`lost ${cell.count(lost)}`) : { text: 'lost 0', dim: true },
+    counter('lost', known?.lost),
     { text: '  ' },
-    dropped > 0 ? alert(`dropped ${cell.count(dropped)}`) : { text: 'dropped 0', dim: true },
+    counter('dropped', known?.dropped),
   ];
   // the rarer counters appear only when something happened
   const rare: [string, number][] = [
-    ['overflow', s?.capture.overflow ?? 0],
-    ['unmatched', s?.capture.unmatched ?? 0],
-    ['malformed', s?.capture.malformed ?? 0],
+    ['overflow', c?.overflow ?? 0],
+    ['unmatched', c?.unmatched ?? 0],
+    ['malformed', c?.malformed ?? 0],
   ];
   for (const [name, n] of rare)
     if (n > 0) second.push({ text: '  ' }, alert(`${name} ${cell.count(n)}`));

@@ -70,7 +70,7 @@ describe('Model.checkpoint / restore', () => {
     play(again, b);
     expect(view(again)).toEqual(view(original));
     expect(view(original).processes.length).toBeLessThanOrEqual(8);
-    expect(view(original).capture.lost).toBe(3);
+    expect(view(original).capture!.lost).toBe(3);
   });
 
   it('a checkpoint of an empty model restores to an empty model', () => {

@@ -325,6 +325,24 @@ describe('Model bounds', () => {
     expect(s.totals.totalOps).toBe(6);
   });
 
+  it('says the window is incomplete only while it is: not after the overwritten events left it', () => {
+    const m = new Model({ bufferEvents: 4, bufferSeconds: 60 });
+    for (let i = 1; i <= 6; i++) m.push(ev({ tsUs: T + i * 100 * MS }));
+    m.advance(T + SEC);
+    expect(m.snapshot().windowTruncated).toBe(true);
+    // a second later the window (1 s) holds none of the pushed-out events
+    m.advance(T + 2 * SEC);
+    expect(m.snapshot().windowTruncated).toBe(false);
+    // ten idle minutes: every event expired, still nothing missing from the window
+    m.advance(T + 600 * SEC);
+    const idle = m.snapshot();
+    expect(idle.buffer.events).toBe(0);
+    expect(idle.windowTruncated).toBe(false);
+    // a new burst over the bound: incomplete again
+    for (let i = 1; i <= 6; i++) m.push(ev({ tsUs: T + 600 * SEC + i * MS }));
+    expect(m.snapshot().windowTruncated).toBe(true);
+  });
+
   it('evicts the idlest process row beyond maxProcesses and counts it', () => {
     const m = new Model({ maxProcesses: 2 });
     m.push(ev({ tsUs: T + 1 * SEC, pid: 1, comm: 'one' }));
@@ -401,7 +419,7 @@ describe('Model clock, determinism and reset', () => {
     const s = m.snapshot();
     expect(s.processes).toEqual([]);
     expect(s.totals.events).toBe(0);
-    expect(s.capture.dropped).toBe(0);
+    expect(s.capture!.dropped).toBe(0);
     expect(s.buffer.maxEvents).toBe(10);
     expect(s.recent).toEqual([]);
   });

@@ -251,6 +251,22 @@ describe('Header colours', () => {
     }).flat();
     expect(segs.find((s) => s.text === 'lost 0')?.color).toBeUndefined();
   });
+
+  it('shows unknown losses as unknown, not as zero', () => {
+    const { model } = modelWith([]);
+    model.setCaptureCounters(null);
+    const segs = headerSegments({
+      info,
+      snapshot: model.snapshot(),
+      filterText: '',
+      paused: false,
+      refreshMs: 1000,
+      color: true,
+    }).flat();
+    expect(segs.map((s) => s.text)).toContain('lost ?');
+    expect(segs.map((s) => s.text)).toContain('dropped ?');
+    expect(segs.map((s) => s.text)).not.toContain('lost 0');
+  });
 });
 
 describe('Header recording lines', () => {
