@@ -10,6 +10,7 @@ import { runTui } from './frontends/tui.js';
 import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { Source } from './sources/source.js';
+import { DEMO_RECORDING } from './paths.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -42,7 +43,7 @@ async function pickSource(config: Config): Promise<Source | number> {
   if (!canCapture(p)) {
     for (const problem of p.problems) err(problem);
     err(
-      'live capture is not possible here; replay a recording instead: iouringtop --replay recordings/fio-randrw.csv',
+      `live capture is not possible here; replay a recording instead: iouringtop --replay ${DEMO_RECORDING}`,
     );
     return 1;
   }

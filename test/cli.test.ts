@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, describeFilter, emptyOption } from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
-import { CLI, ROOT, summaryBody } from './e2e/env.js';
+import { CLI, requireRootOrSkip, ROOT, summaryBody } from './e2e/env.js';
 
 describe('buildConfig', () => {
   const ok = (flags: Parameters<typeof buildConfig>[0], tty = true) => {
@@ -156,6 +156,32 @@ describe('the CLI on bad input and on replays', () => {
       expect(r.stderr).toMatch(/^iouringtop: --[a-z-]+ needs a value \(e\.g\. /);
     }
   });
+
+  it.runIf(requireRootOrSkip('the unprivileged-start test'))(
+    'unprivileged: says to run with sudo (not that tracefs is missing) and where the bundled recording is',
+    () => {
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--headless'],
+        { cwd: os.tmpdir(), encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^iouringtop: not root and without CAP_BPF\+CAP_PERFMON: run with sudo$/m,
+      );
+      expect(r.stderr).not.toMatch(/not mounted/);
+      const hint = /replay a recording instead: iouringtop --replay (\S+)$/m.exec(r.stderr);
+      expect(hint?.[1]).toBe(path.join(ROOT, 'recordings', 'fio-randrw.csv'));
+      expect(existsSync(hint![1])).toBe(true);
+      const p = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--probe'],
+        { cwd: os.tmpdir(), encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(p.stdout).toMatch(/^tracefs: .* is readable by root only: run iouringtop with sudo$/m);
+      expect(p.stdout).toMatch(/^capture: needs root here/m);
+    },
+  );
 
   it('a missing recording: one line, exit 1', () => {
     const r = cli(['--replay', path.join(dir, 'nope.csv'), '--headless']);

@@ -71,9 +71,28 @@ async function privileges(): Promise<{ ok: boolean; note: string }> {
   return { ok: false, note: 'not root and without CAP_BPF+CAP_PERFMON: run with sudo' };
 }
 
+/** Where tracefs is mounted, from /proc/mounts (readable by anyone, unlike tracefs itself). */
+async function tracefsMounts(): Promise<string[]> {
+  try {
+    const text = await readFile('/proc/mounts', 'utf8');
+    return text
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'tracefs')
+      .map((f) => f[1]);
+  } catch {
+    return [];
+  }
+}
+
 async function findTracefs(privileged: boolean): Promise<{ path?: string; note: string }> {
   for (const dir of TRACEFS_CANDIDATES) {
     if (await exists(`${dir}/events`)) return { path: dir, note: `tracefs at ${dir}` };
+  }
+  // mounted, but not ours to read (mode 0700 for root): the cure is privileges, not a mount
+  const mounted = (await tracefsMounts()).find((m) => TRACEFS_CANDIDATES.includes(m));
+  if (mounted && !privileged) {
+    return { note: `tracefs at ${mounted} is readable by root only: run iouringtop with sudo` };
   }
   if (privileged && process.getuid?.() === 0) {
     try {
@@ -152,7 +171,8 @@ export async function probe(): Promise<ProbeResult> {
     problems.push('bpftrace not found: install it (Debian/Ubuntu: apt-get install bpftrace)');
   }
   const tracefs = await findTracefs(priv.ok);
-  if (!tracefs.path) problems.push(tracefs.note);
+  // (unprivileged, tracefs is unreadable: the privileges line already says what to do)
+  if (!tracefs.path && priv.ok) problems.push(tracefs.note);
   let ioUringDisabled: number | undefined;
   try {
     ioUringDisabled = Number((await readFile('/proc/sys/kernel/io_uring_disabled', 'utf8')).trim());
@@ -290,7 +310,13 @@ export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
     );
   }
   const tier = chosen ?? p.tier;
-  lines.push(tier ? `capture: ${TIER_NAMES[tier]}` : 'capture: impossible on this machine');
+  lines.push(
+    tier
+      ? `capture: ${TIER_NAMES[tier]}`
+      : !p.privileged
+        ? 'capture: needs root here (run with sudo); what else it needs is read as root'
+        : 'capture: impossible on this machine',
+  );
   if (tier) lines.push(`columns: ${filledColumns(tier, f)}`);
   for (const problem of p.problems) lines.push(`problem: ${problem}`);
   return lines;

@@ -11,6 +11,9 @@ const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
 };
 
+/** The least time between two reports of lost events. */
+const LOSS_EVERY_MS = 10_000;
+
 export async function runHeadless(source: Source, config: Config): Promise<number> {
   let stopNow: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stopNow = resolve));
@@ -39,14 +42,29 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   if (notice) process.stderr.write(`${notice}\n`);
   const timer =
     config.durationSec !== undefined ? setTimeout(stopNow, config.durationSec * 1000) : undefined;
+  // losses are told at most once in LOSS_EVERY_MS (at millions of events a second they come in
+  // every read of bpftrace's buffers), and once more at the end
+  let toldLost = 0;
+  let toldAt = 0;
+  const tellLosses = (final: boolean): void => {
+    const lost = source.counters()?.lost ?? 0;
+    if (lost === toldLost || (!final && Date.now() - toldAt < LOSS_EVERY_MS)) return;
+    err(
+      `bpftrace lost ${lost - toldLost} events ${final ? 'since the last report' : 'in the last few seconds'} (${lost} in all): its buffers overran; see the summary`,
+    );
+    toldLost = lost;
+    toldAt = Date.now();
+  };
   while (!stopping && !source.exhausted) {
     await source.tick();
+    if (source.realtime) tellLosses(false);
     // a live source follows the clock; a replay plays on, looking at signals between steps
     const pause = source.realtime ? config.refreshMs : 0;
     await Promise.race([stopped, new Promise((r) => setTimeout(r, pause))]);
   }
   clearTimeout(timer);
   await source.stop();
+  tellLosses(true);
   if (failure === undefined || source.realtime) {
     process.stdout.write(
       formatSummary(source.snapshot({ series: false, recentLimit: 0 }), source.summaryFacts()),

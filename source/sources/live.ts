@@ -92,7 +92,7 @@ export class LiveSource extends SourceBase implements Source {
     this.controls = { toggleRecording: () => this.toggleRecording() };
   }
 
-  get counters(): CaptureCounters {
+  counters(): CaptureCounters {
     return this.capture.counters;
   }
 
@@ -110,13 +110,13 @@ export class LiveSource extends SourceBase implements Source {
 
   tick(): Promise<void> {
     this.model.advance(Date.now() * 1000);
-    this.model.setCaptureCounters(this.counters);
+    this.model.setCaptureCounters(this.counters());
     return Promise.resolve();
   }
 
   snapshot(opts?: SnapshotOptions): Snapshot {
     this.model.advance(Date.now() * 1000);
-    this.model.setCaptureCounters(this.counters);
+    this.model.setCaptureCounters(this.counters());
     return this.model.snapshot(opts);
   }
 
@@ -157,7 +157,7 @@ export class LiveSource extends SourceBase implements Source {
   }
 
   private metaInit(): SessionMetaInit {
-    const c = this.counters;
+    const c = this.counters();
     return {
       ...hostFacts(),
       bpftraceVersion: this.probe.bpftraceVersion ?? null,
@@ -246,7 +246,7 @@ export class LiveSource extends SourceBase implements Source {
       await recorder.discard();
       this.recordings.splice(this.recordings.indexOf(recorder.path), 1);
     }
-    this.model.setCaptureCounters(this.counters);
+    this.model.setCaptureCounters(this.counters());
   }
 
   abort(): void {
@@ -258,7 +258,7 @@ export class LiveSource extends SourceBase implements Source {
       title: `iouringtop live capture, ${TIER_NAMES[this.tier]}`,
       filter: describeFilter(this.config.filter, this.opcodes),
       recording: this.recordings.at(-1),
-      counters: this.counters,
+      counters: this.counters(),
       durationUs: this.spanUs,
     };
   }

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { SnapshotOptions } from '../model/model.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, sessionSpanUs } from '../record/meta.js';
 import { Replay, type ReplaySpeed } from '../record/replay.js';
@@ -148,11 +148,7 @@ export class ReplaySource extends SourceBase implements Source {
    */
   private applyMetaCounters(): void {
     const meta = this.replay?.meta;
-    this.model.setCaptureCounters(
-      meta && meta.endedAt !== null
-        ? { lost: meta.lost, dropped: meta.dropped, overflow: meta.overflow }
-        : null,
-    );
+    this.model.setCaptureCounters(this.counters());
   }
 
   tick(): Promise<void> {
@@ -182,6 +178,19 @@ export class ReplaySource extends SourceBase implements Source {
         seekingToUs: s.seekingToUs ?? undefined,
       },
     };
+  }
+
+  counters(): CaptureCounters | null {
+    const meta = this.replay?.meta;
+    return meta && meta.endedAt !== null
+      ? {
+          lost: meta.lost,
+          dropped: meta.dropped,
+          overflow: meta.overflow,
+          unmatched: 0,
+          malformed: 0,
+        }
+      : null;
   }
 
   stop(): Promise<void> {

@@ -15,7 +15,7 @@
  */
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable } from '../model/opcodes.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus, TuiInfo } from '../ui/types.js';
 
@@ -65,6 +65,8 @@ export interface Source {
   tick(): Promise<void>;
   snapshot(opts?: SnapshotOptions): Snapshot;
   status(): SourceStatus;
+  /** The capture's loss counters so far (null: unknown). */
+  counters(): Readonly<CaptureCounters> | null;
   stop(): Promise<void>;
   /** Last resort from a process 'exit' handler: end any child process now, synchronously. */
   abort(): void;

@@ -27,6 +27,16 @@ function has(cmd: string): boolean {
   }
 }
 
+/** true when root (to run a command as another user); otherwise a loud skip, or under CI a failure. */
+export function requireRootOrSkip(suite: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env.IOURINGTOP_E2E_REQUIRED) throw new Error(`CI must run ${suite}, as root`);
+  process.stderr.write(
+    `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: it needs root\n${'!'.repeat(78)}\n`,
+  );
+  return false;
+}
+
 /** What the machine lacks: `extra` commands, and (for `capture`) root, bpftrace, gcc, liburing. */
 export function missingRequirements(extra: string[] = [], capture = true): string[] {
   const missing: string[] = [];
