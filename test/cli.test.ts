@@ -208,9 +208,35 @@ describe('the CLI on bad input and on replays', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `iouringtop: ${file}:3: invalid pid: ${row(2, 'x', 'READ', '4096')} (add --lenient to skip bad rows)\n`,
+      `iouringtop: ${file}:3: invalid pid (expected 0 to 4194304): ${row(2, 'x', 'READ', '4096')} (add --lenient to skip bad rows)\n`,
     );
     const l = cli(['--replay', file, '--headless', '--lenient']);
+    expect(l.code).toBe(0);
+    expect(l.stdout).toMatch(/ 2 events, 2 operations /);
+    expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);
+  });
+
+  it('a year without events replays in one step; a row stamped 9999-12-31 is a bad row, not a hang', () => {
+    const gap = write('gap.csv', [
+      RECORDING_HEADER,
+      row(1, '10', 'READ', '4096').replace('2026-03-04', '2025-03-04'),
+      row(1, '10', 'READ', '4096'),
+    ]);
+    const g = cli(['--replay', gap, '--headless']); // (cli() kills it after 20 s: a hang fails)
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout).toMatch(/ 2 events, 2 operations /);
+    const jump = write('jump.csv', [
+      RECORDING_HEADER,
+      row(1, '10', 'READ', '4096'),
+      '9999-12-31 23:59:59.999999,10,app,READ,5,4096,4096,4096,0.25',
+      row(2, '10', 'READ', '4096'),
+    ]);
+    const j = cli(['--replay', jump, '--headless']);
+    expect(j.code).toBe(1);
+    expect(j.stderr).toBe(
+      `iouringtop: ${jump}:3: timestamp in the future: 9999-12-31 23:59:59.999999,10,app,READ,5,4096,4096,4096,0.25 (add --lenient to skip bad rows)\n`,
+    );
+    const l = cli(['--replay', jump, '--headless', '--lenient']);
     expect(l.code).toBe(0);
     expect(l.stdout).toMatch(/ 2 events, 2 operations /);
     expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);

@@ -216,7 +216,7 @@ const ROW_START = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?),/;
  * A line starting with a full timestamp and a comma is taken for a row start: a command name
  * (≤ 16 bytes) is too short to fake one.
  */
-export async function readTailEndUs(path: string): Promise<number | null> {
+export async function readTailEndUs(path: string, notAfterUs: number): Promise<number | null> {
   const fh = await fsp.open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -230,6 +230,8 @@ export async function readTailEndUs(path: string): Promise<number | null> {
       const m = ROW_START.exec(line);
       if (!m) continue;
       const ts = parseLocalTimestamp(m[1]);
+      // (a row stamped far later than the recording can be is not its end: the reader rejects it)
+      if (ts > notAfterUs + 86_400_000_000) continue;
       if (!Number.isNaN(ts) && (best === null || ts > best)) best = ts;
     }
     return best;

@@ -23,7 +23,7 @@ import { OpcodeTable } from '../model/opcodes.js';
 import { CsvFormatError } from './csvError.js';
 import { Batch, openBytes, parseInteger, parseLatencyNs, TimestampParser } from './csvFields.js';
 import { CR, LF, RecordScanner, Scan } from './csvScan.js';
-import { RECORDING_COLUMNS, RECORDING_HEADER } from './format.js';
+import { formatTimestamp, RECORDING_COLUMNS, RECORDING_HEADER } from './format.js';
 
 export { CsvFormatError } from './csvError.js';
 
@@ -52,7 +52,28 @@ export interface CsvReaderOptions {
    * well-formed name it does not know a code of its own (a recording from a newer kernel).
    */
   opcodes?: OpcodeTable;
+  /**
+   * The recording's span, from its metadata (µs; end null while unknown): a row far outside it
+   * is bad. Without it, only rows in the future are.
+   */
+  span?: { startUs: number; endUs: number | null };
+  /** Now, for the rows-in-the-future check (µs; default the clock's). */
+  nowUs?: number;
 }
+
+/**
+ * Slack around the recording's span, and how far back in time a row may go (events from several
+ * CPUs arrive slightly out of order).
+ */
+const TIME_SLACK_US = 60_000_000;
+/** A row may be stamped up to this far in the future (another machine's clock). */
+const FUTURE_SLACK_US = 86_400_000_000;
+/** Live capture writes pids up to PID_MAX_LIMIT, latencies far below 2^53 ns (104 days). */
+const MAX_PID = 4_194_304;
+const MAX_LATENCY_NS = 2 ** 53;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const UINT32_MAX = 2 ** 32 - 1;
 
 export interface ReadStats {
   /** Events decoded. */
@@ -91,6 +112,10 @@ export class CsvEventReader {
   private line = 1;
   private readonly batch = new Batch();
   private readonly scanner = new RecordScanner();
+  private readonly span: CsvReaderOptions['span'];
+  private readonly nowUs: number;
+  /** The latest time of the rows taken so far. */
+  private latestUs = Number.NEGATIVE_INFINITY;
   private readonly timestamps = new TimestampParser();
   private readonly opcodes = new Map<number, OpcodeEntry>();
   private readonly statsData: ReadStats = {
@@ -116,13 +141,7 @@ export class CsvEventReader {
       stream.destroy();
       throw new CsvFormatError(path, 0, 'cannot resume a gzip recording at an offset');
     }
-    const reader = new CsvEventReader(
-      path,
-      stream,
-      gz,
-      opts.lenient ?? false,
-      opts.opcodes ?? new OpcodeTable(),
-    );
+    const reader = new CsvEventReader(path, stream, gz, opts);
     if (at) {
       reader.headerSeen = true;
       reader.line = at.line;
@@ -138,17 +157,16 @@ export class CsvEventReader {
     return reader;
   }
 
-  private constructor(
-    path: string,
-    stream: Readable,
-    gzip: boolean,
-    lenient: boolean,
-    private readonly names: OpcodeTable,
-  ) {
+  private readonly names: OpcodeTable;
+
+  private constructor(path: string, stream: Readable, gzip: boolean, opts: CsvReaderOptions) {
     this.path = path;
     this.stream = stream;
     this.gzip = gzip;
-    this.lenient = lenient;
+    this.lenient = opts.lenient ?? false;
+    this.names = opts.opcodes ?? new OpcodeTable();
+    this.span = opts.span;
+    this.nowUs = opts.nowUs ?? Date.now() * 1000;
     this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
@@ -392,23 +410,32 @@ export class CsvEventReader {
     const i = b.count;
     if (i >= b.capacity) b.ensure(i + 1);
 
+    // every field as the live capture writes it: anything else is not a row of ours
     const ts = this.timestamps.parse(buf, fs[0], fe[0]);
     if (Number.isNaN(ts)) return 'invalid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)';
+    const late = this.timeCheck(ts);
+    if (late !== '') return late;
     const pid = parseInteger(buf, fs[1], fe[1], false);
-    if (Number.isNaN(pid) || fs[1] === fe[1]) return 'invalid pid';
+    if (Number.isNaN(pid) || fs[1] === fe[1] || pid > MAX_PID)
+      return `invalid pid (expected 0 to ${MAX_PID})`;
     const op = this.parseOpcode(buf, fs[3], fe[3]);
     if (op < 0) return 'unknown opcode';
     const fd = fs[4] === fe[4] ? 0 : parseInteger(buf, fs[4], fe[4], true);
-    if (Number.isNaN(fd)) return 'invalid fd';
+    if (Number.isNaN(fd) || fd < INT32_MIN || fd > INT32_MAX) return 'invalid fd (a 32-bit int)';
+    // -1 is io_uring's "the file's current position", which other tools write as it is
     const offset = fs[5] === fe[5] ? 0 : parseInteger(buf, fs[5], fe[5], true);
-    if (Number.isNaN(offset)) return 'invalid offset';
-    const length = fs[6] === fe[6] ? 0 : parseInteger(buf, fs[6], fe[6], true);
-    if (Number.isNaN(length)) return 'invalid length';
+    if (Number.isNaN(offset) || offset < -1 || offset > 2 ** 64)
+      return 'invalid offset (a 64-bit file offset, or -1)';
+    const length = fs[6] === fe[6] ? 0 : parseInteger(buf, fs[6], fe[6], false);
+    if (Number.isNaN(length) || length > UINT32_MAX) return 'invalid length (0 to 2^32-1)';
     const hasResult = fs[7] !== fe[7];
     const result = hasResult ? parseInteger(buf, fs[7], fe[7], true) : 0;
-    if (Number.isNaN(result)) return 'invalid result';
+    if (Number.isNaN(result) || result < INT32_MIN || result > INT32_MAX)
+      return 'invalid result (a 32-bit int)';
     const latency = fs[8] === fe[8] ? 0 : parseLatencyNs(buf, fs[8], fe[8]);
-    if (Number.isNaN(latency)) return 'invalid latency_ms';
+    if (Number.isNaN(latency) || latency > MAX_LATENCY_NS)
+      return 'invalid latency_ms (0 to 104 days)';
+    if (ts > this.latestUs) this.latestUs = ts;
 
     let comm = buf.toString('utf8', fs[2], fe[2]);
     if (fq[2] === 2) comm = comm.replaceAll('""', '"');
@@ -425,6 +452,19 @@ export class CsvEventReader {
     b.latency[i] = latency;
     b.count = i + 1;
     this.statsData.rows++;
+    return '';
+  }
+
+  /** Why a row's time cannot be the recording's ('' when it can); the row itself is quoted after. */
+  private timeCheck(ts: number): string {
+    const span = this.span;
+    if (span && ts < span.startUs - TIME_SLACK_US)
+      return `timestamp before the recording began (${formatTimestamp(span.startUs)})`;
+    if (span && span.endUs !== null && ts > span.endUs + TIME_SLACK_US)
+      return `timestamp after the recording ended (${formatTimestamp(span.endUs)})`;
+    if (ts > this.nowUs + FUTURE_SLACK_US) return 'timestamp in the future';
+    if (ts < this.latestUs - TIME_SLACK_US)
+      return `timestamp ${((this.latestUs - ts) / 1e6).toFixed(0)} s before an earlier row`;
     return '';
   }
 

@@ -3,14 +3,20 @@
  *
  * When advance() is called — the rule that makes seeking exact:
  *   The virtual clock moves on a fixed grid of `quantumUs` (default 100 ms), aligned to multiples
- *   of the quantum since the epoch. Reaching grid point g means: push every not-yet-pushed event
- *   (in file order) while the next one has tsUs ≤ g, then call advance(g). Every grid point from
- *   the first one (g0 = the first event's time rounded down) onward is visited in order, empty or
- *   not, and the position is always a grid point.
- *   So the calls the sink sees from reset() to "position P" are a function of P alone: wall-clock
- *   tick sizes only decide how many grid points one tick covers, never which calls happen. Seeking
- *   backwards is reset() and a re-feed from the start of the file up to the target through the same
- *   loop, which therefore gives exactly the state that playing forward to the target gives.
+ *   of the quantum since the epoch; the position is always a grid point. From reset(), the first
+ *   grid point g0 (the first event's time rounded down) is always reached: its events are pushed,
+ *   then advance(g0). After that, reaching grid point g means: push every not-yet-pushed event
+ *   (in file order) while the next one has tsUs ≤ g, then call advance(g); a grid point where no
+ *   event is pushed is passed without a call, unless the clock stops there. So the clock never
+ *   walks an empty stretch, however long: it goes to the next event's grid point in one step.
+ *   The model's state at a position P is then the same however the clock got there (advance over
+ *   a stretch without events is one call or many to the same effect): wall-clock tick sizes only
+ *   decide where the clock stops on the way. Seeking backwards is reset() (or a checkpoint) and a
+ *   re-feed up to the target through the same loop, which gives exactly the state that playing
+ *   forward to the target gives.
+ *
+ * At speeds of real time, a stretch of more than 5 s without events is skipped, not played: the
+ * clock goes to a second before the next event, and the status says what was skipped.
  *
  * End time: for a plain CSV it is read from the file's last 64 KiB (the largest timestamp among its
  * complete rows) at open; for gzip, which cannot be read from the end, a background pass finds it
@@ -29,6 +35,10 @@ import { readSessionMeta, type SessionMeta } from './meta.js';
 export type { ReplaySink, SinkState } from './checkpoints.js';
 
 export type ReplaySpeed = number | 'max';
+/** A stretch without events longer than this is skipped at real-time speeds, not played. */
+export const GAP_SKIP_US = 5_000_000;
+/** How much of the stretch before the next event is still played. */
+const GAP_LEAD_IN_US = 1_000_000;
 export const MIN_SPEED = 0.1;
 export const MAX_SPEED = 1000;
 export const DEFAULT_QUANTUM_US = 100_000;
@@ -71,6 +81,8 @@ export interface ReplayStatus {
    * takes a while in a large one), or null.
    */
   seekingToUs: number | null;
+  /** The latest stretch without events skipped at real-time speed (positions, µs), or null. */
+  gap: { fromUs: number; toUs: number } | null;
   /** Events fed since the last reset. */
   events: number;
   /** Checkpoints held (seeks start from the nearest one before their target), and their bytes. */
@@ -108,6 +120,7 @@ export class Replay {
   private pos: number;
   private maxTs = Number.NEGATIVE_INFINITY;
   private knownEnd: number | null = null;
+  private gap: { fromUs: number; toUs: number } | null = null;
   private fed = 0;
   private acc = 0;
   private speedValue: ReplaySpeed;
@@ -124,7 +137,13 @@ export class Replay {
     // one table for every reader of this file (seeks reopen it), so a name keeps its code
     const names = opts.opcodes ?? new OpcodeTable();
     for (const [name, code] of Object.entries(meta?.opcodeNames ?? {})) names.learn(code, name);
-    const withNames = { ...opts, opcodes: names };
+    // rows far outside the recorded span are bad rows (a clock gone wrong, a hand edit)
+    const start = meta ? Date.parse(meta.startedAt) : NaN;
+    const end = meta?.endedAt ? Date.parse(meta.endedAt) : NaN;
+    const span = Number.isFinite(start)
+      ? { startUs: start * 1000, endUs: Number.isFinite(end) ? end * 1000 : null }
+      : undefined;
+    const withNames = { ...opts, opcodes: names, span };
     const reader = await CsvEventReader.open(path, withNames);
     const replay = new Replay(path, sink, withNames, reader, meta);
     if (opts.findEnd !== false) await replay.findEnd();
@@ -163,6 +182,7 @@ export class Replay {
       atEnd: this.atEnd,
       busy: this.running !== null,
       seekingToUs: this.seekTarget(),
+      gap: this.gap,
       events: this.fed,
       checkpoints: this.checkpoints.count,
       checkpointBytes: this.checkpoints.bytes,
@@ -234,7 +254,10 @@ export class Replay {
     const steps = Math.floor(this.acc / this.q);
     if (steps === 0) return Promise.resolve();
     this.acc -= steps * this.q;
-    return this.run(() => this.stepTo(this.pos + steps * this.q));
+    return this.run(async () => {
+      await this.stepTo(this.pos + steps * this.q);
+      await this.skipGap();
+    });
   }
 
   /**
@@ -352,9 +375,12 @@ export class Replay {
       this.reader = reader;
     }
     this.sink.reset();
-    this.pos = this.g0 - this.q;
     this.maxTs = Number.NEGATIVE_INFINITY;
     this.fed = 0;
+    // g0 is always reached, even when the first event is later: the model starts there
+    await this.feedThrough(this.g0);
+    this.sink.advance(this.g0);
+    this.pos = this.g0;
     await this.stepTo(target);
   }
 
@@ -367,19 +393,45 @@ export class Replay {
   /** Visits grid points up to `target` (or the end of the data, or the deadline). */
   private async stepTo(target: number, deadline?: number): Promise<void> {
     let n = 0;
+    const reader = this.reader;
     while (this.pos < target && !this.closed) {
-      if (this.reader.done && this.pos >= this.lastGrid()) {
+      if (reader.buffered === 0 && !reader.done) await reader.fill();
+      if (reader.done && this.pos >= this.lastGrid()) {
         if (this.maxTs > Number.NEGATIVE_INFINITY)
           this.knownEnd = Math.max(this.knownEnd ?? this.maxTs, this.maxTs);
         return;
       }
-      const g = this.pos + this.q;
-      if (this.reader.buffered === 0 || this.reader.peekTsUs() <= g) await this.feedThrough(g);
+      // The grid point the next event is fed at; up to it nothing happens, and the clock goes
+      // there in one step (never walking an empty stretch, however long).
+      const feedAt =
+        reader.buffered > 0
+          ? Math.max(this.pos + this.q, Math.ceil(reader.peekTsUs() / this.q) * this.q)
+          : this.lastGrid();
+      const g = Math.min(target, feedAt);
+      if (g >= feedAt) await this.feedThrough(g);
       this.sink.advance(g);
       this.pos = g;
       this.maybeCheckpoint();
       if (deadline !== undefined && (++n & 63) === 0 && performance.now() > deadline) return;
+      // a long seek lets keys and signals through now and then
+      if ((n & 4095) === 4095) await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * At a speed of real time, a stretch of more than GAP_SKIP_US without events is not played
+   * but skipped, to a second before the next event, and said in the status (a recording with a
+   * long idle gap, or a clock that jumped, would otherwise stand still for that long).
+   */
+  private async skipGap(): Promise<void> {
+    const reader = this.reader;
+    if (reader.buffered === 0 && !reader.done) await reader.fill();
+    if (reader.buffered === 0 || this.closed) return;
+    const next = Math.floor(reader.peekTsUs() / this.q) * this.q;
+    if (next - this.pos <= GAP_SKIP_US) return;
+    const to = next - GAP_LEAD_IN_US;
+    this.gap = { fromUs: this.pos, toUs: to };
+    await this.stepTo(to);
   }
 
   /** Pushes every event, in file order, while the next one has tsUs ≤ g. */
@@ -401,7 +453,9 @@ export class Replay {
   /** Finds the end time without disturbing playback. */
   private async findEnd(): Promise<void> {
     if (!this.reader.gzip) {
-      const end = await readTailEndUs(this.path).catch(() => null);
+      const end = await readTailEndUs(this.path, this.opts.span?.endUs ?? Date.now() * 1000).catch(
+        () => null,
+      );
       if (end !== null) {
         this.knownEnd = end;
         return;

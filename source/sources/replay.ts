@@ -176,6 +176,7 @@ export class ReplaySource extends SourceBase implements Source {
         paused: s.paused,
         ended: s.atEnd,
         seekingToUs: s.seekingToUs ?? undefined,
+        gap: s.gap ?? undefined,
       },
     };
   }

@@ -21,6 +21,11 @@ function speedText(speed: number | 'max'): string {
 export function replayLine(r: Replay, width: number): string {
   const total = Math.max(0, (r.endUs - r.startUs) / 1e6);
   const at = (us: number): number => Math.max(0, Math.min(total, (us - r.startUs) / 1e6));
+  // a skipped stretch is said for the first seconds played after it
+  const skipped =
+    r.gap && r.positionUs >= r.gap.toUs && r.positionUs - r.gap.toUs < 5e6
+      ? ` (skipped ${span((r.gap.toUs - r.gap.fromUs) / 1e6)} without events)`
+      : '';
   const state =
     r.seekingToUs !== undefined
       ? `» SEEKING ${span(at(r.seekingToUs))}`
@@ -28,7 +33,7 @@ export function replayLine(r: Replay, width: number): string {
         ? '■ END'
         : r.paused
           ? '‖ PAUSED'
-          : '▶';
+          : `▶${skipped}`;
   const pos = at(r.positionUs);
   const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${span(total)} `;
   const barWidth = width - head.length - 1;

@@ -27,6 +27,8 @@ export interface SourceStatus {
     ended?: boolean;
     /** A seek to this position (µs) is in progress. */
     seekingToUs?: number;
+    /** The latest stretch without events that playback skipped (recording time, µs). */
+    gap?: { fromUs: number; toUs: number };
   };
 }
 

@@ -204,6 +204,55 @@ describe('CsvEventReader errors', () => {
     }
   });
 
+  it('rejects values the live capture can never write', async () => {
+    const cases: [string, string][] = [
+      ['2024-01-02 08:34:05.000007,99999999999,x,READ,,,,,', 'invalid pid (expected 0 to 4194304)'],
+      ['2024-01-02 08:34:05.000007,1,x,READ,4294967296,,,,', 'invalid fd (a 32-bit int)'],
+      [
+        '2024-01-02 08:34:05.000007,1,x,READ,,-4096,,,',
+        'invalid offset (a 64-bit file offset, or -1)',
+      ],
+      ['2024-01-02 08:34:05.000007,1,x,READ,,,-1,,', 'invalid length (0 to 2^32-1)'],
+      ['2024-01-02 08:34:05.000007,1,x,READ,,,4294967296,,', 'invalid length (0 to 2^32-1)'],
+      ['2024-01-02 08:34:05.000007,1,x,READ,,,,2147483648,', 'invalid result (a 32-bit int)'],
+      ['2024-01-02 08:34:05.000007,1,x,READ,,,,,1e308', 'invalid latency_ms (0 to 104 days)'],
+      ['2024-01-02 08:34:05.000007,1,x,READ,,,,,99999999999', 'invalid latency_ms (0 to 104 days)'],
+    ];
+    for (const [row, why] of cases) {
+      const p = file(`${HEADER}${row}\n${ROW}`);
+      expect((await failure(p)).startsWith(`${p}:2: ${why}: `), row).toBe(true);
+      // and --lenient skips them
+      const { events, stats } = await read(p, { lenient: true });
+      expect(events).toHaveLength(1);
+      expect(stats.skipped).toBe(1);
+    }
+    // the extremes the live capture does write are fine
+    const edge = file(
+      `${HEADER}2024-01-02 08:34:05.000007,4194304,x,READ,-100,9223372036854775807,4294967295,-2147483648,8640000000\n`,
+    );
+    expect((await read(edge)).events).toHaveLength(1);
+  });
+
+  it('rejects rows far outside the recording: in the future, back in time, beyond its span', async () => {
+    const future = file(`${HEADER}${ROW}9999-12-31 23:59:59.999999,1,x,READ,,,,,\n${ROW}`);
+    expect(await failure(future)).toMatch(
+      /:3: timestamp in the future: 9999-12-31 23:59:59\.999999,/,
+    );
+    const back = file(`${HEADER}${ROW}2024-01-02 08:30:05.000007,1,x,READ,,,,,\n`);
+    expect(await failure(back)).toMatch(/:3: timestamp 240 s before an earlier row: /);
+    // a little out of order is how events from several CPUs arrive: fine
+    const jitter = file(`${HEADER}${ROW}2024-01-02 08:34:04.500000,1,x,READ,,,,,\n`);
+    expect((await read(jitter)).events).toHaveLength(2);
+    const span = { startUs: T0, endUs: T0 + 10e6 };
+    const after = file(`${HEADER}${ROW}2024-01-02 08:40:05.000000,1,x,READ,,,,,\n`);
+    expect(await failure(after, { span })).toMatch(/:3: timestamp after the recording ended/);
+    const before = file(`${HEADER}2024-01-02 08:30:05.000000,1,x,READ,,,,,\n`);
+    expect(await failure(before, { span })).toMatch(/:2: timestamp before the recording began/);
+    const { events, stats } = await read(future, { lenient: true });
+    expect(events).toHaveLength(2);
+    expect(stats.skipped).toBe(1);
+  });
+
   it('with lenient, skips malformed rows, counts them and keeps reading', async () => {
     const p = file(
       `${HEADER}${ROW}bad row\n${ROW}2024-01-02 08:34:05.000007,1,"never closed,READ,,,,,\n${'x'.repeat(5000)}\n${ROW}`,

@@ -201,6 +201,14 @@ describe('StatusLine', () => {
     expect(out[0].length).toBeLessThanOrEqual(80);
     expect(out[1]).toContain('Space:play/pause');
     expect(replayLine({ ...replay, paused: false, ended: true }, 80)).toContain('END');
+    // a stretch without events that was skipped is said just after it
+    const gap = { fromUs: replay.positionUs - 400e6, toUs: replay.positionUs - 1e6 };
+    expect(replayLine({ ...replay, paused: false, gap }, 120)).toContain(
+      '▶ (skipped 6:39 without events)',
+    );
+    expect(
+      replayLine({ ...replay, paused: false, gap, positionUs: replay.positionUs + 10e6 }, 120),
+    ).not.toContain('skipped');
     // a long backwards seek says where it is going while the model is rebuilt
     expect(replayLine({ ...replay, paused: false, seekingToUs: 1_700_000_049e6 }, 80)).toContain(
       'REPLAY » SEEKING 0:49 2×',
