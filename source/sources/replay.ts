@@ -147,7 +147,6 @@ export class ReplaySource extends SourceBase implements Source {
    * of the start), they are unknown.
    */
   private applyMetaCounters(): void {
-    const meta = this.replay?.meta;
     this.model.setCaptureCounters(this.counters());
   }
 
