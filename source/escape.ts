@@ -8,7 +8,8 @@
  * - the line and paragraph separators U+2028/U+2029;
  * - every bidirectional control that can reorder the rest of a line: ALM U+061C, LRM/RLM
  *   U+200E/U+200F, LRE…RLO U+202A–U+202E, LRI…PDI U+2066–U+2069; and the BOM U+FEFF;
- * - lone UTF-16 surrogates (`\udXXX`);
+ * - lone UTF-16 surrogates: `\xNN` for U+DC80–U+DCFF, which stand for a byte that was not valid
+ *   UTF-8 in a command name (model/comm.ts), `\udXXX` for the others;
  * - the backslash itself (`\\`), so that an escape in the output always means an escaped character.
  *
  * Printable text, the common case, comes back unchanged without allocating.
@@ -32,6 +33,7 @@ function escapeChar(ch: string): string {
       return '\\\\';
   }
   const code = ch.charCodeAt(0);
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`;
   return code <= 0xff
     ? `\\x${code.toString(16).padStart(2, '0')}`
     : `\\u${code.toString(16).padStart(4, '0')}`;

@@ -125,7 +125,8 @@ export class BpftraceSource {
       },
     });
     this.child = child;
-    child.stdout.setEncoding('utf8');
+    // latin1: one char per byte, so a command name that is not UTF-8 reaches the parser intact
+    child.stdout.setEncoding('latin1');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.parser.feed(chunk));
     child.stderr.on('data', (chunk: string) => {

@@ -13,6 +13,7 @@
  * held a newline). A process cannot forge a line: it does not know the token, and a comm holds at
  * most 15 bytes. Anything that is not ours is handed to onNotice, never parsed as an event.
  */
+import { decodeComm } from '../model/comm.js';
 import { emptyEvent, type IoEvent } from '../model/event.js';
 
 export const EVENT_FLAG_NO_SUBMIT = 1; // completion without a submit record (in flight at start, or the in-flight map was full)
@@ -229,7 +230,8 @@ export class LineParser {
       }
       if (same) return cached;
     }
-    const fresh = Buffer.from(line.slice(from, to), 'utf8').toString('utf8');
+    // the output is read as latin1 (one char per byte): the name's bytes, exactly
+    const fresh = decodeComm(Buffer.from(line.slice(from, to), 'latin1'));
     if (this.commByPid.size > 65536) this.commByPid.clear();
     this.commByPid.set(pid, fresh);
     return fresh;

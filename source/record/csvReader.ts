@@ -17,6 +17,7 @@
  * csvFields.ts.)
  */
 import type { Readable } from 'node:stream';
+import { commFromCsv } from '../model/comm.js';
 import { emptyEvent, type EventSink, type IoEvent } from '../model/event.js';
 import { escape } from '../escape.js';
 import { OpcodeTable } from '../model/opcodes.js';
@@ -439,6 +440,7 @@ export class CsvEventReader {
 
     let comm = buf.toString('utf8', fs[2], fe[2]);
     if (fq[2] === 2) comm = comm.replaceAll('""', '"');
+    comm = commFromCsv(comm);
 
     b.ts[i] = ts;
     b.pid[i] = pid;

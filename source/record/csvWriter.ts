@@ -13,6 +13,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
+import { commToCsv } from '../model/comm.js';
 import type { EventSink, IoEvent } from '../model/event.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, formatLatencyMs, formatTimestamp, RECORDING_COLUMNS } from './format.js';
@@ -268,7 +269,7 @@ export class CsvRecorder implements EventSink {
     let q = this.quoted.get(comm);
     if (q === undefined) {
       // stringifyRecords ends the record with '\n'; the field is everything before it.
-      q = this.stringifier.stringifyRecords([[comm]]).slice(0, -1);
+      q = this.stringifier.stringifyRecords([[commToCsv(comm)]]).slice(0, -1);
       if (this.quoted.size >= 4096) this.quoted.clear();
       this.quoted.set(comm, q);
     }

@@ -100,6 +100,12 @@ describe('LineParser', () => {
     expect(names).toEqual([[70, 'NEW_OP']]);
   });
 
+  it('reads a command name byte for byte (bpftrace output is read as latin1): UTF-8 or not', () => {
+    const bytes = Buffer.from([0x66, 0xc3, 0xbc, 0xff, 0x1b]); // f, ü in UTF-8, a stray byte, ESC
+    const { events } = collect([ev([1, 7, 22, 0, 0, 0, 0, 0, 0], bytes.toString('latin1'))]);
+    expect(events[0].comm).toBe('fü\udcff\x1b');
+  });
+
   it('reuses the command string of a pid whose name is unchanged', () => {
     const { events } = collect([
       ev([1000, 5, 0, 0, 0, 0, 0, 1, 0], 'nginx'),

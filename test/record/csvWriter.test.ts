@@ -10,6 +10,7 @@ const { emptyEvent } = await import('../../source/model/event.js');
 const { CsvRecorder, describeFsError, RecordError } =
   await import('../../source/record/csvWriter.js');
 const { readRecording } = await import('../../source/record/csvReader.js');
+const { decodeComm } = await import('../../source/model/comm.js');
 const { readSessionMeta } = await import('../../source/record/meta.js');
 type IoEvent = import('../../source/model/event.js').IoEvent;
 
@@ -101,7 +102,7 @@ describe('CsvRecorder row format', () => {
     ]);
   });
 
-  it('quotes hostile command names so that they round-trip through the reader', async () => {
+  it('writes hostile command names one line each, safe to grep, and exact to read back', async () => {
     const hostile = [
       'a,b',
       'say "hi"',
@@ -112,12 +113,28 @@ describe('CsvRecorder row format', () => {
       '',
       'tab\tesc\x1b',
       ' sp ',
+      'x\x1b]0;owned\x07', // an OSC title sequence
+      'back\\slash\\x41', // a backslash, and text that looks like an escape
+      'del\x7f c1\u009b bidi\u202e',
+      'ünïcödé 日本',
+      decodeComm(Buffer.from([0x61, 0xff, 0xc3, 0x28, 0x62])), // invalid UTF-8, kept byte for byte
     ];
     const text = await csvOf(hostile.map((comm) => ({ comm })));
     expect(text).toContain(',"a,b",');
     expect(text).toContain(',"say ""hi""",');
-    expect(text).toContain(',"two\nlines",');
+    expect(text).toContain(',two\\x0alines,');
     expect(text).toContain(',"""",');
+    expect(text).toContain(',x\\x1b]0;owned\\x07,');
+    expect(text).toContain(',back\\\\slash\\\\x41,');
+    expect(text).toContain(',del\\x7f c1\\xc2\\x9b bidi\\xe2\\x80\\xae,');
+    expect(text).toContain(',ünïcödé 日本,');
+    expect(text).toContain(',a\\xff\\xc3(b,');
+    // one line per row, and nothing a terminal would act on
+    expect(text.trimEnd().split('\n')).toHaveLength(hostile.length + 1);
+    // eslint-disable-next-line no-control-regex
+    expect(text.replaceAll('\n', '')).not.toMatch(
+      /[\x00-\x1f\x7f\u0080-\u009f\u202a-\u202e\ufffd]/,
+    );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-w-'));
     try {
       writeFileSync(path.join(dir, 'x.csv'), text);
