@@ -72,5 +72,5 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   }
   for (const note of source.closingNotes()) err(note);
   if (failure) err(failure);
-  return failure ? 1 : 0;
+  return failure || source.hadFailures() ? 1 : 0;
 }

@@ -155,5 +155,5 @@ export async function runTui(source: Source, config: Config): Promise<number> {
   for (const e of errors.slice(-5)) err(e);
   for (const note of source.closingNotes()) err(note);
   if (failure) err(failure);
-  return failure ? 1 : 0;
+  return failure || source.hadFailures() ? 1 : 0;
 }

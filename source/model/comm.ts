@@ -15,7 +15,7 @@ export function decodeComm(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) ascii = false;
   if (ascii) return String.fromCharCode(...bytes);
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     const [cp, n] = utf8At(bytes, i);
     if (n === 0) {
@@ -62,7 +62,8 @@ export function commBytes(comm: string): Buffer {
 }
 
 /** Characters written as their bytes in a recording: C1 controls, separators, bidi controls, BOM. */
-const UNSAFE_CHAR = /^[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]$/;
+const UNSAFE_CHAR =
+  /^[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]$/;
 
 /**
  * The name as a recording writes it: printable text as it is; a backslash doubled; control
@@ -76,7 +77,8 @@ export function commToCsv(comm: string): string {
     const c = ch.codePointAt(0)!;
     if (c === 0x5c) out += '\\\\';
     else if (c < 0x20 || c === 0x7f) out += hex(c);
-    else if (c >= SURROGATE_BASE + 0x80 && c <= SURROGATE_BASE + 0xff) out += hex(c - SURROGATE_BASE);
+    else if (c >= SURROGATE_BASE + 0x80 && c <= SURROGATE_BASE + 0xff)
+      out += hex(c - SURROGATE_BASE);
     else if (UNSAFE_CHAR.test(ch)) for (const b of Buffer.from(ch, 'utf8')) out += hex(b);
     else out += ch;
   }
@@ -89,7 +91,7 @@ const hex = (b: number): string => `\\x${b.toString(16).padStart(2, '0')}`;
 export function commFromCsv(field: string): string {
   if (!field.includes('\\')) return field;
   const bytes: number[] = [];
-  for (let i = 0; i < field.length; ) {
+  for (let i = 0; i < field.length;) {
     if (field[i] === '\\') {
       if (field[i + 1] === '\\') {
         bytes.push(0x5c);

@@ -20,6 +20,7 @@ import { fileStamp, formatLatencyMs, formatTimestamp, RECORDING_COLUMNS } from '
 import {
   buildSessionMeta,
   isoLocal,
+  META_RESERVED_BYTES,
   metaPathFor,
   writeSessionMeta,
   type SessionMeta,
@@ -121,6 +122,13 @@ async function makeDirs(dir: string): Promise<void> {
   }
 }
 
+/** Text handed to the stream in one write, and the rows it holds. */
+interface Chunk {
+  text: string;
+  bytes: number;
+  rows: number;
+}
+
 export class CsvRecorder implements EventSink {
   /** Path of the CSV file ('' for a recorder made on a bare stream). */
   readonly path: string;
@@ -133,12 +141,17 @@ export class CsvRecorder implements EventSink {
   private batch = '';
   private fill = 0;
   private readonly quoted = new Map<string, string>();
-  private readonly queue: string[] = [];
+  /** Chunks waiting for the stream to drain. */
+  private readonly queue: Chunk[] = [];
   private queuedBytes = 0;
   private waitingDrain = false;
+  /** Chunks handed to the stream and not yet known to be on disk, oldest first. */
+  private readonly inFlight: Chunk[] = [];
   private handedBytes = 0;
+  /** Bytes and rows known to be on disk (the stream confirmed their write). */
+  private diskBytes = 0;
+  private diskRows = 0;
   private rowCount = 0;
-  private lostRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private failure: RecordError | undefined;
   private closing: Promise<void> | undefined;
@@ -174,7 +187,7 @@ export class CsvRecorder implements EventSink {
     if (opts.meta) {
       meta = buildSessionMeta(file, { startedAt: isoLocal(start), ...opts.meta }, start);
       try {
-        await writeSessionMeta(metaPathFor(file), meta);
+        await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES);
       } catch (err) {
         stream.destroy();
         throw describeFsError(err, metaPathFor(file));
@@ -202,7 +215,7 @@ export class CsvRecorder implements EventSink {
     this.names = opts.opcodes ?? new OpcodeTable();
     this.stringifier = createArrayCsvStringifier({ header: [...RECORDING_COLUMNS] });
     stream.on('error', (err) => this.fail(err));
-    this.enqueue(this.stringifier.getHeaderString() ?? '');
+    this.enqueue(this.stringifier.getHeaderString() ?? '', 0);
     const every = opts.flushIntervalMs ?? 500;
     if (every > 0) {
       this.timer = setInterval(() => this.flush(), every);
@@ -232,26 +245,32 @@ export class CsvRecorder implements EventSink {
     return this.queuedBytes + this.stream.writableLength;
   }
 
-  /** The write failure, if any (after it, rows are counted in `rowsLost` instead). */
+  /** The write failure, if any (after it, rows are no longer written). */
   get error(): RecordError | undefined {
     return this.failure;
   }
 
+  /**
+   * Rows whole in the file: every row pushed, once close() has resolved without a failure;
+   * after a failure, those written before it (a row cut by it is taken off the file at close).
+   */
+  get rowsWritten(): number {
+    return this.failure ? this.diskRows : this.rowCount;
+  }
+
+  /** Rows pushed that the file will not hold (pushed after a failure, or lost with it). */
   get rowsLost(): number {
-    return this.lostRows;
+    return this.rowCount - this.rowsWritten;
   }
 
   push(ev: IoEvent): void {
-    if (this.failure || this.closing) {
-      this.lostRows++;
-      return;
-    }
+    this.rowCount++;
+    if (this.failure || this.closing) return;
     this.batch +=
       `${formatTimestamp(ev.tsUs)},${ev.pid},${this.quote(ev.comm)},${this.names.name(ev.opcode)},` +
       `${ev.fd === 0 ? '' : ev.fd},${ev.offset === 0 ? '' : ev.offset},` +
       `${ev.length === 0 ? '' : ev.length},${ev.hasResult ? ev.result : ''},` +
       `${formatLatencyMs(ev.latencyNs)}\n`;
-    this.rowCount++;
     if (++this.fill === this.batchRows) this.flush();
   }
 
@@ -259,9 +278,10 @@ export class CsvRecorder implements EventSink {
   flush(): void {
     if (this.fill === 0 || this.failure) return;
     const text = this.batch;
+    const rows = this.fill;
     this.batch = '';
     this.fill = 0;
-    this.enqueue(text);
+    this.enqueue(text, rows);
   }
 
   /** The command name as a CSV field, quoted by csv-writer when it must be. */
@@ -296,25 +316,27 @@ export class CsvRecorder implements EventSink {
     this.flush();
     if (!this.failure) {
       // The queue is already in memory: handing it all to the stream's buffer costs nothing more.
-      for (const chunk of this.queue) this.stream.write(chunk);
-      this.handedBytes += this.queuedBytes;
-      this.queue.length = 0;
+      for (const chunk of this.queue.splice(0)) this.hand(chunk);
       this.queuedBytes = 0;
       this.stream.end();
-      try {
-        await finished(this.stream);
-      } catch (err) {
-        this.fail(err);
-      }
     } else {
       this.stream.destroy();
     }
+    try {
+      await finished(this.stream);
+    } catch (err) {
+      this.fail(err);
+    }
+    if (this.failure) await this.keepWholeRows();
     if (this.meta && this.metaPath) {
       this.meta = {
         ...this.meta,
-        events: this.rowCount - this.lostRows,
+        events: this.rowsWritten,
         endedAt: isoLocal(new Date()),
         ...finalMeta,
+        ...(this.failure
+          ? { rowsNotWritten: this.rowsLost, recordingError: this.failure.message }
+          : {}),
       };
       try {
         await writeSessionMeta(this.metaPath, this.meta);
@@ -325,16 +347,45 @@ export class CsvRecorder implements EventSink {
     if (this.failure) throw this.failure;
   }
 
-  private enqueue(text: string): void {
+  /**
+   * After a failed write: the file holds the chunks confirmed written and perhaps the start of
+   * the one that failed. Counts the rows whole in that start and cuts the file after the last
+   * of them, so it ends on a whole row (cutting needs no free space).
+   */
+  private async keepWholeRows(): Promise<void> {
+    const onDisk = (this.stream as Writable & { bytesWritten?: number }).bytesWritten;
+    const failed = this.inFlight[0];
+    let keep = this.diskBytes;
+    if (failed && onDisk !== undefined && onDisk > this.diskBytes) {
+      const part = Buffer.from(failed.text).subarray(0, onDisk - this.diskBytes);
+      const lastNewline = part.lastIndexOf(0x0a);
+      for (let i = 0; i <= lastNewline; i++) if (part[i] === 0x0a) this.diskRows++;
+      keep += lastNewline + 1;
+    }
+    if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
+  }
+
+  private enqueue(text: string, rows: number): void {
     if (text.length === 0) return;
-    const bytes = Buffer.byteLength(text);
+    const chunk = { text, bytes: Buffer.byteLength(text), rows };
     if (this.waitingDrain) {
-      this.queue.push(text);
-      this.queuedBytes += bytes;
+      this.queue.push(chunk);
+      this.queuedBytes += chunk.bytes;
       return;
     }
-    this.handedBytes += bytes;
-    if (!this.stream.write(text)) this.waitForDrain();
+    if (!this.hand(chunk)) this.waitForDrain();
+  }
+
+  /** Writes a chunk to the stream; false when the stream asks to wait for 'drain'. */
+  private hand(chunk: Chunk): boolean {
+    this.handedBytes += chunk.bytes;
+    this.inFlight.push(chunk);
+    return this.stream.write(chunk.text, (err) => {
+      if (err || this.inFlight[0] !== chunk) return;
+      this.inFlight.shift();
+      this.diskBytes += chunk.bytes;
+      if (chunk.rows > 0) this.diskRows += chunk.rows;
+    });
   }
 
   private waitForDrain(): void {
@@ -345,11 +396,9 @@ export class CsvRecorder implements EventSink {
   private readonly onDrain = (): void => {
     this.waitingDrain = false;
     while (this.queue.length > 0 && !this.failure) {
-      const chunk = this.queue.shift() as string;
-      const bytes = Buffer.byteLength(chunk);
-      this.queuedBytes -= bytes;
-      this.handedBytes += bytes;
-      if (!this.stream.write(chunk)) {
+      const chunk = this.queue.shift() as Chunk;
+      this.queuedBytes -= chunk.bytes;
+      if (!this.hand(chunk)) {
         this.waitForDrain();
         return;
       }
@@ -360,8 +409,8 @@ export class CsvRecorder implements EventSink {
     if (this.failure) return;
     this.failure = err instanceof RecordError ? err : describeFsError(err, target);
     if (this.timer) clearInterval(this.timer);
-    this.lostRows += this.fill;
     this.fill = 0;
+    this.batch = '';
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.onError?.(this.failure);

@@ -40,6 +40,12 @@ export interface SessionMeta {
   /** io_uring CQ overflows observed. */
   overflow: number;
   /**
+   * Rows the recording could not write (the disk filled, or another write error), and why:
+   * the CSV then holds `events` complete rows, which is all that was captured before that.
+   */
+  rowsNotWritten?: number;
+  recordingError?: string;
+  /**
    * Opcode names learned from the traced kernel that the built-in table may lack (name → code),
    * so that a replay elsewhere can still map them.
    */
@@ -137,11 +143,47 @@ export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Da
   };
 }
 
-/** Writes the metadata atomically (temporary file, then rename), so a crash never leaves half. */
-export async function writeSessionMeta(metaPath: string, meta: SessionMeta): Promise<void> {
+/**
+ * The metadata file's size when first written: padded with spaces (JSON allows them) so that its
+ * final version can be written over it in place, in the blocks it already has, when the disk is
+ * full and a new file cannot be made.
+ */
+export const META_RESERVED_BYTES = 4096;
+
+/**
+ * Writes the metadata atomically (temporary file, then rename), so a crash never leaves half.
+ * When that cannot be done (a full disk), the temporary file is removed and the file is written
+ * over in place, in the room reserved when it was made (`reserve`: pad it to that many bytes).
+ */
+export async function writeSessionMeta(
+  metaPath: string,
+  meta: SessionMeta,
+  reserve = 0,
+): Promise<void> {
+  const json = `${JSON.stringify(meta, null, 2)}\n`;
+  const text = json.length < reserve ? json + ' '.repeat(reserve - json.length - 1) + '\n' : json;
   const tmp = `${metaPath}.tmp`;
-  await fsp.writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`);
-  await fsp.rename(tmp, metaPath);
+  try {
+    await fsp.writeFile(tmp, text);
+    await fsp.rename(tmp, metaPath);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+    const fh = await fsp.open(metaPath, 'r+').catch(() => undefined);
+    if (!fh) throw err;
+    try {
+      const { size } = await fh.stat();
+      // the same size as before, so no new block is needed (trailing spaces are still JSON)
+      const inPlace = Buffer.byteLength(text) < size ? text.padEnd(size - 1) + '\n' : text;
+      await fh.write(inPlace, 0, 'utf8');
+      await fh.truncate(Buffer.byteLength(inPlace));
+    } catch {
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 /**
@@ -187,5 +229,7 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
     dropped: num('dropped'),
     overflow: num('overflow'),
     ...(names ? { opcodeNames: names } : {}),
+    ...(typeof r.rowsNotWritten === 'number' ? { rowsNotWritten: r.rowsNotWritten } : {}),
+    ...(typeof r.recordingError === 'string' ? { recordingError: r.recordingError } : {}),
   };
 }

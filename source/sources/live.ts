@@ -35,8 +35,8 @@ export class LiveSource extends SourceBase implements Source {
 
   private recordingStartedAt = new Date();
   private recordingError?: string;
-  /** Rows each finished recording holds, by path. */
-  private readonly recordedRows = new Map<string, number>();
+  /** Rows each finished recording holds, and those it could not write, by path. */
+  private readonly recordedRows = new Map<string, { written: number; lost: number }>();
   private readyResolve?: () => void;
   private readonly ready: Promise<void>;
   private exitMessage?: string;
@@ -209,7 +209,10 @@ export class LiveSource extends SourceBase implements Source {
         endedAt: isoLocal(end),
       });
     } finally {
-      this.recordedRows.set(recorder.path, recorder.rows - recorder.rowsLost);
+      this.recordedRows.set(recorder.path, {
+        written: recorder.rowsWritten,
+        lost: recorder.rowsLost,
+      });
     }
   }
 
@@ -263,10 +266,19 @@ export class LiveSource extends SourceBase implements Source {
     };
   }
 
-  /** Every recording made, with its rows. */
-  closingNotes(): string[] {
-    return this.recordings.map(
-      (r) => `recorded ${this.recordedRows.get(r) ?? 0} events to ${escape(r, 300)}`,
+  hadFailures(): boolean {
+    return (
+      [...this.recordedRows.values()].some((r) => r.lost > 0) || this.recordingError !== undefined
     );
+  }
+
+  /** Every recording made, with the rows it holds, and those it could not write. */
+  closingNotes(): string[] {
+    return this.recordings.map((r) => {
+      const rows = this.recordedRows.get(r) ?? { written: 0, lost: 0 };
+      const notWritten =
+        rows.lost > 0 ? `; ${rows.lost} events captured after it failed were not written` : '';
+      return `recorded ${rows.written} events to ${escape(r, 300)}${notWritten}`;
+    });
   }
 }

@@ -214,6 +214,10 @@ export class ReplaySource extends SourceBase implements Source {
     };
   }
 
+  hadFailures(): boolean {
+    return false;
+  }
+
   closingNotes(): string[] {
     if (!this.replay) return [];
     const s = this.replay.status;

@@ -72,6 +72,8 @@ export interface Source {
   abort(): void;
   summaryFacts(): SummaryInfo;
   closingNotes(): string[];
+  /** Whether what the user asked for did not all happen (a recording that failed): exit 1. */
+  hadFailures(): boolean;
 }
 
 /**

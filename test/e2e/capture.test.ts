@@ -2,8 +2,8 @@
  * End-to-end capture: real bpftrace, real kernel events, a workload whose operations are known.
  * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
@@ -211,5 +211,81 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     cli.kill('SIGKILL');
     await exitOf(cli);
     expect(await waitGone(ours)).toEqual([]);
+  });
+});
+
+describe.runIf(run)('a disk that fills while recording', () => {
+  it('keeps the rows written whole, says how many were not, closes the metadata, leaves no .tmp', async () => {
+    // a 32 KiB file system: the metadata's 4 KiB and room for a few hundred rows
+    const out = tempDir('iouringtop-full-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
+    const work = tempDir('iouringtop-full-fio-');
+    const fio = uniqueCommand('fio', 'iotfio');
+    const file = path.join(work, 'fio.dat');
+    execFileSync(
+      fio.path,
+      ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const reader = spawn(
+      fio.path,
+      [
+        '--name=r',
+        '--ioengine=io_uring',
+        '--rw=randread',
+        '--bs=4k',
+        `--filename=${file}`,
+        '--time_based',
+        '--runtime=60',
+        '--rate_iops=2000',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const cli = runCli(['--headless', '--comm', fio.comm, '--output-dir', out]);
+      const cOut = collectOutput(cli);
+      const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+      await waitFor(cli, 'stderr', /no space left on the device \(ENOSPC\)/);
+      cli.kill('SIGINT');
+      const { code } = await exitOf(cli);
+      const stderr = cOut.stderr();
+      // the recording failed: exit 1, said once, as a recording problem (not "bpftrace:")
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(
+        /^iouringtop: cannot write .*\.csv: no space left on the device \(ENOSPC\); free some space/m,
+      );
+      expect(stderr).not.toMatch(/bpftrace: cannot write/);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const m =
+        /^iouringtop: recorded (\d+) events to (.+\.csv); (\d+) events captured after it failed were not written$/m.exec(
+          stderr,
+        );
+      expect(m, stderr).not.toBeNull();
+      const [written, notWritten] = [Number(m![1]), Number(m![3])];
+      expect(m![2]).toBe(recording);
+      expect(written).toBeGreaterThan(0);
+      expect(notWritten).toBeGreaterThan(0);
+      // the file holds exactly the rows it says, every one whole
+      const rows: IoEvent[] = [];
+      const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
+      expect(stats.truncatedLine).toBeNull();
+      expect(rows).toHaveLength(written);
+      const meta = JSON.parse(readFileSync(recording.replace(/\.csv$/, '.meta.json'), 'utf8')) as {
+        events: number;
+        rowsNotWritten: number;
+        endedAt: string | null;
+        recordingError: string;
+      };
+      expect(meta.events).toBe(written);
+      expect(meta.rowsNotWritten).toBe(notWritten);
+      expect(meta.endedAt).not.toBeNull();
+      expect(meta.recordingError).toMatch(/ENOSPC/);
+      expect(readdirSync(path.dirname(recording)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      reader.kill();
+      execFileSync('umount', [out]);
+    }
   });
 });
