@@ -131,8 +131,8 @@ describe('CsvRecorder row format', () => {
     expect(text).toContain(',a\\xff\\xc3(b,');
     // one line per row, and nothing a terminal would act on
     expect(text.trimEnd().split('\n')).toHaveLength(hostile.length + 1);
-    // eslint-disable-next-line no-control-regex
     expect(text.replaceAll('\n', '')).not.toMatch(
+      // eslint-disable-next-line no-control-regex
       /[\x00-\x1f\x7f\u0080-\u009f\u202a-\u202e\ufffd]/,
     );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-w-'));
