@@ -39,13 +39,26 @@ function onStdioError(stream: StdioStream, err: NodeJS.ErrnoException): void {
   throw err;
 }
 
-/** Installs the stdio error guards (once per process). */
+/**
+ * Installs the stdio guards (once per process): errors from a terminal that hung up, and the end
+ * of input on a terminal. A terminal read in raw mode (the TUI's keys) never ends while it is
+ * there (Ctrl-D is a byte, not the end); it ends when it hangs up, which is how a dead terminal
+ * shows when no SIGHUP comes (a parent shell that traps or ignores HUP) and nothing is written
+ * (a replay parked at its end draws no frames).
+ */
 export function guardStdio(
   streams: StdioStream[] = [process.stdin, process.stdout, process.stderr],
 ): void {
   if (guarded) return;
   guarded = true;
-  for (const stream of streams) stream.on('error', (err: Error) => onStdioError(stream, err));
+  for (const stream of streams) {
+    stream.on('error', (err: Error) => onStdioError(stream, err));
+    if (stream.isTTY && 'setRawMode' in stream) {
+      stream.on('end', () => {
+        if (stream.isRaw) markTerminalGone();
+      });
+    }
+  }
 }
 
 /**

@@ -82,6 +82,10 @@ export async function runTui(source: Source, config: Config): Promise<number> {
     quit();
   });
   process.on('exit', () => source.abort());
+  // Held until the source has stopped: a second signal (a hangup comes from the kernel and again
+  // from the shell) must not kill the process halfway through closing the recording.
+  const onSignal = (): void => quit();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
   try {
     await source.start();
@@ -152,6 +156,7 @@ export async function runTui(source: Source, config: Config): Promise<number> {
   const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));
   failure ??= displayFailure;
   await source.stop();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
   for (const e of errors.slice(-5)) err(e);
   for (const note of source.closingNotes()) err(note);
   if (failure) err(failure);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
 import { metaPathFor } from '../../source/record/meta.js';
-import { CLI, requireOrSkip, tempDir } from './env.js';
+import { CLI, descendants, processRef, requireOrSkip, tempDir, waitGone } from './env.js';
 import { TmuxPane } from './tmux.js';
 
 const run = requireOrSkip('replay TUI test', ['tmux'], false);
@@ -183,5 +183,20 @@ describe.runIf(run)('replay TUI in tmux', () => {
     p.keys('q');
     expect(await p.exitStatus(), p.screen()).toBe('0');
     expect(p.alternateScreen()).toBe(false);
+  });
+
+  it('parked at END under a shell that ignores HUP, it still ends when its terminal goes', async () => {
+    const dir = tempDir('iouringtop-replay-hup-');
+    const file = path.join(dir, 'known.csv');
+    writeRecording(file);
+    const q = new TmuxPane(
+      `iouringtop-replay-hup-${process.pid}`,
+      `bash -c "trap '' HUP; ${process.execPath} ${CLI} --replay ${file} --speed max"`,
+    );
+    await q.until((s) => /■ END/.test(s), 'the replay at its end');
+    const ours = [processRef(q.pid())!, ...descendants(q.pid())];
+    expect(ours.some((r) => r.comm === 'iouringtop')).toBe(true);
+    q.kill(); // the terminal goes; no SIGHUP reaches iouringtop, and it draws nothing at END
+    expect(await waitGone(ours, 15_000)).toEqual([]);
   });
 });

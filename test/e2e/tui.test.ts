@@ -184,41 +184,47 @@ describe.runIf(run)('TUI in tmux', () => {
     expect(await waitGone(ours)).toEqual([]);
   });
 
-  it('an SSH drop (the terminal hangs up) still closes the recording whole and leaves nothing running', async () => {
-    const { dir, file } = fioFile('iouringtop-hup-', 8);
-    const p = new TmuxPane(
-      `iouringtop-hup-${process.pid}`,
-      `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir} 2>${dir}/stderr`,
-    );
-    panes.push(p);
-    const fio = startFio('r', file, 500);
-    try {
-      await p.until((s) => FIO_READING.test(s), 'fio in the view');
-      await readsRecorded(dir, 250);
-      // Everything the pane runs: its shell, iouringtop, bpftrace (and setpriv's).
-      const panePid = p.pid();
-      const ours = [processRef(panePid)!, ...descendants(panePid)];
-      expect(ours.some((q) => q.comm === 'bpftrace')).toBe(true);
-      // What an SSH disconnect does: the terminal goes, its processes get SIGHUP.
-      p.kill();
-      expect(await waitGone(ours, 15_000)).toEqual([]);
-      expect(stillRunning(ours)).toEqual([]);
-    } finally {
-      fio.kill();
-    }
-    const csv = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
-    expect(csv).toHaveLength(1);
-    const rows: IoEvent[] = [];
-    const recording = path.join(dir, 'iouring', csv[0]);
-    const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
-    expect(stats.truncatedLine ?? null).toBeNull();
-    const meta = await readSessionMeta(recording);
-    expect(meta?.endedAt).not.toBeNull();
-    expect(meta?.events).toBe(rows.length);
-    expect(rows.filter((e) => e.opcode === 22).length).toBeGreaterThan(200);
-    const stderr = readFileSync(path.join(dir, 'stderr'), 'utf8');
-    expect(stderr).toContain(`recorded ${rows.length} events to ${recording}`);
-    // bpftrace did not get the hangup itself: iouringtop stopped it in order
-    expect(stderr).not.toMatch(/unexpectedly/);
-  });
+  it.each([
+    ['', 'the shell passes the hangup on'],
+    ["trap '' HUP; ", 'the shell ignores HUP, so only the dead terminal tells'],
+  ])(
+    'an SSH drop (%s%s) still closes the recording whole and leaves nothing running',
+    async (trap) => {
+      const { dir, file } = fioFile('iouringtop-hup-', 8);
+      const p = new TmuxPane(
+        `iouringtop-hup-${process.pid}`,
+        `bash -c "${trap}${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir} 2>${dir}/stderr"`,
+      );
+      panes.push(p);
+      const fio = startFio('r', file, 500);
+      try {
+        await p.until((s) => FIO_READING.test(s), 'fio in the view');
+        await readsRecorded(dir, 250);
+        // Everything the pane runs: its shell, iouringtop, bpftrace (and setpriv's).
+        const panePid = p.pid();
+        const ours = [processRef(panePid)!, ...descendants(panePid)];
+        expect(ours.some((q) => q.comm === 'bpftrace')).toBe(true);
+        // What an SSH disconnect does: the terminal goes, its processes get SIGHUP.
+        p.kill();
+        expect(await waitGone(ours, 15_000)).toEqual([]);
+        expect(stillRunning(ours)).toEqual([]);
+      } finally {
+        fio.kill();
+      }
+      const csv = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
+      expect(csv).toHaveLength(1);
+      const rows: IoEvent[] = [];
+      const recording = path.join(dir, 'iouring', csv[0]);
+      const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
+      expect(stats.truncatedLine ?? null).toBeNull();
+      const meta = await readSessionMeta(recording);
+      expect(meta?.endedAt).not.toBeNull();
+      expect(meta?.events).toBe(rows.length);
+      expect(rows.filter((e) => e.opcode === 22).length).toBeGreaterThan(200);
+      const stderr = readFileSync(path.join(dir, 'stderr'), 'utf8');
+      expect(stderr).toContain(`recorded ${rows.length} events to ${recording}`);
+      // bpftrace did not get the hangup itself: iouringtop stopped it in order
+      expect(stderr).not.toMatch(/unexpectedly/);
+    },
+  );
 });
