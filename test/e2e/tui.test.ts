@@ -184,6 +184,42 @@ describe.runIf(run)('TUI in tmux', () => {
     expect(await waitGone(ours)).toEqual([]);
   });
 
+  it('q after the disk filled: no crash, the rows whole, the metadata closed, no .tmp', async () => {
+    const { dir, file } = fioFile('iouringtop-full-tui-', 8);
+    const out = tempDir('iouringtop-full-tui-out-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
+    const p = new TmuxPane(
+      `iouringtop-full-${process.pid}`,
+      `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${out} 2>${dir}/stderr`,
+    );
+    panes.push(p);
+    const fio = startFio('r', file, 2000);
+    try {
+      await p.until((s) => /REC cannot write/.test(s), 'the header to show the failed recording');
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('1');
+      const stderr = readFileSync(path.join(dir, 'stderr'), 'utf8');
+      expect(stderr).not.toMatch(/\n\s+at |RecordError/);
+      const m =
+        /^iouringtop: recorded (\d+) events to (.+\.csv); (\d+) events captured after it failed were not written$/m.exec(
+          stderr,
+        );
+      expect(m, stderr).not.toBeNull();
+      const rows: IoEvent[] = [];
+      const stats = await readRecording(m![2], { push: (ev) => rows.push(copyEvent(ev)) });
+      expect(stats.truncatedLine ?? null).toBeNull();
+      expect(rows).toHaveLength(Number(m![1]));
+      const meta = await readSessionMeta(m![2]);
+      expect(meta?.endedAt).not.toBeNull();
+      expect(meta?.events).toBe(Number(m![1]));
+      expect(readdirSync(path.join(out, 'iouring')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      fio.kill();
+      p.kill();
+      execFileSync('umount', ['-l', out]);
+    }
+  });
+
   it.each([
     ['', 'the shell passes the hangup on'],
     ["trap '' HUP; ", 'the shell ignores HUP, so only the dead terminal tells'],
