@@ -3,7 +3,10 @@
  * `--print-program` (the bpftrace program capture would run).
  */
 import { generateProgram, type Tier } from '../bpf/program.js';
-import { canCapture, describeProbe, probe, type ProbeResult } from './collect/probe.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { canCapture, describeProbe, probe, TIER_NAMES, type ProbeResult } from './collect/probe.js';
+import { PACKAGE_ROOT } from './paths.js';
 import type { Config } from './config.js';
 
 const err = (line: string): void => {
@@ -18,6 +21,29 @@ export function chooseTier(p: ProbeResult, forced?: Tier): Tier | string {
     return `--tier ${forced} is not available here (best is ${p.tier}); see iouringtop --probe`;
   }
   return forced;
+}
+
+/** `--version`: iouringtop's, the bpftrace it would run, and the capture tier (a quick probe). */
+export async function runVersion(): Promise<number> {
+  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const out = [`iouringtop ${pkg.version} (node ${process.version})`];
+  const p = await probe({ quick: true });
+  out.push(
+    p.bpftracePath
+      ? `bpftrace: ${p.bpftracePath} ${p.bpftraceVersion ?? '(does not run)'}`
+      : 'bpftrace: not found (apt-get install bpftrace)',
+  );
+  out.push(
+    !p.privileged
+      ? 'capture: needs root to probe (sudo iouringtop --probe)'
+      : p.tier !== undefined
+        ? `capture: ${TIER_NAMES[p.tier]}`
+        : `capture: impossible here (${p.problems.join('; ')})`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
 }
 
 export async function runProbe(config: Config): Promise<number> {

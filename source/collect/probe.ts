@@ -154,7 +154,11 @@ const NO_FEATURES: KernelFeatures = {
   },
 };
 
-export async function probe(): Promise<ProbeResult> {
+/**
+ * What this machine offers. `quick`: without asking bpftrace about BTF types (a second or two):
+ * tier 1 is then taken from BTF's presence alone.
+ */
+export async function probe(opts: { quick?: boolean } = {}): Promise<ProbeResult> {
   const problems: string[] = [];
   const priv = await privileges();
   if (!priv.ok) problems.push(priv.note);
@@ -210,7 +214,9 @@ export async function probe(): Promise<ProbeResult> {
       features.hasFileGet = fileGet !== undefined;
       features.fileGetHasReq = fileGet?.has('req') ?? false;
       tier = 2;
-      if (btf && bpftracePath && features.submitHasReq && features.completeHasReq) {
+      if (btf && opts.quick && features.submitHasReq && features.completeHasReq) {
+        tier = 1;
+      } else if (btf && bpftracePath && features.submitHasReq && features.completeHasReq) {
         const [kiocb, rw, sync, sr, open, statx, close] = await Promise.all([
           btfStructHas(bpftracePath, 'io_kiocb', ['cqe', 'opcode']),
           btfStructHas(bpftracePath, 'io_rw', ['kiocb', 'len']),

@@ -1,0 +1,60 @@
+/**
+ * `iouringtop --help`: every flag, every key (from the key-binding table, so the two never
+ * disagree), the environment, the files, the exit status.
+ */
+import { helpEntries } from './ui/bindings.js';
+
+const FLAGS = `
+  Usage
+    $ sudo iouringtop [options]             live TUI (headless when stdout is not a terminal)
+    $ iouringtop --replay FILE.csv[.gz]     replay a recording (no root, no bpftrace needed)
+
+  Live capture
+    --headless              record and print a summary at the end, no TUI
+    --duration SECONDS      stop after this long (headless)
+    --pid N                 only this process (repeatable, or comma-separated)
+    --comm NAME             only processes with this command name
+    --opcode LIST           only these operations, e.g. READ,WRITE,IO_URING_ENTER
+    --output-dir DIR        where iouring/iouring_<stamp>.csv goes (default: current directory)
+    --no-record             do not write a recording
+    --max-inflight N        in-flight request map size (default 65536); overruns are counted
+    --tier 1|2|3            force a lower capture tier than the probe picks
+    --probe                 print what this machine supports for capture, and exit
+    --print-program         print the generated bpftrace program, and exit
+    --or-replay FILE        live capture where possible, else replay FILE (npm start)
+
+  Replay
+    --replay FILE           a recording (.csv or .csv.gz)
+    --speed X               0.1 to 1000, or max (default 1)
+    --lenient               skip rows that do not parse (they are counted), instead of stopping
+
+  Display and model
+    --refresh SECONDS       UI refresh interval, 0.25 to 10 (default 1)
+    --buffer-seconds N      rolling buffer length in seconds (default 60)
+    --buffer-events N       rolling buffer capacity in events (default 1000000)
+
+  Other
+    -h, --help              this text
+    --version               iouringtop's version, the bpftrace found and the capture tier`;
+
+function keys(replay: boolean): string {
+  const entries = helpEntries(replay);
+  const width = Math.max(...entries.map((e) => e.keys.length)) + 2;
+  return entries.map((e) => `    ${e.keys.padEnd(width)}${e.what}`).join('\n');
+}
+
+const TAIL = `
+  Environment
+    IOURINGTOP_BPFTRACE     the bpftrace to run (default: bpftrace on PATH or in /usr/bin, /usr/sbin, …)
+    NO_COLOR                no colours in the TUI
+
+  Files
+    <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.csv       the recording (the seed's nine columns)
+    <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.meta.json  its metadata (host, tier, losses, …)
+
+  Exit status: 0 success, 1 failure (also: a recording that could not all be written), 2 bad usage.
+`;
+
+export function helpText(): string {
+  return `${FLAGS}\n\n  Keys (live)\n${keys(false)}\n\n  Keys (replay)\n${keys(true)}\n${TAIL}`;
+}
