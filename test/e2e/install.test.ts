@@ -4,7 +4,7 @@
  * as a user would: help, version, a replay of a bundled recording (as root and as nobody), the
  * probe, and under a PATH without node (what sudo leaves).
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -78,7 +78,7 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
       opts.as ? 'setpriv' : bin,
       opts.as ? ['--reuid=65534', '--regid=65534', '--clear-groups', bin, ...args] : args,
       { encoding: 'utf8', timeout: 60_000, cwd: '/', env: opts.env ?? process.env },
-    ) as SpawnSyncReturns<string>;
+    );
 
   it('the tarball holds what the command needs at run time, and no sources, tests or tooling', () => {
     expect(files).toContain('package/bin/iouringtop');
