@@ -100,7 +100,13 @@ export async function runTui(source: Source, config: Config): Promise<number> {
   let tailFilter: Filter | undefined;
   const publish = (): void => {
     store.publish(
-      source.snapshot({ windowUs: refreshMs * 1000, recentFilter: tailFilter, recentLimit: 200 }),
+      source.snapshot({
+        windowUs: refreshMs * 1000,
+        recentFilter: tailFilter,
+        recentLimit: 200,
+        // every figure obeys an op: filter (the process rows and the header count only those)
+        opcodes: tailFilter?.opcodes,
+      }),
       source.status(),
     );
   };
@@ -134,7 +140,7 @@ export async function runTui(source: Source, config: Config): Promise<number> {
       timer = setInterval(tick, refreshMs);
       publish();
     },
-    setTailFilter: (f) => {
+    setFilter: (f) => {
       tailFilter = f;
       publish();
     },

@@ -205,10 +205,11 @@ export class Core {
 
     let px = proc.px[op];
     if (px === undefined) {
-      px = proc.px[op] = new PxRow(proc, op);
+      px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds);
       proc.pxList.push(px);
     }
     this.add(px, ts, rd, wr, err, lat);
+    this.addSecond(px, rd, wr, lat);
 
     if (op === IO_URING_ENTER) {
       const submitted = ev.hasResult ? (ev.result > 0 ? ev.result : 0) : ev.length;
@@ -265,11 +266,11 @@ export class Core {
       if (opRow === undefined) opRow = this.ops[op] = new OpRow(op, this.seriesSeconds);
       let px = proc.px[op];
       if (px === undefined) {
-        px = proc.px[op] = new PxRow(proc, op);
+        px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds);
         proc.pxList.push(px);
       }
-      this.addCounts(opRow, c, gen, d.tsUs, true);
-      this.addCounts(px, c, gen, d.tsUs, false);
+      this.addCounts(opRow, c, gen, d.tsUs);
+      this.addCounts(px, c, gen, d.tsUs);
       if (op === IO_URING_ENTER) {
         if (proc.kGen !== gen) {
           proc.kGen = gen;
@@ -287,8 +288,8 @@ export class Core {
         this.countsEnterSubmitted += c.submitted;
         if (c.ops > 0 && d.tsUs > proc.lastUs) proc.lastUs = d.tsUs;
       } else {
-        this.addCounts(proc, c, gen, d.tsUs, true);
-        this.addCounts(this.total, c, gen, d.tsUs, true);
+        this.addCounts(proc, c, gen, d.tsUs);
+        this.addCounts(this.total, c, gen, d.tsUs);
       }
       for (let i = 0; i + 1 < c.errnos.length; i += 2) {
         const e = this.countErrno(c.errnos[i], c.errnos[i + 1]);
@@ -297,7 +298,7 @@ export class Core {
     }
   }
 
-  private addCounts(row: StatRow, c: OpCounts, gen: number, ts: number, second: boolean): void {
+  private addCounts(row: StatRow, c: OpCounts, gen: number, ts: number): void {
     row.tOps += c.ops;
     row.tRead += c.read;
     row.tWrite += c.write;
@@ -310,7 +311,6 @@ export class Core {
       row.k.reset(this.pool);
     }
     row.k.addCounts(c, this.pool);
-    if (!second) return;
     if (row.cSec !== this.curSec) {
       row.cSec = this.curSec;
       row.c.reset(this.pool);

@@ -8,7 +8,7 @@ import { errnoName, MAX_ERRNO } from './errno.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
-import { ProcRow, type StatRow, type Tally } from './rows.js';
+import { OpRow, ProcRow, StatRow, type Tally } from './rows.js';
 import type { Filter } from './select.js';
 import type {
   ErrnoRow,
@@ -31,6 +31,11 @@ export interface SnapshotOptions {
   recentLimit?: number;
   /** Restrict the recent events (e.g. to the process of the drill-down). */
   recentFilter?: Filter;
+  /**
+   * Count only these opcodes in the process rows and the totals (a filter `op:READ`): every
+   * figure of a process is then that of its operations of these opcodes.
+   */
+  opcodes?: readonly number[];
 }
 
 const PERCENTILES: readonly number[] = [50, 95, 99];
@@ -70,8 +75,22 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
   const endSec = core.curSec - 1;
   const scratch = [0, 0, 0];
 
+  // Under an opcode filter, a process (and the total) is the sum of its rows of those opcodes.
+  const only = opts.opcodes && opts.opcodes.length > 0 ? new Set(opts.opcodes) : undefined;
+  const scratchRows = new Set<StatRow>();
+  const view = (whole: StatRow, parts: () => Iterable<StatRow>): StatRow => {
+    if (only === undefined) return whole;
+    const sum = new StatRow(withSeries ? core.seriesSeconds : 0);
+    scratchRows.add(sum);
+    for (const part of parts()) addRow(sum, part, win.tally(part), core, withSeries ? endSec : -1);
+    return sum;
+  };
+  const inFilter = function* (rows: Iterable<StatRow & { opcode: number }>) {
+    for (const r of rows) if (only!.has(r.opcode)) yield r;
+  };
+
   const stats = (row: StatRow): RowStats => {
-    const w = win.tally(row);
+    const w = scratchRows.has(row) ? row.w : win.tally(row);
     const wh = w === null ? null : w.hist;
     let p50 = 0;
     let p95 = 0;
@@ -151,21 +170,22 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
       }
     }
     mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
-    const top = mix.length > 0 ? mix[0].opcode : -1;
+    const top = mix.find((m) => only === undefined || only.has(m.opcode))?.opcode ?? -1;
     const [wCalls, wSubmitted] = win.enter(pr);
+    const shown = view(pr, () => inFilter(pr.pxList));
     processes.push({
       kind: 'process',
       key: pr.key,
       pid: pr.pid,
       comm: pr.comm,
-      ...stats(pr),
+      ...stats(shown),
       topOpcode: top,
       topOpName: top >= 0 ? core.opcodes.name(top) : '',
       opcodeMix: mix,
       enterCallsPerSec: wCalls * perSec,
       opsPerEnter: wCalls > 0 ? wSubmitted / wCalls : 0,
       totalEnterCalls: pr.enterCalls,
-      series: series(pr),
+      series: series(shown),
     });
   }
 
@@ -182,11 +202,14 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     });
   }
 
+  const total = view(core.total, () =>
+    inFilter(core.ops.filter((o): o is OpRow => o !== undefined && o.opcode !== IO_URING_ENTER)),
+  );
   const totals: TotalsRow = {
-    ...stats(core.total),
+    ...stats(total),
     events: core.events,
     eventsPerSec: win.events * perSec,
-    series: series(core.total),
+    series: series(total),
   };
 
   const errors: ErrnoRow[] = core.errnoSeen.map((e) => ({
@@ -198,6 +221,7 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
   errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
 
   win.release();
+  for (const r of scratchRows) r.w.reset(core.pool);
 
   return {
     nowUs,
@@ -362,4 +386,45 @@ function countsWindow(core: Core): Window {
     windowUs: core.countsIntervalUs,
     release: () => undefined,
   };
+}
+
+/**
+ * Adds `part` (with its window tally `w`) into `sum`: since-start counts and histogram, the
+ * window tally, and the per-second series up to `endSec` (-1: none).
+ */
+function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec: number): void {
+  sum.tOps += part.tOps;
+  sum.tRead += part.tRead;
+  sum.tWrite += part.tWrite;
+  sum.tErrors += part.tErrors;
+  sum.tHist.merge(part.tHist);
+  if (part.lastUs > sum.lastUs) sum.lastUs = part.lastUs;
+  if (w !== null) {
+    sum.w.ops += w.ops;
+    sum.w.read += w.read;
+    sum.w.write += w.write;
+    sum.w.errors += w.errors;
+    if (w.hist !== null) {
+      sum.w.hist ??= core.pool.acquire();
+      sum.w.hist.merge(w.hist);
+    }
+  }
+  const s = part.series;
+  const t = sum.series;
+  if (endSec < 0 || s === null || t === null) return;
+  const n = s.stamp.length;
+  for (let k = 0; k < n; k++) {
+    const sec = endSec - k;
+    const slot = ((sec % n) + n) % n;
+    if (sec < 0 || s.stamp[slot] !== sec) continue;
+    if (t.stamp[slot] !== sec) {
+      t.stamp[slot] = sec;
+      t.ops[slot] = t.read[slot] = t.write[slot] = t.p99[slot] = 0;
+    }
+    t.ops[slot] += s.ops[slot];
+    t.read[slot] += s.read[slot];
+    t.write[slot] += s.write[slot];
+    // (a p99 of several p99s is not a p99: the highest is the bound that holds)
+    if (s.p99[slot] > t.p99[slot]) t.p99[slot] = s.p99[slot];
+  }
 }

@@ -115,7 +115,7 @@ export class ProcessTable {
       n.kEnterSubmitted = p.kEnterSubmitted;
       rows.set(p, n);
       for (const x of p.pxList) {
-        const nx = x.copyStatsTo(new PxRow(n, x.opcode));
+        const nx = x.copyStatsTo(new PxRow(n, x.opcode, this.seriesSeconds));
         n.px[x.opcode] = nx;
         n.pxList.push(nx);
         rows.set(x, nx);

@@ -180,14 +180,15 @@ export class OpRow extends StatRow {
   }
 }
 
-/** One opcode of one process (no history of its own). */
+/** One opcode of one process (its history serves a process's figures under an opcode filter). */
 export class PxRow extends StatRow {
   readonly key: string;
   constructor(
     readonly proc: ProcRow,
     readonly opcode: number,
+    seriesSeconds: number,
   ) {
-    super(0);
+    super(seriesSeconds);
     this.key = `${proc.key}:${opcode}`;
   }
 }

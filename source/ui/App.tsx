@@ -170,7 +170,7 @@ export function App({
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
   const tailText = formatFilter(tail, names);
   useEffect(() => {
-    controller.setTailFilter?.(filterOf(tailText, names));
+    controller.setFilter?.(filterOf(tailText, names));
   }, [controller, tailText, names]);
 
   const runEffect = useCallback(

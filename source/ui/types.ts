@@ -62,11 +62,11 @@ export interface TuiController {
   /** Publish a snapshot every `ms` milliseconds from now on. */
   setRefreshMs(ms: number): void;
   /**
-   * Optional: the filter the events tail should be restricted to (the prompt's filter, narrowed to
-   * the drilled-into process), so that Snapshot.recent holds matching events rather than the
-   * latest of all. The TUI filters `recent` itself too, so ignoring this is correct, just sparser.
+   * The filter on screen (the prompt's, narrowed to the drilled-into process): snapshots should
+   * then hold the recent events that match it (Snapshot.recent), and count only its opcodes in
+   * the process rows and totals (an `op:` filter). The TUI filters rows itself too.
    */
-  setTailFilter?(filter: Filter): void;
+  setFilter?(filter: Filter): void;
   /** Live only: start recording, or stop the one in progress (`R`). */
   toggleRecording?(): void;
   /** Replay only. */

@@ -147,7 +147,7 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
   return data;
 }
 
-/** The filter the events tail should carry for this UI state (see TuiController.setTailFilter). */
+/** The filter the events tail should carry for this UI state (see TuiController.setFilter). */
 export function tailFilter(ui: UiState, filter: Filter, snap: Snapshot | undefined): Filter {
   if (ui.mode !== 'drill' && ui.returnMode !== 'drill') return filter;
   const process = snap?.processes.find((p) => p.key === ui.drillKey);

@@ -430,3 +430,38 @@ describe('Model clock, determinism and reset', () => {
     expect(new Model({ bufferSeconds: 0.5 }).snapshot().buffer.maxAgeUs).toBe(500_000);
   });
 });
+
+describe('Model under an opcode filter', () => {
+  it('counts only those opcodes in the process rows, the totals and their series', () => {
+    const m = new Model();
+    for (let s = 0; s < 3; s++) {
+      for (let i = 0; i < 10; i++) {
+        m.push(ev({ tsUs: T + s * SEC + i * MS, opcode: 22, result: 4096, latencyNs: 1000 }));
+        m.push(ev({ tsUs: T + s * SEC + i * MS, opcode: 23, result: 8192, latencyNs: 900_000 }));
+        m.push(ev({ tsUs: T + s * SEC + i * MS, opcode: 23, result: 8192, latencyNs: 900_000 }));
+      }
+    }
+    m.advance(T + 3 * SEC);
+    const all = m.snapshot({ windowUs: SEC });
+    const reads = m.snapshot({ windowUs: SEC, opcodes: [22] });
+    const p = reads.processes[0];
+    const read = reads.opcodes.find((o) => o.opcode === 22)!;
+    // the process row under op:READ is the READ row: ops, bytes, latency, series
+    expect(all.processes[0].totalOps).toBe(90);
+    expect(p.totalOps).toBe(30);
+    expect(p.opsPerSec).toBe(read.opsPerSec);
+    expect(p.totalReadBytes).toBe(30 * 4096);
+    expect(p.totalWriteBytes).toBe(0);
+    expect(p.p99Ns).toBe(read.p99Ns);
+    expect(p.totalP99Ns).toBe(read.totalP99Ns);
+    expect(p.series.opsPerSec.slice(-3)).toEqual([10, 10, 10]);
+    expect(all.processes[0].series.opsPerSec.slice(-3)).toEqual([30, 30, 30]);
+    // and so are the totals (the header)
+    expect(reads.totals.totalOps).toBe(30);
+    expect(reads.totals.p99Ns).toBe(read.p99Ns);
+    // two opcodes: the sum of both
+    const both = m.snapshot({ windowUs: SEC, opcodes: [22, 23] });
+    expect(both.processes[0].totalOps).toBe(90);
+    expect(both.processes[0].totalWriteBytes).toBe(60 * 8192);
+  });
+});

@@ -288,6 +288,22 @@ describe('the filter prompt', () => {
     expect(t.frame()).toContain('nothing matches the filter');
   });
 
+  it('an op: filter filters the numbers: the process row then counts only those opcodes', async () => {
+    const t = start({
+      loads: [
+        { pid: 2001, comm: 'mixed', op: 'READ', rate: 40, latencyUs: 10 },
+        { pid: 2001, comm: 'mixed', op: 'WRITE', rate: 160, latencyUs: 500, result: 8192 },
+      ],
+    });
+    await t.press('/', ...'op:READ', KEYS.enter);
+    await until(() => /\b40 +160KiB +0 /.test(t.frame()), 'the process row at READ only');
+    const row = t.tableRows().find((l) => l.includes('mixed'))!;
+    // 40 ops/s, 160 KiB/s read, nothing written, and READ's latency, not WRITE's 500 µs
+    expect(row).toMatch(/\b2001 mixed +40 +160KiB +0 +10\.0µs +10\.0µs +10\.0µs +0 READ/);
+    await t.press('2');
+    expect(t.tableRows().find((l) => l.includes('READ'))).toMatch(/READ +40 /);
+  });
+
   it('filters the events view and the opcodes view', async () => {
     const t = start();
     await t.press('/', 'op:READ', KEYS.enter, '3');
@@ -383,9 +399,9 @@ describe('pause, refresh, help and quit', () => {
     await until(() => t.frame().includes('1002'), 'the first frame');
     await t.press(KEYS.enter);
     const wanted = (c: unknown[]) =>
-      c[0] === 'setTailFilter' && JSON.stringify(c[1]) === JSON.stringify({ pids: [1002] });
+      c[0] === 'setFilter' && JSON.stringify(c[1]) === JSON.stringify({ pids: [1002] });
     await until(() => t.controller.calls.some(wanted), 'the tail filter to reach the controller');
-    expect(t.controller.calls).toContainEqual(['setTailFilter', { pids: [1002] }]);
+    expect(t.controller.calls).toContainEqual(['setFilter', { pids: [1002] }]);
   });
 });
 
@@ -430,7 +446,7 @@ describe('replay mode', () => {
       'G',
       'R',
     );
-    expect(t.controller.calls.filter((c) => c[0] !== 'setTailFilter')).toEqual([
+    expect(t.controller.calls.filter((c) => c[0] !== 'setFilter')).toEqual([
       ['togglePause'],
       ['seek', -1],
       ['seek', 1],

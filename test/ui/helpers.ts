@@ -78,7 +78,7 @@ export type Call = [string, ...unknown[]];
 
 /**
  * A controller that records every call. Given the store and model, it does what the CLI does on
- * setTailFilter: publish a new snapshot whose recent events are restricted to the filter.
+ * setFilter: publish a new snapshot whose recent events are restricted to the filter.
  */
 export function testController(source?: {
   store: TestStore;
@@ -90,10 +90,12 @@ export function testController(source?: {
     quit: () => void calls.push(['quit']),
     setRefreshMs: (ms) => void calls.push(['setRefreshMs', ms]),
     toggleRecording: () => void calls.push(['toggleRecording']),
-    setTailFilter: (f) => {
-      calls.push(['setTailFilter', f]);
+    setFilter: (f) => {
+      calls.push(['setFilter', f]);
       if (source)
-        source.store.publish(source.model.snapshot({ recentLimit: 100, recentFilter: f }));
+        source.store.publish(
+          source.model.snapshot({ recentLimit: 100, recentFilter: f, opcodes: f.opcodes }),
+        );
     },
     replay: {
       togglePause: () => void calls.push(['togglePause']),
