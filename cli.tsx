@@ -15,6 +15,7 @@ guardStdio();
 const FLAGS = {
   probe: { type: 'boolean' },
   headless: { type: 'boolean' },
+  json: { type: 'boolean' },
   duration: { type: 'string' },
   pid: { type: 'string', isMultiple: true },
   comm: { type: 'string' },
@@ -31,6 +32,8 @@ const FLAGS = {
   tier: { type: 'string' },
   printProgram: { type: 'boolean' },
   orReplay: { type: 'string' },
+  events: { type: 'boolean', default: true },
+  sample: { type: 'string' },
   help: { type: 'boolean', shortFlag: 'h' },
   version: { type: 'boolean' },
 } as const;

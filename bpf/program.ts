@@ -1,16 +1,36 @@
 /**
  * Generates the bpftrace program iouringtop runs, for the capture tier the probe chose.
  *
- * Tier 1 (io_uring tracepoints + BTF): one row per operation, paired submit → completion by the
- *   request pointer, with fd / offset / length read at submit through BTF casts of the request.
- * Tier 2 (io_uring tracepoints, no usable BTF): the same rows; fd from io_uring_file_get, offset
- *   and length left empty.
- * Tier 3 (syscall tracepoints only, kernels 5.1-5.4): IO_URING_ENTER rows only.
- * Every tier adds one IO_URING_ENTER row per io_uring_enter call.
+ * Two outputs, one program:
+ * - Exact counts, kept in the kernel whatever the rate: per (process, opcode) a latency histogram
+ *   (the buckets of source/model/histogram.ts: exact below 128 ns, 64 per power of two above),
+ *   completions without a latency, errors by errno and bytes; per process the io_uring_enter
+ *   calls, their latency and the operations they submitted. Printed (cumulative) every second,
+ *   each time followed by a `T` line; the collector turns them into deltas.
+ * - One line per event (unless switched off, or sampled 1 in N): packed numbers, the command
+ *   name sent once per process in an `N` line (again after exec or a rename), not in every line.
+ *   The output is fully buffered (-B full); the counters' print every second flushes it, which
+ *   bounds the delay of an event to about a second.
+ *
+ * Tier 1 (io_uring tracepoints + BTF): operations paired submit → completion by the request
+ *   pointer, with fd / offset / length read at submit through BTF casts of the request.
+ * Tier 2 (io_uring tracepoints, no usable BTF): the same; fd from io_uring_file_get, offset and
+ *   length empty.
+ * Tier 3 (syscall tracepoints only, kernels 5.1-5.4): io_uring_enter calls only.
+ *
+ * Lines (every one framed by a random per-session token, see source/collect/parse.ts):
+ *   E ts lat a off b           an operation: a = tgid | flags<<22 | opcode<<24 | fd<<32 (fd as
+ *                              u32), b = length | result<<32 (result as u32), both in hex (they
+ *                              pass 2^53); lat 0 = unknown
+ *   N tgid comm                a process's name
+ *   O opcode name              the kernel's name of an opcode (op_str), once per opcode
+ *   R ns                       attached
+ *   T ns                       the counters printed just before are complete as of ns
+ *   @map[keys]: value          the counters (bpftrace's print)
  *
  * Nothing typed by a user reaches the text unchecked: filter values are validated here again
  * (numbers must be integers in range, the command name a short plain word), whatever the caller
- * already did. Output lines are framed by a random token (see source/collect/parse.ts).
+ * already did.
  */
 
 export type Tier = 1 | 2 | 3;
@@ -22,6 +42,8 @@ export interface KernelFeatures {
   submitHasReq: boolean;
   /** io_uring_complete carries `req` (5.18+); without it completions pair by (ctx, user_data). */
   completeHasReq: boolean;
+  /** io_uring_complete carries `cflags` (5.13+; without it there are no multishot CQEs to keep). */
+  completeHasCflags: boolean;
   /** The submit tracepoint has op_str (5.19+). */
   hasOpStr: boolean;
   hasReqFailed: boolean;
@@ -39,7 +61,19 @@ export interface KernelFeatures {
     ioOpen: boolean;
     ioStatx: boolean;
     ioClose: boolean;
+    /** io_kiocb.async_data is an io_async_rw with an iov_iter `iter` (6.10+): READV/WRITEV bytes. */
+    asyncRwIter?: boolean;
+    /** io_async_rw has `vec` (iou_vec: iovec, nr) (6.15+): READV_FIXED / WRITEV_FIXED bytes. */
+    asyncRwVec?: boolean;
+    /** io_async_msghdr has `msg` (a msghdr with msg_iter): SENDMSG / RECVMSG bytes. */
+    asyncMsg?: boolean;
   };
+  /**
+   * offsetof(struct task_struct, comm), from BTF: the command name is then compared as two
+   * integers, which fits every probe's 512-byte stack (a string compare does not fit the
+   * completion probe). Undefined: compare strings, and miss requests in flight at start.
+   */
+  taskCommOffset?: number;
 }
 
 export interface CaptureFilter {
@@ -48,14 +82,19 @@ export interface CaptureFilter {
   opcodes?: number[];
 }
 
+/** Per-event lines: every event, none (counters only), or 1 in `sample`. */
+export type EventLines = { kind: 'all' } | { kind: 'none' } | { kind: 'sample'; every: number };
+
 export interface ProgramSpec {
   tier: Tier;
   token: string;
   features: KernelFeatures;
   filter: CaptureFilter;
+  /** Default: every event. */
+  events?: EventLines;
 }
 
-const IO_URING_ENTER = 255;
+export const IO_URING_ENTER = 255;
 /** READV WRITEV READ_FIXED WRITE_FIXED READ WRITE READ_MULTISHOT READV_FIXED WRITEV_FIXED */
 const RW_OPS = [1, 2, 4, 5, 22, 23, 49, 60, 61];
 /** FSYNC SYNC_FILE_RANGE FALLOCATE */
@@ -64,9 +103,28 @@ const SYNC_OPS = [3, 8, 17];
 const SR_OPS = [9, 10, 26, 27, 47, 48];
 /** Opcodes that can post several CQEs for one request (their intermediate CQEs carry no req). */
 const MULTISHOT_OPS = [6, 10, 11, 13, 27, 47, 48, 49];
+/** Opcodes whose positive result is bytes moved (read- or write-class). */
+const BYTE_OPS = [1, 4, 10, 22, 27, 49, 60, 2, 5, 9, 23, 26, 47, 48, 61];
+/** Event flags (bits 22-23 of `a`). */
+export const FLAG_NO_SUBMIT = 1; // completion without a submit record (in flight at start, or the map was full)
+export const FLAG_MULTISHOT = 2; // an intermediate completion of a multishot request (latency since the previous)
 
 /** A command name as the kernel stores it (≤ 15 bytes), restricted to characters safe in a string literal. */
 export const COMM_PATTERN = /^[A-Za-z0-9_.:+@%=,-][A-Za-z0-9_.:+@%=, /-]{0,14}$/;
+
+/** The counters the program prints, in print order (the collector reads them). */
+export const COUNTER_MAPS = [
+  '@lat',
+  '@nolat',
+  '@err',
+  '@bytes',
+  '@elat',
+  '@esub',
+  '@eerr',
+  '@dropped',
+  '@overflow',
+  '@unmatched',
+] as const;
 
 export function validateFilter(filter: CaptureFilter): string | undefined {
   for (const pid of filter.pids) {
@@ -88,11 +146,37 @@ function anyOf(expr: string, values: readonly number[]): string {
   return values.map((v) => `${expr} == ${v}`).join(' || ');
 }
 
+/**
+ * The command-name test: as two 64-bit words of the group leader's task_struct (the name padded
+ * with NULs to 16 bytes, its terminating NUL included, the bytes after it masked off), or, without
+ * the offset, as a string compare.
+ */
+function commPredicate(comm: string, offset: number | undefined): string {
+  if (offset === undefined) return `curtask->group_leader->comm == "${comm}"`;
+  if (!Number.isInteger(offset) || offset < 0 || offset > 65536) throw new Error('bad comm offset');
+  const bytes = Buffer.alloc(16);
+  bytes.write(comm, 'latin1');
+  const used = comm.length + 1; // with its NUL
+  const words: string[] = [];
+  for (let w = 0; w < 2 && w * 8 < used; w++) {
+    const n = Math.min(8, used - w * 8);
+    const value = bytes.readBigUInt64LE(w * 8);
+    const mask = n === 8 ? 0xffffffffffffffffn : (1n << BigInt(n * 8)) - 1n;
+    const read = `*(uint64 *)((uint64)curtask->group_leader + ${offset + w * 8})`;
+    words.push(
+      n === 8
+        ? `${read} == 0x${value.toString(16)}`
+        : `(${read} & 0x${mask.toString(16)}) == 0x${value.toString(16)}`,
+    );
+  }
+  return `(${words.join(' && ')})`;
+}
+
 /** Predicate over the current task: pid and command filters. Empty string = no filter. */
-function whoPredicate(filter: CaptureFilter): string {
+function whoPredicate(filter: CaptureFilter, f: KernelFeatures): string {
   const parts: string[] = [];
   if (filter.pids.length > 0) parts.push(`(${anyOf('pid', filter.pids)})`);
-  if (filter.comm !== undefined) parts.push(`curtask->group_leader->comm == "${filter.comm}"`);
+  if (filter.comm !== undefined) parts.push(commPredicate(filter.comm, f.taskCommOffset));
   return parts.join(' && ');
 }
 
@@ -108,24 +192,111 @@ function and(...preds: string[]): string {
   return p.length === 0 ? '' : p.join(' && ');
 }
 
+/** A probe's predicate line (parenthesised: one starting with `*` would open a comment). */
 function guard(pred: string): string {
-  return pred.length > 0 ? `/${pred}/\n` : '';
+  return pred.length > 0 ? `/(${pred})/\n` : '';
+}
+
+/**
+ * The kernel side's latency buckets: 8 per power of two (within 12.5 %), the value itself below
+ * 16. Coarser than the model's histogram (64 per power of two) on purpose: every key of the
+ * counter maps is printed every second, and a process whose latencies span ten powers of two
+ * needs 80 keys per opcode here, not 640.
+ */
+export const KERNEL_SUB_BITS = 3;
+/** Latencies from 2^51 ns (26 days) on share the last bucket. */
+export const KERNEL_LAST_BUCKET = (51 - KERNEL_SUB_BITS) * 8 + 7;
+
+/** The kernel bucket of a latency (ns): what the program's statements compute, for tests. */
+export function kernelBucketOf(v: number): number {
+  if (v < 16) return v;
+  const lg = Math.floor(Math.log2(v));
+  if (lg > 50) return KERNEL_LAST_BUCKET;
+  const shift = lg - KERNEL_SUB_BITS;
+  return shift * 8 + Math.floor(v / 2 ** shift);
+}
+
+/** The middle of a kernel bucket (ns): the value its counts stand for. */
+export function kernelBucketMid(b: number): number {
+  if (b < 16) return b;
+  const shift = (b >> KERNEL_SUB_BITS) - 1;
+  return ((b & 7) + 8) * 2 ** shift + 2 ** shift / 2;
+}
+
+/** Statements that set `$b` to kernelBucketOf(`$v`), with e = floor(log2 v) found by halving. */
+function bucketOf(indent: string): string[] {
+  const i = indent;
+  return [
+    `${i}$b = $v;`,
+    `${i}if ($v >= 16) {`,
+    `${i}  $x = $v;`,
+    `${i}  $lg = (uint64)0;`,
+    `${i}  if ($x >= 0x100000000) { $lg = $lg + 32; $x = $x >> 32; }`,
+    `${i}  if ($x >= 0x10000) { $lg = $lg + 16; $x = $x >> 16; }`,
+    `${i}  if ($x >= 0x100) { $lg = $lg + 8; $x = $x >> 8; }`,
+    `${i}  if ($x >= 0x10) { $lg = $lg + 4; $x = $x >> 4; }`,
+    `${i}  if ($x >= 0x4) { $lg = $lg + 2; $x = $x >> 2; }`,
+    `${i}  if ($x >= 0x2) { $lg = $lg + 1; }`,
+    `${i}  $b = ($lg - ${KERNEL_SUB_BITS}) * 8 + ($v >> ($lg - ${KERNEL_SUB_BITS}));`,
+    `${i}  if ($lg > 50) { $b = ${KERNEL_LAST_BUCKET}; }`,
+    `${i}}`,
+  ];
 }
 
 export function generateProgram(spec: ProgramSpec): string {
   const { tier, token: T, features: f, filter } = spec;
+  const events = spec.events ?? { kind: 'all' };
   if (!/^[0-9a-f]{8,32}$/.test(T)) throw new Error('token must be 8-32 hex digits');
   const invalid = validateFilter(filter);
   if (invalid) throw new Error(invalid);
-  const who = whoPredicate(filter);
+  if (events.kind === 'sample' && (!Number.isInteger(events.every) || events.every < 2))
+    throw new Error('sample must be a whole number of at least 2');
+  const who = whoPredicate(filter, f);
   const wantEnter = !filter.opcodes || filter.opcodes.includes(IO_URING_ENTER);
   const line = (fmt: string, ...args: string[]): string =>
     `printf("${T}${fmt}\\t${T}\\n"${args.map((a) => ', ' + a).join('')});`;
-  // E line: ts pid opcode fd offset length result latency flags comm
-  const eventFmt = 'E\\t%llu\\t%d\\t%d\\t%lld\\t%lld\\t%lld\\t%d\\t%llu\\t%d\\t%s';
+  /** The E line for an event, if events are printed (sampled: 1 in N at random, bpf_get_prandom_u32). */
+  const eventLine = (
+    indent: string,
+    ts: string,
+    lat: string,
+    a: string,
+    off: string,
+    b: string,
+  ) => {
+    if (events.kind === 'none') return [];
+    const print = line('E\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx', ts, lat, a, off, b);
+    return events.kind === 'sample'
+      ? [`${indent}if (rand % ${events.every} == 0) { ${print} }`]
+      : [`${indent}${print}`];
+  };
   const out: string[] = [];
   out.push(`// iouringtop capture program, tier ${tier}. Generated; see bpf/program.ts.`);
-  out.push(`BEGIN\n{\n  ${line('R')}\n}`);
+  // print(@ready) flushes the fully buffered output: the R line is read at once
+  out.push(`BEGIN\n{\n  ${line('R\\t%llu', 'nsecs')}\n  @ready = 1;\n  print(@ready);\n}`);
+
+  // The name of every process seen, once, and again when it changes (exec, a rename).
+  const nameOnce = [
+    '  if (@named[pid] == 0) {',
+    '    @named[pid] = 1;',
+    `    ${line('N\\t%d\\t%s', 'pid', 'curtask->group_leader->comm')}`,
+    '  }',
+  ];
+
+  /** Counter updates at a completion: $tg, $op, $v (latency; 0 = unknown), args->res. */
+  const countCompletion = (indent: string): string[] => [
+    `${indent}if ($v > 0) {`,
+    ...bucketOf(`${indent}  `),
+    `${indent}  @lat[$tg, $op, $b] = count();`,
+    `${indent}} else {`,
+    `${indent}  @nolat[$tg, $op] = count();`,
+    `${indent}}`,
+    `${indent}if (args->res < 0) {`,
+    `${indent}  @err[$tg, $op, (uint64)(-args->res)] = count();`,
+    `${indent}} else if (args->res > 0 && (${anyOf('$op', BYTE_OPS)})) {`,
+    `${indent}  @bytes[$tg, $op] = sum(args->res);`,
+    `${indent}}`,
+  ];
 
   if (tier !== 3 && f.submitTracepoint) {
     const key = f.submitHasReq && f.completeHasReq ? 'args->req' : 'args->ctx, args->user_data';
@@ -135,17 +306,19 @@ export function generateProgram(spec: ProgramSpec): string {
 
     // --- submit: record who / what / where, keyed by the request ---
     const submit: string[] = [];
-    submit.push('  $op = (int64)args->opcode;');
+    submit.push('  $op = (uint64)args->opcode;');
     submit.push(
-      useBtf && f.btf.kiocbCqeFd ? `  $fd = (int64)${reqOf}->cqe.fd;` : '  $fd = (int64)0;',
+      useBtf && f.btf.kiocbCqeFd
+        ? `  $fd = (uint64)(uint32)${reqOf}->cqe.fd;`
+        : '  $fd = (uint64)0;',
     );
-    submit.push('  $off = (int64)0;', '  $len = (int64)0;');
+    submit.push('  $off = (int64)0;', '  $len = (uint64)0;');
     if (useBtf && f.btf.ioRw) {
       submit.push(
         `  if (${anyOf('$op', RW_OPS)}) {`,
         '    $rw = (struct io_rw *)args->req;',
         '    $off = (int64)$rw->kiocb.ki_pos;',
-        '    $len = (int64)$rw->len;',
+        '    $len = (uint64)$rw->len;',
         '  }',
       );
     }
@@ -154,7 +327,7 @@ export function generateProgram(spec: ProgramSpec): string {
         `  if (${anyOf('$op', SYNC_OPS)}) {`,
         '    $sy = (struct io_sync *)args->req;',
         '    $off = (int64)$sy->off;',
-        '    $len = (int64)$sy->len;',
+        '    $len = (uint64)(uint32)$sy->len;',
         '  }',
       );
     }
@@ -167,7 +340,7 @@ export function generateProgram(spec: ProgramSpec): string {
       if (useBtf && ok) {
         submit.push(
           `  if (${anyOf('$op', ops)}) {`,
-          `    $fd = (int64)((struct ${struct} *)args->req)->${field};`,
+          `    $fd = (uint64)(uint32)((struct ${struct} *)args->req)->${field};`,
           '  }',
         );
       }
@@ -176,7 +349,7 @@ export function generateProgram(spec: ProgramSpec): string {
       submit.push(
         `  if (${anyOf('$op', SR_OPS)}) {`,
         '    $sr = (struct io_sr_msg *)args->req;',
-        '    $len = (int64)$sr->len;',
+        '    $len = (uint64)(uint32)$sr->len;',
         '  }',
       );
     }
@@ -184,16 +357,18 @@ export function generateProgram(spec: ProgramSpec): string {
       // Tier 2 on 5.18+: the file is looked up after submit; file_get stores its fd by request.
     } else if (!useBtf && f.hasFileGet) {
       // Tier 2 on 5.5-5.17: file_get fires just before submit in the same thread.
-      submit.push('  $fd = (int64)@fdtid[tid];', '  delete(@fdtid[tid]);');
+      submit.push('  $fd = (uint64)(uint32)@fdtid[tid];', '  delete(@fdtid[tid]);');
     }
+    submit.push(...nameOnce);
     submit.push(
-      `  @s[${key}] = (nsecs, pid, $op, $fd, $off, $len, curtask->group_leader->comm);`,
+      '  $a = (uint64)pid | ($op << 24) | ($fd << 32);',
+      `  @s[${key}] = (nsecs, $a, $off, $len);`,
       `  if (@s[${key}].0 == 0) { @dropped = count(); }`,
     );
     if (f.completeHasReq) {
       submit.push(
         `  if (${anyOf('$op', MULTISHOT_OPS)}) {`,
-        '    @m[args->ctx, args->user_data] = (nsecs, pid, $op, $fd, $off, $len, curtask->group_leader->comm);',
+        '    @m[args->ctx, args->user_data] = (nsecs, $a, $off, $len);',
         '  }',
       );
     }
@@ -213,7 +388,7 @@ export function generateProgram(spec: ProgramSpec): string {
       const fgWho = guard(who);
       out.push(
         f.fileGetHasReq
-          ? `tracepoint:io_uring:io_uring_file_get\n${fgWho}{\n  $k = @s[args->req];\n  if ($k.0 != 0) {\n    @s[args->req] = ($k.0, $k.1, $k.2, (int64)args->fd, $k.4, $k.5, $k.6);\n  }\n}`
+          ? `tracepoint:io_uring:io_uring_file_get\n${fgWho}{\n  $k = @s[args->req];\n  if ($k.0 != 0) {\n    @s[args->req] = ($k.0, ($k.1 & 0xffffffff) | ((uint64)(uint32)args->fd << 32), $k.2, $k.3);\n  }\n}`
           : `tracepoint:io_uring:io_uring_file_get\n${fgWho}{\n  @fdtid[tid] = args->fd;\n}`,
       );
     }
@@ -222,60 +397,66 @@ export function generateProgram(spec: ProgramSpec): string {
       // Init failures: submit never fires, yet a CQE (with req) is posted. Record it here.
       out.push(
         `tracepoint:io_uring:io_uring_req_failed\n${guard(and(who, opPredicate(filter, 'args->opcode')))}{\n` +
-          `  $fd = ${f.btf.kiocbCqeFd ? `(int64)${reqOf}->cqe.fd` : '(int64)0'};\n` +
-          `  @s[args->req] = (nsecs, pid, (int64)args->opcode, $fd, (int64)args->off, (int64)args->len, curtask->group_leader->comm);\n` +
+          nameOnce.join('\n') +
+          '\n' +
+          `  $fd = ${f.btf.kiocbCqeFd ? `(uint64)(uint32)${reqOf}->cqe.fd` : '(uint64)0'};\n` +
+          '  $a = (uint64)pid | ((uint64)args->opcode << 24) | ($fd << 32);\n' +
+          `  @s[args->req] = (nsecs, $a, (int64)args->off, (uint64)args->len);\n` +
           `  if (@s[args->req].0 == 0) { @dropped = count(); }\n}`,
       );
     }
 
-    // --- completion: one row, latency = now - submit (or since the previous CQE for multishot) ---
-    const emit = (src: string, lat: string, flags: string): string =>
-      line(
-        eventFmt,
-        'nsecs',
-        `${src}.1`,
-        `${src}.2`,
-        `${src}.3`,
-        `${src}.4`,
-        `${src}.5`,
-        'args->res',
-        lat,
-        flags,
-        `${src}.6`,
-      );
+    // --- completion: counters, and the event line ---
+    const b = '(($s.3 & 0xffffffff) | ((uint64)(uint32)args->res << 32))';
+    const more = f.completeHasCflags ? 'args->cflags & 2' : '0';
     const reqBody: string[] = [
       `  $s = @s[${cKey}];`,
       '  if ($s.0 != 0) {',
-      `    ${emit('$s', 'nsecs - $s.0', '0')}`,
-      '    if (args->cflags & 2) {',
-      `      @s[${cKey}] = (nsecs, $s.1, $s.2, $s.3, $s.4, $s.5, $s.6);`,
+      '    $tg = $s.1 & 0x3fffff;',
+      '    $op = ($s.1 >> 24) & 0xff;',
+      '    $v = nsecs - $s.0;',
+      ...countCompletion('    '),
+      ...eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b),
+      `    if (${more}) {`,
+      `      @s[${cKey}] = (nsecs, $s.1, $s.2, $s.3);`,
       '    } else {',
       `      delete(@s[${cKey}]);`,
     ];
     if (f.completeHasReq) {
       reqBody.push(
-        `      if (${anyOf('$s.2', MULTISHOT_OPS)}) { delete(@m[args->ctx, args->user_data]); }`,
+        `      if (${anyOf('$op', MULTISHOT_OPS)}) { delete(@m[args->ctx, args->user_data]); }`,
       );
     }
     reqBody.push('    }', '  }');
-    // With a command filter the string compare does not fit in this probe's 512-byte stack next
-    // to the paired path, so requests already in flight at start are not reported then.
-    if (useBtf && f.completeHasReq && filter.comm === undefined) {
+    if (
+      useBtf &&
+      f.completeHasReq &&
+      (filter.comm === undefined || f.taskCommOffset !== undefined)
+    ) {
       // No submit record: the request was in flight when tracing started (or the map was full).
-      // The opcode is still in the request; pid and command are the completing task's.
-      const unpairedPred = and(who, opPredicate(filter, '$op'));
+      // The opcode is still in the request; the process is the completing task's.
       reqBody.push(
         '  else {',
-        '    $op = (int64)((struct io_kiocb *)args->req)->opcode;',
-        `    if (${unpairedPred.length > 0 ? unpairedPred : '1'}) {`,
-        `      ${line(eventFmt, 'nsecs', 'pid', '$op', '(int64)0', '(int64)0', '(int64)0', 'args->res', '(uint64)0', '1', 'curtask->group_leader->comm')}`,
+        '    $op = (uint64)((struct io_kiocb *)args->req)->opcode;',
+        `    if (${and(who, opPredicate(filter, '$op')) || '1'}) {`,
+        '      $tg = (uint64)pid;',
+        '      $v = (uint64)0;',
+        ...countCompletion('      '),
+        ...nameOnce.map((l) => `    ${l}`),
+        ...eventLine(
+          '      ',
+          'nsecs',
+          '(uint64)0',
+          `$tg | (${FLAG_NO_SUBMIT} << 22) | ($op << 24)`,
+          '(int64)0',
+          '((uint64)(uint32)args->res << 32)',
+        ),
         '    }',
         '  }',
       );
     }
     if (f.completeHasReq) {
-      // Two probes on one tracepoint: each gets its own 512-byte BPF stack, which one probe
-      // holding both paths (three printf argument blocks) exceeds.
+      // Two probes on one tracepoint: each gets its own 512-byte BPF stack.
       out.push(
         `tracepoint:io_uring:io_uring_complete\n/args->req != 0/\n{\n${reqBody.join('\n')}\n}`,
       );
@@ -285,10 +466,14 @@ export function generateProgram(spec: ProgramSpec): string {
           'tracepoint:io_uring:io_uring_complete',
           '/args->req == 0/',
           '{',
-          '  $m = @m[args->ctx, args->user_data];',
-          '  if ($m.0 != 0) {',
-          `    ${emit('$m', 'nsecs - $m.0', '2')}`,
-          '    @m[args->ctx, args->user_data] = (nsecs, $m.1, $m.2, $m.3, $m.4, $m.5, $m.6);',
+          '  $s = @m[args->ctx, args->user_data];',
+          '  if ($s.0 != 0) {',
+          '    $tg = $s.1 & 0x3fffff;',
+          '    $op = ($s.1 >> 24) & 0xff;',
+          '    $v = nsecs - $s.0;',
+          ...countCompletion('    '),
+          ...eventLine('    ', 'nsecs', '$v', `$s.1 | (${FLAG_MULTISHOT} << 22)`, '$s.2', b),
+          '    @m[args->ctx, args->user_data] = (nsecs, $s.1, $s.2, $s.3);',
           '  } else {',
           '    @unmatched = count();',
           '  }',
@@ -306,28 +491,77 @@ export function generateProgram(spec: ProgramSpec): string {
 
   if (wantEnter) {
     out.push(
-      `tracepoint:syscalls:sys_enter_io_uring_enter\n${guard(who)}{\n  @e[tid] = (nsecs, (int64)args->fd, (int64)args->to_submit);\n}`,
+      `tracepoint:syscalls:sys_enter_io_uring_enter\n${guard(who)}{\n` +
+        `  @e[tid] = (nsecs, (uint64)(uint32)args->fd, (uint64)(uint32)args->to_submit);\n}`,
     );
     out.push(
-      'tracepoint:syscalls:sys_exit_io_uring_enter\n{\n  $e = @e[tid];\n  if ($e.0 != 0) {\n' +
-        `    ${line(eventFmt, 'nsecs', 'pid', String(IO_URING_ENTER), '$e.1', '(int64)0', '$e.2', '(int32)args->ret', 'nsecs - $e.0', '0', 'curtask->group_leader->comm')}\n` +
-        '    delete(@e[tid]);\n  }\n}',
+      [
+        'tracepoint:syscalls:sys_exit_io_uring_enter',
+        '{',
+        '  $e = @e[tid];',
+        '  if ($e.0 != 0) {',
+        '    delete(@e[tid]);',
+        '    $v = nsecs - $e.0;',
+        '    $tg = (uint64)pid;',
+        ...nameOnce.map((l) => `  ${l}`),
+        ...bucketOf('    '),
+        '    @elat[$tg, $b] = count();',
+        '    if (args->ret > 0) { @esub[$tg] = sum(args->ret); }',
+        '    if (args->ret < 0) { @eerr[$tg, (uint64)(-args->ret)] = count(); }',
+        ...eventLine(
+          '    ',
+          'nsecs',
+          '$v',
+          `$tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32)`,
+          '(int64)0',
+          '($e.2 | ((uint64)(uint32)args->ret << 32))',
+        ),
+        '  }',
+        '}',
+      ].join('\n'),
     );
   }
 
-  const counters: string[] = [];
-  if (tier !== 3 && f.submitTracepoint) {
-    counters.push('@dropped');
-    if (f.hasCqeOverflow) counters.push('@overflow');
-    if (f.completeHasReq) counters.push('@unmatched');
-  }
-  if (counters.length > 0) {
-    out.push(`interval:s:1\n{\n${counters.map((c) => `  print(${c});`).join('\n')}\n}`);
-  }
-  const maps = ['@s', '@m', '@e', '@seen', '@fdtid'].filter((m) =>
-    out.some((block) => block.includes(`${m}[`)),
+  // A process's name after exec or a rename, and no stale name for a pid that is reused.
+  out.push(
+    [
+      'tracepoint:sched:sched_process_exec',
+      '{',
+      '  if (@named[pid] != 0) {',
+      `    ${line('N\\t%d\\t%s', 'pid', 'curtask->group_leader->comm')}`,
+      '  }',
+      '}',
+      '',
+      'tracepoint:task:task_rename',
+      '{',
+      '  if (@named[args->pid] != 0) {',
+      `    ${line('N\\t%d\\t%s', 'args->pid', 'args->newcomm')}`,
+      '  }',
+      '}',
+      '',
+      'tracepoint:sched:sched_process_exit',
+      '/pid == tid/',
+      '{',
+      '  delete(@named[pid]);',
+      '}',
+    ].join('\n'),
   );
-  // Clear the big maps at exit so bpftrace does not dump them; the counters print one last time.
-  out.push(`END\n{\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}`);
+
+  const counters = COUNTER_MAPS.filter((m) =>
+    out.some((block) => block.includes(`${m}[`) || block.includes(`${m} =`)),
+  );
+  const printCounters = [
+    ...counters.map((c) => `  print(${c});`),
+    `  ${line('T\\t%llu', 'nsecs')}`,
+  ];
+  out.push(`interval:s:1\n{\n${printCounters.join('\n')}\n}`);
+  const maps = ['@s', '@m', '@e', '@seen', '@fdtid', '@named', '@ready'].filter((m) =>
+    out.some((block) => block.includes(`${m}[`) || block.includes(`${m} =`)),
+  );
+  // At exit: the counters one last time (complete: the probes are detached), and no dump of the
+  // other maps.
+  out.push(
+    `END\n{\n${printCounters.join('\n')}\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}`,
+  );
   return out.join('\n\n') + '\n';
 }

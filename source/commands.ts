@@ -29,7 +29,7 @@ export async function runVersion(): Promise<number> {
     version: string;
   };
   const out = [`iouringtop ${pkg.version} (node ${process.version})`];
-  const p = await probe({ quick: true });
+  const p = await probe();
   out.push(
     p.bpftracePath
       ? `bpftrace: ${p.bpftracePath} ${p.bpftraceVersion ?? '(does not run)'}`

@@ -2,7 +2,7 @@
  * Command-line flags → a validated Config. Pure: every bad value becomes a one-line message that
  * says what is wrong and how to fix it (the CLI prints it and exits 2).
  */
-import { COMM_PATTERN, type CaptureFilter, type Tier } from '../bpf/program.js';
+import { COMM_PATTERN, type CaptureFilter, type EventLines, type Tier } from '../bpf/program.js';
 import { OpcodeTable, parseOpcodeList, type OpcodeNames } from './model/opcodes.js';
 import { formatFilter } from './model/select.js';
 import type { ReplaySpeed } from './record/replay.js';
@@ -10,6 +10,7 @@ import type { ReplaySpeed } from './record/replay.js';
 export interface RawFlags {
   probe?: boolean;
   headless?: boolean;
+  json?: boolean;
   duration?: string;
   pid?: string[];
   comm?: string;
@@ -26,14 +27,20 @@ export interface RawFlags {
   tier?: string;
   printProgram?: boolean;
   orReplay?: string;
+  events?: boolean;
+  sample?: string;
 }
 
 export interface Config {
   mode: 'live' | 'replay' | 'probe' | 'print-program';
   headless: boolean;
+  /** Headless: the summary as JSON (every figure exact, in base units). */
+  json: boolean;
   /** Seconds to capture (headless); undefined = until SIGINT/SIGTERM. */
   durationSec?: number;
   filter: CaptureFilter;
+  /** Per-event lines (and recording rows): every event, none (--no-events), or 1 in N. */
+  events: EventLines;
   outputDir: string;
   record: boolean;
   replayFile?: string;
@@ -143,6 +150,16 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (typeof maxInflight === 'string') return fail(maxInflight);
   const tier = num('tier', flags.tier, { min: 1, max: 3, integer: true });
   if (typeof tier === 'string') return fail(tier);
+  const sample = num('sample', flags.sample, { min: 2, max: 1_000_000, integer: true });
+  if (typeof sample === 'string') return fail(sample);
+  if (sample !== undefined && flags.events === false)
+    return fail('--sample N records 1 event in N; --no-events records none: choose one');
+  const events: EventLines =
+    flags.events === false
+      ? { kind: 'none' }
+      : sample !== undefined
+        ? { kind: 'sample', every: sample }
+        : { kind: 'all' };
   let speed: ReplaySpeed = 1;
   if (flags.speed !== undefined) {
     if (flags.speed.trim().toLowerCase() === 'max') speed = 'max';
@@ -158,6 +175,10 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
       return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
     }
+    if (flags.events === false || flags.sample !== undefined)
+      return fail(
+        '--no-events and --sample apply to live capture; a recording holds what it holds',
+      );
   } else if (flags.speed !== undefined || flags.lenient) {
     return fail('--speed and --lenient apply to --replay FILE only');
   }
@@ -174,11 +195,14 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     ok: true,
     config: {
       mode,
-      headless: Boolean(flags.headless) || !stdoutIsTty,
+      headless: Boolean(flags.headless) || Boolean(flags.json) || !stdoutIsTty,
+      json: Boolean(flags.json),
       durationSec: duration,
       filter,
+      events,
       outputDir: flags.outputDir ?? process.cwd(),
-      record: flags.record !== false && mode === 'live',
+      // counters only: no event rows, so no recording of them
+      record: flags.record !== false && mode === 'live' && events.kind !== 'none',
       replayFile: flags.replay,
       speed,
       lenient: Boolean(flags.lenient),

@@ -11,12 +11,16 @@ const FLAGS = `
 
   Live capture
     --headless              record and print a summary at the end, no TUI
+    --json                  headless, with the summary as JSON (exact figures, base units)
     --duration SECONDS      stop after this long (headless)
     --pid N                 only this process (repeatable, or comma-separated)
     --comm NAME             only processes with this command name
     --opcode LIST           only these operations, e.g. READ,WRITE,IO_URING_ENTER
     --output-dir DIR        where iouring/iouring_<stamp>.csv goes (default: current directory)
     --no-record             do not write a recording
+    --no-events             counters only: exact totals, rates and latencies, no event rows
+                            (the cheapest capture; nothing to record, the events view is off)
+    --sample N              event rows for 1 operation in N (totals stay exact)
     --max-inflight N        in-flight request map size (default 65536); overruns are counted
     --tier 1|2|3            force a lower capture tier than the probe picks
     --probe                 print what this machine supports for capture, and exit

@@ -4,14 +4,14 @@
  * that says what is wrong and how to fix it, with exit status 2 (usage) or 1 (failure).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, describeFilter, emptyOption } from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
-import { CLI, requireRootOrSkip, ROOT, summaryBody } from './e2e/env.js';
+import { CLI, requireRootOrSkip, ROOT, summaryBody, tempDir } from './e2e/env.js';
 
 describe('buildConfig', () => {
   const ok = (flags: Parameters<typeof buildConfig>[0], tty = true) => {
@@ -121,7 +121,7 @@ describe('the CLI on bad input and on replays', () => {
   let dir = '';
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-cli-'));
+    dir = tempDir('iouringtop-cli-');
   });
   const write = (name: string, lines: string[], end = '\n'): string => {
     const file = path.join(dir, name);

@@ -4,36 +4,46 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
   generateProgram,
   type CaptureFilter,
+  type EventLines,
   type KernelFeatures,
   type Tier,
 } from '../../bpf/program.js';
+import { decodeComm } from '../model/comm.js';
+import type { CountsDelta } from '../model/counts.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeTable } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
+import { CountsCollector } from './counts.js';
 import { LineParser, monoToWallOffsetUs } from './parse.js';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
 export interface BpftraceSourceOptions {
   bpftracePath: string;
+  /** `bpftrace --version`'s text ('v0.17.0'): it decides the environment variables' names. */
+  bpftraceVersion?: string;
   tier: Tier;
   features: KernelFeatures;
   filter: CaptureFilter;
+  /** Per-event lines: all (default), none, or 1 in N. */
+  events?: EventLines;
   /** Learns the kernel's names for opcodes this build does not know (op_str). */
   opcodes: OpcodeTable;
   /** Size of the in-flight maps (BPFTRACE_MAP_KEYS_MAX). */
   maxInflight: number;
   onEvent(ev: IoEvent): void;
+  /** The kernel's exact counts over the last interval (about a second). */
+  onCounts?(delta: CountsDelta): void;
   onNotice(level: NoticeLevel, text: string): void;
-  /** The probes are attached and events flow. */
-  onReady(): void;
+  /** The probes are attached and events flow (as of this wall-clock time, µs). */
+  onReady(tsUs: number): void;
   /** bpftrace ended; code/signal as reported by Node, expected=true when we stopped it. */
   onExit(info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean }): void;
 }
@@ -45,6 +55,48 @@ export function classifyNotice(line: string): NoticeLevel {
   if (HARMLESS.some((re) => re.test(line))) return 'info';
   if (/^(ERROR|error)\b|: error:|^stdin:\d+/.test(line)) return 'error';
   return 'warning';
+}
+
+/** A process's name from /proc (for events whose name line has not arrived yet), or '?'. */
+function procComm(tgid: number): string {
+  try {
+    const bytes = readFileSync(`/proc/${tgid}/comm`);
+    return decodeComm(bytes.subarray(0, bytes.at(-1) === 10 ? -1 : undefined));
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * The environment bpftrace runs with: strings long enough for a command name or an opcode name,
+ * the in-flight map size, no C++ demangling. bpftrace 0.20 renamed the variables (the old names
+ * warn from then on, the new ones mean nothing to older versions).
+ */
+export function bpftraceEnv(
+  version: string | undefined,
+  mapKeys: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cpus = os.availableParallelism(),
+): Record<string, string> {
+  const m = /(\d+)\.(\d+)/.exec(version ?? '');
+  const newNames = m !== null && (Number(m[1]) > 0 || Number(m[2]) >= 20);
+  // Room for bursts of event lines: 32 MiB in all, 256 KiB to 4 MiB per CPU (bpftrace's default
+  // is 256 KiB), a power of two as perf wants. A value already set (a test, a user) is kept.
+  const pages = Math.min(1024, Math.max(64, 2 ** Math.floor(Math.log2(8192 / Math.max(1, cpus)))));
+  const perf = env.BPFTRACE_PERF_RB_PAGES ?? String(pages);
+  return newNames
+    ? {
+        BPFTRACE_MAX_MAP_KEYS: String(mapKeys),
+        BPFTRACE_MAX_STRLEN: '32',
+        BPFTRACE_CPP_DEMANGLE: '0',
+        BPFTRACE_PERF_RB_PAGES: perf,
+      }
+    : {
+        BPFTRACE_MAP_KEYS_MAX: String(mapKeys),
+        BPFTRACE_STRLEN: '32',
+        BPFTRACE_NO_CPP_DEMANGLE: '1',
+        BPFTRACE_PERF_RB_PAGES: perf,
+      };
 }
 
 export class BpftraceSource {
@@ -71,20 +123,46 @@ export class BpftraceSource {
       token,
       features: opts.features,
       filter: opts.filter,
+      events: opts.events,
     });
     this.parser = new LineParser({
       token,
       monoToWallOffsetUs: monoToWallOffsetUs(),
       onEvent: (ev) => opts.onEvent(ev),
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
-      onReady: () => opts.onReady(),
-      onCounter: (name, value) => {
-        if (name === 'dropped') this.counters.dropped = value;
-        else if (name === 'overflow') this.counters.overflow = value;
-        else if (name === 'unmatched') this.counters.unmatched = value;
+      onReady: (tsUs) => {
+        this.collector = new CountsCollector(tsUs);
+        opts.onReady(tsUs);
       },
+      onCounter: (name, keys, value) => this.collector?.add(name, keys, value),
+      onCountersEnd: (tsUs) => {
+        const c = this.collector;
+        if (!c) return;
+        const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
+        Object.assign(this.counters, c.totals);
+        this.counters.malformed = this.parser.malformed;
+        opts.onCounts?.(delta);
+      },
+      lookupComm: procComm,
       onNotice: (line) => this.notice(line),
     });
+  }
+
+  private collector?: CountsCollector;
+
+  /** Operations the kernel counted in all (IO_URING_ENTER apart), as of the last counters. */
+  get countedOperations(): number {
+    return this.collector?.operations ?? 0;
+  }
+
+  /** Events (operations and io_uring_enter calls) the kernel counted, as of the last counters. */
+  get countedEvents(): number {
+    return this.collector?.events ?? 0;
+  }
+
+  /** Event lines received and parsed. */
+  get receivedEvents(): number {
+    return this.parser.events;
   }
 
   private notice(line: string): void {
@@ -94,7 +172,7 @@ export class BpftraceSource {
       this.counters.lost += Number(lost[1]);
       return;
     }
-    if (line.startsWith('unparsable event line')) this.counters.malformed = this.parser.malformed;
+    if (line.startsWith('unparsable line')) this.counters.malformed = this.parser.malformed;
     this.opts.onNotice(classifyNotice(line), line);
   }
 
@@ -104,7 +182,9 @@ export class BpftraceSource {
     const file = path.join(this.dir, 'capture.bt');
     // 0600 in a 0700 directory: the framing token stays secret from traced processes.
     await writeFile(file, this.program, { mode: 0o600 });
-    const args = ['-B', 'line', file];
+    // Fully buffered: the counters' print every second flushes it (an event waits at most about
+    // a second), and a write per line would cost more than the capture itself.
+    const args = ['-B', 'full', '--no-warnings', file];
     // setpriv --pdeathsig makes the kernel kill bpftrace if iouringtop dies without cleaning up
     // (even SIGKILL), so no bpftrace outlives us.
     const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -117,12 +197,7 @@ export class BpftraceSource {
       // iouringtop only, which then stops bpftrace itself and records its last lines. Without
       // setpriv, stay in our group so that the terminal's hangup still ends it.
       detached: setpriv !== undefined,
-      env: {
-        ...process.env,
-        BPFTRACE_MAP_KEYS_MAX: String(this.opts.maxInflight),
-        BPFTRACE_STRLEN: '64',
-        BPFTRACE_NO_CPP_DEMANGLE: '1',
-      },
+      env: { ...process.env, ...bpftraceEnv(this.opts.bpftraceVersion, this.opts.maxInflight) },
     });
     this.child = child;
     // latin1: one char per byte, so a command name that is not UTF-8 reaches the parser intact

@@ -1,17 +1,20 @@
 /**
- * Parses bpftrace's standard output into IoEvents.
- *
- * Every line our bpftrace program prints starts with a per-session random token and ends with it:
- *   <tok>E\t<mono_ns>\t<pid>\t<opcode>\t<fd>\t<offset>\t<length>\t<result>\t<latency_ns>\t<flags>\t<comm>\t<tok>
- *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>          (first time an opcode is seen)
- *   <tok>R\t<tok>                                     (the program is attached and running)
- * plus `@name: N` lines from print() of in-kernel counters, and bpftrace's own messages.
+ * Parses bpftrace's standard output (read as latin1: one char per byte) into IoEvents, process
+ * names, counters and control lines. The line formats are bpf/program.ts's:
+ *   <tok>E\t<mono_ns>\t<latency_ns>\t<a hex>\t<offset>\t<b hex>\t<tok>
+ *       a = tgid | flags<<22 | opcode<<24 | fd<<32, b = length | result<<32 (fd and result as u32)
+ *   <tok>N\t<tgid>\t<comm>\t<tok>          a process's name (before its events, or after a change)
+ *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>
+ *   <tok>R\t<mono_ns>\t<tok>               the program is attached and running
+ *   <tok>T\t<mono_ns>\t<tok>               the counters printed since the last T are complete
+ *   @name[k1, k2, …]: N  and  @name: N     the counters (bpftrace's print)
+ * plus bpftrace's own messages.
  *
  * The command name is the only free text, and it is attacker-controlled: it may hold tabs and
- * newlines. Fixed numeric fields are read from the left, the trailer token from the right, and a
- * line that starts an event but lacks the trailer is joined with the following line(s) (the comm
- * held a newline). A process cannot forge a line: it does not know the token, and a comm holds at
- * most 15 bytes. Anything that is not ours is handed to onNotice, never parsed as an event.
+ * newlines. In an N line the tgid is read from the left and the trailer token from the right,
+ * and a line that starts an N but lacks the trailer is joined with the following line(s) (the
+ * comm held a newline). A process cannot forge a line: it does not know the token, and a comm
+ * holds at most 15 bytes. Anything that is not ours is handed to onNotice, never parsed.
  */
 import { decodeComm } from '../model/comm.js';
 import { emptyEvent, type IoEvent } from '../model/event.js';
@@ -25,14 +28,19 @@ export interface ParserOptions {
   monoToWallOffsetUs: number;
   onEvent(ev: IoEvent): void;
   onOpcodeName?(code: number, name: string): void;
-  onReady?(): void;
-  /** An in-kernel counter printed with print(@name). */
-  onCounter?(name: string, value: number): void;
+  /** Attached, at this wall-clock time (µs). */
+  onReady?(tsUs: number): void;
+  /** A counter printed with print(@name): its key parts (none for a scalar) and value. */
+  onCounter?(name: string, keys: readonly number[], value: number): void;
+  /** The counters printed since the previous call are complete as of this wall-clock time (µs). */
+  onCountersEnd?(tsUs: number): void;
+  /** The name of a process whose name was not (yet) announced: /proc's, by default. */
+  lookupComm?(tgid: number): string;
   /** Any other line: bpftrace's own output (attach messages, warnings, "Lost N events"). */
   onNotice(line: string): void;
 }
 
-/** Longest run of extra lines an event line may be spread over (a 15-byte comm of newlines). */
+/** Longest run of extra lines a name line may be spread over (a 15-byte comm of newlines). */
 const MAX_JOINED_LINES = 16;
 const TAB = 9;
 const MINUS = 45;
@@ -42,10 +50,12 @@ export class LineParser {
   private pending = '';
   private pendingLines = 0;
   private readonly ev = emptyEvent();
-  private readonly commByPid = new Map<number, string>();
+  private readonly comms = new Map<number, string>();
   private readonly tok: string;
   private readonly evPrefix: string;
+  private readonly namePrefix: string;
   private readonly trailer: string;
+  private readonly keys: number[] = [];
   /** Lines that looked like ours but could not be parsed. */
   malformed = 0;
   events = 0;
@@ -55,21 +65,21 @@ export class LineParser {
       throw new Error('parser token must be 8-32 hex digits');
     this.tok = opts.token;
     this.evPrefix = `${opts.token}E\t`;
+    this.namePrefix = `${opts.token}N\t`;
     this.trailer = `\t${opts.token}`;
   }
 
   /** Feed a chunk of output; complete lines are processed at once, a partial one is kept. */
   feed(chunk: string): void {
-    let text = this.rest.length > 0 ? this.rest + chunk : chunk;
+    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
-      this.line(text.slice(start, nl));
+      this.line(text, start, nl);
       start = nl + 1;
     }
     this.rest = start < text.length ? text.slice(start) : '';
-    text = '';
   }
 
   /** End of stream: a trailing partial line is processed as if complete. */
@@ -77,23 +87,50 @@ export class LineParser {
     if (this.rest.length > 0) {
       const last = this.rest;
       this.rest = '';
-      this.line(last);
+      this.line(last, 0, last.length);
     }
     if (this.pending.length > 0) this.flushPending();
   }
 
+  /** The name of `tgid` as last announced (or looked up). */
+  commOf(tgid: number): string {
+    let c = this.comms.get(tgid);
+    if (c === undefined) {
+      c = this.opts.lookupComm?.(tgid) ?? '?';
+      this.setComm(tgid, c);
+    }
+    return c;
+  }
+
+  private setComm(tgid: number, comm: string): void {
+    if (this.comms.size > 65536) this.comms.clear();
+    this.comms.set(tgid, comm);
+  }
+
   private flushPending(): void {
     this.malformed++;
-    this.opts.onNotice(`unparsable event line: ${this.pending}`);
+    this.opts.onNotice(`unparsable line: ${this.pending}`);
     this.pending = '';
     this.pendingLines = 0;
   }
 
-  private line(line: string): void {
+  private startsWith(text: string, at: number, prefix: string): boolean {
+    return text.startsWith(prefix, at);
+  }
+
+  private line(text: string, s: number, e: number): void {
+    // the hot path: an event line, parsed in place
+    if (this.pending.length === 0 && this.startsWith(text, s, this.evPrefix)) {
+      if (!this.event(text, s + this.evPrefix.length, e)) this.bad(text.slice(s, e));
+      return;
+    }
+    const line = text.slice(s, e);
     if (this.pending.length > 0) {
       if (line.startsWith(this.tok)) {
         // A new line of ours began before the pending one was finished: the pending one is broken.
         this.flushPending();
+        this.line(text, s, e);
+        return;
       } else {
         this.pending += '\n' + line;
         this.pendingLines++;
@@ -101,20 +138,20 @@ export class LineParser {
           const full = this.pending;
           this.pending = '';
           this.pendingLines = 0;
-          if (!this.event(full)) this.bad(full);
+          this.name(full);
         } else if (this.pendingLines >= MAX_JOINED_LINES) {
           this.flushPending();
         }
         return;
       }
     }
-    if (line.startsWith(this.evPrefix)) {
+    if (line.startsWith(this.namePrefix)) {
       if (!line.endsWith(this.trailer)) {
         this.pending = line;
         this.pendingLines = 0;
         return;
       }
-      if (!this.event(line)) this.bad(line);
+      this.name(line);
       return;
     }
     if (line.startsWith(this.tok)) {
@@ -122,120 +159,147 @@ export class LineParser {
       return;
     }
     if (line.charCodeAt(0) === 64 /* @ */) {
-      const m = /^@(\w+): (\d+)$/.exec(line);
-      if (m) {
-        this.opts.onCounter?.(m[1], Number(m[2]));
-        return;
-      }
+      if (this.counter(line)) return;
     }
     if (line.length > 0) this.opts.onNotice(line);
   }
 
   private bad(line: string): void {
     this.malformed++;
-    this.opts.onNotice(`unparsable event line: ${line}`);
+    this.opts.onNotice(`unparsable line: ${line}`);
+  }
+
+  /** `@name[1, 2, 3]: 4` or `@name: 4`; false when it is not a counter line. */
+  private counter(line: string): boolean {
+    const m = /^@(\w+)(?:\[([0-9, ]*)\])?: (-?\d+)$/.exec(line);
+    if (!m) return false;
+    const keys = this.keys;
+    keys.length = 0;
+    if (m[2] !== undefined) for (const k of m[2].split(', ')) keys.push(Number(k));
+    this.opts.onCounter?.(m[1], keys, Number(m[3]));
+    return true;
+  }
+
+  private name(line: string): void {
+    const body = line.slice(this.namePrefix.length, line.length - this.trailer.length);
+    const tab = body.indexOf('\t');
+    const tgid = Number(body.slice(0, tab));
+    if (tab < 1 || !Number.isInteger(tgid) || tgid < 0) return this.bad(line);
+    // the name's bytes, exactly (the output is read as latin1)
+    this.setComm(tgid, decodeComm(Buffer.from(body.slice(tab + 1), 'latin1')));
   }
 
   private control(line: string): void {
     const kind = line.charCodeAt(this.tok.length);
     if (!line.endsWith(this.trailer)) return this.bad(line);
     const body = line.slice(this.tok.length + 1, line.length - this.trailer.length);
-    if (kind === 82 /* R */) {
-      this.opts.onReady?.();
+    const parts = body.split('\t');
+    if (kind === 82 /* R */ || kind === 84 /* T */) {
+      const ns = Number(parts[1]);
+      if (parts.length !== 2 || !Number.isFinite(ns)) return this.bad(line);
+      const tsUs = Math.floor(ns / 1000) + this.opts.monoToWallOffsetUs;
+      if (kind === 82) this.opts.onReady?.(tsUs);
+      else this.opts.onCountersEnd?.(tsUs);
     } else if (kind === 79 /* O */) {
-      const parts = body.split('\t');
       const code = Number(parts[1]);
-      if (parts.length === 3 && Number.isInteger(code)) this.opts.onOpcodeName?.(code, parts[2]);
-      else this.bad(line);
+      // (bpftrace 0.23 reads op_str as an empty string: such a name is no name)
+      if (parts.length === 3 && Number.isInteger(code)) {
+        if (parts[2] !== '') this.opts.onOpcodeName?.(code, parts[2]);
+      } else this.bad(line);
     } else {
       this.bad(line);
     }
   }
 
-  // Field cursor for the allocation-free integer reader.
+  // Field cursor for the allocation-free readers.
   private pos = 0;
 
-  /** Reads a signed decimal integer at this.pos up to the next TAB; NaN if malformed. */
-  private int(line: string): number {
+  /** A decimal integer (optionally signed) at this.pos up to the next TAB; NaN if malformed. */
+  private dec(text: string, end: number): number {
     let i = this.pos;
-    const n = line.length;
     let neg = false;
-    if (line.charCodeAt(i) === MINUS) {
+    if (text.charCodeAt(i) === MINUS) {
       neg = true;
       i++;
     }
     const first = i;
     let v = 0;
-    while (i < n) {
-      const c = line.charCodeAt(i);
+    while (i < end) {
+      const c = text.charCodeAt(i);
       if (c === TAB) break;
       const d = c - 48;
       if (d < 0 || d > 9) return NaN;
       v = v * 10 + d;
       i++;
     }
-    if (i === first || i >= n) return NaN;
+    if (i === first || i >= end) return NaN;
     this.pos = i + 1;
     return neg ? -v : v;
   }
 
-  private event(line: string): boolean {
-    this.pos = this.evPrefix.length;
-    const monoNs = this.int(line);
-    const pid = this.int(line);
-    const opcode = this.int(line);
-    const fd = this.int(line);
-    const offset = this.int(line);
-    const length = this.int(line);
-    const result = this.int(line);
-    const latencyNs = this.int(line);
-    const flags = this.int(line);
-    if (Number.isNaN(flags) || Number.isNaN(latencyNs) || Number.isNaN(result)) return false;
-    if (Number.isNaN(length) || Number.isNaN(offset) || Number.isNaN(fd)) return false;
-    if (Number.isNaN(opcode) || Number.isNaN(pid) || Number.isNaN(monoNs)) return false;
-    if (opcode < 0 || opcode > 255 || pid < 0) return false;
-    const commEnd = line.length - this.trailer.length;
-    if (commEnd < this.pos) return false;
+  private hi = 0;
+  private lo = 0;
+
+  /** A hex u64 at this.pos into this.hi / this.lo (32 bits each); false if malformed. */
+  private hex64(text: string, end: number): boolean {
+    let i = this.pos;
+    const first = i;
+    while (i < end && text.charCodeAt(i) !== TAB) i++;
+    const n = i - first;
+    if (n === 0 || n > 16 || i >= end) return false;
+    const split = Math.max(first, i - 8);
+    const lo = hexAt(text, split, i);
+    const hi = split > first ? hexAt(text, first, split) : 0;
+    if (lo < 0 || hi < 0) return false;
+    this.lo = lo;
+    this.hi = hi;
+    this.pos = i + 1;
+    return true;
+  }
+
+  private event(text: string, from: number, end: number): boolean {
+    this.pos = from;
+    const monoNs = this.dec(text, end);
+    const latencyNs = this.dec(text, end);
+    if (Number.isNaN(monoNs) || Number.isNaN(latencyNs) || !this.hex64(text, end)) return false;
+    const aLo = this.lo;
+    const aHi = this.hi;
+    const offset = this.dec(text, end);
+    if (Number.isNaN(offset) || !this.hex64(text, end)) return false;
+    const bLo = this.lo;
+    const bHi = this.hi;
+    // what is left is the trailer, exactly
+    if (this.pos - 1 + this.trailer.length !== end || !text.startsWith(this.trailer, this.pos - 1))
+      return false;
+    const tgid = aLo & 0x3fffff;
     const ev = this.ev;
     ev.tsUs = Math.floor(monoNs / 1000) + this.opts.monoToWallOffsetUs;
-    ev.pid = pid;
-    ev.comm = this.comm(pid, line, this.pos, commEnd);
-    ev.opcode = opcode;
-    ev.fd = fd;
+    ev.pid = tgid;
+    ev.comm = this.commOf(tgid);
+    ev.opcode = aLo >>> 24;
+    ev.fd = aHi | 0; // the u32 back to a signed int: -100 is AT_FDCWD
     // ki_pos -1 means "the file's current position": no explicit offset.
     ev.offset = offset < 0 ? 0 : offset;
-    ev.length = length < 0 ? 0 : length;
-    ev.result = result;
+    ev.length = bLo >>> 0;
+    ev.result = bHi | 0;
     ev.hasResult = true;
     ev.latencyNs = latencyNs > 0 ? latencyNs : 0;
     this.events++;
     this.opts.onEvent(ev);
     return true;
   }
+}
 
-  /**
-   * The command name for pid, reusing the cached string when the bytes are unchanged: no
-   * allocation on the common path, and no slice that pins the whole chunk in memory.
-   */
-  private comm(pid: number, line: string, from: number, to: number): string {
-    const cached = this.commByPid.get(pid);
-    const len = to - from;
-    if (cached !== undefined && cached.length === len) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (cached.charCodeAt(i) !== line.charCodeAt(from + i)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cached;
-    }
-    // the output is read as latin1 (one char per byte): the name's bytes, exactly
-    const fresh = decodeComm(Buffer.from(line.slice(from, to), 'latin1'));
-    if (this.commByPid.size > 65536) this.commByPid.clear();
-    this.commByPid.set(pid, fresh);
-    return fresh;
+/** The hex digits in [s, e) as a number (up to 8 digits), or -1. */
+function hexAt(text: string, s: number, e: number): number {
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
   }
+  return v;
 }
 
 /** wall-clock µs minus CLOCK_MONOTONIC µs, which is what bpftrace's nsecs counts. */

@@ -8,6 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import type { KernelFeatures, Tier } from '../../bpf/program.js';
+import { Btf } from './btf.js';
 
 const run = promisify(execFile);
 
@@ -125,19 +126,10 @@ async function fieldsOf(tracefs: string, event: string): Promise<Set<string> | u
   }
 }
 
-/** Whether BTF knows `struct name` with every listed member (checked with bpftrace -lv). */
-async function btfStructHas(bpftrace: string, name: string, members: string[]): Promise<boolean> {
-  try {
-    const { stdout } = await run(bpftrace, ['-lv', `struct ${name}`], { timeout: 20_000 });
-    return members.every((m) => new RegExp(`[\\s*]${m}(\\[|;)`).test(stdout));
-  } catch {
-    return false;
-  }
-}
-
 const NO_FEATURES: KernelFeatures = {
   submitHasReq: false,
   completeHasReq: false,
+  completeHasCflags: false,
   hasOpStr: false,
   hasReqFailed: false,
   hasCqeOverflow: false,
@@ -154,11 +146,27 @@ const NO_FEATURES: KernelFeatures = {
   },
 };
 
-/**
- * What this machine offers. `quick`: without asking bpftrace about BTF types (a second or two):
- * tier 1 is then taken from BTF's presence alone.
- */
-export async function probe(opts: { quick?: boolean } = {}): Promise<ProbeResult> {
+/** The BTF-dependent features: which op structs the per-request reads may use. */
+export function btfFeatures(t: Btf): { btf: KernelFeatures['btf']; taskCommOffset?: number } {
+  return {
+    btf: {
+      kiocbCqeFd: t.has('io_kiocb', ['cqe', 'opcode']),
+      ioRw: t.has('io_rw', ['kiocb', 'len']),
+      ioSync: t.has('io_sync', ['off', 'len']),
+      ioSrMsg: t.has('io_sr_msg', ['len']),
+      ioOpen: t.has('io_open', ['dfd']),
+      ioStatx: t.has('io_statx', ['dfd']),
+      ioClose: t.has('io_close', ['fd']),
+      asyncRwIter: t.has('io_kiocb', ['async_data', 'flags']) && t.has('io_async_rw', ['iter']),
+      asyncRwVec: t.has('io_async_rw', ['vec', 'iter']) && t.has('iou_vec', ['iovec', 'nr']),
+      asyncMsg: t.has('io_kiocb', ['async_data']) && t.has('io_async_msghdr', ['msg']),
+    },
+    taskCommOffset: t.offsetOf('task_struct', 'comm'),
+  };
+}
+
+/** What this machine offers: tracefs formats and kernel BTF, never a guess from the version. */
+export async function probe(): Promise<ProbeResult> {
   const problems: string[] = [];
   const priv = await privileges();
   if (!priv.ok) problems.push(priv.note);
@@ -208,34 +216,24 @@ export async function probe(opts: { quick?: boolean } = {}): Promise<ProbeResult
       features.submitTracepoint = submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe';
       features.submitHasReq = submit.has('req');
       features.completeHasReq = complete.has('req');
+      features.completeHasCflags = complete.has('cflags');
       features.hasOpStr = submit.has('op_str');
       features.hasReqFailed = reqFailed !== undefined && reqFailed.has('req');
       features.hasCqeOverflow = overflow !== undefined;
       features.hasFileGet = fileGet !== undefined;
       features.fileGetHasReq = fileGet?.has('req') ?? false;
       tier = 2;
-      if (btf && opts.quick && features.submitHasReq && features.completeHasReq) {
-        tier = 1;
-      } else if (btf && bpftracePath && features.submitHasReq && features.completeHasReq) {
-        const [kiocb, rw, sync, sr, open, statx, close] = await Promise.all([
-          btfStructHas(bpftracePath, 'io_kiocb', ['cqe', 'opcode']),
-          btfStructHas(bpftracePath, 'io_rw', ['kiocb', 'len']),
-          btfStructHas(bpftracePath, 'io_sync', ['off', 'len']),
-          btfStructHas(bpftracePath, 'io_sr_msg', ['len']),
-          btfStructHas(bpftracePath, 'io_open', ['dfd']),
-          btfStructHas(bpftracePath, 'io_statx', ['dfd']),
-          btfStructHas(bpftracePath, 'io_close', ['fd']),
-        ]);
-        features.btf = {
-          kiocbCqeFd: kiocb,
-          ioRw: rw,
-          ioSync: sync,
-          ioSrMsg: sr,
-          ioOpen: open,
-          ioStatx: statx,
-          ioClose: close,
-        };
-        if (kiocb) tier = 1;
+      if (btf && features.submitHasReq && features.completeHasReq) {
+        try {
+          const found = btfFeatures(await Btf.load());
+          features.btf = found.btf;
+          features.taskCommOffset = found.taskCommOffset;
+          if (found.btf.kiocbCqeFd) tier = 1;
+        } catch (err) {
+          problems.push(
+            `kernel BTF unreadable (${(err as Error).message}): capturing without the per-request columns`,
+          );
+        }
       }
     } else if (enter) {
       tier = 3;

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { formatSummary } from '../render/summary.js';
+import { formatSummaryJson } from '../render/summaryJson.js';
 import type { Source } from '../sources/source.js';
 
 const err = (line: string): void => {
@@ -50,7 +51,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     const lost = source.counters()?.lost ?? 0;
     if (lost === toldLost || (!final && Date.now() - toldAt < LOSS_EVERY_MS)) return;
     err(
-      `bpftrace lost ${lost - toldLost} events ${final ? 'since the last report' : 'in the last few seconds'} (${lost} in all): its buffers overran; see the summary`,
+      `${lost - toldLost} events lost ${final ? 'since the last report' : 'in the last few seconds'} (${lost} in all): bpftrace's buffers overran; every total stays exact, the recording misses them (--sample N or --no-events cost less)`,
     );
     toldLost = lost;
     toldAt = Date.now();
@@ -66,9 +67,9 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   await source.stop();
   tellLosses(true);
   if (failure === undefined || source.realtime) {
-    process.stdout.write(
-      formatSummary(source.snapshot({ series: false, recentLimit: 0 }), source.summaryFacts()),
-    );
+    const snap = source.snapshot({ series: false, recentLimit: 0 });
+    const format = config.json ? formatSummaryJson : formatSummary;
+    process.stdout.write(format(snap, source.summaryFacts()));
   }
   for (const note of source.closingNotes()) err(note);
   if (failure) err(failure);

@@ -43,6 +43,7 @@ export function cloneCore(core: Core, compact = false): Core {
   c.gen = core.gen;
   c.countsGen = core.countsGen;
   c.countsIntervalUs = core.countsIntervalUs;
+  c.countsTsUs = core.countsTsUs;
   c.countsErrnos = new Map(core.countsErrnos);
   c.countsEnterCalls = core.countsEnterCalls;
   c.countsEnterSubmitted = core.countsEnterSubmitted;

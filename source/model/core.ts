@@ -96,6 +96,8 @@ export class Core {
   /** The latest counts delta: its generation (rows' kGen), length, errnos and enter calls. */
   countsGen = 0;
   countsIntervalUs = 0;
+  /** When the latest counts delta ended (µs). */
+  countsTsUs = 0;
   countsErrnos = new Map<number, number>();
   countsEnterCalls = 0;
   countsEnterSubmitted = 0;
@@ -256,6 +258,7 @@ export class Core {
     if (d.tsUs > this.nowUs || !this.started) this.observe(d.tsUs);
     const gen = ++this.countsGen;
     this.countsIntervalUs = d.intervalUs;
+    this.countsTsUs = d.tsUs;
     this.countsErrnos = new Map();
     this.countsEnterCalls = 0;
     this.countsEnterSubmitted = 0;

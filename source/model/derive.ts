@@ -205,9 +205,13 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
   const total = view(core.total, () =>
     inFilter(core.ops.filter((o): o is OpRow => o !== undefined && o.opcode !== IO_URING_ENTER)),
   );
+  const totalStats = stats(total);
+  // with counts: every event they stand for (operations and io_uring_enter calls, as filtered);
+  // from events: those pushed
+  const countedEnter = !only || only.has(IO_URING_ENTER) ? core.enterCalls : 0;
   const totals: TotalsRow = {
-    ...stats(total),
-    events: core.events,
+    ...totalStats,
+    events: core.counted ? totalStats.totalOps + countedEnter : core.events,
     eventsPerSec: win.events * perSec,
     series: series(total),
   };
@@ -370,17 +374,24 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
   };
 }
 
-/** The window from exact counts: the latest counts delta (about a second), whatever the refresh. */
+/**
+ * The window from exact counts: the latest counts delta (about a second), whatever the refresh;
+ * none when it is stale (no delta for over two intervals: nothing happened since, in a replay
+ * whose counts file holds only the intervals with activity).
+ */
 function countsWindow(core: Core): Window {
-  const gen = core.countsGen;
+  const stale =
+    core.countsIntervalUs > 0 &&
+    core.nowUs - core.countsTsUs > 2 * Math.max(core.countsIntervalUs, 1_000_000);
+  const gen = stale ? -1 : core.countsGen;
   const ops = core.total.kGen === gen ? core.total.k.ops : 0;
   return {
     tally: (row) => (row.kGen === gen ? row.k : null),
     enter: (p) => (p.kGen === gen ? [p.kEnterCalls, p.kEnterSubmitted] : [0, 0]),
-    errnos: core.countsErrnos,
-    events: ops + core.countsEnterCalls,
-    enterCalls: core.countsEnterCalls,
-    enterSubmitted: core.countsEnterSubmitted,
+    errnos: stale ? new Map<number, number>() : core.countsErrnos,
+    events: stale ? 0 : ops + core.countsEnterCalls,
+    enterCalls: stale ? 0 : core.countsEnterCalls,
+    enterSubmitted: stale ? 0 : core.countsEnterSubmitted,
     perSec: core.countsIntervalUs > 0 ? 1e6 / core.countsIntervalUs : 0,
     truncated: false,
     windowUs: core.countsIntervalUs,

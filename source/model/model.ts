@@ -45,8 +45,19 @@ export interface ModelCheckpoint {
 export class Model implements EventSink {
   private core: Core;
 
-  constructor(private readonly opts: ModelOptions = {}) {
+  constructor(private opts: ModelOptions = {}) {
     this.core = new Core(opts);
+  }
+
+  /** Whether figures come from counts (pushCounts) rather than events. */
+  get counted(): boolean {
+    return this.core.counted;
+  }
+
+  /** From now on every figure comes from counts (pushCounts): forgets everything, as reset(). */
+  useCounts(): void {
+    this.opts = { ...this.opts, aggregate: 'counts' };
+    this.reset();
   }
 
   /** The session's opcode names, which the snapshot's rows are named by. */

@@ -4,6 +4,7 @@
  * start of the file. They are spaced `every` events apart and never hold more than `budget`
  * bytes in all: past it, every other one goes and the spacing doubles.
  */
+import type { CountsDelta } from '../model/counts.js';
 import type { IoEvent } from '../model/event.js';
 import type { ReaderPosition } from './csvReader.js';
 
@@ -15,6 +16,8 @@ export interface SinkState {
 /** What replay drives: the model (or anything with the same three methods). */
 export interface ReplaySink {
   push(ev: IoEvent): void;
+  /** Optional: the recording's exact counts, when it has them (countsFile.ts). */
+  pushCounts?(d: CountsDelta): void;
   advance(nowUs: number): void;
   reset(): void;
   /** Optional: copies of the state to return to, which make backwards seeks fast. */

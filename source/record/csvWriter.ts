@@ -14,6 +14,8 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { commToCsv } from '../model/comm.js';
+import type { CountsDelta } from '../model/counts.js';
+import { countsPathFor, CountsWriter } from './countsFile.js';
 import type { EventSink, IoEvent } from '../model/event.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, formatLatencyMs, formatTimestamp, RECORDING_COLUMNS } from './format.js';
@@ -88,6 +90,8 @@ export interface CreateRecorderOptions extends RecorderOptions {
   startTime?: Date;
   /** Session metadata to write beside the CSV; omit to write none. */
   meta?: SessionMetaInit;
+  /** Also record the kernel's counts (pushCounts) beside it: `iouring_<stamp>.counts.jsonl`. */
+  counts?: boolean;
 }
 
 /** Where a recording started at `start` goes: `<outputDir>/iouring/iouring_<stamp>[_n].csv`. */
@@ -185,7 +189,15 @@ export class CsvRecorder implements EventSink {
     const stream = createWriteStream('', { fd: handle, highWaterMark: 1 << 20 });
     let meta: SessionMeta | null = null;
     if (opts.meta) {
-      meta = buildSessionMeta(file, { startedAt: isoLocal(start), ...opts.meta }, start);
+      // (the counts file is named from the start: complete once the close says so)
+      const countsInit = opts.counts
+        ? { counts: { file: path.basename(countsPathFor(file)), intervals: 0, complete: false } }
+        : {};
+      meta = buildSessionMeta(
+        file,
+        { startedAt: isoLocal(start), ...opts.meta, ...countsInit },
+        start,
+      );
       try {
         await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES);
       } catch (err) {
@@ -193,7 +205,38 @@ export class CsvRecorder implements EventSink {
         throw describeFsError(err, metaPathFor(file));
       }
     }
-    return new CsvRecorder(stream, file, opts, meta);
+    let counts: CountsWriter | undefined;
+    if (opts.counts) {
+      try {
+        counts = await CountsWriter.create(countsPathFor(file));
+      } catch (err) {
+        stream.destroy();
+        throw describeFsError(err, countsPathFor(file));
+      }
+    }
+    const recorder = new CsvRecorder(stream, file, opts, meta);
+    recorder.counts = counts;
+    return recorder;
+  }
+
+  /** Where the kernel's counts go, when they are recorded. */
+  private counts: CountsWriter | undefined;
+  private countsReported = false;
+
+  /** Path of the counts file, or null when none is written. */
+  get countsPath(): string | null {
+    return this.counts?.path ?? null;
+  }
+
+  /** Records one interval of the kernel's exact counts (see countsFile.ts). */
+  pushCounts(d: CountsDelta): void {
+    const c = this.counts;
+    if (!c || this.closing) return;
+    if (c.error !== undefined && !this.countsReported) {
+      this.countsReported = true;
+      this.onError?.(describeFsError(c.error, c.path));
+    }
+    c.push(d);
   }
 
   /**
@@ -226,7 +269,7 @@ export class CsvRecorder implements EventSink {
   /** After close(): removes the recording and its metadata (a session that captured nothing). */
   async discard(): Promise<void> {
     await this.close().catch(() => undefined);
-    for (const f of [this.path, this.metaPath])
+    for (const f of [this.path, this.metaPath, this.countsPath])
       if (f) await fsp.rm(f, { force: true }).catch(() => undefined);
   }
 
@@ -328,9 +371,20 @@ export class CsvRecorder implements EventSink {
       this.fail(err);
     }
     if (this.failure) await this.keepWholeRows();
+    const counts = this.counts;
+    if (counts) await counts.close();
     if (this.meta && this.metaPath) {
       this.meta = {
         ...this.meta,
+        ...(counts
+          ? {
+              counts: {
+                file: path.basename(counts.path),
+                intervals: counts.written,
+                complete: counts.error === undefined,
+              },
+            }
+          : {}),
         events: this.rowsWritten,
         endedAt: isoLocal(new Date()),
         ...finalMeta,

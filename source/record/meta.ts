@@ -50,6 +50,15 @@ export interface SessionMeta {
    * so that a replay elsewhere can still map them.
    */
   opcodeNames?: Record<string, number>;
+  /**
+   * The kernel's exact counts beside the events (countsFile.ts): the file's base name, the
+   * intervals it holds, and whether it is whole (a replay uses it only then).
+   */
+  counts?: { file: string; intervals: number; complete: boolean };
+  /** Events recorded: 1 = every one the capture received, N = one in N (--sample N). */
+  eventSampling?: number;
+  /** Operations the kernel counted while the recording was open (IO_URING_ENTER apart). */
+  operationsCounted?: number;
 }
 
 /** What the caller provides; the recorder fills the rest. */
@@ -140,6 +149,9 @@ export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Da
     dropped: init.dropped ?? 0,
     overflow: init.overflow ?? 0,
     ...(init.opcodeNames ? { opcodeNames: init.opcodeNames } : {}),
+    ...(init.counts ? { counts: init.counts } : {}),
+    ...(init.eventSampling !== undefined ? { eventSampling: init.eventSampling } : {}),
+    ...(init.operationsCounted !== undefined ? { operationsCounted: init.operationsCounted } : {}),
   };
 }
 
@@ -231,5 +243,31 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
     ...(names ? { opcodeNames: names } : {}),
     ...(typeof r.rowsNotWritten === 'number' ? { rowsNotWritten: r.rowsNotWritten } : {}),
     ...(typeof r.recordingError === 'string' ? { recordingError: r.recordingError } : {}),
+    ...(countsOf(r.counts) ?? {}),
+    ...(typeof r.eventSampling === 'number' &&
+    Number.isInteger(r.eventSampling) &&
+    r.eventSampling >= 1
+      ? { eventSampling: r.eventSampling }
+      : {}),
+    ...(typeof r.operationsCounted === 'number' ? { operationsCounted: r.operationsCounted } : {}),
+  };
+}
+
+/** The `counts` field, when it is well formed (a plain file name beside the recording). */
+function countsOf(v: unknown): { counts: NonNullable<SessionMeta['counts']> } | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const c = v as Record<string, unknown>;
+  if (
+    typeof c.file !== 'string' ||
+    c.file !== path.basename(c.file) ||
+    !c.file.endsWith('.counts.jsonl')
+  )
+    return undefined;
+  return {
+    counts: {
+      file: c.file,
+      intervals: typeof c.intervals === 'number' ? c.intervals : 0,
+      complete: c.complete === true,
+    },
   };
 }

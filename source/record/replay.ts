@@ -25,6 +25,7 @@
  * (Over 400 lines: one class, because the clock, its seeks and the end-finding share the reader,
  * the position and the sink; the checkpoints live in checkpoints.ts.)
  */
+import type { CountsDelta } from '../model/counts.js';
 import { emptyEvent, type IoEvent } from '../model/event.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { Checkpoints, type Checkpoint, type ReplaySink } from './checkpoints.js';
@@ -61,6 +62,11 @@ export interface ReplayOptions extends CsvReaderOptions {
   checkpointEvents?: number;
   /** What the checkpoints may hold in all; past it every other one goes. Default 256 MiB. */
   checkpointBytes?: number;
+  /**
+   * The recording's counts (countsFile.ts), in time order: played into the sink's pushCounts
+   * on the same clock as the events (each at the first grid point at or after its time).
+   */
+  counts?: readonly CountsDelta[];
 }
 
 export interface ReplayStatus {
@@ -130,6 +136,9 @@ export class Replay {
   private inFlight: number | null = null;
   private closed = false;
   private readonly checkpoints: Checkpoints;
+  private readonly counts: readonly CountsDelta[];
+  /** The next count to play. */
+  private ci = 0;
 
   /** Opens a recording and plays its first grid point (so the sink shows the start). */
   static async open(path: string, sink: ReplaySink, opts: ReplayOptions = {}): Promise<Replay> {
@@ -166,7 +175,14 @@ export class Replay {
     this.q = Math.max(1, Math.round(opts.quantumUs ?? DEFAULT_QUANTUM_US));
     this.speedValue = clampSpeed(opts.speed ?? 1);
     this.checkpoints = new Checkpoints(opts.checkpointEvents, opts.checkpointBytes);
-    const first = reader.peekTsUs();
+    this.counts = sink.pushCounts ? (opts.counts ?? []) : [];
+    const firstEvent = reader.peekTsUs();
+    const firstCount = this.counts.length > 0 ? this.counts[0].tsUs : Number.NaN;
+    const first = Number.isNaN(firstEvent)
+      ? firstCount
+      : Number.isNaN(firstCount)
+        ? firstEvent
+        : Math.min(firstEvent, firstCount);
     this.g0 = Number.isNaN(first) ? 0 : Math.floor(first / this.q) * this.q;
     this.pos = this.g0 - this.q;
   }
@@ -208,7 +224,7 @@ export class Replay {
 
   /** Every event has been fed and the clock stands on the last event's grid point. */
   get atEnd(): boolean {
-    return this.reader.done && this.pos >= this.lastGrid();
+    return this.reader.done && this.ci >= this.counts.length && this.pos >= this.lastGrid();
   }
 
   pause(): void {
@@ -353,6 +369,7 @@ export class Replay {
     this.pos = cp.pos;
     this.fed = cp.fed;
     this.maxTs = cp.maxTs;
+    this.ci = this.countsThrough(cp.pos);
     await this.stepTo(target);
   }
 
@@ -377,11 +394,32 @@ export class Replay {
     this.sink.reset();
     this.maxTs = Number.NEGATIVE_INFINITY;
     this.fed = 0;
+    this.ci = 0;
     // g0 is always reached, even when the first event is later: the model starts there
     await this.feedThrough(this.g0);
     this.sink.advance(this.g0);
     this.pos = this.g0;
     await this.stepTo(target);
+  }
+
+  /** How many counts have times ≤ grid point `pos` (all of them were played on reaching it). */
+  private countsThrough(pos: number): number {
+    let lo = 0;
+    let hi = this.counts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.counts[mid].tsUs <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The time of the next thing to play (an event or a count), or NaN when none is buffered. */
+  private nextTs(): number {
+    const ev = this.reader.peekTsUs();
+    const c = this.ci < this.counts.length ? this.counts[this.ci].tsUs : Number.NaN;
+    if (Number.isNaN(ev)) return c;
+    return Number.isNaN(c) ? ev : Math.min(ev, c);
   }
 
   private lastGrid(): number {
@@ -396,17 +434,17 @@ export class Replay {
     const reader = this.reader;
     while (this.pos < target && !this.closed) {
       if (reader.buffered === 0 && !reader.done) await reader.fill();
-      if (reader.done && this.pos >= this.lastGrid()) {
+      const next = this.nextTs();
+      if (Number.isNaN(next) && reader.done && this.pos >= this.lastGrid()) {
         if (this.maxTs > Number.NEGATIVE_INFINITY)
           this.knownEnd = Math.max(this.knownEnd ?? this.maxTs, this.maxTs);
         return;
       }
-      // The grid point the next event is fed at; up to it nothing happens, and the clock goes
-      // there in one step (never walking an empty stretch, however long).
-      const feedAt =
-        reader.buffered > 0
-          ? Math.max(this.pos + this.q, Math.ceil(reader.peekTsUs() / this.q) * this.q)
-          : this.lastGrid();
+      // The grid point the next event (or count) is fed at; up to it nothing happens, and the
+      // clock goes there in one step (never walking an empty stretch, however long).
+      const feedAt = !Number.isNaN(next)
+        ? Math.max(this.pos + this.q, Math.ceil(next / this.q) * this.q)
+        : this.lastGrid();
       const g = Math.min(target, feedAt);
       if (g >= feedAt) await this.feedThrough(g);
       this.sink.advance(g);
@@ -426,8 +464,9 @@ export class Replay {
   private async skipGap(): Promise<void> {
     const reader = this.reader;
     if (reader.buffered === 0 && !reader.done) await reader.fill();
-    if (reader.buffered === 0 || this.closed) return;
-    const next = Math.floor(reader.peekTsUs() / this.q) * this.q;
+    const nextTs = this.nextTs();
+    if (Number.isNaN(nextTs) || this.closed) return;
+    const next = Math.floor(nextTs / this.q) * this.q;
     if (next - this.pos <= GAP_SKIP_US) return;
     const to = next - GAP_LEAD_IN_US;
     this.gap = { fromUs: this.pos, toUs: to };
@@ -446,18 +485,26 @@ export class Replay {
         this.fed++;
         sink.push(ev);
       }
-      if (reader.buffered > 0 || !(await reader.fill())) return;
+      if (reader.buffered > 0 || !(await reader.fill())) break;
+    }
+    const counts = this.counts;
+    while (this.ci < counts.length && counts[this.ci].tsUs <= g) {
+      const d = counts[this.ci++];
+      if (d.tsUs > this.maxTs) this.maxTs = d.tsUs;
+      sink.pushCounts!(d);
     }
   }
 
   /** Finds the end time without disturbing playback. */
   private async findEnd(): Promise<void> {
+    // the counts end where the capture did (within a second), events or not
+    if (this.counts.length > 0) this.knownEnd = this.counts[this.counts.length - 1].tsUs;
     if (!this.reader.gzip) {
       const end = await readTailEndUs(this.path, this.opts.span?.endUs ?? Date.now() * 1000).catch(
         () => null,
       );
       if (end !== null) {
-        this.knownEnd = end;
+        this.knownEnd = Math.max(this.knownEnd ?? end, end);
         return;
       }
     }

@@ -21,6 +21,52 @@ export interface SummaryInfo {
   durationUs?: number;
   /** Most process rows listed, busiest first (default 50); the rest are counted. */
   maxProcesses?: number;
+  /** Where the figures come from and what became of the events (see figuresFact). */
+  figures?: FiguresFacts;
+}
+
+/** How the events relate to the figures: every one, 1 in N, or none. */
+export type EventKeeping = { kind: 'all' } | { kind: 'sample'; every: number } | { kind: 'none' };
+
+/**
+ * One line on where the figures come from (the kernel's exact counts, or the events) and how
+ * many events there are beside them: the honest answer to "are these numbers whole?".
+ */
+export interface FiguresFacts {
+  /** From the kernel's counts (live, or recorded beside a replayed recording). */
+  counted: boolean;
+  replay: boolean;
+  /** Events the counts stand for (when counted). */
+  countedEvents: number;
+  /** Events received (live) or in the recording (replay). */
+  events: number;
+  keeping: EventKeeping;
+}
+
+export function figuresFact(f: FiguresFacts): string {
+  const n = formatCount;
+  const kept =
+    f.keeping.kind === 'sample'
+      ? `1 in ${f.keeping.every} kept`
+      : f.keeping.kind === 'none'
+        ? 'off (--no-events)'
+        : '';
+  if (!f.counted) {
+    return f.keeping.kind === 'sample'
+      ? `Figures: from the recording's ${n(f.events)} events, ${kept}: totals are about 1/${f.keeping.every} of the real ones (no counts beside it)`
+      : `Figures: from the ${f.replay ? "recording's " : ''}${n(f.events)} events`;
+  }
+  const source = f.replay ? 'the recorded kernel counts' : 'the kernel counts (exact)';
+  if (f.keeping.kind === 'none') return `Figures: ${source}; events ${kept}`;
+  if (f.keeping.kind === 'sample')
+    return `Figures: ${source}; events: ${kept} (${n(f.events)} of ${n(f.countedEvents)})`;
+  const missing = f.countedEvents - f.events;
+  return (
+    `Figures: ${source}; events: ${n(f.events)} of ${n(f.countedEvents)} ${f.replay ? 'recorded' : 'received'}` +
+    (missing > 0
+      ? ` (${n(missing)} lost: the event list${f.replay ? '' : ' and the recording'} miss them)`
+      : '')
+  );
 }
 
 type Align = 'l' | 'r';
@@ -112,6 +158,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
           (seconds > 0 ? ` (${formatRate(e.totalCalls / seconds)})` : '') +
           `, ${e.totalOpsPerCall.toFixed(1)} operations submitted per call`,
   );
+  if (info.figures) out.push(escape(figuresFact(info.figures)));
   const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
   if (c === null) {
     out.push('Capture: loss counts unknown (no closed metadata beside the recording)');

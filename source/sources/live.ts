@@ -3,7 +3,7 @@
  * the bpftrace child (which never outlives iouringtop) and the recordings (`R` makes several).
  */
 import os from 'node:os';
-import type { Tier } from '../../bpf/program.js';
+import type { EventLines, Tier } from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
 import { TIER_NAMES, type ProbeResult } from '../collect/probe.js';
 import { describeFilter, type Config } from '../config.js';
@@ -16,6 +16,11 @@ import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
 import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+
+/** The header's word on the events when not every one is kept. */
+export function keepingLabel(e: EventLines): string | undefined {
+  return e.kind === 'sample' ? `sample 1/${e.every}` : e.kind === 'none' ? 'events off' : undefined;
+}
 
 export class LiveSource extends SourceBase implements Source {
   readonly realtime = true;
@@ -49,20 +54,28 @@ export class LiveSource extends SourceBase implements Source {
     private readonly probe: ProbeResult,
     private readonly tier: Tier,
   ) {
-    super({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
+    // every figure from the kernel's exact counts; events only fill the buffer (and the file)
+    super({
+      bufferSeconds: config.bufferSeconds,
+      bufferEvents: config.bufferEvents,
+      aggregate: 'counts',
+    });
     this.info = {
       host: os.hostname(),
       kernel: os.release(),
       tier: TIER_NAMES[tier].replace(/ \(.*$/, ''),
       mode: 'live',
+      eventKeeping: keepingLabel(config.events),
     };
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
     const model = this.model;
     this.capture = new BpftraceSource({
       bpftracePath: probe.bpftracePath ?? 'bpftrace',
+      bpftraceVersion: probe.bpftraceVersion,
       tier,
       features: probe.features,
       filter: config.filter,
+      events: config.events,
       maxInflight: config.maxInflight,
       opcodes: this.opcodes,
       onEvent: (ev: IoEvent) => {
@@ -73,6 +86,10 @@ export class LiveSource extends SourceBase implements Source {
       onNotice: (level, text) => {
         if (level === 'error') this.errors.push(text);
         this.onNotice(level, `bpftrace: ${escape(text, 300)}`);
+      },
+      onCounts: (delta) => {
+        model.pushCounts(delta);
+        this.recorder?.pushCounts(delta);
       },
       onReady: () => {
         this.captureStartedAt ??= new Date();
@@ -92,9 +109,19 @@ export class LiveSource extends SourceBase implements Source {
     this.controls = { toggleRecording: () => this.toggleRecording() };
   }
 
+  /**
+   * The capture's counters. Events lost: those bpftrace says it lost while running; once the
+   * capture has stopped, and every event was asked for, exactly the events the kernel counted
+   * that never arrived (its final counts and the last events are in by then).
+   */
   counters(): CaptureCounters {
-    return this.capture.counters;
+    const c = this.capture.counters;
+    if (!this.captureStopped || this.config.events.kind !== 'all') return c;
+    const missing = this.capture.countedEvents - this.capture.receivedEvents;
+    return missing > c.lost ? { ...c, lost: missing } : c;
   }
+
+  private captureStopped = false;
 
   /** Starts the recording (if on) and bpftrace; resolves once the probes are attached. */
   async start(): Promise<void> {
@@ -131,6 +158,11 @@ export class LiveSource extends SourceBase implements Source {
       recordingError: this.recorder?.error
         ? escape(this.recorder.error.message, 300)
         : this.recordingError,
+      // every figure stays exact; only the event list (and the recording) miss what was lost
+      advice:
+        this.capture.counters.lost > 0 && this.config.events.kind === 'all'
+          ? 'totals exact; fewer events: --sample N or --no-events'
+          : undefined,
     };
   }
 
@@ -172,14 +204,21 @@ export class LiveSource extends SourceBase implements Source {
       dropped: c.dropped,
       overflow: c.overflow,
       opcodeNames: this.opcodes.learned(),
+      eventSampling: this.config.events.kind === 'sample' ? this.config.events.every : 1,
+      operationsCounted: this.capture.countedOperations - this.countedAtRecordingStart,
     };
   }
 
+  /** The kernel's operation count when the current recording started. */
+  private countedAtRecordingStart = 0;
+
   async startRecording(): Promise<string> {
     if (this.recorder) return this.recorder.path;
+    this.countedAtRecordingStart = this.capture.countedOperations;
     const recorder = await CsvRecorder.create({
       outputDir: this.config.outputDir,
       meta: this.metaInit(),
+      counts: true,
       opcodes: this.opcodes,
       onError: (err) => this.onNotice('error', escape(err.message, 300)),
     });
@@ -233,6 +272,7 @@ export class LiveSource extends SourceBase implements Source {
     // The capture ends now: bpftrace's own shutdown (END block, detach) is not part of it.
     if (this.captureStartedAt) this.captureEndedAt ??= new Date();
     await this.capture.stop();
+    this.captureStopped = true;
     await this.recordingChange;
     const recorder = this.recorder;
     try {
@@ -263,6 +303,13 @@ export class LiveSource extends SourceBase implements Source {
       recording: this.recordings.at(-1),
       counters: this.counters(),
       durationUs: this.spanUs,
+      figures: {
+        counted: true,
+        replay: false,
+        countedEvents: this.capture.countedEvents,
+        events: this.capture.receivedEvents,
+        keeping: this.config.events,
+      },
     };
   }
 

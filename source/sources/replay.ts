@@ -4,13 +4,16 @@
  * with pause, steps, jumps and speed changes.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import { escape } from '../escape.js';
+import type { CountsDelta } from '../model/counts.js';
 import type { SnapshotOptions } from '../model/model.js';
+import { readCountsFile } from '../record/countsFile.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvFormatError } from '../record/csvReader.js';
-import { describeRecording, sessionSpanUs } from '../record/meta.js';
+import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
 import { Replay, type ReplaySpeed } from '../record/replay.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
@@ -86,6 +89,7 @@ export class ReplaySource extends SourceBase implements Source {
       recordingFacts: meta
         ? describeRecording(meta)
         : 'no metadata beside this recording (.meta.json)',
+      eventKeeping: (meta?.eventSampling ?? 1) > 1 ? `sample 1/${meta?.eventSampling}` : undefined,
     };
   }
 
@@ -114,8 +118,10 @@ export class ReplaySource extends SourceBase implements Source {
         `cannot replay ${name}: it is ${what}; give a recording file (.csv or .csv.gz)`,
       );
     }
+    const counts = await this.loadCounts();
     try {
       this.replay = await Replay.open(this.file, this.model, {
+        counts,
         speed: this.speed,
         lenient: this.lenient,
         opcodes: this.opcodes,
@@ -138,7 +144,38 @@ export class ReplaySource extends SourceBase implements Source {
   }
 
   startNotice(): string | undefined {
-    return undefined;
+    return this.countsNote;
+  }
+
+  /** Events the recorded counts stand for; undefined when the figures come from the events. */
+  private countedEvents?: number;
+
+  /** Why the recording's counts are not used (when it has a counts file), or undefined. */
+  private countsNote?: string;
+
+  /**
+   * The kernel's exact counts recorded beside the events, when the metadata says the file is
+   * whole: every figure then comes from them, as it did live. Otherwise the figures come from
+   * the events (the note says why, when there was a counts file).
+   */
+  private async loadCounts(): Promise<CountsDelta[] | undefined> {
+    const meta = await readSessionMeta(this.file);
+    const c = meta?.counts;
+    if (!c) return undefined;
+    if (!c.complete) {
+      this.countsNote = `the counts beside this recording are incomplete (${c.file}): figures come from its events`;
+      return undefined;
+    }
+    try {
+      const counts = await readCountsFile(path.join(path.dirname(this.file), c.file));
+      this.model.useCounts();
+      this.countedEvents = 0;
+      for (const d of counts) for (const r of d.rows) this.countedEvents += r.ops;
+      return counts;
+    } catch (e) {
+      this.countsNote = `cannot use the counts beside this recording (${escape((e as Error).message, 200)}): figures come from its events`;
+      return undefined;
+    }
   }
 
   /**
@@ -211,6 +248,16 @@ export class ReplaySource extends SourceBase implements Source {
       // The session's length as recorded, so the rates match the live run's summary; without
       // metadata, the span of the events.
       durationUs: meta ? sessionSpanUs(meta) : undefined,
+      figures: {
+        counted: this.countedEvents !== undefined,
+        replay: true,
+        countedEvents: this.countedEvents ?? 0,
+        events: this.replay?.status.events ?? 0,
+        keeping:
+          (meta?.eventSampling ?? 1) > 1
+            ? { kind: 'sample', every: meta?.eventSampling ?? 1 }
+            : { kind: 'all' },
+      },
     };
   }
 

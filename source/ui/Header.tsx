@@ -54,6 +54,12 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     { text: '  ' },
     counter('dropped', known?.dropped),
   ];
+  if (info.eventKeeping) {
+    second.push(
+      { text: '  ' },
+      color ? { text: info.eventKeeping, color: 'cyan' } : { text: info.eventKeeping, bold: true },
+    );
+  }
   // the rarer counters appear only when something happened
   const rare: [string, number][] = [
     ['overflow', c?.overflow ?? 0],
@@ -80,6 +86,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   } else if (info.recordingPath) {
     second.push({ text: `  file ${info.recordingPath}` });
   }
+  if (status?.advice) second.push({ text: `  ${status.advice}`, dim: true });
   if (info.recordingFacts) return [first, second, [{ text: ` ${info.recordingFacts}`, dim: true }]];
   return [first, second];
 }

@@ -15,6 +15,8 @@ export interface SourceStatus {
   recording?: { path: string; bytes: number };
   /** Live: the last recording failure (the file stops growing; rows are counted as lost). */
   recordingError?: string;
+  /** Live: what to do about something going wrong (events being lost), in a few words. */
+  advice?: string;
   /** Replay: where playback is. Times are recording time, µs since the Unix epoch. */
   replay?: {
     positionUs: number;
@@ -89,4 +91,6 @@ export interface TuiInfo {
    * shown as a third header line.
    */
   recordingFacts?: string;
+  /** When not every event is kept: `sample 1/N`, `events off`. */
+  eventKeeping?: string;
 }

@@ -4,32 +4,66 @@ import { copyEvent, type IoEvent } from '../../source/model/event.js';
 
 const TOK = '0badc0de';
 
-function collect(chunks: string[]) {
+function collect(chunks: string[], lookupComm?: (tgid: number) => string) {
   const events: IoEvent[] = [];
   const notices: string[] = [];
-  const counters: [string, number][] = [];
+  const counters: [string, number[], number][] = [];
   const names: [number, string][] = [];
-  let ready = 0;
+  const ready: number[] = [];
+  const ends: number[] = [];
   const p = new LineParser({
     token: TOK,
     monoToWallOffsetUs: 1_700_000_000_000_000,
     onEvent: (ev) => events.push(copyEvent(ev)),
     onNotice: (l) => notices.push(l),
-    onCounter: (n, v) => counters.push([n, v]),
+    onCounter: (n, k, v) => counters.push([n, [...k], v]),
+    onCountersEnd: (ts) => ends.push(ts),
     onOpcodeName: (c, n) => names.push([c, n]),
-    onReady: () => ready++,
+    onReady: (ts) => ready.push(ts),
+    lookupComm,
   });
   for (const c of chunks) p.feed(c);
   p.end();
-  return { events, notices, counters, names, ready, parser: p };
+  return { events, notices, counters, names, ready, ends, parser: p };
 }
 
-const ev = (fields: (string | number)[], comm = 'fio') =>
-  `${TOK}E\t${fields.join('\t')}\t${comm}\t${TOK}\n`;
+/** An E line as the program prints it: a and b packed, in hex. */
+function ev(o: {
+  ts: number;
+  lat: number;
+  tgid: number;
+  op: number;
+  fd: number;
+  off: number;
+  len: number;
+  res: number;
+  flags?: number;
+}): string {
+  const a =
+    BigInt(o.tgid) |
+    (BigInt(o.flags ?? 0) << 22n) |
+    (BigInt(o.op) << 24n) |
+    (BigInt(o.fd >>> 0) << 32n);
+  const b = BigInt(o.len >>> 0) | (BigInt(o.res >>> 0) << 32n);
+  return `${TOK}E\t${o.ts}\t${o.lat}\t${a.toString(16)}\t${o.off}\t${b.toString(16)}\t${TOK}\n`;
+}
+const name = (tgid: number, comm: string) => `${TOK}N\t${tgid}\t${comm}\t${TOK}\n`;
 
 describe('LineParser', () => {
-  it('parses every field of an event line and converts monotonic ns to wall-clock µs', () => {
-    const { events } = collect([ev([5_000_123_456, 4242, 22, 7, 61440, 4096, 4096, 473617, 0])]);
+  it('unpacks every field of an event line and converts monotonic ns to wall-clock µs', () => {
+    const { events } = collect([
+      name(4242, 'fio'),
+      ev({
+        ts: 5_000_123_456,
+        lat: 473617,
+        tgid: 4242,
+        op: 22,
+        fd: 7,
+        off: 61440,
+        len: 4096,
+        res: 4096,
+      }),
+    ]);
     expect(events).toEqual([
       {
         tsUs: 1_700_000_000_000_000 + 5_000_123,
@@ -46,73 +80,132 @@ describe('LineParser', () => {
     ]);
   });
 
-  it('keeps negative results and AT_FDCWD, and treats offset -1 (current position) as none', () => {
-    const { events } = collect([ev([1000, 1, 22, -100, -1, 100, -9, 0, 1])]);
-    expect(events[0]).toMatchObject({ fd: -100, offset: 0, result: -9, latencyNs: 0 });
+  it('keeps negative results and AT_FDCWD, the largest pid and opcode, and treats offset -1 as none', () => {
+    const { events } = collect([
+      name(4194303, 'x'),
+      ev({
+        ts: 1000,
+        lat: 0,
+        tgid: 4194303,
+        op: 255,
+        fd: -100,
+        off: -1,
+        len: 0xffffffff,
+        res: -9,
+        flags: 3,
+      }),
+    ]);
+    expect(events[0]).toMatchObject({
+      pid: 4194303,
+      opcode: 255,
+      fd: -100,
+      offset: 0,
+      length: 0xffffffff,
+      result: -9,
+      latencyNs: 0,
+    });
   });
 
   it('reassembles lines split across chunks at any byte', () => {
-    const line = ev([1_000_000, 9, 23, 3, 8192, 512, 512, 1000, 0], 'postgres');
-    for (let cut = 1; cut < line.length; cut++) {
-      const { events, notices } = collect([line.slice(0, cut), line.slice(cut)]);
+    const text =
+      name(9, 'postgres') +
+      ev({ ts: 1_000_000, lat: 1000, tgid: 9, op: 23, fd: 3, off: 8192, len: 512, res: 512 });
+    for (let cut = 1; cut < text.length; cut++) {
+      const { events, notices } = collect([text.slice(0, cut), text.slice(cut)]);
       expect(notices).toEqual([]);
       expect(events.map((e) => [e.comm, e.offset])).toEqual([['postgres', 8192]]);
     }
   });
 
-  it('keeps tabs and newlines inside a command name without losing the event', () => {
-    const { events, notices } = collect([ev([1000, 7, 0, 0, 0, 0, 0, 5, 0], 'a\tb\nc\n@x: 1')]);
+  it('keeps tabs and newlines inside a command name without losing a line', () => {
+    const { events, notices } = collect([
+      name(7, 'a\tb\nc\n@x: 1'),
+      ev({ ts: 1000, lat: 5, tgid: 7, op: 0, fd: 0, off: 0, len: 0, res: 0 }),
+    ]);
     expect(notices).toEqual([]);
     expect(events).toHaveLength(1);
     expect(events[0].comm).toBe('a\tb\nc\n@x: 1');
   });
 
+  it('names a process from /proc (the lookup) until its name line comes, then by the line', () => {
+    const looked: number[] = [];
+    const { events } = collect(
+      [
+        ev({ ts: 1000, lat: 5, tgid: 11, op: 0, fd: 0, off: 0, len: 0, res: 0 }),
+        name(11, 'renamed'),
+        ev({ ts: 2000, lat: 5, tgid: 11, op: 0, fd: 0, off: 0, len: 0, res: 0 }),
+      ],
+      (tgid) => {
+        looked.push(tgid);
+        return 'fromproc';
+      },
+    );
+    expect(events.map((e) => e.comm)).toEqual(['fromproc', 'renamed']);
+    expect(looked).toEqual([11]);
+  });
+
   it('never parses bpftrace messages or lines without the token as events', () => {
     const { events, notices, counters } = collect([
       'Attaching 9 probes...\n',
-      'E\t1\t2\t3\t4\t5\t6\t7\t8\t9\tfake\t\n',
+      'E\t1\t2\t3\t4\t5\tfake\t\n',
       'Lost 12 events\n',
       '@dropped: 3\n',
-      `${TOK}E\t1\t2\tnotanumber\t4\t5\t6\t7\t8\t9\tx\t${TOK}\n`,
+      `${TOK}E\t1\t2\tnothex\t4\t5\t${TOK}\n`,
+      `${TOK}E\t1\t2\t3\t4\t5\t6\t${TOK}\n`,
     ]);
     expect(events).toEqual([]);
-    expect(counters).toEqual([['dropped', 3]]);
+    expect(counters).toEqual([['dropped', [], 3]]);
     expect(notices).toEqual([
       'Attaching 9 probes...',
-      'E\t1\t2\t3\t4\t5\t6\t7\t8\t9\tfake\t',
+      'E\t1\t2\t3\t4\t5\tfake\t',
       'Lost 12 events',
-      `unparsable event line: ${TOK}E\t1\t2\tnotanumber\t4\t5\t6\t7\t8\t9\tx\t${TOK}`,
+      `unparsable line: ${TOK}E\t1\t2\tnothex\t4\t5\t${TOK}`,
+      `unparsable line: ${TOK}E\t1\t2\t3\t4\t5\t6\t${TOK}`,
     ]);
   });
 
-  it('reports an event line that never gets its trailer instead of swallowing later lines', () => {
-    const { events, notices } = collect([
-      `${TOK}E\t1\t2\t3\t4\t5\t6\t7\t8\t9\tbroken\n`,
-      ev([2000, 1, 0, 0, 0, 0, 0, 1, 0]),
+  it('reads keyed counters, and the end-of-counters and ready markers as wall-clock µs', () => {
+    const { counters, ends, ready } = collect([
+      `${TOK}R\t2000000\t${TOK}\n`,
+      '@lat[1234, 22, 130]: 17\n',
+      '@err[1234, 22, 11]: 2\n',
+      '@overflow: 0\n',
+      `${TOK}T\t1002000000\t${TOK}\n`,
     ]);
-    expect(events).toHaveLength(1);
-    expect(notices[0]).toMatch(/^unparsable event line/);
+    expect(counters).toEqual([
+      ['lat', [1234, 22, 130], 17],
+      ['err', [1234, 22, 11], 2],
+      ['overflow', [], 0],
+    ]);
+    expect(ready).toEqual([1_700_000_000_002_000]);
+    expect(ends).toEqual([1_700_000_001_002_000]);
   });
 
-  it('handles the ready marker and kernel opcode names', () => {
-    const { ready, names } = collect([`${TOK}R\t${TOK}\n`, `${TOK}O\t70\tNEW_OP\t${TOK}\n`]);
-    expect(ready).toBe(1);
+  it('learns kernel opcode names, and ignores an empty one (bpftrace 0.23 reads op_str as "")', () => {
+    const { names, notices } = collect([
+      `${TOK}O\t70\tNEW_OP\t${TOK}\n`,
+      `${TOK}O\t71\t\t${TOK}\n`,
+    ]);
     expect(names).toEqual([[70, 'NEW_OP']]);
+    expect(notices).toEqual([]);
   });
 
   it('reads a command name byte for byte (bpftrace output is read as latin1): UTF-8 or not', () => {
     const bytes = Buffer.from([0x66, 0xc3, 0xbc, 0xff, 0x1b]); // f, ü in UTF-8, a stray byte, ESC
-    const { events } = collect([ev([1, 7, 22, 0, 0, 0, 0, 0, 0], bytes.toString('latin1'))]);
+    const { events } = collect([
+      name(7, bytes.toString('latin1')),
+      ev({ ts: 1, lat: 7, tgid: 7, op: 22, fd: 0, off: 0, len: 0, res: 0 }),
+    ]);
     expect(events[0].comm).toBe('fü\udcff\x1b');
   });
 
-  it('reuses the command string of a pid whose name is unchanged', () => {
-    const { events } = collect([
-      ev([1000, 5, 0, 0, 0, 0, 0, 1, 0], 'nginx'),
-      ev([2000, 5, 0, 0, 0, 0, 0, 1, 0], 'nginx'),
-      ev([3000, 5, 0, 0, 0, 0, 0, 1, 0], 'nginx2'),
+  it('reports a name line that never gets its trailer instead of swallowing later lines', () => {
+    const { events, notices } = collect([
+      `${TOK}N\t5\tbroken\n`,
+      ev({ ts: 2000, lat: 1, tgid: 1, op: 0, fd: 0, off: 0, len: 0, res: 1 }),
     ]);
-    expect(events.map((e) => e.comm)).toEqual(['nginx', 'nginx', 'nginx2']);
+    expect(events).toHaveLength(1);
+    expect(notices[0]).toMatch(/^unparsable line/);
   });
 
   it('rejects a token that is not hex', () => {

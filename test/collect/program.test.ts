@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { generateProgram, validateFilter, type KernelFeatures } from '../../bpf/program.js';
+import {
+  generateProgram,
+  kernelBucketMid,
+  kernelBucketOf,
+  validateFilter,
+  KERNEL_LAST_BUCKET,
+  type KernelFeatures,
+} from '../../bpf/program.js';
 
 const modern: KernelFeatures = {
   submitTracepoint: 'io_uring_submit_req',
   submitHasReq: true,
   completeHasReq: true,
+  completeHasCflags: true,
   hasOpStr: true,
   hasReqFailed: true,
   hasCqeOverflow: true,
@@ -19,6 +27,7 @@ const modern: KernelFeatures = {
     ioStatx: true,
     ioClose: true,
   },
+  taskCommOffset: 1752,
 };
 const TOKEN = 'abcdef01';
 const gen = (tier: 1 | 2 | 3, filter = { pids: [] as number[] }, features = modern) =>
@@ -28,11 +37,9 @@ describe('generateProgram', () => {
   it('tier 1 pairs by request pointer and reads fd, offset and length through BTF', () => {
     const p = gen(1);
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_req');
-    expect(p).toContain(
-      '@s[args->req] = (nsecs, pid, $op, $fd, $off, $len, curtask->group_leader->comm);',
-    );
+    expect(p).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
     expect(p).toContain('(struct io_rw *)args->req');
-    expect(p).toContain('$fd = (int64)((struct io_open *)args->req)->dfd;');
+    expect(p).toContain('$fd = (uint64)(uint32)((struct io_open *)args->req)->dfd;');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
     expect(p).toContain('/args->req == 0/'); // multishot completions
     expect(p).toContain('tracepoint:syscalls:sys_exit_io_uring_enter');
@@ -69,9 +76,19 @@ describe('generateProgram', () => {
 
   it('puts pid, command and opcode filters into the kernel predicates', () => {
     const p = gen(1, { pids: [12, 34], comm: 'postgres', opcodes: [22, 23] } as never);
+    // "postgres" and its NUL as two little-endian words of task_struct.comm (at 1752)
     expect(p).toContain(
-      '/(pid == 12 || pid == 34) && curtask->group_leader->comm == "postgres" && (args->opcode == 22 || args->opcode == 23)/',
+      '/((pid == 12 || pid == 34) && (*(uint64 *)((uint64)curtask->group_leader + 1752) == 0x7365726774736f70 && (*(uint64 *)((uint64)curtask->group_leader + 1760) & 0xff) == 0x0) && (args->opcode == 22 || args->opcode == 23))/',
     );
+    // without the offset: a string compare
+    expect(
+      generateProgram({
+        tier: 2,
+        token: TOKEN,
+        features: { ...modern, taskCommOffset: undefined },
+        filter: { pids: [], comm: 'nginx' },
+      }),
+    ).toContain('/(curtask->group_leader->comm == "nginx")/');
     expect(p).not.toContain('sys_enter_io_uring_enter'); // IO_URING_ENTER not selected
     expect(gen(1, { pids: [], opcodes: [255] } as never)).toContain('sys_enter_io_uring_enter');
   });
@@ -95,5 +112,63 @@ describe('generateProgram', () => {
     expect(printfs.length).toBeGreaterThan(3);
     for (const p of printfs)
       expect(p).toMatch(new RegExp(`^printf\\("${TOKEN}.*\\\\t${TOKEN}\\\\n"$`));
+  });
+
+  it('prints the counters every second and at exit, and event lines as asked', () => {
+    const all = gen(1);
+    const counters = /interval:s:1\n\{\n([^}]*)\}/.exec(all)?.[1] ?? '';
+    for (const m of ['@lat', '@nolat', '@err', '@bytes', '@elat', '@esub', '@eerr', '@dropped'])
+      expect(counters).toContain(`print(${m});`);
+    expect(counters).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
+    expect(all).toMatch(/END\n\{\n {2}print\(@lat\);/);
+    const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
+    expect(eLines(all)).toBe(4); // completion, in flight at start, multishot, io_uring_enter
+    const none = generateProgram({
+      tier: 1,
+      token: TOKEN,
+      features: modern,
+      filter: { pids: [] },
+      events: { kind: 'none' },
+    });
+    expect(eLines(none)).toBe(0);
+    expect(none).toContain('@lat[$tg, $op, $b] = count();');
+    const sampled = generateProgram({
+      tier: 1,
+      token: TOKEN,
+      features: modern,
+      filter: { pids: [] },
+      events: { kind: 'sample', every: 100 },
+    });
+    expect(sampled.match(/if \(rand % 100 == 0\) \{ printf/g)).toHaveLength(4);
+    expect(() =>
+      generateProgram({
+        tier: 1,
+        token: TOKEN,
+        features: modern,
+        filter: { pids: [] },
+        events: { kind: 'sample', every: 1 },
+      }),
+    ).toThrow(/sample/);
+  });
+});
+
+describe('kernel latency buckets', () => {
+  it('are the value below 16 and 8 per power of two above, each holding its middle', () => {
+    expect([0, 1, 15].map(kernelBucketOf)).toEqual([0, 1, 15]);
+    expect(kernelBucketOf(16)).toBe(16);
+    expect(kernelBucketOf(17)).toBe(16);
+    expect(kernelBucketOf(18)).toBe(17);
+    expect(kernelBucketOf(31)).toBe(23);
+    expect(kernelBucketOf(32)).toBe(24);
+    expect(kernelBucketOf(2 ** 60)).toBe(KERNEL_LAST_BUCKET);
+    let prev = -1;
+    for (let v = 1; v < 2 ** 40; v = Math.ceil(v * 1.01) + 1) {
+      const b = kernelBucketOf(v);
+      expect(b).toBeGreaterThanOrEqual(prev); // monotonic
+      prev = b;
+      const mid = kernelBucketMid(b);
+      expect(kernelBucketOf(mid)).toBe(b); // the middle lies in its own bucket
+      expect(Math.abs(mid - v) / v).toBeLessThanOrEqual(1 / 16 + 1e-9); // within half a bucket
+    }
   });
 });

@@ -10,10 +10,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
@@ -61,24 +63,33 @@ export function requireOrSkip(suite: string, extra: string[] = [], capture = tru
   return false;
 }
 
-/** Compiles the C workload once per test run. */
-export function buildWorkload(): string {
+/** Compiles test/workload/<name>.c (with liburing) once per run; returns the binary's path. */
+export function buildWorkload(name = 'uring-workload'): string {
   const dir = path.join(os.tmpdir(), 'iouringtop-workload');
   mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, 'uring-workload');
+  const bin = path.join(dir, name);
   execFileSync('gcc', [
     '-O2',
     '-Wall',
     '-o',
     bin,
-    path.join(ROOT, 'test/workload/uring-workload.c'),
+    path.join(ROOT, `test/workload/${name}.c`),
     '-luring',
   ]);
   return bin;
 }
 
+const made: string[] = [];
+// (registered in the suite of each test file that imports this module)
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temp dir, removed when the test file is done. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Resolves with the first match of `re` in the stream's accumulated text. */
@@ -358,5 +369,5 @@ export const summaryBody = (summary: string): string =>
   summary
     .split('\n')
     .slice(1)
-    .filter((l) => !l.startsWith('recording: '))
+    .filter((l) => !l.startsWith('recording: ') && !l.startsWith('Figures: '))
     .join('\n');

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { countsPathFor } from '../../source/record/countsFile.js';
 import { metaPathFor, readSessionMeta } from '../../source/record/meta.js';
 import {
   captureWorkload,
@@ -39,6 +40,7 @@ describe.runIf(run)('record → replay round trip', () => {
     expect(live).toMatch(/^TIMEOUT +1 /m);
     expect(live).toMatch(new RegExp(`^ *${pid} +uring-workload +26 `, 'm'));
     expect(live).toMatch(/^Errors: EBADF 1, ETIME 1, ECANCELED 1$/m);
+    expect(live).toMatch(/^Figures: the kernel counts \(exact\); events: 52 of 52 received$/m);
 
     // The metadata beside it: the session's times and counts.
     const meta = await readSessionMeta(recording);
@@ -50,28 +52,45 @@ describe.runIf(run)('record → replay round trip', () => {
     expect(fromCsv.stdout).toMatch(/^iouringtop replay of /);
     expect(fromCsv.stderr).toMatch(/replayed 52 rows in /);
     expect(summaryBody(fromCsv.stdout)).toBe(summaryBody(live));
+    expect(fromCsv.stdout).toMatch(
+      /^Figures: the recorded kernel counts; events: 52 of 52 recorded$/m,
+    );
 
-    // The same from a gzipped copy (the metadata is found beside it too).
+    // The same from a gzipped copy (the metadata and the counts are found beside it too).
     const gz = path.join(path.dirname(recording), 'copy', path.basename(recording));
     execFileSync('mkdir', ['-p', path.dirname(gz)]);
     copyFileSync(recording, gz);
     copyFileSync(metaPathFor(recording), metaPathFor(gz));
+    copyFileSync(countsPathFor(recording), countsPathFor(gz));
     execFileSync('gzip', [gz]);
     expect(readdirSync(path.dirname(gz)).sort()).toEqual(
-      [path.basename(gz) + '.gz', path.basename(metaPathFor(gz))].sort(),
+      [
+        path.basename(gz) + '.gz',
+        path.basename(metaPathFor(gz)),
+        path.basename(countsPathFor(gz)),
+      ].sort(),
     );
     const fromGz = await replayHeadless(gz + '.gz');
     expect(summaryBody(fromGz.stdout)).toBe(summaryBody(live));
 
-    // Without the metadata the operations are the same; only the rates (which need the
-    // session's length) and the capture counters may differ.
-    unlinkSync(metaPathFor(gz));
-    const bare = await replayHeadless(gz + '.gz');
-    const tables = (s: string) =>
+    // Without the counts, the figures come from the events: the same operations, bytes and
+    // errors; the latencies exact where the counts had them to within their bucket.
+    unlinkSync(countsPathFor(gz));
+    const fromEvents = await replayHeadless(gz + '.gz');
+    expect(fromEvents.stdout).toMatch(/^Figures: from the recording's 52 events$/m);
+    const columns = (s: string, upTo: number) =>
       s
         .split('\n')
         .filter((l) => /^[A-Z_]+ +\d/.test(l) || /^ *\d+ +uring-workload/.test(l))
-        .map((l) => l.replace(/ +[\d.]+[KM]?\/s/, ''));
+        .map((l) => l.trim().split(/ {2,}/).slice(0, upTo).join('  '));
+    // (OPCODE OPS AVG-OPS/S READ WRITTEN ERRORS; PID COMMAND OPS …)
+    expect(columns(fromEvents.stdout, 6)).toEqual(columns(live, 6));
+
+    // Without the metadata too the operations are the same; only the rates (which need the
+    // session's length) and the capture counters may differ.
+    unlinkSync(metaPathFor(gz));
+    const bare = await replayHeadless(gz + '.gz');
+    const tables = (s: string) => columns(s, 6).map((l) => l.replace(/ +[\d.]+[KM]?\/s/, ''));
     expect(tables(bare.stdout)).toEqual(tables(live));
     expect(tables(live)).toHaveLength(18);
     expect(readFileSync(recording, 'utf8').split('\n').length).toBe(54); // header + 52 + ''

@@ -1,8 +1,7 @@
 /**
  * LiveSource's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../source/collect/probe.js';
@@ -10,6 +9,7 @@ import { buildConfig } from '../../source/config.js';
 import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
+import { tempDir } from '../e2e/env.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
 
@@ -21,7 +21,7 @@ function session(outputDir: string): LiveSource {
 
 describe('LiveSource.toggleRecording', () => {
   it('takes quick presses in order: start, stop, start gives two files, each closed with its metadata', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     const ev = emptyEvent();
     ev.pid = 42;
@@ -59,7 +59,7 @@ describe('LiveSource.toggleRecording', () => {
   });
 
   it('stop() waits for a press in flight; an opening one that ends after the stop leaves no file', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     s.captureStartedAt = new Date();
     await s.toggleRecording(); // recording
@@ -80,7 +80,7 @@ describe('LiveSource.toggleRecording', () => {
     expect(s.recorder).toBeUndefined();
 
     // R to start, then q: the file would open after the capture's end, with nothing in it
-    const t = session(mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-')));
+    const t = session(tempDir('iouringtop-live-'));
     t.captureStartedAt = new Date();
     const opening = t.toggleRecording();
     await new Promise((r) => setImmediate(r)); // under way: creating the file
@@ -89,7 +89,7 @@ describe('LiveSource.toggleRecording', () => {
     expect(t.recordings).toEqual([]);
     expect(t.recorder).toBeUndefined();
     // and one not yet begun is dropped
-    const u = session(mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-')));
+    const u = session(tempDir('iouringtop-live-'));
     u.captureStartedAt = new Date();
     const late = u.toggleRecording();
     await u.stop();
@@ -98,7 +98,7 @@ describe('LiveSource.toggleRecording', () => {
   });
 
   it('the recording spans the capture: from the probes’ attach to the stop, as the live summary', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     await s.toggleRecording(); // the file is opened before bpftrace is even started
     await new Promise((r) => setTimeout(r, 30));
@@ -113,7 +113,7 @@ describe('LiveSource.toggleRecording', () => {
   });
 
   it('a capture that never attached leaves no empty recording behind', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     await s.toggleRecording();
     const file = s.recordings[0];
@@ -125,7 +125,7 @@ describe('LiveSource.toggleRecording', () => {
   });
 
   it('an R press that opens a file after the capture ended leaves nothing behind', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-live-'));
+    const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     s.captureStartedAt = new Date(Date.now() - 1000);
     s.captureEndedAt = new Date(Date.now() - 500); // bpftrace already gone

@@ -1,0 +1,153 @@
+/**
+ * The kernel's counters, as the program prints them every second (cumulative, since it was
+ * attached), turned into deltas: what happened per process and opcode since the previous print.
+ * Maps (see bpf/program.ts):
+ *   @lat[tgid, op, bucket]   completions with a latency, by kernel bucket (kernelBucketOf)
+ *   @nolat[tgid, op]         completions without (no submit was seen)
+ *   @err[tgid, op, errno]    completions with a negative result
+ *   @bytes[tgid, op]         bytes of positive results of read/write-class opcodes
+ *   @elat[tgid, bucket]      io_uring_enter calls, by latency bucket
+ *   @esub[tgid]              operations they submitted
+ *   @eerr[tgid, errno]       calls that failed
+ *   @dropped @overflow @unmatched   the capture's own counters
+ */
+import type { CountsDelta, OpCounts } from '../model/counts.js';
+import { kernelBucketMid } from '../../bpf/program.js';
+import { bucketOf } from '../model/histogram.js';
+import { IO_URING_ENTER, opcodeDirection } from '../model/opcodes.js';
+
+/** The model's histogram bucket standing for a kernel bucket (its middle). */
+const modelBucket = (b: number): number => bucketOf(kernelBucketMid(b));
+
+/** Cumulative counts of one (process, opcode), or of a process's io_uring_enter calls (op 255). */
+interface Cum {
+  lat: Map<number, number>;
+  nolat: number;
+  errs: Map<number, number>;
+  bytes: number;
+  submitted: number;
+}
+
+const newCum = (): Cum => ({ lat: new Map(), nolat: 0, errs: new Map(), bytes: 0, submitted: 0 });
+
+/** The capture's own counters, cumulative. */
+export interface CaptureTotals {
+  dropped: number;
+  overflow: number;
+  unmatched: number;
+}
+
+export class CountsCollector {
+  private cur = new Map<number, Cum>();
+  private prev = new Map<number, Cum>();
+  private prevTsUs: number;
+  readonly totals: CaptureTotals = { dropped: 0, overflow: 0, unmatched: 0 };
+  /** Operations the counters hold in all (IO_URING_ENTER calls apart), since attach. */
+  operations = 0;
+  /** Events the counters stand for (operations and io_uring_enter calls), since attach. */
+  events = 0;
+
+  /** `startUs`: when the program attached (the first interval starts there). */
+  constructor(startUs: number) {
+    this.prevTsUs = startUs;
+  }
+
+  private at(tgid: number, op: number): Cum {
+    const key = tgid * 256 + op;
+    let c = this.cur.get(key);
+    if (c === undefined) this.cur.set(key, (c = newCum()));
+    return c;
+  }
+
+  /** One printed counter line. */
+  add(name: string, k: readonly number[], value: number): void {
+    switch (name) {
+      case 'lat':
+        if (k.length === 3) this.at(k[0], k[1]).lat.set(k[2], value);
+        break;
+      case 'nolat':
+        if (k.length === 2) this.at(k[0], k[1]).nolat = value;
+        break;
+      case 'err':
+        if (k.length === 3) this.at(k[0], k[1]).errs.set(k[2], value);
+        break;
+      case 'bytes':
+        if (k.length === 2) this.at(k[0], k[1]).bytes = value;
+        break;
+      case 'elat':
+        if (k.length === 2) this.at(k[0], IO_URING_ENTER).lat.set(k[1], value);
+        break;
+      case 'esub':
+        if (k.length === 1) this.at(k[0], IO_URING_ENTER).submitted = value;
+        break;
+      case 'eerr':
+        if (k.length === 2) this.at(k[0], IO_URING_ENTER).errs.set(k[1], value);
+        break;
+      case 'dropped':
+      case 'overflow':
+      case 'unmatched':
+        if (k.length === 0) this.totals[name] = value;
+        break;
+    }
+  }
+
+  /**
+   * The print is complete as of `tsUs`: the delta since the previous one, rows named by `commOf`.
+   * A key missing from this print (it never is: the maps are not cleared) keeps its counts.
+   */
+  end(tsUs: number, commOf: (tgid: number) => string): CountsDelta {
+    const rows: OpCounts[] = [];
+    let operations = 0;
+    let events = 0;
+    for (const [key, now] of this.cur) {
+      const was = this.prev.get(key);
+      const tgid = Math.floor(key / 256);
+      const op = key % 256;
+      const latency: number[] = [];
+      let ops = now.nolat - (was?.nolat ?? 0);
+      for (const [b, n] of now.lat) {
+        const d = n - (was?.lat.get(b) ?? 0);
+        if (d > 0) {
+          latency.push(modelBucket(b), d);
+          ops += d;
+        }
+      }
+      const errnos: number[] = [];
+      let errors = 0;
+      for (const [e, n] of now.errs) {
+        const d = n - (was?.errs.get(e) ?? 0);
+        if (d > 0) {
+          errnos.push(e, d);
+          errors += d;
+        }
+      }
+      const bytes = now.bytes - (was?.bytes ?? 0);
+      const submitted = now.submitted - (was?.submitted ?? 0);
+      if (op !== IO_URING_ENTER) operations += ops;
+      events += ops;
+      if (ops <= 0 && errors <= 0 && bytes <= 0 && submitted <= 0) continue;
+      const dir = opcodeDirection(op);
+      rows.push({
+        pid: tgid,
+        comm: commOf(tgid),
+        opcode: op,
+        ops,
+        read: dir === 'read' ? bytes : 0,
+        write: dir === 'write' ? bytes : 0,
+        errors,
+        submitted,
+        errnos,
+        latency,
+      });
+    }
+    // keys of the previous print not in this one keep their counts for the next delta
+    for (const [key, was] of this.prev) if (!this.cur.has(key)) this.cur.set(key, was);
+    this.operations += operations;
+    this.events += events;
+    this.prev = this.cur;
+    this.cur = new Map();
+    const intervalUs = Math.max(1, tsUs - this.prevTsUs);
+    this.prevTsUs = tsUs;
+    return { tsUs, intervalUs, rows };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The kernel's exact counts, recorded beside the events: `iouring_<stamp>.counts.jsonl`, one JSON
+ * line per interval (about a second) in which anything happened:
+ *
+ *   {"t":<end µs since the epoch>,"i":<interval µs>,"r":[[pid,"comm",opcode,ops,read,write,
+ *     errors,submitted,[errno,n,…],[latency ns,n,…]],…]}
+ *
+ * Latencies are the middle of their bucket in nanoseconds, not bucket numbers, so the file does
+ * not depend on how a build buckets them. A replay that has this file takes every figure from it,
+ * as the live view did: the numbers stay exact when events were lost or sampled, and the replay
+ * shows what the live view showed.
+ */
+import { promises as fsp } from 'node:fs';
+import type { CountsDelta, OpCounts } from '../model/counts.js';
+import { bucketOf, bucketValue } from '../model/histogram.js';
+
+/** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
+export function countsPathFor(csvPath: string): string {
+  return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}.counts.jsonl`;
+}
+
+export function formatCountsLine(d: CountsDelta): string {
+  const rows = d.rows.map((r) => {
+    const lat: number[] = [];
+    for (let i = 0; i + 1 < r.latency.length; i += 2)
+      lat.push(bucketValue(r.latency[i]), r.latency[i + 1]);
+    return [r.pid, r.comm, r.opcode, r.ops, r.read, r.write, r.errors, r.submitted, r.errnos, lat];
+  });
+  return `${JSON.stringify({ t: d.tsUs, i: d.intervalUs, r: rows })}\n`;
+}
+
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isPairs = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length % 2 === 0 && v.every(isCount);
+
+/** One line back into a delta; a string saying what is wrong when it is not one. */
+export function parseCountsLine(line: string): CountsDelta | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  const o = raw as { t?: unknown; i?: unknown; r?: unknown };
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    !isCount(o.t) ||
+    !isCount(o.i) ||
+    !Array.isArray(o.r)
+  )
+    return 'not an interval ({"t","i","r"})';
+  const rows: OpCounts[] = [];
+  for (const r of o.r as unknown[]) {
+    if (!Array.isArray(r) || r.length !== 10) return 'a row is not 10 fields';
+    const [pid, comm, opcode, ops, read, write, errors, submitted, errnos, lat] = r as unknown[];
+    if (
+      !isCount(pid) ||
+      pid > 4194304 ||
+      typeof comm !== 'string' ||
+      comm.length > 64 ||
+      !isCount(opcode) ||
+      opcode > 255 ||
+      ![ops, read, write, errors, submitted].every(isCount) ||
+      !isPairs(errnos) ||
+      !isPairs(lat)
+    )
+      return 'a row has a field out of range';
+    const latency: number[] = [];
+    for (let i = 0; i < lat.length; i += 2) latency.push(bucketOf(lat[i]), lat[i + 1]);
+    rows.push({
+      pid,
+      comm,
+      opcode,
+      ops: ops as number,
+      read: read as number,
+      write: write as number,
+      errors: errors as number,
+      submitted: submitted as number,
+      errnos,
+      latency,
+    });
+  }
+  return { tsUs: o.t, intervalUs: o.i, rows };
+}
+
+/** Reads a whole counts file (it is small: a line a second); throws a one-line error. */
+export async function readCountsFile(file: string): Promise<CountsDelta[]> {
+  const text = await fsp.readFile(file, 'utf8');
+  const out: CountsDelta[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    if (lines[n].length === 0) continue;
+    const d = parseCountsLine(lines[n]);
+    if (typeof d === 'string') throw new Error(`${file} line ${n + 1}: ${d}`);
+    if (out.length > 0 && d.tsUs < out[out.length - 1].tsUs)
+      throw new Error(`${file} line ${n + 1}: goes back in time`);
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Appends intervals to the counts file, one write each (a line a second: no batching needed),
+ * in order. After a write fails, nothing more is written and `error` says why.
+ */
+export class CountsWriter {
+  private chain: Promise<void> = Promise.resolve();
+  /** Intervals known to be on disk. */
+  written = 0;
+  error: unknown;
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: fsp.FileHandle,
+  ) {}
+
+  static async create(file: string): Promise<CountsWriter> {
+    return new CountsWriter(file, await fsp.open(file, 'wx'));
+  }
+
+  push(d: CountsDelta): void {
+    if (this.error !== undefined || d.rows.length === 0) return;
+    const line = formatCountsLine(d);
+    this.chain = this.chain.then(async () => {
+      if (this.error !== undefined) return;
+      try {
+        await this.fh.write(line);
+        this.written++;
+      } catch (err) {
+        this.error = err;
+      }
+    });
+  }
+
+  /** Waits for every write and closes the file; resolves whatever happened (see `error`). */
+  async close(): Promise<void> {
+    await this.chain;
+    await this.fh.close().catch((err: unknown) => {
+      this.error ??= err;
+    });
+  }
+}
