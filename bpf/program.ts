@@ -33,6 +33,8 @@
  * already did.
  */
 
+import { BUILTIN_OPCODES } from '../source/model/opcodes.js';
+
 export type Tier = 1 | 2 | 3;
 
 export interface KernelFeatures {
@@ -270,6 +272,73 @@ export function generateProgram(spec: ProgramSpec): string {
       ? [`${indent}if (rand % ${events.every} == 0) { ${print} }`]
       : [`${indent}${print}`];
   };
+  /**
+   * IO_URING_ENTER rows ride on event lines: the row of a call is kept per thread (@pe) and
+   * printed with the next completion that thread posts, in one F line (a call that completed
+   * inline is followed, in the same thread, by the next call's completions), or alone at the
+   * thread's next call if none came, or at the end. One line instead of two per operation for a
+   * program that submits and reaps in one thread (the common case).
+   */
+  const fuse =
+    wantEnter &&
+    events.kind !== 'none' &&
+    tier !== 3 &&
+    f.submitTracepoint !== undefined &&
+    f.completeHasReq;
+  const keep = events.kind === 'sample' ? `rand % ${events.every} == 0` : '';
+  const enterFields = ['$p.0', '$p.1', '$p.2', '$p.3'];
+  /** The completion's event line, with the thread's pending IO_URING_ENTER row if there is one. */
+  const fusedEventLine = (
+    i: string,
+    ts: string,
+    lat: string,
+    a: string,
+    off: string,
+    b: string,
+  ): string[] => {
+    const fused = line(
+      'F\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx\\t%llu\\t%llu\\t%llx\\t%llx',
+      ts,
+      lat,
+      a,
+      off,
+      b,
+      ...enterFields,
+    );
+    const alone = line('E\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx', ts, lat, a, off, b);
+    const enterAlone = line('E\\t%llu\\t%llu\\t%llx\\t0\\t%llx', ...enterFields);
+    if (keep === '') {
+      return [
+        `${i}$p = @pe[tid];`,
+        `${i}if ($p.0 != 0) {`,
+        `${i}  delete(@pe[tid]);`,
+        `${i}  ${fused}`,
+        `${i}} else {`,
+        `${i}  ${alone}`,
+        `${i}}`,
+      ];
+    }
+    return [
+      `${i}$p = @pe[tid];`,
+      `${i}$k = ${keep};`,
+      `${i}if ($p.0 != 0) {`,
+      `${i}  delete(@pe[tid]);`,
+      `${i}  if ($k) { ${fused} } else { ${enterAlone} }`,
+      `${i}} else if ($k) {`,
+      `${i}  ${alone}`,
+      `${i}}`,
+    ];
+  };
+  /** At the end of an io_uring_enter call: the previous pending row out, this one pending. */
+  const pendEnter = (i: string): string[] => [
+    `${i}$p = @pe[tid];`,
+    `${i}if ($p.0 != 0) {`,
+    `${i}  ${line('E\\t%llu\\t%llu\\t%llx\\t0\\t%llx', ...enterFields)}`,
+    ...(keep === '' ? [] : [`${i}  delete(@pe[tid]);`]),
+    `${i}}`,
+    `${i}${keep === '' ? '' : `if (${keep}) { `}@pe[tid] = (nsecs, $v, $tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32), ($e.2 | ((uint64)(uint32)args->ret << 32)));${keep === '' ? '' : ' }'}`,
+  ];
+
   const out: string[] = [];
   out.push(`// iouringtop capture program, tier ${tier}. Generated; see bpf/program.ts.`);
   // print(@ready) flushes the fully buffered output: the R line is read at once
@@ -373,8 +442,9 @@ export function generateProgram(spec: ProgramSpec): string {
       );
     }
     if (f.hasOpStr) {
+      // only opcodes this build has no name for: a map lookup per submission saved
       submit.push(
-        '  if (@seen[$op] == 0) {',
+        `  if ($op >= ${BUILTIN_OPCODES} && @seen[$op] == 0) {`,
         '    @seen[$op] = 1;',
         `    ${line('O\\t%d\\t%s', '$op', 'str(args->op_str)')}`,
         '  }',
@@ -416,7 +486,9 @@ export function generateProgram(spec: ProgramSpec): string {
       '    $op = ($s.1 >> 24) & 0xff;',
       '    $v = nsecs - $s.0;',
       ...countCompletion('    '),
-      ...eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b),
+      ...(fuse
+        ? fusedEventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)
+        : eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)),
       `    if (${more}) {`,
       `      @s[${cKey}] = (nsecs, $s.1, $s.2, $s.3);`,
       '    } else {',
@@ -503,19 +575,22 @@ export function generateProgram(spec: ProgramSpec): string {
         '    delete(@e[tid]);',
         '    $v = nsecs - $e.0;',
         '    $tg = (uint64)pid;',
-        ...nameOnce.map((l) => `  ${l}`),
+        // (where submissions are traced, they name the process)
+        ...(tier === 3 || !f.submitTracepoint ? nameOnce.map((l) => `  ${l}`) : []),
         ...bucketOf('    '),
         '    @elat[$tg, $b] = count();',
         '    if (args->ret > 0) { @esub[$tg] = sum(args->ret); }',
         '    if (args->ret < 0) { @eerr[$tg, (uint64)(-args->ret)] = count(); }',
-        ...eventLine(
-          '    ',
-          'nsecs',
-          '$v',
-          `$tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32)`,
-          '(int64)0',
-          '($e.2 | ((uint64)(uint32)args->ret << 32))',
-        ),
+        ...(fuse
+          ? pendEnter('    ')
+          : eventLine(
+              '    ',
+              'nsecs',
+              '$v',
+              `$tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32)`,
+              '(int64)0',
+              '($e.2 | ((uint64)(uint32)args->ret << 32))',
+            )),
         '  }',
         '}',
       ].join('\n'),
@@ -555,13 +630,14 @@ export function generateProgram(spec: ProgramSpec): string {
     `  ${line('T\\t%llu', 'nsecs')}`,
   ];
   out.push(`interval:s:1\n{\n${printCounters.join('\n')}\n}`);
-  const maps = ['@s', '@m', '@e', '@seen', '@fdtid', '@named', '@ready'].filter((m) =>
+  const maps = ['@s', '@m', '@e', '@pe', '@seen', '@fdtid', '@named', '@ready'].filter((m) =>
     out.some((block) => block.includes(`${m}[`) || block.includes(`${m} =`)),
   );
-  // At exit: the counters one last time (complete: the probes are detached), and no dump of the
-  // other maps.
+  // At exit: the counters one last time (complete: the probes are detached), the IO_URING_ENTER
+  // rows still pending (as @pe lines), and no dump of the other maps.
+  const pending = fuse ? ['  print(@pe);'] : [];
   out.push(
-    `END\n{\n${printCounters.join('\n')}\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}`,
+    `END\n{\n${[...printCounters, ...pending].join('\n')}\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}`,
   );
   return out.join('\n\n') + '\n';
 }

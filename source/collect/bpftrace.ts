@@ -53,7 +53,7 @@ const HARMLESS = [/couldn't set RLIMIT_MEMLOCK/, /^Attaching \d+ probes?\.\.\./]
 /** Classifies one line of bpftrace's stderr (or stray stdout). */
 export function classifyNotice(line: string): NoticeLevel {
   if (HARMLESS.some((re) => re.test(line))) return 'info';
-  if (/^(ERROR|error)\b|: error:|^stdin:\d+/.test(line)) return 'error';
+  if (/^(ERROR|error)\b|: (ERROR|error):|^stdin:\d+/.test(line)) return 'error';
   return 'warning';
 }
 
@@ -130,34 +130,41 @@ export class BpftraceSource {
       monoToWallOffsetUs: monoToWallOffsetUs(),
       onEvent: (ev) => opts.onEvent(ev),
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
-      onReady: (tsUs) => {
-        this.collector = new CountsCollector(tsUs);
-        opts.onReady(tsUs);
-      },
-      onCounter: (name, keys, value) => this.collector?.add(name, keys, value),
+      onReady: (tsUs) => this.ready(tsUs),
+      onCounter: (name, keys, value) => this.collector.add(name, keys, value),
       onCountersEnd: (tsUs) => {
+        // The R line can be lost when a storm fills the buffers from the first moment: the
+        // first counters (a second after the attach) then say that the probes are in.
+        if (!this.readySeen) this.ready(tsUs - 1_000_000);
         const c = this.collector;
-        if (!c) return;
         const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
         Object.assign(this.counters, c.totals);
         this.counters.malformed = this.parser.malformed;
-        opts.onCounts?.(delta);
+        if (delta) opts.onCounts?.(delta);
       },
       lookupComm: procComm,
       onNotice: (line) => this.notice(line),
     });
   }
 
-  private collector?: CountsCollector;
+  private readonly collector = new CountsCollector();
+  private readySeen = false;
+
+  private ready(tsUs: number): void {
+    if (this.readySeen) return;
+    this.readySeen = true;
+    this.collector.startAt(tsUs);
+    this.opts.onReady(tsUs);
+  }
 
   /** Operations the kernel counted in all (IO_URING_ENTER apart), as of the last counters. */
   get countedOperations(): number {
-    return this.collector?.operations ?? 0;
+    return this.collector.operations;
   }
 
   /** Events (operations and io_uring_enter calls) the kernel counted, as of the last counters. */
   get countedEvents(): number {
-    return this.collector?.events ?? 0;
+    return this.collector.events;
   }
 
   /** Event lines received and parsed. */

@@ -12,9 +12,11 @@
  *   @dropped @overflow @unmatched   the capture's own counters
  */
 import type { CountsDelta, OpCounts } from '../model/counts.js';
-import { kernelBucketMid } from '../../bpf/program.js';
+import { COUNTER_MAPS, kernelBucketMid } from '../../bpf/program.js';
 import { bucketOf } from '../model/histogram.js';
 import { IO_URING_ENTER, opcodeDirection } from '../model/opcodes.js';
+
+const COUNTER_NAMES = new Set<string>(COUNTER_MAPS.map((m) => m.slice(1)));
 
 /** The model's histogram bucket standing for a kernel bucket (its middle). */
 const modelBucket = (b: number): number => bucketOf(kernelBucketMid(b));
@@ -47,9 +49,14 @@ export class CountsCollector {
   /** Events the counters stand for (operations and io_uring_enter calls), since attach. */
   events = 0;
 
-  /** `startUs`: when the program attached (the first interval starts there). */
-  constructor(startUs: number) {
+  /** `startUs`: when the program attached (the first interval starts there); or see startAt. */
+  constructor(startUs = Number.NaN) {
     this.prevTsUs = startUs;
+  }
+
+  /** When the program attached, if the constructor was not told. */
+  startAt(startUs: number): void {
+    if (Number.isNaN(this.prevTsUs)) this.prevTsUs = startUs;
   }
 
   private at(tgid: number, op: number): Cum {
@@ -59,8 +66,16 @@ export class CountsCollector {
     return c;
   }
 
+  /** Maps printed in this round, and maps that have had keys (they never lose them). */
+  private printed = new Set<string>();
+  private readonly filled = new Set<string>();
+  /** Rounds whose print was incomplete (merged into the next one). */
+  incompleteRounds = 0;
+
   /** One printed counter line. */
   add(name: string, k: readonly number[], value: number): void {
+    if (!COUNTER_NAMES.has(name)) return; // (@ready, printed once at the start)
+    this.printed.add(name);
     switch (name) {
       case 'lat':
         if (k.length === 3) this.at(k[0], k[1]).lat.set(k[2], value);
@@ -94,8 +109,22 @@ export class CountsCollector {
   /**
    * The print is complete as of `tsUs`: the delta since the previous one, rows named by `commOf`.
    * A key missing from this print (it never is: the maps are not cleared) keeps its counts.
+   *
+   * Null when the round is incomplete: a map that had keys printed nothing, because bpftrace's
+   * request to print it was lost with the event lines when its buffers overran. The counts are
+   * cumulative, so nothing is lost: the next complete round's delta covers both intervals.
    */
-  end(tsUs: number, commOf: (tgid: number) => string): CountsDelta {
+  end(tsUs: number, commOf: (tgid: number) => string): CountsDelta | null {
+    const printed = this.printed;
+    this.printed = new Set();
+    for (const name of this.filled) {
+      if (!printed.has(name)) {
+        this.incompleteRounds++;
+        this.cur = new Map();
+        return null;
+      }
+    }
+    for (const name of printed) this.filled.add(name);
     const rows: OpCounts[] = [];
     let operations = 0;
     let events = 0;
@@ -146,7 +175,7 @@ export class CountsCollector {
     this.events += events;
     this.prev = this.cur;
     this.cur = new Map();
-    const intervalUs = Math.max(1, tsUs - this.prevTsUs);
+    const intervalUs = Number.isNaN(this.prevTsUs) ? 1_000_000 : Math.max(1, tsUs - this.prevTsUs);
     this.prevTsUs = tsUs;
     return { tsUs, intervalUs, rows };
   }

@@ -3,6 +3,9 @@
  * names, counters and control lines. The line formats are bpf/program.ts's:
  *   <tok>E\t<mono_ns>\t<latency_ns>\t<a hex>\t<offset>\t<b hex>\t<tok>
  *       a = tgid | flags<<22 | opcode<<24 | fd<<32, b = length | result<<32 (fd and result as u32)
+ *   <tok>F\t<the five fields of E>\t<the four of an IO_URING_ENTER row: mono_ns, latency_ns, a, b>\t<tok>
+ *       a completion and the thread's previous io_uring_enter call, in one line (two events)
+ *   @pe[<tid>]: (<mono_ns>, <latency_ns>, <a>, <b>)   an IO_URING_ENTER row still pending at the end
  *   <tok>N\t<tgid>\t<comm>\t<tok>          a process's name (before its events, or after a change)
  *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>
  *   <tok>R\t<mono_ns>\t<tok>               the program is attached and running
@@ -53,6 +56,7 @@ export class LineParser {
   private readonly comms = new Map<number, string>();
   private readonly tok: string;
   private readonly evPrefix: string;
+  private readonly fusedPrefix: string;
   private readonly namePrefix: string;
   private readonly trailer: string;
   private readonly keys: number[] = [];
@@ -65,6 +69,7 @@ export class LineParser {
       throw new Error('parser token must be 8-32 hex digits');
     this.tok = opts.token;
     this.evPrefix = `${opts.token}E\t`;
+    this.fusedPrefix = `${opts.token}F\t`;
     this.namePrefix = `${opts.token}N\t`;
     this.trailer = `\t${opts.token}`;
   }
@@ -121,7 +126,11 @@ export class LineParser {
   private line(text: string, s: number, e: number): void {
     // the hot path: an event line, parsed in place
     if (this.pending.length === 0 && this.startsWith(text, s, this.evPrefix)) {
-      if (!this.event(text, s + this.evPrefix.length, e)) this.bad(text.slice(s, e));
+      if (!this.event(text, s + this.evPrefix.length, e, false)) this.bad(text.slice(s, e));
+      return;
+    }
+    if (this.pending.length === 0 && this.startsWith(text, s, this.fusedPrefix)) {
+      if (!this.event(text, s + this.fusedPrefix.length, e, true)) this.bad(text.slice(s, e));
       return;
     }
     const line = text.slice(s, e);
@@ -159,6 +168,10 @@ export class LineParser {
       return;
     }
     if (line.charCodeAt(0) === 64 /* @ */) {
+      if (line.startsWith('@pe[')) {
+        if (!this.pendingEnter(line)) this.bad(line);
+        return;
+      }
       if (this.counter(line)) return;
     }
     if (line.length > 0) this.opts.onNotice(line);
@@ -257,7 +270,8 @@ export class LineParser {
     return true;
   }
 
-  private event(text: string, from: number, end: number): boolean {
+  /** An E line (one event) or an F line (a completion and an IO_URING_ENTER row). */
+  private event(text: string, from: number, end: number, fused: boolean): boolean {
     this.pos = from;
     const monoNs = this.dec(text, end);
     const latencyNs = this.dec(text, end);
@@ -268,9 +282,40 @@ export class LineParser {
     if (Number.isNaN(offset) || !this.hex64(text, end)) return false;
     const bLo = this.lo;
     const bHi = this.hi;
+    let eMono = 0;
+    let eLat = 0;
+    let eaLo = 0;
+    let eaHi = 0;
+    let ebLo = 0;
+    let ebHi = 0;
+    if (fused) {
+      eMono = this.dec(text, end);
+      eLat = this.dec(text, end);
+      if (Number.isNaN(eMono) || Number.isNaN(eLat) || !this.hex64(text, end)) return false;
+      eaLo = this.lo;
+      eaHi = this.hi;
+      if (!this.hex64(text, end)) return false;
+      ebLo = this.lo;
+      ebHi = this.hi;
+    }
     // what is left is the trailer, exactly
     if (this.pos - 1 + this.trailer.length !== end || !text.startsWith(this.trailer, this.pos - 1))
       return false;
+    // the io_uring_enter call came first (the completion is of the thread's next call)
+    if (fused) this.emit(eMono, eLat, eaLo, eaHi, 0, ebLo, ebHi);
+    this.emit(monoNs, latencyNs, aLo, aHi, offset, bLo, bHi);
+    return true;
+  }
+
+  private emit(
+    monoNs: number,
+    latencyNs: number,
+    aLo: number,
+    aHi: number,
+    offset: number,
+    bLo: number,
+    bHi: number,
+  ): void {
     const tgid = aLo & 0x3fffff;
     const ev = this.ev;
     ev.tsUs = Math.floor(monoNs / 1000) + this.opts.monoToWallOffsetUs;
@@ -286,6 +331,17 @@ export class LineParser {
     ev.latencyNs = latencyNs > 0 ? latencyNs : 0;
     this.events++;
     this.opts.onEvent(ev);
+  }
+
+  /** `@pe[tid]: (mono_ns, latency_ns, a, b)`, decimal: an IO_URING_ENTER row left at the end. */
+  private pendingEnter(line: string): boolean {
+    const m = /^@pe\[\d+\]: \((\d+), (\d+), (\d+), (\d+)\)$/.exec(line);
+    if (!m) return false;
+    const a = BigInt(m[3]);
+    const b = BigInt(m[4]);
+    const lo = (x: bigint): number => Number(x & 0xffffffffn);
+    const hi = (x: bigint): number => Number((x >> 32n) & 0xffffffffn);
+    this.emit(Number(m[1]), Number(m[2]), lo(a), hi(a), 0, lo(b), hi(b));
     return true;
   }
 }

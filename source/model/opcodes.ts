@@ -21,6 +21,9 @@ const BUILTIN: readonly string[] = [
   'WRITEV_FIXED', 'PIPE', 'NOP128', 'URING_CMD128',
 ]; // prettier-ignore
 
+/** How many opcodes (0 to this − 1) this build has names for. */
+export const BUILTIN_OPCODES = BUILTIN.length;
+
 /** A name the kernel (or a recording) may give an opcode: upper case, digits and underscores. */
 export const OPCODE_NAME = /^[A-Z][A-Z0-9_]{0,31}$/;
 

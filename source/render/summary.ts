@@ -23,6 +23,8 @@ export interface SummaryInfo {
   maxProcesses?: number;
   /** Where the figures come from and what became of the events (see figuresFact). */
   figures?: FiguresFacts;
+  /** The capture tier (1 to 3), when known. */
+  tier?: number;
 }
 
 /** How the events relate to the figures: every one, 1 in N, or none. */

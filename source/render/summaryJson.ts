@@ -1,21 +1,23 @@
 /**
- * The headless report as one JSON document (`--json`), for scripts and tests: every figure as a
- * whole number in base units (bytes, nanoseconds), nothing rounded for display. Pure: snapshot in,
- * text out. Command names are attacker-controlled: JSON escapes C0 controls, and C1 controls
- * (which some terminals take as escape sequences) are written as \u escapes too.
+ * The headless report as one JSON document (`--json`), for scripts and benchmarks: counts as
+ * exact integers, bytes in bytes, latencies in microseconds (three decimals: the nanoseconds).
+ * Pure: snapshot in, text out. Command names are attacker-controlled: JSON escapes C0 controls,
+ * and C1 controls (which some terminals take as escape sequences) are written as \u escapes too.
  */
 import type { RowStats, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from './summary.js';
 
+const us = (ns: number): number => Math.round(ns) / 1000;
+
 function stats(r: RowStats) {
   return {
     ops: r.totalOps,
-    readBytes: r.totalReadBytes,
-    writeBytes: r.totalWriteBytes,
+    bytes_read: r.totalReadBytes,
+    bytes_written: r.totalWriteBytes,
     errors: r.totalErrors,
-    p50Ns: Math.round(r.totalP50Ns),
-    p99Ns: Math.round(r.totalP99Ns),
-    maxNs: Math.round(r.totalMaxNs),
+    p50_us: us(r.totalP50Ns),
+    p99_us: us(r.totalP99Ns),
+    max_us: us(r.totalMaxNs),
   };
 }
 
@@ -24,45 +26,51 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
   const t = snap.totals;
   const f = info.figures;
   const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
+  const keeping = f?.keeping ?? { kind: 'all' };
   const doc = {
     title: info.title ?? 'iouringtop summary',
     filter: info.filter ?? '',
     recording: info.recording ?? null,
-    durationSec: durationUs / 1e6,
+    duration_s: durationUs / 1e6,
     totals: {
       events: t.events,
       operations: t.totalOps,
-      readBytes: t.totalReadBytes,
-      writeBytes: t.totalWriteBytes,
+      bytes_read: t.totalReadBytes,
+      bytes_written: t.totalWriteBytes,
       errors: t.totalErrors,
     },
     opcodes: [...snap.opcodes]
       .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode)
-      .map((o) => ({ opcode: o.opcode, name: o.opName, ...stats(o) })),
+      .map((o) => ({ opcode: o.opName, code: o.opcode, ...stats(o) })),
     processes: [...snap.processes]
       .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid)
       .map((p) => ({
         pid: p.pid,
-        comm: p.comm,
+        command: p.comm,
         ...stats(p),
-        enterCalls: p.totalEnterCalls,
-        topOpcode: p.topOpName,
+        enter_calls: p.totalEnterCalls,
+        top_opcode: p.topOpName,
       })),
     errors: snap.errors.map((e) => ({ errno: e.errno, name: e.name, count: e.total })),
-    enter: {
-      calls: snap.enter.totalCalls,
-      submitted: snap.enter.totalSubmitted,
-    },
+    io_uring_enter: { calls: snap.enter.totalCalls, submitted: snap.enter.totalSubmitted },
     figures: f
       ? {
           from: f.counted ? (f.replay ? 'recorded kernel counts' : 'kernel counts') : 'events',
-          countedEvents: f.counted ? f.countedEvents : null,
+          counted_events: f.counted ? f.countedEvents : null,
           events: f.events,
-          eventKeeping: f.keeping.kind === 'sample' ? f.keeping.every : f.keeping.kind,
         }
       : null,
-    capture: c,
-    evictedProcesses: snap.evictedProcesses,
+    capture: c && {
+      lost: c.lost,
+      dropped: c.dropped,
+      overflow: c.overflow,
+      unmatched: c.unmatched,
+      malformed: c.malformed,
+      tier: info.tier ?? null,
+      // 1 in N events kept: 1 = every one, null = none (--no-events)
+      sampled: keeping.kind === 'sample' ? keeping.every : keeping.kind === 'all' ? 1 : null,
+    },
+    evicted_processes: snap.evictedProcesses,
   };
   return (
     JSON.stringify(doc, null, 2).replace(

@@ -303,6 +303,7 @@ export class LiveSource extends SourceBase implements Source {
       recording: this.recordings.at(-1),
       counters: this.counters(),
       durationUs: this.spanUs,
+      tier: this.tier,
       figures: {
         counted: true,
         replay: false,

@@ -248,6 +248,7 @@ export class ReplaySource extends SourceBase implements Source {
       // The session's length as recorded, so the rates match the live run's summary; without
       // metadata, the span of the events.
       durationUs: meta ? sessionSpanUs(meta) : undefined,
+      tier: Number(/^tier (\d)/.exec(meta?.captureTier ?? '')?.[1]) || undefined,
       figures: {
         counted: this.countedEvents !== undefined,
         replay: true,

@@ -115,6 +115,8 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
 function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): string {
   if (!snap)
     return info.mode === 'replay' ? 'loading the recording…' : 'waiting for the first events…';
+  if (ui.view === 'events' && info.eventKeeping === 'events off')
+    return 'events are off (--no-events): the other views count every operation, exactly';
   if (ui.filterText !== '') return `nothing matches the filter "${ui.filterText}" (c clears it)`;
   if (ui.view === 'events') return 'no events buffered yet';
   return info.mode === 'replay'

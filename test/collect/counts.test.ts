@@ -17,7 +17,7 @@ describe('CountsCollector', () => {
     c.add('elat', [10, kernelBucketOf(2000)], 3);
     c.add('esub', [10], 8);
     c.add('dropped', [], 4);
-    const d1 = c.end(2_000_000, names);
+    const d1 = c.end(2_000_000, names)!;
     expect(d1.intervalUs).toBe(1_000_000);
     expect(d1.rows).toEqual([
       {
@@ -68,7 +68,8 @@ describe('CountsCollector', () => {
     c.add('lat', [10, 23, b], 2);
     c.add('elat', [10, kernelBucketOf(2000)], 3);
     c.add('esub', [10], 8);
-    const d2 = c.end(3_500_000, names);
+    c.add('dropped', [], 4);
+    const d2 = c.end(3_500_000, names)!;
     expect(d2.intervalUs).toBe(1_500_000);
     expect(d2.rows).toHaveLength(1);
     expect(d2.rows[0]).toMatchObject({ opcode: 22, ops: 4, read: 4 * 4096 });
@@ -83,7 +84,7 @@ describe('CountsCollector', () => {
     c.end(2_000_000, names);
     c.add('lat', [1, 0, 3], 12);
     c.add('lat', [2, 0, 3], 1);
-    const d = c.end(3_000_000, names);
+    const d = c.end(3_000_000, names)!;
     expect(d.rows.map((r) => [r.pid, r.ops])).toEqual([[1, 2]]);
   });
 
@@ -92,8 +93,32 @@ describe('CountsCollector', () => {
     c.add('lat', [1, 0], 10);
     c.add('bytes', [1], 10);
     c.add('dropped', [1], 10);
-    const d = c.end(1_000_000, names);
+    const d = c.end(1_000_000, names)!;
     expect(d.rows).toEqual([]);
     expect(c.totals.dropped).toBe(0);
+  });
+
+  it('merges a round whose print of a filled map was lost into the next one', () => {
+    const c = new CountsCollector(0);
+    c.add('lat', [1, 0, 3], 10);
+    c.add('bytes', [1, 22], 100);
+    c.add('dropped', [], 0);
+    c.add('ready', [], 1); // not a counter: printed once, at the start
+    expect(c.end(1_000_000, names)?.rows[0].ops).toBe(10);
+    // bpftrace's request to print @lat was lost with the event lines: only the rest came
+    c.add('bytes', [1, 22], 150);
+    c.add('dropped', [], 0);
+    expect(c.end(2_000_000, names)).toBeNull();
+    expect(c.incompleteRounds).toBe(1);
+    c.add('lat', [1, 0, 3], 30);
+    c.add('bytes', [1, 22], 300);
+    c.add('dropped', [], 0);
+    const d = c.end(3_000_000, names)!;
+    expect(d.intervalUs).toBe(2_000_000); // the two seconds since the last complete round
+    expect(d.rows.map((r) => [r.opcode, r.ops, r.read])).toEqual([
+      [0, 20, 0],
+      [22, 0, 200],
+    ]);
+    expect(c.operations).toBe(30);
   });
 });

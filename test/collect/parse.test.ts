@@ -208,6 +208,48 @@ describe('LineParser', () => {
     expect(notices[0]).toMatch(/^unparsable line/);
   });
 
+  it('splits an F line into the io_uring_enter call and the completion that carried it', () => {
+    const completion = ev({
+      ts: 9_000,
+      lat: 700,
+      tgid: 42,
+      op: 22,
+      fd: 5,
+      off: 4096,
+      len: 512,
+      res: 512,
+    });
+    const enter = ev({ ts: 8_000, lat: 300, tgid: 42, op: 255, fd: 3, off: 0, len: 1, res: 1 });
+    const field = (l: string) => l.split('\t').slice(1, -1);
+    const fused = `${TOK}F\t${[...field(completion), ...field(enter).filter((_, i) => i !== 3)].join('\t')}\t${TOK}\n`;
+    const { events, notices } = collect([name(42, 'db'), fused]);
+    expect(notices).toEqual([]);
+    expect(
+      events.map((e) => [e.opcode, e.tsUs % 1000, e.fd, e.length, e.result, e.latencyNs]),
+    ).toEqual([
+      [255, 8, 3, 1, 1, 300],
+      [22, 9, 5, 512, 512, 700],
+    ]);
+  });
+
+  it('reads the io_uring_enter rows left pending at the end (@pe, decimal, 64-bit exact)', () => {
+    const a = (42n | (255n << 24n) | (0xfffffff0n << 32n)).toString(); // fd -16: past 2^53
+    const b = (7n | (0xffffffffn << 32n)).toString(); // ret -1
+    const { events, notices } = collect([name(42, 'db'), `@pe[43]: (5000, 77, ${a}, ${b})\n`]);
+    expect(notices).toEqual([]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        pid: 42,
+        comm: 'db',
+        opcode: 255,
+        fd: -16,
+        length: 7,
+        result: -1,
+        latencyNs: 77,
+      }),
+    ]);
+  });
+
   it('rejects a token that is not hex', () => {
     expect(
       () =>

@@ -123,6 +123,12 @@ describe('generateProgram', () => {
     expect(all).toMatch(/END\n\{\n {2}print\(@lat\);/);
     const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
     expect(eLines(all)).toBe(4); // completion, in flight at start, multishot, io_uring_enter
+    // an io_uring_enter call's row waits for the thread's next completion, to share its line
+    expect(all).toMatch(/@pe\[tid\] = \(nsecs, \$v, /);
+    expect(all).toMatch(
+      /printf\("[0-9a-f]+F\\t(%llu\\t){2}%llx\\t%lld\\t%llx\\t(%llu\\t){2}%llx\\t%llx\\t/,
+    );
+    expect(all).toMatch(/T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@pe\);\n/); // what is left, at the end
     const none = generateProgram({
       tier: 1,
       token: TOKEN,
@@ -139,7 +145,8 @@ describe('generateProgram', () => {
       filter: { pids: [] },
       events: { kind: 'sample', every: 100 },
     });
-    expect(sampled.match(/if \(rand % 100 == 0\) \{ printf/g)).toHaveLength(4);
+    // each event kept at random: the completion, in flight at start, multishot, io_uring_enter
+    expect(sampled.match(/rand % 100 == 0/g)).toHaveLength(4);
     expect(() =>
       generateProgram({
         tier: 1,

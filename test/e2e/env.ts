@@ -149,11 +149,14 @@ export function exitOf(
   });
 }
 
-export function runCli(args: string[], opts: { cwd?: string } = {}): ChildProcess {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
   });
 }
 

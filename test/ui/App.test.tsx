@@ -143,6 +143,20 @@ describe('the empty state', () => {
     expect(t.frame()).toContain('no io_uring activity yet');
     expect(t.lines().length).toBeLessThanOrEqual(23);
   });
+
+  it('says the events are off with --no-events, in the header and the events view', async () => {
+    const t = start({ info: { ...LIVE, eventKeeping: 'events off' }, loads: [] });
+    await settle(t.r.frames);
+    expect(t.lines()[1]).toMatch(/lost 0 {2}dropped 0 {2}events off/);
+    await t.press('3');
+    expect(t.frame()).toContain('events are off (--no-events): the other views count every');
+  });
+
+  it('marks a sampled capture in the header', async () => {
+    const t = start({ info: { ...LIVE, eventKeeping: 'sample 1/100' } });
+    await settle(t.r.frames);
+    expect(t.lines()[1]).toMatch(/dropped 0 {2}sample 1\/100/);
+  });
 });
 
 describe('views', () => {

@@ -218,6 +218,23 @@ describe('StatusLine', () => {
 
 describe('Header colours', () => {
   const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
+  it('gives the advice the source has when events are lost', () => {
+    const { model } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
+    model.setCaptureCounters({ lost: 5 });
+    const text = headerSegments({
+      info,
+      snapshot: model.snapshot(),
+      status: { advice: 'totals exact; fewer events: --sample N or --no-events' },
+      filterText: '',
+      paused: false,
+      refreshMs: 1000,
+      color: true,
+    })[1]
+      .map((s) => s.text)
+      .join('');
+    expect(text).toMatch(/lost 5 .*totals exact; fewer events: --sample N or --no-events$/);
+  });
+
   it('uses no colour at all when colours are off (NO_COLOR), and highlights losses by inverse instead', () => {
     const { model } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
     model.setCaptureCounters({ lost: 12, dropped: 3, overflow: 2 });
