@@ -160,22 +160,22 @@ describe('generateProgram', () => {
 });
 
 describe('kernel latency buckets', () => {
-  it('are the value below 16 and 8 per power of two above, each holding its middle', () => {
-    expect([0, 1, 15].map(kernelBucketOf)).toEqual([0, 1, 15]);
-    expect(kernelBucketOf(16)).toBe(16);
-    expect(kernelBucketOf(17)).toBe(16);
-    expect(kernelBucketOf(18)).toBe(17);
-    expect(kernelBucketOf(31)).toBe(23);
-    expect(kernelBucketOf(32)).toBe(24);
+  it('are the value below 64 and 32 per power of two above, each within 1.6 % of its middle', () => {
+    expect([0, 1, 63].map(kernelBucketOf)).toEqual([0, 1, 63]);
+    expect(kernelBucketOf(64)).toBe(64);
+    expect(kernelBucketOf(65)).toBe(64);
+    expect(kernelBucketOf(66)).toBe(65);
+    expect(kernelBucketOf(127)).toBe(95);
+    expect(kernelBucketOf(128)).toBe(96);
     expect(kernelBucketOf(2 ** 60)).toBe(KERNEL_LAST_BUCKET);
     let prev = -1;
-    for (let v = 1; v < 2 ** 40; v = Math.ceil(v * 1.01) + 1) {
+    for (let v = 1; v < 2 ** 40; v = Math.ceil(v * 1.003) + 1) {
       const b = kernelBucketOf(v);
       expect(b).toBeGreaterThanOrEqual(prev); // monotonic
       prev = b;
       const mid = kernelBucketMid(b);
       expect(kernelBucketOf(mid)).toBe(b); // the middle lies in its own bucket
-      expect(Math.abs(mid - v) / v).toBeLessThanOrEqual(1 / 16 + 1e-9); // within half a bucket
+      expect(Math.abs(mid - v) / v).toBeLessThanOrEqual(1 / 64 + 1e-9); // within half a bucket
     }
   });
 });

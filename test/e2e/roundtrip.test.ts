@@ -19,8 +19,15 @@ import {
 
 const run = requireOrSkip('record/replay round-trip test');
 
-async function replayHeadless(file: string): Promise<{ stdout: string; stderr: string }> {
-  const cli = runCli(['--replay', file, '--headless']);
+interface Json {
+  opcodes: { opcode: string; p50_us: number; p99_us: number; max_us: number }[];
+}
+
+async function replayHeadless(
+  file: string,
+  extra: string[] = [],
+): Promise<{ stdout: string; stderr: string }> {
+  const cli = runCli(['--replay', file, '--headless', ...extra]);
   const out = collectOutput(cli);
   const exit = await exitOf(cli);
   expect(exit.code, out.stderr()).toBe(0);
@@ -71,6 +78,7 @@ describe.runIf(run)('record → replay round trip', () => {
       ].sort(),
     );
     const fromGz = await replayHeadless(gz + '.gz');
+    const countsJson = JSON.parse((await replayHeadless(gz + '.gz', ['--json'])).stdout) as Json;
     expect(summaryBody(fromGz.stdout)).toBe(summaryBody(live));
 
     // Without the counts, the figures come from the events: the same operations, bytes and
@@ -78,6 +86,18 @@ describe.runIf(run)('record → replay round trip', () => {
     unlinkSync(countsPathFor(gz));
     const fromEvents = await replayHeadless(gz + '.gz');
     expect(fromEvents.stdout).toMatch(/^Figures: from the recording's 52 events$/m);
+    // the kernel's latency histogram against the exact latencies of the events: within 2 %
+    const eventsJson = JSON.parse((await replayHeadless(gz + '.gz', ['--json'])).stdout) as Json;
+    expect(eventsJson.opcodes.map((o) => o.opcode)).toEqual(
+      countsJson.opcodes.map((o) => o.opcode),
+    );
+    for (const [i, o] of eventsJson.opcodes.entries()) {
+      const k = countsJson.opcodes[i];
+      for (const q of ['p50_us', 'p99_us', 'max_us'] as const)
+        expect(Math.abs(k[q] - o[q]), `${o.opcode} ${q}: ${k[q]} vs ${o[q]}`).toBeLessThanOrEqual(
+          0.02 * o[q] + 0.001,
+        );
+    }
     const columns = (s: string, upTo: number) =>
       s
         .split('\n')
