@@ -249,6 +249,73 @@ function bucketOf(indent: string): string[] {
   ];
 }
 
+/** READV WRITEV: the bytes are the iov_iter's count, in the request's async data. */
+const VEC_RW_OPS = [1, 2];
+/** READV_FIXED WRITEV_FIXED: the iovecs copied at prep, at the end of io_async_rw.vec. */
+const VEC_FIXED_OPS = [60, 61];
+/** SENDMSG RECVMSG SENDMSG_ZC: the msghdr's iov_iter count. */
+const VEC_MSG_OPS = [9, 10, 48];
+/** REQ_F_BUFFER_SELECT: the buffer is chosen at issue; io_rw.len then holds the bytes asked. */
+const BUFFER_SELECT = 0x20;
+/** Most iovecs summed for a fixed vectored operation (a bounded loop); past it: unknown. */
+const MAX_SUMMED_IOVECS = 16;
+
+/**
+ * Statements that set `$len` to the bytes a vectored operation asks for, where the kernel lets us
+ * read them at submission (6.10+ prepares the iov_iter then); otherwise 0, which the CSV writes
+ * as an empty field: unknown, never the iovec count.
+ */
+function vectoredLength(f: KernelFeatures): string[] {
+  const b = f.btf;
+  const ops = [
+    ...VEC_RW_OPS,
+    ...VEC_FIXED_OPS,
+    ...(f.btf.ioSrMsg || b.asyncMsg ? VEC_MSG_OPS : []),
+  ];
+  const out = [
+    `  if (${anyOf('$op', ops)}) {`,
+    '    $len = (uint64)0;',
+    '    $rq = (struct io_kiocb *)args->req;',
+    `    $bufsel = $rq->flags & ${BUFFER_SELECT};`,
+    '    $ad = (uint64)$rq->async_data;',
+  ];
+  if (b.ioRw) {
+    // with a selected buffer the kernel put the byte count in io_rw.len
+    out.push(
+      `    if ($bufsel != 0 && (${anyOf('$op', VEC_RW_OPS)})) { $len = (uint64)((struct io_rw *)args->req)->len; }`,
+    );
+  }
+  if (b.asyncRwIter) {
+    out.push(
+      `    if ($ad != 0 && $bufsel == 0 && (${anyOf('$op', VEC_RW_OPS)})) {`,
+      '      $len = (uint64)((struct io_async_rw *)$ad)->iter.count;',
+      '    }',
+    );
+  }
+  if (b.asyncRwVec && b.ioRw) {
+    out.push(
+      `    if ($ad != 0 && (${anyOf('$op', VEC_FIXED_OPS)})) {`,
+      '      $io = (struct io_async_rw *)$ad;',
+      '      $n = (uint64)((struct io_rw *)args->req)->len;',
+      '      $iov = $io->vec.iovec + ((uint64)$io->vec.nr - $n);',
+      '      $sum = (uint64)0;',
+      '      $i = (uint64)0;',
+      `      while ($i < $n && $i < ${MAX_SUMMED_IOVECS}) { $sum = $sum + (uint64)($iov + $i)->iov_len; $i = $i + 1; }`,
+      '      if ($i == $n) { $len = $sum; }',
+      '    }',
+    );
+  }
+  if (b.asyncMsg) {
+    out.push(
+      `    if ($ad != 0 && $bufsel == 0 && (${anyOf('$op', VEC_MSG_OPS)})) {`,
+      '      $len = (uint64)((struct io_async_msghdr *)$ad)->msg.msg_iter.count;',
+      '    }',
+    );
+  }
+  out.push('  }');
+  return out;
+}
+
 export function generateProgram(spec: ProgramSpec): string {
   const { tier, token: T, features: f, filter } = spec;
   const events = spec.events ?? { kind: 'all' };
@@ -426,6 +493,7 @@ export function generateProgram(spec: ProgramSpec): string {
         '  }',
       );
     }
+    if (useBtf) submit.push(...vectoredLength(f));
     if (!useBtf && f.hasFileGet && f.fileGetHasReq) {
       // Tier 2 on 5.18+: the file is looked up after submit; file_get stores its fd by request.
     } else if (!useBtf && f.hasFileGet) {

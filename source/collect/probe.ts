@@ -157,9 +157,19 @@ export function btfFeatures(t: Btf): { btf: KernelFeatures['btf']; taskCommOffse
       ioOpen: t.has('io_open', ['dfd']),
       ioStatx: t.has('io_statx', ['dfd']),
       ioClose: t.has('io_close', ['fd']),
-      asyncRwIter: t.has('io_kiocb', ['async_data', 'flags']) && t.has('io_async_rw', ['iter']),
-      asyncRwVec: t.has('io_async_rw', ['vec', 'iter']) && t.has('iou_vec', ['iovec', 'nr']),
-      asyncMsg: t.has('io_kiocb', ['async_data']) && t.has('io_async_msghdr', ['msg']),
+      asyncRwIter:
+        t.has('io_kiocb', ['async_data', 'flags']) &&
+        t.has('io_async_rw', ['iter']) &&
+        t.has('iov_iter', ['count']),
+      asyncRwVec:
+        t.has('io_kiocb', ['async_data', 'flags']) &&
+        t.has('io_async_rw', ['vec']) &&
+        t.has('iou_vec', ['iovec', 'nr']),
+      asyncMsg:
+        t.has('io_kiocb', ['async_data', 'flags']) &&
+        t.has('io_async_msghdr', ['msg']) &&
+        t.has('msghdr', ['msg_iter']) &&
+        t.has('iov_iter', ['count']),
     },
     taskCommOffset: t.offsetOf('task_struct', 'comm'),
   };
@@ -289,6 +299,18 @@ export function filledColumns(tier: Tier, f: KernelFeatures): string {
   return `per-operation rows: ${cols.join(' ')}; plus IO_URING_ENTER rows`;
 }
 
+/** What the length column holds for vectored operations on this machine (tier 1). */
+export function vectoredLengths(f: KernelFeatures): string {
+  const b = f.btf;
+  const part = (what: string, ok: boolean | undefined) =>
+    `${what} ${ok ? 'bytes' : 'empty (not readable at submission on this kernel)'}`;
+  return [
+    part('READV/WRITEV', b.asyncRwIter),
+    part('READV_FIXED/WRITEV_FIXED', b.asyncRwVec && b.ioRw),
+    part('SENDMSG/RECVMSG', b.asyncMsg),
+  ].join(', ');
+}
+
 /** Human-readable report for --probe: one line per finding. */
 export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
   const lines: string[] = [];
@@ -322,6 +344,7 @@ export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
         : 'capture: impossible on this machine',
   );
   if (tier) lines.push(`columns: ${filledColumns(tier, f)}`);
+  if (tier === 1) lines.push(`vectored lengths: ${vectoredLengths(f)}`);
   for (const problem of p.problems) lines.push(`problem: ${problem}`);
   return lines;
 }

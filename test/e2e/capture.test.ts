@@ -89,6 +89,22 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     expect(stdout).toMatch(/uring-workload/);
   });
 
+  it('gives vectored operations their length in bytes: the sum of the iovecs', async () => {
+    const { pid, reported, recording } = await captureWorkload([], undefined, ['vectored']);
+    // (READV_FIXED/WRITEV_FIXED only where the kernel has them: the workload says what it did)
+    expect(reported.length).toBeGreaterThanOrEqual(7);
+    const ops = (await readCsv(recording)).filter((r) => r.opcode !== 255);
+    for (const r of ops) expect(r.pid).toBe(pid);
+    const key = (op: string, fd: number, off: number, len: number, res: number): string =>
+      `${op} fd=${fd} off=${off} len=${len} res=${res}`;
+    expect(
+      ops.map((r) => key(opcodeName(r.opcode), r.fd, r.offset, r.length, r.result)).sort(),
+    ).toEqual(reported.map((r) => key(r.op, r.fd, r.off, r.len, r.res)).sort());
+    // one iovec, several of different sizes, more than the 16 a fixed one is summed over
+    expect(reported.filter((r) => r.op === 'READV').map((r) => r.len)).toEqual([1000, 1000, 1000]);
+    expect(reported.filter((r) => r.op === 'WRITEV').map((r) => r.len)).toEqual([1000, 600]);
+  });
+
   it('captures every offset of a sequential fio io_uring read exactly once', async () => {
     const work = tempDir('iouringtop-fio-');
     const out = tempDir('iouringtop-out-');

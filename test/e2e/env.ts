@@ -303,11 +303,12 @@ export interface WorkloadCapture {
 export async function captureWorkload(
   extra: string[] = [],
   enterRows?: number,
+  workloadArgs: string[] = [],
 ): Promise<WorkloadCapture> {
   const bin = buildWorkload();
   const work = tempDir('iouringtop-e2e-');
   const out = tempDir('iouringtop-out-');
-  const workload = spawn(bin, [work], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const workload = spawn(bin, [work, ...workloadArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let cli: ChildProcess | undefined;
   try {
     const wOut = collectOutput(workload);

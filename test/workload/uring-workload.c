@@ -1,11 +1,14 @@
 /*
  * A deterministic io_uring workload for iouringtop's end-to-end tests.
  *
- * Usage: uring-workload DIR
+ * Usage: uring-workload DIR [vectored]
  * Prints "pid <pid>" and waits for a line on stdin (the tracer is attached by then), performs a
  * fixed set of operations one at a time, and prints one JSON line per completion it received:
  *   {"op":"WRITE","fd":5,"off":0,"len":16384,"res":16384,"ring":"normal"}
- * then "done". "len" is what the tracer should report as length (iovec count for READV/WRITEV).
+ * then "done". "len" is what the tracer should report as length: the bytes asked for (for
+ * vectored operations, the sum of the iovecs). With "vectored", the set is vectored operations
+ * of known sizes instead: READV/WRITEV of one and of many iovecs, SENDMSG/RECVMSG, and
+ * READV_FIXED/WRITEV_FIXED where the kernel has them.
  * Exits non-zero (with a message on stderr) if any operation's result is not what it expects.
  */
 #define _GNU_SOURCE
@@ -74,9 +77,82 @@ static int one(struct io_uring *r, const char *op, long fd, long long off, long 
 
 #define ANY 0x7fffffff
 
+/* liburing 2.3 predates these (kernel 6.15) */
+#define OP_READV_FIXED 60
+#define OP_WRITEV_FIXED 61
+
+/* N iovecs of `each` bytes over buf + start */
+static struct iovec *iovecs(struct iovec *v, int n, size_t each, size_t start) {
+  for (int i = 0; i < n; i++) {
+    v[i].iov_base = buf + start + i * each;
+    v[i].iov_len = each;
+  }
+  return v;
+}
+
+static int vectored(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/vec.bin", dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) die("open", errno);
+  struct iovec v[20];
+
+  /* one iovec, and several of different sizes */
+  io_uring_prep_writev(sqe_of(&ring), fd, iovecs(v, 1, 1000, 0), 1, 0);
+  one(&ring, "WRITEV", fd, 0, 1000, 1000, "normal");
+  struct iovec w3[3] = {{buf, 100}, {buf + 100, 200}, {buf + 300, 300}};
+  io_uring_prep_writev(sqe_of(&ring), fd, w3, 3, 1000);
+  one(&ring, "WRITEV", fd, 1000, 600, 600, "normal");
+  io_uring_prep_readv(sqe_of(&ring), fd, iovecs(v, 1, 1000, 0), 1, 0);
+  one(&ring, "READV", fd, 0, 1000, 1000, "normal");
+  io_uring_prep_readv(sqe_of(&ring), fd, iovecs(v, 4, 250, 0), 4, 0);
+  one(&ring, "READV", fd, 0, 1000, 1000, "normal");
+  io_uring_prep_readv(sqe_of(&ring), fd, iovecs(v, 20, 50, 0), 20, 0);
+  one(&ring, "READV", fd, 0, 1000, 1000, "normal");
+
+  /* READV_FIXED / WRITEV_FIXED: iovecs inside a registered buffer (6.15+) */
+  struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
+  if (probe && io_uring_opcode_supported(probe, OP_WRITEV_FIXED) &&
+      io_uring_opcode_supported(probe, OP_READV_FIXED)) {
+    struct iovec reg = {buf, sizeof buf};
+    int ret = io_uring_register_buffers(&ring, &reg, 1);
+    if (ret < 0) die("io_uring_register_buffers", ret);
+    struct io_uring_sqe *sqe = sqe_of(&ring);
+    io_uring_prep_rw(OP_WRITEV_FIXED, sqe, fd, iovecs(v, 2, 1500, 0), 2, 4096);
+    sqe->buf_index = 0;
+    one(&ring, "WRITEV_FIXED", fd, 4096, 3000, 3000, "normal");
+    sqe = sqe_of(&ring);
+    io_uring_prep_rw(OP_READV_FIXED, sqe, fd, iovecs(v, 3, 1000, 0), 3, 4096);
+    sqe->buf_index = 0;
+    one(&ring, "READV_FIXED", fd, 4096, 3000, 3000, "normal");
+    io_uring_unregister_buffers(&ring);
+  }
+  if (probe) io_uring_free_probe(probe);
+
+  /* SENDMSG / RECVMSG of two iovecs each on a socketpair */
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) die("socketpair", errno);
+  struct iovec s2[2] = {{buf, 300}, {buf + 300, 700}};
+  struct msghdr sm = {.msg_iov = s2, .msg_iovlen = 2};
+  io_uring_prep_sendmsg(sqe_of(&ring), sv[0], &sm, 0);
+  one(&ring, "SENDMSG", sv[0], 0, 1000, 1000, "normal");
+  struct iovec r2[2] = {{buf, 400}, {buf + 400, 600}};
+  struct msghdr rm = {.msg_iov = r2, .msg_iovlen = 2};
+  io_uring_prep_recvmsg(sqe_of(&ring), sv[1], &rm, MSG_WAITALL);
+  one(&ring, "RECVMSG", sv[1], 0, 1000, 1000, "normal");
+
+  close(sv[0]);
+  close(sv[1]);
+  close(fd);
+  io_uring_queue_exit(&ring);
+  printf("done\n");
+  fflush(stdout);
+  return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: uring-workload DIR\n");
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "vectored") == 0)) {
+    fprintf(stderr, "usage: uring-workload DIR [vectored]\n");
     return 2;
   }
   char path[4096], path2[4096];
@@ -91,6 +167,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
   char line[64];
   if (!fgets(line, sizeof line, stdin)) return 1;
+  if (argc == 3) return vectored(argv[1]);
 
   /* NOP x3 */
   for (int i = 0; i < 3; i++) {
@@ -116,10 +193,10 @@ int main(int argc, char **argv) {
   /* WRITEV (2 iovecs, 3000 bytes) and READV (3 iovecs) at offset 20480 */
   struct iovec wv[2] = {{buf, 1000}, {buf + 1000, 2000}};
   io_uring_prep_writev(sqe_of(&ring), fd, wv, 2, 20480);
-  one(&ring, "WRITEV", fd, 20480, 2, 3000, "normal");
+  one(&ring, "WRITEV", fd, 20480, 3000, 3000, "normal");
   struct iovec rv[3] = {{buf, 1000}, {buf + 1000, 1000}, {buf + 2000, 1000}};
   io_uring_prep_readv(sqe_of(&ring), fd, rv, 3, 20480);
-  one(&ring, "READV", fd, 20480, 3, 3000, "normal");
+  one(&ring, "READV", fd, 20480, 3000, 3000, "normal");
 
   /* A READ forced to the io-wq worker (IOSQE_ASYNC): runs in an iou-wrk thread */
   struct io_uring_sqe *sqe = sqe_of(&ring);
