@@ -530,7 +530,25 @@ export function generateProgram(spec: ProgramSpec): string {
       const fgWho = guard(who);
       out.push(
         f.fileGetHasReq
-          ? `tracepoint:io_uring:io_uring_file_get\n${fgWho}{\n  $k = @s[args->req];\n  if ($k.0 != 0) {\n    @s[args->req] = ($k.0, ($k.1 & 0xffffffff) | ((uint64)(uint32)args->fd << 32), $k.2, $k.3);\n  }\n}`
+          ? [
+              'tracepoint:io_uring:io_uring_file_get',
+              `${fgWho}{`,
+              '  $fd = (uint64)(uint32)args->fd << 32;',
+              '  $k = @s[args->req];',
+              '  if ($k.0 != 0) {',
+              '    @s[args->req] = ($k.0, ($k.1 & 0xffffffff) | $fd, $k.2, $k.3);',
+              '  }',
+              // a multishot request's later CQEs are matched by (ctx, user_data): give them the fd
+              ...(f.completeHasReq
+                ? [
+                    '  $m = @m[args->ctx, args->user_data];',
+                    '  if ($m.0 != 0) {',
+                    '    @m[args->ctx, args->user_data] = ($m.0, ($m.1 & 0xffffffff) | $fd, $m.2, $m.3);',
+                    '  }',
+                  ]
+                : []),
+              '}',
+            ].join('\n')
           : `tracepoint:io_uring:io_uring_file_get\n${fgWho}{\n  @fdtid[tid] = args->fd;\n}`,
       );
     }
