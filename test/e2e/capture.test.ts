@@ -2,7 +2,7 @@
  * End-to-end capture: real bpftrace, real kernel events, a workload whose operations are known.
  * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { readRecording } from '../../source/record/csvReader.js';
 import { RECORDING_HEADER } from '../../source/record/format.js';
 import {
   bpftraceUnder,
+  buildWorkload,
   captureWorkload,
   collectOutput,
   exitOf,
@@ -103,6 +104,53 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     // one iovec, several of different sizes, more than the 16 a fixed one is summed over
     expect(reported.filter((r) => r.op === 'READV').map((r) => r.len)).toEqual([1000, 1000, 1000]);
     expect(reported.filter((r) => r.op === 'WRITEV').map((r) => r.len)).toEqual([1000, 600]);
+  });
+
+  it("--comm reports requests in flight at start: theirs, not another program's", async () => {
+    const bin = buildWorkload();
+    const work = tempDir('iouringtop-e2e-');
+    const out = tempDir('iouringtop-out-');
+    // the same program under two names; each has a poll in flight before the capture starts
+    const mine = uniqueCommand(bin, 'mine');
+    const other = uniqueCommand(bin, 'other');
+    const start = (cmd: string) =>
+      spawn(cmd, [work, 'inflight'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const a = start(mine.path);
+    const b = start(other.path);
+    let cli: ChildProcess | undefined;
+    try {
+      const aOut = collectOutput(a);
+      const pid = Number((await waitFor(a, 'stdout', /^pid (\d+)$/m))[1]);
+      await waitFor(b, 'stdout', /^pid (\d+)$/m);
+      cli = runCli(['--headless', '--comm', mine.comm, '--output-dir', out]);
+      const cOut = collectOutput(cli);
+      const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+      a.stdin.write('go\n');
+      b.stdin.write('go\n');
+      expect((await exitOf(a)).code, aOut.stderr()).toBe(0);
+      expect((await exitOf(b)).code).toBe(0);
+      await eventually(
+        () => (recordedRows(recording).some((r) => r.includes(',NOP,')) ? true : undefined),
+        'the NOP row',
+      );
+      cli.kill('SIGINT');
+      expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+      const ops = (await readCsv(recording)).filter((r) => r.opcode !== 255);
+      expect(ops.every((r) => r.pid === pid && r.comm === mine.comm)).toBe(true);
+      // the poll submitted before the capture: its result, no latency (its start was not seen)
+      const poll = ops.filter((r) => opcodeName(r.opcode) === 'POLL_ADD');
+      expect(poll).toHaveLength(1);
+      expect(poll[0]).toMatchObject({ result: 1, latencyNs: 0 });
+      const nop = ops.filter((r) => opcodeName(r.opcode) === 'NOP');
+      expect(nop).toHaveLength(1);
+      expect(nop[0].latencyNs).toBeGreaterThan(0);
+    } finally {
+      for (const p of [a, b]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      if (cli && cli.exitCode === null && cli.signalCode === null) {
+        cli.kill('SIGINT');
+        await exitOf(cli);
+      }
+    }
   });
 
   it('captures every offset of a sequential fio io_uring read exactly once', async () => {

@@ -1,14 +1,16 @@
 /*
  * A deterministic io_uring workload for iouringtop's end-to-end tests.
  *
- * Usage: uring-workload DIR [vectored]
+ * Usage: uring-workload DIR [vectored|inflight]
  * Prints "pid <pid>" and waits for a line on stdin (the tracer is attached by then), performs a
  * fixed set of operations one at a time, and prints one JSON line per completion it received:
  *   {"op":"WRITE","fd":5,"off":0,"len":16384,"res":16384,"ring":"normal"}
  * then "done". "len" is what the tracer should report as length: the bytes asked for (for
  * vectored operations, the sum of the iovecs). With "vectored", the set is vectored operations
  * of known sizes instead: READV/WRITEV of one and of many iovecs, SENDMSG/RECVMSG, and
- * READV_FIXED/WRITEV_FIXED where the kernel has them.
+ * READV_FIXED/WRITEV_FIXED where the kernel has them. With "inflight", a POLL_ADD on a pipe is
+ * submitted before "pid" is printed (so it is in flight when the tracer attaches) and completed
+ * after "go" by a write to the pipe, followed by one NOP.
  * Exits non-zero (with a message on stderr) if any operation's result is not what it expects.
  */
 #define _GNU_SOURCE
@@ -90,6 +92,28 @@ static struct iovec *iovecs(struct iovec *v, int n, size_t each, size_t start) {
   return v;
 }
 
+/* A poll submitted before the tracer attaches; it completes after "go". */
+static int pipe_fds[2];
+
+static void inflight_submit(void) {
+  if (pipe(pipe_fds) < 0) die("pipe", errno);
+  struct io_uring_sqe *sqe = sqe_of(&ring);
+  io_uring_prep_poll_add(sqe, pipe_fds[0], POLLIN);
+  int ret = io_uring_submit(&ring);
+  if (ret != 1) die("submit poll", ret < 0 ? ret : EIO);
+}
+
+static int inflight(void) {
+  if (write(pipe_fds[1], "a", 1) != 1) die("pipe write", errno);
+  one(&ring, "POLL_ADD", pipe_fds[0], 0, 0, POLLIN, "inflight");
+  io_uring_prep_nop(sqe_of(&ring));
+  one(&ring, "NOP", 0, 0, 0, 0, "normal");
+  io_uring_queue_exit(&ring);
+  printf("done\n");
+  fflush(stdout);
+  return failures == 0 ? 0 : 1;
+}
+
 static int vectored(const char *dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s/vec.bin", dir);
@@ -151,8 +175,9 @@ static int vectored(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "vectored") == 0)) {
-    fprintf(stderr, "usage: uring-workload DIR [vectored]\n");
+  const char *mode = argc == 3 ? argv[2] : "";
+  if (argc != 2 && !(argc == 3 && (strcmp(mode, "vectored") == 0 || strcmp(mode, "inflight") == 0))) {
+    fprintf(stderr, "usage: uring-workload DIR [vectored|inflight]\n");
     return 2;
   }
   char path[4096], path2[4096];
@@ -163,11 +188,13 @@ int main(int argc, char **argv) {
   int ret = io_uring_queue_init(16, &ring, 0);
   if (ret < 0) die("io_uring_queue_init", ret);
 
+  if (strcmp(mode, "inflight") == 0) inflight_submit();
   printf("pid %d\n", getpid());
   fflush(stdout);
   char line[64];
   if (!fgets(line, sizeof line, stdin)) return 1;
-  if (argc == 3) return vectored(argv[1]);
+  if (strcmp(mode, "vectored") == 0) return vectored(argv[1]);
+  if (strcmp(mode, "inflight") == 0) return inflight();
 
   /* NOP x3 */
   for (int i = 0; i < 3; i++) {
