@@ -34,6 +34,7 @@ const FLAGS = {
   orReplay: { type: 'string' },
   events: { type: 'boolean', default: true },
   sample: { type: 'string' },
+  bpftrace: { type: 'string' },
   help: { type: 'boolean', shortFlag: 'h' },
   version: { type: 'boolean' },
 } as const;

@@ -47,7 +47,7 @@ export async function runVersion(): Promise<number> {
 }
 
 export async function runProbe(config: Config): Promise<number> {
-  const p = await probe();
+  const p = await probe({ bpftrace: config.bpftrace });
   const tier = chooseTier(p, config.tier);
   for (const line of describeProbe(p, typeof tier === 'number' ? tier : undefined)) {
     process.stdout.write(`${line}\n`);
@@ -57,14 +57,20 @@ export async function runProbe(config: Config): Promise<number> {
 }
 
 export async function runPrintProgram(config: Config): Promise<number> {
-  const p = await probe();
+  const p = await probe({ bpftrace: config.bpftrace });
   const tier = chooseTier(p, config.tier);
   if (typeof tier === 'string') {
     err(tier);
     return 1;
   }
   process.stdout.write(
-    generateProgram({ tier, token: '00000000', features: p.features, filter: config.filter }),
+    generateProgram({
+      tier,
+      token: '00000000',
+      features: p.features,
+      filter: config.filter,
+      events: config.events,
+    }),
   );
   return 0;
 }

@@ -29,6 +29,7 @@ export interface RawFlags {
   orReplay?: string;
   events?: boolean;
   sample?: string;
+  bpftrace?: string;
 }
 
 export interface Config {
@@ -55,6 +56,8 @@ export interface Config {
   tier?: Tier;
   /** Live if this machine can capture, else replay this recording (npm start). */
   fallbackReplay?: string;
+  /** The bpftrace binary to run (--bpftrace; else IOURINGTOP_BPFTRACE, else PATH). */
+  bpftrace?: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
@@ -212,6 +215,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       maxInflight: maxInflight ?? 65536,
       tier: tier as Tier | undefined,
       fallbackReplay: flags.orReplay,
+      bpftrace: flags.bpftrace,
     },
   };
 }

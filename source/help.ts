@@ -23,6 +23,7 @@ const FLAGS = `
     --sample N              event rows for 1 operation in N (totals stay exact)
     --max-inflight N        in-flight request map size (default 65536); overruns are counted
     --tier 1|2|3            force a lower capture tier than the probe picks
+    --bpftrace PATH         the bpftrace binary to run (also IOURINGTOP_BPFTRACE)
     --probe                 print what this machine supports for capture, and exit
     --print-program         print the generated bpftrace program, and exit
     --or-replay FILE        live capture where possible, else replay FILE (npm start)

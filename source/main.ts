@@ -29,7 +29,7 @@ async function pickSource(config: Config): Promise<Source | number> {
   if (config.mode === 'replay') {
     return new ReplaySource(config, { asFastAsPossible: config.headless });
   }
-  const p = await probe();
+  const p = await probe({ bpftrace: config.bpftrace });
   if (p.tracefsNote.startsWith('tracefs was not mounted')) err(p.tracefsNote);
   if (!canCapture(p) && config.fallbackReplay) {
     err(

@@ -183,6 +183,19 @@ describe('the CLI on bad input and on replays', () => {
     },
   );
 
+  it('--bpftrace that is not an executable: said as the problem, capture refused', () => {
+    const nope = path.join(dir, 'no-bpftrace');
+    const p = cli(['--probe', '--bpftrace', nope]);
+    expect(p.code).toBe(1);
+    expect(p.stdout).toContain(
+      `problem: bpftrace ${nope} is not an executable file: give the path of a bpftrace binary (--bpftrace PATH)`,
+    );
+    const live = cli(['--headless', '--bpftrace', nope]);
+    expect(live.code).toBe(1);
+    expect(live.stderr).toContain(`bpftrace ${nope} is not an executable file`);
+    expect(cli(['--bpftrace', '']).stderr).toMatch(/--bpftrace/);
+  });
+
   it('a missing recording: one line, exit 1', () => {
     const r = cli(['--replay', path.join(dir, 'nope.csv'), '--headless']);
     expect(r.code).toBe(1);

@@ -42,11 +42,15 @@ async function exists(path: string, mode = fsConstants.F_OK): Promise<boolean> {
   }
 }
 
-/** bpftrace on PATH, or in the usual system directories (sudo resets PATH). */
+/**
+ * The bpftrace to run: the one asked for (--bpftrace, else IOURINGTOP_BPFTRACE), or the first on
+ * PATH or in the usual system directories (sudo resets PATH).
+ */
 export async function findBpftrace(
   env: NodeJS.ProcessEnv = process.env,
+  asked?: string,
 ): Promise<string | undefined> {
-  const explicit = env.IOURINGTOP_BPFTRACE;
+  const explicit = asked ?? env.IOURINGTOP_BPFTRACE;
   if (explicit) return (await exists(explicit, fsConstants.X_OK)) ? explicit : undefined;
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...BPFTRACE_DIRS];
   for (const dir of dirs) {
@@ -175,12 +179,54 @@ export function btfFeatures(t: Btf): { btf: KernelFeatures['btf']; taskCommOffse
   };
 }
 
-/** What this machine offers: tracefs formats and kernel BTF, never a guess from the version. */
-export async function probe(): Promise<ProbeResult> {
+/** The tracepoint-side features, from the `format` files under a tracefs root. */
+export type TracepointFeatures = Omit<KernelFeatures, 'btf' | 'taskCommOffset'>;
+
+/**
+ * What the io_uring tracepoints of the tracefs at `root` carry (undefined without a submit and a
+ * complete event), and whether the io_uring_enter syscall tracepoint exists. Field by field, never
+ * by kernel version: the table in the README says which kernels have what.
+ */
+export async function tracepointFeatures(
+  root: string,
+): Promise<{ features?: TracepointFeatures; enter: boolean }> {
+  const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all([
+    fieldsOf(root, 'io_uring/io_uring_submit_req'),
+    fieldsOf(root, 'io_uring/io_uring_submit_sqe'),
+    fieldsOf(root, 'io_uring/io_uring_complete'),
+    fieldsOf(root, 'io_uring/io_uring_req_failed'),
+    fieldsOf(root, 'io_uring/io_uring_cqe_overflow'),
+    fieldsOf(root, 'io_uring/io_uring_file_get'),
+    fieldsOf(root, 'syscalls/sys_enter_io_uring_enter'),
+  ]);
+  const submit = submitReq ?? submitSqe;
+  if (!submit || !complete) return { enter: enter !== undefined };
+  return {
+    enter: enter !== undefined,
+    features: {
+      submitTracepoint: submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe',
+      submitHasReq: submit.has('req'),
+      completeHasReq: complete.has('req'),
+      completeHasCflags: complete.has('cflags'),
+      hasOpStr: submit.has('op_str'),
+      hasReqFailed: reqFailed !== undefined && reqFailed.has('req'),
+      hasCqeOverflow: overflow !== undefined,
+      hasFileGet: fileGet !== undefined,
+      fileGetHasReq: fileGet?.has('req') ?? false,
+    },
+  };
+}
+
+/**
+ * What this machine offers: tracefs formats and kernel BTF, never a guess from the version.
+ * `bpftrace`: the binary asked for (--bpftrace).
+ */
+export async function probe(opts: { bpftrace?: string } = {}): Promise<ProbeResult> {
   const problems: string[] = [];
   const priv = await privileges();
   if (!priv.ok) problems.push(priv.note);
-  const bpftracePath = await findBpftrace();
+  const asked = opts.bpftrace ?? process.env.IOURINGTOP_BPFTRACE;
+  const bpftracePath = await findBpftrace(process.env, opts.bpftrace);
   let bpftraceVersion: string | undefined;
   if (bpftracePath) {
     try {
@@ -189,6 +235,10 @@ export async function probe(): Promise<ProbeResult> {
     } catch (err) {
       problems.push(`bpftrace at ${bpftracePath} does not run: ${(err as Error).message}`);
     }
+  } else if (asked) {
+    problems.push(
+      `bpftrace ${asked} is not an executable file: give the path of a bpftrace binary (--bpftrace PATH)`,
+    );
   } else {
     problems.push('bpftrace not found: install it (Debian/Ubuntu: apt-get install bpftrace)');
   }
@@ -209,36 +259,17 @@ export async function probe(): Promise<ProbeResult> {
   const features: KernelFeatures = { ...NO_FEATURES, btf: { ...NO_FEATURES.btf } };
   let tier: Tier | undefined;
   if (tracefs.path) {
-    const tp = tracefs.path;
-    const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all(
-      [
-        fieldsOf(tp, 'io_uring/io_uring_submit_req'),
-        fieldsOf(tp, 'io_uring/io_uring_submit_sqe'),
-        fieldsOf(tp, 'io_uring/io_uring_complete'),
-        fieldsOf(tp, 'io_uring/io_uring_req_failed'),
-        fieldsOf(tp, 'io_uring/io_uring_cqe_overflow'),
-        fieldsOf(tp, 'io_uring/io_uring_file_get'),
-        fieldsOf(tp, 'syscalls/sys_enter_io_uring_enter'),
-      ],
-    );
-    const submit = submitReq ?? submitSqe;
-    if (submit && complete) {
-      features.submitTracepoint = submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe';
-      features.submitHasReq = submit.has('req');
-      features.completeHasReq = complete.has('req');
-      features.completeHasCflags = complete.has('cflags');
-      features.hasOpStr = submit.has('op_str');
-      features.hasReqFailed = reqFailed !== undefined && reqFailed.has('req');
-      features.hasCqeOverflow = overflow !== undefined;
-      features.hasFileGet = fileGet !== undefined;
-      features.fileGetHasReq = fileGet?.has('req') ?? false;
+    const found = await tracepointFeatures(tracefs.path);
+    const enter = found.enter;
+    if (found.features) {
+      Object.assign(features, found.features);
       tier = 2;
       if (btf && features.submitHasReq && features.completeHasReq) {
         try {
-          const found = btfFeatures(await Btf.load());
-          features.btf = found.btf;
-          features.taskCommOffset = found.taskCommOffset;
-          if (found.btf.kiocbCqeFd) tier = 1;
+          const types = btfFeatures(await Btf.load());
+          features.btf = types.btf;
+          features.taskCommOffset = types.taskCommOffset;
+          if (types.btf.kiocbCqeFd) tier = 1;
         } catch (err) {
           problems.push(
             `kernel BTF unreadable (${(err as Error).message}): capturing without the per-request columns`,

@@ -4,96 +4,14 @@
  * whether events are all asked for (and some lost), sampled, or off; what became of the events
  * must be said, and lost events must be counted exactly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countsPathFor } from '../../source/record/countsFile.js';
 import { readSessionMeta } from '../../source/record/meta.js';
-import {
-  bpftraceUnder,
-  buildWorkload,
-  collectOutput,
-  exitOf,
-  recordedRows,
-  requireOrSkip,
-  runCli,
-  tempDir,
-  waitFor,
-  waitGone,
-} from './env.js';
+import { collectOutput, exitOf, recordedRows, requireOrSkip, runCli } from './env.js';
+import { opsOf, traceStorm, type Summary } from './storm.js';
 
 const run = requireOrSkip('exact-count end-to-end tests');
-
-interface Storm {
-  pid: number;
-  nops: number;
-  calls: number;
-  secs: number;
-  stdout: string;
-  stderr: string;
-  recording?: string;
-}
-
-/** Runs `nop-storm count` under `iouringtop --headless --pid <it> …extra`, stopped with SIGINT after it. */
-async function traceStorm(
-  count: number,
-  extra: string[],
-  env: Record<string, string> = {},
-): Promise<Storm> {
-  const bin = buildWorkload('nop-storm');
-  const out = tempDir('iouringtop-exact-');
-  const storm = spawn(bin, [String(count)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let cli: ChildProcess | undefined;
-  try {
-    const sOut = collectOutput(storm);
-    const pid = Number((await waitFor(storm, 'stdout', /^pid (\d+)$/m))[1]);
-    cli = runCli(
-      ['--headless', '--duration', '300', '--pid', String(pid), '--output-dir', out, ...extra],
-      { env },
-    );
-    const cOut = collectOutput(cli);
-    // attached: the recording's path (or, without one, "capturing") is said once the probes are in
-    const started = await waitFor(cli, 'stderr', /^(recording to (.+\.csv)|capturing)$/m);
-    const ours = bpftraceUnder(cli.pid!);
-    expect(ours).toHaveLength(1);
-    storm.stdin.write('go\n');
-    const sExit = await exitOf(storm);
-    expect(sExit.code, sOut.stderr()).toBe(0);
-    const done = JSON.parse(
-      sOut
-        .stdout()
-        .split('\n')
-        .find((l) => l.startsWith('{')) ?? '{}',
-    ) as {
-      nops: number;
-      calls: number;
-      secs: number;
-    };
-    // the final counts come with bpftrace's END, after the stop
-    cli.kill('SIGINT');
-    const cExit = await exitOf(cli);
-    expect(cExit.code, cOut.stderr()).toBe(0);
-    expect(await waitGone(ours)).toEqual([]);
-    return { pid, ...done, stdout: cOut.stdout(), stderr: cOut.stderr(), recording: started[2] };
-  } finally {
-    if (storm.exitCode === null && storm.signalCode === null) storm.kill('SIGKILL');
-    if (cli && cli.exitCode === null && cli.signalCode === null) {
-      cli.kill('SIGINT');
-      await exitOf(cli);
-    }
-  }
-}
-
-interface Summary {
-  totals: { events: number; operations: number };
-  opcodes: { opcode: string; ops: number }[];
-  processes: { pid: number; command: string; ops: number; enter_calls: number }[];
-  figures: { from: string; counted_events: number | null; events: number };
-  capture: { lost: number; tier: number | null; sampled: number | null } | null;
-}
-
-const opsOf = (s: Summary, name: string): number | undefined =>
-  s.opcodes.find((o) => o.opcode === name)?.ops;
 
 describe.runIf(run)('exact figures at any rate (real bpftrace, NOP storm)', () => {
   it('every event asked for: exact totals, and exactly the events that did not arrive counted as lost', async () => {
