@@ -8,7 +8,7 @@
  *   slots (its p99 from a pooled histogram);
  * - window figures: derive.ts scans the buffered events of the window at snapshot time.
  */
-import { MAX_ERRNO } from './errno.js';
+import { errnoKey, EXPECTED_KEY, expectedOf } from './errno.js';
 import type { CountsDelta, OpCounts } from './counts.js';
 import type { IoEvent } from './event.js';
 import { IO_URING_ENTER, opcodeDirection, OpcodeTable, type OpcodeNames } from './opcodes.js';
@@ -87,7 +87,8 @@ export class Core {
   events = 0;
   enterCalls = 0;
   enterSubmitted = 0;
-  errnoTotal = new Float64Array(MAX_ERRNO + 1);
+  /** By errnoKey (errno.ts): failures at the errno, expected results at errno + EXPECTED_KEY. */
+  errnoTotal = new Float64Array(2 * EXPECTED_KEY);
   errnoSeen: number[] = [];
   capture: CaptureCounters | null = ZERO_COUNTERS;
 
@@ -186,11 +187,13 @@ export class Core {
     let rd = 0;
     let wr = 0;
     let err = 0;
+    let exp = 0;
     if (ev.hasResult) {
       const res = ev.result;
       if (res < 0) {
-        err = 1;
-        this.countErrno(-res);
+        const key = this.countErrno(errnoKey(op, -res));
+        if (key >= EXPECTED_KEY) exp = 1;
+        else err = 1;
       } else if (res > 0) {
         const d = DIR[op];
         if (d === 1) rd = res;
@@ -202,7 +205,7 @@ export class Core {
 
     let opRow = this.ops[op];
     if (opRow === undefined) opRow = this.ops[op] = new OpRow(op, this.seriesSeconds);
-    this.add(opRow, ts, rd, wr, err, lat);
+    this.add(opRow, ts, rd, wr, err, exp, lat);
     this.addSecond(opRow, rd, wr, lat);
 
     let px = proc.px[op];
@@ -210,7 +213,7 @@ export class Core {
       px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds);
       proc.pxList.push(px);
     }
-    this.add(px, ts, rd, wr, err, lat);
+    this.add(px, ts, rd, wr, err, exp, lat);
     this.addSecond(px, rd, wr, lat);
 
     if (op === IO_URING_ENTER) {
@@ -220,18 +223,27 @@ export class Core {
       this.enterCalls++;
       this.enterSubmitted += submitted;
     } else {
-      this.add(proc, ts, rd, wr, err, lat);
+      this.add(proc, ts, rd, wr, err, exp, lat);
       this.addSecond(proc, rd, wr, lat);
-      this.add(this.total, ts, rd, wr, err, lat);
+      this.add(this.total, ts, rd, wr, err, exp, lat);
       this.addSecond(this.total, rd, wr, lat);
     }
   }
 
-  private add(row: StatRow, ts: number, rd: number, wr: number, err: number, lat: number): void {
+  private add(
+    row: StatRow,
+    ts: number,
+    rd: number,
+    wr: number,
+    err: number,
+    exp: number,
+    lat: number,
+  ): void {
     row.tOps++;
     row.tRead += rd;
     row.tWrite += wr;
     row.tErrors += err;
+    row.tExpected += exp;
     if (lat > 0) row.tHist.record(lat);
     if (ts > row.lastUs) row.lastUs = ts;
   }
@@ -242,14 +254,14 @@ export class Core {
       row.c.reset(this.pool);
       this.active.push(row);
     }
-    row.c.add(rd, wr, 0, lat, this.pool);
+    row.c.add(rd, wr, 0, 0, lat, this.pool);
   }
 
-  private countErrno(e: number, n = 1): number {
-    const i = e > MAX_ERRNO ? MAX_ERRNO : e;
-    if (this.errnoTotal[i] === 0) this.errnoSeen.push(i);
-    this.errnoTotal[i] += n;
-    return i;
+  /** Counts `n` results at an errno key (errnoKey); returns the key. */
+  private countErrno(key: number, n = 1): number {
+    if (this.errnoTotal[key] === 0) this.errnoSeen.push(key);
+    this.errnoTotal[key] += n;
+    return key;
   }
 
   /** One counts delta: into every row it touches, since start, this second and as the latest. */
@@ -295,17 +307,19 @@ export class Core {
         this.addCounts(this.total, c, gen, d.tsUs);
       }
       for (let i = 0; i + 1 < c.errnos.length; i += 2) {
-        const e = this.countErrno(c.errnos[i], c.errnos[i + 1]);
+        const e = this.countErrno(errnoKey(op, c.errnos[i]), c.errnos[i + 1]);
         this.countsErrnos.set(e, (this.countsErrnos.get(e) ?? 0) + c.errnos[i + 1]);
       }
     }
   }
 
   private addCounts(row: StatRow, c: OpCounts, gen: number, ts: number): void {
+    const expected = expectedOf(c.opcode & 255, c.errnos);
     row.tOps += c.ops;
     row.tRead += c.read;
     row.tWrite += c.write;
-    row.tErrors += c.errors;
+    row.tErrors += c.errors - expected;
+    row.tExpected += expected;
     const lat = c.latency;
     for (let i = 0; i + 1 < lat.length; i += 2) row.tHist.recordBucket(lat[i], lat[i + 1]);
     if (c.ops > 0 && ts > row.lastUs) row.lastUs = ts;
@@ -313,12 +327,12 @@ export class Core {
       row.kGen = gen;
       row.k.reset(this.pool);
     }
-    row.k.addCounts(c, this.pool);
+    row.k.addCounts(c, expected, this.pool);
     if (row.cSec !== this.curSec) {
       row.cSec = this.curSec;
       row.c.reset(this.pool);
       this.active.push(row);
     }
-    row.c.addCounts(c, this.pool);
+    row.c.addCounts(c, expected, this.pool);
   }
 }

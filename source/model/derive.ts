@@ -4,7 +4,7 @@
  * takes exact counts, from the latest counts delta.
  */
 import { DIR, type Core } from './core.js';
-import { errnoName, MAX_ERRNO } from './errno.js';
+import { errnoKey, errnoName, EXPECTED_KEY } from './errno.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
@@ -107,6 +107,7 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
       readBytesPerSec: w === null ? 0 : w.read * perSec,
       writeBytesPerSec: w === null ? 0 : w.write * perSec,
       errors: w === null ? 0 : w.errors,
+      expected: w === null ? 0 : w.expected,
       avgNs: wh !== null ? wh.mean() : 0,
       p50Ns: p50,
       p95Ns: p95,
@@ -116,6 +117,7 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
       totalReadBytes: row.tRead,
       totalWriteBytes: row.tWrite,
       totalErrors: row.tErrors,
+      totalExpected: row.tExpected,
       totalAvgNs: th.mean(),
       totalP50Ns: scratch[0],
       totalP95Ns: scratch[1],
@@ -216,12 +218,17 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     series: series(total),
   };
 
-  const errors: ErrnoRow[] = core.errnoSeen.map((e) => ({
-    errno: e,
-    name: errnoName(e),
-    count: win.errnos.get(e) ?? 0,
-    total: core.errnoTotal[e],
-  }));
+  const errors: ErrnoRow[] = core.errnoSeen.map((key) => {
+    const expected = key >= EXPECTED_KEY;
+    const errno = expected ? key - EXPECTED_KEY : key;
+    return {
+      errno,
+      name: errnoName(errno),
+      expected,
+      count: win.errnos.get(key) ?? 0,
+      total: core.errnoTotal[key],
+    };
+  });
   errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
 
   win.release();
@@ -289,9 +296,16 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
       touched.push(row);
     }
   };
-  const touch = (row: StatRow, rd: number, wr: number, err: number, lat: number): void => {
+  const touch = (
+    row: StatRow,
+    rd: number,
+    wr: number,
+    err: number,
+    exp: number,
+    lat: number,
+  ): void => {
     begin(row);
-    row.w.add(rd, wr, err, lat, core.pool);
+    row.w.add(rd, wr, err, exp, lat, core.pool);
   };
 
   let lastUid = -1;
@@ -312,13 +326,15 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
     let rd = 0;
     let wr = 0;
     let err = 0;
+    let exp = 0;
     const res = ring.result[p];
     const hasRes = ring.hasResult[p] === 1;
     if (hasRes) {
       if (res < 0) {
-        err = 1;
-        const e = -res > MAX_ERRNO ? MAX_ERRNO : -res;
-        errnoWin.set(e, (errnoWin.get(e) ?? 0) + 1);
+        const key = errnoKey(op, -res);
+        if (key >= EXPECTED_KEY) exp = 1;
+        else err = 1;
+        errnoWin.set(key, (errnoWin.get(key) ?? 0) + 1);
       } else if (res > 0) {
         const d = DIR[op];
         if (d === 1) rd = res;
@@ -327,10 +343,10 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
     }
     const lat = ring.latencyNs[p];
     const opRow = core.ops[op];
-    if (opRow !== undefined) touch(opRow, rd, wr, err, lat);
+    if (opRow !== undefined) touch(opRow, rd, wr, err, exp, lat);
     if (proc !== undefined) {
       const px = proc.px[op];
-      if (px !== undefined) touch(px, rd, wr, err, lat);
+      if (px !== undefined) touch(px, rd, wr, err, exp, lat);
     }
     if (op === IO_URING_ENTER) {
       const submitted = hasRes ? (res > 0 ? res : 0) : ring.length[p];
@@ -342,8 +358,8 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
         proc.wEnterSubmitted += submitted;
       }
     } else {
-      if (proc !== undefined) touch(proc, rd, wr, err, lat);
-      touch(wTotal, rd, wr, err, lat);
+      if (proc !== undefined) touch(proc, rd, wr, err, exp, lat);
+      touch(wTotal, rd, wr, err, exp, lat);
     }
   }
 
@@ -408,6 +424,7 @@ function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec
   sum.tRead += part.tRead;
   sum.tWrite += part.tWrite;
   sum.tErrors += part.tErrors;
+  sum.tExpected += part.tExpected;
   sum.tHist.merge(part.tHist);
   if (part.lastUs > sum.lastUs) sum.lastUs = part.lastUs;
   if (w !== null) {
@@ -415,6 +432,7 @@ function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec
     sum.w.read += w.read;
     sum.w.write += w.write;
     sum.w.errors += w.errors;
+    sum.w.expected += w.expected;
     if (w.hist !== null) {
       sum.w.hist ??= core.pool.acquire();
       sum.w.hist.merge(w.hist);

@@ -57,6 +57,39 @@ export function errnoName(errno: number): string {
   return n <= MAX_ERRNO ? nameByErrno[n] : `ERRNO_${n}`;
 }
 
+const ETIME = 62;
+const EAGAIN = 11;
+const ECANCELED = 125;
+/** TIMEOUT, LINK_TIMEOUT, and the io_uring_enter syscall (a wait with a timeout). */
+const TIMED = new Set([11, 15, 255]);
+
+/**
+ * Whether a negative result is what the operation is for, not a failure: -ECANCELED (a cancel
+ * was asked for), -EAGAIN (a non-blocking operation found nothing to do), -ETIME from a timeout
+ * or a timed wait. They are counted apart from errors, which mean something went wrong.
+ */
+export function isExpectedError(opcode: number, errno: number): boolean {
+  return errno === ECANCELED || errno === EAGAIN || (errno === ETIME && TIMED.has(opcode));
+}
+
+/**
+ * The errno rows' key: the errno, plus EXPECTED_KEY when the result was expected (the same errno
+ * can be both: ETIME from TIMEOUT is expected, from a READ it is not).
+ */
+export const EXPECTED_KEY = MAX_ERRNO + 1;
+export function errnoKey(opcode: number, errno: number): number {
+  const e = errno > MAX_ERRNO ? MAX_ERRNO : errno;
+  return isExpectedError(opcode, e) ? e + EXPECTED_KEY : e;
+}
+
+/** Of a counts row's errnos (flat pairs [errno, n, …]), how many results were expected. */
+export function expectedOf(opcode: number, errnos: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i + 1 < errnos.length; i += 2)
+    if (isExpectedError(opcode, errnos[i])) n += errnos[i + 1];
+  return n;
+}
+
 /** The errno number for a name (case-insensitive, aliases accepted), or undefined. */
 export function errnoCode(name: string): number | undefined {
   return errnoByName.get(name.trim().toUpperCase());

@@ -49,15 +49,19 @@ export class Tally {
   ops = 0;
   read = 0;
   write = 0;
+  /** Failed operations (negative results that are not expected). */
   errors = 0;
+  /** Expected negative results (errno.ts: isExpectedError). */
+  expected = 0;
   /** Borrowed from the pool on the first latency, given back when the interval closes. */
   hist: LatencyHistogram | null = null;
 
-  add(rd: number, wr: number, err: number, lat: number, pool: HistPool): void {
+  add(rd: number, wr: number, err: number, exp: number, lat: number, pool: HistPool): void {
     this.ops++;
     this.read += rd;
     this.write += wr;
     this.errors += err;
+    this.expected += exp;
     if (lat > 0) {
       let h = this.hist;
       if (h === null) h = this.hist = pool.acquire();
@@ -65,12 +69,13 @@ export class Tally {
     }
   }
 
-  /** Adds an interval's exact counts (a CountsDelta row). */
-  addCounts(c: OpCounts, pool: HistPool): void {
+  /** Adds an interval's exact counts (a CountsDelta row; `expected` of its errors expected). */
+  addCounts(c: OpCounts, expected: number, pool: HistPool): void {
     this.ops += c.ops;
     this.read += c.read;
     this.write += c.write;
-    this.errors += c.errors;
+    this.errors += c.errors - expected;
+    this.expected += expected;
     const lat = c.latency;
     if (lat.length === 0) return;
     let h = this.hist;
@@ -84,6 +89,7 @@ export class Tally {
     this.read = 0;
     this.write = 0;
     this.errors = 0;
+    this.expected = 0;
     if (this.hist !== null) {
       pool.release(this.hist);
       this.hist = null;
@@ -95,6 +101,7 @@ export class Tally {
     to.read = this.read;
     to.write = this.write;
     to.errors = this.errors;
+    to.expected = this.expected;
     to.hist = this.hist === null ? null : this.hist.clone();
   }
 }
@@ -105,6 +112,7 @@ export class StatRow {
   tRead = 0;
   tWrite = 0;
   tErrors = 0;
+  tExpected = 0;
   tHist = new LatencyHistogram();
   lastUs = 0;
 
@@ -131,6 +139,7 @@ export class StatRow {
     to.tRead = this.tRead;
     to.tWrite = this.tWrite;
     to.tErrors = this.tErrors;
+    to.tExpected = this.tExpected;
     to.tHist = this.tHist.clone();
     to.lastUs = this.lastUs;
     to.cSec = this.cSec;

@@ -17,8 +17,10 @@ export interface RowStats {
   /** Bytes moved by successful read-class / write-class operations, per second over the window. */
   readonly readBytesPerSec: number;
   readonly writeBytesPerSec: number;
-  /** Operations with a negative result in the window. */
+  /** Failed operations in the window (negative results that are not expected). */
   readonly errors: number;
+  /** Expected negative results in the window (-ECANCELED, -EAGAIN, -ETIME of a timeout). */
+  readonly expected: number;
   /** Latency over the window (ns; 0 when no operation in the window had a known latency). */
   readonly avgNs: number;
   readonly p50Ns: number;
@@ -30,6 +32,7 @@ export interface RowStats {
   readonly totalReadBytes: number;
   readonly totalWriteBytes: number;
   readonly totalErrors: number;
+  readonly totalExpected: number;
   readonly totalAvgNs: number;
   readonly totalP50Ns: number;
   readonly totalP95Ns: number;
@@ -117,6 +120,8 @@ export interface ErrnoRow {
   /** Positive errno (a result of -11 is errno 11, EAGAIN). */
   readonly errno: number;
   readonly name: string;
+  /** Results the operation was meant to give (errno.ts: isExpectedError), not failures. */
+  readonly expected: boolean;
   /** Events with this result in the window, and since start. */
   readonly count: number;
   readonly total: number;

@@ -36,10 +36,13 @@ export interface Column<R> {
   ascending?: boolean;
 }
 
-/** The dense cell forms: "1.2K", "12.3KiB" (no space), "0" for zero bytes, "-" for no latency. */
+/**
+ * The cell forms: "1.2K", "12.3 KiB" (as the summary writes them), "0" for zero bytes, "-" for no
+ * latency.
+ */
 export const cell = {
   count: formatCount,
-  bytes: (v: number): string => (v === 0 ? '0' : formatBytes(v).replace(' ', '')),
+  bytes: (v: number): string => (v === 0 ? '0' : formatBytes(v)),
   latency: formatLatencyNs,
 };
 
@@ -70,14 +73,15 @@ const stat = (
 // prettier-ignore
 const STATS = {
   ops: stat('ops', 'OPS/s', 'OPS', 6, 'count', (r) => r.opsPerSec, (r) => r.totalOps),
-  read: stat('read', 'READ/s', 'READ', 7, 'bytes', (r) => r.readBytesPerSec, (r) => r.totalReadBytes),
-  write: stat('write', 'WRITE/s', 'WRITTEN', 7, 'bytes', (r) => r.writeBytesPerSec, (r) => r.totalWriteBytes),
+  read: stat('read', 'RD B/s', 'READ', 8, 'bytes', (r) => r.readBytesPerSec, (r) => r.totalReadBytes),
+  write: stat('write', 'WR B/s', 'WRITTEN', 8, 'bytes', (r) => r.writeBytesPerSec, (r) => r.totalWriteBytes),
   bytes: stat('bytes', 'BYTES/s', 'BYTES', 8, 'bytes', (r) => r.readBytesPerSec + r.writeBytesPerSec, (r) => r.totalReadBytes + r.totalWriteBytes),
   avg: stat('avg', 'AVG', 'AVG', 6, 'latency', (r) => r.avgNs, (r) => r.totalAvgNs),
   p50: stat('p50', 'P50', 'P50', 6, 'latency', (r) => r.p50Ns, (r) => r.totalP50Ns),
   p99: stat('p99', 'P99', 'P99', 6, 'latency', (r) => r.p99Ns, (r) => r.totalP99Ns),
   max: stat('max', 'MAX', 'MAX', 6, 'latency', (r) => r.maxNs, (r) => r.totalMaxNs),
   err: stat('err', 'ERR', 'ERRORS', 4, 'count', (r) => r.errors, (r) => r.totalErrors),
+  exp: stat('exp', 'EXP', 'EXPECTED', 4, 'count', (r) => r.expected, (r) => r.totalExpected),
 };
 
 export type StatKey = keyof typeof STATS;
@@ -137,7 +141,7 @@ export function processColumns(sparkScale: number): Column<ProcessRow>[] {
     {
       key: 'spark',
       title: 'OPS 1m',
-      width: 6,
+      width: 4,
       flex: 6,
       maxWidth: 60,
       minWidth: 3,

@@ -88,8 +88,8 @@ function table(
 }
 
 const OPS = summaryStats(['ops']);
-const REST = summaryStats(['read', 'write', 'err', 'p50', 'p99', 'max']);
-const STAT_HEADER = [...OPS.titles, 'AVG OPS/S', ...REST.titles];
+const REST = summaryStats(['read', 'write', 'err', 'exp', 'p50', 'p99', 'max']);
+const STAT_HEADER = [...OPS.titles, 'AVG OPS/s', ...REST.titles];
 const STAT_ALIGN: Align[] = STAT_HEADER.map(() => 'r');
 
 function statCells(r: RowStats, seconds: number): string[] {
@@ -109,7 +109,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
     `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.totalOps)} operations` +
       (seconds > 0 ? ` (${formatRate(t.totalOps / seconds)})` : '') +
       `, read ${formatBytes(t.totalReadBytes)}, written ${formatBytes(t.totalWriteBytes)}` +
-      `, ${formatCount(t.totalErrors)} errors`,
+      `, ${formatCount(t.totalErrors)} errors, ${formatCount(t.totalExpected)} expected`,
   );
 
   out.push('', 'By opcode');
@@ -147,11 +147,14 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   }
 
   out.push('');
-  out.push(
-    snap.errors.length === 0
-      ? 'Errors: none'
-      : `Errors: ${snap.errors.map((e) => `${e.name} ${formatCount(e.total)}`).join(', ')}`,
-  );
+  const byErrno = (expected: boolean): string =>
+    snap.errors
+      .filter((e) => e.expected === expected)
+      .map((e) => `${e.name} ${formatCount(e.total)}`)
+      .join(', ') || 'none';
+  out.push(`Errors: ${byErrno(false)}`);
+  // what the operations are for: a timeout that expired, a cancel, a non-blocking try
+  out.push(`Expected results: ${byErrno(true)}`);
   const e = snap.enter;
   out.push(
     e.totalCalls === 0

@@ -15,6 +15,7 @@ function stats(r: RowStats) {
     bytes_read: r.totalReadBytes,
     bytes_written: r.totalWriteBytes,
     errors: r.totalErrors,
+    expected_errors: r.totalExpected,
     p50_us: us(r.totalP50Ns),
     p99_us: us(r.totalP99Ns),
     max_us: us(r.totalMaxNs),
@@ -38,6 +39,7 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       bytes_read: t.totalReadBytes,
       bytes_written: t.totalWriteBytes,
       errors: t.totalErrors,
+      expected_errors: t.totalExpected,
     },
     opcodes: [...snap.opcodes]
       .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode)
@@ -51,7 +53,12 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
         enter_calls: p.totalEnterCalls,
         top_opcode: p.topOpName,
       })),
-    errors: snap.errors.map((e) => ({ errno: e.errno, name: e.name, count: e.total })),
+    errors: snap.errors.map((e) => ({
+      errno: e.errno,
+      name: e.name,
+      count: e.total,
+      expected: e.expected,
+    })),
     io_uring_enter: { calls: snap.enter.totalCalls, submitted: snap.enter.totalSubmitted },
     figures: f
       ? {

@@ -25,11 +25,16 @@ export function drillTitle(data: DrillData, drillKey: string | number | undefine
   const p = data.process;
   if (!p)
     return ` process ${escape(String(drillKey ?? ''))} is gone (evicted or filtered) — Esc to go back`;
+  // most telling first: what fits 80 columns is the rate, latency, failures and how it submits
+  const submits =
+    p.opsPerSec > 0 && p.enterCallsPerSec === 0
+      ? 'no io_uring_enter (SQPOLL)'
+      : `enter ${cell.count(p.enterCallsPerSec)}/s ×${p.opsPerEnter.toFixed(1)}`;
   return (
-    ` PID ${p.pid} ${escape(p.comm)}: ${cell.count(p.opsPerSec)} ops/s  ` +
-    `read ${cell.bytes(p.readBytesPerSec)}/s  write ${cell.bytes(p.writeBytesPerSec)}/s  ` +
-    `p99 ${cell.latency(p.p99Ns)}  err ${cell.count(p.errors)}  ` +
-    `enter ${cell.count(p.enterCallsPerSec)}/s (${cell.count(p.opsPerEnter)} ops each)  total ${cell.count(p.totalOps)}`
+    ` PID ${p.pid} ${escape(p.comm)}  ${cell.count(p.opsPerSec)} ops/s  p99 ${cell.latency(p.p99Ns)}  ` +
+    `err ${cell.count(p.errors)}  ${submits}  ` +
+    `rd ${cell.bytes(p.readBytesPerSec)}/s  wr ${cell.bytes(p.writeBytesPerSec)}/s  ` +
+    `exp ${cell.count(p.expected)}  total ${cell.count(p.totalOps)}`
   );
 }
 

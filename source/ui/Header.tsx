@@ -46,9 +46,10 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
         ? alert(`${name} ${cell.count(n)}`)
         : { text: `${name} 0`, dim: true };
   const known = c === null ? undefined : (c ?? { lost: 0, dropped: 0 });
+  // the same measure as the rows: operations (IO_URING_ENTER calls apart)
   const second: Segment[] = [
     {
-      text: ` ${cell.count(s?.totals.eventsPerSec ?? 0)} ev/s  total ${cell.count(s?.totals.events ?? 0)}  `,
+      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops  `,
     },
     counter('lost', known?.lost),
     { text: '  ' },

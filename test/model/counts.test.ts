@@ -42,7 +42,13 @@ describe('a model fed exact counts', () => {
     for (let i = 0; i < 3; i++) m.push(ev({ tsUs: T + 100 + i }));
     m.pushCounts(
       delta(T + SEC, [
-        row({ ops: 5000, read: 4096 * 4990, errors: 10, errnos: [11, 10], latency: buckets(lats) }),
+        row({
+          ops: 5000,
+          read: 4096 * 4990,
+          errors: 12,
+          errnos: [11, 10, 5, 2], // 10 EAGAIN (expected), 2 EIO
+          latency: buckets(lats),
+        }),
         row({ opcode: 255, ops: 200, submitted: 5000, latency: buckets([2000, 3000]) }),
       ]),
     );
@@ -50,13 +56,19 @@ describe('a model fed exact counts', () => {
     const read = s.opcodes.find((o) => o.opName === 'READ')!;
     expect(read.totalOps).toBe(5000);
     expect(read.totalReadBytes).toBe(4096 * 4990);
-    expect(read.totalErrors).toBe(10);
+    expect(read.totalErrors).toBe(2);
+    expect(read.totalExpected).toBe(10);
+    expect(read.errors).toBe(2);
+    expect(read.expected).toBe(10);
     expect(read.opsPerSec).toBe(5000);
     expect(s.totals.totalOps).toBe(5000);
     expect(s.processes[0].totalOps).toBe(5000);
     expect(s.processes[0].opsPerEnter).toBe(25);
     expect(s.enter.totalCalls).toBe(200);
-    expect(s.errors).toEqual([{ errno: 11, name: 'EAGAIN', count: 10, total: 10 }]);
+    expect(s.errors).toEqual([
+      { errno: 11, name: 'EAGAIN', expected: true, count: 10, total: 10 },
+      { errno: 5, name: 'EIO', expected: false, count: 2, total: 2 },
+    ]);
     // percentiles from the buckets: within the histogram's 0.8 %
     const exact = [...lats].sort((a, b) => a - b);
     expect(relErr(read.totalP99Ns, exact[Math.ceil(0.99 * 5000) - 1])).toBeLessThan(0.008);

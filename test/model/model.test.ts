@@ -82,7 +82,7 @@ describe('Model window rates', () => {
     const m = new Model();
     const at = T + 500 * MS;
     m.push(ev({ tsUs: at, opcode: READ, result: 4096 })); // read 4096
-    m.push(ev({ tsUs: at, opcode: READ, result: -11 })); // EAGAIN: error, no bytes
+    m.push(ev({ tsUs: at, opcode: READ, result: -11 })); // EAGAIN: expected, no bytes
     m.push(ev({ tsUs: at, opcode: READ, result: 0 })); // EOF: no bytes, no error
     m.push(ev({ tsUs: at, opcode: 1, length: 2, result: 8192 })); // READV: bytes, not iovecs
     m.push(ev({ tsUs: at, opcode: 27, result: 100 })); // RECV: read 100
@@ -99,8 +99,10 @@ describe('Model window rates', () => {
     expect(p.totalWriteBytes).toBe(300 + 50);
     expect(p.readBytesPerSec).toBe(4096 + 8192 + 100);
     expect(p.writeBytesPerSec).toBe(350);
-    expect(p.totalErrors).toBe(2);
-    expect(p.errors).toBe(2);
+    expect(p.totalErrors).toBe(1); // ENOSPC
+    expect(p.errors).toBe(1);
+    expect(p.totalExpected).toBe(1); // EAGAIN
+    expect(p.expected).toBe(1);
     expect(p.totalOps).toBe(11);
     const openat = s.opcodes.find((o) => o.opName === 'OPENAT');
     expect(openat?.totalReadBytes).toBe(0);
@@ -192,16 +194,20 @@ describe('Model errors and io_uring_enter', () => {
     for (let i = 0; i < 3; i++) m.push(ev({ tsUs: at, result: -11 }));
     for (let i = 0; i < 2; i++) m.push(ev({ tsUs: at, opcode: 11, result: -62 }));
     m.push(ev({ tsUs: at, result: -125 }));
+    m.push(ev({ tsUs: at, result: -62 })); // ETIME from a READ: a failure
     m.push(ev({ tsUs: T + 3 * SEC, result: -9 }));
     m.advance(T + 3 * SEC);
     const s = m.snapshot();
-    expect(s.errors.map((e) => [e.name, e.total, e.count])).toEqual([
-      ['EAGAIN', 3, 0],
-      ['ETIME', 2, 0],
-      ['EBADF', 1, 1],
-      ['ECANCELED', 1, 0],
+    expect(s.errors.map((e) => [e.name, e.expected, e.total, e.count])).toEqual([
+      ['EAGAIN', true, 3, 0],
+      ['ETIME', true, 2, 0],
+      ['EBADF', false, 1, 1],
+      ['ETIME', false, 1, 0],
+      ['ECANCELED', true, 1, 0],
     ]);
-    expect(s.totals.totalErrors).toBe(7);
+    // the expected results (a timeout that expired, a cancel, a non-blocking try) apart
+    expect(s.totals.totalErrors).toBe(2);
+    expect(s.totals.totalExpected).toBe(6);
     expect(s.totals.errors).toBe(1);
   });
 

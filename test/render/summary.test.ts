@@ -6,14 +6,14 @@ import { ev, MS, SEC, T } from '../model/helpers.js';
 function capture(): Model {
   const m = new Model();
   m.advance(T);
-  // 2000 READs of 4 KiB by postgres at 10..20 µs, 3 failing with EAGAIN.
+  // 2000 READs of 4 KiB by postgres at 10..20 µs, 3 failing with EIO, 2 EAGAIN (expected).
   for (let i = 0; i < 2000; i++) {
     m.push(
       ev({
         tsUs: T + i * 5 * MS,
         pid: 2101,
         comm: 'postgres',
-        result: i < 3 ? -11 : 4096,
+        result: i < 3 ? -5 : i < 5 ? -11 : 4096,
         latencyNs: 10_000 + (i % 11) * 1000,
       }),
     );
@@ -55,7 +55,7 @@ describe('formatSummary', () => {
       'iouringtop live capture, tracepoints+latency',
       'filter: comm:postgres',
       'recording: iouring/iouring_20260101_120000.csv',
-      '10.0 s, 2.5K events, 2.0K operations (201/s), read 7.8 MiB, written 10.0 MiB, 3 errors',
+      '10.0 s, 2.5K events, 2.0K operations (201/s), read 7.8 MiB, written 10.0 MiB, 3 errors, 2 expected',
     ]);
   });
 
@@ -64,21 +64,22 @@ describe('formatSummary', () => {
     expect(lines[at + 1].split(/\s{2,}/)).toEqual([
       'OPCODE',
       'OPS',
-      'AVG OPS/S',
+      'AVG OPS/s',
       'READ',
       'WRITTEN',
       'ERRORS',
+      'EXPECTED',
       'P50',
       'P99',
       'MAX',
     ]);
-    // READ: 1997 × 4 KiB = 7.8 MiB; latencies 10..20 µs in equal shares: p50 15 µs, p99 20 µs.
+    // READ: 1995 × 4 KiB = 7.8 MiB; latencies 10..20 µs in equal shares: p50 15 µs, p99 20 µs.
     expect(lines[at + 2].split(/\s+/)).toEqual([
-      'READ', '2.0K', '200/s', '7.8', 'MiB', '0', 'B', '3', '15.0µs', '20.0µs', '20.0µs',
+      'READ', '2.0K', '200/s', '7.8', 'MiB', '0', 'B', '3', '2', '15.0µs', '20.0µs', '20.0µs',
     ]); // prettier-ignore
     expect(lines[at + 3].split(/\s+/)[0]).toBe('IO_URING_ENTER');
     expect(lines[at + 4].split(/\s+/)).toEqual([
-      'WRITE', '10', '1/s', '0', 'B', '10.0', 'MiB', '0', '2.00ms', '2.00ms', '2.00ms',
+      'WRITE', '10', '1/s', '0', 'B', '10.0', 'MiB', '0', '0', '2.00ms', '2.00ms', '2.00ms',
     ]); // prettier-ignore
   });
 
@@ -86,14 +87,14 @@ describe('formatSummary', () => {
     const at = lines.indexOf('By process');
     expect(lines[at + 1].trim().split(/\s{2,}/)[0]).toBe('PID');
     expect(lines[at + 2].split(/\s+/)).toEqual([
-      '2101', 'postgres', '2.0K', '200/s', '7.8', 'MiB', '0', 'B', '3', '15.0µs', '20.0µs', '20.0µs', 'READ',
+      '2101', 'postgres', '2.0K', '200/s', '7.8', 'MiB', '0', 'B', '3', '2', '15.0µs', '20.0µs', '20.0µs', 'READ',
     ]); // prettier-ignore
     expect(lines[at + 3]).toContain('evil\\x1b[2J');
     expect(text).not.toContain('\x1b');
   });
 
   it('ends with errors by errno, io_uring_enter batching and the capture counters', () => {
-    expect(text).toContain('\nErrors: EAGAIN 3\n');
+    expect(text).toContain('\nErrors: EIO 3\nExpected results: EAGAIN 2\n');
     expect(text).toContain(
       '\nio_uring_enter: 500 calls (50/s), 4.0 operations submitted per call\n',
     );

@@ -38,6 +38,7 @@ describe('formatSummaryJson', () => {
       bytes_read: 409600,
       bytes_written: 0,
       errors: 1,
+      expected_errors: 0,
     });
     expect((j.opcodes as unknown[])[0]).toEqual({
       opcode: 'READ',
@@ -46,6 +47,7 @@ describe('formatSummaryJson', () => {
       bytes_read: 409600,
       bytes_written: 0,
       errors: 0,
+      expected_errors: 0,
       p50_us: expect.closeTo(12.345, 1) as number,
       p99_us: expect.closeTo(12.345, 1) as number,
       max_us: 12.345,
@@ -59,7 +61,7 @@ describe('formatSummaryJson', () => {
         top_opcode: 'READ',
       }),
     );
-    expect(j.errors).toEqual([{ errno: 28, name: 'ENOSPC', count: 1 }]);
+    expect(j.errors).toEqual([{ errno: 28, name: 'ENOSPC', count: 1, expected: false }]);
     expect(j.io_uring_enter).toEqual({ calls: 1, submitted: 3 });
     expect(j.capture).toMatchObject({ lost: 0, tier: 1, sampled: 10 });
     expect(j.figures).toEqual({ from: 'kernel counts', counted_events: 102, events: 102 });

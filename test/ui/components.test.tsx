@@ -307,7 +307,7 @@ describe('Header recording lines', () => {
       status: { recording: { path: '/r/iouring_1.csv', bytes: 2048 } },
     });
     expect(ok).toHaveLength(2);
-    expect(text(ok[1])).toMatch(/●REC \/r\/iouring_1\.csv 2\.0KiB$/);
+    expect(text(ok[1])).toMatch(/●REC \/r\/iouring_1\.csv 2\.0 KiB$/);
     const failed = headerSegments({
       ...base,
       info,
