@@ -11,16 +11,32 @@ export interface HelpOverlayProps {
   height: number;
 }
 
-export function helpLines(replay: boolean, width: number): string[] {
+/**
+ * The overlay's lines for `height` lines of `width`: one entry a line; when they do not fit, two
+ * entries a line (each text shortened to its half), so that every key, quit included, is shown.
+ */
+export function helpLines(replay: boolean, width: number, height = Infinity): string[] {
   const entries = helpEntries(replay);
   const keyWidth = Math.max(...entries.map((h) => h.keys.length)) + 2;
-  const lines = [fit(' Keys', width)];
-  for (const h of entries) lines.push(fit(` ${fit(h.keys, keyWidth)}${h.what}`, width));
+  const entry = (h: { keys: string; what: string }, w: number) =>
+    fit(` ${fit(h.keys, keyWidth)}${h.what}`, w);
+  if (entries.length + 1 <= height) {
+    return [fit(' Keys', width), ...entries.map((h) => entry(h, width))];
+  }
+  // one line short: the title goes, not a key
+  if (entries.length <= height) return entries.map((h) => entry(h, width));
+  const half = Math.floor(width / 2);
+  const rows = Math.ceil(entries.length / 2);
+  const lines = [fit(' Keys (all of them: iouringtop --help)', width)];
+  for (let i = 0; i < rows; i++) {
+    const right = entries[i + rows];
+    lines.push(fit(entry(entries[i], half) + (right ? entry(right, width - half) : ''), width));
+  }
   return lines;
 }
 
 export function HelpOverlay({ replay, width, height }: HelpOverlayProps): React.JSX.Element {
-  const lines = helpLines(replay, width).slice(0, Math.max(0, height));
+  const lines = helpLines(replay, width, height).slice(0, Math.max(0, height));
   return (
     <Box flexDirection="column" width={width}>
       {lines.map((line, i) => (

@@ -52,8 +52,15 @@ export function hintLine(state: UiState, width: number): string {
   const fixed = TEXT_HINTS[state.mode];
   if (fixed !== undefined) return fit(` ${fixed}`, width);
   const hints = hintsFor({ mode: state.mode, table: activeTable(state), replay: state.replay });
-  const base = hints.map((h) => `${h.keys}:${h.what}`).join(' ');
-  return fit(` ${base}  refresh ${interval(state.refreshMs)}`, width);
+  // whole hints, most important first, as many as fit; the refresh interval when there is room
+  let line = '';
+  for (const h of hints) {
+    const next = `${line} ${h.keys}:${h.what}`;
+    if (next.length > width) break;
+    line = next;
+  }
+  const refresh = `  refresh ${interval(state.refreshMs)}`;
+  return fit(line.length + refresh.length <= width ? line + refresh : line, width);
 }
 
 export interface StatusLineProps {

@@ -147,9 +147,13 @@ export interface TableProps<R> extends TableFrame {
 export function Table<R>(props: TableProps<R>): React.JSX.Element {
   const { columns, rows, rowKey, width, height, selected, sort, emptyText } = props;
   const cols = layoutColumns(columns, width);
-  const visible = Math.max(0, height - 1);
+  const room = Math.max(0, height - 1);
+  // a list longer than the room gives its last line to saying how much more there is
+  const more = rows.length > room && room >= 2;
+  const visible = more ? room - 1 : room;
   const start = windowStart(rows.length, visible, selected);
   const shown = rows.slice(start, start + visible);
+  const below = rows.length - start - shown.length;
   return (
     <Box flexDirection="column" width={width}>
       {height > 0 && <HeaderRow text={headerLine(cols, sort?.key, sort?.desc)} />}
@@ -167,6 +171,19 @@ export function Table<R>(props: TableProps<R>): React.JSX.Element {
           />
         ))
       )}
+      {more && (
+        <Text wrap="truncate" dimColor>
+          {fit(moreLine(start, below), width)}
+        </Text>
+      )}
     </Box>
   );
+}
+
+/** `  ↑ 3 above  ↓ 31 below (PgUp PgDn Home End)`: what a long list keeps off screen. */
+export function moreLine(above: number, below: number): string {
+  const parts: string[] = [];
+  if (above > 0) parts.push(`↑ ${above} above`);
+  if (below > 0) parts.push(`↓ ${below} below`);
+  return `  ${parts.join('  ')} (PgUp PgDn Home End)`;
 }

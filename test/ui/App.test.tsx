@@ -76,7 +76,9 @@ function start(
   const tableRows = () => {
     const ls = lines();
     const head = ls.findIndex((l) => /^\s+PID|^\s+OPCODE|^\s+TIME/.test(l));
-    return ls.slice(head + 1).filter((l) => /^[ >]\s*\S/.test(l) && !l.includes(':help'));
+    return ls
+      .slice(head + 1)
+      .filter((l) => /^[ >]\s*\S/.test(l) && !l.includes(':help') && !l.includes('(PgUp PgDn'));
   };
   const comms = () =>
     tableRows()
@@ -318,6 +320,15 @@ describe('the filter prompt', () => {
     expect(t.tableRows().find((l) => l.includes('READ'))).toMatch(/READ +40 /);
   });
 
+  it('says how many rows a long list keeps off screen, above and below', async () => {
+    const t = start();
+    await t.press('3');
+    expect(t.frame()).toMatch(/^ {2}↓ \d+ below \(PgUp PgDn Home End\)/m);
+    for (let i = 0; i < 30; i++) await t.press(KEYS.down);
+    expect(t.frame()).toMatch(/^ {2}↑ \d+ above {2}↓ \d+ below \(PgUp PgDn Home End\)/m);
+    expect(t.lines().length).toBeLessThanOrEqual(23);
+  });
+
   it('filters the events view and the opcodes view', async () => {
     const t = start();
     await t.press('/', 'op:READ', KEYS.enter, '3');
@@ -388,6 +399,20 @@ describe('pause, refresh, help and quit', () => {
     expect(t.lines().length).toBeLessThanOrEqual(23);
     await t.press(KEYS.escape);
     expect(t.frame()).toContain('COMMAND');
+  });
+
+  it('shows every key in the help at 80×24, quit included, live and in replay', async () => {
+    for (const info of [LIVE, REPLAY]) {
+      const t = start({ info });
+      await t.press('?');
+      expect(t.frame()).toMatch(/q Ctrl-C +quit/);
+      expect(t.frame()).toContain('this help');
+      expect(t.lines().length).toBeLessThanOrEqual(23);
+      for (const l of t.lines()) expect(l.length).toBeLessThanOrEqual(80);
+    }
+    const small = start({ info: REPLAY, rows: 16 });
+    await small.press('?');
+    expect(small.frame()).toMatch(/q Ctrl-C +quit/); // two entries a line when short of room
   });
 
   it('quits on q and on Ctrl-C', async () => {
