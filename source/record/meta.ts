@@ -123,7 +123,13 @@ export function describeRecording(meta: SessionMeta): string {
   parts.push(`capture filter ${filter}`);
   if (meta.bpftraceVersion) parts.push(`bpftrace ${meta.bpftraceVersion}`);
   // the count is written at close: an unclosed session's says nothing
-  if (meta.endedAt) parts.push(`${meta.events} events`);
+  if (meta.endedAt) {
+    const lost = meta.lost > 0 ? `, ${meta.lost} lost` : '';
+    const dropped = meta.dropped > 0 ? `, ${meta.dropped} dropped` : '';
+    parts.push(`${meta.events} events${lost}${dropped}`);
+  } else {
+    parts.push('loss counts unknown');
+  }
   return parts.join('  ');
 }
 

@@ -52,6 +52,8 @@ export class ReplaySource extends SourceBase implements Source {
     this.controls = {
       replay: {
         togglePause: () => {
+          // at the end there is nothing to play: Space there changes nothing hidden
+          if (this.playback.atEnd) return;
           this.playback.togglePause();
           this.lastTickMs = Date.now();
         },
@@ -207,7 +209,7 @@ export class ReplaySource extends SourceBase implements Source {
       replay: {
         positionUs: s.positionUs,
         startUs: s.startUs,
-        endUs: s.endUs ?? s.positionUs,
+        endUs: s.endUs ?? undefined,
         speed: s.speed,
         paused: s.paused,
         ended: s.atEnd,

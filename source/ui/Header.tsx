@@ -51,10 +51,12 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     {
       text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops  `,
     },
-    counter('lost', known?.lost),
-    { text: '  ' },
-    counter('dropped', known?.dropped),
   ];
+  // live: the capture's counters as they grow; a replay's are the whole session's, and its
+  // recording line says them (beside "total" at 0:01 they would read as this moment's)
+  const live = info.mode === 'live';
+  if (live)
+    second.push(counter('lost', known?.lost), { text: '  ' }, counter('dropped', known?.dropped));
   if (info.eventKeeping) {
     second.push(
       { text: '  ' },
@@ -68,7 +70,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     ['malformed', c?.malformed ?? 0],
   ];
   for (const [name, n] of rare)
-    if (n > 0) second.push({ text: '  ' }, alert(`${name} ${cell.count(n)}`));
+    if (live && n > 0) second.push({ text: '  ' }, alert(`${name} ${cell.count(n)}`));
   if (s?.windowTruncated) second.push({ text: '  ' }, alert('buffer full'));
   if (filterText !== '') {
     second.push(

@@ -17,10 +17,15 @@ function speedText(speed: number | 'max'): string {
   return `${Number(speed.toPrecision(3))}×`;
 }
 
-/** `▶ 2× 2025-01-02 12:03:04  0:12 / 1:00 ━━━━──────`, fitted to `width`. */
+/**
+ * `▶ 2× 2025-01-02 12:03:04  0:12 / 1:00 ━━━━──────`, fitted to `width`; `0:12 / ?` and no bar
+ * while the end is unknown (a .csv.gz is read to its end in the background first).
+ */
 export function replayLine(r: Replay, width: number): string {
-  const total = Math.max(0, (r.endUs - r.startUs) / 1e6);
-  const at = (us: number): number => Math.max(0, Math.min(total, (us - r.startUs) / 1e6));
+  const known = r.endUs !== undefined;
+  const total = Math.max(0, ((r.endUs ?? r.positionUs) - r.startUs) / 1e6);
+  const at = (us: number): number =>
+    Math.max(0, known ? Math.min(total, (us - r.startUs) / 1e6) : (us - r.startUs) / 1e6);
   // a skipped stretch is said for the first seconds played after it
   const skipped =
     r.gap && r.positionUs >= r.gap.toUs && r.positionUs - r.gap.toUs < 5e6
@@ -35,9 +40,9 @@ export function replayLine(r: Replay, width: number): string {
           ? '‖ PAUSED'
           : `▶${skipped}`;
   const pos = at(r.positionUs);
-  const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${span(total)} `;
+  const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${known ? span(total) : '?'} `;
   const barWidth = width - head.length - 1;
-  if (barWidth < 5) return fit(head, width);
+  if (barWidth < 5 || !known) return fit(head, width);
   const done = total > 0 ? Math.round((pos / total) * barWidth) : 0;
   return fit(head + '━'.repeat(done) + '─'.repeat(barWidth - done), width);
 }

@@ -21,7 +21,8 @@ export interface SourceStatus {
   replay?: {
     positionUs: number;
     startUs: number;
-    endUs: number;
+    /** Undefined while unknown (a .csv.gz before its end was found). */
+    endUs?: number;
     /** 1 = real time; 'max' = as fast as it reads. */
     speed: number | 'max';
     paused: boolean;

@@ -72,7 +72,9 @@ describe('describeRecording', () => {
   it('says when a session was never closed (and gives no count: it is written at close)', () => {
     expect(
       describeRecording({ ...meta, endedAt: null, filters: {}, bpftraceVersion: null, events: 0 }),
-    ).toBe('recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none');
+    ).toBe(
+      'recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none  loss counts unknown',
+    );
   });
 
   it('gives the end date when the session crossed midnight', () => {

@@ -201,6 +201,10 @@ describe('StatusLine', () => {
     expect(out[0].length).toBeLessThanOrEqual(80);
     expect(out[1]).toContain('Space:play/pause');
     expect(replayLine({ ...replay, paused: false, ended: true }, 80)).toContain('END');
+    // the end not known yet (a .csv.gz read to its end in the background): no full bar
+    const unknown = replayLine({ ...replay, paused: false, endUs: undefined }, 80);
+    expect(unknown).toContain('0:30 / ? ');
+    expect(unknown).not.toMatch(/[━─]/);
     // a stretch without events that was skipped is said just after it
     const gap = { fromUs: replay.positionUs - 400e6, toUs: replay.positionUs - 1e6 };
     expect(replayLine({ ...replay, paused: false, gap }, 120)).toContain(
@@ -218,6 +222,21 @@ describe('StatusLine', () => {
 
 describe('Header colours', () => {
   const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
+  it('leaves a replay’s session-wide loss counts to its recording line', () => {
+    const { model } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
+    model.setCaptureCounters({ lost: 539_000 });
+    const text = headerSegments({
+      info: { ...info, mode: 'replay', recordingFacts: 'recorded … 52 events, 539000 lost' },
+      snapshot: model.snapshot(),
+      filterText: '',
+      paused: false,
+      refreshMs: 1000,
+      color: false,
+    }).map((l) => l.map((s) => s.text).join(''));
+    expect(text[1]).not.toContain('lost');
+    expect(text[2]).toContain('539000 lost');
+  });
+
   it('gives the advice the source has when events are lost', () => {
     const { model } = modelWith([{ pid: 1, comm: 'a', op: 'READ', rate: 1, latencyUs: 1 }]);
     model.setCaptureCounters({ lost: 5 });
