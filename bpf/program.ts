@@ -111,8 +111,11 @@ const BYTE_OPS = [1, 4, 10, 22, 27, 49, 60, 2, 5, 9, 23, 26, 47, 48, 61];
 export const FLAG_NO_SUBMIT = 1; // completion without a submit record (in flight at start, or the map was full)
 export const FLAG_MULTISHOT = 2; // an intermediate completion of a multishot request (latency since the previous)
 
-/** A command name as the kernel stores it (≤ 15 bytes), restricted to characters safe in a string literal. */
-export const COMM_PATTERN = /^[A-Za-z0-9_.:+@%=,-][A-Za-z0-9_.:+@%=, /-]{0,14}$/;
+/**
+ * A command name as the kernel stores it (≤ 15 bytes), restricted to characters safe in a string
+ * literal; a trailing `*` makes it a prefix (`post*`).
+ */
+export const COMM_PATTERN = /^[A-Za-z0-9_.:+@%=,-][A-Za-z0-9_.:+@%=, /-]{0,14}\*?$/;
 
 /** The counters the program prints, in print order (the collector reads them). */
 export const COUNTER_MAPS = [
@@ -153,12 +156,19 @@ function anyOf(expr: string, values: readonly number[]): string {
  * with NULs to 16 bytes, its terminating NUL included, the bytes after it masked off), or, without
  * the offset, as a string compare.
  */
-function commPredicate(comm: string, offset: number | undefined): string {
-  if (offset === undefined) return `curtask->group_leader->comm == "${comm}"`;
+function commPredicate(pattern: string, offset: number | undefined): string {
+  // `name`: the whole name (its NUL compared too); `name*`: its first bytes only
+  const prefix = pattern.endsWith('*');
+  const comm = prefix ? pattern.slice(0, -1) : pattern;
+  if (offset === undefined) {
+    return prefix
+      ? `strncmp(curtask->group_leader->comm, "${comm}", ${comm.length}) == 0`
+      : `curtask->group_leader->comm == "${comm}"`;
+  }
   if (!Number.isInteger(offset) || offset < 0 || offset > 65536) throw new Error('bad comm offset');
   const bytes = Buffer.alloc(16);
   bytes.write(comm, 'latin1');
-  const used = comm.length + 1; // with its NUL
+  const used = prefix ? comm.length : comm.length + 1; // with its NUL when whole
   const words: string[] = [];
   for (let w = 0; w < 2 && w * 8 < used; w++) {
     const n = Math.min(8, used - w * 8);

@@ -123,7 +123,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (flags.comm !== undefined) {
     if (!COMM_PATTERN.test(flags.comm)) {
       return fail(
-        `--comm ${JSON.stringify(flags.comm)}: a command name is 1-15 characters of letters, digits, spaces and _.:+@%=,-/`,
+        `--comm ${JSON.stringify(flags.comm)}: a command name is 1-15 characters of letters, digits, spaces and _.:+@%=,-/ (a trailing * matches names that begin so)`,
       );
     }
     filter.comm = flags.comm;

@@ -14,7 +14,7 @@ const FLAGS = `
     --json                  headless, with the summary as JSON (exact figures, base units)
     --duration SECONDS      stop after this long (headless)
     --pid N                 only this process (repeatable, or comma-separated)
-    --comm NAME             only processes with this command name
+    --comm NAME             only processes with this command name (NAME* : names that begin so)
     --opcode LIST           only these operations, e.g. READ,WRITE,IO_URING_ENTER
     --output-dir DIR        where iouring/iouring_<stamp>.csv goes (default: current directory)
     --no-record             do not write a recording
@@ -56,6 +56,7 @@ const TAIL = `
   Files
     <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.csv       the recording (the seed's nine columns)
     <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.meta.json  its metadata (host, tier, losses, …)
+    <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.counts.jsonl  the in-kernel counters, per second
 
   Exit status: 0 success, 1 failure (also: a recording that could not all be written), 2 bad usage.
 `;

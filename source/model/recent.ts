@@ -1,7 +1,7 @@
 /** The recent-events query: the newest buffered events that pass a filter, as plain objects. */
 import type { Core } from './core.js';
 import type { IoEvent } from './event.js';
-import { isEmptyFilter, type Filter } from './select.js';
+import { commMatches, isEmptyFilter, type Filter } from './select.js';
 
 /** The newest `limit` buffered events that pass the filter, newest last. */
 export function recentEvents(core: Core, filter: Filter | undefined, limit: number): IoEvent[] {
@@ -15,7 +15,9 @@ export function recentEvents(core: Core, filter: Filter | undefined, limit: numb
   if (f?.comms && f.comms.length > 0) {
     const wanted = f.comms;
     commOk = new Uint8Array(core.table.comms.length);
-    core.table.comms.forEach((c, i) => (commOk![i] = wanted.some((w) => c.includes(w)) ? 1 : 0));
+    core.table.comms.forEach(
+      (c, i) => (commOk![i] = wanted.some((w) => commMatches(c, w)) ? 1 : 0),
+    );
   }
   for (let i = ring.size - 1; i >= 0 && out.length < limit; i--) {
     const p = ring.at(i);

@@ -2,8 +2,8 @@
  * Selectors: filtering and sorting as pure functions over snapshot rows (and events).
  *
  * Filter semantics: values of one key are alternatives (OR), different keys must all match (AND).
- * `comms` match as case-sensitive substrings of the command name (`comm:post` matches
- * `postgres`). A row is constrained only by the fields it has: opcode rows ignore pids/comms,
+ * `comms` match the command name as `--comm` does in the kernel (commMatches): exactly, or, ending
+ * in `*`, as a prefix (`comm:post*` matches `postgres`). A row is constrained only by the fields it has: opcode rows ignore pids/comms,
  * process rows match `opcodes` when the process used any of them (its opcode mix). To see one
  * process's opcodes, filter the process × opcode rows.
  */
@@ -121,6 +121,14 @@ export function formatFilter(f: Filter, names: OpcodeNames): string {
   return parts.join(' ');
 }
 
+/**
+ * A command name against a pattern, the same way in the TUI's `comm:` and the kernel's `--comm`:
+ * the whole name, or with a trailing `*`, its beginning. Case-sensitive, as the kernel's bytes.
+ */
+export function commMatches(comm: string, pattern: string): boolean {
+  return pattern.endsWith('*') ? comm.startsWith(pattern.slice(0, -1)) : comm === pattern;
+}
+
 /** Whether one row or event passes the filter (see the module comment for the semantics). */
 export function matchesFilter(row: FilterableRow, f: Filter): boolean {
   if (f.pids && f.pids.length > 0 && row.pid !== undefined && !f.pids.includes(row.pid)) {
@@ -128,7 +136,7 @@ export function matchesFilter(row: FilterableRow, f: Filter): boolean {
   }
   if (f.comms && f.comms.length > 0 && row.comm !== undefined) {
     const comm = row.comm;
-    if (!f.comms.some((c) => comm.includes(c))) return false;
+    if (!f.comms.some((c) => commMatches(comm, c))) return false;
   }
   if (f.opcodes && f.opcodes.length > 0) {
     const ops = f.opcodes;

@@ -98,8 +98,9 @@ export function sessionSpanUs(
 
 /**
  * One line for the replay's header: when the session ran (in the recording host's local time),
- * for how long, its capture filter, the bpftrace version and the event count. Plain text; the UI
- * strips control characters from it like from any other text.
+ * for how long, its events and losses, its capture filter and the bpftrace version (what matters
+ * first: the end may not fit). Plain text; the UI strips control characters from it like from any
+ * other text.
  */
 export function describeRecording(meta: SessionMeta): string {
   const valid = (iso: string | null): iso is string =>
@@ -118,10 +119,6 @@ export function describeRecording(meta: SessionMeta): string {
     const seconds = (Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000;
     parts.push(`recorded ${at(meta.startedAt)} → ${end} (${seconds.toFixed(1)} s)`);
   }
-  const filter =
-    typeof meta.filters.text === 'string' && meta.filters.text ? meta.filters.text : 'none';
-  parts.push(`capture filter ${filter}`);
-  if (meta.bpftraceVersion) parts.push(`bpftrace ${meta.bpftraceVersion}`);
   // the count is written at close: an unclosed session's says nothing
   if (meta.endedAt) {
     const lost = meta.lost > 0 ? `, ${meta.lost} lost` : '';
@@ -130,6 +127,10 @@ export function describeRecording(meta: SessionMeta): string {
   } else {
     parts.push('loss counts unknown');
   }
+  const filter =
+    typeof meta.filters.text === 'string' && meta.filters.text ? meta.filters.text : 'none';
+  parts.push(`capture filter ${filter}`);
+  if (meta.bpftraceVersion) parts.push(`bpftrace ${meta.bpftraceVersion}`);
   return parts.join('  ');
 }
 

@@ -12,19 +12,27 @@ import React, {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { Box, Text, render, useApp, useInput, useStdout, type Key } from 'ink';
+import { Box, Text, render, useApp, useInput, useStdin, useStdout, type Key } from 'ink';
 import type { Snapshot } from '../model/snapshot.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { formatFilter } from '../model/select.js';
 import {
   activeTable,
+  functionKey,
   initialUiState,
+  mouseReport,
+  reduceClick,
   reduceInput,
+  reduceKey,
+  resolveSelection,
   type Effect,
   type KeyContext,
+  type KeyResult,
   type UiState,
   type ViewId,
 } from './keymap.js';
+import { opcodeColumns, processColumns, type Column } from '../render/columns.js';
+import { columnAt, tableWindow } from './Table.js';
 import { checkFilter, filterOf, selectView, tailFilter, type ViewData } from './viewModel.js';
 import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
 import { Header, headerLines } from './Header.js';
@@ -82,6 +90,13 @@ function useTerminalSize(fixed?: { columns: number; rows: number }) {
 
 const noStatus = (): SourceStatus | undefined => undefined;
 
+/** The sortable table of the view on screen (its header can be clicked), or undefined. */
+function viewColumns(state: UiState): readonly Column<never>[] | undefined {
+  if (state.view === 'processes') return processColumns(0);
+  if (state.view === 'opcodes') return opcodeColumns(state.sparkMetric, 0);
+  return undefined;
+}
+
 /** Names before the first snapshot brings the session's table. */
 const NO_NAMES = new OpcodeTable();
 
@@ -104,9 +119,11 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
   let what = '';
   if (ui.mode === 'drill' || (ui.mode !== 'normal' && ui.returnMode === 'drill'))
     what = 'process detail (Esc back)';
-  else if (ui.view === 'processes')
+  else if (ui.view === 'processes') {
     what = `${data.processes.length} of ${snap?.processes.length ?? 0} processes`;
-  else if (ui.view === 'opcodes') what = `${data.opcodes.length} opcode rows`;
+    if (data.hiddenIdle) what += ` (${data.hiddenIdle} idle > 5 min hidden: a)`;
+    else if (ui.showAll) what += ' (all: a hides the idle)';
+  } else if (ui.view === 'opcodes') what = `${data.opcodes.length} opcode rows`;
   else what = `latest ${data.events.length} events`;
   segs.push({ text: `  ${what}`, dim: true });
   return segs;
@@ -202,10 +219,58 @@ export function App({
     [controller, exit],
   );
 
+  // Between the terminal's paste brackets: text for the filter prompt, never keys.
+  const pasting = useRef(false);
+  const geometry = useRef({ bodyTop: 0, body: 0, width: 0 });
+  useLayoutEffect(() => {
+    geometry.current = { bodyTop: headerLines(info) + 1, body, width };
+  }, [info, body, width]);
+
+  /** A mouse report: the wheel moves the selection; a click selects a row or sorts a column. */
+  const onMouse = useCallback(
+    (m: NonNullable<ReturnType<typeof mouseReport>>): KeyResult | undefined => {
+      const state = stateRef.current;
+      if (!m.press || (m.button & 32) !== 0 || state.mode !== 'normal') return undefined;
+      const ctx = ctxRef.current;
+      if ((m.button & 64) !== 0) {
+        const down = (m.button & 1) === 1;
+        return reduceInput(state, '', down ? { downArrow: true } : { upArrow: true }, ctx);
+      }
+      if ((m.button & 3) !== 0) return undefined; // left button only
+      const g = geometry.current;
+      const line = m.y - 1 - g.bodyTop; // 0: the table's header
+      const columns = viewColumns(state);
+      if (line === 0 && columns) {
+        const column = columnAt(columns, g.width, m.x - 1);
+        return column ? reduceClick(state, { kind: 'header', column }, ctx) : undefined;
+      }
+      const rowKeys = ctx.rowKeys ?? [];
+      const selected = resolveSelection(state.selection[activeTable(state)], rowKeys);
+      const w = tableWindow(rowKeys.length, g.body, selected);
+      if (line < 1 || line > w.visible) return undefined;
+      return reduceClick(state, { kind: 'row', index: w.start + line - 1 }, ctx);
+    },
+    [],
+  );
+
   const onKey = useCallback(
     (input: string, key: Key) => {
       const before = stateRef.current;
-      const result = reduceInput(before, input, key, ctxRef.current);
+      let result: KeyResult | undefined;
+      const mouse = mouseReport(input);
+      if (mouse) {
+        result = onMouse(mouse);
+      } else if (input === '[200~' || input === '\x1b[200~') {
+        pasting.current = true;
+      } else if (input === '[201~' || input === '\x1b[201~') {
+        pasting.current = false;
+      } else if (!pasting.current || before.mode === 'filter') {
+        // (pasted text goes into an open prompt as text; elsewhere it is dropped)
+        result = pasting.current
+          ? reduceKey(before, input, {}, ctxRef.current)
+          : reduceInput(before, input, key, ctxRef.current);
+      }
+      if (!result) return;
       // the display freezes on the snapshot shown when the key was pressed
       if (result.state.paused !== before.paused)
         setFrozen(result.state.paused ? liveRef.current : undefined);
@@ -215,9 +280,21 @@ export function App({
       }
       for (const e of result.effects) runEffect(e);
     },
-    [runEffect],
+    [runEffect, onMouse],
   );
   useInput(onKey);
+  // Function keys reach useInput without a name (F1 and F10 alike): read their sequences here.
+  const { internal_eventEmitter: rawInput } = useStdin();
+  useEffect(() => {
+    const onRaw = (raw: string): void => {
+      const f = functionKey(raw);
+      if (f) onKey(f, {} as Key);
+    };
+    rawInput.on('input', onRaw);
+    return () => {
+      rawInput.removeListener('input', onRaw);
+    };
+  }, [rawInput, onKey]);
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (

@@ -87,7 +87,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
       second.push({ text: `  REC ${info.recordingPath}` });
     }
   } else if (info.recordingPath) {
-    second.push({ text: `  file ${info.recordingPath}` });
+    second.push({ text: `file ${info.recordingPath}` });
   }
   if (status?.advice) second.push({ text: `  ${status.advice}`, dim: true });
   if (info.recordingFacts) return [first, second, [{ text: ` ${info.recordingFacts}`, dim: true }]];

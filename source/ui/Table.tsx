@@ -61,6 +61,20 @@ export function layoutColumns<R>(columns: readonly Column<R>[], total: number): 
   return cols;
 }
 
+/** The key of the column at screen column `x` (0-based) of a table `total` wide, or undefined. */
+export function columnAt<R>(
+  columns: readonly Column<R>[],
+  total: number,
+  x: number,
+): string | undefined {
+  let at = GUTTER;
+  for (const c of layoutColumns(columns, total)) {
+    if (x >= at && x < at + c.w) return c.key;
+    at += c.w + 1;
+  }
+  return undefined;
+}
+
 /** The header line: titles aligned like their cells, the sort column marked ▼ (desc) or ▲ (asc). */
 export function headerLine<R>(
   cols: readonly LaidOutColumn<R>[],
@@ -144,14 +158,25 @@ export interface TableProps<R> extends TableFrame {
   rowColor?: (row: R) => string | undefined;
 }
 
+/**
+ * Which rows a table `height` lines tall shows: from `start`, `visible` of them, and whether its
+ * last line says how many more there are (a list longer than the room gives that line up).
+ */
+export function tableWindow(
+  count: number,
+  height: number,
+  selected: number,
+): { start: number; visible: number; more: boolean } {
+  const room = Math.max(0, height - 1);
+  const more = count > room && room >= 2;
+  const visible = more ? room - 1 : room;
+  return { start: windowStart(count, visible, selected), visible, more };
+}
+
 export function Table<R>(props: TableProps<R>): React.JSX.Element {
   const { columns, rows, rowKey, width, height, selected, sort, emptyText } = props;
   const cols = layoutColumns(columns, width);
-  const room = Math.max(0, height - 1);
-  // a list longer than the room gives its last line to saying how much more there is
-  const more = rows.length > room && room >= 2;
-  const visible = more ? room - 1 : room;
-  const start = windowStart(rows.length, visible, selected);
+  const { start, visible, more } = tableWindow(rows.length, height, selected);
   const shown = rows.slice(start, start + visible);
   const below = rows.length - start - shown.length;
   return (

@@ -33,6 +33,7 @@ export type Action =
   | { type: 'freeze' }
   | { type: 'refresh'; step: 1 | -1 }
   | { type: 'spark' }
+  | { type: 'showAll' }
   | { type: 'record' }
   | { type: 'playPause' }
   | { type: 'seek'; deltaSec: number }
@@ -87,7 +88,13 @@ function bind(
   };
 }
 
-const QUIT = ['q Ctrl-C', 'quit'] as const;
+const QUIT = ['q Ctrl-C F10', 'quit'] as const;
+
+/**
+ * Function keys, as the App passes them on: Ink reports F1…F12 with no name and no text, so the
+ * App reads their escape sequences itself (keymap.ts: functionKey) and hands these stand-ins over.
+ */
+export const FKEY = { F1: '\u0000F1', F10: '\u0000F10' } as const;
 const VIEW = ['Tab 1 2 3', 'switch view: processes / opcodes / events'] as const;
 const MOVE = ['↑ ↓ PgUp PgDn Home End', 'move the selection (also j k)'] as const;
 const SORT = ['< >', 'choose the sort column (marked ▼/▲ in the header)'] as const;
@@ -103,7 +110,8 @@ const REPLAY: Where = { only: 'replay' };
 export const BINDINGS: readonly Binding[] = [
   bind({ type: 'quit' }, [{ input: 'c', ctrl: true }], QUIT, undefined, { modes: EVERYWHERE }),
   bind({ type: 'quit' }, [{ input: 'q' }], QUIT, ['q', 'quit', 0]),
-  bind({ type: 'help' }, [{ input: '?' }], ['?', 'this help (any of ? Esc q closes it)'], ['?', 'help', 1]),
+  bind({ type: 'help' }, [{ input: '?' }, { input: 'h' }, { input: FKEY.F1 }], ['? h F1', 'this help (any of ? Esc q closes it)'], ['?', 'help', 1]),
+  bind({ type: 'quit' }, [{ input: FKEY.F10 }], QUIT),
   bind({ type: 'view', to: 'next' }, [{ key: 'tab', shift: false }], VIEW, ['Tab', 'view', 4]),
   bind({ type: 'view', to: 'prev' }, [{ key: 'tab', shift: true }], VIEW),
   ...VIEWS.map((to, i) => bind({ type: 'view', to }, [{ input: String(i + 1) }], VIEW)),
@@ -135,6 +143,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'refresh', step: 1 }, [{ input: '+' }, { input: '=' }], REFRESH),
   bind({ type: 'refresh', step: -1 }, [{ input: '-' }, { input: '_' }], REFRESH),
   bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { views: ['opcodes'] }),
+  bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { views: ['processes'] }),
 ];
 
 /** Where the keys are pressed: the mode, the table on screen, live or replay. */
@@ -185,6 +194,11 @@ export function helpEntries(replay: boolean): HelpEntry[] {
     if (!scopeOk(b) || out.some((h) => h.what === b.help.what)) continue;
     out.push(b.help);
   }
+  // not a key, but where the pointer works is part of the same answer
+  out.push({
+    keys: 'mouse',
+    what: 'click: select a row, sort by a column; wheel: move',
+  });
   // the quit line last, as the place readers look for it
   const quit = out.findIndex((h) => h.what === 'quit');
   if (quit >= 0) out.push(...out.splice(quit, 1));

@@ -6,6 +6,7 @@
 import { ascendingFirst, opcodeColumns, processColumns, sortKeys } from '../render/columns.js';
 import {
   actionFor,
+  FKEY,
   VIEWS,
   type Action,
   type KeyInput,
@@ -53,6 +54,8 @@ export interface UiState {
   sparkMetric: SparkMetric;
   /** Replay mode: space pauses playback and the arrow/[ ]/g/G keys drive the replay controller. */
   replay: boolean;
+  /** `a`: list processes idle for long (exited, most often) too. */
+  showAll: boolean;
 }
 
 const PROCESS_COLUMNS = processColumns(0);
@@ -98,6 +101,7 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
     refreshMs: opts.refreshMs ?? 1000,
     sparkMetric: 'p99',
     replay: opts.replay ?? false,
+    showAll: false,
   };
 }
 
@@ -222,6 +226,7 @@ function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyCont
     });
   }
   if (key.ctrl && input === 'u') return none({ ...state, filterDraft: '', filterError: undefined });
+  if (input.startsWith('\u0000')) return none(state); // a function key: not text
   if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow) return none(state);
   // printable text only (a paste arrives as one string); drop anything a terminal would act on
   // eslint-disable-next-line no-control-regex
@@ -282,7 +287,8 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
         ...state,
         mode: 'filter',
         returnMode: state.mode === 'drill' ? 'drill' : 'normal',
-        filterDraft: state.filterText,
+        // what is typed adds a term to the filter in force
+        filterDraft: state.filterText === '' ? '' : `${state.filterText} `,
         filterError: undefined,
       });
     case 'clearFilter':
@@ -341,6 +347,8 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
     }
     case 'spark':
       return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
+    case 'showAll':
+      return none({ ...state, showAll: !state.showAll });
     case 'record':
       return { state, effects: [{ type: 'toggleRecording' }] };
     case 'playPause':
@@ -356,10 +364,10 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
 
 /**
  * One `useInput` call's worth of input. Ink hands over characters that arrived together as one
- * string: a held key repeating over SSH (`]]]`), a filter typed fast (`/pid:42`), or a paste.
- * Outside the filter prompt, a run of one repeated key is that key pressed once per character,
- * and a run starting with `/` opens the prompt and types the rest into it. Any other run (pasted
- * text, say) is ignored, as before: it must not act as a string of commands (`q`, `R`, `c` …).
+ * string: keys typed fast over SSH (`r<<<`, `]]]`), a filter typed in one go (`/pid:42⏎`). They
+ * are what the user typed, one key after the other, so each goes through the key map in turn
+ * (Enter, Tab and Backspace included; a quit ends the run). Pasted text never arrives here as
+ * keys: the terminal brackets a paste, and the App passes it to the filter prompt or drops it.
  */
 export function reduceInput(
   state: UiState,
@@ -368,26 +376,64 @@ export function reduceInput(
   ctx: Partial<KeyContext> = {},
 ): KeyResult {
   const chars = [...input];
-  if (chars.length <= 1 || key.ctrl || key.meta || state.mode === 'filter')
+  if (chars.length <= 1 || key.ctrl || key.meta || input.startsWith('\u0000'))
     return reduceKey(state, input, key, ctx);
-  if (chars[0] === '/' && state.mode !== 'help') {
-    const opened = reduceKey(state, '/', {}, ctx);
-    const text = chars.slice(1).join('');
-    const enter = text.search(/[\r\n]/);
-    if (enter < 0) return reduceKey(opened.state, text, {}, ctx);
-    // `/pid:42⏎` in one read: type it, then Enter (what follows the Enter is dropped)
-    const typed = reduceKey(opened.state, text.slice(0, enter), {}, ctx);
-    return reduceKey(typed.state, '', { return: true }, ctx);
-  }
-  if (chars.some((c) => c !== chars[0])) return reduceKey(state, input, key, ctx);
-  const ch = chars[0];
   let current = state;
   const effects: Effect[] = [];
-  for (let i = 0; i < chars.length; i++) {
-    const r = reduceKey(current, ch, { shift: ch !== ch.toLowerCase() }, ctx);
+  for (const ch of chars) {
+    const k: KeyInput =
+      ch === '\r' || ch === '\n'
+        ? { return: true }
+        : ch === '\t'
+          ? { tab: true }
+          : ch === '\x7f' || ch === '\b'
+            ? { backspace: true }
+            : { shift: ch !== ch.toLowerCase() };
+    const r = reduceKey(current, k.return || k.tab || k.backspace ? '' : ch, k, ctx);
     current = r.state;
     effects.push(...r.effects);
     if (r.effects.some((e) => e.type === 'quit')) break;
   }
   return { state: current, effects };
+}
+
+/** A function key's escape sequence (xterm, VT220, the Linux console) → its stand-in, or undefined. */
+export function functionKey(raw: string): string | undefined {
+  if (raw === '\x1bOP' || raw === '\x1b[11~' || raw === '\x1b[[A') return FKEY.F1;
+  if (raw === '\x1b[21~') return FKEY.F10;
+  return undefined;
+}
+
+/** An SGR mouse report as Ink passes it on (`[<b;x;yM`, the ESC taken off), or undefined. */
+export function mouseReport(
+  input: string,
+): { button: number; x: number; y: number; press: boolean } | undefined {
+  const m = /^\[<(\d+);(\d+);(\d+)([Mm])$/.exec(input.startsWith('\x1b') ? input.slice(1) : input);
+  if (!m) return undefined;
+  return { button: Number(m[1]), x: Number(m[2]), y: Number(m[3]), press: m[4] === 'M' };
+}
+
+/** Where a click landed in the active table: its header (on a column), or a row. */
+export type ClickTarget = { kind: 'header'; column: string } | { kind: 'row'; index: number };
+
+/** A click: on a sortable header, sort by it (again: reverse); on a row, select it. */
+export function reduceClick(
+  state: UiState,
+  target: ClickTarget,
+  ctx: Partial<KeyContext> = {},
+): KeyResult {
+  if (state.mode !== 'normal' && state.mode !== 'drill') return none(state);
+  const c: KeyContext = { ...DEFAULT_CONTEXT, ...ctx };
+  const table = activeTable(state);
+  if (target.kind === 'header') {
+    if (!SORT_KEYS[table].includes(target.column)) return none(state);
+    const cur = state.sort[table];
+    const next: SortState =
+      cur.key === target.column
+        ? { key: cur.key, desc: !cur.desc }
+        : { key: target.column, desc: !ascending(table, target.column) };
+    return none({ ...state, sort: { ...state.sort, [table]: next } });
+  }
+  if (target.index < 0 || target.index >= c.rowKeys.length) return none(state);
+  return none(withSelection(state, table, { index: target.index, key: c.rowKeys[target.index] }));
 }

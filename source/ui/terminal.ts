@@ -7,9 +7,13 @@
 
 import { markTerminalGone, onTerminalGone } from '../stdio.js';
 
-export const ENTER_ALT_SCREEN = '\x1b[?1049h';
-/** Leave the alternate screen and show the cursor again (Ink hides it). */
-export const LEAVE_ALT_SCREEN = '\x1b[?1049l\x1b[?25h';
+/**
+ * Enter the alternate screen, with bracketed paste (a paste arrives between markers, so it is never
+ * taken for keys) and mouse reports (button presses, SGR encoding: clicks select and sort).
+ */
+export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?2004h\x1b[?1000h\x1b[?1006h';
+/** Turn those off, leave the alternate screen and show the cursor again (Ink hides it). */
+export const LEAVE_ALT_SCREEN = '\x1b[?1006l\x1b[?1000l\x1b[?2004l\x1b[?1049l\x1b[?25h';
 
 interface Writable {
   write(chunk: string): boolean;

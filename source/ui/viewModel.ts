@@ -26,6 +26,16 @@ export function isIdle(row: ProcessRow, nowUs: number): boolean {
   return row.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
 }
 
+/**
+ * A process idle this long (most often: it exited) leaves the processes view, unless a filter
+ * names it (pid: or comm:) or `a` shows every process. Its counts stay in the totals.
+ */
+export const GONE_AFTER_US = 300_000_000;
+
+export function isGone(row: ProcessRow, nowUs: number): boolean {
+  return row.ops === 0 && nowUs - row.lastSeenUs > GONE_AFTER_US;
+}
+
 const EMPTY_FILTER: Filter = {};
 
 /** The applied filter (the reducer only ever applies text that parsed). */
@@ -86,6 +96,8 @@ export interface ViewData {
   rowKeys: (string | number)[];
   /** Index of the active table's selected row (-1 for none). */
   selected: number;
+  /** Processes left out of the view for being idle long (GONE_AFTER_US); `a` shows them. */
+  hiddenIdle?: number;
 }
 
 /** Newest first, filtered. */
@@ -130,11 +142,14 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
     data.drill = { process, opcodes, events };
     data.rowKeys = opcodes.map((r) => r.key);
   } else if (table === 'processes') {
-    data.processes = sortProcesses(
-      applyFilter(snap.processes, filter),
-      ui.sort.processes,
-      snap.nowUs,
-    );
+    let rows = applyFilter(snap.processes, filter);
+    const named = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
+    if (!ui.showAll && !named) {
+      const kept = rows.filter((r) => !isGone(r, snap.nowUs));
+      data.hiddenIdle = rows.length - kept.length;
+      rows = kept;
+    }
+    data.processes = sortProcesses(rows, ui.sort.processes, snap.nowUs);
     data.rowKeys = data.processes.map((r) => r.key);
   } else if (table === 'opcodes') {
     data.opcodes = sortOpcodes(opcodeRows(snap, filter), ui.sort.opcodes);

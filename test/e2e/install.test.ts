@@ -103,7 +103,7 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
       expect(h.stdout).toMatch(/^ {2}Usage$/m);
       for (const f of ['--replay', '--headless', '--pid', '--comm', '--opcode', '--speed'])
         expect(h.stdout).toContain(f);
-      expect(h.stdout).toMatch(/Keys \(live\)[\s\S]*q Ctrl-C +quit/);
+      expect(h.stdout).toMatch(/Keys \(live\)[\s\S]*q Ctrl-C F10 +quit/);
     }
     const v = iouringtop(['--version']);
     expect(v.status, v.stderr).toBe(0);

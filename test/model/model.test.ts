@@ -287,7 +287,7 @@ describe('Model drill-down and recent events', () => {
     }
     const all = m.snapshot({ recentFilter: undefined, recentLimit: 4 }).recent;
     expect(all.map((e) => e.tsUs - T)).toEqual([2 * MS, 3 * MS, 4 * MS, 5 * MS]);
-    const ng = m.snapshot({ recentFilter: { comms: ['gin'] }, recentLimit: 10 }).recent;
+    const ng = m.snapshot({ recentFilter: { comms: ['ngin*'] }, recentLimit: 10 }).recent;
     expect(ng.map((e) => [e.pid, e.comm, e.offset])).toEqual([
       [2, 'nginx', 4096],
       [2, 'nginx', 3 * 4096],

@@ -111,9 +111,15 @@ function sampleSnapshot() {
 describe('applyFilter', () => {
   const s = sampleSnapshot();
 
-  it('matches commands as case-sensitive substrings', () => {
-    expect(applyFilter(s.processes, { comms: ['pg'] }).map((p) => p.comm)).toEqual(['pgbouncer']);
-    expect(applyFilter(s.processes, { comms: ['post', 'ngi'] }).map((p) => p.pid)).toEqual([1, 3]);
+  it('matches commands as --comm does: the whole name, or with a trailing * its beginning', () => {
+    expect(applyFilter(s.processes, { comms: ['pg'] })).toEqual([]);
+    expect(applyFilter(s.processes, { comms: ['pg*'] }).map((p) => p.comm)).toEqual(['pgbouncer']);
+    expect(applyFilter(s.processes, { comms: ['pgbouncer'] }).map((p) => p.comm)).toEqual([
+      'pgbouncer',
+    ]);
+    expect(applyFilter(s.processes, { comms: ['post*', 'ngi*'] }).map((p) => p.pid)).toEqual([
+      1, 3,
+    ]);
     expect(applyFilter(s.processes, { comms: ['NGINX'] })).toEqual([]);
   });
 

@@ -63,9 +63,9 @@ describe('describeRecording', () => {
     overflow: 0,
   };
 
-  it('names when, how long, the capture filter, the bpftrace version and the events', () => {
+  it('names when, how long, the events, the capture filter and the bpftrace version', () => {
     expect(describeRecording(meta)).toBe(
-      'recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)  capture filter comm:fio  bpftrace v0.17.0  20957 events',
+      'recorded 2026-11-27 07:47:30 → 07:47:39 (9.5 s)  20957 events  capture filter comm:fio  bpftrace v0.17.0',
     );
   });
 
@@ -73,7 +73,7 @@ describe('describeRecording', () => {
     expect(
       describeRecording({ ...meta, endedAt: null, filters: {}, bpftraceVersion: null, events: 0 }),
     ).toBe(
-      'recorded from 2026-11-27 07:47:30, never closed (cut short?)  capture filter none  loss counts unknown',
+      'recorded from 2026-11-27 07:47:30, never closed (cut short?)  loss counts unknown  capture filter none',
     );
   });
 

@@ -279,9 +279,9 @@ describe('the filter prompt', () => {
     const t = start();
     await t.press('/');
     expect(t.frame()).toContain('filter: █');
-    await t.press('comm:post', KEYS.enter);
+    await t.press('comm:post*', KEYS.enter);
     expect(t.comms()).toEqual(['postgres']);
-    expect(t.lines()[1]).toContain('filter comm:post');
+    expect(t.lines()[1]).toContain('filter comm:post*');
     await t.press('c');
     expect(t.comms()).toEqual(['fio', 'postgres', 'nginx']);
   });
@@ -290,8 +290,10 @@ describe('the filter prompt', () => {
     const t = start();
     await t.press('/', 'pid:1002,1003', KEYS.enter);
     expect(t.comms()).toEqual(['fio', 'nginx']);
+    // the prompt opens with the filter in force and a space: what is typed adds a term
     await t.press(
       '/',
+      KEYS.backspace,
       KEYS.backspace,
       KEYS.backspace,
       KEYS.backspace,
@@ -405,14 +407,60 @@ describe('pause, refresh, help and quit', () => {
     for (const info of [LIVE, REPLAY]) {
       const t = start({ info });
       await t.press('?');
-      expect(t.frame()).toMatch(/q Ctrl-C +quit/);
+      expect(t.frame()).toMatch(/q Ctrl-C F10 +quit/);
       expect(t.frame()).toContain('this help');
       expect(t.lines().length).toBeLessThanOrEqual(23);
       for (const l of t.lines()) expect(l.length).toBeLessThanOrEqual(80);
     }
-    const small = start({ info: REPLAY, rows: 16 });
+    const small = start({ info: REPLAY, rows: 20 });
     await small.press('?');
-    expect(small.frame()).toMatch(/q Ctrl-C +quit/); // two entries a line when short of room
+    expect(small.frame()).toMatch(/q Ctrl-C F10 +quit/); // two entries a line when short of room
+  });
+
+  it('opens the help with h and F1, and quits on F10, as htop does', async () => {
+    const a = start();
+    await a.press('h');
+    expect(a.frame()).toContain('this help');
+    const b = start();
+    await b.press('\x1bOP'); // F1 (xterm)
+    expect(b.frame()).toContain('this help');
+    const c = start();
+    await c.press('\x1b[21~'); // F10
+    expect(c.controller.calls).toContainEqual(['quit']);
+    // in the filter prompt, a function key is not text
+    const d = start();
+    await d.press('/', '\x1b[21~', '\x1bOP');
+    expect(d.frame()).toContain('filter: █');
+  });
+
+  it('takes keys typed faster than a frame, in order, but never a paste as keys', async () => {
+    const t = start();
+    await t.press('r<<<'); // reverse, then three columns left: TOP, ascending
+    expect(t.frame()).toContain('TOP▲');
+    await t.press('\x1b[200~qRc\x1b[201~'); // pasted: not quit, record, clear
+    expect(t.controller.calls.some((c) => c[0] === 'quit' || c[0] === 'toggleRecording')).toBe(
+      false,
+    );
+    // a paste into the open prompt is its text
+    await t.press('/', '\x1b[200~comm:fio\x1b[201~', KEYS.enter);
+    expect(t.comms()).toEqual(['fio']);
+  });
+
+  it('selects a row and sorts a column with the mouse; the wheel moves the selection', async () => {
+    const t = start();
+    const rowLine = (comm: string) => t.lines().findIndex((l) => l.includes(` ${comm} `));
+    // SGR reports: ESC [ < button ; column ; row M, 1-based
+    await t.press(`\x1b[<0;10;${rowLine('nginx') + 1}M`, `\x1b[<0;10;${rowLine('nginx') + 1}m`);
+    expect(t.tableRows().find((l) => l.startsWith('>'))).toContain('nginx');
+    await t.press('\x1b[<64;10;10M'); // wheel up
+    expect(t.tableRows().find((l) => l.startsWith('>'))).toContain('postgres');
+    const header = t.lines().findIndex((l) => /^\s+PID COMMAND/.test(l));
+    const x = t.lines()[header].indexOf('COMMAND') + 2;
+    await t.press(`\x1b[<0;${x};${header + 1}M`);
+    expect(t.frame()).toContain('COMMAND▲');
+    expect(t.comms()).toEqual(['fio', 'nginx', 'postgres']);
+    await t.press(`\x1b[<0;${x};${header + 1}M`); // again: reversed
+    expect(t.frame()).toContain('COMMAND▼');
   });
 
   it('quits on q and on Ctrl-C', async () => {

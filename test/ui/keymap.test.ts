@@ -206,7 +206,7 @@ describe('filter prompt', () => {
   it('cancels on Esc, keeping the previous filter', () => {
     let s = press(live(), ['/', 'pid:1', { return: true }]).state;
     s = press(s, ['/']).state;
-    expect(s.filterDraft).toBe('pid:1');
+    expect(s.filterDraft).toBe('pid:1 '); // typing adds a term
     s = press(s, ['x', { escape: true, meta: true }]).state;
     expect(s.mode).toBe('normal');
     expect(s.filterText).toBe('pid:1');
@@ -384,12 +384,15 @@ describe('a run of characters in one input (key repeat over SSH, fast typing, a 
     expect(r.state.filterText).toBe('pid:101');
   });
 
-  it('any other run is ignored: pasted text never acts as commands (q, R, c …)', () => {
-    const s = { ...live(), filterText: 'pid:1' };
-    const r = reduceInput(s, 'query Rc', {}, ROWS);
-    expect(r.effects).toEqual([]);
-    expect(r.state).toEqual(s);
-    expect(reduceInput(replay(), ' q]', {}, ROWS).effects).toEqual([]);
+  it('takes any run as the keys typed, one after the other (r<<< over SSH)', () => {
+    const r = reduceInput(live(), 'r<<<', {}, ROWS);
+    // r reverses, then three steps left from OPS/s (COMMAND, PID, round to TOP, ascending)
+    expect(r.state.sort.processes).toEqual({ key: 'top', desc: false });
+    expect(reduceInput(live(), 'cRq', {}, ROWS).effects).toEqual([
+      { type: 'toggleRecording' },
+      { type: 'quit' },
+    ]);
+    // (a paste is bracketed by the terminal, and never reaches the key map: see App)
   });
 
   it('stops at q in a run of q: one quit', () => {

@@ -37,6 +37,26 @@ describe('idle processes', () => {
   });
 });
 
+describe('processes gone quiet', () => {
+  it('leaves the view after 5 min idle unless a filter names them or a shows all', () => {
+    const model = new Model();
+    pushEvent(model, { tsUs: T0, pid: 5, comm: 'exited', opcode: 22, result: 10 });
+    pushEvent(model, { tsUs: T0 + 400e6, pid: 9, comm: 'busy', opcode: 22, result: 10 });
+    model.advance(T0 + 400.5e6);
+    const snap = model.snapshot();
+    const view = (over: Partial<ReturnType<typeof initialUiState>>, filter = '') =>
+      selectView(snap, { ...initialUiState(), ...over }, filterOf(filter, NAMES));
+    const quiet = view({});
+    expect(quiet.processes.map((r) => r.pid)).toEqual([9]);
+    expect(quiet.hiddenIdle).toBe(1);
+    expect(view({ showAll: true }).processes.map((r) => r.pid)).toEqual([9, 5]);
+    expect(view({}, 'pid:5').processes.map((r) => r.pid)).toEqual([5]);
+    expect(view({}, 'comm:exit*').processes.map((r) => r.pid)).toEqual([5]);
+    // its operations stay in the totals
+    expect(snap.totals.totalOps).toBe(2);
+  });
+});
+
 describe('selectView', () => {
   const { snap } = modelWith([
     { pid: 1, comm: 'a', op: 'READ', rate: 3, latencyUs: 5 },
