@@ -24,4 +24,4 @@ function findRoot(from: string): string {
 export const PACKAGE_ROOT = findRoot(import.meta.dirname);
 
 /** The recording replayed when live capture is not possible here (a real session, bundled). */
-export const DEMO_RECORDING = path.join(PACKAGE_ROOT, 'recordings', 'fio-randrw.csv');
+export const DEMO_RECORDING = path.join(PACKAGE_ROOT, 'recordings', 'demo.csv.gz');

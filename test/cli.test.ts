@@ -171,7 +171,7 @@ describe('the CLI on bad input and on replays', () => {
       );
       expect(r.stderr).not.toMatch(/not mounted/);
       const hint = /replay a recording instead: iouringtop --replay (\S+)$/m.exec(r.stderr);
-      expect(hint?.[1]).toBe(path.join(ROOT, 'recordings', 'fio-randrw.csv'));
+      expect(hint?.[1]).toBe(path.join(ROOT, 'recordings', 'demo.csv.gz'));
       expect(existsSync(hint![1])).toBe(true);
       const p = spawnSync(
         'setpriv',

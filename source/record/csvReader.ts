@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import { commFromCsv } from '../model/comm.js';
 import { emptyEvent, type EventSink, type IoEvent } from '../model/event.js';
 import { escape } from '../escape.js';
-import { OpcodeTable } from '../model/opcodes.js';
+import { IO_URING_ENTER, OpcodeTable } from '../model/opcodes.js';
 import { CsvFormatError } from './csvError.js';
 import { Batch, openBytes, parseInteger, parseLatencyNs, TimestampParser } from './csvFields.js';
 import { CR, LF, RecordScanner, Scan } from './csvScan.js';
@@ -414,13 +414,13 @@ export class CsvEventReader {
     // every field as the live capture writes it: anything else is not a row of ours
     const ts = this.timestamps.parse(buf, fs[0], fe[0]);
     if (Number.isNaN(ts)) return 'invalid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)';
-    const late = this.timeCheck(ts);
-    if (late !== '') return late;
     const pid = parseInteger(buf, fs[1], fe[1], false);
     if (Number.isNaN(pid) || fs[1] === fe[1] || pid > MAX_PID)
       return `invalid pid (expected 0 to ${MAX_PID})`;
     const op = this.parseOpcode(buf, fs[3], fe[3]);
     if (op < 0) return 'unknown opcode';
+    const late = this.timeCheck(ts, op);
+    if (late !== '') return late;
     const fd = fs[4] === fe[4] ? 0 : parseInteger(buf, fs[4], fe[4], true);
     if (Number.isNaN(fd) || fd < INT32_MIN || fd > INT32_MAX) return 'invalid fd (a 32-bit int)';
     // -1 is io_uring's "the file's current position", which other tools write as it is
@@ -457,15 +457,20 @@ export class CsvEventReader {
     return '';
   }
 
-  /** Why a row's time cannot be the recording's ('' when it can); the row itself is quoted after. */
-  private timeCheck(ts: number): string {
+  /**
+   * Why a row's time cannot be the recording's ('' when it can); the row itself is quoted after.
+   * An IO_URING_ENTER row may be any age behind the rows before it: the capture holds a call's row
+   * until the thread's next completion or call, and a thread that does neither again (one that
+   * exits, or that entered one ring once) has it printed at the end of the session.
+   */
+  private timeCheck(ts: number, op: number): string {
     const span = this.span;
     if (span && ts < span.startUs - TIME_SLACK_US)
       return `timestamp before the recording began (${formatTimestamp(span.startUs)})`;
     if (span && span.endUs !== null && ts > span.endUs + TIME_SLACK_US)
       return `timestamp after the recording ended (${formatTimestamp(span.endUs)})`;
     if (ts > this.nowUs + FUTURE_SLACK_US) return 'timestamp in the future';
-    if (ts < this.latestUs - TIME_SLACK_US)
+    if (ts < this.latestUs - TIME_SLACK_US && op !== IO_URING_ENTER)
       return `timestamp ${((this.latestUs - ts) / 1e6).toFixed(0)} s before an earlier row`;
     return '';
   }
