@@ -35,6 +35,8 @@ const FLAGS = {
   events: { type: 'boolean', default: true },
   sample: { type: 'string' },
   bpftrace: { type: 'string' },
+  compress: { type: 'boolean' },
+  minFree: { type: 'string' },
   help: { type: 'boolean', shortFlag: 'h' },
   version: { type: 'boolean' },
 } as const;

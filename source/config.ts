@@ -30,6 +30,42 @@ export interface RawFlags {
   events?: boolean;
   sample?: string;
   bpftrace?: string;
+  compress?: boolean;
+  minFree?: string;
+}
+
+/**
+ * The free space a recording leaves on its file system: it stops before there is less. Bytes, a
+ * share of the file system, or (the default) the smaller of 1 GiB and 5 %.
+ */
+export type MinFree = { bytes: number } | { percent: number } | { default: true };
+
+/** The free space below which a recording stops, for a file system of `size` bytes. */
+export function minFreeBytes(m: MinFree, size: number): number {
+  if ('bytes' in m) return m.bytes;
+  if ('percent' in m) return Math.ceil((size * m.percent) / 100);
+  return Math.min(2 ** 30, Math.ceil(size * 0.05));
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
+  t: 2 ** 40,
+};
+
+/** `--min-free` text → a MinFree, or a one-line message. */
+export function parseMinFree(text: string): MinFree | string {
+  const t = text.trim().toLowerCase();
+  const pct = /^([0-9]+(\.[0-9]+)?)%$/.exec(t);
+  if (pct) {
+    const v = Number(pct[1]);
+    if (v <= 50) return { percent: v };
+  }
+  const m = /^([0-9]+(\.[0-9]+)?)\s*([kmgt]?)(i?b)?$/.exec(t);
+  if (!pct && m) return { bytes: Math.round(Number(m[1]) * SIZE_UNITS[m[3]]) };
+  return `--min-free ${JSON.stringify(text)}: expected a size (0, 500M, 2G) or a share of the file system (0% to 50%, e.g. 5%)`;
 }
 
 export interface Config {
@@ -58,6 +94,10 @@ export interface Config {
   fallbackReplay?: string;
   /** The bpftrace binary to run (--bpftrace; else IOURINGTOP_BPFTRACE, else PATH). */
   bpftrace?: string;
+  /** Record gzip-compressed (`.csv.gz`), as the file is written. */
+  compress: boolean;
+  /** Stop recording before the file system's free space falls below this. */
+  minFree: MinFree;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
@@ -106,6 +146,7 @@ const EXAMPLES: Record<string, string> = {
   comm: '--comm postgres',
   opcode: '--opcode READ,WRITE',
   'output-dir': '--output-dir /var/tmp',
+  'min-free': '--min-free 2G',
   replay: '--replay recordings/fio-randrw.csv',
 };
 
@@ -185,6 +226,14 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   } else if (flags.speed !== undefined || flags.lenient) {
     return fail('--speed and --lenient apply to --replay FILE only');
   }
+  let minFree: MinFree = { default: true };
+  if (flags.minFree !== undefined) {
+    const m = parseMinFree(flags.minFree);
+    if (typeof m === 'string') return fail(m);
+    minFree = m;
+  }
+  if (flags.replay !== undefined && (flags.compress || flags.minFree !== undefined))
+    return fail('--compress and --min-free apply to recording live capture, not to --replay');
   if (flags.probe && flags.replay !== undefined)
     return fail('--probe and --replay do not go together');
   const mode: Config['mode'] = flags.probe
@@ -216,6 +265,8 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       tier: tier as Tier | undefined,
       fallbackReplay: flags.orReplay,
       bpftrace: flags.bpftrace,
+      compress: Boolean(flags.compress),
+      minFree,
     },
   };
 }

@@ -18,6 +18,9 @@ const FLAGS = `
     --opcode LIST           only these operations, e.g. READ,WRITE,IO_URING_ENTER
     --output-dir DIR        where iouring/iouring_<stamp>.csv goes (default: current directory)
     --no-record             do not write a recording
+    --compress              write the recording gzip-compressed (.csv.gz, ~5x smaller)
+    --min-free SIZE|N%      stop recording before free space falls below this
+                            (default: 1 GiB or 5 % of the file system, whichever is less)
     --no-events             counters only: exact totals, rates and latencies, no event rows
                             (the cheapest capture; nothing to record, the events view is off)
     --sample N              event rows for 1 operation in N (totals stay exact)

@@ -32,12 +32,11 @@ async function pickSource(config: Config): Promise<Source | number> {
   const p = await probe({ bpftrace: config.bpftrace });
   if (p.tracefsNote.startsWith('tracefs was not mounted')) err(p.tracefsNote);
   if (!canCapture(p) && config.fallbackReplay) {
-    err(
-      `live capture is not possible here (${p.problems.join('; ')}): replaying ${config.fallbackReplay}`,
-    );
+    const why = `live capture is not possible here (${p.problems.join('; ')})`;
+    err(`${why}: replaying ${config.fallbackReplay}`);
     return new ReplaySource(
       { ...config, mode: 'replay', replayFile: config.fallbackReplay, record: false },
-      { asFastAsPossible: config.headless },
+      { asFastAsPossible: config.headless, notLive: `NOT LIVE: ${p.problems.join("; ")}` },
     );
   }
   if (!canCapture(p)) {

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig, describeFilter, emptyOption } from '../source/config.js';
+import { buildConfig, describeFilter, emptyOption, minFreeBytes } from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
 import { CLI, requireRootOrSkip, ROOT, summaryBody, tempDir } from './e2e/env.js';
@@ -100,6 +100,40 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 
 const row = (sec: number, pid: string, op: string, res: string) =>
   `2026-03-04 05:06:0${sec}.000000,${pid},app,${op},5,4096,4096,${res},0.25`;
+
+describe('--min-free and --compress', () => {
+  const ok = (flags: Parameters<typeof buildConfig>[0]) => {
+    const r = buildConfig(flags, true);
+    if (!r.ok) throw new Error(r.error);
+    return r.config;
+  };
+  it('reads sizes and shares, and defaults to the smaller of 1 GiB and 5 %', () => {
+    expect(ok({}).minFree).toEqual({ default: true });
+    expect(ok({ minFree: '0' }).minFree).toEqual({ bytes: 0 });
+    expect(ok({ minFree: '500M' }).minFree).toEqual({ bytes: 500 * 2 ** 20 });
+    expect(ok({ minFree: '1.5GiB' }).minFree).toEqual({ bytes: 1.5 * 2 ** 30 });
+    expect(ok({ minFree: '64k' }).minFree).toEqual({ bytes: 65536 });
+    expect(ok({ minFree: '10%' }).minFree).toEqual({ percent: 10 });
+    expect(minFreeBytes({ default: true }, 100 * 2 ** 30)).toBe(2 ** 30);
+    expect(minFreeBytes({ default: true }, 2 ** 30)).toBe(Math.ceil(2 ** 30 * 0.05));
+    expect(minFreeBytes({ percent: 10 }, 1000)).toBe(100);
+    expect(minFreeBytes({ bytes: 7 }, 1000)).toBe(7);
+    expect(ok({ compress: true }).compress).toBe(true);
+    expect(ok({}).compress).toBe(false);
+  });
+  it('rejects what is not a size, a share over 50 %, and both flags on a replay', () => {
+    for (const bad of ['lots', '-1G', '60%', '1X', '']) {
+      const r = buildConfig({ minFree: bad }, true);
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.error).toMatch(/^--min-free .*: expected a size \(0, 500M, 2G\) or a share/);
+    }
+    expect(buildConfig({ replay: 'x.csv', compress: true }, true)).toEqual({
+      ok: false,
+      error: '--compress and --min-free apply to recording live capture, not to --replay',
+    });
+  });
+});
 
 describe('emptyOption', () => {
   const names = ['pid', 'comm', 'outputDir'];

@@ -3,15 +3,18 @@
  * the bpftrace child (which never outlives iouringtop) and the recordings (`R` makes several).
  */
 import os from 'node:os';
+import path from 'node:path';
+import { statfs } from 'node:fs/promises';
 import type { EventLines, Tier } from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
 import { TIER_NAMES, type ProbeResult } from '../collect/probe.js';
-import { describeFilter, type Config } from '../config.js';
+import { describeFilter, minFreeBytes, type Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { IoEvent } from '../model/event.js';
 import type { SnapshotOptions } from '../model/model.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
-import { CsvRecorder } from '../record/csvWriter.js';
+import { CsvRecorder, RecordError } from '../record/csvWriter.js';
+import { cell } from '../render/columns.js';
 import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
@@ -48,6 +51,13 @@ export class LiveSource extends SourceBase implements Source {
   private readonly errors: string[] = [];
   private recordingChange: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  /** Why the recording was stopped for free space (the session then counts as failed). */
+  private stoppedForSpace?: string;
+  /** The last recording stopped while the capture goes on: the header says where it is. */
+  private lastStopped?: string;
+  /** The recording's growth: bytes per second, from the file size a few ticks apart. */
+  private growth = { atMs: 0, bytes: 0, perSec: 0 };
+  private spaceCheck?: Promise<void>;
 
   constructor(
     private readonly config: Config,
@@ -138,7 +148,49 @@ export class LiveSource extends SourceBase implements Source {
   tick(): Promise<void> {
     this.model.advance(Date.now() * 1000);
     this.model.setCaptureCounters(this.counters());
+    const r = this.recorder;
+    if (r) {
+      const now = Date.now();
+      const g = this.growth;
+      if (now - g.atMs >= 2000) {
+        const bytes = r.fileBytes;
+        if (g.atMs > 0) g.perSec = Math.max(0, ((bytes - g.bytes) * 1000) / (now - g.atMs));
+        g.atMs = now;
+        g.bytes = bytes;
+      }
+      this.spaceCheck ??= this.checkSpace(r).finally(() => (this.spaceCheck = undefined));
+    }
     return Promise.resolve();
+  }
+
+  /** Free space on the recording's file system, and the margin it must keep. */
+  private async space(dir: string): Promise<{ free: number; margin: number }> {
+    const s = await statfs(dir);
+    return {
+      free: s.bavail * s.bsize,
+      margin: minFreeBytes(this.config.minFree, s.blocks * s.bsize),
+    };
+  }
+
+  /**
+   * Stops the recording, whole, before the file system's free space falls below the margin
+   * (`--min-free`): a full disk hurts more than the recording is worth. The capture goes on.
+   */
+  private async checkSpace(r: CsvRecorder): Promise<void> {
+    let s: { free: number; margin: number };
+    try {
+      s = await this.space(path.dirname(r.path));
+    } catch {
+      return; // cannot tell: a write failure would still be caught and told
+    }
+    if (s.free >= s.margin || this.recorder !== r || this.stopping) return;
+    this.stoppedForSpace = `recording stopped: ${cell.bytes(s.free)} free on the file system of ${escape(path.dirname(r.path), 200)}, below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${escape(r.path, 300)} is whole; capture goes on`;
+    this.onNotice('error', this.stoppedForSpace);
+    const next = this.recordingChange.then(() =>
+      this.recorder === r ? this.stopRecording() : undefined,
+    );
+    this.recordingChange = next.catch(() => undefined);
+    await this.recordingChange;
   }
 
   snapshot(opts?: SnapshotOptions): Snapshot {
@@ -152,12 +204,14 @@ export class LiveSource extends SourceBase implements Source {
       recording: this.recorder
         ? {
             path: this.recorder.path,
-            bytes: this.recorder.bytesWritten + this.recorder.pendingBytes,
+            bytes: this.recorder.fileBytes,
+            bytesPerSec: this.growth.perSec,
           }
         : undefined,
+      recordingStopped: this.recorder ? undefined : this.lastStopped,
       recordingError: this.recorder?.error
         ? escape(this.recorder.error.message, 300)
-        : this.recordingError,
+        : (this.recordingError ?? this.stoppedForSpace),
       // every figure stays exact; only the event list (and the recording) miss what was lost
       advice:
         this.capture.counters.lost > 0 && this.config.events.kind === 'all'
@@ -214,15 +268,30 @@ export class LiveSource extends SourceBase implements Source {
 
   async startRecording(): Promise<string> {
     if (this.recorder) return this.recorder.path;
+    // refuse to start where the margin is already gone (a directory not made yet: its parent)
+    const target = path.resolve(this.config.outputDir, 'iouring');
+    for (let dir = target; ; dir = path.dirname(dir)) {
+      const s = await this.space(dir).catch(() => undefined);
+      if (s && s.free < s.margin) {
+        throw new RecordError(
+          `cannot record to ${escape(target, 300)}: ${cell.bytes(s.free)} free, below the ${cell.bytes(s.margin)} a recording keeps free (--min-free); free some space, choose another directory with --output-dir DIR, lower --min-free, or turn recording off with --no-record`,
+        );
+      }
+      if (s || path.dirname(dir) === dir) break;
+    }
     this.countedAtRecordingStart = this.capture.countedOperations;
     const recorder = await CsvRecorder.create({
       outputDir: this.config.outputDir,
       meta: this.metaInit(),
       counts: true,
+      compress: this.config.compress,
       opcodes: this.opcodes,
       onError: (err) => this.onNotice('error', escape(err.message, 300)),
     });
     this.recorder = recorder;
+    this.lastStopped = undefined;
+    this.stoppedForSpace = undefined;
+    this.growth = { atMs: 0, bytes: 0, perSec: 0 };
     this.recordingStartedAt = new Date();
     this.recordings.push(recorder.path);
     return recorder.path;
@@ -252,6 +321,7 @@ export class LiveSource extends SourceBase implements Source {
         written: recorder.rowsWritten,
         lost: recorder.rowsLost,
       });
+      this.lastStopped = `recording stopped: ${escape(recorder.path, 300)} (${cell.count(recorder.rowsWritten)} events, ${cell.bytes(recorder.fileBytes)})`;
     }
   }
 
@@ -316,7 +386,9 @@ export class LiveSource extends SourceBase implements Source {
 
   hadFailures(): boolean {
     return (
-      [...this.recordedRows.values()].some((r) => r.lost > 0) || this.recordingError !== undefined
+      [...this.recordedRows.values()].some((r) => r.lost > 0) ||
+      this.recordingError !== undefined ||
+      this.stoppedForSpace !== undefined
     );
   }
 

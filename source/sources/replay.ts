@@ -29,6 +29,8 @@ export function describeFailure(e: unknown, lenient: boolean): string {
 export interface ReplayOptions {
   /** Play as fast as possible, once, start to end (headless). */
   asFastAsPossible: boolean;
+  /** Why this is a replay and not live capture (`--or-replay`'s fallback), shown in the header. */
+  notLive?: string;
 }
 
 export class ReplaySource extends SourceBase implements Source {
@@ -92,6 +94,7 @@ export class ReplaySource extends SourceBase implements Source {
         ? describeRecording(meta)
         : 'no metadata beside this recording (.meta.json)',
       eventKeeping: (meta?.eventSampling ?? 1) > 1 ? `sample 1/${meta?.eventSampling}` : undefined,
+      notLive: this.opts.notLive,
     };
   }
 

@@ -22,8 +22,12 @@ export interface HeaderProps {
   color: boolean;
 }
 
-/** Two lines; three when there is a line about the recording (replay always sets one). */
-export const headerLines = (info: TuiInfo): number => (info.recordingFacts ? 3 : 2);
+/**
+ * Two lines; three when there is a line about the recording (replay always sets one), and one
+ * more when a replay stands in for live capture.
+ */
+export const headerLines = (info: TuiInfo): number =>
+  2 + (info.recordingFacts ? 1 : 0) + (info.notLive ? 1 : 0);
 
 export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   const { info, snapshot: s, status, filterText, paused, refreshMs, color } = p;
@@ -32,6 +36,12 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   const elapsed = s && s.startUs > 0 ? span((s.nowUs - s.startUs) / 1e6) : '0:00';
   // what must stay visible at 80 columns comes first: PAUSED, then the clock, then the host
   const first: Segment[] = [{ text: ' iouringtop ', bold: true }];
+  // a replay never passes for live capture: the host and tier that follow are the recording's
+  if (info.mode === 'replay')
+    first.push(
+      color ? { text: 'REPLAY', color: 'cyan', bold: true } : { text: 'REPLAY', inverse: true },
+      { text: ' ' },
+    );
   if (paused) first.push(alert('PAUSED'), { text: ' ' });
   first.push(
     { text: `${info.mode === 'replay' ? 'at' : 'up'} ${elapsed}  every ${interval(refreshMs)}  ` },
@@ -82,7 +92,11 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     if (status?.recordingError) second.push({ text: '  ' }, alert(`REC ${status.recordingError}`));
     else if (status?.recording) {
       second.push({ text: '  ' }, color ? { text: '●REC', color: 'red' } : { text: '●REC' });
-      second.push({ text: ` ${status.recording.path} ${cell.bytes(status.recording.bytes)}` });
+      const { path, bytes, bytesPerSec } = status.recording;
+      const growth = bytesPerSec && bytesPerSec > 0 ? ` +${cell.bytes(bytesPerSec)}/s` : '';
+      second.push({ text: ` ${cell.bytes(bytes)}${growth} ${path}` });
+    } else if (status?.recordingStopped) {
+      second.push({ text: `  ${status.recordingStopped}`, dim: true });
     } else if (status === undefined && info.recordingPath) {
       second.push({ text: `  REC ${info.recordingPath}` });
     }
@@ -90,8 +104,10 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
     second.push({ text: `file ${info.recordingPath}` });
   }
   if (status?.advice) second.push({ text: `  ${status.advice}`, dim: true });
-  if (info.recordingFacts) return [first, second, [{ text: ` ${info.recordingFacts}`, dim: true }]];
-  return [first, second];
+  const lines = [first, second];
+  if (info.recordingFacts) lines.push([{ text: ` ${info.recordingFacts}`, dim: true }]);
+  if (info.notLive) lines.push([{ text: ' ' }, alert(info.notLive)]);
+  return lines;
 }
 
 export function Header(props: HeaderProps): React.JSX.Element {

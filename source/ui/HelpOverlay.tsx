@@ -25,6 +25,9 @@ export function helpLines(replay: boolean, width: number, height = Infinity): st
   }
   // one line short: the title goes, not a key
   if (entries.length <= height) return entries.map((h) => entry(h, width));
+  // two short: the mouse line goes too (it is no key, and --help keeps it)
+  const keys = entries.filter((h) => h.keys !== 'mouse');
+  if (keys.length <= height) return keys.map((h) => entry(h, width));
   const half = Math.floor(width / 2);
   const rows = Math.ceil(entries.length / 2);
   const lines = [fit(' Keys (all of them: iouringtop --help)', width)];

@@ -102,6 +102,9 @@ const SEEK = ['← →', 'step 1 s back / forward (Shift: 10 s)'] as const;
 const SPEED = ['[ ]', 'halve / double the playback speed'] as const;
 const JUMP = ['g G', 'jump to the start / end of the recording'] as const;
 const REFRESH = ['+ -', 'slower / faster refresh'] as const;
+// pairs that read as one line in the help (so that it fits 80x24 with every key)
+const DRILL = ['Enter Esc', 'drill into the selected process, and back'] as const;
+const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
 const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill'] };
 const LIVE: Where = { only: 'live' };
 const REPLAY: Where = { only: 'replay' };
@@ -121,13 +124,13 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'move', to: 'pageDown' }, [{ key: 'pageDown' }], MOVE),
   bind({ type: 'move', to: 'home' }, [{ key: 'home' }], MOVE),
   bind({ type: 'move', to: 'end' }, [{ key: 'end' }], MOVE),
-  bind({ type: 'drill' }, [{ key: 'return' }], ['Enter', 'drill into the selected process'], ['Enter', 'drill', 5], { modes: ['normal'], views: ['processes'] }),
-  bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], ['Esc', 'back from the drill-down'], ['Esc', 'back', 2], { modes: ['drill'] }),
+  bind({ type: 'drill' }, [{ key: 'return' }], DRILL, ['Enter', 'drill', 5], { modes: ['normal'], views: ['processes'] }),
+  bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], DRILL, ['Esc', 'back', 2], { modes: ['drill'] }),
   bind({ type: 'sort', step: 1 }, [{ input: '>' }, { input: '.' }], SORT, ['</>', 'sort', 6], SORTABLE),
   bind({ type: 'sort', step: -1 }, [{ input: '<' }, { input: ',' }], SORT, undefined, SORTABLE),
   bind({ type: 'sort', step: 0 }, [{ input: 'r' }], ['r', 'reverse the sort order'], ['r', 'rev', 10], SORTABLE),
-  bind({ type: 'filter' }, [{ input: '/' }], ['/', 'filter, e.g. pid:1234 comm:postgres op:READ,WRITE'], ['/', 'filter', 3]),
-  bind({ type: 'clearFilter' }, [{ input: 'c' }], ['c', 'clear the filter'], ['c', 'clear', 11]),
+  bind({ type: 'filter' }, [{ input: '/' }], FILTER, ['/', 'filter', 3]),
+  bind({ type: 'clearFilter' }, [{ input: 'c' }], FILTER, ['c', 'clear', 11]),
   bind({ type: 'freeze' }, [{ input: 'p' }, { input: ' ' }], ['p Space', 'freeze the display (capture and recording go on)'], ['p', 'pause', 7], LIVE),
   bind({ type: 'freeze' }, [{ input: 'p' }], ['p', 'freeze the display (playback goes on)'], undefined, REPLAY),
   bind({ type: 'playPause' }, [{ input: ' ' }], ['Space', 'pause / resume playback'], ['Space', 'play/pause', 2], REPLAY),

@@ -12,7 +12,9 @@ import type { Filter } from '../model/select.js';
  */
 export interface SourceStatus {
   /** Live: the recording being written (path and bytes so far); undefined when not recording. */
-  recording?: { path: string; bytes: number };
+  recording?: { path: string; bytes: number; bytesPerSec?: number };
+  /** Live: the recording `R` (or the free-space guard) stopped, with where it is. */
+  recordingStopped?: string;
   /** Live: the last recording failure (the file stops growing; rows are counted as lost). */
   recordingError?: string;
   /** Live: what to do about something going wrong (events being lost), in a few words. */
@@ -94,4 +96,9 @@ export interface TuiInfo {
   recordingFacts?: string;
   /** When not every event is kept: `sample 1/N`, `events off`. */
   eventKeeping?: string;
+  /**
+   * A replay started because live capture was not possible (`--or-replay`): why, in a few words.
+   * The header says it, so the replay cannot pass for live capture.
+   */
+  notLive?: string;
 }

@@ -206,15 +206,16 @@ async function measure(
   cli.kill('SIGINT');
   await exited(cli);
   rmSync(out, { recursive: true, force: true });
+  // (the summary's JSON is snake_case)
   const j = JSON.parse(io.out()) as {
     capture: { lost: number } | null;
-    figures: { countedEvents: number | null } | null;
+    figures: { counted_events: number | null } | null;
   };
   return {
     ...base,
     throughput,
     lost: j.capture?.lost ?? null,
-    events: j.figures?.countedEvents ?? null,
+    events: j.figures?.counted_events ?? null,
     bpftraceCpu: b1 - b0,
     nodeCpu: n1 - n0,
   };

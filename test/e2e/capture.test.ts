@@ -280,19 +280,112 @@ describe.runIf(run)('live capture with real bpftrace', () => {
 });
 
 describe.runIf(run)('a disk that fills while recording', () => {
-  it('keeps the rows written whole, says how many were not, closes the metadata, leaves no .tmp', async () => {
-    // a 32 KiB file system: the metadata's 4 KiB and room for a few hundred rows
-    const out = tempDir('iouringtop-full-');
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
-    const work = tempDir('iouringtop-full-fio-');
-    const fio = uniqueCommand('fio', 'iotfio');
+  it.each([
+    { how: 'plain', flags: [] as string[], ext: '.csv' },
+    { how: 'gzip (--compress)', flags: ['--compress'], ext: '.csv.gz' },
+  ])(
+    '$how: keeps the rows written whole, says how many were not, closes the metadata, leaves no .tmp',
+    async ({ flags, ext }) => {
+      // a 32 KiB file system: the metadata's 4 KiB and room for a few hundred rows
+      const out = tempDir('iouringtop-full-');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
+      const work = tempDir('iouringtop-full-fio-');
+      const fio = uniqueCommand('fio', 'iotfio');
+      const file = path.join(work, 'fio.dat');
+      execFileSync(
+        fio.path,
+        ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const reader = spawn(
+        fio.path,
+        [
+          '--name=r',
+          '--ioengine=io_uring',
+          '--rw=randread',
+          '--bs=4k',
+          `--filename=${file}`,
+          '--time_based',
+          '--runtime=60',
+          '--rate_iops=2000',
+        ],
+        { stdio: 'ignore' },
+      );
+      try {
+        // --min-free 0: the disk is to fill, not to be guarded
+        const cli = runCli([
+          '--headless',
+          '--comm',
+          fio.comm,
+          '--min-free',
+          '0',
+          ...flags,
+          '--output-dir',
+          out,
+        ]);
+        const cOut = collectOutput(cli);
+        const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv(?:\.gz)?)$/m))[1];
+        expect(recording.endsWith(ext)).toBe(true);
+        await waitFor(cli, 'stderr', /no space left on the device \(ENOSPC\)/);
+        cli.kill('SIGINT');
+        const { code } = await exitOf(cli);
+        const stderr = cOut.stderr();
+        // the recording failed: exit 1, said once, as a recording problem (not "bpftrace:")
+        expect(code, stderr).toBe(1);
+        expect(stderr).toMatch(
+          /^iouringtop: cannot write .*\.csv(\.gz)?: no space left on the device \(ENOSPC\); free some space/m,
+        );
+        expect(stderr).not.toMatch(/bpftrace: cannot write/);
+        expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+        const m =
+          /^iouringtop: recorded (\d+) events to (.+\.csv(?:\.gz)?); (\d+) events captured after it failed were not written$/m.exec(
+            stderr,
+          );
+        expect(m, stderr).not.toBeNull();
+        const [written, notWritten] = [Number(m![1]), Number(m![3])];
+        expect(m![2]).toBe(recording);
+        expect(written).toBeGreaterThan(0);
+        expect(notWritten).toBeGreaterThan(0);
+        // the file holds exactly the rows it says, every one whole
+        const rows: IoEvent[] = [];
+        const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
+        expect(stats.truncatedLine).toBeNull();
+        expect(rows).toHaveLength(written);
+        const meta = JSON.parse(
+          readFileSync(recording.replace(/\.csv(\.gz)?$/, '.meta.json'), 'utf8'),
+        ) as {
+          events: number;
+          rowsNotWritten: number;
+          endedAt: string | null;
+          recordingError: string;
+        };
+        expect(meta.events).toBe(written);
+        expect(meta.rowsNotWritten).toBe(notWritten);
+        expect(meta.endedAt).not.toBeNull();
+        expect(meta.recordingError).toMatch(/ENOSPC/);
+        expect(readdirSync(path.dirname(recording)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        reader.kill();
+        execFileSync('umount', [out]);
+      }
+    },
+  );
+});
+
+describe.runIf(run)('free space kept by a recording (--min-free)', () => {
+  it('stops the recording whole before the margin is reached, says so, and the capture goes on', async () => {
+    // a 2 MiB file system that must keep 1.9 MiB free: ~100 KiB of rows, a second of fio
+    const out = tempDir('iouringtop-minfree-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', out]);
+    const work = tempDir('iouringtop-minfree-fio-');
+    const fio = uniqueCommand('fio', 'iotmfio');
     const file = path.join(work, 'fio.dat');
     execFileSync(
       fio.path,
       ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
     const reader = spawn(
       fio.path,
@@ -309,47 +402,63 @@ describe.runIf(run)('a disk that fills while recording', () => {
       { stdio: 'ignore' },
     );
     try {
-      const cli = runCli(['--headless', '--comm', fio.comm, '--output-dir', out]);
+      const cli = runCli([
+        '--headless',
+        '--json',
+        '--comm',
+        fio.comm,
+        '--min-free',
+        '1900k',
+        '--output-dir',
+        out,
+      ]);
       const cOut = collectOutput(cli);
       const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
-      await waitFor(cli, 'stderr', /no space left on the device \(ENOSPC\)/);
+      await waitFor(cli, 'stderr', /recording stopped: .* free on the file system of .*--min-free/);
       cli.kill('SIGINT');
       const { code } = await exitOf(cli);
       const stderr = cOut.stderr();
-      // the recording failed: exit 1, said once, as a recording problem (not "bpftrace:")
+      // not all was recorded: exit 1, told as what happened (no ENOSPC: the disk never filled)
       expect(code, stderr).toBe(1);
       expect(stderr).toMatch(
-        /^iouringtop: cannot write .*\.csv: no space left on the device \(ENOSPC\); free some space/m,
+        /^iouringtop: recording stopped: [\d.]+ [KMG]?i?B free on the file system of .*, below the 1\.9 MiB it keeps free \(--min-free\); .*\.csv is whole; capture goes on$/m,
       );
-      expect(stderr).not.toMatch(/bpftrace: cannot write/);
-      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-      const m =
-        /^iouringtop: recorded (\d+) events to (.+\.csv); (\d+) events captured after it failed were not written$/m.exec(
-          stderr,
-        );
-      expect(m, stderr).not.toBeNull();
-      const [written, notWritten] = [Number(m![1]), Number(m![3])];
-      expect(m![2]).toBe(recording);
-      expect(written).toBeGreaterThan(0);
-      expect(notWritten).toBeGreaterThan(0);
-      // the file holds exactly the rows it says, every one whole
+      expect(stderr).not.toMatch(/ENOSPC/);
       const rows: IoEvent[] = [];
       const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
       expect(stats.truncatedLine).toBeNull();
-      expect(rows).toHaveLength(written);
       const meta = JSON.parse(readFileSync(recording.replace(/\.csv$/, '.meta.json'), 'utf8')) as {
         events: number;
-        rowsNotWritten: number;
         endedAt: string | null;
-        recordingError: string;
       };
-      expect(meta.events).toBe(written);
-      expect(meta.rowsNotWritten).toBe(notWritten);
       expect(meta.endedAt).not.toBeNull();
-      expect(meta.recordingError).toMatch(/ENOSPC/);
+      expect(meta.events).toBe(rows.length);
+      expect(rows.length).toBeGreaterThan(0);
+      // the capture went on: the summary counts more reads than the recording holds
+      const summary = JSON.parse(cOut.stdout()) as { totals: { operations: number } };
+      const reads = rows.filter((r) => r.opcode === 22).length;
+      expect(reads).toBeGreaterThan(0);
+      expect(summary.totals.operations).toBeGreaterThan(reads);
       expect(readdirSync(path.dirname(recording)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
       reader.kill();
+      execFileSync('umount', [out]);
+    }
+  });
+
+  it('refuses to start recording where the margin is already gone, in one line', async () => {
+    const out = tempDir('iouringtop-minfree-start-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', out]);
+    try {
+      const cli = runCli(['--headless', '--min-free', '2G', '--output-dir', out]);
+      const cOut = collectOutput(cli);
+      const { code } = await exitOf(cli);
+      expect(code, cOut.stderr()).toBe(1);
+      expect(cOut.stderr()).toMatch(
+        /^iouringtop: cannot record to .*\/iouring: 1\.0 MiB free, below the 2\.0 GiB a recording keeps free \(--min-free\); free some space, .*--no-record$/m,
+      );
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
       execFileSync('umount', [out]);
     }
   });

@@ -130,7 +130,7 @@ describe.runIf(run)('TUI in tmux', () => {
     panes.push(p);
     const ours = await paneBpftrace(p);
     // the path as the header shows it (cut with … when the line is too long for the pane)
-    const recIn = (s: string) => /●REC (\S+)/.exec(s)?.[1];
+    const recIn = (s: string) => /●REC [\d.]+ [KMG]?i?B(?: \+\S+ \S+\/s)? (\S+)/.exec(s)?.[1];
     const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
     const fio = startFio('r', file, 200);
     try {
@@ -141,7 +141,13 @@ describe.runIf(run)('TUI in tmux', () => {
         const m = /total (\d+(?:\.\d+)?)(K?)/.exec(s);
         return m ? Number(m[1]) * (m[2] ? 1000 : 1) : 0;
       };
-      const atStop = total(await p.until((s) => recIn(s) === undefined, 'R to stop the recording'));
+      const stoppedScreen = await p.until(
+        (s) => recIn(s) === undefined && /recording stopped: /.test(s),
+        'R to stop the recording, and say so with its path',
+      );
+      const atStop = total(stoppedScreen);
+      const stoppedPath = /recording stopped: (\S+)/.exec(stoppedScreen)?.[1] ?? '';
+      expect(stoppedPath.startsWith(first!.replace(/…$/, '')), stoppedScreen).toBe(true);
       // fio goes on while nothing is recorded (150 reads at 200/s): the two files must not meet
       await p.until((s) => total(s) >= atStop + 150, '150 reads seen while not recording');
       p.keys('R');
@@ -190,7 +196,8 @@ describe.runIf(run)('TUI in tmux', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
     const p = new TmuxPane(
       `iouringtop-full-${process.pid}`,
-      `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${out} 2>${dir}/stderr`,
+      // --min-free 0: the disk is to fill, not to be guarded
+      `${process.execPath} ${CLI} --comm ${FIO.comm} --min-free 0 --output-dir ${out} 2>${dir}/stderr`,
     );
     panes.push(p);
     const fio = startFio('r', file, 2000);

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -219,6 +220,38 @@ describe('CsvRecorder files', () => {
     expect(text.startsWith(HEADER)).toBe(true);
     expect(text.split('\n')).toHaveLength(10_002);
     expect(rec.bytesWritten).toBe(Buffer.byteLength(text));
+  });
+
+  it('--compress: writes .csv.gz that reads back row for row, its sidecars named as for .csv', async () => {
+    const rec = await CsvRecorder.create({
+      outputDir: dir,
+      startTime: start,
+      compress: true,
+      meta: {},
+      counts: true,
+      batchRows: 1000,
+    });
+    expect(rec.path).toBe(path.join(dir, 'iouring', 'iouring_20240102_083405.csv.gz'));
+    for (let i = 0; i < 10_000; i++) rec.push(event({ pid: i + 1 }));
+    await rec.close();
+    const raw = readFileSync(rec.path);
+    expect(raw.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+    const text = gunzipSync(raw).toString('utf8');
+    expect(text.startsWith(HEADER)).toBe(true);
+    expect(text.split('\n')).toHaveLength(10_002);
+    // much smaller than the text, and the size the header shows is the file's
+    expect(raw.length).toBeLessThan(Buffer.byteLength(text) / 4);
+    expect(rec.fileBytes).toBe(raw.length);
+    const rows: IoEvent[] = [];
+    const stats = await readRecording(rec.path, { push: (ev) => rows.push({ ...ev }) });
+    expect(stats.truncatedLine).toBeNull();
+    expect(rows.map((r) => r.pid)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    expect(readdirSync(path.join(dir, 'iouring')).sort()).toEqual([
+      'iouring_20240102_083405.counts.jsonl',
+      'iouring_20240102_083405.csv.gz',
+      'iouring_20240102_083405.meta.json',
+    ]);
+    expect((await readSessionMeta(rec.path))?.events).toBe(10_000);
   });
 
   it('creates missing parent directories, and fails with a reason where it cannot (never hangs)', async () => {

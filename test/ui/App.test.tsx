@@ -478,7 +478,7 @@ describe('pause, refresh, help and quit', () => {
     expect(t.controller.calls).toContainEqual(['toggleRecording']);
     t.store.publish(t.snap, { recording: { path: '/tmp/io-1.csv', bytes: 3 * 1024 * 1024 } });
     await settle(t.r.frames);
-    expect(t.lines()[1]).toContain('●REC /tmp/io-1.csv 3.0 MiB');
+    expect(t.lines()[1]).toContain('●REC 3.0 MiB /tmp/io-1.csv');
   });
 
   it('tells the controller which events the tail should carry in the drill-down', async () => {

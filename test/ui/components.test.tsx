@@ -318,6 +318,26 @@ describe('Header recording lines', () => {
   const text = (segs: { text: string }[]) => segs.map((x) => x.text).join('');
   const base = { snapshot: snap, filterText: '', paused: false, refreshMs: 1000, color: false };
 
+  it('replay: says REPLAY first; one standing in for live capture says NOT LIVE and why', () => {
+    const info = {
+      host: 'h',
+      kernel: 'k',
+      tier: 'tier 1',
+      mode: 'replay' as const,
+      recordingFacts: 'recorded …',
+      notLive: 'NOT LIVE: not root: run with sudo',
+    };
+    const lines = headerSegments({ ...base, info });
+    expect(text(lines[0])).toMatch(/^ iouringtop REPLAY at /);
+    expect(lines).toHaveLength(4);
+    expect(headerLines(info)).toBe(4);
+    expect(text(lines[3])).toBe(' NOT LIVE: not root: run with sudo');
+    expect(lines[3][1].bold).toBe(true);
+    const plain = headerSegments({ ...base, info: { ...info, notLive: undefined } });
+    expect(plain).toHaveLength(3);
+    expect(text(plain[0])).toMatch(/^ iouringtop REPLAY at /);
+  });
+
   it('live: ●REC with the path and size, or the failure in its place, highlighted', () => {
     const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
     const ok = headerSegments({
@@ -326,7 +346,23 @@ describe('Header recording lines', () => {
       status: { recording: { path: '/r/iouring_1.csv', bytes: 2048 } },
     });
     expect(ok).toHaveLength(2);
-    expect(text(ok[1])).toMatch(/●REC \/r\/iouring_1\.csv 2\.0 KiB$/);
+    // the size first: a long path is what gets cut at the terminal's edge
+    expect(text(ok[1])).toMatch(/●REC 2\.0 KiB \/r\/iouring_1\.csv$/);
+    const growing = headerSegments({
+      ...base,
+      info,
+      status: { recording: { path: '/r/iouring_1.csv', bytes: 2048, bytesPerSec: 1536 } },
+    });
+    expect(text(growing[1])).toMatch(/●REC 2\.0 KiB \+1\.5 KiB\/s \/r\/iouring_1\.csv$/);
+    const stopped = headerSegments({
+      ...base,
+      info,
+      status: { recordingStopped: 'recording stopped: /r/iouring_1.csv (12 events, 2.0 KiB)' },
+    });
+    expect(text(stopped[1])).toMatch(
+      / {2}recording stopped: \/r\/iouring_1\.csv \(12 events, 2\.0 KiB\)$/,
+    );
+    expect(text(stopped[1])).not.toContain('●REC');
     const failed = headerSegments({
       ...base,
       info,

@@ -1,0 +1,147 @@
+/**
+ * Every view at 80×24, in a real terminal (tmux): the header is not wrapped, the footer's first
+ * hint (q:quit) is on screen, long lists say what is off screen, and the help overlay shows how
+ * to quit. Replay of the bundled demo recording (no root needed), and live capture of fio where
+ * this machine can capture.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, requireOrSkip, requireRootOrSkip, tempDir, uniqueCommand } from './env.js';
+import { TmuxPane } from './tmux.js';
+
+const replayRun = requireOrSkip('80x24 layout test (replay)', ['tmux'], false);
+const liveRun = requireOrSkip('80x24 layout test (live)', ['tmux', 'fio']);
+const panes: TmuxPane[] = [];
+afterAll(() => panes.forEach((p) => p.kill()));
+
+const SIZE = { columns: 80, rows: 24 };
+
+/** The screen's lines, trailing blanks kept: tmux gives exactly the pane's rows. */
+const linesOf = (s: string): string[] => s.replace(/\n$/, '').split('\n');
+
+/** What every view must show at 80×24; the screen is returned for the view's own checks. */
+async function checkView(p: TmuxPane, key: string[], what: string, mark: RegExp): Promise<string> {
+  if (key.length > 0) p.keys(...key);
+  const screen = await p.until((s) => mark.test(s), what);
+  const lines = linesOf(screen);
+  expect(lines, screen).toHaveLength(SIZE.rows);
+  for (const l of lines)
+    expect([...l].length, `${what}: a line wider than 80\n${screen}`).toBeLessThanOrEqual(80);
+  // the header's first line, unwrapped, on top
+  expect(lines[0], screen).toMatch(/^ iouringtop /);
+  // the footer: the last line with text starts with the way out
+  const footer = lines.filter((l) => l.trim() !== '').at(-1) ?? '';
+  expect(footer, `${what}\n${screen}`).toMatch(/^ (q:quit|Esc:back|\?\/Esc\/q:close)/);
+  expect(screen, `${what}: q:quit (or the way back) visible`).toMatch(
+    /q:quit|Esc:back|q:close|Esc q/,
+  );
+  return screen;
+}
+
+async function checkEveryView(p: TmuxPane, table: RegExp): Promise<void> {
+  const processes = await checkView(p, ['1'], 'the processes view', /PID COMMAND/);
+  expect(processes).toMatch(table);
+  await checkView(p, ['2'], 'the opcodes view', /OPCODE/);
+  const events = await checkView(p, ['3'], 'the events view', /TIME/);
+  // more events than fit: the list says how many are off screen
+  expect(events).toMatch(/[↑↓] [\d.,]+K? (above|below)/);
+  await checkView(p, ['1'], 'the processes view again', /PID COMMAND/);
+  const drill = await checkView(p, ['Enter'], 'the drill-down', /Esc:back/);
+  expect(drill).toMatch(/PID \d+/);
+  await checkView(p, ['Escape'], 'back from the drill-down', /PID COMMAND/);
+  const help = await checkView(p, ['?'], 'the help overlay', /q Ctrl-C F10/);
+  expect(help).toMatch(/q Ctrl-C F10 +quit/);
+  // one key a line, its text whole
+  expect(help).toMatch(/this help \(any of \? Esc q closes it\)/);
+  expect(help).toMatch(/slower \/ faster refresh/);
+  await checkView(p, ['Escape'], 'the help closed', /PID COMMAND/);
+}
+
+describe.runIf(replayRun)('80x24: every view of a replay', () => {
+  it('fits, with the footer and the way out on screen', async () => {
+    const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+    const p = new TmuxPane(
+      `iouringtop-80x24-replay-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${demo} --speed max`,
+      SIZE,
+    );
+    panes.push(p);
+    await p.until((s) => /■ END/.test(s), 'the replay at its end');
+    const first = linesOf(p.screen());
+    expect(first[0]).toMatch(/^ iouringtop REPLAY /);
+    await checkEveryView(p, /fio|node|uring/);
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});
+
+describe.runIf(liveRun)('80x24: every view of live capture', () => {
+  it('fits, with the footer and the way out on screen', async () => {
+    const dir = tempDir('iouringtop-80x24-');
+    const file = path.join(dir, 'fio.dat');
+    execFileSync(
+      'fio',
+      ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const fio = uniqueCommand('fio', 'iot80fio');
+    const load = spawn(
+      fio.path,
+      [
+        '--name=r',
+        '--ioengine=io_uring',
+        '--rw=randread',
+        '--bs=4k',
+        `--filename=${file}`,
+        '--time_based',
+        '--runtime=60',
+        '--rate_iops=500',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const p = new TmuxPane(
+        `iouringtop-80x24-live-${process.pid}`,
+        `${process.execPath} ${CLI} --comm ${fio.comm} --no-record`,
+        SIZE,
+      );
+      panes.push(p);
+      // (the name is cut to the column's width at 80 columns)
+      await p.until((s) => s.includes(fio.comm.slice(0, 8)) && /READ/.test(s), 'fio in the view');
+      // enough events for the events view to overflow the screen
+      await p.until((s) => /total [\d.]+K? ops/.test(s) && !/total [0-9] ops/.test(s), 'events');
+      await checkEveryView(p, new RegExp(fio.comm.slice(0, 8)));
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('0');
+    } finally {
+      load.kill();
+    }
+  });
+});
+
+describe.runIf(replayRun && requireRootOrSkip('the --or-replay header test (runs as nobody)'))(
+  '--or-replay where live capture is not possible (npm start as a user)',
+  () => {
+    it('says REPLAY, and NOT LIVE with why, in the header at 80x24', async () => {
+      const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+      const p = new TmuxPane(
+        `iouringtop-notlive-${process.pid}`,
+        `cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} ${CLI} --or-replay ${demo}`,
+        SIZE,
+      );
+      panes.push(p);
+      const screen = await p.until((s) => /NOT LIVE/.test(s), 'the NOT LIVE line');
+      const lines = linesOf(screen);
+      expect(lines[0]).toMatch(/^ iouringtop REPLAY /);
+      expect(screen).toMatch(
+        /^ NOT LIVE: not root and without CAP_BPF\+CAP_PERFMON: run with sudo/m,
+      );
+      await checkView(p, [], 'the processes view', /PID COMMAND/);
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('0');
+    });
+  },
+);
