@@ -36,7 +36,7 @@ async function pickSource(config: Config): Promise<Source | number> {
     err(`${why}: replaying ${config.fallbackReplay}`);
     return new ReplaySource(
       { ...config, mode: 'replay', replayFile: config.fallbackReplay, record: false },
-      { asFastAsPossible: config.headless, notLive: `NOT LIVE: ${p.problems.join("; ")}` },
+      { asFastAsPossible: config.headless, notLive: `NOT LIVE: ${p.problems.join('; ')}` },
     );
   }
   if (!canCapture(p)) {
