@@ -1,12 +1,13 @@
 /**
  * The recorder: an EventSink that writes every event as one row of the seed's CSV format.
  *
- * Hot path: push() formats one row and appends it to the current batch; the batch is written every
- * `batchRows` rows, or on a timer. Only the command name can need quoting (every other field is a
- * number, the timestamp, or an opcode name of [A-Z0-9_]): it goes through csv-writer's stringifier,
- * memoised per distinct name, which keeps csv-writer's exact quoting at a fraction of its per-row
- * cost (stringifying whole rows ran at ~2 M rows/s, half the recorder's budget). When the stream asks us to wait (write() returns false) the
- * text queues in memory until 'drain': rows are never dropped, and `pendingBytes` shows the queue.
+ * Hot path: push() writes one row as bytes into the current batch (rowBytes.ts: no string per row);
+ * the batch is written every `batchRows` rows, when it is full, or on a timer. Only the command
+ * name can need quoting (every other field is a number, the timestamp, or an opcode name of
+ * [A-Z0-9_]): it goes through csv-writer's stringifier, memoised per distinct name, which keeps
+ * csv-writer's exact quoting at a fraction of its per-row cost. When the stream asks us to wait
+ * (write() returns false) the bytes queue in memory until 'drain': rows are never dropped, and
+ * `pendingBytes` shows the queue.
  */
 import { createArrayCsvStringifier, type CsvStringifier } from 'csv-writer';
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
@@ -19,7 +20,8 @@ import type { CountsDelta } from '../model/counts.js';
 import { countsPathFor, CountsWriter } from './countsFile.js';
 import type { EventSink, IoEvent } from '../model/event.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
-import { fileStamp, formatLatencyMs, formatTimestamp, RECORDING_COLUMNS } from './format.js';
+import { fileStamp, RECORDING_COLUMNS } from './format.js';
+import { RowBytes } from './rowBytes.js';
 import {
   buildSessionMeta,
   isoLocal,
@@ -135,9 +137,9 @@ async function makeDirs(dir: string): Promise<void> {
   }
 }
 
-/** Text handed to the stream in one write, and the rows it holds. */
+/** Bytes handed to the stream in one write, and the rows they hold. */
 interface Chunk {
-  text: string;
+  data: Buffer;
   bytes: number;
   rows: number;
 }
@@ -159,9 +161,10 @@ export class CsvRecorder implements EventSink {
   private readonly gzipMarks: { end: number; rows: number }[] = [];
   private readonly stringifier: CsvStringifier<unknown[]>;
   private readonly batchRows: number;
-  private batch = '';
-  private fill = 0;
-  private readonly quoted = new Map<string, string>();
+  private readonly batch = new RowBytes();
+  private readonly quoted = new Map<string, Buffer>();
+  /** Opcode names as bytes, by opcode (filled as they are met). */
+  private readonly opNames: (Buffer | undefined)[] = [];
   /** Chunks waiting for the stream to drain. */
   private readonly queue: Chunk[] = [];
   private queuedBytes = 0;
@@ -280,12 +283,13 @@ export class CsvRecorder implements EventSink {
     this.path = file;
     this.meta = meta;
     this.metaPath = meta && file ? metaPathFor(file) : null;
-    this.batchRows = Math.max(1, opts.batchRows ?? 4096);
+    // compressed, a batch ends with a sync flush: smaller ones lose fewer rows to a cut file
+    this.batchRows = Math.max(1, opts.batchRows ?? (compressedTo ? 1024 : 4096));
     this.onError = opts.onError;
     this.names = opts.opcodes ?? new OpcodeTable();
     this.stringifier = createArrayCsvStringifier({ header: [...RECORDING_COLUMNS] });
     stream.on('error', (err) => this.fail(err));
-    this.enqueue(this.stringifier.getHeaderString() ?? '', 0);
+    this.enqueue(Buffer.from(this.stringifier.getHeaderString() ?? ''), 0);
     const every = opts.flushIntervalMs ?? 500;
     if (every > 0) {
       this.timer = setInterval(() => this.flush(), every);
@@ -342,30 +346,46 @@ export class CsvRecorder implements EventSink {
   push(ev: IoEvent): void {
     this.rowCount++;
     if (this.failure || this.closing) return;
-    this.batch +=
-      `${formatTimestamp(ev.tsUs)},${ev.pid},${this.quote(ev.comm)},${this.names.name(ev.opcode)},` +
-      `${ev.fd === 0 ? '' : ev.fd},${ev.offset === 0 ? '' : ev.offset},` +
-      `${ev.length === 0 ? '' : ev.length},${ev.hasResult ? ev.result : ''},` +
-      `${formatLatencyMs(ev.latencyNs)}\n`;
-    if (++this.fill === this.batchRows) this.flush();
+    const comm = this.quote(ev.comm);
+    const op = this.opName(ev.opcode);
+    if (!this.batch.fits(comm.length, op.length)) this.flush();
+    this.batch.row(
+      ev.tsUs,
+      ev.pid,
+      comm,
+      op,
+      ev.fd,
+      ev.offset,
+      ev.length,
+      ev.hasResult ? ev.result : null,
+      ev.latencyNs,
+    );
+    if (this.batch.rows === this.batchRows) this.flush();
+  }
+
+  /** The opcode's name as bytes (the session's names; OP_<n> for one it does not know). */
+  private opName(code: number): Buffer {
+    let b = this.opNames[code];
+    if (b === undefined) {
+      b = Buffer.from(this.names.name(code), 'latin1');
+      if (code >= 0 && code < 4096) this.opNames[code] = b;
+    }
+    return b;
   }
 
   /** Writes the rows gathered so far to the stream (or the queue while it drains). */
   flush(): void {
-    if (this.fill === 0 || this.failure) return;
-    const text = this.batch;
-    const rows = this.fill;
-    this.batch = '';
-    this.fill = 0;
-    this.enqueue(text, rows);
+    if (this.batch.rows === 0 || this.failure) return;
+    const rows = this.batch.rows;
+    this.enqueue(this.batch.take(), rows);
   }
 
   /** The command name as a CSV field, quoted by csv-writer when it must be. */
-  private quote(comm: string): string {
+  private quote(comm: string): Buffer {
     let q = this.quoted.get(comm);
     if (q === undefined) {
       // stringifyRecords ends the record with '\n'; the field is everything before it.
-      q = this.stringifier.stringifyRecords([[commToCsv(comm)]]).slice(0, -1);
+      q = Buffer.from(this.stringifier.stringifyRecords([[commToCsv(comm)]]).slice(0, -1));
       if (this.quoted.size >= 4096) this.quoted.clear();
       this.quoted.set(comm, q);
     }
@@ -457,7 +477,7 @@ export class CsvRecorder implements EventSink {
     const failed = this.inFlight[0];
     let keep = this.diskBytes;
     if (failed && onDisk !== undefined && onDisk > this.diskBytes) {
-      const part = Buffer.from(failed.text).subarray(0, onDisk - this.diskBytes);
+      const part = failed.data.subarray(0, onDisk - this.diskBytes);
       const lastNewline = part.lastIndexOf(0x0a);
       for (let i = 0; i <= lastNewline; i++) if (part[i] === 0x0a) this.diskRows++;
       keep += lastNewline + 1;
@@ -465,9 +485,9 @@ export class CsvRecorder implements EventSink {
     if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
   }
 
-  private enqueue(text: string, rows: number): void {
-    if (text.length === 0) return;
-    const chunk = { text, bytes: Buffer.byteLength(text), rows };
+  private enqueue(data: Buffer, rows: number): void {
+    if (data.length === 0) return;
+    const chunk = { data, bytes: data.length, rows };
     if (this.waitingDrain) {
       this.queue.push(chunk);
       this.queuedBytes += chunk.bytes;
@@ -480,7 +500,7 @@ export class CsvRecorder implements EventSink {
   private hand(chunk: Chunk): boolean {
     this.handedBytes += chunk.bytes;
     this.inFlight.push(chunk);
-    const more = this.stream.write(chunk.text, (err) => {
+    const more = this.stream.write(chunk.data, (err) => {
       if (err || this.inFlight[0] !== chunk) return;
       this.inFlight.shift();
       this.diskBytes += chunk.bytes;
@@ -518,8 +538,7 @@ export class CsvRecorder implements EventSink {
     if (this.failure) return;
     this.failure = err instanceof RecordError ? err : describeFsError(err, target);
     if (this.timer) clearInterval(this.timer);
-    this.fill = 0;
-    this.batch = '';
+    this.batch.take(); // the rows not written are counted, not kept
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.onError?.(this.failure);

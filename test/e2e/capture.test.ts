@@ -281,14 +281,15 @@ describe.runIf(run)('live capture with real bpftrace', () => {
 
 describe.runIf(run)('a disk that fills while recording', () => {
   it.each([
-    { how: 'plain', flags: [] as string[], ext: '.csv' },
-    { how: 'gzip (--compress)', flags: ['--compress'], ext: '.csv.gz' },
+    { how: 'plain', flags: [] as string[], ext: '.csv', size: '32k' },
+    // gzip writes a batch (1024 rows, ~15 KiB) at a time: room for a few
+    { how: 'gzip (--compress)', flags: ['--compress'], ext: '.csv.gz', size: '128k' },
   ])(
     '$how: keeps the rows written whole, says how many were not, closes the metadata, leaves no .tmp',
-    async ({ flags, ext }) => {
-      // a 32 KiB file system: the metadata's 4 KiB and room for a few hundred rows
+    async ({ flags, ext, size }) => {
+      // a small file system: the metadata's 4 KiB and room for a few hundred rows
       const out = tempDir('iouringtop-full-');
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', out]);
       const work = tempDir('iouringtop-full-fio-');
       const fio = uniqueCommand('fio', 'iotfio');
       const file = path.join(work, 'fio.dat');
