@@ -452,18 +452,21 @@ export function generateProgram(spec: ProgramSpec): string {
     const key = f.submitHasReq && f.completeHasReq ? 'args->req' : 'args->ctx, args->user_data';
     const cKey = f.completeHasReq ? 'args->req' : 'args->ctx, args->user_data';
     const useBtf = tier === 1;
+    // fd, offset and length only go into event lines: counters only (--no-events) skips the
+    // reads (a few BTF reads per request, at every request's submission)
+    const fields = useBtf && events.kind !== 'none';
     const reqOf = '((struct io_kiocb *)args->req)';
 
     // --- submit: record who / what / where, keyed by the request ---
     const submit: string[] = [];
     submit.push('  $op = (uint64)args->opcode;');
     submit.push(
-      useBtf && f.btf.kiocbCqeFd
+      fields && f.btf.kiocbCqeFd
         ? `  $fd = (uint64)(uint32)${reqOf}->cqe.fd;`
         : '  $fd = (uint64)0;',
     );
     submit.push('  $off = (int64)0;', '  $len = (uint64)0;');
-    if (useBtf && f.btf.ioRw) {
+    if (fields && f.btf.ioRw) {
       submit.push(
         `  if (${anyOf('$op', RW_OPS)}) {`,
         '    $rw = (struct io_rw *)args->req;',
@@ -472,7 +475,7 @@ export function generateProgram(spec: ProgramSpec): string {
         '  }',
       );
     }
-    if (useBtf && f.btf.ioSync) {
+    if (fields && f.btf.ioSync) {
       submit.push(
         `  if (${anyOf('$op', SYNC_OPS)}) {`,
         '    $sy = (struct io_sync *)args->req;',
@@ -487,7 +490,7 @@ export function generateProgram(spec: ProgramSpec): string {
       [f.btf.ioClose, 'io_close', 'fd', [19]],
     ];
     for (const [ok, struct, field, ops] of fdFrom) {
-      if (useBtf && ok) {
+      if (fields && ok) {
         submit.push(
           `  if (${anyOf('$op', ops)}) {`,
           `    $fd = (uint64)(uint32)((struct ${struct} *)args->req)->${field};`,
@@ -495,7 +498,7 @@ export function generateProgram(spec: ProgramSpec): string {
         );
       }
     }
-    if (useBtf && f.btf.ioSrMsg) {
+    if (fields && f.btf.ioSrMsg) {
       submit.push(
         `  if (${anyOf('$op', SR_OPS)}) {`,
         '    $sr = (struct io_sr_msg *)args->req;',
@@ -503,7 +506,7 @@ export function generateProgram(spec: ProgramSpec): string {
         '  }',
       );
     }
-    if (useBtf) submit.push(...vectoredLength(f));
+    if (fields) submit.push(...vectoredLength(f));
     if (!useBtf && f.hasFileGet && f.fileGetHasReq) {
       // Tier 2 on 5.18+: the file is looked up after submit; file_get stores its fd by request.
     } else if (!useBtf && f.hasFileGet) {

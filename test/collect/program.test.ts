@@ -138,6 +138,10 @@ describe('generateProgram', () => {
     });
     expect(eLines(none)).toBe(0);
     expect(none).toContain('@lat[$tg, $op, $b] = count();');
+    // fd, offset and length only go into event lines: counters only reads none of them
+    expect(all).toContain('$rw = (struct io_rw *)args->req;');
+    expect(all).toContain('->cqe.fd;');
+    expect(none).not.toMatch(/struct io_rw|struct io_sync|struct io_sr_msg|io_async_rw|->cqe\.fd/);
     const sampled = generateProgram({
       tier: 1,
       token: TOKEN,
