@@ -141,7 +141,11 @@ describe('generateProgram', () => {
     // fd, offset and length only go into event lines: counters only reads none of them
     expect(all).toContain('$rw = (struct io_rw *)args->req;');
     expect(all).toContain('->cqe.fd;');
-    expect(none).not.toMatch(/struct io_rw|struct io_sync|struct io_sr_msg|io_async_rw|->cqe\.fd/);
+    const submit = /tracepoint:io_uring:io_uring_submit_req\n\{\n([^]*?)\n\}/.exec(none)?.[1];
+    expect(submit).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
+    expect(submit).not.toMatch(
+      /struct io_rw|struct io_sync|struct io_sr_msg|io_async_rw|->cqe\.fd/,
+    );
     const sampled = generateProgram({
       tier: 1,
       token: TOKEN,
