@@ -13,6 +13,7 @@ import {
   readdirSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,15 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
     expect(missing.status).toBe(127);
     expect(missing.stderr).toMatch(/node \(>= 20\.11\) was not found \(sudo resets PATH\)/);
     expect(missing.stderr).toMatch(/sudo "\$\(command -v node\)" ".*dist\/cli\.js"/);
+    // Debian 12's own node (18): said, not a stack trace from the first import
+    const old = path.join(tools, 'node');
+    writeFileSync(old, '#!/bin/sh\necho v18.19.0\n', { mode: 0o755 });
+    const tooOld = iouringtop(['--version'], { env: bare });
+    expect(tooOld.status).toBe(1);
+    expect(tooOld.stderr.trim()).toBe(
+      `iouringtop: needs Node >= 20.11, and ${old} is v18.19.0 (Debian 12's own nodejs is 18): install Node 20 or 22 from NodeSource or nvm, then reinstall iouringtop with it`,
+    );
+    rmSync(old);
     // a prefix that holds its node (nvm's, NodeSource's): found without PATH
     symlinkSync(process.execPath, path.join(prefix, 'bin', 'node'));
     const found = iouringtop(['--version'], { env: bare });
