@@ -59,14 +59,19 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   // the same measure as the rows: operations (IO_URING_ENTER calls apart)
   const second: Segment[] = [
     {
-      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops  `,
+      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops`,
     },
   ];
   // live: the capture's counters as they grow; a replay's are the whole session's, and its
   // recording line says them (beside "total" at 0:01 they would read as this moment's)
   const live = info.mode === 'live';
   if (live)
-    second.push(counter('lost', known?.lost), { text: '  ' }, counter('dropped', known?.dropped));
+    second.push(
+      { text: '  ' },
+      counter('lost', known?.lost),
+      { text: '  ' },
+      counter('dropped', known?.dropped),
+    );
   if (info.eventKeeping) {
     second.push(
       { text: '  ' },
@@ -101,7 +106,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
       second.push({ text: `  REC ${info.recordingPath}` });
     }
   } else if (info.recordingPath) {
-    second.push({ text: `file ${info.recordingPath}` });
+    second.push({ text: `  file ${info.recordingPath}` });
   }
   if (status?.advice) second.push({ text: `  ${status.advice}`, dim: true });
   const lines = [first, second];

@@ -145,3 +145,36 @@ describe.runIf(replayRun && requireRootOrSkip('the --or-replay header test (runs
     });
   },
 );
+
+describe.runIf(replayRun)('a filter on the opcode filters the numbers (tmux)', () => {
+  it("under /op:READ the process row's OPS/s is the READ row's", async () => {
+    const rec = path.join(ROOT, 'recordings', 'fio-randrw.csv');
+    const p = new TmuxPane(
+      `iouringtop-opfilter-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${rec} --speed 0.5`,
+      { columns: 120, rows: 35 },
+    );
+    panes.push(p);
+    // the clock at 0:02 (READ and WRITE both running), then frozen: the figures stay put
+    await p.until((s) => /0:02 \/ 0:0/.test(s), 'the replay at 0:02');
+    p.keys('Space');
+    await p.until((s) => /‖ PAUSED/.test(s), 'paused');
+    // OPS/s, then (processes) RD B/s WR B/s AVG P99 or (opcodes) BYTES/s AVG P50 P99
+    const procRow = (s: string) =>
+      /\b28014 fio +(\S+) +(\S+ \S+) +\S+ +(\S+) +(\S+) /.exec(s)?.slice(1) ?? [];
+    const readRow = (s: string) =>
+      /^[> ]READ +(\S+) +(\S+ \S+) +(\S+) +\S+ +(\S+) /m.exec(s)?.slice(1) ?? [];
+    const unfiltered = procRow(await p.until((s) => procRow(s).length > 0, 'fio listed'));
+    p.keys('/');
+    await p.type('op:READ');
+    p.keys('Enter');
+    const filtered = await p.until((s) => /filter op:READ/.test(s), 'the filter applied');
+    p.keys('2');
+    const opcodes = await p.until((s) => readRow(s).length > 0, 'the READ row');
+    // ops/s, bytes/s, average and p99: the process's READs are the READ row
+    expect(procRow(filtered), `${filtered}\n${opcodes}`).toEqual(readRow(opcodes));
+    expect(procRow(filtered)[3]).not.toBe(unfiltered[3]); // the p99 of all its operations differs
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});
