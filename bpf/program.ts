@@ -3,7 +3,7 @@
  *
  * Two outputs, one program:
  * - Exact counts, kept in the kernel whatever the rate: per (process, opcode) a latency histogram
- *   (the buckets of source/model/histogram.ts: exact below 128 ns, 64 per power of two above),
+ *   (the buckets of kernelBucketOf below: exact below 64 ns, 32 per power of two above),
  *   completions without a latency, errors by errno and bytes; per process the io_uring_enter
  *   calls, their latency and the operations they submitted. Printed (cumulative) every second,
  *   each time followed by a `T` line; the collector turns them into deltas.
@@ -31,6 +31,10 @@
  * Nothing typed by a user reaches the text unchecked: filter values are validated here again
  * (numbers must be integers in range, the command name a short plain word), whatever the caller
  * already did.
+ *
+ * (Over 400 lines: one generator, because every probe it writes shares the tier's choices, the
+ * kernel's features, the filter predicates and the line formats the parser reads; split, each
+ * part would need all of them.)
  */
 
 import { BUILTIN_OPCODES } from '../source/model/opcodes.js';

@@ -2,6 +2,9 @@
  * Keys are data: every key press goes through `reduceKey`, a pure function from the UI state and
  * the key to a new state plus a list of effects (plain objects the App executes: quit, pause,
  * replay seek, ...). Nothing here touches React, the terminal or the model's data.
+ *
+ * (Over 400 lines: one reducer over one state, with the terminal's raw input it reads (function
+ * keys, mouse reports, pastes) beside it; the binding table itself is in bindings.ts.)
  */
 import { ascendingFirst, opcodeColumns, processColumns, sortKeys } from '../render/columns.js';
 import {
