@@ -1,0 +1,234 @@
+/**
+ * The metric families: their names, help, types and labels, and how each reads the running totals
+ * (totals.ts) into plain values. One list for both consumers: the /metrics endpoint (server.ts,
+ * through prom-client) and the export of a recording (export.ts, with a timestamp per sample).
+ *
+ * Operations exclude IO_URING_ENTER (the syscall is not an operation): its calls have their own
+ * families, as in the model. Label names follow --metrics-labels (labels.ts); the latency
+ * histogram is always by opcode alone, its bounds in buckets.ts.
+ */
+import { errnoName } from '../model/errno.js';
+import { opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
+import { LE_SECONDS } from './buckets.js';
+import type { LabelName } from './labels.js';
+import type { MetricTotals, OpTotals, ProcessTotals } from './totals.js';
+
+export type Labels = Record<string, string>;
+
+export interface ScalarValue {
+  labels: Labels;
+  value: number;
+}
+
+export interface HistogramValue {
+  labels: Labels;
+  /** Cumulative counts, one per bound of LE_SECONDS (+Inf is `count`). */
+  buckets: number[];
+  count: number;
+  /** Seconds. */
+  sum: number;
+}
+
+interface FamilyBase {
+  /** The name as Prometheus stores it (counters end in _total). */
+  name: string;
+  help: string;
+  labelNames: string[];
+}
+
+export interface ScalarFamily extends FamilyBase {
+  type: 'counter' | 'gauge';
+  read(t: MetricTotals): ScalarValue[];
+}
+
+export interface HistogramFamily extends FamilyBase {
+  type: 'histogram';
+  read(t: MetricTotals): HistogramValue[];
+}
+
+export type Family = ScalarFamily | HistogramFamily;
+
+/** What the info gauge says about this build and this capture (never a path or a command line). */
+export interface BuildInfo {
+  version: string;
+  tier: string;
+  bpftrace: string;
+  kernel: string;
+}
+
+/** Every family, with label names for `labels`; `info` null leaves out the info gauge. */
+export function metricFamilies(
+  labels: readonly LabelName[],
+  names: OpcodeNames,
+  info: BuildInfo | null,
+): Family[] {
+  const byOpcode = labels.includes('opcode');
+  const procLabels = labels.filter((l) => l !== 'opcode');
+
+  /** The label values of (process, opcode): those chosen, in the order of `labels`. */
+  const opLabels = (p: ProcessTotals, op: number): Labels => {
+    const out: Labels = { ...p.slot.labels };
+    if (byOpcode) out.opcode = names.name(op);
+    return out;
+  };
+
+  /**
+   * One value per (label set, opcode) — or per label set when opcode is not a label — summing
+   * `pick` over the opcodes `keep` admits; a series is there once its first operation is.
+   */
+  const perOpcode =
+    (pick: (o: OpTotals) => number, keep: (op: number) => boolean = () => true) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values()) {
+        let sum = 0;
+        let any = false;
+        for (const [op, o] of p.ops) {
+          if (!keep(op)) continue;
+          if (byOpcode) out.push({ labels: opLabels(p, op), value: pick(o) });
+          else {
+            sum += pick(o);
+            any = true;
+          }
+        }
+        if (!byOpcode && any) out.push({ labels: { ...p.slot.labels }, value: sum });
+      }
+      return out;
+    };
+
+  /** Errors by errno, per (label set, opcode), or per label set when opcode is not a label. */
+  const errorsByErrno = (t: MetricTotals): ScalarValue[] => {
+    const out: ScalarValue[] = [];
+    const push = (base: Labels, errors: Map<number, number>): void => {
+      for (const [e, n] of errors) out.push({ labels: { ...base, errno: errnoName(e) }, value: n });
+    };
+    for (const p of t.processes.values()) {
+      if (byOpcode) {
+        for (const [op, o] of p.ops) push(opLabels(p, op), o.errors);
+        continue;
+      }
+      const merged = new Map<number, number>();
+      for (const o of p.ops.values())
+        for (const [e, n] of o.errors) merged.set(e, (merged.get(e) ?? 0) + n);
+      push(p.slot.labels, merged);
+    }
+    return out;
+  };
+
+  const perProcess =
+    (pick: (p: ProcessTotals) => number) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: pick(p) });
+      return out;
+    };
+
+  const families: Family[] = [
+    {
+      name: 'iouringtop_operations_total',
+      help: 'io_uring operations completed (counted in the kernel)',
+      type: 'counter',
+      labelNames: [...labels],
+      read: perOpcode((o) => o.ops),
+    },
+    {
+      name: 'iouringtop_read_bytes_total',
+      help: 'Bytes read by read-class operations (positive results)',
+      type: 'counter',
+      labelNames: [...labels],
+      read: perOpcode(
+        (o) => o.read,
+        (op) => opcodeDirection(op) === 'read',
+      ),
+    },
+    {
+      name: 'iouringtop_written_bytes_total',
+      help: 'Bytes written by write-class operations (positive results)',
+      type: 'counter',
+      labelNames: [...labels],
+      read: perOpcode(
+        (o) => o.write,
+        (op) => opcodeDirection(op) === 'write',
+      ),
+    },
+    {
+      name: 'iouringtop_errors_total',
+      help: 'Operations that completed with an error, by errno',
+      type: 'counter',
+      labelNames: [...labels, 'errno'],
+      read: errorsByErrno,
+    },
+    {
+      name: 'iouringtop_operation_latency_seconds',
+      help: 'Latency of operations from submission to completion (those whose submission was seen)',
+      type: 'histogram',
+      labelNames: ['opcode'],
+      read: (t) =>
+        [...t.latency].map(([op, h]) => {
+          const buckets: number[] = [];
+          let acc = 0;
+          for (let i = 0; i < LE_SECONDS.length; i++) buckets.push((acc += h.slots[i]));
+          return {
+            labels: { opcode: names.name(op) },
+            buckets,
+            count: h.count,
+            sum: h.sumNs / 1e9,
+          };
+        }),
+    },
+    {
+      name: 'iouringtop_enter_calls_total',
+      help: 'io_uring_enter system calls',
+      type: 'counter',
+      labelNames: procLabels,
+      read: perProcess((p) => p.enterCalls),
+    },
+    {
+      name: 'iouringtop_enter_submitted_total',
+      help: 'Operations submitted by io_uring_enter system calls',
+      type: 'counter',
+      labelNames: procLabels,
+      read: perProcess((p) => p.enterSubmitted),
+    },
+    {
+      name: 'iouringtop_enter_errors_total',
+      help: 'io_uring_enter system calls that failed, by errno',
+      type: 'counter',
+      labelNames: [...procLabels, 'errno'],
+      read: (t) => {
+        const out: ScalarValue[] = [];
+        for (const p of t.processes.values())
+          for (const [e, n] of p.enterErrors)
+            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
+        return out;
+      },
+    },
+    {
+      name: 'iouringtop_lost_events_total',
+      help: "Event lines bpftrace's buffers could not hold (every other figure stays exact)",
+      type: 'counter',
+      labelNames: [],
+      read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.lost }]),
+    },
+    {
+      name: 'iouringtop_dropped_requests_total',
+      help: 'Submissions the in-flight map could not hold (counted, without latency)',
+      type: 'counter',
+      labelNames: [],
+      read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.dropped }]),
+    },
+    // Diagnostics: operations punted to io-wq, CQ overflows and io-wq workers get their families
+    // here once the diagnostics issue puts them in the counts (model/counts.ts OpCounts).
+  ];
+  if (info !== null) {
+    families.push({
+      name: 'iouringtop_build_info',
+      help: "iouringtop's version and the capture: tier, bpftrace version, kernel (always 1)",
+      type: 'gauge',
+      labelNames: ['version', 'tier', 'bpftrace', 'kernel'],
+      read: () => [{ labels: { ...info }, value: 1 }],
+    });
+  }
+  return families;
+}

@@ -1,0 +1,205 @@
+/**
+ * The exporter's running totals and the families read from them: exact sums of the counts deltas,
+ * counters that never go down when the model evicts a process row or a process exits, and label
+ * sets bounded whatever the processes call themselves.
+ */
+import { describe, expect, it } from 'vitest';
+import { LE_SECONDS } from '../../source/metrics/buckets.js';
+import { metricFamilies, type Family, type ScalarValue } from '../../source/metrics/families.js';
+import {
+  MAX_PROCESS_LABEL_SETS,
+  OTHER_COMM,
+  RETIRE_AFTER_US,
+} from '../../source/metrics/labels.js';
+import { MetricTotals } from '../../source/metrics/totals.js';
+import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
+import { bucketOf, bucketValue } from '../../source/model/histogram.js';
+import { Model } from '../../source/model/model.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+import { SEC, T } from '../model/helpers.js';
+
+const row = (o: Partial<OpCounts>): OpCounts => ({
+  pid: 100,
+  comm: 'app',
+  opcode: 22,
+  ops: 1,
+  read: 0,
+  write: 0,
+  errors: 0,
+  submitted: 0,
+  errnos: [],
+  latency: [],
+  ...o,
+});
+const delta = (sec: number, rows: OpCounts[]): CountsDelta => ({
+  tsUs: T + sec * SEC,
+  intervalUs: SEC,
+  rows,
+});
+const names = new OpcodeTable();
+const family = (t: MetricTotals, name: string, labels = t.bound.labels): Family => {
+  const f = metricFamilies(labels, names, null).find((x) => x.name === name);
+  if (!f) throw new Error(name);
+  return f;
+};
+const values = (t: MetricTotals, name: string): ScalarValue[] => {
+  const f = family(t, name);
+  if (f.type === 'histogram') throw new Error('histogram');
+  return f.read(t);
+};
+
+describe('MetricTotals and the families', () => {
+  it('sums the deltas by command and opcode; bytes by direction; errors by errno; enter apart', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    t.add(
+      delta(1, [
+        row({ pid: 1, ops: 10, read: 40960 }),
+        row({ pid: 2, ops: 5, read: 100, errors: 2, errnos: [11, 2] }),
+        row({ pid: 1, opcode: 23, ops: 3, write: 300 }),
+        row({ pid: 1, opcode: 255, ops: 7, submitted: 13, errnos: [4, 1], errors: 1 }),
+      ]),
+    );
+    t.add(delta(2, [row({ pid: 3, ops: 1, read: 1 }), row({ pid: 4, comm: 'db', ops: 2 })]));
+    expect(values(t, 'iouringtop_operations_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ' }, value: 16 },
+      { labels: { comm: 'app', opcode: 'WRITE' }, value: 3 },
+      { labels: { comm: 'db', opcode: 'READ' }, value: 2 },
+    ]);
+    expect(values(t, 'iouringtop_read_bytes_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ' }, value: 41061 },
+      { labels: { comm: 'db', opcode: 'READ' }, value: 0 },
+    ]);
+    expect(values(t, 'iouringtop_written_bytes_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'WRITE' }, value: 300 },
+    ]);
+    expect(values(t, 'iouringtop_errors_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ', errno: 'EAGAIN' }, value: 2 },
+    ]);
+    expect(values(t, 'iouringtop_enter_calls_total')).toEqual([
+      { labels: { comm: 'app' }, value: 7 },
+    ]);
+    expect(values(t, 'iouringtop_enter_submitted_total')).toEqual([
+      { labels: { comm: 'app' }, value: 13 },
+    ]);
+    expect(values(t, 'iouringtop_enter_errors_total')).toEqual([
+      { labels: { comm: 'app', errno: 'EINTR' }, value: 1 },
+    ]);
+    // the capture's counters: unknown until set, then as set
+    expect(values(t, 'iouringtop_lost_events_total')).toEqual([]);
+    t.setCapture({ lost: 4, dropped: 1 });
+    expect(values(t, 'iouringtop_lost_events_total')).toEqual([{ labels: {}, value: 4 }]);
+    expect(values(t, 'iouringtop_dropped_requests_total')).toEqual([{ labels: {}, value: 1 }]);
+  });
+
+  it('without the opcode label, a command sums its opcodes; with pid, each process is apart', () => {
+    const d = delta(1, [row({ pid: 1, ops: 2 }), row({ pid: 2, opcode: 23, ops: 3 })]);
+    const byComm = new MetricTotals(['comm']);
+    byComm.add(d);
+    expect(values(byComm, 'iouringtop_operations_total')).toEqual([
+      { labels: { comm: 'app' }, value: 5 },
+    ]);
+    const byPid = new MetricTotals(['pid', 'comm', 'opcode']);
+    byPid.add(d);
+    expect(values(byPid, 'iouringtop_operations_total')).toEqual([
+      { labels: { pid: '1', comm: 'app', opcode: 'READ' }, value: 2 },
+      { labels: { pid: '2', comm: 'app', opcode: 'WRITE' }, value: 3 },
+    ]);
+    expect(family(byPid, 'iouringtop_operations_total').labelNames).toEqual([
+      'pid',
+      'comm',
+      'opcode',
+    ]);
+    expect(family(byPid, 'iouringtop_enter_calls_total').labelNames).toEqual(['pid', 'comm']);
+  });
+
+  it('counters never go down when the model evicts idle process rows (a sum over rows would)', () => {
+    const model = new Model({ aggregate: 'counts', maxProcesses: 3 });
+    const t = new MetricTotals(['comm', 'opcode']);
+    let sent = 0;
+    let prev = 0;
+    for (let s = 1; s <= 20; s++) {
+      // a new short-lived "worker" process every second, plus one long-lived one
+      const d = delta(s, [row({ pid: 1000 + s, comm: 'worker', ops: 5 }), row({ pid: 1, ops: 1 })]);
+      model.pushCounts(d);
+      t.add(d);
+      sent += 5;
+      const v = values(t, 'iouringtop_operations_total').find((x) => x.labels.comm === 'worker');
+      expect(v?.value).toBe(sent);
+      expect(v!.value).toBeGreaterThanOrEqual(prev);
+      prev = v!.value;
+    }
+    const snap = model.snapshot({ series: false });
+    expect(snap.evictedProcesses).toBeGreaterThan(0);
+    const rowsSum = snap.processes
+      .filter((p) => p.comm === 'worker')
+      .reduce((n, p) => n + p.totalOps, 0);
+    expect(rowsSum).toBeLessThan(sent); // what reading the model's rows would have shown
+  });
+
+  it('with pid labels, a process idle for 10 minutes has its series dropped and its slot freed', () => {
+    const t = new MetricTotals(['pid', 'comm', 'opcode']);
+    t.add(delta(0, [row({ pid: 1 }), row({ pid: 2 })]));
+    t.add(delta(RETIRE_AFTER_US / SEC - 1, [row({ pid: 2 })]));
+    expect(t.processes.size).toBe(2);
+    t.add(delta(RETIRE_AFTER_US / SEC, [row({ pid: 2 })]));
+    expect([...t.processes.values()].map((p) => p.slot.labels.pid)).toEqual(['2']);
+    expect(t.bound.size).toBe(1);
+    // without pid, a command's totals stay whatever its processes do
+    const byComm = new MetricTotals(['comm', 'opcode']);
+    byComm.add(delta(0, [row({ pid: 1 })]));
+    byComm.add(delta(RETIRE_AFTER_US / SEC + 100, [row({ pid: 2, comm: 'other' })]));
+    expect(byComm.processes.size).toBe(2);
+  });
+
+  it('a fork bomb of random names: bounded series, exact totals under "other"', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    const rows: OpCounts[] = [];
+    for (let i = 0; i < MAX_PROCESS_LABEL_SETS + 500; i++)
+      rows.push(row({ pid: i + 1, comm: `r${i.toString(36)}`, ops: 2 }));
+    t.add(delta(1, rows));
+    const v = values(t, 'iouringtop_operations_total');
+    expect(v).toHaveLength(MAX_PROCESS_LABEL_SETS + 1);
+    expect(v.find((x) => x.labels.comm === OTHER_COMM)?.value).toBe(1000);
+    expect(v.reduce((n, x) => n + x.value, 0)).toBe(2 * rows.length);
+  });
+
+  it('the latency histogram: per opcode, cumulative, exact count, IO_URING_ENTER apart', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    t.add(
+      delta(1, [
+        row({ latency: [bucketOf(900), 2, bucketOf(5000), 3, bucketOf(20e9), 1], ops: 7 }),
+        row({ pid: 2, comm: 'db', latency: [bucketOf(5000), 4], ops: 4 }),
+        row({ opcode: 255, latency: [bucketOf(5000), 9], ops: 9 }),
+      ]),
+    );
+    const f = family(t, 'iouringtop_operation_latency_seconds');
+    if (f.type !== 'histogram') throw new Error('histogram');
+    const [h, ...rest] = f.read(t);
+    expect(rest).toEqual([]);
+    expect(h.labels).toEqual({ opcode: 'READ' });
+    expect(h.count).toBe(10); // the operation without a latency is not in it
+    expect(h.buckets[0]).toBe(2); // ≤ 1 µs
+    // 5000 ns is in the model bucket of 4992–5056 ns, whose value (5024) is above 5 µs
+    expect(h.buckets[LE_SECONDS.indexOf(0.000005)]).toBe(2);
+    expect(h.buckets[LE_SECONDS.indexOf(0.0000056)]).toBe(9);
+    expect(h.buckets.at(-1)).toBe(9); // ≤ 10 s: the 20 s one is only in +Inf (count)
+    // the sum adds the buckets' values: within 1.6 % of the true one
+    const v = (ns: number) => bucketValue(bucketOf(ns));
+    expect(h.sum).toBe((2 * v(900) + 7 * v(5000) + v(20e9)) / 1e9);
+    expect(Math.abs(h.sum - (2 * 900 + 7 * 5000 + 20e9) / 1e9)).toBeLessThan(0.016 * h.sum);
+    for (let i = 1; i < h.buckets.length; i++)
+      expect(h.buckets[i]).toBeGreaterThanOrEqual(h.buckets[i - 1]);
+  });
+
+  it('moves its generation on with every change, and only then', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    const g0 = t.generation;
+    t.setCapture(null);
+    expect(t.generation).toBe(g0);
+    t.setCapture({ lost: 0, dropped: 0 });
+    t.setCapture({ lost: 0, dropped: 0 });
+    expect(t.generation).toBe(g0 + 1);
+    t.add(delta(1, []));
+    expect(t.generation).toBe(g0 + 2);
+  });
+});
