@@ -11,8 +11,11 @@
  * shows what the live view showed.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
+import type { SessionMeta } from './meta.js';
 
 /** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
 export function countsPathFor(csvPath: string): string {
@@ -99,6 +102,30 @@ export async function readCountsFile(file: string): Promise<CountsDelta[]> {
     out.push(d);
   }
   return out;
+}
+
+/**
+ * The counts recorded beside a recording, when its metadata says they are whole: every figure
+ * then comes from them, as it did live. Otherwise the figures come from the events, and `note`
+ * says why, when there was a counts file (none: neither is set).
+ */
+export async function loadRecordedCounts(
+  csvPath: string,
+  meta: SessionMeta | null,
+): Promise<{ counts?: CountsDelta[]; note?: string }> {
+  const c = meta?.counts;
+  if (!c) return {};
+  if (!c.complete)
+    return {
+      note: `the counts beside this recording are incomplete (${c.file}): figures come from its events`,
+    };
+  try {
+    return { counts: await readCountsFile(path.join(path.dirname(csvPath), c.file)) };
+  } catch (e) {
+    return {
+      note: `cannot use the counts beside this recording (${escape((e as Error).message, 200)}): figures come from its events`,
+    };
+  }
 }
 
 /**

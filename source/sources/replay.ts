@@ -4,13 +4,12 @@
  * with pause, steps, jumps and speed changes.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { CountsDelta } from '../model/counts.js';
 import type { SnapshotOptions } from '../model/model.js';
-import { readCountsFile } from '../record/countsFile.js';
+import { loadRecordedCounts } from '../record/countsFile.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
@@ -164,23 +163,13 @@ export class ReplaySource extends SourceBase implements Source {
    * the events (the note says why, when there was a counts file).
    */
   private async loadCounts(): Promise<CountsDelta[] | undefined> {
-    const meta = await readSessionMeta(this.file);
-    const c = meta?.counts;
-    if (!c) return undefined;
-    if (!c.complete) {
-      this.countsNote = `the counts beside this recording are incomplete (${c.file}): figures come from its events`;
-      return undefined;
-    }
-    try {
-      const counts = await readCountsFile(path.join(path.dirname(this.file), c.file));
-      this.model.useCounts();
-      this.countedEvents = 0;
-      for (const d of counts) for (const r of d.rows) this.countedEvents += r.ops;
-      return counts;
-    } catch (e) {
-      this.countsNote = `cannot use the counts beside this recording (${escape((e as Error).message, 200)}): figures come from its events`;
-      return undefined;
-    }
+    const { counts, note } = await loadRecordedCounts(this.file, await readSessionMeta(this.file));
+    this.countsNote = note;
+    if (!counts) return undefined;
+    this.model.useCounts();
+    this.countedEvents = 0;
+    for (const d of counts) for (const r of d.rows) this.countedEvents += r.ops;
+    return counts;
   }
 
   /**
