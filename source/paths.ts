@@ -1,6 +1,7 @@
 /**
- * Where iouringtop's own files are: the package root (a clone, or where npm installed it), and
- * the recordings bundled with it, as absolute paths (a user may run iouringtop from anywhere).
+ * Where iouringtop's own files are: the package root (a clone, or where npm installed it), its
+ * package.json (the version), and the recordings bundled with it, as absolute paths (a user may
+ * run iouringtop from anywhere).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,14 @@ function findRoot(from: string): string {
 
 /** The package's root directory. */
 export const PACKAGE_ROOT = findRoot(import.meta.dirname);
+
+/** iouringtop's version, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 /** The recording replayed when live capture is not possible here (a real session, bundled). */
 export const DEMO_RECORDING = path.join(PACKAGE_ROOT, 'recordings', 'demo.csv.gz');

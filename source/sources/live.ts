@@ -100,6 +100,7 @@ export class LiveSource extends SourceBase implements Source {
       onCounts: (delta) => {
         model.pushCounts(delta);
         this.recorder?.pushCounts(delta);
+        this.onCounts(delta);
       },
       onReady: () => {
         this.captureStartedAt ??= new Date();

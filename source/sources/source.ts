@@ -12,9 +12,13 @@
  *   stop()             end capture / playback; every recorded row is on disk when it resolves
  *   summaryFacts()     the headless summary's title, filter, recording and session length
  *   closingNotes()     what to say on stderr at the end
+ *
+ * Besides the frontend, other consumers may read the source: the metrics exporter takes the exact
+ * counts deltas it feeds its model (onCounts).
  */
+import type { CountsDelta } from '../model/counts.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
-import { OpcodeTable } from '../model/opcodes.js';
+import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus, TuiInfo } from '../ui/types.js';
@@ -43,6 +47,8 @@ export interface SourceControls {
 
 export interface Source {
   readonly info: SourceInfo;
+  /** The session's opcode names (learned from the kernel, or from a recording's metadata). */
+  readonly opcodes: OpcodeNames;
   /** True when the source follows the wall clock (live); false when it plays as fast as it can. */
   readonly realtime: boolean;
   readonly controls: SourceControls;
@@ -58,6 +64,11 @@ export interface Source {
    * line each, already escaped and saying where it comes from.
    */
   onNotice: (level: NoticeLevel, text: string) => void;
+  /**
+   * Each exact counts delta the model receives from the capture (live: the kernel's counters,
+   * every second), in order, as it arrives. A replay delivers none.
+   */
+  onCounts: (delta: CountsDelta) => void;
 
   start(): Promise<void>;
   /** One line to say once started (e.g. where the recording goes), or undefined. */
@@ -85,6 +96,7 @@ export abstract class SourceBase {
   readonly model: Model;
   readonly failed: Promise<string>;
   onNotice: (level: NoticeLevel, text: string) => void = () => undefined;
+  onCounts: (delta: CountsDelta) => void = () => undefined;
   /** Settles `failed`: the source failed by itself (the frontend ends the session). */
   protected fail: (message: string) => void = () => undefined;
 

@@ -1,0 +1,242 @@
+/**
+ * The /metrics endpoint: an HTTP server that serves the running totals (totals.ts) through
+ * prom-client, in the Prometheus text format, or in OpenMetrics when the scraper's Accept header
+ * prefers it (Prometheus does).
+ *
+ * Two registries, one per format, each with its own metric objects (prom-client renames a counter
+ * when it writes OpenMetrics, so one object cannot serve both). Counters and gauges are
+ * prom-client's own, refilled from the totals at each scrape (collect); the latency histogram
+ * takes its exact bucket counts from the totals (prom-client's Histogram only counts the values it
+ * observes one by one). A scrape renders at most once per change of the totals (once a second,
+ * live): any number of concurrent scrapes share that text, so they cost the capture, which runs
+ * on the same event loop, one rendering a second at most.
+ */
+import http from 'node:http';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type OpenMetricsContentType,
+  type PrometheusContentType,
+} from 'prom-client';
+import { escape } from '../escape.js';
+import type { ListenAddress } from './address.js';
+import { LE_SECONDS } from './buckets.js';
+import type { Family, HistogramFamily, ScalarFamily } from './families.js';
+import type { MetricTotals } from './totals.js';
+
+type Format = 'text' | 'openmetrics';
+type AnyRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
+
+/** A histogram whose samples are the totals' exact bucket counts, read at each scrape. */
+class TotalsHistogram extends Histogram<string> {
+  constructor(
+    private readonly family: HistogramFamily,
+    private readonly totals: MetricTotals,
+    registry: AnyRegistry,
+  ) {
+    super({
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      buckets: [...LE_SECONDS],
+      registers: [registry],
+    });
+  }
+
+  /**
+   * What the registry formats (prom-client's Histogram answers the same from what it observed):
+   * per labelset, the cumulative buckets, then +Inf, _sum and _count.
+   */
+  getForPromString() {
+    const name = this.family.name;
+    const values = [];
+    for (const h of this.family.read(this.totals)) {
+      const bucket = (le: number | string, value: number) => ({
+        labels: { ...h.labels, le },
+        sharedLabels: {},
+        value,
+        metricName: `${name}_bucket`,
+      });
+      LE_SECONDS.forEach((le, i) => values.push(bucket(le, h.buckets[i])));
+      values.push(
+        bucket('+Inf', h.count),
+        { labels: h.labels, sharedLabels: {}, value: h.sum, metricName: `${name}_sum` },
+        { labels: h.labels, sharedLabels: {}, value: h.count, metricName: `${name}_count` },
+      );
+    }
+    return Promise.resolve({
+      name,
+      help: this.family.help,
+      type: 'histogram',
+      values,
+      aggregator: 'sum',
+    });
+  }
+}
+
+function register(f: Family, totals: MetricTotals, registry: AnyRegistry): void {
+  if (f.type === 'histogram') {
+    new TotalsHistogram(f, totals, registry);
+    return;
+  }
+  const scalar: ScalarFamily = f;
+  const config = {
+    name: f.name,
+    help: f.help,
+    labelNames: f.labelNames,
+    registers: [registry],
+  };
+  if (f.type === 'counter') {
+    new Counter({
+      ...config,
+      collect(this: Counter) {
+        this.reset();
+        for (const v of scalar.read(totals)) this.inc(v.labels, v.value);
+      },
+    });
+  } else {
+    new Gauge({
+      ...config,
+      collect(this: Gauge) {
+        this.reset();
+        for (const v of scalar.read(totals)) this.set(v.labels, v.value);
+      },
+    });
+  }
+}
+
+/**
+ * The format a scraper asked for: OpenMetrics when its Accept header gives
+ * application/openmetrics-text a weight above 0 and at least that of text/plain; else text.
+ */
+export function negotiate(accept: string | undefined): Format {
+  if (!accept) return 'text';
+  let om = 0;
+  let text = 0;
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (type === 'application/openmetrics-text') om = Math.max(om, q);
+    else if (type === 'text/plain' || type === 'text/*' || type === '*/*') text = Math.max(text, q);
+  }
+  return om > 0 && om >= text ? 'openmetrics' : 'text';
+}
+
+export class MetricsServer {
+  private readonly registries: {
+    text: Registry<PrometheusContentType>;
+    openmetrics: Registry<OpenMetricsContentType>;
+  };
+  private readonly rendered = new Map<Format, { generation: number; text: Promise<string> }>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly totals: MetricTotals,
+    families: readonly Family[],
+    /** Where it listens (the port the system gave, when asked for 0). */
+    readonly address: ListenAddress,
+  ) {
+    // (prom-client's typings lack the constructor's content type: set it after)
+    const openmetrics = new Registry<OpenMetricsContentType>();
+    openmetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    this.registries = { text: new Registry(), openmetrics };
+    for (const registry of Object.values(this.registries))
+      for (const f of families) register(f, totals, registry);
+  }
+
+  /** Listens on `at`; throws a one-line Error when it cannot (the port in use, …). */
+  static async start(
+    at: ListenAddress,
+    totals: MetricTotals,
+    families: readonly Family[],
+  ): Promise<MetricsServer> {
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: at.host, port: at.port, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((e: NodeJS.ErrnoException) => {
+      throw new Error(listenError(at, e));
+    });
+    const bound = server.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : at.port;
+    const s = new MetricsServer(server, totals, families, { host: at.host, port });
+    server.on('request', (req, res) => s.handle(req, res));
+    return s;
+  }
+
+  private render(format: Format): Promise<string> {
+    const cached = this.rendered.get(format);
+    if (cached !== undefined && cached.generation === this.totals.generation) return cached.text;
+    const text = this.registries[format].metrics();
+    this.rendered.set(format, { generation: this.totals.generation, text });
+    return text;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
+      res.end('only GET and HEAD\n');
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(req.method === 'HEAD' ? undefined : 'iouringtop exporter: see /metrics\n');
+      return;
+    }
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found: the metrics are at /metrics\n');
+      return;
+    }
+    const format = negotiate(req.headers.accept);
+    this.render(format).then(
+      (text) => {
+        res.writeHead(200, {
+          'Content-Type': this.registries[format].contentType,
+          'Cache-Control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (e: Error) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`${escape(e.message, 300)}\n`);
+      },
+    );
+  }
+
+  /** Stops listening and ends open connections (a scraper's keep-alive included). */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+/** A failure to listen as one line that says what to do. */
+export function listenError(at: ListenAddress, e: NodeJS.ErrnoException): string {
+  const where = `--metrics ${formatAddress(at)}`;
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `${where}: the port is in use (another exporter?); choose another port`;
+    case 'EADDRNOTAVAIL':
+      return `${where}: no interface of this machine has that address`;
+    case 'EACCES':
+      return `${where}: not allowed to listen there (ports below 1024 need root)`;
+    default:
+      return `${where}: cannot listen: ${escape(e.message, 200)}`;
+  }
+}
+
+/** `127.0.0.1:9464`, `[::1]:9464`. */
+export function formatAddress(at: ListenAddress): string {
+  return at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+}

@@ -1,0 +1,207 @@
+/**
+ * The /metrics endpoint, in process: the Prometheus text format by default, OpenMetrics when the
+ * scraper prefers it, prom-client's escaping, and one rendering shared by concurrent scrapes.
+ */
+import http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { metricFamilies, type Family } from '../../source/metrics/families.js';
+import { MetricsServer, negotiate } from '../../source/metrics/server.js';
+import { MetricTotals } from '../../source/metrics/totals.js';
+import { bucketOf } from '../../source/model/histogram.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+import { SEC, T } from '../model/helpers.js';
+
+const INFO = { version: '0.1.0', tier: '1', bpftrace: 'v0.17.0', kernel: '6.18.0' };
+
+function get(
+  port: number,
+  opts: { path?: string; accept?: string; method?: string } = {},
+): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/metrics',
+        method: opts.method ?? 'GET',
+        headers: opts.accept ? { Accept: opts.accept } : {},
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const servers: MetricsServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function serve(totals: MetricTotals, families?: Family[]): Promise<MetricsServer> {
+  const s = await MetricsServer.start(
+    { host: '127.0.0.1', port: 0 },
+    totals,
+    families ?? metricFamilies(totals.bound.labels, new OpcodeTable(), INFO),
+  );
+  servers.push(s);
+  return s;
+}
+
+function sample(): MetricTotals {
+  const t = new MetricTotals(['comm', 'opcode']);
+  t.add({
+    tsUs: T + SEC,
+    intervalUs: SEC,
+    rows: [
+      {
+        pid: 1,
+        comm: 'a"b\\c\nd\x1b',
+        opcode: 22,
+        ops: 10,
+        read: 4096,
+        write: 0,
+        errors: 1,
+        submitted: 0,
+        errnos: [11, 1],
+        latency: [bucketOf(5000), 9],
+      },
+    ],
+  });
+  t.setCapture({ lost: 3, dropped: 0 });
+  return t;
+}
+
+describe('negotiate', () => {
+  it('serves OpenMetrics to Prometheus (its Accept header) and the text format to everyone else', () => {
+    expect(
+      negotiate(
+        'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      ),
+    ).toBe('openmetrics');
+    expect(negotiate(undefined)).toBe('text');
+    expect(negotiate('*/*')).toBe('text');
+    expect(negotiate('text/plain')).toBe('text');
+    expect(negotiate('text/plain;q=1, application/openmetrics-text;q=0.5')).toBe('text');
+    expect(negotiate('application/openmetrics-text; q=0')).toBe('text');
+    expect(negotiate('APPLICATION/OPENMETRICS-TEXT')).toBe('openmetrics');
+  });
+});
+
+describe('MetricsServer', () => {
+  it('serves the text format by default: exact values, escaped label values, every family', async () => {
+    const s = await serve(sample());
+    expect(s.address.host).toBe('127.0.0.1');
+    const r = await get(s.address.port);
+    expect(r.status).toBe(200);
+    expect(r.type).toBe('text/plain; version=0.0.4; charset=utf-8');
+    // the command name: the one escape (printable), then the exposition's own escaping
+    expect(r.body).toContain(
+      'iouringtop_operations_total{comm="a\\"b\\\\\\\\c\\\\nd\\\\x1b",opcode="READ"} 10\n',
+    );
+    expect(r.body).toContain('# TYPE iouringtop_operations_total counter\n');
+    expect(r.body).toContain('iouringtop_lost_events_total 3\n');
+    expect(r.body).toContain(
+      'iouringtop_build_info{version="0.1.0",tier="1",bpftrace="v0.17.0",kernel="6.18.0"} 1\n',
+    );
+    expect(r.body).toContain(
+      'iouringtop_operation_latency_seconds_bucket{opcode="READ",le="0.000005"} 0\n',
+    );
+    expect(r.body).toContain(
+      'iouringtop_operation_latency_seconds_bucket{opcode="READ",le="0.0000056"} 9\n',
+    );
+    expect(r.body).toContain(
+      'iouringtop_operation_latency_seconds_bucket{opcode="READ",le="+Inf"} 9\n',
+    );
+    expect(r.body).toContain('iouringtop_operation_latency_seconds_count{opcode="READ"} 9\n');
+    expect(r.body.match(/_bucket\{/g)).toHaveLength(142);
+    expect(r.body).not.toContain('# EOF');
+    // no line break inside a sample, whatever the command name held
+    for (const line of r.body.split('\n'))
+      expect(line === '' || /^(# (HELP|TYPE) |iouringtop_)/.test(line), line).toBe(true);
+  });
+
+  it('serves OpenMetrics when asked: counters named without _total, samples with it, # EOF', async () => {
+    const s = await serve(sample());
+    const r = await get(s.address.port, { accept: 'application/openmetrics-text' });
+    expect(r.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(r.body).toContain('# TYPE iouringtop_operations counter\n');
+    expect(r.body).toMatch(/^iouringtop_operations_total\{comm=".*",opcode="READ"\} 10$/m);
+    expect(r.body.endsWith('# EOF\n')).toBe(true);
+    // and the text format is still right after an OpenMetrics scrape
+    expect((await get(s.address.port)).body).toContain(
+      '# TYPE iouringtop_operations_total counter',
+    );
+  });
+
+  it('HEAD, /, unknown paths and other methods', async () => {
+    const s = await serve(sample());
+    const p = s.address.port;
+    expect(await get(p, { method: 'HEAD' })).toMatchObject({ status: 200, body: '' });
+    expect(await get(p, { path: '/' })).toMatchObject({ status: 200 });
+    expect(await get(p, { path: '/metrics?x=1' })).toMatchObject({ status: 200 });
+    expect(await get(p, { path: '/metricsx' })).toMatchObject({ status: 404 });
+    expect(await get(p, { method: 'POST' })).toMatchObject({ status: 405 });
+  });
+
+  it('50 concurrent scrapes share one rendering; a change of the totals renders again', async () => {
+    const totals = sample();
+    let reads = 0;
+    const family: Family = {
+      name: 'test_reads_total',
+      help: 'times read',
+      type: 'counter',
+      labelNames: [],
+      read: () => {
+        reads++;
+        return [{ labels: {}, value: totals.generation }];
+      },
+    };
+    const s = await serve(totals, [family]);
+    const all = await Promise.all(Array.from({ length: 50 }, () => get(s.address.port)));
+    expect(new Set(all.map((r) => r.body)).size).toBe(1);
+    expect(reads).toBe(1);
+    totals.setCapture({ lost: 4, dropped: 0 });
+    const again = await get(s.address.port);
+    expect(reads).toBe(2);
+    expect(again.body).toContain(`test_reads_total ${totals.generation}`);
+  });
+
+  it('a port in use: one line that says so', async () => {
+    const s = await serve(sample());
+    await expect(
+      MetricsServer.start({ host: '127.0.0.1', port: s.address.port }, sample(), []),
+    ).rejects.toThrow(
+      new Error(
+        `--metrics 127.0.0.1:${s.address.port}: the port is in use (another exporter?); choose another port`,
+      ),
+    );
+  });
+
+  it('close() ends kept-alive connections too', async () => {
+    const s = await serve(sample());
+    const agent = new http.Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port: s.address.port, path: '/metrics', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject),
+    );
+    servers.splice(servers.indexOf(s), 1);
+    await s.close(); // resolves: the kept-alive socket does not hold it open
+    agent.destroy();
+  });
+});
