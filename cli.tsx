@@ -37,6 +37,9 @@ const FLAGS = {
   bpftrace: { type: 'string' },
   compress: { type: 'boolean' },
   minFree: { type: 'string' },
+  metrics: { type: 'string' },
+  metricsLabels: { type: 'string' },
+  export: { type: 'string' },
   help: { type: 'boolean', shortFlag: 'h' },
   version: { type: 'boolean' },
 } as const;

@@ -1,13 +1,18 @@
 /**
- * The commands that do not run a session: `--probe` (what this machine offers for capture) and
- * `--print-program` (the bpftrace program capture would run).
+ * The commands that do not run a session: `--probe` (what this machine offers for capture),
+ * `--print-program` (the bpftrace program capture would run) and `--export` (a recording's
+ * series for Prometheus).
  */
 import { generateProgram, type Tier } from '../bpf/program.js';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { canCapture, describeProbe, probe, TIER_NAMES, type ProbeResult } from './collect/probe.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { packageVersion } from './paths.js';
 import type { Config } from './config.js';
+import { jsonText, openMetricsText, type ExportInput } from './metrics/export.js';
+import type { BuildInfo } from './metrics/families.js';
+import { readRecordingCounts, type RecordingCounts } from './metrics/recording.js';
+import { CsvFormatError } from './record/csvReader.js';
+import type { SessionMeta } from './record/meta.js';
+import { checkRecordingFile, describeFailure } from './sources/replay.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -25,10 +30,7 @@ export function chooseTier(p: ProbeResult, forced?: Tier): Tier | string {
 
 /** `--version`: iouringtop's, the bpftrace it would run, and the capture tier (a quick probe). */
 export async function runVersion(): Promise<number> {
-  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  const out = [`iouringtop ${pkg.version} (node ${process.version})`];
+  const out = [`iouringtop ${packageVersion()} (node ${process.version})`];
   const p = await probe();
   out.push(
     p.bpftracePath
@@ -73,4 +75,68 @@ export async function runPrintProgram(config: Config): Promise<number> {
     }),
   );
   return 0;
+}
+
+/**
+ * `--replay FILE --export openmetrics|json`: the recording's series with their timestamps on
+ * stdout (the figures from its counts file when it has a whole one, else from its events), notes
+ * and errors one line each on stderr.
+ */
+export async function runExport(config: Config): Promise<number> {
+  const file = config.replayFile ?? '';
+  let rec: RecordingCounts;
+  try {
+    await checkRecordingFile(file);
+    rec = await readRecordingCounts(file, { lenient: config.lenient });
+  } catch (e) {
+    err(
+      e instanceof CsvFormatError
+        ? describeFailure(e, config.lenient)
+        : describeFailure(e, config.lenient),
+    );
+    return 1;
+  }
+  if (rec.note) err(rec.note);
+  const input: ExportInput = {
+    deltas: rec.deltas,
+    startUs: rec.startUs,
+    labels: config.metricLabels,
+    names: rec.opcodes,
+    info: recordingBuildInfo(rec.meta),
+  };
+  const text =
+    config.exportFormat === 'json'
+      ? jsonText(input, { recording: file, from: rec.from })
+      : openMetricsText(input);
+  const out = process.stdout;
+  for (const piece of text) {
+    if (out.destroyed) break; // the reader went away (| head)
+    if (!out.write(piece))
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('close', done);
+      });
+  }
+  if (rec.skipped > 0) err(`skipped ${rec.skipped} malformed rows (--lenient)`);
+  if (rec.truncatedLine) err(rec.truncatedLine);
+  err(
+    `exported ${rec.deltas.length} intervals from the recording's ${rec.from === 'events' ? 'events' : 'kernel counts'}`,
+  );
+  return 0;
+}
+
+/** The info gauge of a recording: its capture's facts, from its metadata (none without it). */
+function recordingBuildInfo(meta: SessionMeta | null): BuildInfo | null {
+  if (meta === null) return null;
+  return {
+    version: packageVersion(),
+    tier: /^tier (\d)/.exec(meta.captureTier)?.[1] ?? 'unknown',
+    bpftrace: meta.bpftraceVersion ?? 'unknown',
+    kernel: meta.kernel,
+  };
 }

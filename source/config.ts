@@ -5,6 +5,9 @@
 import { COMM_PATTERN, type CaptureFilter, type EventLines, type Tier } from '../bpf/program.js';
 import { OpcodeTable, parseOpcodeList, type OpcodeNames } from './model/opcodes.js';
 import { formatFilter } from './model/select.js';
+import { parseListenAddress } from './metrics/address.js';
+import type { MetricsConfig } from './metrics/exporter.js';
+import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
 import type { ReplaySpeed } from './record/replay.js';
 
 export interface RawFlags {
@@ -32,6 +35,9 @@ export interface RawFlags {
   bpftrace?: string;
   compress?: boolean;
   minFree?: string;
+  metrics?: string;
+  metricsLabels?: string;
+  export?: string;
 }
 
 /**
@@ -68,8 +74,10 @@ export function parseMinFree(text: string): MinFree | string {
   return `--min-free ${JSON.stringify(text)}: expected a size (0, 500M, 2G) or a share of the file system (0% to 50%, e.g. 5%)`;
 }
 
+export type ExportFormat = 'openmetrics' | 'json';
+
 export interface Config {
-  mode: 'live' | 'replay' | 'probe' | 'print-program';
+  mode: 'live' | 'replay' | 'export' | 'probe' | 'print-program';
   headless: boolean;
   /** Headless: the summary as JSON (every figure exact, in base units). */
   json: boolean;
@@ -98,6 +106,11 @@ export interface Config {
   compress: boolean;
   /** Stop recording before the file system's free space falls below this. */
   minFree: MinFree;
+  /** --metrics: serve /metrics there, with these labels. */
+  metrics?: MetricsConfig;
+  /** --export: write the recording's series (mode 'export'), with these labels. */
+  exportFormat?: ExportFormat;
+  metricLabels: readonly LabelName[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string };
@@ -148,6 +161,9 @@ const EXAMPLES: Record<string, string> = {
   'output-dir': '--output-dir /var/tmp',
   'min-free': '--min-free 2G',
   replay: '--replay recordings/fio-randrw.csv',
+  metrics: '--metrics 9464',
+  'metrics-labels': '--metrics-labels comm,opcode',
+  export: '--export openmetrics',
 };
 
 export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult {
@@ -236,13 +252,17 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     return fail('--compress and --min-free apply to recording live capture, not to --replay');
   if (flags.probe && flags.replay !== undefined)
     return fail('--probe and --replay do not go together');
+  const metrics = metricsFlags(flags);
+  if (typeof metrics === 'string') return fail(metrics);
   const mode: Config['mode'] = flags.probe
     ? 'probe'
     : flags.printProgram
       ? 'print-program'
-      : flags.replay !== undefined
-        ? 'replay'
-        : 'live';
+      : metrics.exportFormat !== undefined
+        ? 'export'
+        : flags.replay !== undefined
+          ? 'replay'
+          : 'live';
   return {
     ok: true,
     config: {
@@ -267,8 +287,46 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       bpftrace: flags.bpftrace,
       compress: Boolean(flags.compress),
       minFree,
+      ...metrics,
     },
   };
+}
+
+/** --metrics, --metrics-labels and --export, checked against each other and the mode. */
+function metricsFlags(
+  flags: RawFlags,
+): Pick<Config, 'metrics' | 'exportFormat' | 'metricLabels'> | string {
+  let metricLabels = DEFAULT_LABELS;
+  if (flags.metricsLabels !== undefined) {
+    if (flags.metrics === undefined && flags.export === undefined)
+      return '--metrics-labels applies to --metrics and --export';
+    const labels = parseLabelList(flags.metricsLabels);
+    if (typeof labels === 'string') return `--metrics-labels: ${labels}`;
+    metricLabels = labels;
+  }
+  let exportFormat: ExportFormat | undefined;
+  if (flags.export !== undefined) {
+    const f = flags.export.trim().toLowerCase();
+    if (f !== 'openmetrics' && f !== 'json')
+      return `--export ${JSON.stringify(flags.export)}: choose openmetrics or json`;
+    if (flags.replay === undefined)
+      return '--export writes the series of a recording: --replay FILE --export openmetrics';
+    if (flags.json) return '--export json writes the series, --json the summary: choose one';
+    if (flags.speed !== undefined)
+      return '--export reads the whole recording; --speed does not apply';
+    exportFormat = f;
+  }
+  let metrics: Config['metrics'];
+  if (flags.metrics !== undefined) {
+    if (flags.replay !== undefined || flags.orReplay !== undefined)
+      return "--metrics serves a live capture; a recording's series go to Prometheus with --replay FILE --export openmetrics";
+    if (flags.probe || flags.printProgram)
+      return '--metrics serves a live capture, not --probe or --print-program';
+    const at = parseListenAddress(flags.metrics);
+    if (typeof at === 'string') return at;
+    metrics = { at, labels: metricLabels };
+  }
+  return { metrics, exportFormat, metricLabels };
 }
 
 /** The capture filter as the filter prompt would write it (`pid:1,2 comm:fio op:READ`). */

@@ -8,6 +8,7 @@ const FLAGS = `
   Usage
     $ sudo iouringtop [options]             live TUI (headless when stdout is not a terminal)
     $ iouringtop --replay FILE.csv[.gz]     replay a recording (no root, no bpftrace needed)
+    $ sudo iouringtop --headless --no-events --metrics 9464     a Prometheus exporter
 
   Live capture
     --headless              record and print a summary at the end, no TUI
@@ -35,6 +36,15 @@ const FLAGS = `
     --replay FILE           a recording (.csv or .csv.gz)
     --speed X               0.1 to 1000, or max (default 1)
     --lenient               skip rows that do not parse (they are counted), instead of stopping
+
+  Metrics (Prometheus)
+    --metrics [ADDR:]PORT   serve /metrics there during a live capture, headless or beside the
+                            TUI (ADDR: an IP address, default 127.0.0.1; [::1]:PORT for IPv6)
+    --metrics-labels LIST   labels of the per-process series: any of pid,comm,opcode
+                            (default comm,opcode; pid makes a series per process)
+    --export FORMAT         with --replay FILE: the recording's series with their timestamps on
+                            stdout, openmetrics (for promtool tsdb create-blocks-from openmetrics)
+                            or json
 
   Display and model
     --refresh SECONDS       UI refresh interval, 0.25 to 10 (default 1)

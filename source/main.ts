@@ -1,12 +1,16 @@
 /**
  * The CLI's shell: picks a source (live capture or a recording) and a frontend (the TUI or
- * headless) and runs one over the other. Everything else lives in the source and the frontend.
+ * headless) and runs one over the other, with the metrics exporter beside it when asked
+ * (--metrics). Everything else lives in the source, the frontend and the exporter.
  */
+import type { Tier } from '../bpf/program.js';
 import { canCapture, probe } from './collect/probe.js';
-import { chooseTier, runPrintProgram, runProbe } from './commands.js';
+import { chooseTier, runExport, runPrintProgram, runProbe } from './commands.js';
 import type { Config } from './config.js';
 import { runHeadless } from './frontends/headless.js';
 import { runTui } from './frontends/tui.js';
+import { liveBuildInfo, startExporter } from './metrics/exporter.js';
+import { formatAddress, type MetricsServer } from './metrics/server.js';
 import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { Source } from './sources/source.js';
@@ -19,25 +23,49 @@ const err = (line: string): void => {
 export async function main(config: Config): Promise<number> {
   if (config.mode === 'probe') return runProbe(config);
   if (config.mode === 'print-program') return runPrintProgram(config);
-  const source = await pickSource(config);
-  if (typeof source === 'number') return source;
-  return config.headless ? runHeadless(source, config) : runTui(source, config);
+  if (config.mode === 'export') return runExport(config);
+  const picked = await pickSource(config);
+  if (typeof picked === 'number') return picked;
+  const { source } = picked;
+  let exporter: MetricsServer | undefined;
+  if (config.metrics && picked.live) {
+    try {
+      exporter = await startExporter(
+        source,
+        config.metrics,
+        liveBuildInfo(picked.live.tier, picked.live.bpftraceVersion),
+      );
+    } catch (e) {
+      err((e as Error).message);
+      return 1;
+    }
+    err(`serving metrics at http://${formatAddress(exporter.address)}/metrics`);
+  }
+  try {
+    return await (config.headless ? runHeadless(source, config) : runTui(source, config));
+  } finally {
+    await exporter?.close();
+  }
 }
 
-/** The source for this run, or the exit status when there is none (one line per problem said). */
-async function pickSource(config: Config): Promise<Source | number> {
+/** The source for this run (with, live, the capture's facts), or the exit status when there is none. */
+async function pickSource(
+  config: Config,
+): Promise<{ source: Source; live?: { tier: Tier; bpftraceVersion?: string } } | number> {
   if (config.mode === 'replay') {
-    return new ReplaySource(config, { asFastAsPossible: config.headless });
+    return { source: new ReplaySource(config, { asFastAsPossible: config.headless }) };
   }
   const p = await probe({ bpftrace: config.bpftrace });
   if (p.tracefsNote.startsWith('tracefs was not mounted')) err(p.tracefsNote);
   if (!canCapture(p) && config.fallbackReplay) {
     const why = `live capture is not possible here (${p.problems.join('; ')})`;
     err(`${why}: replaying ${config.fallbackReplay}`);
-    return new ReplaySource(
-      { ...config, mode: 'replay', replayFile: config.fallbackReplay, record: false },
-      { asFastAsPossible: config.headless, notLive: `NOT LIVE: ${p.problems.join('; ')}` },
-    );
+    return {
+      source: new ReplaySource(
+        { ...config, mode: 'replay', replayFile: config.fallbackReplay, record: false },
+        { asFastAsPossible: config.headless, notLive: `NOT LIVE: ${p.problems.join('; ')}` },
+      ),
+    };
   }
   if (!canCapture(p)) {
     for (const problem of p.problems) err(problem);
@@ -51,5 +79,8 @@ async function pickSource(config: Config): Promise<Source | number> {
     err(tier);
     return 2;
   }
-  return new LiveSource(config, p, tier);
+  return {
+    source: new LiveSource(config, p, tier),
+    live: { tier, bpftraceVersion: p.bpftraceVersion },
+  };
 }

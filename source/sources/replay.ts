@@ -25,6 +25,33 @@ export function describeFailure(e: unknown, lenient: boolean): string {
   return escape(e instanceof Error ? e.message : String(e), 300);
 }
 
+/**
+ * Throws a one-line error unless `file` is there and can be read to its end: a FIFO with no
+ * writer would wait forever, a device never end, so only files (and directories, which the reader
+ * refuses with its own message) pass.
+ */
+export async function checkRecordingFile(file: string): Promise<void> {
+  const name = escape(file, 300);
+  const st = await stat(file).catch(() => undefined);
+  if (!st) {
+    throw new Error(
+      `cannot read ${name}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
+    );
+  }
+  if (!st.isFile() && !st.isDirectory()) {
+    const what = st.isFIFO()
+      ? 'a FIFO'
+      : st.isSocket()
+        ? 'a socket'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : 'not a regular file';
+    throw new Error(
+      `cannot replay ${name}: it is ${what}; give a recording file (.csv or .csv.gz)`,
+    );
+  }
+}
+
 export interface ReplayOptions {
   /** Play as fast as possible, once, start to end (headless). */
   asFastAsPossible: boolean;
@@ -102,26 +129,7 @@ export class ReplaySource extends SourceBase implements Source {
   }
 
   async start(): Promise<void> {
-    const name = escape(this.file, 300);
-    const st = await stat(this.file).catch(() => undefined);
-    if (!st) {
-      throw new Error(
-        `cannot read ${name}: no such file; give a recording made by iouringtop (iouring/iouring_*.csv or .csv.gz)`,
-      );
-    }
-    // a FIFO with no writer would wait forever, a device never end: only files replay
-    if (!st.isFile() && !st.isDirectory()) {
-      const what = st.isFIFO()
-        ? 'a FIFO'
-        : st.isSocket()
-          ? 'a socket'
-          : st.isCharacterDevice() || st.isBlockDevice()
-            ? 'a device'
-            : 'not a regular file';
-      throw new Error(
-        `cannot replay ${name}: it is ${what}; give a recording file (.csv or .csv.gz)`,
-      );
-    }
+    await checkRecordingFile(this.file);
     const counts = await this.loadCounts();
     try {
       this.replay = await Replay.open(this.file, this.model, {
