@@ -1,0 +1,139 @@
+/**
+ * /metrics under load never holds up the capture: fio at a fixed rate traced with real bpftrace,
+ * once with nobody scraping and once with 50 scrapers scraping back to back the whole time. Both
+ * runs must count every read fio made and lose the same number of events (none, at this rate);
+ * every scrape must answer, and the counts must keep moving while they do. Runs as root.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  collectOutput,
+  exitOf,
+  requireOrSkip,
+  runCli,
+  tempDir,
+  uniqueCommand,
+  waitFor,
+} from './env.js';
+import { freePort, httpGet } from './prometheus.js';
+
+const run = requireOrSkip('metrics load end-to-end tests', ['fio']);
+
+interface Run {
+  /** Reads fio says it made, reads the exporter counted, events lost. */
+  fioReads: number;
+  counted: number;
+  lost: number;
+  /** Scrape latencies (ms), and the distinct READ counts the scrapes saw. */
+  latencies: number[];
+  seen: number[];
+}
+
+async function fioUnderExporter(scrapers: number): Promise<Run> {
+  const work = tempDir('iouringtop-load-');
+  const file = path.join(work, 'fio.dat');
+  const fio = uniqueCommand('fio', 'iotload');
+  execFileSync(
+    fio.path,
+    ['--name=prep', '--rw=write', '--bs=1M', '--size=16M', `--filename=${file}`],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const port = await freePort();
+  const cli = runCli([
+    '--headless',
+    '--json',
+    '--no-record',
+    '--comm',
+    fio.comm,
+    '--metrics',
+    `127.0.0.1:${port}`,
+  ]);
+  const cOut = collectOutput(cli);
+  try {
+    await waitFor(cli, 'stderr', /^capturing$/m);
+    let done = false;
+    const latencies: number[] = [];
+    const seen = new Set<number>();
+    const scraper = async (i: number): Promise<void> => {
+      const accept: Record<string, string> =
+        i % 2 === 0 ? { Accept: 'application/openmetrics-text' } : {};
+      while (!done) {
+        const t0 = performance.now();
+        const r = await httpGet(port, '/metrics', accept);
+        latencies.push(performance.now() - t0);
+        if (r.status !== 200) throw new Error(`scrape: HTTP ${r.status}`);
+        const m = /^iouringtop_operations_total\{comm="[^"]*",opcode="READ"\} (\d+)$/m.exec(r.body);
+        if (m) seen.add(Number(m[1]));
+      }
+    };
+    const scraping = Promise.all(Array.from({ length: scrapers }, (_, i) => scraper(i)));
+    const job = spawn(
+      fio.path,
+      [
+        '--name=r',
+        '--ioengine=io_uring',
+        '--rw=randread',
+        '--bs=4k',
+        `--filename=${file}`,
+        '--time_based',
+        '--runtime=4',
+        '--rate_iops=5000',
+        '--output-format=json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const jOut = collectOutput(job);
+    const { code } = await exitOf(job);
+    done = true;
+    await scraping;
+    expect(code, jOut.stderr()).toBe(0);
+    const fioReads = (JSON.parse(jOut.stdout()) as { jobs: { read: { total_ios: number } }[] })
+      .jobs[0].read.total_ios;
+    cli.kill('SIGINT');
+    expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+    const sum = JSON.parse(cOut.stdout()) as {
+      opcodes: { opcode: string; ops: number }[];
+      capture: { lost: number };
+    };
+    return {
+      fioReads,
+      counted: sum.opcodes.find((o) => o.opcode === 'READ')?.ops ?? 0,
+      lost: sum.capture.lost,
+      latencies,
+      seen: [...seen].sort((a, b) => a - b),
+    };
+  } finally {
+    if (cli.exitCode === null && cli.signalCode === null) {
+      cli.kill('SIGINT');
+      await exitOf(cli);
+    }
+  }
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+describe.runIf(run)('/metrics under 50 concurrent scrapes', () => {
+  it('never holds up the capture: the same exact counts and the same losses as without scraping', async () => {
+    const quiet = await fioUnderExporter(0);
+    const busy = await fioUnderExporter(50);
+    console.log(
+      `fio 5000 IOPS for 4 s: without scrapes ${quiet.counted} reads counted of ${quiet.fioReads}, ${quiet.lost} events lost; ` +
+        `with 50 concurrent scrapers ${busy.counted} of ${busy.fioReads}, ${busy.lost} lost; ` +
+        `${busy.latencies.length} scrapes, latency p50 ${pct(busy.latencies, 50).toFixed(1)} ms, ` +
+        `p99 ${pct(busy.latencies, 99).toFixed(1)} ms, max ${Math.max(...busy.latencies).toFixed(1)} ms`,
+    );
+    expect(quiet.counted).toBe(quiet.fioReads);
+    expect(busy.counted).toBe(busy.fioReads);
+    expect(busy.lost).toBe(quiet.lost);
+    // every scraper kept scraping, and saw the counts move on as it did
+    expect(busy.latencies.length).toBeGreaterThan(500);
+    expect(busy.seen.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...busy.latencies)).toBeLessThan(2000);
+  });
+});
