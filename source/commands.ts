@@ -10,7 +10,6 @@ import type { Config } from './config.js';
 import { jsonText, openMetricsText, type ExportInput } from './metrics/export.js';
 import type { BuildInfo } from './metrics/families.js';
 import { readRecordingCounts, type RecordingCounts } from './metrics/recording.js';
-import { CsvFormatError } from './record/csvReader.js';
 import type { SessionMeta } from './record/meta.js';
 import { checkRecordingFile, describeFailure } from './sources/replay.js';
 
@@ -89,11 +88,7 @@ export async function runExport(config: Config): Promise<number> {
     await checkRecordingFile(file);
     rec = await readRecordingCounts(file, { lenient: config.lenient });
   } catch (e) {
-    err(
-      e instanceof CsvFormatError
-        ? describeFailure(e, config.lenient)
-        : describeFailure(e, config.lenient),
-    );
+    err(describeFailure(e, config.lenient));
     return 1;
   }
   if (rec.note) err(rec.note);
