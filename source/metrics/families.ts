@@ -7,8 +7,8 @@
  * families, as in the model. Label names follow --metrics-labels (labels.ts); the latency
  * histogram is always by opcode alone, its bounds in buckets.ts.
  */
-import { errnoName } from '../model/errno.js';
-import { opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
+import { errnoName, isExpectedError } from '../model/errno.js';
+import { IO_URING_ENTER, opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
 import { LE_SECONDS } from './buckets.js';
 import type { LabelName } from './labels.js';
 import type { MetricTotals, OpTotals, ProcessTotals } from './totals.js';
@@ -96,24 +96,51 @@ export function metricFamilies(
       return out;
     };
 
-  /** Errors by errno, per (label set, opcode), or per label set when opcode is not a label. */
-  const errorsByErrno = (t: MetricTotals): ScalarValue[] => {
-    const out: ScalarValue[] = [];
-    const push = (base: Labels, errors: Map<number, number>): void => {
-      for (const [e, n] of errors) out.push({ labels: { ...base, errno: errnoName(e) }, value: n });
-    };
-    for (const p of t.processes.values()) {
-      if (byOpcode) {
-        for (const [op, o] of p.ops) push(opLabels(p, op), o.errors);
-        continue;
+  /**
+   * Negative results by errno, per (label set, opcode), or per label set when opcode is not a
+   * label: the failures (`expected` false), or the results the operation is for (`expected` true:
+   * -ECANCELED, -EAGAIN, -ETIME of a timeout; model/errno.ts isExpectedError), each told apart
+   * per opcode before opcodes are summed.
+   */
+  const errorsByErrno =
+    (expected: boolean) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      const push = (base: Labels, errors: Map<number, number>): void => {
+        for (const [e, n] of errors)
+          out.push({ labels: { ...base, errno: errnoName(e) }, value: n });
+      };
+      const pick = (op: number, errors: Map<number, number>, into: Map<number, number>): void => {
+        for (const [e, n] of errors)
+          if (isExpectedError(op, e) === expected) into.set(e, (into.get(e) ?? 0) + n);
+      };
+      for (const p of t.processes.values()) {
+        if (byOpcode) {
+          for (const [op, o] of p.ops) {
+            const picked = new Map<number, number>();
+            pick(op, o.errors, picked);
+            push(opLabels(p, op), picked);
+          }
+          continue;
+        }
+        const merged = new Map<number, number>();
+        for (const [op, o] of p.ops) pick(op, o.errors, merged);
+        push(p.slot.labels, merged);
       }
-      const merged = new Map<number, number>();
-      for (const o of p.ops.values())
-        for (const [e, n] of o.errors) merged.set(e, (merged.get(e) ?? 0) + n);
-      push(p.slot.labels, merged);
-    }
-    return out;
-  };
+      return out;
+    };
+
+  /** io_uring_enter's negative results by errno, per label set: failures or expected (-ETIME …). */
+  const enterErrorsByErrno =
+    (expected: boolean) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        for (const [e, n] of p.enterErrors)
+          if (isExpectedError(IO_URING_ENTER, e) === expected)
+            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
+      return out;
+    };
 
   const perProcess =
     (pick: (p: ProcessTotals) => number) =>
@@ -154,10 +181,17 @@ export function metricFamilies(
     },
     {
       name: 'iouringtop_errors_total',
-      help: 'Operations that completed with an error, by errno',
+      help: 'Operations that failed, by errno (expected results apart: see iouringtop_expected_errors_total)',
       type: 'counter',
       labelNames: [...labels, 'errno'],
-      read: errorsByErrno,
+      read: errorsByErrno(false),
+    },
+    {
+      name: 'iouringtop_expected_errors_total',
+      help: 'Operations whose negative result is what they are for, by errno: ECANCELED, EAGAIN, ETIME of a timeout',
+      type: 'counter',
+      labelNames: [...labels, 'errno'],
+      read: errorsByErrno(true),
     },
     {
       name: 'iouringtop_operation_latency_seconds',
@@ -193,16 +227,17 @@ export function metricFamilies(
     },
     {
       name: 'iouringtop_enter_errors_total',
-      help: 'io_uring_enter system calls that failed, by errno',
+      help: 'io_uring_enter system calls that failed, by errno (expected results apart)',
       type: 'counter',
       labelNames: [...procLabels, 'errno'],
-      read: (t) => {
-        const out: ScalarValue[] = [];
-        for (const p of t.processes.values())
-          for (const [e, n] of p.enterErrors)
-            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
-        return out;
-      },
+      read: enterErrorsByErrno(false),
+    },
+    {
+      name: 'iouringtop_enter_expected_errors_total',
+      help: 'io_uring_enter system calls whose negative result is expected, by errno: ETIME of a timed wait, EAGAIN, ECANCELED',
+      type: 'counter',
+      labelNames: [...procLabels, 'errno'],
+      read: enterErrorsByErrno(true),
     },
     {
       name: 'iouringtop_lost_events_total',
@@ -218,8 +253,12 @@ export function metricFamilies(
       labelNames: [],
       read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.dropped }]),
     },
-    // Diagnostics: operations punted to io-wq, CQ overflows and io-wq workers get their families
-    // here once the diagnostics issue puts them in the counts (model/counts.ts OpCounts).
+    // Diagnostics (punted, poll-armed, short, failed at init, CQ overflows, io-wq workers) get
+    // their families here once the counts carry them: a per-(process, opcode) count is a field of
+    // OpCounts (model/counts.ts) summed into OpTotals (totals.ts add) and read with
+    // perOpcode((o) => o.punted); a capture-wide one (CQ overflows) goes beside lost and dropped
+    // (MetricTotals.capture); a figure that is not a count, such as the workers a process has now,
+    // is a gauge read from what the source last said.
   ];
   if (info !== null) {
     families.push({

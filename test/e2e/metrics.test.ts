@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { errnoName } from '../../source/model/errno.js';
+import { errnoName, isExpectedError } from '../../source/model/errno.js';
 import { opcodeDirection, OpcodeTable } from '../../source/model/opcodes.js';
 import {
   bpftraceUnder,
@@ -85,10 +85,18 @@ describe.runIf(run)('--metrics scraped by a real Prometheus', () => {
       const readBytes = reported
         .filter((r) => opcodeDirection(names.code(r.op)!) === 'read' && r.res > 0)
         .reduce((n, r) => n + r.res, 0);
-      const errnos = countBy(
-        reported.filter((r) => r.res < 0),
-        (r) => errnoName(r.res),
-      );
+      // failures and expected results (TIMEOUT's -ETIME, …) apart, as the TUI's ERR and EXP
+      const negative = (expected: boolean) =>
+        countBy(
+          reported.filter(
+            (r) => r.res < 0 && isExpectedError(names.code(r.op)!, -r.res) === expected,
+          ),
+          (r) => errnoName(r.res),
+        );
+      const errnos = negative(false);
+      const expectedErrnos = negative(true);
+      expect(Object.keys(errnos).length).toBeGreaterThan(0);
+      expect(expectedErrnos).toMatchObject({ ETIME: 1 });
 
       const ops = 'sum by (opcode) (iouringtop_operations_total{job="iouringtop"})';
       await eventually(
@@ -107,6 +115,9 @@ describe.runIf(run)('--metrics scraped by a real Prometheus', () => {
       expect(
         byLabel(await prom.query('sum by (errno) (iouringtop_errors_total)'), 'errno'),
       ).toEqual(errnos);
+      expect(
+        byLabel(await prom.query('sum by (errno) (iouringtop_expected_errors_total)'), 'errno'),
+      ).toEqual(expectedErrnos);
       // every operation's latency, in the histogram
       expect((await prom.query('sum(iouringtop_operation_latency_seconds_count)'))[0].value).toBe(
         26,

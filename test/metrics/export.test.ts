@@ -72,7 +72,7 @@ describe('openMetricsText', () => {
       row({ ops: 2, read: 10 }),
       row({ pid: 7, comm: 'd"b\n', opcode: 23, ops: 4, write: 8 }),
     ]),
-    at(3, [row({ ops: 1, errors: 1, errnos: [11, 1] })]),
+    at(3, [row({ ops: 2, errors: 2, errnos: [11, 1, 5, 1] })]),
   ];
   const text = [...openMetricsText(input(deltas))].join('');
   const families = parse(text);
@@ -94,15 +94,20 @@ describe('openMetricsText', () => {
       ['iouringtop_operations_total{comm="app",opcode="READ"}', 0, s],
       ['iouringtop_operations_total{comm="app",opcode="READ"}', 3, s + 1],
       ['iouringtop_operations_total{comm="app",opcode="READ"}', 5, s + 2],
-      ['iouringtop_operations_total{comm="app",opcode="READ"}', 6, s + 3],
+      ['iouringtop_operations_total{comm="app",opcode="READ"}', 7, s + 3],
       ['iouringtop_operations_total{comm="d\\"b\\\\n",opcode="WRITE"}', 0, s + 1],
       ['iouringtop_operations_total{comm="d\\"b\\\\n",opcode="WRITE"}', 4, s + 2],
       ['iouringtop_operations_total{comm="d\\"b\\\\n",opcode="WRITE"}', 4, s + 3],
     ]);
     const errors = families.find((f) => f.name === 'iouringtop_errors')!.samples;
     expect(errors).toEqual([
-      ['iouringtop_errors_total{comm="app",opcode="READ",errno="EAGAIN"}', 0, s + 2],
-      ['iouringtop_errors_total{comm="app",opcode="READ",errno="EAGAIN"}', 1, s + 3],
+      ['iouringtop_errors_total{comm="app",opcode="READ",errno="EIO"}', 0, s + 2],
+      ['iouringtop_errors_total{comm="app",opcode="READ",errno="EIO"}', 1, s + 3],
+    ]);
+    const expected = families.find((f) => f.name === 'iouringtop_expected_errors')!.samples;
+    expect(expected).toEqual([
+      ['iouringtop_expected_errors_total{comm="app",opcode="READ",errno="EAGAIN"}', 0, s + 2],
+      ['iouringtop_expected_errors_total{comm="app",opcode="READ",errno="EAGAIN"}', 1, s + 3],
     ]);
     for (const f of families) {
       const last = new Map<string, number>();

@@ -54,14 +54,17 @@ describe('MetricTotals and the families', () => {
     t.add(
       delta(1, [
         row({ pid: 1, ops: 10, read: 40960 }),
-        row({ pid: 2, ops: 5, read: 100, errors: 2, errnos: [11, 2] }),
+        // EAGAIN is expected; ETIME from a READ is a failure, from a TIMEOUT expected
+        row({ pid: 2, ops: 5, read: 100, errors: 4, errnos: [11, 2, 62, 1, 5, 1] }),
+        row({ pid: 1, opcode: 11, ops: 2, errors: 2, errnos: [62, 2] }),
         row({ pid: 1, opcode: 23, ops: 3, write: 300 }),
-        row({ pid: 1, opcode: 255, ops: 7, submitted: 13, errnos: [4, 1], errors: 1 }),
+        row({ pid: 1, opcode: 255, ops: 7, submitted: 13, errnos: [4, 1, 62, 3], errors: 4 }),
       ]),
     );
     t.add(delta(2, [row({ pid: 3, ops: 1, read: 1 }), row({ pid: 4, comm: 'db', ops: 2 })]));
     expect(values(t, 'iouringtop_operations_total')).toEqual([
       { labels: { comm: 'app', opcode: 'READ' }, value: 16 },
+      { labels: { comm: 'app', opcode: 'TIMEOUT' }, value: 2 },
       { labels: { comm: 'app', opcode: 'WRITE' }, value: 3 },
       { labels: { comm: 'db', opcode: 'READ' }, value: 2 },
     ]);
@@ -73,7 +76,12 @@ describe('MetricTotals and the families', () => {
       { labels: { comm: 'app', opcode: 'WRITE' }, value: 300 },
     ]);
     expect(values(t, 'iouringtop_errors_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ', errno: 'ETIME' }, value: 1 },
+      { labels: { comm: 'app', opcode: 'READ', errno: 'EIO' }, value: 1 },
+    ]);
+    expect(values(t, 'iouringtop_expected_errors_total')).toEqual([
       { labels: { comm: 'app', opcode: 'READ', errno: 'EAGAIN' }, value: 2 },
+      { labels: { comm: 'app', opcode: 'TIMEOUT', errno: 'ETIME' }, value: 2 },
     ]);
     expect(values(t, 'iouringtop_enter_calls_total')).toEqual([
       { labels: { comm: 'app' }, value: 7 },
@@ -83,6 +91,10 @@ describe('MetricTotals and the families', () => {
     ]);
     expect(values(t, 'iouringtop_enter_errors_total')).toEqual([
       { labels: { comm: 'app', errno: 'EINTR' }, value: 1 },
+    ]);
+    // a timed wait that ends with -ETIME is what it was for
+    expect(values(t, 'iouringtop_enter_expected_errors_total')).toEqual([
+      { labels: { comm: 'app', errno: 'ETIME' }, value: 3 },
     ]);
     // the capture's counters: unknown until set, then as set
     expect(values(t, 'iouringtop_lost_events_total')).toEqual([]);
@@ -110,6 +122,22 @@ describe('MetricTotals and the families', () => {
       'opcode',
     ]);
     expect(family(byPid, 'iouringtop_enter_calls_total').labelNames).toEqual(['pid', 'comm']);
+  });
+
+  it('without the opcode label, an errno is told failure or expected by its own opcode first', () => {
+    const t = new MetricTotals(['comm']);
+    t.add(
+      delta(1, [
+        row({ ops: 3, errors: 1, errnos: [62, 1] }),
+        row({ opcode: 11, ops: 2, errors: 2, errnos: [62, 2] }),
+      ]),
+    );
+    expect(values(t, 'iouringtop_errors_total')).toEqual([
+      { labels: { comm: 'app', errno: 'ETIME' }, value: 1 },
+    ]);
+    expect(values(t, 'iouringtop_expected_errors_total')).toEqual([
+      { labels: { comm: 'app', errno: 'ETIME' }, value: 2 },
+    ]);
   });
 
   it('counters never go down when the model evicts idle process rows (a sum over rows would)', () => {
