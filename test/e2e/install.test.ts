@@ -86,6 +86,7 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/LICENSE');
     expect(files).toContain('package/readme.md');
+    expect(files).toContain('package/contrib/iouringtop-exporter.service');
     expect(files.some((f) => /^package\/recordings\/.+\.csv(\.gz)?$/.test(f))).toBe(true);
     const unwanted = files.filter(
       (f) =>
