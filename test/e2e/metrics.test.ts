@@ -2,8 +2,8 @@
  * The exporter end to end, with real components started by the test: iouringtop capturing the
  * liburing workload with real bpftrace and serving --metrics, a real Prometheus scraping it every
  * second, and queries through Prometheus' HTTP API that must give the workload's own counts
- * exactly; then Prometheus goes away and comes back, and the exporter serves on.
- * Runs as root (CI installs prometheus: see .ci/run).
+ * exactly; then Prometheus goes away and comes back, and the exporter serves on. The exporter
+ * beside the TUI, in tmux. Runs as root (CI installs prometheus: see .ci/run).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { opcodeDirection, OpcodeTable } from '../../source/model/opcodes.js';
 import {
   bpftraceUnder,
   buildWorkload,
+  CLI,
   collectOutput,
   eventually,
   exitOf,
@@ -23,6 +24,7 @@ import {
   type Reported,
 } from './env.js';
 import { byLabel, freePort, httpGet, startPrometheus, type PromServer } from './prometheus.js';
+import { TmuxPane } from './tmux.js';
 
 const run = requireOrSkip('Prometheus end-to-end tests', ['prometheus', 'promtool']);
 
@@ -187,6 +189,57 @@ describe.runIf(run)('--metrics scraped by a real Prometheus', () => {
     } finally {
       blocker.kill();
       await exitOf(blocker);
+    }
+  });
+});
+
+const withTmux = requireOrSkip('the exporter beside the TUI (tmux)', ['tmux']);
+
+describe.runIf(withTmux)('--metrics beside the TUI', () => {
+  it('serves the exact counts while the TUI shows them; q closes the port and ends bpftrace', async () => {
+    const bin = buildWorkload();
+    const workload = spawn(bin, [tempDir('iouringtop-tui-metrics-')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const wOut = collectOutput(workload);
+    const pid = (await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1];
+    const port = await freePort();
+    const pane = new TmuxPane(
+      `iouringtop-metrics-${process.pid}`,
+      `${process.execPath} ${CLI} --no-record --pid ${pid} --metrics 127.0.0.1:${port}`,
+    );
+    try {
+      // the TUI draws once the probes are attached
+      await pane.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
+      const ours = await eventually(() => {
+        const found = bpftraceUnder(pane.pid());
+        return found.length === 1 ? found : undefined;
+      }, "the pane's bpftrace");
+      workload.stdin.write('go\n');
+      expect((await exitOf(workload)).code, wOut.stderr()).toBe(0);
+      const body = await eventually(async () => {
+        const r = await httpGet(port, '/metrics');
+        const total = [...r.body.matchAll(/^iouringtop_operations_total\{[^}]*\} (\d+)$/gm)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+        return total === 26 ? r.body : undefined;
+      }, "the workload's 26 operations at /metrics");
+      expect(body).toMatch(
+        /^iouringtop_operations_total\{comm="uring-workload",opcode="NOP"\} 3$/m,
+      );
+      // and the TUI shows the same process
+      await pane.until(
+        (s) => new RegExp(`^\\s*>?\\s*${pid}\\s+uring-work`, 'm').test(s),
+        'its row',
+      );
+      pane.keys('q');
+      expect(await pane.exitStatus(), pane.screen()).toBe('0');
+      expect(await waitGone(ours)).toEqual([]);
+      await expect(httpGet(port, '/metrics')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      pane.kill();
+      if (workload.exitCode === null && workload.signalCode === null) workload.kill('SIGKILL');
     }
   });
 });
