@@ -4,10 +4,10 @@
  * prefers it (Prometheus does).
  *
  * Two registries, one per format, each with its own metric objects (prom-client renames a counter
- * when it writes OpenMetrics, so one object cannot serve both). Counters and gauges are
- * prom-client's own, refilled from the totals at each scrape (collect); the latency histogram
- * takes its exact bucket counts from the totals (prom-client's Histogram only counts the values it
- * observes one by one). A scrape renders at most once per change of the totals (once a second,
+ * when it writes OpenMetrics, so one object cannot serve both). Each metric is a prom-client
+ * Counter, Gauge or Histogram whose samples are read from the totals at each scrape (the latency
+ * histogram takes its exact bucket counts from them: prom-client's Histogram only counts the
+ * values it observes one by one); prom-client writes the exposition. A scrape renders at most once per change of the totals (once a second,
  * live): any number of concurrent scrapes share that text, so they cost the capture, which runs
  * on the same event loop, one rendering a second at most.
  */
@@ -76,35 +76,69 @@ class TotalsHistogram extends Histogram<string> {
   }
 }
 
-function register(f: Family, totals: MetricTotals, registry: AnyRegistry): void {
-  if (f.type === 'histogram') {
-    new TotalsHistogram(f, totals, registry);
-    return;
-  }
-  const scalar: ScalarFamily = f;
-  const config = {
-    name: f.name,
-    help: f.help,
-    labelNames: f.labelNames,
-    registers: [registry],
-  };
-  if (f.type === 'counter') {
-    new Counter({
-      ...config,
-      collect(this: Counter) {
-        this.reset();
-        for (const v of scalar.read(totals)) this.inc(v.labels, v.value);
-      },
-    });
-  } else {
-    new Gauge({
-      ...config,
-      collect(this: Gauge) {
-        this.reset();
-        for (const v of scalar.read(totals)) this.set(v.labels, v.value);
-      },
+/**
+ * A counter whose samples are the totals' values, read at each scrape: prom-client formats them,
+ * without the per-sample label hashing that refilling a Counter with inc() would cost. An
+ * OpenMetrics registry names the family without _total (its samples keep it).
+ */
+class TotalsCounter extends Counter<string> {
+  constructor(
+    private readonly family: ScalarFamily,
+    private readonly totals: MetricTotals,
+    private readonly format: Format,
+    registry: AnyRegistry,
+  ) {
+    super({
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [registry],
     });
   }
+
+  /** What the registry formats (it asks for this before get()). */
+  getForPromString() {
+    return Promise.resolve({
+      name:
+        this.format === 'openmetrics' ? this.family.name.replace(/_total$/, '') : this.family.name,
+      help: this.family.help,
+      type: 'counter',
+      values: this.family.read(this.totals),
+      aggregator: 'sum',
+    });
+  }
+}
+
+/** A gauge whose samples are the totals' values, read at each scrape. */
+class TotalsGauge extends Gauge<string> {
+  constructor(
+    private readonly family: ScalarFamily,
+    private readonly totals: MetricTotals,
+    registry: AnyRegistry,
+  ) {
+    super({
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [registry],
+    });
+  }
+
+  getForPromString() {
+    return Promise.resolve({
+      name: this.family.name,
+      help: this.family.help,
+      type: 'gauge',
+      values: this.family.read(this.totals),
+      aggregator: 'sum',
+    });
+  }
+}
+
+function register(f: Family, totals: MetricTotals, format: Format, registry: AnyRegistry): void {
+  if (f.type === 'histogram') new TotalsHistogram(f, totals, registry);
+  else if (f.type === 'counter') new TotalsCounter(f, totals, format, registry);
+  else new TotalsGauge(f, totals, registry);
 }
 
 /**
@@ -144,8 +178,8 @@ export class MetricsServer {
     const openmetrics = new Registry<OpenMetricsContentType>();
     openmetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     this.registries = { text: new Registry(), openmetrics };
-    for (const registry of Object.values(this.registries))
-      for (const f of families) register(f, totals, registry);
+    for (const format of ['text', 'openmetrics'] as const)
+      for (const f of families) register(f, totals, format, this.registries[format]);
   }
 
   /** Listens on `at`; throws a one-line Error when it cannot (the port in use, …). */

@@ -110,8 +110,9 @@ export class MetricTotals {
       if (r.latency.length > 0) this.addLatency(op, r.latency);
     }
     if (d.tsUs > this.lastDeltaUs) this.lastDeltaUs = d.tsUs;
-    if (this.bound.withPid) this.retireIdle(d.tsUs);
-    this.generation++;
+    const retired = this.bound.withPid && this.retireIdle(d.tsUs);
+    // (an interval without activity changes nothing: the last rendering stays good)
+    if (d.rows.length > 0 || retired) this.generation++;
   }
 
   private addLatency(op: number, pairs: readonly number[]): void {
@@ -129,13 +130,19 @@ export class MetricTotals {
     }
   }
 
-  /** With pid labels: drops the label sets idle for RETIRE_AFTER_US ("other" stays). */
-  private retireIdle(nowUs: number): void {
+  /**
+   * With pid labels: drops the label sets idle for RETIRE_AFTER_US ("other" stays); whether it
+   * dropped any.
+   */
+  private retireIdle(nowUs: number): boolean {
+    let any = false;
     for (const [key, p] of this.processes) {
       if (p.slot === this.bound.other || nowUs - p.lastUs < RETIRE_AFTER_US) continue;
       this.processes.delete(key);
       this.bound.release(p.slot);
+      any = true;
     }
+    return any;
   }
 
   /** Sets the capture's counters (they only grow); null: unknown. */

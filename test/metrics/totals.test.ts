@@ -227,7 +227,19 @@ describe('MetricTotals and the families', () => {
     t.setCapture({ lost: 0, dropped: 0 });
     t.setCapture({ lost: 0, dropped: 0 });
     expect(t.generation).toBe(g0 + 1);
+    // an interval without activity changes no value
     t.add(delta(1, []));
+    expect(t.generation).toBe(g0 + 1);
+    t.add(delta(2, [row({})]));
     expect(t.generation).toBe(g0 + 2);
+    // with pid labels, the interval in which an idle process's series are dropped is a change
+    const p = new MetricTotals(['pid', 'comm', 'opcode']);
+    p.add(delta(1, [row({})]));
+    const g1 = p.generation;
+    p.add(delta(2, []));
+    expect(p.generation).toBe(g1);
+    p.add(delta(1 + RETIRE_AFTER_US / SEC, []));
+    expect(p.processes.size).toBe(0);
+    expect(p.generation).toBe(g1 + 1);
   });
 });
