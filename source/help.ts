@@ -8,10 +8,14 @@ const FLAGS = `
   Usage
     $ sudo iouringtop [options]             live TUI (headless when stdout is not a terminal)
     $ iouringtop --replay FILE.csv[.gz]     replay a recording (no root, no bpftrace needed)
-    $ sudo iouringtop --headless --no-events --metrics 9464     a Prometheus exporter
+    $ sudo iouringtop --headless --no-record --no-events --metrics 9464
+                                            a Prometheus exporter, until SIGTERM
+    $ iouringtop --replay FILE --export openmetrics > out.om
+                                            a recording for promtool tsdb create-blocks-from
 
   Live capture
-    --headless              record and print a summary at the end, no TUI
+    --headless              record and print a summary at the end, no TUI (runs until
+                            --duration, SIGINT or SIGTERM)
     --json                  headless, with the summary as JSON (exact figures, base units)
     --duration SECONDS      stop after this long (headless)
     --pid N                 only this process (repeatable, or comma-separated)
@@ -41,7 +45,7 @@ const FLAGS = `
     --metrics [ADDR:]PORT   serve /metrics there during a live capture, headless or beside the
                             TUI (ADDR: an IP address, default 127.0.0.1; [::1]:PORT for IPv6)
     --metrics-labels LIST   labels of the per-process series: any of pid,comm,opcode
-                            (default comm,opcode; pid makes a series per process)
+                            (default comm,opcode; pid makes series per process: see README)
     --export FORMAT         with --replay FILE: the recording's series with their timestamps on
                             stdout, openmetrics (for promtool tsdb create-blocks-from openmetrics)
                             or json
