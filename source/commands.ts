@@ -7,6 +7,7 @@ import { generateProgram, type Tier } from '../bpf/program.js';
 import { canCapture, describeProbe, probe, TIER_NAMES, type ProbeResult } from './collect/probe.js';
 import { packageVersion } from './paths.js';
 import type { Config } from './config.js';
+import { escape } from './escape.js';
 import { jsonText, openMetricsText, type ExportInput } from './metrics/export.js';
 import type { BuildInfo } from './metrics/families.js';
 import { readRecordingCounts, type RecordingCounts } from './metrics/recording.js';
@@ -125,13 +126,16 @@ export async function runExport(config: Config): Promise<number> {
   return 0;
 }
 
-/** The info gauge of a recording: its capture's facts, from its metadata (none without it). */
-function recordingBuildInfo(meta: SessionMeta | null): BuildInfo | null {
+/**
+ * The info gauge of a recording: its capture's facts, from its metadata (none without it). The
+ * metadata is a file anyone may have written: its text goes out escaped, as on screen.
+ */
+export function recordingBuildInfo(meta: SessionMeta | null): BuildInfo | null {
   if (meta === null) return null;
   return {
     version: packageVersion(),
     tier: /^tier (\d)/.exec(meta.captureTier)?.[1] ?? 'unknown',
-    bpftrace: meta.bpftraceVersion ?? 'unknown',
-    kernel: meta.kernel,
+    bpftrace: escape(meta.bpftraceVersion ?? 'unknown', 64),
+    kernel: escape(meta.kernel, 128),
   };
 }

@@ -4,7 +4,7 @@
  * recordings (no root needed).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../source/config.js';
@@ -127,6 +127,25 @@ describe('the CLI with metrics flags', () => {
       (s) => s.name === 'iouringtop_operations_total' && s.labels.opcode === 'NOP',
     );
     expect(nop?.samples.at(-1)?.[1]).toBe(15);
+  });
+
+  it("a recording's metadata is untrusted: its text reaches stdout escaped", () => {
+    const dir = tempDir('iouringtop-meta-');
+    copyFileSync(path.join(ROOT, 'recordings/workload-mix.csv'), path.join(dir, 'r.csv'));
+    const meta = JSON.parse(
+      readFileSync(path.join(ROOT, 'recordings/workload-mix.meta.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    meta.csvFile = 'r.csv';
+    meta.kernel = '6.1\x1b]0;owned\x07';
+    meta.bpftraceVersion = 'v0.17.0\u202e';
+    writeFileSync(path.join(dir, 'r.meta.json'), JSON.stringify(meta));
+    for (const format of ['openmetrics', 'json']) {
+      const r = cli(['--replay', path.join(dir, 'r.csv'), '--export', format]);
+      expect(r.code, r.stderr).toBe(0);
+      // escaped as on screen (\x1b), that backslash then escaped by the format's own quoting
+      expect(r.stdout).toContain('6.1\\\\x1b]0;owned\\\\x07');
+      for (const c of ['\x1b', '\x07', '\u202e']) expect(r.stdout).not.toContain(c);
+    }
   });
 
   it('a recording that cannot be read: one line, exit 1, nothing on stdout', () => {
