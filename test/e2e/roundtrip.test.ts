@@ -88,7 +88,9 @@ describe.runIf(run)('record → replay round trip', () => {
     unlinkSync(countsPathFor(gz));
     const fromEvents = await replayHeadless(gz + '.gz');
     expect(fromEvents.stdout).toMatch(/^Figures: from the recording's 52 events$/m);
-    // the kernel's latency histogram against the exact latencies of the events: within 2 %
+    // the kernel's latency histogram against the events' own: a kernel bucket's middle is within
+    // 1.6 % of any latency in it (32 per power of two), the model's histogram of the events within
+    // 0.8 % (64 per power of two); two estimates of one latency differ by up to 2.4 %
     const eventsJson = JSON.parse((await replayHeadless(gz + '.gz', ['--json'])).stdout) as Json;
     expect(eventsJson.opcodes.map((o) => o.opcode)).toEqual(
       countsJson.opcodes.map((o) => o.opcode),
@@ -97,7 +99,7 @@ describe.runIf(run)('record → replay round trip', () => {
       const k = countsJson.opcodes[i];
       for (const q of ['p50_us', 'p99_us', 'max_us'] as const)
         expect(Math.abs(k[q] - o[q]), `${o.opcode} ${q}: ${k[q]} vs ${o[q]}`).toBeLessThanOrEqual(
-          0.02 * o[q] + 0.001,
+          0.024 * o[q] + 0.001,
         );
     }
     const columns = (s: string, upTo: number) =>
