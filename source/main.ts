@@ -28,6 +28,7 @@ export async function main(config: Config): Promise<number> {
   if (typeof picked === 'number') return picked;
   const { source } = picked;
   let exporter: MetricsServer | undefined;
+  let metricsUrl: string | undefined;
   if (config.metrics && picked.live) {
     try {
       exporter = await startExporter(
@@ -39,10 +40,13 @@ export async function main(config: Config): Promise<number> {
       err((e as Error).message);
       return 1;
     }
-    err(`serving metrics at http://${formatAddress(exporter.address)}/metrics`);
+    metricsUrl = `http://${formatAddress(exporter.address)}/metrics`;
+    err(`serving metrics at ${metricsUrl}`);
   }
   try {
-    return await (config.headless ? runHeadless(source, config) : runTui(source, config));
+    return await (config.headless
+      ? runHeadless(source, config)
+      : runTui(source, config, { metricsUrl }));
   } finally {
     await exporter?.close();
   }

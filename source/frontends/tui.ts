@@ -59,7 +59,12 @@ export async function holdTui(
   return failure;
 }
 
-export async function runTui(source: Source, config: Config): Promise<number> {
+/** `metricsUrl`: the exporter's endpoint, when one runs beside the TUI (shown in the header). */
+export async function runTui(
+  source: Source,
+  config: Config,
+  extra: { metricsUrl?: string } = {},
+): Promise<number> {
   if (!process.stdin.isTTY) {
     err(
       source.realtime
@@ -156,7 +161,7 @@ export async function runTui(source: Source, config: Config): Promise<number> {
   };
   const ui = renderTui({
     store,
-    info: { ...source.info, refreshMs },
+    info: { ...source.info, ...extra, refreshMs },
     controller,
   });
   const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));

@@ -108,6 +108,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   } else if (info.recordingPath) {
     second.push({ text: `  file ${info.recordingPath}` });
   }
+  if (info.metricsUrl) second.push({ text: `  metrics ${info.metricsUrl}`, dim: true });
   if (status?.advice) second.push({ text: `  ${status.advice}`, dim: true });
   const lines = [first, second];
   if (info.recordingFacts) lines.push([{ text: ` ${info.recordingFacts}`, dim: true }]);

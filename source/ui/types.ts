@@ -101,4 +101,6 @@ export interface TuiInfo {
    * The header says it, so the replay cannot pass for live capture.
    */
   notLive?: string;
+  /** The metrics endpoint served beside the TUI (--metrics). */
+  metricsUrl?: string;
 }

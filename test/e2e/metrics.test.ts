@@ -211,6 +211,8 @@ describe.runIf(withTmux)('--metrics beside the TUI', () => {
     try {
       // the TUI draws once the probes are attached
       await pane.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
+      // the endpoint is on screen (what stderr said is behind the full-screen view)
+      expect(pane.screen()).toContain(`metrics http://127.0.0.1:${port}/metrics`);
       const ours = await eventually(() => {
         const found = bpftraceUnder(pane.pid());
         return found.length === 1 ? found : undefined;

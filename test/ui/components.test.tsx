@@ -338,6 +338,18 @@ describe('Header recording lines', () => {
     expect(text(plain[0])).toMatch(/^ iouringtop REPLAY at /);
   });
 
+  it('live beside the exporter: the metrics endpoint on the second line', () => {
+    const info = {
+      host: 'h',
+      kernel: 'k',
+      tier: 't',
+      mode: 'live' as const,
+      metricsUrl: 'http://127.0.0.1:9464/metrics',
+    };
+    const lines = headerSegments({ ...base, info });
+    expect(text(lines[1])).toMatch(/ {2}metrics http:\/\/127\.0\.0\.1:9464\/metrics$/);
+  });
+
   it('live: ●REC with the path and size, or the failure in its place, highlighted', () => {
     const info = { host: 'h', kernel: 'k', tier: 't', mode: 'live' as const };
     const ok = headerSegments({
