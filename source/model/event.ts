@@ -73,7 +73,7 @@ export const FIXED_FD_BIT = 0x40000000;
 
 /** The 32-bit word for an fd: the fd itself, or a registered-file index marked FIXED_FD_BIT. */
 export function packFd(fd: number, fixedFile: boolean): number {
-  return fixedFile ? (fd | FIXED_FD_BIT) : fd | 0;
+  return fixedFile ? fd | FIXED_FD_BIT : fd | 0;
 }
 
 /** Whether a 32-bit fd word (packFd, or the capture's u32) holds a registered-file index. */
