@@ -27,7 +27,7 @@
  * The cache holds at most MAX_ENTRIES entries (the least recently used go first) and the history
  * at most MAX_HISTORY (oldest first); both say how many they let go.
  */
-import type { IoEvent } from '../model/event.js';
+import { packFd, type IoEvent } from '../model/event.js';
 import { IO_URING_ENTER } from '../model/opcodes.js';
 import {
   fdIdentity,
@@ -86,9 +86,12 @@ export interface FileRecord {
   ops: number;
 }
 
-/** The key of (pid, fd, fixed) in one number: pid < 2^22, fd < 2^31. */
+/**
+ * The key of (pid, fd, fixed) in one exact number: pid (< 2^22) above the fd's 31-bit word
+ * (packFd: a registered index has bit 30 set); fds are positive here. 53 bits in all.
+ */
 export function fileKey(pid: number, fd: number, fixed: boolean): number {
-  return (pid * 2 + (fixed ? 1 : 0)) * 0x100000000 + (fd >>> 0);
+  return pid * 0x80000000 + (packFd(fd, fixed) & 0x7fffffff);
 }
 
 /** Registered-file names of a process: index → the names the rings' tables give it. */
