@@ -54,11 +54,11 @@ async function startWorkload(name: string): Promise<Workload & { go(): void; end
   let go: () => void = () => undefined;
   const started = new Promise<void>((r) => (go = r));
   const done = started.then(async () => {
-    child.stdin!.write('go\n');
+    child.stdin.write('go\n');
     const m = await waitFor(child, 'stdout', /^done fd (\d+) udp (\d+)$/m);
     return { fd: Number(m[1]), port: Number(m[2]) };
   });
-  return { child, pid, dir, name, done, go, end: () => child.stdin!.end() };
+  return { child, pid, dir, name, done, go, end: () => child.stdin.end() };
 }
 
 interface FileJson {

@@ -37,7 +37,7 @@ async function shell(
   children.push(child);
   let out = '';
   const waiters: (() => void)[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     waiters.splice(0).forEach((w) => w());
   });
@@ -53,7 +53,7 @@ async function shell(
     child,
     next: async () => {
       step++;
-      child.stdin!.write('\n');
+      child.stdin.write('\n');
       await said(step);
     },
   };
@@ -68,7 +68,7 @@ const file = (name: string) => {
 /** Events on (pid, fd) with increasing times, and a resolve at a time past revalidation. */
 let clock = 1_700_000_000_000_000;
 let nowMs = 1_000_000;
-async function use(r: FdResolver, pid: number, fd: number, extra: object = {}): Promise<void> {
+async function touch(r: FdResolver, pid: number, fd: number, extra: object = {}): Promise<void> {
   clock += 1000;
   r.note(ev({ pid, fd, tsUs: clock, comm: 'bash', ...extra }));
   nowMs += REVALIDATE_MS;
@@ -81,21 +81,21 @@ describe('FdResolver on real processes', () => {
     const b = file('b.dat');
     const sh = await shell([`exec 7<'${a}'`, `exec 7<'${b}'`, 'exec 7<&-', 'true']);
     const r = new FdResolver();
-    await use(r, sh.pid, 7);
+    await touch(r, sh.pid, 7);
     expect(r.get(sh.pid, 7, false)).toMatchObject({ name: a, state: 'named', ops: 1 });
-    await use(r, sh.pid, 7); // unchanged: the dev/ino check keeps the name
+    await touch(r, sh.pid, 7); // unchanged: the dev/ino check keeps the name
     expect(r.get(sh.pid, 7, false)).toMatchObject({ name: a, ops: 2 });
 
     // fd 7 reused (as dup2 / open after close outside io_uring would): caught by dev and inode
     // at the next look; the operation seen before that look still counts under the old name
     await sh.next();
-    await use(r, sh.pid, 7);
+    await touch(r, sh.pid, 7);
     expect(r.get(sh.pid, 7, false)).toMatchObject({ name: b, state: 'named', ops: 0 });
     expect(r.history).toEqual([expect.objectContaining({ pid: sh.pid, fd: 7, name: a, ops: 3 })]);
 
     // closed: no name now, the old one kept in the history
     await sh.next();
-    await use(r, sh.pid, 7);
+    await touch(r, sh.pid, 7);
     const closed = r.get(sh.pid, 7, false)!;
     expect(closed.state).toBe('closed');
     expect(fileLabel(closed)).toBe('(closed before it was read)');
@@ -104,7 +104,7 @@ describe('FdResolver on real processes', () => {
     // the process exits: an fd of it first seen now cannot be read, and says why
     await sh.next();
     await new Promise((resolve) => sh.child.once('exit', resolve));
-    await use(r, sh.pid, 9);
+    await touch(r, sh.pid, 9);
     expect(r.get(sh.pid, 9, false)?.state).toBe('exited');
     expect(fileLabel(r.get(sh.pid, 9, false)!)).toBe('(process exited)');
     // every record for the sidecar (what had operations)
@@ -119,13 +119,13 @@ describe('FdResolver on real processes', () => {
     const a = file('c.dat');
     const sh = await shell([`exec 5<'${a}'`, 'true']);
     const r = new FdResolver();
-    await use(r, sh.pid, 5);
+    await touch(r, sh.pid, 5);
     expect(r.get(sh.pid, 5, false)?.name).toBe(a);
     // OPENAT (18) whose result is 5: the entry ends (its fd field is the dfd, AT_FDCWD)
     r.note(ev({ pid: sh.pid, opcode: 18, fd: -100, result: 5, tsUs: (clock += 1000) }));
     expect(r.get(sh.pid, 5, false)).toBeUndefined();
     expect(r.history.at(-1)).toMatchObject({ fd: 5, name: a, ops: 1 });
-    await use(r, sh.pid, 5);
+    await touch(r, sh.pid, 5);
     // CLOSE (19) of fd 5, result 0
     r.note(ev({ pid: sh.pid, opcode: 19, fd: 5, result: 0, tsUs: (clock += 1000) }));
     expect(r.get(sh.pid, 5, false)).toBeUndefined();
@@ -140,7 +140,7 @@ describe('FdResolver on real processes', () => {
     try {
       const sh = await shell([`exec 8<>/dev/tcp/127.0.0.1/${port}`, 'true']);
       const r = new FdResolver();
-      await use(r, sh.pid, 8);
+      await touch(r, sh.pid, 8);
       expect(r.get(sh.pid, 8, false)?.name).toMatch(
         new RegExp(`^TCP 127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port} ESTABLISHED$`),
       );
@@ -154,7 +154,7 @@ describe('FdResolver on real processes', () => {
     const evil = file('x\x1b]0;owned\x07\nline2\u202e.dat');
     const sh = await shell([`exec 6<"$(printf '%s' '${evil.replace(/'/g, "'\\''")}')"`, 'true']);
     const r = new FdResolver();
-    await use(r, sh.pid, 6);
+    await touch(r, sh.pid, 6);
     const e = r.get(sh.pid, 6, false)!;
     expect(e.name).toBe(evil); // the bytes, unchanged
     const shown = escape(fileLabel(e));
