@@ -79,11 +79,7 @@ export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
   const threads = threadsLine(data);
   const split = drillSplit(data.opcodes.length, height, data.files.length, threads ? 1 : 0);
   const origin =
-    data.names === 'recorded'
-      ? 'names recorded beside the file'
-      : data.names === 'live'
-        ? 'names from /proc'
-        : 'no names';
+    data.names === 'recorded' ? 'as recorded' : data.names === 'live' ? 'from /proc' : 'unknown';
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" bold>
@@ -98,7 +94,7 @@ export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
       {split.files > 0 && (
         <Text wrap="truncate" bold>
           {fit(
-            ` hottest files (${data.files.length}; ops, bytes, p99 of the buffered events; ${origin}; #N = registered file)`,
+            ` hottest files (${data.files.length}; from the buffered events; names ${origin}; #N registered)`,
             width,
           )}
         </Text>
