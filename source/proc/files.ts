@@ -154,6 +154,8 @@ export class FdResolver {
     const e = this.entries.get(key);
     if (!e) return;
     this.entries.delete(key);
+    // closed (or replaced) before /proc was read: it will never be
+    if (e.state === 'pending') e.state = 'closed';
     this.archive(e);
   }
 

@@ -23,9 +23,17 @@ export function threadsText(t: ThreadInfo): string {
   );
 }
 
+/** Why a record has no name, in words. */
+const WHY: Record<string, string> = {
+  closed: 'closed before it was read',
+  exited: 'process exited before it was read',
+  denied: 'no access',
+  unresolved: 'not read',
+};
+
 /** A file's line: `fd 5 /path (12 ops)`, `#0 registered: name (2 ops)`. */
 export function fileText(r: FileRecord): string {
-  const what = r.name ?? `(${r.state ?? 'unknown'})`;
+  const what = r.name ?? `(${WHY[r.state ?? ''] ?? 'not read'})`;
   const where = r.fixed ? `${fdText(r.fd, true)} registered` : `fd ${r.fd}`;
   return `${where} ${escape(what, 200)} (${formatCount(r.ops)} ops)`;
 }
@@ -62,7 +70,8 @@ export function procSummaryLines(snap: Snapshot): string[] {
     listed++;
     if (listed === 1)
       out.push(
-        `Files (operations from the events ${proc.origin === 'live' ? 'received' : 'recorded'}):`,
+        // (the same words live and in replay: the two summaries of one session are the same)
+        'Files (operations from the events seen):',
       );
     out.push(`  PID ${p.pid} ${escape(p.comm)}`);
     for (const r of list.slice(0, FILES_PER_PROCESS)) out.push(`    ${fileText(r)}`);
