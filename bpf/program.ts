@@ -20,7 +20,8 @@
  *
  * Lines (every one framed by a random per-session token, see source/collect/parse.ts):
  *   E ts lat a off b           an operation: a = tgid | flags<<22 | opcode<<24 | fd<<32 (fd as
- *                              u32), b = length | result<<32 (result as u32), both in hex (they
+ *                              u32; a registered file's index with bit 30 set, FIXED_FD_BIT),
+ *                              b = length | result<<32 (result as u32), both in hex (they
  *                              pass 2^53); lat 0 = unknown
  *   N tgid comm                a process's name
  *   O opcode name              the kernel's name of an opcode (op_str), once per opcode
@@ -37,6 +38,7 @@
  * part would need all of them.)
  */
 
+import { FIXED_FD_BIT } from '../source/model/event.js';
 import { BUILTIN_OPCODES } from '../source/model/opcodes.js';
 
 export type Tier = 1 | 2 | 3;
@@ -46,6 +48,8 @@ export interface KernelFeatures {
   submitTracepoint?: 'io_uring_submit_req' | 'io_uring_submit_sqe';
   /** The submit tracepoint carries `req` (5.15+). */
   submitHasReq: boolean;
+  /** The submit tracepoint carries the request's `flags` (5.15+): IOSQE_FIXED_FILE is bit 0. */
+  submitHasFlags?: boolean;
   /** io_uring_complete carries `req` (5.18+); without it completions pair by (ctx, user_data). */
   completeHasReq: boolean;
   /** io_uring_complete carries `cflags` (5.13+; without it there are no multishot CQEs to keep). */
@@ -511,6 +515,13 @@ export function generateProgram(spec: ProgramSpec): string {
       );
     }
     if (fields) submit.push(...vectoredLength(f));
+    if (fields && f.btf.kiocbCqeFd && f.submitHasFlags) {
+      // IOSQE_FIXED_FILE (REQ_F_FIXED_FILE, bit 0 of the request's flags): the fd is an index
+      // into the registered-file table; marked so that it is never taken for a descriptor
+      submit.push(
+        `  if (args->flags & 1) { $fd = ($fd & 0x3fffffff) | 0x${FIXED_FD_BIT.toString(16)}; }`,
+      );
+    }
     if (!useBtf && f.hasFileGet && f.fileGetHasReq) {
       // Tier 2 on 5.18+: the file is looked up after submit; file_get stores its fd by request.
     } else if (!useBtf && f.hasFileGet) {

@@ -74,6 +74,18 @@ const TAIL = `
     <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.csv       the recording (the seed's nine columns)
     <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.meta.json  its metadata (host, tier, losses, …)
     <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.counts.jsonl  the in-kernel counters, per second
+    <output-dir>/iouring/iouring_<YYYYmmdd_HHMMSS>.files.json  the file names (pid, fd → name,
+                            first and last seen), written when the recording closes; replay
+                            shows them (and works without)
+
+  From /proc (live, for the processes seen in the last minute, once per refresh)
+    file names      /proc/<pid>/fd links (paths; sockets as TCP/UDP/UNIX with addresses), in the
+                    drill-down's hottest files and the summary; #N is registered file N
+                    (IOSQE_FIXED_FILE), named from the ring's table
+    threads         WRK (io-wq workers, ↑ when their number keeps rising) and SQP% (the SQPOLL
+                    threads' CPU) in the processes view; the summary's workers: lines
+    rings           the Rings view (5): /proc/<pid>/fdinfo of each ring (sizes, pending, overflow
+                    list, SQPOLL thread and CPU, registered files and buffers); live only
 
   Exit status: 0 success, 1 failure (also: a recording that could not all be written), 2 bad usage.
 `;

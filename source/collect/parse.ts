@@ -2,7 +2,8 @@
  * Parses bpftrace's standard output (read as latin1: one char per byte) into IoEvents, process
  * names, counters and control lines. The line formats are bpf/program.ts's:
  *   <tok>E\t<mono_ns>\t<latency_ns>\t<a hex>\t<offset>\t<b hex>\t<tok>
- *       a = tgid | flags<<22 | opcode<<24 | fd<<32, b = length | result<<32 (fd and result as u32)
+ *       a = tgid | flags<<22 | opcode<<24 | fd<<32, b = length | result<<32 (fd and result as u32;
+ *       a registered-file index is an fd with bit 30 set, see model/event.ts: packFd)
  *   <tok>F\t<the five fields of E>\t<the four of an IO_URING_ENTER row: mono_ns, latency_ns, a, b>\t<tok>
  *       a completion and the thread's previous io_uring_enter call, in one line (two events)
  *   @pe[<tid>]: (<mono_ns>, <latency_ns>, <a>, <b>)   an IO_URING_ENTER row still pending at the end
@@ -20,7 +21,7 @@
  * holds at most 15 bytes. Anything that is not ours is handed to onNotice, never parsed.
  */
 import { decodeComm } from '../model/comm.js';
-import { emptyEvent, type IoEvent } from '../model/event.js';
+import { emptyEvent, fdOf, isFixedFd, type IoEvent } from '../model/event.js';
 
 export const EVENT_FLAG_NO_SUBMIT = 1; // completion without a submit record (in flight at start, or the in-flight map was full)
 export const EVENT_FLAG_MULTISHOT = 2; // an intermediate completion of a multishot request (latency since the previous one)
@@ -322,7 +323,9 @@ export class LineParser {
     ev.pid = tgid;
     ev.comm = this.commOf(tgid);
     ev.opcode = aLo >>> 24;
-    ev.fd = aHi | 0; // the u32 back to a signed int: -100 is AT_FDCWD
+    // the u32 back to a signed int (-100 is AT_FDCWD), or a registered-file index
+    ev.fd = fdOf(aHi);
+    ev.fixedFile = isFixedFd(aHi);
     // ki_pos -1 means "the file's current position": no explicit offset.
     ev.offset = offset < 0 ? 0 : offset;
     ev.length = bLo >>> 0;

@@ -206,6 +206,7 @@ export async function tracepointFeatures(
     features: {
       submitTracepoint: submitReq ? 'io_uring_submit_req' : 'io_uring_submit_sqe',
       submitHasReq: submit.has('req'),
+      submitHasFlags: submit.has('flags'),
       completeHasReq: complete.has('req'),
       completeHasCflags: complete.has('cflags'),
       hasOpStr: submit.has('op_str'),

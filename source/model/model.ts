@@ -23,6 +23,7 @@ import { Core, ZERO_COUNTERS, type ModelOptions } from './core.js';
 import { deriveSnapshot, type SnapshotOptions } from './derive.js';
 import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
+import { fileStats, type FileStat } from './files.js';
 import type { OpcodeNames } from './opcodes.js';
 import type { CaptureCounters, Snapshot } from './snapshot.js';
 
@@ -91,6 +92,26 @@ export class Model implements EventSink {
   /** An immutable plain-data picture of the model (see snapshot.ts). */
   snapshot(opts: SnapshotOptions = {}): Snapshot {
     return deriveSnapshot(this.core, opts);
+  }
+
+  /**
+   * The pids of the process rows active since `sinceUs` (their latest operation or count), most
+   * recent first, at most `limit`: whom /proc is read for (proc/watcher.ts).
+   */
+  activePids(sinceUs: number, limit: number): number[] {
+    const rows = this.core.table.procs.filter((r) => r.lastUs >= sinceUs);
+    rows.sort((a, b) => b.lastUs - a.lastUs);
+    const out: number[] = [];
+    for (const r of rows) {
+      if (out.length >= limit) break;
+      if (!out.includes(r.pid)) out.push(r.pid);
+    }
+    return out;
+  }
+
+  /** A process's files, from the buffered events (files.ts): the drill-down's hottest files. */
+  fileStats(pid: number, limit?: number): FileStat[] {
+    return fileStats(this.core, pid, limit);
   }
 
   /**

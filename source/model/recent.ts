@@ -1,6 +1,6 @@
 /** The recent-events query: the newest buffered events that pass a filter, as plain objects. */
 import type { Core } from './core.js';
-import type { IoEvent } from './event.js';
+import { fdOf, isFixedFd, type IoEvent } from './event.js';
 import { commMatches, isEmptyFilter, type Filter } from './select.js';
 
 /** The newest `limit` buffered events that pass the filter, newest last. */
@@ -29,7 +29,8 @@ export function recentEvents(core: Core, filter: Filter | undefined, limit: numb
       pid: ring.pid[p],
       comm: core.table.comms[ring.comm[p]],
       opcode: ring.opcode[p],
-      fd: ring.fd[p],
+      fd: fdOf(ring.fd[p]),
+      fixedFile: isFixedFd(ring.fd[p]),
       offset: ring.offset[p],
       length: ring.length[p],
       result: ring.result[p],

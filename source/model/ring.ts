@@ -6,14 +6,15 @@
  *
  * Columns and their widths: tsUs f64, pid i32, row i32 (the model's process-row id), comm i32
  * (interned command id), opcode u8, hasResult u8, fd i32, offset f64, length u32, result i32,
- * latencyNs f64, seenUs f64 = 58 bytes per event. length and result are stored as 32-bit integers,
+ * latencyNs f64, seenUs f64 = 58 bytes per event. fd holds a registered-file index marked as
+ * such (event.ts: packFd). length and result are stored as 32-bit integers,
  * which is what io_uring's sqe->len and cqe->res are.
  *
  * seenUs is the latest event time pushed so far (a running maximum), so it never decreases along
  * the buffer even when events arrive slightly out of order: a scan from the newest event back can
  * stop at the first seenUs before a window's start, knowing no older-pushed event is inside it.
  */
-import type { IoEvent } from './event.js';
+import { packFd, type IoEvent } from './event.js';
 
 /** The columns and their element types, in the order above. */
 const COLUMNS = {
@@ -123,7 +124,7 @@ export class EventRing {
     this.comm[i] = comm;
     this.opcode[i] = ev.opcode;
     this.hasResult[i] = ev.hasResult ? 1 : 0;
-    this.fd[i] = ev.fd;
+    this.fd[i] = packFd(ev.fd, ev.fixedFile);
     this.offset[i] = ev.offset;
     this.length[i] = ev.length;
     this.result[i] = ev.result;

@@ -7,7 +7,9 @@
  * everything since the model started (or was reset), including events no longer buffered.
  */
 import type { IoEvent } from './event.js';
+import type { FileStat } from './files.js';
 import type { OpcodeNames } from './opcodes.js';
+import type { ProcView } from '../proc/view.js';
 
 /** Statistics shared by every row kind: the refresh window first, then since start. */
 export interface RowStats {
@@ -210,4 +212,14 @@ export interface Snapshot {
   readonly recent: readonly IoEvent[];
   /** The session's opcode names (the rows carry theirs; events and filters need the table). */
   readonly opcodeNames: OpcodeNames;
+  /**
+   * What /proc says (file names, io_uring threads, rings), added by the source: live, read now;
+   * in a replay, the names recorded beside it; undefined when nothing is known.
+   */
+  readonly proc?: ProcView;
+  /**
+   * The files of the one process the tail filter names (the drill-down), from the buffered
+   * events (model/files.ts), most operations first; undefined otherwise.
+   */
+  readonly files?: readonly FileStat[];
 }

@@ -227,6 +227,7 @@ export class CsvEventReader {
     ev.comm = b.comm[i];
     ev.opcode = b.opcode[i];
     ev.fd = b.fd[i];
+    ev.fixedFile = false;
     ev.offset = b.offset[i];
     ev.length = b.length[i];
     ev.result = b.result[i];

@@ -245,7 +245,8 @@ export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<I
       title: 'FD',
       width: 5,
       align: 'right',
-      format: (e) => (e.fd === 0 ? '' : String(e.fd)),
+      // a registered-file index is `#N`, never a bare number (index 0 included)
+      format: (e) => (e.fixedFile ? `#${e.fd}` : e.fd === 0 ? '' : String(e.fd)),
     },
     {
       key: 'offset',

@@ -6,6 +6,7 @@
 import { escape } from '../escape.js';
 import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
 import { summaryStats } from './columns.js';
+import { procSummaryLines } from './procSummary.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
 export interface SummaryInfo {
@@ -145,6 +146,8 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (snap.evictedProcesses > 0) {
     out.push(`  (${snap.evictedProcesses} idle process rows were evicted to bound memory)`);
   }
+  const proc = procSummaryLines(snap);
+  if (proc.length > 0) out.push('', ...proc);
 
   out.push('');
   const byErrno = (expected: boolean): string =>

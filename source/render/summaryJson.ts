@@ -6,6 +6,7 @@
  */
 import type { RowStats, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from './summary.js';
+import { filesJson, threadsJson } from './procSummary.js';
 
 const us = (ns: number): number => Math.round(ns) / 1000;
 
@@ -53,6 +54,8 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
         enter_calls: p.totalEnterCalls,
         top_opcode: p.topOpName,
       })),
+    threads: threadsJson(snap),
+    files: filesJson(snap),
     errors: snap.errors.map((e) => ({
       errno: e.errno,
       name: e.name,

@@ -18,12 +18,21 @@ import { cell } from '../render/columns.js';
 import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
+import { ProcWatcher } from '../proc/watcher.js';
+import { filesPathFor, writeFilesSidecar } from '../proc/sidecar.js';
+import { rm } from 'node:fs/promises';
 import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+import { MAX_PIDS } from '../proc/watcher.js';
 
 /** The header's word on the events when not every one is kept. */
 export function keepingLabel(e: EventLines): string | undefined {
   return e.kind === 'sample' ? `sample 1/${e.every}` : e.kind === 'none' ? 'events off' : undefined;
 }
+
+/** Processes whose last activity is older than this are no longer read in /proc. */
+const PROC_ACTIVE_US = 60_000_000;
+/** The last look at /proc, at the end, waits at most this long. */
+const FINAL_SAMPLE_MS = 3000;
 
 export class LiveSource extends SourceBase implements Source {
   readonly realtime = true;
@@ -31,6 +40,8 @@ export class LiveSource extends SourceBase implements Source {
   readonly info: SourceInfo;
   readonly controls: SourceControls;
   readonly capture: BpftraceSource;
+  /** File names, io_uring threads and rings, from /proc (sampled once per tick). */
+  readonly proc = new ProcWatcher();
   recorder?: CsvRecorder;
   /** Every recording this session made (R toggles make several). */
   readonly recordings: string[] = [];
@@ -91,6 +102,7 @@ export class LiveSource extends SourceBase implements Source {
       onEvent: (ev: IoEvent) => {
         this.events++;
         model.push(ev);
+        this.proc.note(ev);
         this.recorder?.push(ev);
       },
       onNotice: (level, text) => {
@@ -161,7 +173,14 @@ export class LiveSource extends SourceBase implements Source {
       }
       this.spaceCheck ??= this.checkSpace(r).finally(() => (this.spaceCheck = undefined));
     }
+    // /proc in the background: a tick never waits for it (the views show the latest sample)
+    void this.proc.sample(this.procPids());
     return Promise.resolve();
+  }
+
+  /** Whom /proc is read for: the processes with activity in the last minute. */
+  private procPids(): number[] {
+    return this.model.activePids(this.model.nowUs - PROC_ACTIVE_US, MAX_PIDS);
   }
 
   /** Free space on the recording's file system, and the margin it must keep. */
@@ -197,7 +216,13 @@ export class LiveSource extends SourceBase implements Source {
   snapshot(opts?: SnapshotOptions): Snapshot {
     this.model.advance(Date.now() * 1000);
     this.model.setCaptureCounters(this.counters());
-    return this.model.snapshot(opts);
+    const snap = this.model.snapshot(opts);
+    const pids = opts?.recentFilter?.pids;
+    return {
+      ...snap,
+      proc: this.proc.view(),
+      files: pids?.length === 1 ? this.model.fileStats(pids[0]) : undefined,
+    };
   }
 
   status(): SourceStatus {
@@ -317,6 +342,12 @@ export class LiveSource extends SourceBase implements Source {
         startedAt: isoLocal(start),
         endedAt: isoLocal(end),
       });
+      // the file names seen while it was open, beside it
+      const fromUs = start.getTime() * 1000;
+      const records = this.proc.files.records().filter((r) => r.lastUs >= fromUs);
+      await writeFilesSidecar(recorder.path, records, this.proc.files.historyDropped).catch(
+        (e: Error) => this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
+      );
     } finally {
       this.recordedRows.set(recorder.path, {
         written: recorder.rowsWritten,
@@ -344,6 +375,7 @@ export class LiveSource extends SourceBase implements Source {
     if (this.captureStartedAt) this.captureEndedAt ??= new Date();
     await this.capture.stop();
     this.captureStopped = true;
+    await this.finalProcSample();
     await this.recordingChange;
     const recorder = this.recorder;
     try {
@@ -358,9 +390,25 @@ export class LiveSource extends SourceBase implements Source {
       (this.captureEndedAt !== undefined && this.recordingStartedAt >= this.captureEndedAt);
     if (recorder && empty && recorder.rows === 0) {
       await recorder.discard();
+      await rm(filesPathFor(recorder.path), { force: true }).catch(() => undefined);
       this.recordings.splice(this.recordings.indexOf(recorder.path), 1);
     }
     this.model.setCaptureCounters(this.counters());
+  }
+
+  /**
+   * One last look at /proc once every event is in: names for the fds seen since the last tick,
+   * while their processes still hold them. Bounded by FINAL_SAMPLE_MS.
+   */
+  private async finalProcSample(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FINAL_SAMPLE_MS)));
+    const sample = (async () => {
+      await this.proc.sample(this.procPids()); // the one running, if any
+      await this.proc.sample(this.procPids());
+    })();
+    await Promise.race([sample.catch(() => undefined), bound]);
+    clearTimeout(timer);
   }
 
   abort(): void {

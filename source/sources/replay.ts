@@ -17,6 +17,10 @@ import { Replay, type ReplaySpeed } from '../record/replay.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus } from '../ui/types.js';
 import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+import { fileLabel, type FileRecord } from '../proc/files.js';
+import { MarkingSink } from '../proc/marking.js';
+import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
+import type { ProcView } from '../proc/view.js';
 
 /** A failure as one line: a bad row that --lenient would skip says so (when it is not on). */
 export function describeFailure(e: unknown, lenient: boolean): string {
@@ -131,8 +135,12 @@ export class ReplaySource extends SourceBase implements Source {
   async start(): Promise<void> {
     await checkRecordingFile(this.file);
     const counts = await this.loadCounts();
+    await this.loadFiles();
+    const sink = this.recordedFiles?.hasFixed
+      ? new MarkingSink(this.model, this.recordedFiles)
+      : this.model;
     try {
-      this.replay = await Replay.open(this.file, this.model, {
+      this.replay = await Replay.open(this.file, sink, {
         counts,
         speed: this.speed,
         lenient: this.lenient,
@@ -156,7 +164,40 @@ export class ReplaySource extends SourceBase implements Source {
   }
 
   startNotice(): string | undefined {
-    return this.countsNote;
+    return [this.countsNote, this.filesNote].filter((n) => n !== undefined).join('; ') || undefined;
+  }
+
+  /** The file names recorded beside the recording (its .files.json), if any. */
+  private recordedFiles?: RecordedFiles;
+  private filesNote?: string;
+  private procView?: { atUs: number; view: ProcView };
+
+  /** Reads the sidecar of file names; a bad one is said and left aside (names are a bonus). */
+  private async loadFiles(): Promise<void> {
+    try {
+      this.recordedFiles = await readFilesSidecar(this.file);
+    } catch (e) {
+      this.filesNote = `file names not shown: ${escape((e as Error).message, 200)}`;
+    }
+  }
+
+  /** The recorded names as the views read them, at the playback position (one per position). */
+  private recordedView(atUs: number): ProcView | undefined {
+    const rec = this.recordedFiles;
+    if (!rec) return undefined;
+    if (this.procView?.atUs === atUs) return this.procView.view;
+    const files = new Map<number, string>();
+    for (const [key, r] of rec.at(atUs)) files.set(key, labelOf(r));
+    const view: ProcView = {
+      origin: 'recorded',
+      files,
+      fileList: rec.records,
+      threads: new Map(),
+      rings: [],
+      ringFailures: new Map(),
+    };
+    this.procView = { atUs, view };
+    return view;
   }
 
   /** Events the recorded counts stand for; undefined when the figures come from the events. */
@@ -199,7 +240,13 @@ export class ReplaySource extends SourceBase implements Source {
   snapshot(opts?: SnapshotOptions): Snapshot {
     this.applyMetaCounters();
     // the window is one second of recording time, whatever the refresh interval
-    return this.model.snapshot({ ...opts, windowUs: 1_000_000 });
+    const snap = this.model.snapshot({ ...opts, windowUs: 1_000_000 });
+    const pids = opts?.recentFilter?.pids;
+    return {
+      ...snap,
+      proc: this.recordedView(snap.nowUs),
+      files: pids?.length === 1 ? this.model.fileStats(pids[0]) : undefined,
+    };
   }
 
   status(): SourceStatus {
@@ -283,4 +330,15 @@ export class ReplaySource extends SourceBase implements Source {
     }
     return notes;
   }
+}
+
+/** A recorded file's label: its name, or why it had none. */
+function labelOf(r: FileRecord): string {
+  if (r.name !== null) return r.name;
+  if (r.state === 'unresolved') return '(not read)';
+  return fileLabel({
+    name: undefined,
+    fixed: r.fixed,
+    state: (r.state ?? 'error') as never,
+  });
 }

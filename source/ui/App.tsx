@@ -39,6 +39,10 @@ import { Header, headerLines } from './Header.js';
 import { ProcessesView } from './ProcessesView.js';
 import { OpcodesView } from './OpcodesView.js';
 import { EventsView } from './EventsView.js';
+import { RingsView } from './RingsView.js';
+import { ringColumns } from '../render/ringColumns.js';
+import { withThreadColumns } from '../render/threadColumns.js';
+import { VIEW_KEYS, VIEWS } from './bindings.js';
 import { DrillView } from './DrillView.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { FilterPrompt } from './FilterPrompt.js';
@@ -91,9 +95,13 @@ function useTerminalSize(fixed?: { columns: number; rows: number }) {
 const noStatus = (): SourceStatus | undefined => undefined;
 
 /** The sortable table of the view on screen (its header can be clicked), or undefined. */
-function viewColumns(state: UiState): readonly Column<never>[] | undefined {
-  if (state.view === 'processes') return processColumns(0);
+function viewColumns(
+  state: UiState,
+  snap: Snapshot | undefined,
+): readonly Column<never>[] | undefined {
+  if (state.view === 'processes') return withThreadColumns(processColumns(0), snap?.proc);
   if (state.view === 'opcodes') return opcodeColumns(state.sparkMetric, 0);
+  if (state.view === 'rings') return ringColumns();
   return undefined;
 }
 
@@ -104,12 +112,13 @@ const VIEW_TITLES: Record<ViewId, string> = {
   processes: 'Processes',
   opcodes: 'Opcodes',
   events: 'Events',
+  rings: 'Rings',
 };
 
 function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): Segment[] {
   const segs: Segment[] = [{ text: ' ' }];
-  (['processes', 'opcodes', 'events'] as const).forEach((v, i) => {
-    const label = ` ${i + 1} ${VIEW_TITLES[v]} `;
+  VIEWS.forEach((v) => {
+    const label = ` ${VIEW_KEYS[v]} ${VIEW_TITLES[v]} `;
     segs.push(
       ui.view === v && ui.mode !== 'drill'
         ? { text: label, inverse: true, bold: true }
@@ -124,6 +133,7 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
     if (data.hiddenIdle) what += ` (${data.hiddenIdle} idle > 5 min hidden: a)`;
     else if (ui.showAll) what += ' (all: a hides the idle)';
   } else if (ui.view === 'opcodes') what = `${data.opcodes.length} opcode rows`;
+  else if (ui.view === 'rings') what = `${data.rings.length} rings (/proc/<pid>/fdinfo)`;
   else what = `latest ${data.events.length} events`;
   segs.push({ text: `  ${what}`, dim: true });
   return segs;
@@ -132,10 +142,14 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
 function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): string {
   if (!snap)
     return info.mode === 'replay' ? 'loading the recording…' : 'waiting for the first events…';
+  if (ui.view === 'rings' && info.mode === 'replay')
+    return 'the rings view is live only: rings are read from /proc/<pid>/fdinfo, which a recording does not hold';
   if (ui.view === 'events' && info.eventKeeping === 'events off')
     return 'events are off (--no-events): the other views count every operation, exactly';
   if (ui.filterText !== '') return `nothing matches the filter "${ui.filterText}" (c clears it)`;
   if (ui.view === 'events') return 'no events buffered yet';
+  if (ui.view === 'rings')
+    return 'no rings found in the processes seen in the last minute (their /proc/<pid>/fd links to anon_inode:[io_uring])';
   return info.mode === 'replay'
     ? 'no io_uring activity at this point of the recording'
     : 'no io_uring activity yet: start a program that uses io_uring';
@@ -175,6 +189,7 @@ export function App({
   const stateRef = useRef(ui);
   const ctxRef = useRef<Partial<KeyContext>>({});
   const liveRef = useRef(live);
+  const snapRef = useRef(snap);
   // layout effect: in place before the next key, which may arrive before passive effects run
   useLayoutEffect(() => {
     stateRef.current = ui;
@@ -184,7 +199,8 @@ export function App({
       checkFilter: (text) => checkFilter(text, names),
     };
     liveRef.current = live;
-  }, [ui, data, body, live, names]);
+    snapRef.current = snap;
+  }, [ui, data, body, live, names, snap]);
 
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
   const tailText = formatFilter(tail, names);
@@ -239,7 +255,7 @@ export function App({
       if ((m.button & 3) !== 0) return undefined; // left button only
       const g = geometry.current;
       const line = m.y - 1 - g.bodyTop; // 0: the table's header
-      const columns = viewColumns(state);
+      const columns = viewColumns(state, snapRef.current);
       if (line === 0 && columns) {
         const column = columnAt(columns, g.width, m.x - 1);
         return column ? reduceClick(state, { kind: 'header', column }, ctx) : undefined;
@@ -322,9 +338,13 @@ export function App({
   else if (data.drill)
     view = <DrillView {...frame} data={data.drill} drillKey={ui.drillKey} names={names} />;
   else if (table === 'processes')
-    view = <ProcessesView {...frame} rows={data.processes} nowUs={snap?.nowUs ?? 0} />;
+    view = (
+      <ProcessesView {...frame} rows={data.processes} nowUs={snap?.nowUs ?? 0} proc={snap?.proc} />
+    );
   else if (table === 'opcodes')
     view = <OpcodesView {...frame} rows={data.opcodes} metric={ui.sparkMetric} />;
+  else if (table === 'rings')
+    view = <RingsView {...frame} rows={data.rings} failures={snap?.proc?.ringFailures} />;
   else view = <EventsView {...frame} rows={data.events} names={names} />;
 
   return (

@@ -1,6 +1,7 @@
 /**
- * One process (Enter on the processes view): a summary line, its per-opcode table, and its recent
- * events. Esc returns.
+ * One process (Enter on the processes view): a summary line, its io_uring threads (live), its
+ * per-opcode table, its hottest files (from the buffered events, named from /proc or the
+ * recording's sidecar) and its recent events. Esc returns.
  */
 import { Box, Text } from 'ink';
 import type { DrillData } from './viewModel.js';
@@ -11,6 +12,9 @@ import { escape } from '../escape.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { cell } from '../render/columns.js';
 import { fit } from './text.js';
+import { Table } from './Table.js';
+import { fileColumns } from '../render/fileColumns.js';
+import { threadsText } from '../render/procSummary.js';
 
 export interface DrillViewProps extends TableFrame {
   data: DrillData;
@@ -38,22 +42,74 @@ export function drillTitle(data: DrillData, drillKey: string | number | undefine
   );
 }
 
-/** Lines for the opcode table (header included) out of the body's height: it gets what it needs, up to half. */
-export function drillSplit(opcodeRows: number, height: number): { table: number; events: number } {
-  const body = Math.max(0, height - 2); // title line + "recent events" line
-  const table = Math.min(Math.max(2, opcodeRows + 1), Math.max(2, Math.ceil(body / 2)));
-  return { table: Math.min(table, body), events: Math.max(0, body - table) };
+/** The threads line: `io_uring threads: 3 iou-wrk (max 3, CPU 0.0%), 1 iou-sqp (CPU 2.0%)`. */
+export function threadsLine(data: DrillData): string | undefined {
+  if (data.names !== 'live') return undefined;
+  return data.threads
+    ? ` io_uring threads: ${threadsText(data.threads)}`
+    : ' io_uring threads: not read yet';
 }
+
+/** Most file rows shown (header not counted). */
+export const DRILL_FILES = 5;
+
+/**
+ * Lines for each part out of the body's height (its title lines taken first): the opcode table
+ * gets what it needs up to half, the files up to DRILL_FILES rows, the events the rest.
+ */
+export function drillSplit(
+  opcodeRows: number,
+  height: number,
+  fileRows = 0,
+  extraLines = 0,
+): { table: number; files: number; events: number } {
+  const titles = 2 + extraLines + (fileRows > 0 ? 1 : 0); // title, events title, threads, files title
+  const body = Math.max(0, height - titles);
+  const table = Math.min(Math.max(2, opcodeRows + 1), Math.max(2, Math.ceil(body / 2)));
+  const t = Math.min(table, body);
+  const files = fileRows > 0 ? Math.min(fileRows, DRILL_FILES) + 1 : 0;
+  const f = Math.min(files, Math.max(0, body - t - 2));
+  return { table: t, files: f, events: Math.max(0, body - t - f) };
+}
+
+const FILE_COLUMNS = fileColumns();
 
 export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
   const { width, height } = frame;
-  const split = drillSplit(data.opcodes.length, height);
+  const threads = threadsLine(data);
+  const split = drillSplit(data.opcodes.length, height, data.files.length, threads ? 1 : 0);
+  const origin =
+    data.names === 'recorded' ? 'as recorded' : data.names === 'live' ? 'from /proc' : 'unknown';
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" bold>
         {fit(drillTitle(data, drillKey), width)}
       </Text>
+      {threads && (
+        <Text wrap="truncate" color={frame.color && data.threads?.growing ? 'yellow' : undefined}>
+          {fit(threads, width)}
+        </Text>
+      )}
       <OpcodesView {...frame} rows={data.opcodes} height={split.table} emptyText="no operations" />
+      {split.files > 0 && (
+        <Text wrap="truncate" bold>
+          {fit(
+            ` hottest files (${data.files.length}; from the buffered events; names ${origin}; #N registered)`,
+            width,
+          )}
+        </Text>
+      )}
+      {split.files > 0 && (
+        <Table
+          {...frame}
+          columns={FILE_COLUMNS}
+          rows={data.files.slice(0, DRILL_FILES)}
+          rowKey={(r) => r.key}
+          selected={-1}
+          sort={undefined}
+          height={split.files}
+        />
+      )}
       {height >= 4 && (
         <Text wrap="truncate" bold>
           {fit(` recent events (${data.events.length}, newest first)`, width)}

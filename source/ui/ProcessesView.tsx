@@ -1,6 +1,8 @@
 /** Processes: one row per process with io_uring activity, rates over the refresh window. */
 import type { ProcessRow } from '../model/snapshot.js';
+import type { ProcView } from '../proc/view.js';
 import { processColumns } from '../render/columns.js';
+import { withThreadColumns } from '../render/threadColumns.js';
 import { sparkScale } from '../render/sparkline.js';
 import { Table, type TableFrame } from './Table.js';
 import { isIdle } from './viewModel.js';
@@ -10,13 +12,24 @@ export interface ProcessesViewProps extends TableFrame {
   color: boolean;
   /** The snapshot's clock, to grey out idle processes. */
   nowUs: number;
+  /** What /proc says: the io_uring thread columns (WRK, SQP%) come from it. */
+  proc?: ProcView;
 }
 
-export function ProcessesView({ rows, color, nowUs, ...frame }: ProcessesViewProps) {
+export function ProcessesView({ rows, color, nowUs, proc, ...frame }: ProcessesViewProps) {
   // one scale for the whole column, so a busy process's line towers over an idle one's
-  const columns = processColumns(sparkScale(rows.map((r) => r.series.opsPerSec)));
+  const columns = withThreadColumns(
+    processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
+    proc,
+  );
   const rowColor = (r: ProcessRow) =>
-    r.errors > 0 ? 'red' : isIdle(r, nowUs) ? 'gray' : undefined;
+    r.errors > 0
+      ? 'red'
+      : proc?.threads.get(r.pid)?.growing
+        ? 'yellow'
+        : isIdle(r, nowUs)
+          ? 'gray'
+          : undefined;
   return (
     <Table
       {...frame}

@@ -7,8 +7,15 @@
  */
 import type { Key } from 'ink';
 
-export type ViewId = 'processes' | 'opcodes' | 'events';
-export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events'];
+export type ViewId = 'processes' | 'opcodes' | 'events' | 'rings';
+export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events', 'rings'];
+/** The key of each view (4 is kept for the errors view). */
+export const VIEW_KEYS: Readonly<Record<ViewId, string>> = {
+  processes: '1',
+  opcodes: '2',
+  events: '3',
+  rings: '5',
+};
 
 /** `normal`: a view; `drill`: one process; `filter`: the prompt is open; `help`: the key list. */
 export type Mode = 'normal' | 'filter' | 'help' | 'drill';
@@ -95,7 +102,7 @@ const QUIT = ['q Ctrl-C F10', 'quit'] as const;
  * App reads their escape sequences itself (keymap.ts: functionKey) and hands these stand-ins over.
  */
 export const FKEY = { F1: '\u0000F1', F10: '\u0000F10' } as const;
-const VIEW = ['Tab 1 2 3', 'switch view: processes / opcodes / events'] as const;
+const VIEW = ['Tab 1 2 3 5', 'switch view: processes / opcodes / events / rings'] as const;
 const MOVE = ['↑ ↓ PgUp PgDn Home End', 'move the selection (also j k)'] as const;
 const SORT = ['< >', 'choose the sort column (marked ▼/▲ in the header)'] as const;
 const SEEK = ['← →', 'step 1 s back / forward (Shift: 10 s)'] as const;
@@ -105,7 +112,7 @@ const REFRESH = ['+ -', 'slower / faster refresh'] as const;
 // pairs that read as one line in the help (so that it fits 80x24 with every key)
 const DRILL = ['Enter Esc', 'drill into the selected process, and back'] as const;
 const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
-const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill'] };
+const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill', 'rings'] };
 const LIVE: Where = { only: 'live' };
 const REPLAY: Where = { only: 'replay' };
 
@@ -117,7 +124,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'quit' }, [{ input: FKEY.F10 }], QUIT),
   bind({ type: 'view', to: 'next' }, [{ key: 'tab', shift: false }], VIEW, ['Tab', 'view', 4]),
   bind({ type: 'view', to: 'prev' }, [{ key: 'tab', shift: true }], VIEW),
-  ...VIEWS.map((to, i) => bind({ type: 'view', to }, [{ input: String(i + 1) }], VIEW)),
+  ...VIEWS.map((to) => bind({ type: 'view', to }, [{ input: VIEW_KEYS[to] }], VIEW)),
   bind({ type: 'move', to: 'up' }, [{ key: 'upArrow' }, { input: 'k' }], MOVE, ['↑↓', 'select', 8]),
   bind({ type: 'move', to: 'down' }, [{ key: 'downArrow' }, { input: 'j' }], MOVE),
   bind({ type: 'move', to: 'pageUp' }, [{ key: 'pageUp' }], MOVE),

@@ -7,6 +7,7 @@
  * keys, mouse reports, pastes) beside it; the binding table itself is in bindings.ts.)
  */
 import { ascendingFirst, opcodeColumns, processColumns, sortKeys } from '../render/columns.js';
+import { ringColumns } from '../render/ringColumns.js';
 import {
   actionFor,
   FKEY,
@@ -63,6 +64,7 @@ export interface UiState {
 
 const PROCESS_COLUMNS = processColumns(0);
 const OPCODE_COLUMNS = opcodeColumns('p99', 0);
+const RING_COLUMNS = ringColumns();
 
 /** Sortable columns per table, in screen order (what `<` and `>` step through). */
 export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
@@ -70,9 +72,11 @@ export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
   opcodes: sortKeys(OPCODE_COLUMNS),
   drill: sortKeys(OPCODE_COLUMNS),
   events: [],
+  rings: sortKeys(RING_COLUMNS),
 };
 
 function ascending(table: TableId, key: string): boolean {
+  if (table === 'rings') return ascendingFirst(RING_COLUMNS, key);
   return table === 'processes'
     ? ascendingFirst(PROCESS_COLUMNS, key)
     : ascendingFirst(OPCODE_COLUMNS, key);
@@ -91,12 +95,14 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
       opcodes: { key: 'ops', desc: true },
       drill: { key: 'ops', desc: true },
       events: { key: '', desc: true },
+      rings: { key: 'pid', desc: false },
     },
     selection: {
       processes: { index: 0 },
       opcodes: { index: 0 },
       events: { index: 0 },
       drill: { index: 0 },
+      rings: { index: 0 },
     },
     filterText: '',
     filterDraft: '',
@@ -218,6 +224,7 @@ function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyCont
         processes: { index: 0 },
         opcodes: { index: 0 },
         events: { index: 0 },
+        rings: { index: 0 },
       },
     });
   }

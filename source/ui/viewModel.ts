@@ -14,6 +14,9 @@ import {
 import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, Snapshot } from '../model/snapshot.js';
 import { opcodeColumns, processColumns, sortByColumn } from '../render/columns.js';
 import { activeTable, resolveSelection, type SortState, type UiState } from './keymap.js';
+import { ringColumns, type RingRow } from '../render/ringColumns.js';
+import type { FileRow } from '../render/fileColumns.js';
+import { fileName, type ThreadInfo } from '../proc/view.js';
 
 /**
  * A process with no operation in this long is idle. Idle processes are kept but sorted after
@@ -52,6 +55,19 @@ export function checkFilter(text: string, names: OpcodeNames): string | undefine
 }
 
 const PROCESS_COLUMNS = processColumns(0);
+const RING_COLUMNS = ringColumns();
+
+/** The rings of the snapshot as rows: with their process's name, narrowed by pid: and comm:. */
+export function ringRows(snap: Snapshot, filter: Filter): RingRow[] {
+  const comms = new Map<number, string>();
+  for (const p of snap.processes) comms.set(p.pid, p.comm); // (the latest row of the pid wins)
+  const rows = (snap.proc?.rings ?? []).map((r): RingRow => ({
+    ...r,
+    key: `${r.pid}/${r.fd}`,
+    comm: comms.get(r.pid) ?? '',
+  }));
+  return applyFilter(rows, { pids: filter.pids, comms: filter.comms });
+}
 const OPCODE_COLUMNS = opcodeColumns('p99', 0);
 
 export function sortProcesses(
@@ -83,6 +99,12 @@ export interface DrillData {
   opcodes: ProcessOpcodeRow[];
   /** Its recent events, newest first. */
   events: IoEvent[];
+  /** Its hottest files in the buffered events, named where /proc (or the sidecar) says. */
+  files: FileRow[];
+  /** Its io_uring threads (live only). */
+  threads?: ThreadInfo;
+  /** Where the names come from: live, recorded, or nowhere. */
+  names: 'live' | 'recorded' | 'none';
 }
 
 export interface ViewData {
@@ -91,6 +113,8 @@ export interface ViewData {
   opcodes: (OpcodeRow | ProcessOpcodeRow)[];
   /** Newest first. */
   events: IoEvent[];
+  /** The rings of the processes seen (live only), filtered by pid: and comm:, sorted. */
+  rings: RingRow[];
   drill?: DrillData;
   /** Keys of the active table's rows, in display order: what the reducer moves through. */
   rowKeys: (string | number)[];
@@ -122,7 +146,14 @@ export function opcodeRows(snap: Snapshot, filter: Filter): (OpcodeRow | Process
 }
 
 export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filter): ViewData {
-  const data: ViewData = { processes: [], opcodes: [], events: [], rowKeys: [], selected: -1 };
+  const data: ViewData = {
+    processes: [],
+    opcodes: [],
+    events: [],
+    rings: [],
+    rowKeys: [],
+    selected: -1,
+  };
   if (!snap) return data;
   const table = activeTable(ui);
   if (table === 'drill') {
@@ -139,7 +170,19 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
           (e) => e.comm === process.comm,
         )
       : [];
-    data.drill = { process, opcodes, events };
+    const files: FileRow[] = (process ? (snap.files ?? []) : []).map((f) => ({
+      ...f,
+      key: `${f.fixed ? '#' : ''}${f.fd}`,
+      name: fileName(snap.proc, process!.pid, f.fd, f.fixed) ?? '',
+    }));
+    data.drill = {
+      process,
+      opcodes,
+      events,
+      files,
+      threads: process ? snap.proc?.threads.get(process.pid) : undefined,
+      names: snap.proc?.origin ?? 'none',
+    };
     data.rowKeys = opcodes.map((r) => r.key);
   } else if (table === 'processes') {
     let rows = applyFilter(snap.processes, filter);
@@ -154,6 +197,14 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
   } else if (table === 'opcodes') {
     data.opcodes = sortOpcodes(opcodeRows(snap, filter), ui.sort.opcodes);
     data.rowKeys = data.opcodes.map((r) => r.key);
+  } else if (table === 'rings') {
+    data.rings = sortByColumn(
+      ringRows(snap, filter),
+      RING_COLUMNS,
+      ui.sort.rings.key,
+      ui.sort.rings.desc,
+    );
+    data.rowKeys = data.rings.map((r) => r.key);
   } else {
     data.events = recentEvents(snap, filter);
     data.rowKeys = data.events.map((_e, i) => i);

@@ -40,6 +40,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
   '5.10': {
     submitTracepoint: 'io_uring_submit_sqe',
     submitHasReq: false,
+    submitHasFlags: false,
     completeHasReq: false,
     completeHasCflags: false,
     hasOpStr: false,
@@ -51,6 +52,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
   '5.15': {
     submitTracepoint: 'io_uring_submit_sqe',
     submitHasReq: true,
+    submitHasFlags: true,
     completeHasReq: false,
     completeHasCflags: true,
     hasOpStr: false,
@@ -62,6 +64,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
   '6.1': {
     submitTracepoint: 'io_uring_submit_sqe',
     submitHasReq: true,
+    submitHasFlags: true,
     completeHasReq: true,
     completeHasCflags: true,
     hasOpStr: true,
@@ -73,6 +76,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
   '6.6': {
     submitTracepoint: 'io_uring_submit_req',
     submitHasReq: true,
+    submitHasFlags: true,
     completeHasReq: true,
     completeHasCflags: true,
     hasOpStr: true,
@@ -110,6 +114,7 @@ describe('the generator fits the program to each kernel', () => {
     expect(p).toContain('@fdtid[tid] = args->fd;');
     expect(p).not.toContain('args->cflags'); // no multishot CQEs to keep
     expect(p).not.toContain('args->req');
+    expect(p).not.toContain('args->flags & 1'); // no flags on 5.10: registered files unknown
     expect(p).not.toContain('op_str');
     expect(p).not.toContain('io_uring_req_failed');
     expect(p).not.toContain('io_uring_cqe_overflow');
@@ -135,7 +140,10 @@ describe('the generator fits the program to each kernel', () => {
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
     expect(p).toContain('tracepoint:io_uring:io_uring_cqe_overflow');
     expect(p).toContain('/args->req == 0/'); // multishot CQEs without a request
+    // IOSQE_FIXED_FILE from the submit's flags: the fd word marks a registered-file index
+    expect(p).toContain('if (args->flags & 1) { $fd = ($fd & 0x3fffffff) | 0x40000000; }');
     const t2 = gen(2, f);
+    expect(t2).not.toContain('args->flags & 1'); // tier 2 has no index for a registered file
     expect(t2).toContain('tracepoint:io_uring:io_uring_file_get');
     expect(t2).toContain('$k = @s[args->req];');
   });

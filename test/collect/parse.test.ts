@@ -71,12 +71,29 @@ describe('LineParser', () => {
         comm: 'fio',
         opcode: 22,
         fd: 7,
+        fixedFile: false,
         offset: 61440,
         length: 4096,
         result: 4096,
         hasResult: true,
         latencyNs: 473617,
       },
+    ]);
+  });
+
+  it('takes an fd word with bit 30 set (and 31 clear) for a registered-file index, never a descriptor', () => {
+    const { events } = collect([
+      name(77, 'srv'),
+      ev({ ts: 1000, lat: 5, tgid: 77, op: 23, fd: 0x40000000 | 3, off: 0, len: 512, res: 512 }),
+      ev({ ts: 2000, lat: 5, tgid: 77, op: 23, fd: 0x40000000, off: 0, len: 512, res: 512 }),
+      ev({ ts: 3000, lat: 5, tgid: 77, op: 23, fd: 3, off: 0, len: 512, res: 512 }),
+      ev({ ts: 4000, lat: 5, tgid: 77, op: 18, fd: -100, off: 0, len: 0, res: 4 }),
+    ]);
+    expect(events.map((e) => [e.fd, e.fixedFile])).toEqual([
+      [3, true],
+      [0, true],
+      [3, false],
+      [-100, false],
     ]);
   });
 

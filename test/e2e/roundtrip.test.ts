@@ -7,6 +7,7 @@ import { copyFileSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countsPathFor } from '../../source/record/countsFile.js';
+import { filesPathFor } from '../../source/proc/sidecar.js';
 import { metaPathFor, readSessionMeta } from '../../source/record/meta.js';
 import {
   captureWorkload,
@@ -71,12 +72,14 @@ describe.runIf(run)('record → replay round trip', () => {
     copyFileSync(recording, gz);
     copyFileSync(metaPathFor(recording), metaPathFor(gz));
     copyFileSync(countsPathFor(recording), countsPathFor(gz));
+    copyFileSync(filesPathFor(recording), filesPathFor(gz)); // the file names
     execFileSync('gzip', [gz]);
     expect(readdirSync(path.dirname(gz)).sort()).toEqual(
       [
         path.basename(gz) + '.gz',
         path.basename(metaPathFor(gz)),
         path.basename(countsPathFor(gz)),
+        path.basename(filesPathFor(gz)),
       ].sort(),
     );
     const fromGz = await replayHeadless(gz + '.gz');

@@ -50,6 +50,7 @@ describe('CsvEventReader decoding', () => {
         comm: 'fio',
         opcode: 22,
         fd: 5,
+        fixedFile: false,
         offset: 8192,
         length: 4096,
         result: 4096,

@@ -54,7 +54,7 @@ describe('quitting', () => {
 });
 
 describe('views', () => {
-  it('cycles processes → opcodes → events with Tab and back with Shift-Tab', () => {
+  it('cycles processes → opcodes → events → rings with Tab and back with Shift-Tab', () => {
     let s = live();
     expect(s.view).toBe('processes');
     s = press(s, [{ tab: true }]).state;
@@ -62,9 +62,18 @@ describe('views', () => {
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('events');
     s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('rings');
+    s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('processes');
     s = press(s, [{ tab: true, shift: true }]).state;
-    expect(s.view).toBe('events');
+    expect(s.view).toBe('rings');
+  });
+
+  it('jumps to the rings view with 5 (4 is left for the errors view), and sorts it', () => {
+    const s = press(live(), ['5']).state;
+    expect(s.view).toBe('rings');
+    expect(press(live(), ['4']).state.view).toBe('processes');
+    expect(press(s, ['>']).state.sort.rings.key).toBe('comm');
   });
 
   it('jumps to a view with 1, 2 and 3, leaving a drill-down', () => {

@@ -1,0 +1,242 @@
+/**
+ * The rings of each process, from /proc/<pid>/fdinfo/<ring fd>: what io_uring itself says of a
+ * ring (io_uring/fdinfo.c; fs/io_uring.c before 5.19). The ring fds are the process's fds whose
+ * link reads `anon_inode:[io_uring]`, found by a scan of /proc/<pid>/fd every SCAN_MS (at most
+ * MAX_SCANNED links read per process and scan); their fdinfo is read every sample.
+ *
+ * fdinfo's lines (6.1 … 6.18; older kernels have fewer, each optional here):
+ *   SqMask: 0xf / SqHead / SqTail / CachedSqHead / CqMask / CqHead / CqTail / CachedCqTail
+ *   SQEs: n (then n lines), CQEs: n (then n lines)
+ *   SqThread: tid or -1, SqThreadCpu: cpu or -1, SqTotalTime / SqWorkTime (6.13+, µs)
+ *   UserFiles: n, then `%5u: name` per registered file (a path on new kernels, the base name on
+ *   old ones, `<none>` for an empty slot)
+ *   UserBufs: n, then `%5u: 0xaddr/len` per registered buffer
+ *   PollList:, then a line per armed poll; CqOverflowList:, then a line per overflowed CQE
+ */
+import { fdTarget, openFds, PROC, readProcText } from './procfs.js';
+
+export const SCAN_MS = 5000;
+export const MAX_SCANNED = 1024;
+/** Registered-file names kept per ring (the count is always whole). */
+export const MAX_FILE_NAMES = 4096;
+
+export interface FdinfoRing {
+  sqEntries?: number;
+  sqHead?: number;
+  sqTail?: number;
+  cachedSqHead?: number;
+  cqEntries?: number;
+  cqHead?: number;
+  cqTail?: number;
+  cachedCqTail?: number;
+  /** SQEs the application queued that the kernel has not consumed (SqTail − SqHead). */
+  sqPending?: number;
+  /** CQEs posted that the application has not reaped (CqTail − CqHead). */
+  cqPending?: number;
+  /** The SQPOLL thread's tid (undefined: not an SQPOLL ring) and the CPU it last ran on. */
+  sqThread?: number;
+  sqThreadCpu?: number;
+  /** The SQPOLL thread's total and busy time (µs, 6.13+). */
+  sqTotalTimeUs?: number;
+  sqWorkTimeUs?: number;
+  userFiles?: number;
+  /** Registered-file names by index (`<none>`: an empty slot). */
+  files: (string | undefined)[];
+  userBufs?: number;
+  /** CQEs on the overflow list: posted while the CQ was full, not yet in the ring. */
+  overflow: number;
+  /** Polls armed. */
+  polls: number;
+}
+
+const num = (v: string): number | undefined => {
+  const n = v.startsWith('0x') ? parseInt(v.slice(2), 16) : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** An io_uring fdinfo text → its figures; undefined when the text is not a ring's. */
+export function parseFdinfo(text: string): FdinfoRing | undefined {
+  const r: FdinfoRing = { files: [], overflow: 0, polls: 0 };
+  let section: 'files' | 'bufs' | 'overflow' | 'poll' | 'other' = 'other';
+  let ring = false;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const m = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line);
+    if (m && !/^\s/.test(line)) {
+      const [, key, value] = m;
+      section = 'other';
+      const v = num(value.trim());
+      switch (key) {
+        case 'SqMask':
+          ring = true;
+          if (v !== undefined) r.sqEntries = v + 1;
+          break;
+        case 'SqHead':
+          r.sqHead = v;
+          break;
+        case 'SqTail':
+          r.sqTail = v;
+          break;
+        case 'CachedSqHead':
+          r.cachedSqHead = v;
+          break;
+        case 'CqMask':
+          ring = true;
+          if (v !== undefined) r.cqEntries = v + 1;
+          break;
+        case 'CqHead':
+          r.cqHead = v;
+          break;
+        case 'CqTail':
+          r.cqTail = v;
+          break;
+        case 'CachedCqTail':
+          r.cachedCqTail = v;
+          break;
+        case 'SqThread':
+          ring = true;
+          if (v !== undefined && v >= 0) r.sqThread = v;
+          break;
+        case 'SqThreadCpu':
+          if (v !== undefined && v >= 0) r.sqThreadCpu = v;
+          break;
+        case 'SqTotalTime':
+          r.sqTotalTimeUs = v;
+          break;
+        case 'SqWorkTime':
+          r.sqWorkTimeUs = v;
+          break;
+        case 'UserFiles':
+          ring = true;
+          r.userFiles = v;
+          section = 'files';
+          break;
+        case 'UserBufs':
+          r.userBufs = v;
+          section = 'bufs';
+          break;
+        case 'CqOverflowList':
+          section = 'overflow';
+          break;
+        case 'PollList':
+          section = 'poll';
+          break;
+      }
+      continue;
+    }
+    // a line of the section above
+    if (section === 'files') {
+      const f = /^\s*(\d+): (.*)$/.exec(line);
+      if (f && Number(f[1]) < MAX_FILE_NAMES)
+        r.files[Number(f[1])] = f[2] === '<none>' ? undefined : f[2];
+    } else if (section === 'overflow') r.overflow++;
+    else if (section === 'poll') r.polls++;
+  }
+  if (!ring) return undefined;
+  if (r.sqTail !== undefined && r.sqHead !== undefined) r.sqPending = (r.sqTail - r.sqHead) >>> 0;
+  if (r.cqTail !== undefined && r.cqHead !== undefined) r.cqPending = (r.cqTail - r.cqHead) >>> 0;
+  return r;
+}
+
+export interface RingInfo extends FdinfoRing {
+  pid: number;
+  fd: number;
+}
+
+interface ProcRings {
+  fds: number[];
+  scannedMs: number;
+  rings: RingInfo[];
+  /** Why they cannot be read (no access, exited), if so. */
+  failure?: string;
+}
+
+export class RingScanner {
+  private readonly procs = new Map<number, ProcRings>();
+  private running = false;
+
+  constructor(private readonly root = PROC) {}
+
+  /** Reads the rings of these processes (others forgotten). A call while one runs does nothing. */
+  async sample(pids: readonly number[], nowMs: number): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
+      await Promise.all(pids.map((pid) => this.sampleOne(pid, nowMs)));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async sampleOne(pid: number, nowMs: number): Promise<void> {
+    let p = this.procs.get(pid);
+    if (!p || nowMs - p.scannedMs >= SCAN_MS) {
+      const found = await ringFds(pid, this.root);
+      if ('failure' in found) {
+        this.procs.set(pid, { fds: [], scannedMs: nowMs, rings: [], failure: found.failure });
+        return;
+      }
+      p = { fds: found.fds, scannedMs: nowMs, rings: [] };
+      this.procs.set(pid, p);
+    }
+    const texts = await Promise.all(
+      p.fds.map((fd) => readProcText(`${this.root}/${pid}/fdinfo/${fd}`)),
+    );
+    const rings: RingInfo[] = [];
+    p.fds.forEach((fd, i) => {
+      const parsed = texts[i] === undefined ? undefined : parseFdinfo(texts[i]);
+      if (parsed) rings.push({ pid, fd, ...parsed });
+    });
+    // a ring closed since the scan: look again next time
+    if (rings.length < p.fds.length) p.scannedMs = 0;
+    p.rings = rings;
+  }
+
+  rings(): RingInfo[] {
+    const out: RingInfo[] = [];
+    for (const p of this.procs.values()) out.push(...p.rings);
+    return out;
+  }
+
+  /** Processes whose rings could not be read, and why. */
+  failures(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [pid, p] of this.procs) if (p.failure) out.set(pid, p.failure);
+    return out;
+  }
+
+  /**
+   * The name of registered file `index` of a process: the one its rings' tables give, when
+   * exactly one name is found there (several rings with different files at that index: unknown).
+   */
+  registeredName(pid: number, index: number): string | undefined {
+    const p = this.procs.get(pid);
+    if (!p) return undefined;
+    let name: string | undefined;
+    for (const r of p.rings) {
+      const n = r.files[index];
+      if (n === undefined) continue;
+      if (name !== undefined && name !== n) return undefined;
+      name = n;
+    }
+    return name;
+  }
+}
+
+/** The process's io_uring ring fds (its fds linked to anon_inode:[io_uring]). */
+export async function ringFds(
+  pid: number,
+  root = PROC,
+): Promise<{ fds: number[] } | { failure: string }> {
+  const all = await openFds(pid, root);
+  if ('failure' in all) return { failure: all.failure };
+  const fds = all.fds.sort((a, b) => a - b).slice(0, MAX_SCANNED);
+  const targets = await Promise.all(fds.map((fd) => fdTarget(pid, fd, root)));
+  return {
+    fds: fds.filter((_fd, i) => {
+      const t = targets[i];
+      return 'target' in t && t.target === 'anon_inode:[io_uring]';
+    }),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * io_uring's kernel threads of each process, from /proc/<pid>/task: the io-wq workers
+ * (`iou-wrk-*`, where punted requests run) and the SQPOLL threads (`iou-sqp-*`, which submit
+ * without io_uring_enter), how many, and the CPU they use (utime + stime of
+ * /proc/<pid>/task/<tid>/stat, differenced between two samples). Since 5.12 both are threads of
+ * the application, so they are found under its pid.
+ *
+ * Cheap: per process and sample one readdir, one read of `stat` per io_uring thread, and one per
+ * thread never seen before (to learn its name); other threads are not read again. At most
+ * MAX_READS stat reads per sample in all: a process with thousands of threads is learned over
+ * several samples.
+ *
+ * A process is flagged as growing when, over its last GROWTH_SAMPLES samples, its worker count
+ * never fell and rose at least GROWTH_RISES times: io-wq workers exit after a few idle seconds,
+ * so a count that only climbs means the work punted to them keeps outgrowing them.
+ */
+import { readdir } from 'node:fs/promises';
+import { PROC, readProcText } from './procfs.js';
+
+/** USER_HZ: the unit of utime and stime in /proc (100 on every Linux architecture in use). */
+export const CLOCK_TICKS = 100;
+export const MAX_READS = 2000;
+export const GROWTH_SAMPLES = 10;
+export const GROWTH_RISES = 3;
+
+export interface ThreadInfo {
+  /** iou-wrk-* threads now, and the most seen. */
+  readonly workers: number;
+  readonly maxWorkers: number;
+  /** iou-sqp-* threads now. */
+  readonly sqpoll: number;
+  /** CPU used between the last two samples, in % of one CPU (undefined before two samples). */
+  readonly workersCpuPct?: number;
+  readonly sqpollCpuPct?: number;
+  /** The worker count kept rising (see the module comment). */
+  readonly growing: boolean;
+}
+
+type Kind = 0 | 1 | 2; // other, worker, sqpoll
+
+interface TaskState {
+  kind: Kind;
+  ticks: number;
+  /** ticks at the previous sample, -1 if new */
+  prevTicks: number;
+}
+
+interface ProcState {
+  tasks: Map<number, TaskState>;
+  counts: number[];
+  maxWorkers: number;
+  lastMs: number;
+  info: ThreadInfo;
+  /** CPU % of each io_uring thread between the last two samples. */
+  cpu: Map<number, number>;
+}
+
+/** `pid (comm) S …` → [comm, utime + stime], or undefined. */
+export function parseTaskStat(text: string): [string, number] | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  // fields after the comm: state(3) ppid … utime(14) stime(15): indexes 11 and 12 here
+  const ut = Number(rest[11]);
+  const st = Number(rest[12]);
+  if (!Number.isFinite(ut) || !Number.isFinite(st)) return undefined;
+  return [text.slice(open + 1, close), ut + st];
+}
+
+function kindOf(comm: string): Kind {
+  if (comm.startsWith('iou-wrk-')) return 1;
+  if (comm.startsWith('iou-sqp-')) return 2;
+  return 0;
+}
+
+export class ThreadSampler {
+  private readonly procs = new Map<number, ProcState>();
+  private running = false;
+
+  constructor(private readonly root = PROC) {}
+
+  /** Samples these processes (the others are forgotten). A call while one runs does nothing. */
+  async sample(pids: readonly number[], nowMs: number): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
+      let budget = MAX_READS;
+      for (const pid of pids) {
+        budget -= await this.sampleOne(pid, nowMs, budget);
+        if (budget <= 0) break;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Samples one process; returns the stat reads it made. */
+  private async sampleOne(pid: number, nowMs: number, budget: number): Promise<number> {
+    let tids: number[];
+    try {
+      tids = (await readdir(`${this.root}/${pid}/task`)).map(Number);
+    } catch {
+      this.procs.delete(pid); // gone, or not ours to read
+      return 0;
+    }
+    let p = this.procs.get(pid);
+    if (!p) {
+      p = {
+        tasks: new Map(),
+        counts: [],
+        maxWorkers: 0,
+        lastMs: 0,
+        info: { workers: 0, maxWorkers: 0, sqpoll: 0, growing: false },
+        cpu: new Map(),
+      };
+      this.procs.set(pid, p);
+    }
+    const live = new Set(tids);
+    for (const tid of p.tasks.keys()) if (!live.has(tid)) p.tasks.delete(tid);
+    const toRead = tids.filter((t) => {
+      const s = p.tasks.get(t);
+      return s === undefined || s.kind !== 0;
+    });
+    const reads = toRead.slice(0, Math.max(0, budget));
+    const texts = await Promise.all(
+      reads.map((tid) => readProcText(`${this.root}/${pid}/task/${tid}/stat`)),
+    );
+    reads.forEach((tid, i) => {
+      const parsed = texts[i] === undefined ? undefined : parseTaskStat(texts[i]);
+      if (!parsed) return;
+      const s = p.tasks.get(tid);
+      if (s) {
+        s.prevTicks = s.ticks;
+        s.ticks = parsed[1];
+      } else p.tasks.set(tid, { kind: kindOf(parsed[0]), ticks: parsed[1], prevTicks: -1 });
+    });
+    let workers = 0;
+    let sqpoll = 0;
+    let wTicks = 0;
+    let sTicks = 0;
+    p.cpu.clear();
+    const dtSec = p.lastMs > 0 ? (nowMs - p.lastMs) / 1000 : 0;
+    for (const [tid, s] of p.tasks) {
+      if (s.kind === 0) continue;
+      if (s.kind === 1) workers++;
+      else sqpoll++;
+      const d = s.prevTicks >= 0 ? s.ticks - s.prevTicks : 0;
+      if (s.kind === 1) wTicks += d;
+      else sTicks += d;
+      if (dtSec > 0) p.cpu.set(tid, (d / CLOCK_TICKS / dtSec) * 100);
+    }
+    p.counts.push(workers);
+    if (p.counts.length > GROWTH_SAMPLES) p.counts.shift();
+    p.maxWorkers = Math.max(p.maxWorkers, workers);
+    const pct = (t: number) => (dtSec > 0 ? (t / CLOCK_TICKS / dtSec) * 100 : undefined);
+    p.info = {
+      workers,
+      maxWorkers: p.maxWorkers,
+      sqpoll,
+      workersCpuPct: pct(wTicks),
+      sqpollCpuPct: pct(sTicks),
+      growing: isGrowing(p.counts),
+    };
+    p.lastMs = nowMs;
+    return reads.length;
+  }
+
+  info(pid: number): ThreadInfo | undefined {
+    return this.procs.get(pid)?.info;
+  }
+
+  /** CPU % of one io_uring thread between the last two samples of its process. */
+  threadCpuPct(pid: number, tid: number): number | undefined {
+    return this.procs.get(pid)?.cpu.get(tid);
+  }
+
+  /** Every sampled process's figures. */
+  all(): Map<number, ThreadInfo> {
+    const out = new Map<number, ThreadInfo>();
+    for (const [pid, p] of this.procs) out.set(pid, p.info);
+    return out;
+  }
+}
+
+/** A worker count that never fell over the samples and rose at least GROWTH_RISES times. */
+export function isGrowing(counts: readonly number[]): boolean {
+  let rises = 0;
+  for (let i = 1; i < counts.length; i++) {
+    if (counts[i] < counts[i - 1]) return false;
+    if (counts[i] > counts[i - 1]) rises++;
+  }
+  return rises >= GROWTH_RISES;
+}

@@ -1,0 +1,156 @@
+/**
+ * fdinfo parsing on real fdinfo text (captured on 6.18 from test/workload/uring-files.c: a ring
+ * with a registered file, and an SQPOLL ring), and the ring scanner and thread sampler on a real
+ * process with rings: Node with UV_USE_IO_URING=1, whose libuv submits file operations through
+ * SQPOLL rings.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseFdinfo, ringFds, RingScanner } from '../../source/proc/rings.js';
+import { isGrowing, parseTaskStat, ThreadSampler } from '../../source/proc/threads.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fdinfo');
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
+
+describe('parseFdinfo', () => {
+  it('reads a ring with a registered file (6.18)', () => {
+    const r = parseFdinfo(fixture('6.18-registered-file.txt'))!;
+    expect(r).toMatchObject({
+      sqEntries: 16,
+      cqEntries: 32,
+      sqHead: 9,
+      sqTail: 9,
+      cachedSqHead: 9,
+      cqHead: 9,
+      cqTail: 9,
+      cachedCqTail: 9,
+      sqPending: 0,
+      cqPending: 0,
+      userFiles: 1,
+      userBufs: 0,
+      overflow: 0,
+    });
+    expect(r.sqThread).toBeUndefined(); // SqThread: -1
+    expect(r.files).toHaveLength(1);
+    expect(r.files[0]).toMatch(/\/fixed-file\.dat$/);
+  });
+
+  it('reads an SQPOLL ring (6.18): its thread, the CPU it ran on, its times', () => {
+    const r = parseFdinfo(fixture('6.18-sqpoll.txt'))!;
+    expect(r).toMatchObject({ sqEntries: 8, cqEntries: 16, userFiles: 0, files: [] });
+    expect(r.sqThread).toBeGreaterThan(0);
+    expect(r.sqThreadCpu).toBeGreaterThanOrEqual(0);
+    expect(r.sqTotalTimeUs).toBeGreaterThan(0);
+  });
+
+  it('counts pending entries across the u32 wrap, overflowed CQEs, empty slots and older kernels’ lines', () => {
+    // the kernel's line formats (io_uring/fdinfo.c): an overflow list, a base-name file table
+    // (5.x prints the dentry's name), an empty slot, registered buffers
+    const text = [
+      'SqMask:\t0x3',
+      'SqHead:\t4294967295',
+      'SqTail:\t1',
+      'CqMask:\t0x7',
+      'CqHead:\t10',
+      'CqTail:\t14',
+      'SqThread:\t-1',
+      'SqThreadCpu:\t-1',
+      'UserFiles:\t3',
+      '    0: data.db',
+      '    1: <none>',
+      '    2: log',
+      'UserBufs:\t1',
+      '    0: 0x7f0000000000/4096',
+      'PollList:',
+      '  op=6, task_works=0',
+      'CqOverflowList:',
+      '  user_data=1, res=4096, flags=0',
+      '  user_data=2, res=4096, flags=0',
+    ].join('\n');
+    const r = parseFdinfo(text)!;
+    expect(r).toMatchObject({ sqEntries: 4, cqEntries: 8, sqPending: 2, cqPending: 4 });
+    expect(r).toMatchObject({ userFiles: 3, userBufs: 1, overflow: 2, polls: 1 });
+    expect(r.files).toEqual(['data.db', undefined, 'log']);
+  });
+
+  it('is not fooled by a file that is not a ring', () => {
+    expect(parseFdinfo('pos:\t0\nflags:\t02\nmnt_id:\t3\nino:\t12\n')).toBeUndefined();
+  });
+});
+
+describe('a real process with rings (Node, UV_USE_IO_URING=1)', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => child?.kill('SIGKILL'));
+
+  it('finds its ring fds, reads each ring, and counts its iou-sqp threads', async () => {
+    child = spawn(
+      process.execPath,
+      [
+        '-e',
+        // a file read through libuv (its io_uring), then wait on stdin holding the rings
+        "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
+      ],
+      { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => child!.stdout!.once('data', () => resolve()));
+    const pid = child.pid!;
+    const fds = await ringFds(pid);
+    if ('failure' in fds) throw new Error(fds.failure);
+    if (fds.fds.length === 0) {
+      // a kernel or a Node without libuv's io_uring: nothing to read, and said loudly
+      process.stderr.write(
+        '!! no io_uring ring in a UV_USE_IO_URING=1 Node here: ring test not run\n',
+      );
+      return;
+    }
+    const scanner = new RingScanner();
+    await scanner.sample([pid], Date.now());
+    const rings = scanner.rings();
+    expect(rings.map((r) => r.fd).sort()).toEqual([...fds.fds].sort());
+    for (const r of rings) {
+      expect(r.pid).toBe(pid);
+      expect(r.sqEntries).toBeGreaterThan(0);
+      expect(r.cqEntries).toBeGreaterThanOrEqual(r.sqEntries!);
+    }
+    const sqpoll = rings.filter((r) => r.sqThread !== undefined);
+    const threads = new ThreadSampler();
+    await threads.sample([pid], Date.now());
+    await new Promise((r) => setTimeout(r, 50));
+    await threads.sample([pid], Date.now());
+    const t = threads.info(pid)!;
+    // one iou-sqp thread per SQPOLL ring (libuv shares none between them)
+    expect(t.sqpoll).toBe(new Set(sqpoll.map((r) => r.sqThread)).size);
+    expect(t.sqpollCpuPct).toBeGreaterThanOrEqual(0);
+    for (const r of sqpoll)
+      expect(threads.threadCpuPct(pid, r.sqThread!)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('threads', () => {
+  it('reads the name and CPU ticks of a task’s stat, whatever the name holds', () => {
+    const own = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    const [comm, ticks] = parseTaskStat(own)!;
+    expect(comm.length).toBeGreaterThan(0);
+    expect(ticks).toBeGreaterThanOrEqual(0);
+    // a name with spaces and parentheses: the last ')' ends it
+    expect(parseTaskStat('42 (iou-wrk-4) x) S 1 2 3 4 5 6 7 8 9 10 250 30 0 0')).toEqual([
+      'iou-wrk-4) x',
+      280,
+    ]);
+  });
+
+  it('flags a worker count that only climbs, not one that climbs and falls', () => {
+    expect(isGrowing([1, 2, 2, 3, 4])).toBe(true);
+    expect(isGrowing([1, 2, 3])).toBe(false); // two rises: not yet
+    expect(isGrowing([1, 2, 3, 2, 3, 4, 5])).toBe(false); // it fell once in the window
+    expect(isGrowing([4, 4, 4, 4])).toBe(false);
+  });
+
+  it('forgets a process that is gone', async () => {
+    const s = new ThreadSampler();
+    await s.sample([4194000], Date.now());
+    expect(s.info(4194000)).toBeUndefined();
+  });
+});
