@@ -35,8 +35,10 @@ export function isIdle(row: ProcessRow, nowUs: number): boolean {
  */
 export const GONE_AFTER_US = 300_000_000;
 
-export function isGone(row: ProcessRow, nowUs: number): boolean {
-  return row.ops === 0 && nowUs - row.lastSeenUs > GONE_AFTER_US;
+export function isGone(row: ProcessRow, nowUs: number, startUs = 0): boolean {
+  // idle since the capture began at the latest: a process seen only before it (a request in
+  // flight at start, a name with no operation yet) has not been idle for longer than the capture
+  return row.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
 }
 
 const EMPTY_FILTER: Filter = {};
@@ -188,7 +190,7 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
     let rows = applyFilter(snap.processes, filter);
     const named = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
     if (!ui.showAll && !named) {
-      const kept = rows.filter((r) => !isGone(r, snap.nowUs));
+      const kept = rows.filter((r) => !isGone(r, snap.nowUs, snap.startUs));
       data.hiddenIdle = rows.length - kept.length;
       rows = kept;
     }
