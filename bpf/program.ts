@@ -40,6 +40,9 @@
 
 import { FIXED_FD_BIT } from '../source/model/event.js';
 import { BUILTIN_OPCODES } from '../source/model/opcodes.js';
+import type { Diagnostics } from '../source/model/snapshot.js';
+
+export type { Diagnostics } from '../source/model/snapshot.js';
 
 export type Tier = 1 | 2 | 3;
 
@@ -57,7 +60,15 @@ export interface KernelFeatures {
   /** The submit tracepoint has op_str (5.19+). */
   hasOpStr: boolean;
   hasReqFailed: boolean;
+  /** io_uring_req_failed carries `error` (the init failure's -errno). */
+  reqFailedHasError?: boolean;
   hasCqeOverflow: boolean;
+  /** io_uring_queue_async_work carries `opcode`: punts to io-wq, per process and opcode. */
+  hasAsyncWork?: boolean;
+  /** io_uring_poll_arm carries `opcode`: requests that armed a poll to retry. */
+  hasPollArm?: boolean;
+  /** io_uring_fail_link carries `opcode` (of the request that broke the chain). */
+  hasFailLink?: boolean;
   hasFileGet: boolean;
   /** io_uring_file_get carries `req` (5.18+). */
   fileGetHasReq: boolean;
@@ -134,10 +145,38 @@ export const COUNTER_MAPS = [
   '@elat',
   '@esub',
   '@eerr',
+  '@punt',
+  '@poll',
+  '@short',
+  '@fail',
+  '@flink',
+  '@ovf',
   '@dropped',
   '@overflow',
   '@unmatched',
 ] as const;
+
+export const NO_DIAGNOSTICS: Diagnostics = {
+  punted: false,
+  poll: false,
+  short: false,
+  failed: false,
+  links: false,
+  overflow: false,
+};
+
+/** What a program of this tier, on a kernel with these features, counts. */
+export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
+  if (tier === 3 || f.submitTracepoint === undefined) return NO_DIAGNOSTICS;
+  return {
+    punted: f.hasAsyncWork === true,
+    poll: f.hasPollArm === true,
+    short: tier === 1 && (f.btf.ioRw || f.btf.ioSrMsg),
+    failed: f.hasReqFailed,
+    links: f.hasFailLink === true,
+    overflow: f.hasCqeOverflow,
+  };
+}
 
 export function validateFilter(filter: CaptureFilter): string | undefined {
   for (const pid of filter.pids) {
@@ -441,8 +480,12 @@ export function generateProgram(spec: ProgramSpec): string {
     '  }',
   ];
 
-  /** Counter updates at a completion: $tg, $op, $v (latency; 0 = unknown), args->res. */
-  const countCompletion = (indent: string): string[] => [
+  const diag = diagnosticsOf(tier, f);
+  /**
+   * Counter updates at a completion: $tg, $op, $v (latency; 0 = unknown), args->res; `len`, the
+   * bytes asked for (0: unknown), when it is known here: a result below it is a short read/write.
+   */
+  const countCompletion = (indent: string, len?: string): string[] => [
     `${indent}if ($v > 0) {`,
     ...bucketOf(`${indent}  `),
     `${indent}  @lat[$tg, $op, $b] = count();`,
@@ -451,8 +494,16 @@ export function generateProgram(spec: ProgramSpec): string {
     `${indent}}`,
     `${indent}if (args->res < 0) {`,
     `${indent}  @err[$tg, $op, (uint64)(-args->res)] = count();`,
-    `${indent}} else if (args->res > 0 && (${anyOf('$op', BYTE_OPS)})) {`,
-    `${indent}  @bytes[$tg, $op] = sum(args->res);`,
+    ...(len !== undefined && diag.short
+      ? [
+          `${indent}} else if (${anyOf('$op', BYTE_OPS)}) {`,
+          `${indent}  if (args->res > 0) { @bytes[$tg, $op] = sum(args->res); }`,
+          `${indent}  if ((uint64)args->res < ${len}) { @short[$tg, $op] = count(); }`,
+        ]
+      : [
+          `${indent}} else if (args->res > 0 && (${anyOf('$op', BYTE_OPS)})) {`,
+          `${indent}  @bytes[$tg, $op] = sum(args->res);`,
+        ]),
     `${indent}}`,
   ];
 
@@ -581,16 +632,36 @@ export function generateProgram(spec: ProgramSpec): string {
       );
     }
 
-    if (f.hasReqFailed && useBtf) {
-      // Init failures: submit never fires, yet a CQE (with req) is posted. Record it here.
+    if (f.hasReqFailed) {
+      // Init failures: submit never fires, yet a CQE (with req) is posted. Counted here by errno
+      // (0 where the tracepoint has no `error`); with BTF, recorded for the completion too.
+      const errno = f.reqFailedHasError
+        ? '(uint64)(args->error < 0 ? -args->error : args->error)'
+        : '(uint64)0';
+      const body = [...nameOnce, `  @fail[(uint64)pid, (uint64)args->opcode, ${errno}] = count();`];
+      if (useBtf) {
+        body.push(
+          `  $fd = ${f.btf.kiocbCqeFd ? `(uint64)(uint32)${reqOf}->cqe.fd` : '(uint64)0'};`,
+          '  $a = (uint64)pid | ((uint64)args->opcode << 24) | ($fd << 32);',
+          `  @s[args->req] = (nsecs, $a, (int64)args->off, (uint64)args->len);`,
+          `  if (@s[args->req].0 == 0) { @dropped = count(); }`,
+        );
+      }
       out.push(
-        `tracepoint:io_uring:io_uring_req_failed\n${guard(and(who, opPredicate(filter, 'args->opcode')))}{\n` +
-          nameOnce.join('\n') +
-          '\n' +
-          `  $fd = ${f.btf.kiocbCqeFd ? `(uint64)(uint32)${reqOf}->cqe.fd` : '(uint64)0'};\n` +
-          '  $a = (uint64)pid | ((uint64)args->opcode << 24) | ($fd << 32);\n' +
-          `  @s[args->req] = (nsecs, $a, (int64)args->off, (uint64)args->len);\n` +
-          `  if (@s[args->req].0 == 0) { @dropped = count(); }\n}`,
+        `tracepoint:io_uring:io_uring_req_failed\n${guard(and(who, opPredicate(filter, 'args->opcode')))}{\n${body.join('\n')}\n}`,
+      );
+    }
+
+    // Punts to io-wq, poll arms, broken links: one counter per (process, opcode) each.
+    const perOp: [boolean, string, string][] = [
+      [diag.punted, 'io_uring_queue_async_work', '@punt'],
+      [diag.poll, 'io_uring_poll_arm', '@poll'],
+      [diag.links, 'io_uring_fail_link', '@flink'],
+    ];
+    for (const [ok, tp, map] of perOp) {
+      if (!ok) continue;
+      out.push(
+        `tracepoint:io_uring:${tp}\n${guard(and(who, opPredicate(filter, 'args->opcode')))}{\n  ${map}[(uint64)pid, (uint64)args->opcode] = count();\n}`,
       );
     }
 
@@ -603,7 +674,7 @@ export function generateProgram(spec: ProgramSpec): string {
       '    $tg = $s.1 & 0x3fffff;',
       '    $op = ($s.1 >> 24) & 0xff;',
       '    $v = nsecs - $s.0;',
-      ...countCompletion('    '),
+      ...countCompletion('    ', '($s.3 & 0xffffffff)'),
       ...(fuse
         ? fusedEventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)
         : eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)),
@@ -661,7 +732,7 @@ export function generateProgram(spec: ProgramSpec): string {
           '    $tg = $s.1 & 0x3fffff;',
           '    $op = ($s.1 >> 24) & 0xff;',
           '    $v = nsecs - $s.0;',
-          ...countCompletion('    '),
+          ...countCompletion('    ', '($s.3 & 0xffffffff)'),
           ...eventLine('    ', 'nsecs', '$v', `$s.1 | (${FLAG_MULTISHOT} << 22)`, '$s.2', b),
           '    @m[args->ctx, args->user_data] = (nsecs, $s.1, $s.2, $s.3);',
           '  } else {',
@@ -675,7 +746,12 @@ export function generateProgram(spec: ProgramSpec): string {
     }
 
     if (f.hasCqeOverflow) {
-      out.push('tracepoint:io_uring:io_uring_cqe_overflow\n{\n  @overflow = count();\n}');
+      // (the tracepoint has no request: the process is the task posting the completion)
+      const mine =
+        who === ''
+          ? '  @ovf[(uint64)pid] = count();'
+          : `  if (${who}) { @ovf[(uint64)pid] = count(); }`;
+      out.push(`tracepoint:io_uring:io_uring_cqe_overflow\n{\n  @overflow = count();\n${mine}\n}`);
     }
   }
 

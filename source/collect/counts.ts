@@ -9,6 +9,12 @@
  *   @elat[tgid, bucket]      io_uring_enter calls, by latency bucket
  *   @esub[tgid]              operations they submitted
  *   @eerr[tgid, errno]       calls that failed
+ *   @punt[tgid, op]          requests punted to io-wq (io_uring_queue_async_work)
+ *   @poll[tgid, op]          requests that armed a poll (io_uring_poll_arm)
+ *   @short[tgid, op]         completions with 0 <= result < the length asked
+ *   @fail[tgid, op, errno]   init failures (io_uring_req_failed)
+ *   @flink[tgid, op]         linked requests cancelled by this (process, opcode)'s failure
+ *   @ovf[tgid]               completions that overflowed the CQ ring (kept on the enter row)
  *   @dropped @overflow @unmatched   the capture's own counters
  */
 import type { CountsDelta, OpCounts } from '../model/counts.js';
@@ -28,9 +34,27 @@ interface Cum {
   errs: Map<number, number>;
   bytes: number;
   submitted: number;
+  punt: number;
+  poll: number;
+  short: number;
+  fails: Map<number, number>;
+  flink: number;
+  ovf: number;
 }
 
-const newCum = (): Cum => ({ lat: new Map(), nolat: 0, errs: new Map(), bytes: 0, submitted: 0 });
+const newCum = (): Cum => ({
+  lat: new Map(),
+  nolat: 0,
+  errs: new Map(),
+  bytes: 0,
+  submitted: 0,
+  punt: 0,
+  poll: 0,
+  short: 0,
+  fails: new Map(),
+  flink: 0,
+  ovf: 0,
+});
 
 /** The capture's own counters, cumulative. */
 export interface CaptureTotals {
@@ -98,6 +122,18 @@ export class CountsCollector {
       case 'eerr':
         if (k.length === 2) this.at(k[0], IO_URING_ENTER).errs.set(k[1], value);
         break;
+      case 'punt':
+      case 'poll':
+      case 'short':
+      case 'flink':
+        if (k.length === 2) this.at(k[0], k[1])[name] = value;
+        break;
+      case 'fail':
+        if (k.length === 3) this.at(k[0], k[1]).fails.set(k[2], value);
+        break;
+      case 'ovf':
+        if (k.length === 1) this.at(k[0], IO_URING_ENTER).ovf = value;
+        break;
       case 'dropped':
       case 'overflow':
       case 'unmatched':
@@ -152,9 +188,24 @@ export class CountsCollector {
       }
       const bytes = now.bytes - (was?.bytes ?? 0);
       const submitted = now.submitted - (was?.submitted ?? 0);
+      const punted = now.punt - (was?.punt ?? 0);
+      const poll = now.poll - (was?.poll ?? 0);
+      const short = now.short - (was?.short ?? 0);
+      const links = now.flink - (was?.flink ?? 0);
+      const overflow = now.ovf - (was?.ovf ?? 0);
+      const failedErrnos: number[] = [];
+      let failed = 0;
+      for (const [e, n] of now.fails) {
+        const d = n - (was?.fails.get(e) ?? 0);
+        if (d > 0) {
+          failedErrnos.push(e, d);
+          failed += d;
+        }
+      }
       if (op !== IO_URING_ENTER) operations += ops;
       events += ops;
-      if (ops <= 0 && errors <= 0 && bytes <= 0 && submitted <= 0) continue;
+      const diag = punted + poll + short + links + overflow + failed;
+      if (ops <= 0 && errors <= 0 && bytes <= 0 && submitted <= 0 && diag <= 0) continue;
       const dir = opcodeDirection(op);
       rows.push({
         pid: tgid,
@@ -167,6 +218,7 @@ export class CountsCollector {
         submitted,
         errnos,
         latency,
+        ...(diag > 0 ? { punted, poll, short, links, overflow, failed, failedErrnos } : {}),
       });
     }
     // keys of the previous print not in this one keep their counts for the next delta

@@ -7,7 +7,12 @@ import { access, readFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import type { KernelFeatures, Tier } from '../../bpf/program.js';
+import {
+  diagnosticsOf,
+  type Diagnostics,
+  type KernelFeatures,
+  type Tier,
+} from '../../bpf/program.js';
 import { Btf } from './btf.js';
 
 const run = promisify(execFile);
@@ -190,7 +195,18 @@ export type TracepointFeatures = Omit<KernelFeatures, 'btf' | 'taskCommOffset'>;
 export async function tracepointFeatures(
   root: string,
 ): Promise<{ features?: TracepointFeatures; enter: boolean }> {
-  const [submitReq, submitSqe, complete, reqFailed, overflow, fileGet, enter] = await Promise.all([
+  const [
+    submitReq,
+    submitSqe,
+    complete,
+    reqFailed,
+    overflow,
+    fileGet,
+    enter,
+    asyncWork,
+    pollArm,
+    failLink,
+  ] = await Promise.all([
     fieldsOf(root, 'io_uring/io_uring_submit_req'),
     fieldsOf(root, 'io_uring/io_uring_submit_sqe'),
     fieldsOf(root, 'io_uring/io_uring_complete'),
@@ -198,6 +214,9 @@ export async function tracepointFeatures(
     fieldsOf(root, 'io_uring/io_uring_cqe_overflow'),
     fieldsOf(root, 'io_uring/io_uring_file_get'),
     fieldsOf(root, 'syscalls/sys_enter_io_uring_enter'),
+    fieldsOf(root, 'io_uring/io_uring_queue_async_work'),
+    fieldsOf(root, 'io_uring/io_uring_poll_arm'),
+    fieldsOf(root, 'io_uring/io_uring_fail_link'),
   ]);
   const submit = submitReq ?? submitSqe;
   if (!submit || !complete) return { enter: enter !== undefined };
@@ -211,7 +230,12 @@ export async function tracepointFeatures(
       completeHasCflags: complete.has('cflags'),
       hasOpStr: submit.has('op_str'),
       hasReqFailed: reqFailed !== undefined && reqFailed.has('req'),
+      reqFailedHasError: reqFailed?.has('error') ?? false,
       hasCqeOverflow: overflow !== undefined,
+      // (without `opcode`, 5.10 and 5.15: not counted, rather than counted under no opcode)
+      hasAsyncWork: asyncWork?.has('opcode') ?? false,
+      hasPollArm: pollArm?.has('opcode') ?? false,
+      hasFailLink: failLink?.has('opcode') ?? false,
       hasFileGet: fileGet !== undefined,
       fileGetHasReq: fileGet?.has('req') ?? false,
     },
@@ -343,6 +367,19 @@ export function vectoredLengths(f: KernelFeatures): string {
   ].join(', ');
 }
 
+/** Which diagnostics a capture counts, and where each comes from; the others are n/a. */
+export function describeDiagnostics(d: Diagnostics): string {
+  const part = (what: string, ok: boolean, from: string) => `${what} ${ok ? `(${from})` : 'n/a'}`;
+  return [
+    part('punted', d.punted, 'io_uring_queue_async_work'),
+    part('poll', d.poll, 'io_uring_poll_arm'),
+    part('short', d.short, 'result < length'),
+    part('failed', d.failed, 'io_uring_req_failed'),
+    part('links', d.links, 'io_uring_fail_link'),
+    part('overflow', d.overflow, 'io_uring_cqe_overflow'),
+  ].join(', ');
+}
+
 /** Human-readable report for --probe: one line per finding. */
 export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
   const lines: string[] = [];
@@ -377,6 +414,7 @@ export function describeProbe(p: ProbeResult, chosen?: Tier): string[] {
   );
   if (tier) lines.push(`columns: ${filledColumns(tier, f)}`);
   if (tier === 1) lines.push(`vectored lengths: ${vectoredLengths(f)}`);
+  if (tier) lines.push(`diagnostics: ${describeDiagnostics(diagnosticsOf(tier, f))}`);
   for (const problem of p.problems) lines.push(`problem: ${problem}`);
   return lines;
 }

@@ -58,6 +58,10 @@ export const ZERO_COUNTERS: CaptureCounters = {
   malformed: 0,
 };
 
+function addTo(m: Map<number, number>, key: number, n: number): void {
+  m.set(key, (m.get(key) ?? 0) + n);
+}
+
 function positiveInt(v: number | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v < 1) throw new RangeError(`${name} must be a positive number`);
@@ -215,6 +219,7 @@ export class Core {
     }
     this.add(px, ts, rd, wr, err, exp, lat);
     this.addSecond(px, rd, wr, lat);
+    if (err + exp > 0) addTo((px.errs ??= new Map()), errnoKey(op, -ev.result), 1);
 
     if (op === IO_URING_ENTER) {
       const submitted = ev.hasResult ? (ev.result > 0 ? ev.result : 0) : ev.length;
@@ -286,6 +291,22 @@ export class Core {
       }
       this.addCounts(opRow, c, gen, d.tsUs);
       this.addCounts(px, c, gen, d.tsUs);
+      if (c.errnos.length > 0) {
+        const errs = (px.errs ??= new Map());
+        // (one row per process × opcode in a delta: what the row held was an earlier delta's)
+        const kErrs = (px.kErrs ??= new Map());
+        kErrs.clear();
+        for (let i = 0; i + 1 < c.errnos.length; i += 2) {
+          const key = errnoKey(op, c.errnos[i]);
+          addTo(errs, key, c.errnos[i + 1]);
+          addTo(kErrs, key, c.errnos[i + 1]);
+        }
+      } else if (px.kErrs !== null) px.kErrs.clear();
+      const fe = c.failedErrnos;
+      if (fe !== undefined && fe.length > 0) {
+        const fails = (px.fails ??= new Map());
+        for (let i = 0; i + 1 < fe.length; i += 2) addTo(fails, fe[i], fe[i + 1]);
+      }
       if (op === IO_URING_ENTER) {
         if (proc.kGen !== gen) {
           proc.kGen = gen;
@@ -302,6 +323,18 @@ export class Core {
         this.countsEnterCalls += c.ops;
         this.countsEnterSubmitted += c.submitted;
         if (c.ops > 0 && d.tsUs > proc.lastUs) proc.lastUs = d.tsUs;
+        // CQ overflows are the process's (its rings'), counted on its IO_URING_ENTER row
+        const ovf = c.overflow ?? 0;
+        if (ovf > 0) {
+          for (const row of [proc, this.total]) {
+            row.tOverflow += ovf;
+            if (row.kGen !== gen) {
+              row.kGen = gen;
+              row.k.reset(this.pool);
+            }
+            row.k.overflow += ovf;
+          }
+        }
       } else {
         this.addCounts(proc, c, gen, d.tsUs);
         this.addCounts(this.total, c, gen, d.tsUs);
@@ -320,6 +353,12 @@ export class Core {
     row.tWrite += c.write;
     row.tErrors += c.errors - expected;
     row.tExpected += expected;
+    row.tPunted += c.punted ?? 0;
+    row.tPoll += c.poll ?? 0;
+    row.tShort += c.short ?? 0;
+    row.tLinks += c.links ?? 0;
+    row.tOverflow += c.overflow ?? 0;
+    row.tFailed += c.failed ?? 0;
     const lat = c.latency;
     for (let i = 0; i + 1 < lat.length; i += 2) row.tHist.recordBucket(lat[i], lat[i + 1]);
     if (c.ops > 0 && ts > row.lastUs) row.lastUs = ts;

@@ -24,6 +24,20 @@ export interface OpCounts {
   errnos: number[];
   /** Latencies by histogram bucket (histogram.ts's buckets): flat pairs [bucket, count, …]. */
   latency: number[];
+  /**
+   * The diagnostics (absent: none in this interval, or not counted; the snapshot's
+   * `diagnostics` says which are counted at all):
+   * requests punted to io-wq, that armed a poll, completed short (0 <= result < length),
+   * linked requests they cancelled by failing, CQ overflows (on the IO_URING_ENTER row: the
+   * process's rings), init failures and their errnos (flat pairs [errno, count, …]).
+   */
+  punted?: number;
+  poll?: number;
+  short?: number;
+  links?: number;
+  overflow?: number;
+  failed?: number;
+  failedErrnos?: number[];
 }
 
 export interface CountsDelta {

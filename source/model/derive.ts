@@ -11,10 +11,12 @@ import { errnoKey, errnoName, EXPECTED_KEY } from './errno.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
-import { OpRow, ProcRow, StatRow, type Tally } from './rows.js';
+import { OpRow, ProcRow, type PxRow, StatRow, type Tally } from './rows.js';
 import type { Filter } from './select.js';
 import type {
+  Diagnostics,
   ErrnoRow,
+  ErrorDetailRow,
   OpcodeRow,
   OpcodeShare,
   ProcessOpcodeRow,
@@ -56,6 +58,8 @@ interface Window {
   tally(row: StatRow): Tally | null;
   /** A process's IO_URING_ENTER calls and submissions in the window. */
   enter(proc: ProcRow): [calls: number, submitted: number];
+  /** A process × opcode row's results by errnoKey in the window (null: none). */
+  errs(row: StatRow): Map<number, number> | null;
   errnos: Map<number, number>;
   /** Every event in the window (IO_URING_ENTER included), and the calls and submissions. */
   events: number;
@@ -69,7 +73,11 @@ interface Window {
   release(): void;
 }
 
-export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
+export function deriveSnapshot(
+  core: Core,
+  opts: SnapshotOptions,
+  diagnostics: Diagnostics | null = null,
+): Snapshot {
   const nowUs = core.started ? core.nowUs : 0;
   const win = core.counted ? countsWindow(core) : scanWindow(core, opts, nowUs);
   const { perSec } = win;
@@ -127,6 +135,18 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
       totalP99Ns: scratch[2],
       totalMaxNs: th.max,
       lastSeenUs: row.lastUs,
+      punted: w === null ? 0 : w.punted,
+      poll: w === null ? 0 : w.poll,
+      short: w === null ? 0 : w.short,
+      links: w === null ? 0 : w.links,
+      overflow: w === null ? 0 : w.overflow,
+      failed: w === null ? 0 : w.failed,
+      totalPunted: row.tPunted,
+      totalPoll: row.tPoll,
+      totalShort: row.tShort,
+      totalLinks: row.tLinks,
+      totalOverflow: row.tOverflow,
+      totalFailed: row.tFailed,
     };
   };
   const series = (row: StatRow): Series => {
@@ -151,10 +171,12 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
 
   const processes: ProcessRow[] = [];
   const processOpcodes: ProcessOpcodeRow[] = [];
+  const errorDetail: ErrorDetailRow[] = [];
   for (const pr of core.table.procs) {
     const mix: OpcodeShare[] = [];
     for (const px of pr.pxList) {
       const pxStats = stats(px);
+      if (px.errs !== null || px.fails !== null) errorRows(core, px, win, errorDetail);
       processOpcodes.push({
         kind: 'processOpcode',
         key: px.key,
@@ -190,6 +212,7 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
       enterCallsPerSec: wCalls * perSec,
       opsPerEnter: wCalls > 0 ? wSubmitted / wCalls : 0,
       totalEnterCalls: pr.enterCalls,
+      totalEnterSubmitted: pr.enterSubmitted,
       series: series(shown),
     });
   }
@@ -233,6 +256,7 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     };
   });
   errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
+  errorDetail.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
 
   win.release();
   for (const r of scratchRows) r.w.reset(core.pool);
@@ -247,6 +271,8 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     opcodes,
     processOpcodes,
     errors,
+    errorDetail,
+    diagnostics,
     enter: {
       callsPerSec: win.enterCalls * perSec,
       submittedPerSec: win.enterSubmitted * perSec,
@@ -272,6 +298,36 @@ export function deriveSnapshot(core: Core, opts: SnapshotOptions): Snapshot {
     recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
     opcodeNames: core.opcodes,
   };
+}
+
+/** A process × opcode row's results by errno (and init failures), as Errors view rows. */
+function errorRows(core: Core, px: PxRow, win: Window, out: ErrorDetailRow[]): void {
+  const wErrs = win.errs(px);
+  const fails = px.fails;
+  const base = {
+    processKey: px.proc.key,
+    pid: px.proc.pid,
+    comm: px.proc.comm,
+    opcode: px.opcode,
+    opName: core.opcodes.name(px.opcode),
+  };
+  const keys = new Set<number>(px.errs?.keys() ?? []);
+  // init failures whose completion was not counted (no request record: tier 2) get a row too
+  if (fails !== null) for (const e of fails.keys()) keys.add(errnoKey(px.opcode, e));
+  for (const key of keys) {
+    const expected = key >= EXPECTED_KEY;
+    const errno = expected ? key - EXPECTED_KEY : key;
+    out.push({
+      ...base,
+      key: `${px.key}:${key}`,
+      errno,
+      name: errnoName(errno),
+      expected,
+      count: wErrs?.get(key) ?? 0,
+      total: px.errs?.get(key) ?? 0,
+      failedInit: fails?.get(errno) ?? 0,
+    });
+  }
 }
 
 /**
@@ -349,7 +405,14 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
     if (opRow !== undefined) touch(opRow, rd, wr, err, exp, lat);
     if (proc !== undefined) {
       const px = proc.px[op];
-      if (px !== undefined) touch(px, rd, wr, err, exp, lat);
+      if (px !== undefined) {
+        touch(px, rd, wr, err, exp, lat);
+        if (err + exp > 0) {
+          const key = errnoKey(op, -res);
+          const m = (px.wErrs ??= new Map());
+          m.set(key, (m.get(key) ?? 0) + 1);
+        }
+      }
     }
     if (op === IO_URING_ENTER) {
       const submitted = hasRes ? (res > 0 ? res : 0) : ring.length[p];
@@ -373,6 +436,7 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
   return {
     tally: (row) => (row.wGen === gen ? row.w : null),
     enter: (p) => (p.wGen === gen ? [p.wEnterCalls, p.wEnterSubmitted] : [0, 0]),
+    errs: (r) => (r.wGen === gen ? r.wErrs : null),
     errnos: errnoWin,
     events: wEvents,
     enterCalls: wEnterCalls,
@@ -384,6 +448,7 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
       // Give the window histograms back to the pool.
       for (const row of touched) {
         row.w.reset(core.pool);
+        if (row.wErrs !== null) row.wErrs.clear();
         if (row instanceof ProcRow) {
           row.wEnterCalls = 0;
           row.wEnterSubmitted = 0;
@@ -407,6 +472,7 @@ function countsWindow(core: Core): Window {
   return {
     tally: (row) => (row.kGen === gen ? row.k : null),
     enter: (p) => (p.kGen === gen ? [p.kEnterCalls, p.kEnterSubmitted] : [0, 0]),
+    errs: (r) => (r.kGen === gen ? r.kErrs : null),
     errnos: stale ? new Map<number, number>() : core.countsErrnos,
     events: stale ? 0 : ops + core.countsEnterCalls,
     enterCalls: stale ? 0 : core.countsEnterCalls,
@@ -428,6 +494,12 @@ function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec
   sum.tWrite += part.tWrite;
   sum.tErrors += part.tErrors;
   sum.tExpected += part.tExpected;
+  sum.tPunted += part.tPunted;
+  sum.tPoll += part.tPoll;
+  sum.tShort += part.tShort;
+  sum.tLinks += part.tLinks;
+  sum.tOverflow += part.tOverflow;
+  sum.tFailed += part.tFailed;
   sum.tHist.merge(part.tHist);
   if (part.lastUs > sum.lastUs) sum.lastUs = part.lastUs;
   if (w !== null) {
@@ -436,6 +508,12 @@ function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec
     sum.w.write += w.write;
     sum.w.errors += w.errors;
     sum.w.expected += w.expected;
+    sum.w.punted += w.punted;
+    sum.w.poll += w.poll;
+    sum.w.short += w.short;
+    sum.w.links += w.links;
+    sum.w.overflow += w.overflow;
+    sum.w.failed += w.failed;
     if (w.hist !== null) {
       sum.w.hist ??= core.pool.acquire();
       sum.w.hist.merge(w.hist);

@@ -25,7 +25,7 @@ import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
 import { fileStats, type FileStat } from './files.js';
 import type { OpcodeNames } from './opcodes.js';
-import type { CaptureCounters, Snapshot } from './snapshot.js';
+import type { CaptureCounters, Diagnostics, Snapshot } from './snapshot.js';
 
 export {
   DEFAULT_BUFFER_EVENTS,
@@ -91,7 +91,13 @@ export class Model implements EventSink {
 
   /** An immutable plain-data picture of the model (see snapshot.ts). */
   snapshot(opts: SnapshotOptions = {}): Snapshot {
-    return deriveSnapshot(this.core, opts);
+    return deriveSnapshot(this.core, opts, this.diagnostics);
+  }
+
+  /** Which diagnostics the counts hold (null: unknown, the default). */
+  private diagnostics: Diagnostics | null = null;
+  setDiagnostics(d: Diagnostics | null): void {
+    this.diagnostics = d === null ? null : { ...d };
   }
 
   /**

@@ -53,6 +53,13 @@ export class Tally {
   errors = 0;
   /** Expected negative results (errno.ts: isExpectedError). */
   expected = 0;
+  /** Diagnostics (from exact counts only; OpCounts says what each is). */
+  punted = 0;
+  poll = 0;
+  short = 0;
+  links = 0;
+  overflow = 0;
+  failed = 0;
   /** Borrowed from the pool on the first latency, given back when the interval closes. */
   hist: LatencyHistogram | null = null;
 
@@ -76,6 +83,12 @@ export class Tally {
     this.write += c.write;
     this.errors += c.errors - expected;
     this.expected += expected;
+    this.punted += c.punted ?? 0;
+    this.poll += c.poll ?? 0;
+    this.short += c.short ?? 0;
+    this.links += c.links ?? 0;
+    this.overflow += c.overflow ?? 0;
+    this.failed += c.failed ?? 0;
     const lat = c.latency;
     if (lat.length === 0) return;
     let h = this.hist;
@@ -90,6 +103,12 @@ export class Tally {
     this.write = 0;
     this.errors = 0;
     this.expected = 0;
+    this.punted = 0;
+    this.poll = 0;
+    this.short = 0;
+    this.links = 0;
+    this.overflow = 0;
+    this.failed = 0;
     if (this.hist !== null) {
       pool.release(this.hist);
       this.hist = null;
@@ -102,6 +121,12 @@ export class Tally {
     to.write = this.write;
     to.errors = this.errors;
     to.expected = this.expected;
+    to.punted = this.punted;
+    to.poll = this.poll;
+    to.short = this.short;
+    to.links = this.links;
+    to.overflow = this.overflow;
+    to.failed = this.failed;
     to.hist = this.hist === null ? null : this.hist.clone();
   }
 }
@@ -113,8 +138,23 @@ export class StatRow {
   tWrite = 0;
   tErrors = 0;
   tExpected = 0;
+  tPunted = 0;
+  tPoll = 0;
+  tShort = 0;
+  tLinks = 0;
+  tOverflow = 0;
+  tFailed = 0;
   tHist = new LatencyHistogram();
   lastUs = 0;
+  /**
+   * Process × opcode rows only (null elsewhere, and until the first): results by errnoKey
+   * (errno.ts) since start, and init failures by errno since start.
+   */
+  errs: Map<number, number> | null = null;
+  fails: Map<number, number> | null = null;
+  /** The same of the latest counts delta (when kGen is its), or of a snapshot's window (wGen). */
+  kErrs: Map<number, number> | null = null;
+  wErrs: Map<number, number> | null = null;
 
   /** The second `c` counts (-1: none). */
   cSec = -1;
@@ -140,6 +180,15 @@ export class StatRow {
     to.tWrite = this.tWrite;
     to.tErrors = this.tErrors;
     to.tExpected = this.tExpected;
+    to.tPunted = this.tPunted;
+    to.tPoll = this.tPoll;
+    to.tShort = this.tShort;
+    to.tLinks = this.tLinks;
+    to.tOverflow = this.tOverflow;
+    to.tFailed = this.tFailed;
+    to.errs = this.errs === null ? null : new Map(this.errs);
+    to.fails = this.fails === null ? null : new Map(this.fails);
+    to.kErrs = this.kErrs === null ? null : new Map(this.kErrs);
     to.tHist = this.tHist.clone();
     to.lastUs = this.lastUs;
     to.cSec = this.cSec;

@@ -42,7 +42,53 @@ export interface RowStats {
   readonly totalMaxNs: number;
   /** Time of the row's latest event (µs). */
   readonly lastSeenUs: number;
+
+  /**
+   * Diagnostics, in the window and since start (0 where not counted: Snapshot.diagnostics says
+   * which are). Requests punted to io-wq; that armed a poll; completed short (0 <= result <
+   * length); linked requests cancelled because this row's request failed; completions that
+   * overflowed the CQ ring (process rows, the totals, and IO_URING_ENTER rows: a ring's, not an
+   * opcode's); init failures (io_uring_req_failed; also counted in errors).
+   */
+  readonly punted: number;
+  readonly poll: number;
+  readonly short: number;
+  readonly links: number;
+  readonly overflow: number;
+  readonly failed: number;
+  readonly totalPunted: number;
+  readonly totalPoll: number;
+  readonly totalShort: number;
+  readonly totalLinks: number;
+  readonly totalOverflow: number;
+  readonly totalFailed: number;
 }
+
+/** Which diagnostics the figures hold: each needs its tracepoint (or the length, for short). */
+export interface Diagnostics {
+  /** io_uring_queue_async_work: requests punted to an io-wq worker. */
+  punted: boolean;
+  /** io_uring_poll_arm: requests that found the file not ready and armed a poll. */
+  poll: boolean;
+  /** Completions with 0 <= result < the length asked (needs the length: tier 1). */
+  short: boolean;
+  /** io_uring_req_failed: requests that failed before they were issued (with the errno). */
+  failed: boolean;
+  /** io_uring_fail_link: linked requests cancelled because one before them failed. */
+  links: boolean;
+  /** io_uring_cqe_overflow: completions that did not fit in the CQ ring, per process. */
+  overflow: boolean;
+}
+
+export type DiagnosticKey = keyof Diagnostics;
+export const DIAGNOSTIC_KEYS: readonly DiagnosticKey[] = [
+  'punted',
+  'poll',
+  'short',
+  'failed',
+  'links',
+  'overflow',
+];
 
 /**
  * Per-second history, oldest first; element i is the second starting at
@@ -85,6 +131,8 @@ export interface ProcessRow extends RowStats {
   /** Operations submitted per io_uring_enter call in the window (0 when no call). */
   readonly opsPerEnter: number;
   readonly totalEnterCalls: number;
+  /** Operations those calls submitted, since start. */
+  readonly totalEnterSubmitted: number;
   /** Empty when the snapshot was taken with series: false. */
   readonly series: Series;
 }
@@ -127,6 +175,27 @@ export interface ErrnoRow {
   /** Events with this result in the window, and since start. */
   readonly count: number;
   readonly total: number;
+}
+
+/** One process × opcode × errno: the Errors view's row. */
+export interface ErrorDetailRow {
+  readonly key: string;
+  /** The ProcessRow's key. */
+  readonly processKey: string;
+  readonly pid: number;
+  /** Untrusted text: sanitize before printing. */
+  readonly comm: string;
+  readonly opcode: number;
+  readonly opName: string;
+  readonly errno: number;
+  readonly name: string;
+  /** A result the operation was meant to give (errno.ts: isExpectedError), not a failure. */
+  readonly expected: boolean;
+  /** Completions with this result in the window, and since start. */
+  readonly count: number;
+  readonly total: number;
+  /** Of the requests with this errno since start, those that failed at init (req_failed). */
+  readonly failedInit: number;
 }
 
 /** IO_URING_ENTER syscalls: how often, and how many operations each submitted (batching). */
@@ -194,6 +263,10 @@ export interface Snapshot {
   readonly processOpcodes: readonly ProcessOpcodeRow[];
   /** Errors by errno name, most since start first. */
   readonly errors: readonly ErrnoRow[];
+  /** Results by errno per process and opcode, most since start first. */
+  readonly errorDetail: readonly ErrorDetailRow[];
+  /** Which diagnostics are counted; null when unknown (figures from events, not counts). */
+  readonly diagnostics: Readonly<Diagnostics> | null;
   readonly enter: EnterStats;
   readonly series: {
     /** Unix second of the last point of every Series (the last complete second). */

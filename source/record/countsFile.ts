@@ -5,6 +5,9 @@
  *   {"t":<end µs since the epoch>,"i":<interval µs>,"r":[[pid,"comm",opcode,ops,read,write,
  *     errors,submitted,[errno,n,…],[latency ns,n,…]],…]}
  *
+ * A row with diagnostics has an eleventh field, [punted,poll,short,links,overflow,failed,
+ * [errno,n,…]] (see OpCounts; the metadata's `diagnostics` says which were counted at all).
+ *
  * Latencies are the middle of their bucket in nanoseconds, not bucket numbers, so the file does
  * not depend on how a build buckets them. A replay that has this file takes every figure from it,
  * as the live view did: the numbers stay exact when events were lost or sampled, and the replay
@@ -27,9 +30,38 @@ export function formatCountsLine(d: CountsDelta): string {
     const lat: number[] = [];
     for (let i = 0; i + 1 < r.latency.length; i += 2)
       lat.push(bucketValue(r.latency[i]), r.latency[i + 1]);
-    return [r.pid, r.comm, r.opcode, r.ops, r.read, r.write, r.errors, r.submitted, r.errnos, lat];
+    const row: unknown[] = [
+      r.pid,
+      r.comm,
+      r.opcode,
+      r.ops,
+      r.read,
+      r.write,
+      r.errors,
+      r.submitted,
+      r.errnos,
+      lat,
+    ];
+    if (hasDiagnostics(r))
+      row.push([
+        r.punted ?? 0,
+        r.poll ?? 0,
+        r.short ?? 0,
+        r.links ?? 0,
+        r.overflow ?? 0,
+        r.failed ?? 0,
+        r.failedErrnos ?? [],
+      ]);
+    return row;
   });
   return `${JSON.stringify({ t: d.tsUs, i: d.intervalUs, r: rows })}\n`;
+}
+
+function hasDiagnostics(r: OpCounts): boolean {
+  return (
+    (r.punted ?? 0) + (r.poll ?? 0) + (r.short ?? 0) + (r.links ?? 0) + (r.overflow ?? 0) > 0 ||
+    (r.failed ?? 0) > 0
+  );
 }
 
 const isCount = (v: unknown): v is number =>
@@ -56,8 +88,10 @@ export function parseCountsLine(line: string): CountsDelta | string {
     return 'not an interval ({"t","i","r"})';
   const rows: OpCounts[] = [];
   for (const r of o.r as unknown[]) {
-    if (!Array.isArray(r) || r.length !== 10) return 'a row is not 10 fields';
-    const [pid, comm, opcode, ops, read, write, errors, submitted, errnos, lat] = r as unknown[];
+    if (!Array.isArray(r) || (r.length !== 10 && r.length !== 11))
+      return 'a row is not 10 or 11 fields';
+    const [pid, comm, opcode, ops, read, write, errors, submitted, errnos, lat, diag] =
+      r as unknown[];
     if (
       !isCount(pid) ||
       pid > 4194304 ||
@@ -70,6 +104,25 @@ export function parseCountsLine(line: string): CountsDelta | string {
       !isPairs(lat)
     )
       return 'a row has a field out of range';
+    let d: Pick<
+      OpCounts,
+      'punted' | 'poll' | 'short' | 'links' | 'overflow' | 'failed' | 'failedErrnos'
+    > = {};
+    if (diag !== undefined) {
+      if (!Array.isArray(diag) || diag.length !== 7) return 'a row has a bad diagnostics field';
+      const [punted, poll, short, links, overflow, failed, failedErrnos] = diag as unknown[];
+      if (![punted, poll, short, links, overflow, failed].every(isCount) || !isPairs(failedErrnos))
+        return 'a row has a diagnostic out of range';
+      d = {
+        punted: punted as number,
+        poll: poll as number,
+        short: short as number,
+        links: links as number,
+        overflow: overflow as number,
+        failed: failed as number,
+        failedErrnos,
+      };
+    }
     const latency: number[] = [];
     for (let i = 0; i < lat.length; i += 2) latency.push(bucketOf(lat[i]), lat[i + 1]);
     rows.push({
@@ -83,6 +136,7 @@ export function parseCountsLine(line: string): CountsDelta | string {
       submitted: submitted as number,
       errnos,
       latency,
+      ...d,
     });
   }
   return { tsUs: o.t, intervalUs: o.i, rows };

@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DIAGNOSTIC_KEYS, type Diagnostics } from '../model/snapshot.js';
 
 /**
  * 2: `startedAt`/`endedAt` span the capture itself (probes attached → stop asked), so a replay
@@ -59,6 +60,11 @@ export interface SessionMeta {
   eventSampling?: number;
   /** Operations the kernel counted while the recording was open (IO_URING_ENTER apart). */
   operationsCounted?: number;
+  /**
+   * Which diagnostics the counts file holds (punted, poll, short, failed, links, overflow): a
+   * replay shows the others as n/a. Absent in recordings made before they were counted.
+   */
+  diagnostics?: Diagnostics;
 }
 
 /** What the caller provides; the recorder fills the rest. */
@@ -159,6 +165,7 @@ export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Da
     ...(init.counts ? { counts: init.counts } : {}),
     ...(init.eventSampling !== undefined ? { eventSampling: init.eventSampling } : {}),
     ...(init.operationsCounted !== undefined ? { operationsCounted: init.operationsCounted } : {}),
+    ...(init.diagnostics ? { diagnostics: { ...init.diagnostics } } : {}),
   };
 }
 
@@ -257,7 +264,18 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
       ? { eventSampling: r.eventSampling }
       : {}),
     ...(typeof r.operationsCounted === 'number' ? { operationsCounted: r.operationsCounted } : {}),
+    ...(diagnosticsOf(r.diagnostics) ?? {}),
   };
+}
+
+/** The `diagnostics` field, when it is well formed: every key a boolean. */
+function diagnosticsOf(v: unknown): { diagnostics: Diagnostics } | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const d = v as Record<string, unknown>;
+  if (!DIAGNOSTIC_KEYS.every((k) => typeof d[k] === 'boolean')) return undefined;
+  const out = {} as Diagnostics;
+  for (const k of DIAGNOSTIC_KEYS) out[k] = d[k] as boolean;
+  return { diagnostics: out };
 }
 
 /** The `counts` field, when it is well formed (a plain file name beside the recording). */

@@ -9,8 +9,15 @@
 import { errnoName } from '../model/errno.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
-import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, RowStats } from '../model/snapshot.js';
-import { formatBytes, formatCount, formatLatencyNs } from './format.js';
+import type {
+  DiagnosticKey,
+  Diagnostics,
+  OpcodeRow,
+  ProcessOpcodeRow,
+  ProcessRow,
+  RowStats,
+} from '../model/snapshot.js';
+import { formatBytes, formatCount, formatLatencyNs, formatPercent } from './format.js';
 import { renderSparkline } from './sparkline.js';
 
 export type Align = 'left' | 'right';
@@ -119,6 +126,96 @@ export function summaryStats(keys: readonly StatKey[]): {
   };
 }
 
+/**
+ * A diagnostic, in the window (the TUI) and since start (the summary): the share of operations
+ * (punted, poll: the figure that says whether a ring does its work inline) or a count (the rest:
+ * any at all is worth a look). Not counted by this capture: `n/a`, and sorted lowest.
+ */
+interface Diag {
+  key: string;
+  of: DiagnosticKey;
+  title: string;
+  summaryTitle: string;
+  width: number;
+  share: boolean;
+  window: (r: RowStats) => number;
+  total: (r: RowStats) => number;
+}
+
+// prettier-ignore
+export const DIAGS: Readonly<Record<DiagnosticKey, Diag>> = {
+  punted: { key: 'punted', of: 'punted', title: 'PUNT%', summaryTitle: 'PUNTED', width: 5, share: true, window: (r) => r.punted, total: (r) => r.totalPunted },
+  poll: { key: 'poll', of: 'poll', title: 'POLL%', summaryTitle: 'POLL', width: 5, share: true, window: (r) => r.poll, total: (r) => r.totalPoll },
+  short: { key: 'short', of: 'short', title: 'SHORT', summaryTitle: 'SHORT', width: 5, share: false, window: (r) => r.short, total: (r) => r.totalShort },
+  failed: { key: 'failed', of: 'failed', title: 'FAIL', summaryTitle: 'FAILED', width: 4, share: false, window: (r) => r.failed, total: (r) => r.totalFailed },
+  links: { key: 'links', of: 'links', title: 'LINKS', summaryTitle: 'LINKS', width: 5, share: false, window: (r) => r.links, total: (r) => r.totalLinks },
+  overflow: { key: 'overflow', of: 'overflow', title: 'OVFL', summaryTitle: 'OVERFLOW', width: 4, share: false, window: (r) => r.overflow, total: (r) => r.totalOverflow },
+};
+
+/** The text of a diagnostic `n` of `ops` operations: a share, a count, or n/a. */
+export function diagText(d: Diag, n: number, ops: number, counted: boolean): string {
+  if (!counted) return 'n/a';
+  if (d.share) return ops > 0 ? formatPercent(n, ops) : n > 0 ? formatCount(n) : '-';
+  return formatCount(n);
+}
+
+/** What a diagnostic column sorts by: the share or the count; NaN (lowest) when not counted. */
+function diagValue(d: Diag, r: RowStats, counted: boolean, total: boolean): number {
+  if (!counted) return Number.NaN;
+  const n = total ? d.total(r) : d.window(r);
+  if (!d.share) return n;
+  const ops = total ? r.totalOps : r.ops;
+  return ops > 0 ? n / ops : n > 0 ? Infinity : 0;
+}
+
+/** The TUI columns of these diagnostics (window figures), sortable, biggest first. */
+export function diagColumns<R extends RowStats>(
+  keys: readonly DiagnosticKey[],
+  counted: Diagnostics | null,
+): Column<R>[] {
+  return keys.map((k): Column<R> => {
+    const d = DIAGS[k];
+    const ok = counted !== null && counted[d.of];
+    return {
+      key: d.key,
+      title: d.title,
+      width: d.width,
+      align: 'right',
+      format: (r) => diagText(d, d.window(r), r.ops, ok),
+      sortBy: (r) => diagValue(d, r, ok, false),
+    };
+  });
+}
+
+/** The summary's header and cells for these diagnostics (since start: a count, and a share). */
+export function summaryDiags(
+  keys: readonly DiagnosticKey[],
+  counted: Diagnostics | null,
+): { titles: string[]; cells: (r: RowStats) => string[] } {
+  const ds = keys.map((k) => DIAGS[k]);
+  return {
+    titles: ds.map((d) => d.summaryTitle),
+    cells: (r) =>
+      ds.map((d) => {
+        if (counted === null || !counted[d.of]) return 'n/a';
+        const n = d.total(r);
+        return d.share && n > 0
+          ? `${formatCount(n)} (${formatPercent(n, r.totalOps)})`
+          : formatCount(n);
+      }),
+  };
+}
+
+/** Operations per io_uring_enter call (in the window): 0 calls is blank. */
+const batchColumn: Column<ProcessRow> = {
+  key: 'batch',
+  title: 'BATCH',
+  width: 5,
+  align: 'right',
+  format: (r) => (r.opsPerEnter > 0 ? formatCount(r.opsPerEnter) : '-'),
+  sortBy: (r) => r.opsPerEnter,
+};
+
 type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth'>;
 
 /** A column of names or ids: shown as they are, sorted on them, ascending when first chosen. */
@@ -147,6 +244,36 @@ export function processColumns(sparkScale: number): Column<ProcessRow>[] {
       minWidth: 3,
       format: (r, w) => renderSparkline(r.series.opsPerSec, w, sparkScale),
     },
+  ];
+}
+
+/**
+ * Processes, with the diagnostics instead of the bytes and latencies (`d`); `counted` says which
+ * the capture counts (null: none known). Widths sum to exactly 80 columns.
+ */
+export function processDiagColumns(counted: Diagnostics | null): Column<ProcessRow>[] {
+  return [
+    nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
+    ...statColumns<ProcessRow>(['ops']),
+    ...diagColumns<ProcessRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
+    batchColumn,
+    ...statColumns<ProcessRow>(['err']),
+    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 8, flex: 1, maxWidth: 14 }),
+  ];
+}
+
+/**
+ * Opcodes (and the drill-down's), with the diagnostics instead of the bytes and latencies.
+ * Overflows are a ring's, not an opcode's: they show on the IO_URING_ENTER row.
+ */
+export function opcodeDiagColumns(counted: Diagnostics | null): Column<OpRow>[] {
+  const layout = { width: 21, flex: 1, maxWidth: 24, minWidth: 8 };
+  return [
+    nameColumn<OpRow>('opcode', 'OPCODE', (r) => r.opName, layout),
+    ...statColumns<OpRow>(['ops']),
+    ...diagColumns<OpRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
+    ...statColumns<OpRow>(['err', 'exp', 'p99']),
   ];
 }
 

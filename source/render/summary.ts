@@ -5,7 +5,7 @@
  */
 import { escape } from '../escape.js';
 import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
-import { summaryStats } from './columns.js';
+import { summaryDiags, summaryStats } from './columns.js';
 import { procSummaryLines } from './procSummary.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
@@ -97,6 +97,60 @@ function statCells(r: RowStats, seconds: number): string[] {
   return [...OPS.cells(r), seconds > 0 ? formatRate(r.totalOps / seconds) : '-', ...REST.cells(r)];
 }
 
+/**
+ * Punts, poll arms, short results, init failures, broken links and CQ overflows, by opcode and
+ * by process (those with any), and each process's batching: since start. `n/a`: not counted here.
+ */
+function diagnosticsSection(snap: Snapshot, limit: number): string[] {
+  const d = snap.diagnostics;
+  const out: string[] = ['', 'Diagnostics by opcode'];
+  const any = (r: RowStats) =>
+    r.totalPunted + r.totalPoll + r.totalShort + r.totalFailed + r.totalLinks + r.totalOverflow > 0;
+  const opKeys = ['punted', 'poll', 'short', 'failed', 'links'] as const;
+  const ops = snap.opcodes
+    .filter((o) => o.opcode !== 255 && any(o))
+    .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
+  const od = summaryDiags(opKeys, d);
+  if (ops.length === 0) out.push('  (none)');
+  else
+    out.push(
+      ...table(
+        ['OPCODE', 'OPS', ...od.titles],
+        ['l', 'r', ...od.titles.map((): Align => 'r')],
+        ops.map((o) => [o.opName, formatCount(o.totalOps), ...od.cells(o)]),
+      ),
+    );
+  out.push('', 'Diagnostics by process');
+  const pd = summaryDiags([...opKeys, 'overflow'], d);
+  const procs = snap.processes
+    .filter((p) => any(p) || p.totalEnterCalls > 0)
+    .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  if (procs.length === 0) out.push('  (none)');
+  else {
+    const shown = procs.slice(0, limit);
+    out.push(
+      ...table(
+        ['PID', 'COMMAND', 'OPS', ...pd.titles, 'BATCH'],
+        ['r', 'l', 'r', ...pd.titles.map((): Align => 'r'), 'r'],
+        shown.map((p) => [
+          String(p.pid),
+          escape(p.comm),
+          formatCount(p.totalOps),
+          ...pd.cells(p),
+          p.totalEnterCalls > 0 ? (p.totalEnterSubmitted / p.totalEnterCalls).toFixed(1) : '-',
+        ]),
+      ),
+    );
+    if (procs.length > shown.length)
+      out.push(`  … and ${procs.length - shown.length} more processes`);
+  }
+  if (d?.overflow && snap.totals.totalOverflow > 0)
+    out.push(
+      `ALARM: ${formatCount(snap.totals.totalOverflow)} completions overflowed the CQ ring: the application reaps too slowly (or its CQ is too small)`,
+    );
+  return out;
+}
+
 /** The report, as lines joined with '\n' (ending with one). */
 export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
@@ -148,6 +202,8 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   }
   const proc = procSummaryLines(snap);
   if (proc.length > 0) out.push('', ...proc);
+
+  if (snap.diagnostics !== null) out.push(...diagnosticsSection(snap, limit));
 
   out.push('');
   const byErrno = (expected: boolean): string =>

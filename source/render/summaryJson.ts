@@ -4,7 +4,7 @@
  * Pure: snapshot in, text out. Command names are attacker-controlled: JSON escapes C0 controls,
  * and C1 controls (which some terminals take as escape sequences) are written as \u escapes too.
  */
-import type { RowStats, Snapshot } from '../model/snapshot.js';
+import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
@@ -20,6 +20,19 @@ function stats(r: RowStats) {
     p50_us: us(r.totalP50Ns),
     p99_us: us(r.totalP99Ns),
     max_us: us(r.totalMaxNs),
+  };
+}
+
+/** The diagnostics since start, each null when this capture does not count it. */
+function diagnostics(r: RowStats, d: Diagnostics | null, withOverflow: boolean) {
+  const n = (ok: boolean | undefined, v: number): number | null => (ok ? v : null);
+  return {
+    punted: n(d?.punted, r.totalPunted),
+    poll: n(d?.poll, r.totalPoll),
+    short: n(d?.short, r.totalShort),
+    failed: n(d?.failed, r.totalFailed),
+    broken_links: n(d?.links, r.totalLinks),
+    ...(withOverflow ? { overflow: n(d?.overflow, r.totalOverflow) } : {}),
   };
 }
 
@@ -41,10 +54,16 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       bytes_written: t.totalWriteBytes,
       errors: t.totalErrors,
       expected_errors: t.totalExpected,
+      ...diagnostics(t, snap.diagnostics, true),
     },
     opcodes: [...snap.opcodes]
       .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode)
-      .map((o) => ({ opcode: o.opName, code: o.opcode, ...stats(o) })),
+      .map((o) => ({
+        opcode: o.opName,
+        code: o.opcode,
+        ...stats(o),
+        ...diagnostics(o, snap.diagnostics, o.opcode === 255),
+      })),
     processes: [...snap.processes]
       .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid)
       .map((p) => ({
@@ -52,6 +71,12 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
         command: p.comm,
         ...stats(p),
         enter_calls: p.totalEnterCalls,
+        // operations submitted per io_uring_enter call (null: no call, e.g. SQPOLL)
+        batch:
+          p.totalEnterCalls > 0
+            ? Math.round((p.totalEnterSubmitted / p.totalEnterCalls) * 100) / 100
+            : null,
+        ...diagnostics(p, snap.diagnostics, true),
         top_opcode: p.topOpName,
       })),
     threads: threadsJson(snap),
@@ -62,6 +87,19 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       count: e.total,
       expected: e.expected,
     })),
+    // results by errno per process and opcode (expected ones flagged), init failures among them
+    error_detail: snap.errorDetail.map((e) => ({
+      pid: e.pid,
+      command: e.comm,
+      opcode: e.opName,
+      errno: e.errno,
+      name: e.name,
+      count: e.total,
+      expected: e.expected,
+      failed_init: e.failedInit,
+    })),
+    // which diagnostics were counted (null: unknown, figures from events)
+    diagnostics: snap.diagnostics,
     io_uring_enter: { calls: snap.enter.totalCalls, submitted: snap.enter.totalSubmitted },
     figures: f
       ? {

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { statfs } from 'node:fs/promises';
-import type { EventLines, Tier } from '../../bpf/program.js';
+import { diagnosticsOf, type Diagnostics, type EventLines, type Tier } from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
 import { TIER_NAMES, type ProbeResult } from '../collect/probe.js';
 import { describeFilter, minFreeBytes, type Config } from '../config.js';
@@ -130,7 +130,12 @@ export class LiveSource extends SourceBase implements Source {
       },
     });
     this.controls = { toggleRecording: () => this.toggleRecording() };
+    this.diagnostics = diagnosticsOf(tier, probe.features);
+    model.setDiagnostics(this.diagnostics);
   }
+
+  /** The diagnostics this capture counts (the others are n/a). */
+  readonly diagnostics: Diagnostics;
 
   /**
    * The capture's counters. Events lost: those bpftrace says it lost while running; once the
@@ -286,6 +291,7 @@ export class LiveSource extends SourceBase implements Source {
       opcodeNames: this.opcodes.learned(),
       eventSampling: this.config.events.kind === 'sample' ? this.config.events.every : 1,
       operationsCounted: this.capture.countedOperations - this.countedAtRecordingStart,
+      diagnostics: this.diagnostics,
     };
   }
 

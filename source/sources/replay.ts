@@ -212,10 +212,13 @@ export class ReplaySource extends SourceBase implements Source {
    * the events (the note says why, when there was a counts file).
    */
   private async loadCounts(): Promise<CountsDelta[] | undefined> {
-    const { counts, note } = await loadRecordedCounts(this.file, await readSessionMeta(this.file));
+    const meta = await readSessionMeta(this.file);
+    const { counts, note } = await loadRecordedCounts(this.file, meta);
     this.countsNote = note;
     if (!counts) return undefined;
     this.model.useCounts();
+    // (a recording from before the diagnostics were counted: unknown, not zero)
+    this.model.setDiagnostics(meta?.diagnostics ?? null);
     this.countedEvents = 0;
     for (const d of counts) for (const r of d.rows) this.countedEvents += r.ops;
     return counts;

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateProgram, type KernelFeatures } from '../../bpf/program.js';
+import { diagnosticsOf, generateProgram, type KernelFeatures } from '../../bpf/program.js';
 import { tracepointFeatures } from '../../source/collect/probe.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/tracefs');
@@ -48,6 +48,11 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasCqeOverflow: false,
     hasFileGet: true,
     fileGetHasReq: false,
+    reqFailedHasError: false,
+    // queue_async_work and fail_link carry no opcode before 5.16, poll_arm does
+    hasAsyncWork: false,
+    hasPollArm: true,
+    hasFailLink: false,
   },
   '5.15': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -60,6 +65,11 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasCqeOverflow: false,
     hasFileGet: true,
     fileGetHasReq: false,
+    reqFailedHasError: false,
+    // queue_async_work and fail_link carry no opcode before 5.16, poll_arm does
+    hasAsyncWork: false,
+    hasPollArm: true,
+    hasFailLink: false,
   },
   '6.1': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -72,6 +82,10 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasCqeOverflow: true,
     hasFileGet: true,
     fileGetHasReq: true,
+    reqFailedHasError: true,
+    hasAsyncWork: true,
+    hasPollArm: true,
+    hasFailLink: true,
   },
   '6.6': {
     submitTracepoint: 'io_uring_submit_req',
@@ -84,6 +98,10 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasCqeOverflow: true,
     hasFileGet: true,
     fileGetHasReq: true,
+    reqFailedHasError: true,
+    hasAsyncWork: true,
+    hasPollArm: true,
+    hasFailLink: true,
   },
 };
 TABLE['6.12'] = TABLE['6.6'];
@@ -146,6 +164,43 @@ describe('the generator fits the program to each kernel', () => {
     expect(t2).not.toContain('args->flags & 1'); // tier 2 has no index for a registered file
     expect(t2).toContain('tracepoint:io_uring:io_uring_file_get');
     expect(t2).toContain('$k = @s[args->req];');
+  });
+
+  it('counts the diagnostics each kernel offers, and says n/a for the rest', async () => {
+    const old = await featuresOf('5.15');
+    expect(diagnosticsOf(2, old)).toEqual({
+      punted: false,
+      poll: true,
+      short: false, // the length needs BTF (tier 1)
+      failed: false,
+      links: false,
+      overflow: false,
+    });
+    const p = gen(2, old);
+    expect(p).toContain('tracepoint:io_uring:io_uring_poll_arm');
+    expect(p).not.toContain('io_uring_queue_async_work');
+    expect(p).not.toContain('io_uring_fail_link');
+    expect(p).not.toContain('@short');
+    for (const kernel of ['6.1', '6.6', '6.12', '6.18']) {
+      const f = await featuresOf(kernel);
+      expect(Object.values(diagnosticsOf(1, f)).every(Boolean)).toBe(true);
+      const t1 = gen(1, f);
+      for (const tp of [
+        'io_uring_queue_async_work',
+        'io_uring_poll_arm',
+        'io_uring_fail_link',
+        'io_uring_req_failed',
+        'io_uring_cqe_overflow',
+      ])
+        expect(t1).toContain(`tracepoint:io_uring:${tp}`);
+      expect(t1).toContain('@fail[(uint64)pid, (uint64)args->opcode, (uint64)(args->error < 0');
+      expect(t1).toContain('@short[$tg, $op] = count();');
+      // tier 2: everything but short (no length without BTF); req_failed still counted
+      const t2 = gen(2, f);
+      expect(diagnosticsOf(2, f).short).toBe(false);
+      expect(t2).not.toContain('@short');
+      expect(t2).toContain('@fail[');
+    }
   });
 
   for (const kernel of ['6.6', '6.12', '6.18']) {

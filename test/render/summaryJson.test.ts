@@ -39,6 +39,13 @@ describe('formatSummaryJson', () => {
       bytes_written: 0,
       errors: 1,
       expected_errors: 0,
+      // not counted from events: null, never 0
+      punted: null,
+      poll: null,
+      short: null,
+      failed: null,
+      broken_links: null,
+      overflow: null,
     });
     expect((j.opcodes as unknown[])[0]).toEqual({
       opcode: 'READ',
@@ -51,6 +58,12 @@ describe('formatSummaryJson', () => {
       p50_us: expect.closeTo(12.345, 1) as number,
       p99_us: expect.closeTo(12.345, 1) as number,
       max_us: 12.345,
+      // not counted from events: null, never 0
+      punted: null,
+      poll: null,
+      short: null,
+      failed: null,
+      broken_links: null,
     });
     expect(j.processes).toContainEqual(
       expect.objectContaining({
