@@ -219,7 +219,7 @@ export class Core {
     }
     this.add(px, ts, rd, wr, err, exp, lat);
     this.addSecond(px, rd, wr, lat);
-    if (err + exp > 0) addTo((px.errs ??= new Map()), errnoKey(op, -ev.result), 1);
+    if (err + exp > 0) addTo((px.errs ??= new Map<number, number>()), errnoKey(op, -ev.result), 1);
 
     if (op === IO_URING_ENTER) {
       const submitted = ev.hasResult ? (ev.result > 0 ? ev.result : 0) : ev.length;
@@ -292,9 +292,9 @@ export class Core {
       this.addCounts(opRow, c, gen, d.tsUs);
       this.addCounts(px, c, gen, d.tsUs);
       if (c.errnos.length > 0) {
-        const errs = (px.errs ??= new Map());
+        const errs = (px.errs ??= new Map<number, number>());
         // (one row per process × opcode in a delta: what the row held was an earlier delta's)
-        const kErrs = (px.kErrs ??= new Map());
+        const kErrs = (px.kErrs ??= new Map<number, number>());
         kErrs.clear();
         for (let i = 0; i + 1 < c.errnos.length; i += 2) {
           const key = errnoKey(op, c.errnos[i]);
@@ -304,7 +304,7 @@ export class Core {
       } else if (px.kErrs !== null) px.kErrs.clear();
       const fe = c.failedErrnos;
       if (fe !== undefined && fe.length > 0) {
-        const fails = (px.fails ??= new Map());
+        const fails = (px.fails ??= new Map<number, number>());
         for (let i = 0; i + 1 < fe.length; i += 2) addTo(fails, fe[i], fe[i + 1]);
       }
       if (op === IO_URING_ENTER) {

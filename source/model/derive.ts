@@ -409,7 +409,7 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
         touch(px, rd, wr, err, exp, lat);
         if (err + exp > 0) {
           const key = errnoKey(op, -res);
-          const m = (px.wErrs ??= new Map());
+          const m = (px.wErrs ??= new Map<number, number>());
           m.set(key, (m.get(key) ?? 0) + 1);
         }
       }
