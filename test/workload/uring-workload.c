@@ -1,7 +1,7 @@
 /*
  * A deterministic io_uring workload for iouringtop's end-to-end tests.
  *
- * Usage: uring-workload DIR [vectored|inflight]
+ * Usage: uring-workload DIR [vectored|inflight|diag]
  * Prints "pid <pid>" and waits for a line on stdin (the tracer is attached by then), performs a
  * fixed set of operations one at a time, and prints one JSON line per completion it received:
  *   {"op":"WRITE","fd":5,"off":0,"len":16384,"res":16384,"ring":"normal"}
@@ -10,7 +10,9 @@
  * of known sizes instead: READV/WRITEV of one and of many iovecs, SENDMSG/RECVMSG, and
  * READV_FIXED/WRITEV_FIXED where the kernel has them. With "inflight", a POLL_ADD on a pipe is
  * submitted before "pid" is printed (so it is in flight when the tracer attaches) and completed
- * after "go" by a write to the pipe, followed by one NOP.
+ * after "go" by a write to the pipe, followed by one NOP. With "diag", the set provokes each
+ * diagnostic a known number of times (see diag() for the counts), prints a JSON line per
+ * completion the kernel traces as such, and then "expect {...}": the exact counts.
  * Exits non-zero (with a message on stderr) if any operation's result is not what it expects.
  */
 #define _GNU_SOURCE
@@ -174,10 +176,135 @@ static int vectored(const char *dir) {
   return failures == 0 ? 0 : 1;
 }
 
+/*
+ * Each diagnostic a known number of times, on one ring (the overflow on a second, tiny one).
+ * Expected, for this process:
+ *   punted   WRITE 1        a buffered write forced to io-wq (IOSQE_ASYNC)
+ *   poll     READ 1         a read of an empty pipe: not ready, so the kernel arms a poll; a
+ *                           write to the pipe then completes it
+ *   short    READ 1         4096 bytes asked of a 1000-byte file
+ *   failed   READ EINVAL 1  an SQE flag the kernel does not know: fails at init (req_failed)
+ *   links    READ 2         a READ of a closed descriptor (-EBADF) heading a chain of two
+ *                           linked NOPs: both cancelled (-ECANCELED), fail_link fires for each
+ *   overflow 4              8 NOPs on a ring of 4 CQEs before reaping: 4 do not fit (NODROP
+ *                           kernels keep them; they are reaped after)
+ *   fixed    READ 1         a READ of a registered file (IOSQE_FIXED_FILE, index 0)
+ * Only completions the kernel traces as io_uring_complete are printed as JSON lines: the
+ * overflowed ones are not (io_uring_cqe_overflow fires instead).
+ */
+static int diag(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/diag.bin", dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) die("open", errno);
+  if (write(fd, buf, 1000) != 1000) die("write", errno);
+
+  /* punted: a buffered WRITE forced to an io-wq worker */
+  struct io_uring_sqe *sqe = sqe_of(&ring);
+  io_uring_prep_write(sqe, fd, buf, 4096, 4096);
+  sqe->flags |= IOSQE_ASYNC;
+  one(&ring, "WRITE", fd, 4096, 4096, 4096, "async");
+
+  /* short: a READ past the end of the first 1000 bytes... of a file 1000 bytes long */
+  int sfd = open(path, O_RDONLY);
+  if (sfd < 0) die("open", errno);
+  if (ftruncate(fd, 1000) < 0) die("ftruncate", errno);
+  io_uring_prep_read(sqe_of(&ring), sfd, buf, 4096, 0);
+  one(&ring, "READ", sfd, 0, 4096, 1000, "normal");
+
+  /* poll: a READ of an empty pipe arms a poll; a write completes it */
+  int pf[2];
+  if (pipe(pf) < 0) die("pipe", errno);
+  io_uring_prep_read(sqe_of(&ring), pf[0], buf, 64, 0);
+  int ret = io_uring_submit(&ring);
+  if (ret != 1) die("submit read", ret < 0 ? ret : EIO);
+  if (write(pf[1], buf, 64) != 64) die("pipe write", errno);
+  one(&ring, "READ", pf[0], 0, 64, 64, "normal");
+
+  /* failed: an unknown SQE flag fails the request at init, with -EINVAL */
+  sqe = sqe_of(&ring);
+  io_uring_prep_read(sqe, sfd, buf, 100, 0);
+  sqe->flags |= 0x80;
+  one(&ring, "READ", sfd, 0, 100, -EINVAL, "normal");
+
+  /* links: a failing READ heading two linked NOPs, which are cancelled */
+  sqe = sqe_of(&ring);
+  io_uring_prep_read(sqe, 1000, buf, 100, 0);
+  sqe->flags |= IOSQE_IO_LINK;
+  sqe = sqe_of(&ring);
+  io_uring_prep_nop(sqe);
+  sqe->flags |= IOSQE_IO_LINK;
+  io_uring_prep_nop(sqe_of(&ring));
+  ret = io_uring_submit_and_wait(&ring, 3);
+  if (ret != 3) die("submit chain", ret < 0 ? ret : EIO);
+  for (int i = 0; i < 3; i++) {
+    struct io_uring_cqe *cqe;
+    ret = io_uring_wait_cqe(&ring, &cqe);
+    if (ret < 0) die("io_uring_wait_cqe", ret);
+    int res = cqe->res;
+    io_uring_cqe_seen(&ring, cqe);
+    if (i == 0) {
+      expect("READ", res, -EBADF);
+      report("READ", 1000, 0, 100, res, "normal");
+    } else {
+      expect("NOP", res, -ECANCELED);
+      report("NOP", 0, 0, 0, res, "normal");
+    }
+  }
+
+  /* fixed: a READ of a registered file, by its index */
+  ret = io_uring_register_files(&ring, &sfd, 1);
+  if (ret < 0) die("io_uring_register_files", ret);
+  sqe = sqe_of(&ring);
+  io_uring_prep_read(sqe, 0, buf, 500, 0);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  one(&ring, "READ", 0, 0, 500, 500, "fixed");
+  io_uring_unregister_files(&ring);
+
+  /* overflow: 8 NOPs, 4 at a time, on a ring with room for 4 CQEs, then reaped */
+  struct io_uring small;
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_CQSIZE;
+  p.cq_entries = 4;
+  ret = io_uring_queue_init_params(4, &small, &p);
+  if (ret < 0) die("io_uring_queue_init_params", ret);
+  if (!(p.features & IORING_FEAT_NODROP)) die("no IORING_FEAT_NODROP", EOPNOTSUPP);
+  if (p.cq_entries != 4) die("CQ size", EINVAL);
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 4; i++) io_uring_prep_nop(sqe_of(&small));
+    ret = io_uring_submit(&small);
+    if (ret != 4) die("submit nops", ret < 0 ? ret : EIO);
+  }
+  for (int i = 0; i < 8; i++) {
+    struct io_uring_cqe *cqe;
+    ret = io_uring_wait_cqe(&small, &cqe);
+    if (ret < 0) die("io_uring_wait_cqe", ret);
+    expect("NOP", cqe->res, 0);
+    io_uring_cqe_seen(&small, cqe);
+    /* the first 4 fitted in the ring: io_uring_complete; the rest overflowed */
+    if (i < 4) report("NOP", 0, 0, 0, 0, "small");
+  }
+  io_uring_queue_exit(&small);
+
+  close(pf[0]);
+  close(pf[1]);
+  close(sfd);
+  close(fd);
+  io_uring_queue_exit(&ring);
+  printf("expect {\"punted\":{\"WRITE\":1},\"poll\":{\"READ\":1},\"short\":{\"READ\":1},"
+         "\"failed\":{\"READ\":{\"EINVAL\":1}},\"links\":{\"READ\":2},\"overflow\":4,"
+         "\"fixed\":{\"READ\":1}}\n");
+  printf("done\n");
+  fflush(stdout);
+  return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc == 3 ? argv[2] : "";
-  if (argc != 2 && !(argc == 3 && (strcmp(mode, "vectored") == 0 || strcmp(mode, "inflight") == 0))) {
-    fprintf(stderr, "usage: uring-workload DIR [vectored|inflight]\n");
+  if (argc != 2 && !(argc == 3 && (strcmp(mode, "vectored") == 0 || strcmp(mode, "inflight") == 0 ||
+                                    strcmp(mode, "diag") == 0))) {
+    fprintf(stderr, "usage: uring-workload DIR [vectored|inflight|diag]\n");
     return 2;
   }
   char path[4096], path2[4096];
@@ -195,6 +322,7 @@ int main(int argc, char **argv) {
   if (!fgets(line, sizeof line, stdin)) return 1;
   if (strcmp(mode, "vectored") == 0) return vectored(argv[1]);
   if (strcmp(mode, "inflight") == 0) return inflight();
+  if (strcmp(mode, "diag") == 0) return diag(argv[1]);
 
   /* NOP x3 */
   for (int i = 0; i < 3; i++) {
