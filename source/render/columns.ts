@@ -12,6 +12,7 @@ import type { OpcodeNames } from '../model/opcodes.js';
 import type {
   DiagnosticKey,
   Diagnostics,
+  ErrorDetailRow,
   OpcodeRow,
   ProcessOpcodeRow,
   ProcessRow,
@@ -165,10 +166,14 @@ function diagValue(d: Diag, r: RowStats, counted: boolean, total: boolean): numb
   const n = total ? d.total(r) : d.window(r);
   if (!d.share) return n;
   const ops = total ? r.totalOps : r.ops;
+  // (a punt counted before its completion: the share of none is the highest)
   return ops > 0 ? n / ops : n > 0 ? Infinity : 0;
 }
 
-/** The TUI columns of these diagnostics (window figures), sortable, biggest first. */
+/**
+ * The TUI columns of these diagnostics, sortable, biggest first: since start, like the columns
+ * beside them in that table (an overflow a minute ago still matters).
+ */
 export function diagColumns<R extends RowStats>(
   keys: readonly DiagnosticKey[],
   counted: Diagnostics | null,
@@ -181,8 +186,23 @@ export function diagColumns<R extends RowStats>(
       title: d.title,
       width: d.width,
       align: 'right',
-      format: (r) => diagText(d, d.window(r), r.ops, ok),
-      sortBy: (r) => diagValue(d, r, ok, false),
+      format: (r) => diagText(d, d.total(r), r.totalOps, ok),
+      sortBy: (r) => diagValue(d, r, ok, true),
+    };
+  });
+}
+
+/** Since-start statistic columns for the diagnostics tables (OPS: operations, not a rate). */
+function totalColumns<R extends RowStats>(keys: readonly StatKey[]): Column<R>[] {
+  return keys.map((k): Column<R> => {
+    const s: Stat = STATS[k];
+    return {
+      key: s.key,
+      title: s.summaryTitle === 'OPS' ? 'OPS' : s.title,
+      width: s.width,
+      align: 'right',
+      format: (r) => formatStat(s.kind, s.total(r), true),
+      sortBy: s.total,
     };
   });
 }
@@ -206,14 +226,16 @@ export function summaryDiags(
   };
 }
 
-/** Operations per io_uring_enter call (in the window): 0 calls is blank. */
+/** Operations submitted per io_uring_enter call, since start: `-` without calls (SQPOLL). */
+const batchOf = (r: ProcessRow): number =>
+  r.totalEnterCalls > 0 ? r.totalEnterSubmitted / r.totalEnterCalls : 0;
 const batchColumn: Column<ProcessRow> = {
   key: 'batch',
   title: 'BATCH',
   width: 5,
   align: 'right',
-  format: (r) => (r.opsPerEnter > 0 ? formatCount(r.opsPerEnter) : '-'),
-  sortBy: (r) => r.opsPerEnter,
+  format: (r) => (r.totalEnterCalls > 0 ? formatCount(batchOf(r)) : '-'),
+  sortBy: batchOf,
 };
 
 type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth'>;
@@ -248,32 +270,32 @@ export function processColumns(sparkScale: number): Column<ProcessRow>[] {
 }
 
 /**
- * Processes, with the diagnostics instead of the bytes and latencies (`d`); `counted` says which
- * the capture counts (null: none known). Widths sum to exactly 80 columns.
+ * Processes, with the diagnostics instead of the rates and latencies (`d`), every figure since
+ * start; `counted` says which the capture counts (null: none known). Widths sum to 80 columns.
  */
 export function processDiagColumns(counted: Diagnostics | null): Column<ProcessRow>[] {
   return [
     nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
     nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
-    ...statColumns<ProcessRow>(['ops']),
+    ...totalColumns<ProcessRow>(['ops']),
     ...diagColumns<ProcessRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
     batchColumn,
-    ...statColumns<ProcessRow>(['err']),
+    ...totalColumns<ProcessRow>(['err']),
     nameColumn('top', 'TOP', (r) => r.topOpName, { width: 8, flex: 1, maxWidth: 14 }),
   ];
 }
 
 /**
- * Opcodes (and the drill-down's), with the diagnostics instead of the bytes and latencies.
- * Overflows are a ring's, not an opcode's: they show on the IO_URING_ENTER row.
+ * Opcodes (and the drill-down's), with the diagnostics instead of the rates and latencies, since
+ * start. Overflows are a ring's, not an opcode's: they show on the IO_URING_ENTER row.
  */
 export function opcodeDiagColumns(counted: Diagnostics | null): Column<OpRow>[] {
   const layout = { width: 21, flex: 1, maxWidth: 24, minWidth: 8 };
   return [
     nameColumn<OpRow>('opcode', 'OPCODE', (r) => r.opName, layout),
-    ...statColumns<OpRow>(['ops']),
+    ...totalColumns<OpRow>(['ops']),
     ...diagColumns<OpRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
-    ...statColumns<OpRow>(['err', 'exp', 'p99']),
+    ...totalColumns<OpRow>(['err', 'exp', 'p99']),
   ];
 }
 
@@ -309,6 +331,57 @@ export function opcodeColumns(
       maxWidth: 60,
       minWidth: 3,
       format: (r, w) => renderSparkline(sparkHistory(r, metric), w, sparkScale),
+    },
+  ];
+}
+
+/**
+ * The Errors view: results by errno per process and opcode. KIND says whether the result is a
+ * failure or what the operation is for (errno.ts: isExpectedError); NOW counts the window, TOTAL
+ * since start, INIT those that failed before being issued (io_uring_req_failed). 80 columns.
+ */
+export function errorColumns(): Column<ErrorDetailRow>[] {
+  return [
+    nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 13, flex: 2, maxWidth: 16, minWidth: 6 }),
+    nameColumn('opcode', 'OPCODE', (r) => r.opName, {
+      width: 12,
+      flex: 1,
+      maxWidth: 18,
+      minWidth: 6,
+    }),
+    nameColumn('errno', 'ERRNO', (r) => r.name, { width: 15, flex: 1, maxWidth: 22, minWidth: 6 }),
+    {
+      key: 'kind',
+      title: 'KIND',
+      width: 8,
+      format: (r) => (r.expected ? 'expected' : 'failure'),
+      sortBy: (r) => (r.expected ? 1 : 0),
+      ascending: true,
+    },
+    {
+      key: 'count',
+      title: 'NOW',
+      width: 5,
+      align: 'right',
+      format: (r) => formatCount(r.count),
+      sortBy: (r) => r.count,
+    },
+    {
+      key: 'total',
+      title: 'TOTAL',
+      width: 7,
+      align: 'right',
+      format: (r) => formatCount(r.total),
+      sortBy: (r) => r.total,
+    },
+    {
+      key: 'init',
+      title: 'INIT',
+      width: 5,
+      align: 'right',
+      format: (r) => formatCount(r.failedInit),
+      sortBy: (r) => r.failedInit,
     },
   ];
 }

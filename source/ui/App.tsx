@@ -31,7 +31,14 @@ import {
   type UiState,
   type ViewId,
 } from './keymap.js';
-import { opcodeColumns, processColumns, type Column } from '../render/columns.js';
+import {
+  errorColumns,
+  opcodeColumns,
+  opcodeDiagColumns,
+  processColumns,
+  processDiagColumns,
+  type Column,
+} from '../render/columns.js';
 import { columnAt, tableWindow } from './Table.js';
 import { checkFilter, filterOf, selectView, tailFilter, type ViewData } from './viewModel.js';
 import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
@@ -44,6 +51,7 @@ import { ringColumns } from '../render/ringColumns.js';
 import { withThreadColumns } from '../render/threadColumns.js';
 import { VIEW_KEYS, VIEWS } from './bindings.js';
 import { DrillView } from './DrillView.js';
+import { ErrorsView } from './ErrorsView.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { FilterPrompt } from './FilterPrompt.js';
 import { StatusLine, statusLineCount } from './StatusLine.js';
@@ -99,8 +107,11 @@ function viewColumns(
   state: UiState,
   snap: Snapshot | undefined,
 ): readonly Column<never>[] | undefined {
-  if (state.view === 'processes') return withThreadColumns(processColumns(0), snap?.proc);
-  if (state.view === 'opcodes') return opcodeColumns(state.sparkMetric, 0);
+  if (state.view === 'processes')
+    return state.diag ? processDiagColumns(null) : withThreadColumns(processColumns(0), snap?.proc);
+  if (state.view === 'opcodes')
+    return state.diag ? opcodeDiagColumns(null) : opcodeColumns(state.sparkMetric, 0);
+  if (state.view === 'errors') return errorColumns();
   if (state.view === 'rings') return ringColumns();
   return undefined;
 }
@@ -112,6 +123,7 @@ const VIEW_TITLES: Record<ViewId, string> = {
   processes: 'Processes',
   opcodes: 'Opcodes',
   events: 'Events',
+  errors: 'Errors',
   rings: 'Rings',
 };
 
@@ -134,7 +146,12 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
     else if (ui.showAll) what += ' (all: a hides the idle)';
   } else if (ui.view === 'opcodes') what = `${data.opcodes.length} opcode rows`;
   else if (ui.view === 'rings') what = `${data.rings.length} rings (/proc/<pid>/fdinfo)`;
-  else what = `latest ${data.events.length} events`;
+  else if (ui.view === 'errors') {
+    const failures = data.errors.filter((e) => !e.expected).length;
+    what = `${failures} failing, ${data.errors.length - failures} expected`;
+  } else what = `latest ${data.events.length} events`;
+  if (ui.diag && (ui.view === 'processes' || ui.view === 'opcodes' || ui.mode === 'drill'))
+    what += ' · diagnostics (d)';
   segs.push({ text: `  ${what}`, dim: true });
   return segs;
 }
@@ -150,6 +167,7 @@ function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): stri
   if (ui.view === 'events') return 'no events buffered yet';
   if (ui.view === 'rings')
     return 'no rings found in the processes seen in the last minute (their /proc/<pid>/fd links to anon_inode:[io_uring])';
+  if (ui.view === 'errors') return 'no operation has failed, or returned an expected error, yet';
   return info.mode === 'replay'
     ? 'no io_uring activity at this point of the recording'
     : 'no io_uring activity yet: start a program that uses io_uring';
@@ -325,6 +343,7 @@ export function App({
 
   // what every view gets: its room, its selection and sort, the colour switch, the empty text
   const table = activeTable(ui);
+  const counted = snap?.diagnostics ?? null;
   const frame = {
     width,
     height: body,
@@ -336,15 +355,37 @@ export function App({
   let view: React.JSX.Element;
   if (ui.mode === 'help') view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
   else if (data.drill)
-    view = <DrillView {...frame} data={data.drill} drillKey={ui.drillKey} names={names} />;
+    view = (
+      <DrillView
+        {...frame}
+        data={data.drill}
+        drillKey={ui.drillKey}
+        names={names}
+        diag={ui.diag ? counted : undefined}
+      />
+    );
   else if (table === 'processes')
     view = (
-      <ProcessesView {...frame} rows={data.processes} nowUs={snap?.nowUs ?? 0} proc={snap?.proc} />
+      <ProcessesView
+        {...frame}
+        rows={data.processes}
+        nowUs={snap?.nowUs ?? 0}
+        proc={snap?.proc}
+        diag={ui.diag ? counted : undefined}
+      />
     );
   else if (table === 'opcodes')
-    view = <OpcodesView {...frame} rows={data.opcodes} metric={ui.sparkMetric} />;
+    view = (
+      <OpcodesView
+        {...frame}
+        rows={data.opcodes}
+        metric={ui.sparkMetric}
+        diag={ui.diag ? counted : undefined}
+      />
+    );
   else if (table === 'rings')
     view = <RingsView {...frame} rows={data.rings} failures={snap?.proc?.ringFailures} />;
+  else if (table === 'errors') view = <ErrorsView {...frame} rows={data.errors} />;
   else view = <EventsView {...frame} rows={data.events} names={names} />;
 
   return (

@@ -10,6 +10,7 @@ import { EventsView } from './EventsView.js';
 import type { TableFrame } from './Table.js';
 import { escape } from '../escape.js';
 import type { OpcodeNames } from '../model/opcodes.js';
+import type { Diagnostics } from '../model/snapshot.js';
 import { cell } from '../render/columns.js';
 import { fit } from './text.js';
 import { Table } from './Table.js';
@@ -23,6 +24,8 @@ export interface DrillViewProps extends TableFrame {
   color: boolean;
   /** The session's opcode names. */
   names: OpcodeNames;
+  /** Defined: the diagnostics columns (`d`), of what the capture counts. */
+  diag?: Diagnostics | null;
 }
 
 export function drillTitle(data: DrillData, drillKey: string | number | undefined): string {
@@ -74,7 +77,7 @@ export function drillSplit(
 
 const FILE_COLUMNS = fileColumns();
 
-export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
+export function DrillView({ data, drillKey, names, diag, ...frame }: DrillViewProps) {
   const { width, height } = frame;
   const threads = threadsLine(data);
   const split = drillSplit(data.opcodes.length, height, data.files.length, threads ? 1 : 0);
@@ -90,7 +93,13 @@ export function DrillView({ data, drillKey, names, ...frame }: DrillViewProps) {
           {fit(threads, width)}
         </Text>
       )}
-      <OpcodesView {...frame} rows={data.opcodes} height={split.table} emptyText="no operations" />
+      <OpcodesView
+        {...frame}
+        rows={data.opcodes}
+        height={split.table}
+        emptyText="no operations"
+        diag={diag}
+      />
       {split.files > 0 && (
         <Text wrap="truncate" bold>
           {fit(

@@ -1,5 +1,12 @@
 /** Opcodes: one row per io_uring opcode seen, with a p99-latency or ops/s sparkline (`s`). */
-import { opcodeColumns, sparkHistory, type OpRow, type SparkMetric } from '../render/columns.js';
+import type { Diagnostics } from '../model/snapshot.js';
+import {
+  opcodeColumns,
+  opcodeDiagColumns,
+  sparkHistory,
+  type OpRow,
+  type SparkMetric,
+} from '../render/columns.js';
 import { sparkScale } from '../render/sparkline.js';
 import { Table, type TableFrame } from './Table.js';
 
@@ -8,17 +15,20 @@ export interface OpcodesViewProps extends TableFrame {
   /** Undefined: no sparkline column (the drill-down). */
   metric?: SparkMetric;
   color: boolean;
+  /** Defined: the diagnostics columns (`d`), of what the capture counts (null: none known). */
+  diag?: Diagnostics | null;
 }
 
-export function OpcodesView({ rows, metric, color, ...frame }: OpcodesViewProps) {
-  const scale = metric ? sparkScale(rows.map((r) => sparkHistory(r, metric))) : 0;
+export function OpcodesView({ rows, metric, color, diag, ...frame }: OpcodesViewProps) {
+  const scale =
+    metric && diag === undefined ? sparkScale(rows.map((r) => sparkHistory(r, metric))) : 0;
   return (
     <Table
       {...frame}
-      columns={opcodeColumns(metric, scale)}
+      columns={diag !== undefined ? opcodeDiagColumns(diag) : opcodeColumns(metric, scale)}
       rowKey={(r) => r.key}
       rows={rows}
-      rowColor={color ? (r) => (r.errors > 0 ? 'red' : undefined) : undefined}
+      rowColor={color ? (r) => (r.errors > 0 || r.overflow > 0 ? 'red' : undefined) : undefined}
     />
   );
 }

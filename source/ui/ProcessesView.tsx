@@ -1,7 +1,7 @@
 /** Processes: one row per process with io_uring activity, rates over the refresh window. */
-import type { ProcessRow } from '../model/snapshot.js';
+import type { Diagnostics, ProcessRow } from '../model/snapshot.js';
 import type { ProcView } from '../proc/view.js';
-import { processColumns } from '../render/columns.js';
+import { processColumns, processDiagColumns } from '../render/columns.js';
 import { withThreadColumns } from '../render/threadColumns.js';
 import { sparkScale } from '../render/sparkline.js';
 import { Table, type TableFrame } from './Table.js';
@@ -14,16 +14,19 @@ export interface ProcessesViewProps extends TableFrame {
   nowUs: number;
   /** What /proc says: the io_uring thread columns (WRK, SQP%) come from it. */
   proc?: ProcView;
+  /** Defined: the diagnostics columns (`d`), of what the capture counts (null: none known). */
+  diag?: Diagnostics | null;
 }
 
-export function ProcessesView({ rows, color, nowUs, proc, ...frame }: ProcessesViewProps) {
+export function ProcessesView({ rows, color, nowUs, proc, diag, ...frame }: ProcessesViewProps) {
   // one scale for the whole column, so a busy process's line towers over an idle one's
-  const columns = withThreadColumns(
-    processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
-    proc,
-  );
+  const columns =
+    diag !== undefined
+      ? processDiagColumns(diag)
+      : withThreadColumns(processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))), proc);
+  // a CQ overflow is an alarm: the process is losing (or about to lose) completions
   const rowColor = (r: ProcessRow) =>
-    r.errors > 0
+    r.errors > 0 || r.overflow > 0
       ? 'red'
       : proc?.threads.get(r.pid)?.growing
         ? 'yellow'

@@ -7,20 +7,21 @@
  */
 import type { Key } from 'ink';
 
-export type ViewId = 'processes' | 'opcodes' | 'events' | 'rings';
-export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events', 'rings'];
-/** The key of each view (4 is kept for the errors view). */
+export type ViewId = 'processes' | 'opcodes' | 'events' | 'errors' | 'rings';
+export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events', 'errors', 'rings'];
+/** The key of each view. */
 export const VIEW_KEYS: Readonly<Record<ViewId, string>> = {
   processes: '1',
   opcodes: '2',
   events: '3',
+  errors: '4',
   rings: '5',
 };
 
 /** `normal`: a view; `drill`: one process; `filter`: the prompt is open; `help`: the key list. */
 export type Mode = 'normal' | 'filter' | 'help' | 'drill';
 
-/** The tables that keep their own selection and sort: the three views and the drill-down. */
+/** The tables that keep their own selection and sort: the views and the drill-down. */
 export type TableId = ViewId | 'drill';
 
 /** The key fields the reducer reads; tests pass only the ones they set. */
@@ -41,6 +42,7 @@ export type Action =
   | { type: 'refresh'; step: 1 | -1 }
   | { type: 'spark' }
   | { type: 'showAll' }
+  | { type: 'diag' }
   | { type: 'record' }
   | { type: 'playPause' }
   | { type: 'seek'; deltaSec: number }
@@ -102,7 +104,7 @@ const QUIT = ['q Ctrl-C F10', 'quit'] as const;
  * App reads their escape sequences itself (keymap.ts: functionKey) and hands these stand-ins over.
  */
 export const FKEY = { F1: '\u0000F1', F10: '\u0000F10' } as const;
-const VIEW = ['Tab 1 2 3 5', 'switch view: processes / opcodes / events / rings'] as const;
+const VIEW = ['Tab 1 2 3 4 5', 'views: processes / opcodes / events / errors / rings'] as const;
 const MOVE = ['↑ ↓ PgUp PgDn Home End', 'move the selection (also j k)'] as const;
 const SORT = ['< >', 'choose the sort column (marked ▼/▲ in the header)'] as const;
 const SEEK = ['← →', 'step 1 s back / forward (Shift: 10 s)'] as const;
@@ -112,7 +114,7 @@ const REFRESH = ['+ -', 'slower / faster refresh'] as const;
 // pairs that read as one line in the help (so that it fits 80x24 with every key)
 const DRILL = ['Enter Esc', 'drill into the selected process, and back'] as const;
 const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
-const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill', 'rings'] };
+const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill', 'errors', 'rings'] };
 const LIVE: Where = { only: 'live' };
 const REPLAY: Where = { only: 'replay' };
 
@@ -153,6 +155,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'refresh', step: 1 }, [{ input: '+' }, { input: '=' }], REFRESH),
   bind({ type: 'refresh', step: -1 }, [{ input: '-' }, { input: '_' }], REFRESH),
   bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { views: ['opcodes'] }),
+  bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { views: ['processes', 'opcodes', 'drill'] }),
   bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { views: ['processes'] }),
 ];
 

@@ -6,7 +6,16 @@
  * (Over 400 lines: one reducer over one state, with the terminal's raw input it reads (function
  * keys, mouse reports, pastes) beside it; the binding table itself is in bindings.ts.)
  */
-import { ascendingFirst, opcodeColumns, processColumns, sortKeys } from '../render/columns.js';
+import {
+  ascendingFirst,
+  errorColumns,
+  opcodeColumns,
+  opcodeDiagColumns,
+  processColumns,
+  processDiagColumns,
+  sortKeys,
+  type Column,
+} from '../render/columns.js';
 import { ringColumns } from '../render/ringColumns.js';
 import {
   actionFor,
@@ -60,26 +69,43 @@ export interface UiState {
   replay: boolean;
   /** `a`: list processes idle for long (exited, most often) too. */
   showAll: boolean;
+  /** `d`: the processes, opcodes and drill-down tables show the diagnostics columns. */
+  diag: boolean;
 }
 
 const PROCESS_COLUMNS = processColumns(0);
 const OPCODE_COLUMNS = opcodeColumns('p99', 0);
 const RING_COLUMNS = ringColumns();
+const PROCESS_DIAG_COLUMNS = processDiagColumns(null);
+const OPCODE_DIAG_COLUMNS = opcodeDiagColumns(null);
+const ERROR_COLUMNS = errorColumns();
 
-/** Sortable columns per table, in screen order (what `<` and `>` step through). */
+/** The columns a table sorts on (their keys and first directions; not their cells). */
+function tableColumns(table: TableId, diag: boolean): readonly Column<never>[] {
+  if (table === 'processes') return diag ? PROCESS_DIAG_COLUMNS : PROCESS_COLUMNS;
+  if (table === 'errors') return ERROR_COLUMNS;
+  if (table === 'rings') return RING_COLUMNS as readonly Column<never>[];
+  if (table === 'events') return [];
+  return diag ? OPCODE_DIAG_COLUMNS : OPCODE_COLUMNS;
+}
+
+/** Sortable columns of a table, in screen order (what `<` and `>` step through). */
+export function sortKeysOf(table: TableId, diag = false): readonly string[] {
+  return sortKeys(tableColumns(table, diag));
+}
+
+/** Sortable columns per table, in screen order, without the diagnostics columns. */
 export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
   processes: sortKeys(PROCESS_COLUMNS),
   opcodes: sortKeys(OPCODE_COLUMNS),
   drill: sortKeys(OPCODE_COLUMNS),
   events: [],
+  errors: sortKeys(ERROR_COLUMNS),
   rings: sortKeys(RING_COLUMNS),
 };
 
-function ascending(table: TableId, key: string): boolean {
-  if (table === 'rings') return ascendingFirst(RING_COLUMNS, key);
-  return table === 'processes'
-    ? ascendingFirst(PROCESS_COLUMNS, key)
-    : ascendingFirst(OPCODE_COLUMNS, key);
+function ascending(table: TableId, key: string, diag = false): boolean {
+  return ascendingFirst(tableColumns(table, diag), key);
 }
 
 /** Refresh intervals `+` and `-` step through. */
@@ -95,6 +121,7 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
       opcodes: { key: 'ops', desc: true },
       drill: { key: 'ops', desc: true },
       events: { key: '', desc: true },
+      errors: { key: 'total', desc: true },
       rings: { key: 'pid', desc: false },
     },
     selection: {
@@ -102,6 +129,7 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
       opcodes: { index: 0 },
       events: { index: 0 },
       drill: { index: 0 },
+      errors: { index: 0 },
       rings: { index: 0 },
     },
     filterText: '',
@@ -111,6 +139,7 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
     sparkMetric: 'p99',
     replay: opts.replay ?? false,
     showAll: false,
+    diag: false,
   };
 }
 
@@ -180,7 +209,7 @@ function moveSelection(
 
 function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   const table = activeTable(state);
-  const keys = SORT_KEYS[table];
+  const keys = sortKeysOf(table, state.diag);
   if (keys.length === 0) return none(state);
   const cur = state.sort[table];
   let next: SortState;
@@ -189,7 +218,7 @@ function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   } else {
     const at = keys.indexOf(cur.key);
     const k = keys[(((at < 0 ? 0 : at + step) % keys.length) + keys.length) % keys.length];
-    next = { key: k, desc: !ascending(table, k) };
+    next = { key: k, desc: !ascending(table, k, state.diag) };
   }
   return none({ ...state, sort: { ...state.sort, [table]: next } });
 }
@@ -224,6 +253,7 @@ function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyCont
         processes: { index: 0 },
         opcodes: { index: 0 },
         events: { index: 0 },
+        errors: { index: 0 },
         rings: { index: 0 },
       },
     });
@@ -359,6 +389,14 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
       return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
     case 'showAll':
       return none({ ...state, showAll: !state.showAll });
+    case 'diag': {
+      // a sort column the other set lacks falls back to ops
+      const diag = !state.diag;
+      const sort = { ...state.sort };
+      for (const t of ['processes', 'opcodes', 'drill'] as const)
+        if (!sortKeysOf(t, diag).includes(sort[t].key)) sort[t] = { key: 'ops', desc: true };
+      return none({ ...state, diag, sort });
+    }
     case 'record':
       return { state, effects: [{ type: 'toggleRecording' }] };
     case 'playPause':
@@ -436,12 +474,12 @@ export function reduceClick(
   const c: KeyContext = { ...DEFAULT_CONTEXT, ...ctx };
   const table = activeTable(state);
   if (target.kind === 'header') {
-    if (!SORT_KEYS[table].includes(target.column)) return none(state);
+    if (!sortKeysOf(table, state.diag).includes(target.column)) return none(state);
     const cur = state.sort[table];
     const next: SortState =
       cur.key === target.column
         ? { key: cur.key, desc: !cur.desc }
-        : { key: target.column, desc: !ascending(table, target.column) };
+        : { key: target.column, desc: !ascending(table, target.column, state.diag) };
     return none({ ...state, sort: { ...state.sort, [table]: next } });
   }
   if (target.index < 0 || target.index >= c.rowKeys.length) return none(state);

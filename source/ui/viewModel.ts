@@ -11,8 +11,24 @@ import {
   parseFilter,
   type Filter,
 } from '../model/select.js';
-import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, Snapshot } from '../model/snapshot.js';
-import { opcodeColumns, processColumns, sortByColumn } from '../render/columns.js';
+import type {
+  Diagnostics,
+  ErrorDetailRow,
+  OpcodeRow,
+  ProcessOpcodeRow,
+  ProcessRow,
+  Snapshot,
+} from '../model/snapshot.js';
+import {
+  errorColumns,
+  opcodeColumns,
+  opcodeDiagColumns,
+  processColumns,
+  processDiagColumns,
+  sortByColumn,
+  type Column,
+  type OpRow,
+} from '../render/columns.js';
 import { activeTable, resolveSelection, type SortState, type UiState } from './keymap.js';
 import { ringColumns, type RingRow } from '../render/ringColumns.js';
 import type { FileRow } from '../render/fileColumns.js';
@@ -71,13 +87,28 @@ export function ringRows(snap: Snapshot, filter: Filter): RingRow[] {
   return applyFilter(rows, { pids: filter.pids, comms: filter.comms });
 }
 const OPCODE_COLUMNS = opcodeColumns('p99', 0);
+const ERROR_COLUMNS = errorColumns();
+
+/**
+ * The columns the tables sort on: with `d`, the diagnostics columns (of what this capture
+ * counts: the rest sort lowest, as n/a).
+ */
+function sortColumns(
+  diag: boolean,
+  counted: Diagnostics | null,
+): { processes: Column<ProcessRow>[]; opcodes: Column<OpRow>[] } {
+  return diag
+    ? { processes: processDiagColumns(counted), opcodes: opcodeDiagColumns(counted) }
+    : { processes: PROCESS_COLUMNS, opcodes: OPCODE_COLUMNS };
+}
 
 export function sortProcesses(
   rows: readonly ProcessRow[],
   sort: SortState,
   nowUs: number,
+  columns: readonly Column<ProcessRow>[] = PROCESS_COLUMNS,
 ): ProcessRow[] {
-  const sorted = sortByColumn(rows, PROCESS_COLUMNS, sort.key, sort.desc);
+  const sorted = sortByColumn(rows, columns, sort.key, sort.desc);
   const active = sorted.filter((r) => !isIdle(r, nowUs));
   if (active.length === sorted.length) return sorted;
   return active.concat(sorted.filter((r) => isIdle(r, nowUs)));
@@ -86,13 +117,16 @@ export function sortProcesses(
 export function sortOpcodes<T extends OpcodeRow | ProcessOpcodeRow>(
   rows: readonly T[],
   sort: SortState,
+  columns: readonly Column<OpRow>[] = OPCODE_COLUMNS,
 ): T[] {
-  return sortByColumn<OpcodeRow | ProcessOpcodeRow>(
-    rows,
-    OPCODE_COLUMNS,
-    sort.key,
-    sort.desc,
-  ) as T[];
+  return sortByColumn<OpcodeRow | ProcessOpcodeRow>(rows, columns, sort.key, sort.desc) as T[];
+}
+
+/** Errors view rows: the failures first, then the expected results, each group sorted. */
+export function sortErrors(rows: readonly ErrorDetailRow[], sort: SortState): ErrorDetailRow[] {
+  const sorted = sortByColumn(rows, ERROR_COLUMNS, sort.key, sort.desc);
+  if (sort.key === 'kind') return sorted;
+  return sorted.filter((r) => !r.expected).concat(sorted.filter((r) => r.expected));
 }
 
 export interface DrillData {
@@ -117,6 +151,8 @@ export interface ViewData {
   events: IoEvent[];
   /** The rings of the processes seen (live only), filtered by pid: and comm:, sorted. */
   rings: RingRow[];
+  /** Results by errno per process and opcode: failures first. */
+  errors: ErrorDetailRow[];
   drill?: DrillData;
   /** Keys of the active table's rows, in display order: what the reducer moves through. */
   rowKeys: (string | number)[];
@@ -153,11 +189,13 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
     opcodes: [],
     events: [],
     rings: [],
+    errors: [],
     rowKeys: [],
     selected: -1,
   };
   if (!snap) return data;
   const table = activeTable(ui);
+  const cols = sortColumns(ui.diag, snap.diagnostics);
   if (table === 'drill') {
     const process = snap.processes.find((p) => p.key === ui.drillKey);
     const opcodes = sortOpcodes(
@@ -166,6 +204,7 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
         { opcodes: filter.opcodes },
       ),
       ui.sort.drill,
+      cols.opcodes,
     );
     const events = process
       ? recentEvents(snap, { ...filter, pids: [process.pid], comms: undefined }).filter(
@@ -194,10 +233,10 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
       data.hiddenIdle = rows.length - kept.length;
       rows = kept;
     }
-    data.processes = sortProcesses(rows, ui.sort.processes, snap.nowUs);
+    data.processes = sortProcesses(rows, ui.sort.processes, snap.nowUs, cols.processes);
     data.rowKeys = data.processes.map((r) => r.key);
   } else if (table === 'opcodes') {
-    data.opcodes = sortOpcodes(opcodeRows(snap, filter), ui.sort.opcodes);
+    data.opcodes = sortOpcodes(opcodeRows(snap, filter), ui.sort.opcodes, cols.opcodes);
     data.rowKeys = data.opcodes.map((r) => r.key);
   } else if (table === 'rings') {
     data.rings = sortByColumn(
@@ -207,6 +246,9 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
       ui.sort.rings.desc,
     );
     data.rowKeys = data.rings.map((r) => r.key);
+  } else if (table === 'errors') {
+    data.errors = sortErrors(applyFilter(snap.errorDetail, filter), ui.sort.errors);
+    data.rowKeys = data.errors.map((r) => r.key);
   } else {
     data.events = recentEvents(snap, filter);
     data.rowKeys = data.events.map((_e, i) => i);

@@ -105,8 +105,10 @@ describe.runIf(run)('record → replay round trip', () => {
           0.024 * o[q] + 0.001,
         );
     }
+    // (the main tables: the diagnostics after them need the counts)
     const columns = (s: string, upTo: number) =>
       s
+        .split('\nDiagnostics by opcode\n')[0]
         .split('\n')
         .filter((l) => /^[A-Z_]+ +\d/.test(l) || /^ *\d+ +uring-workload/.test(l))
         .map((l) => l.trim().split(/ {2,}/).slice(0, upTo).join('  '));

@@ -10,6 +10,7 @@ import {
   type KeyContext,
   type KeyInput,
   type UiState,
+  sortKeysOf,
 } from '../../source/ui/keymap.js';
 import { helpEntries } from '../../source/ui/bindings.js';
 
@@ -54,13 +55,15 @@ describe('quitting', () => {
 });
 
 describe('views', () => {
-  it('cycles processes → opcodes → events → rings with Tab and back with Shift-Tab', () => {
+  it('cycles processes → opcodes → events → errors → rings with Tab and back with Shift-Tab', () => {
     let s = live();
     expect(s.view).toBe('processes');
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('opcodes');
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('events');
+    s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('errors');
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('rings');
     s = press(s, [{ tab: true }]).state;
@@ -69,11 +72,41 @@ describe('views', () => {
     expect(s.view).toBe('rings');
   });
 
-  it('jumps to the rings view with 5 (4 is left for the errors view), and sorts it', () => {
+  it('jumps to the errors view with 4 and the rings view with 5, and sorts them', () => {
     const s = press(live(), ['5']).state;
     expect(s.view).toBe('rings');
-    expect(press(live(), ['4']).state.view).toBe('processes');
+    expect(press(live(), ['4']).state.view).toBe('errors');
     expect(press(s, ['>']).state.sort.rings.key).toBe('comm');
+  });
+
+  it('d switches the diagnostics columns, whose sort keys < > then step through', () => {
+    let s = press(live(), ['d']).state;
+    expect(s.diag).toBe(true);
+    expect(sortKeysOf('processes', true)).toEqual([
+      'pid',
+      'comm',
+      'ops',
+      'punted',
+      'poll',
+      'short',
+      'failed',
+      'links',
+      'overflow',
+      'batch',
+      'err',
+      'top',
+    ]);
+    s = press(s, ['>']).state;
+    expect(s.sort.processes).toEqual({ key: 'punted', desc: true });
+    s = press(s, ['>', '>', '>', '>', '>']).state;
+    expect(s.sort.processes.key).toBe('overflow');
+    // back to the usual columns: a sort key they lack falls back to ops
+    s = press(s, ['d']).state;
+    expect(s.diag).toBe(false);
+    expect(s.sort.processes).toEqual({ key: 'ops', desc: true });
+    // the errors view sorts on its own columns
+    s = press(s, ['4', '<']).state;
+    expect(s.sort.errors).toEqual({ key: 'count', desc: true });
   });
 
   it('jumps to a view with 1, 2 and 3, leaving a drill-down', () => {
@@ -263,6 +296,8 @@ describe('help', () => {
       '1',
       '2',
       '3',
+      '4',
+      'd',
       '↑',
       '↓',
       'PgUp',
