@@ -293,15 +293,18 @@ export class Core {
       this.addCounts(px, c, gen, d.tsUs);
       if (c.errnos.length > 0) {
         const errs = (px.errs ??= new Map<number, number>());
-        // (one row per process × opcode in a delta: what the row held was an earlier delta's)
+        // what the row held was an earlier delta's
         const kErrs = (px.kErrs ??= new Map<number, number>());
-        kErrs.clear();
+        if (px.kErrsGen !== gen) {
+          px.kErrsGen = gen;
+          kErrs.clear();
+        }
         for (let i = 0; i + 1 < c.errnos.length; i += 2) {
           const key = errnoKey(op, c.errnos[i]);
           addTo(errs, key, c.errnos[i + 1]);
           addTo(kErrs, key, c.errnos[i + 1]);
         }
-      } else if (px.kErrs !== null) px.kErrs.clear();
+      }
       const fe = c.failedErrnos;
       if (fe !== undefined && fe.length > 0) {
         const fails = (px.fails ??= new Map<number, number>());

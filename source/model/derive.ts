@@ -472,7 +472,7 @@ function countsWindow(core: Core): Window {
   return {
     tally: (row) => (row.kGen === gen ? row.k : null),
     enter: (p) => (p.kGen === gen ? [p.kEnterCalls, p.kEnterSubmitted] : [0, 0]),
-    errs: (r) => (r.kGen === gen ? r.kErrs : null),
+    errs: (r) => (r.kErrsGen === gen ? r.kErrs : null),
     errnos: stale ? new Map<number, number>() : core.countsErrnos,
     events: stale ? 0 : ops + core.countsEnterCalls,
     enterCalls: stale ? 0 : core.countsEnterCalls,

@@ -154,6 +154,7 @@ export class StatRow {
   fails: Map<number, number> | null = null;
   /** The same of the latest counts delta (when kGen is its), or of a snapshot's window (wGen). */
   kErrs: Map<number, number> | null = null;
+  kErrsGen = -1;
   wErrs: Map<number, number> | null = null;
 
   /** The second `c` counts (-1: none). */
@@ -189,6 +190,7 @@ export class StatRow {
     to.errs = this.errs === null ? null : new Map(this.errs);
     to.fails = this.fails === null ? null : new Map(this.fails);
     to.kErrs = this.kErrs === null ? null : new Map(this.kErrs);
+    to.kErrsGen = this.kErrsGen;
     to.tHist = this.tHist.clone();
     to.lastUs = this.lastUs;
     to.cSec = this.cSec;

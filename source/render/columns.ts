@@ -281,7 +281,7 @@ export function processDiagColumns(counted: Diagnostics | null): Column<ProcessR
     ...diagColumns<ProcessRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
     batchColumn,
     ...totalColumns<ProcessRow>(['err']),
-    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 8, flex: 1, maxWidth: 14 }),
+    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 9, flex: 1, maxWidth: 14 }),
   ];
 }
 
