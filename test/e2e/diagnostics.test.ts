@@ -4,13 +4,30 @@
  * The headless --json summary must give each count exactly, per process and per opcode, live
  * and in a replay of the recording (the counts file carries them).
  */
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
 import { readRecording } from '../../source/record/csvReader.js';
 import { readSessionMeta } from '../../source/record/meta.js';
-import { captureWorkload, collectOutput, exitOf, requireOrSkip, runCli } from './env.js';
+import {
+  bpftraceUnder,
+  buildWorkload,
+  captureWorkload,
+  CLI,
+  collectOutput,
+  eventually,
+  exitOf,
+  requireOrSkip,
+  runCli,
+  tempDir,
+  waitFor,
+  waitGone,
+} from './env.js';
+import { TmuxPane } from './tmux.js';
 
-const run = requireOrSkip('diagnostics end-to-end test');
+const run = requireOrSkip('diagnostics end-to-end test', ['tmux']);
+const panes: TmuxPane[] = [];
+afterAll(() => panes.forEach((p) => p.kill()));
 
 interface Diag {
   punted: number | null;
@@ -122,5 +139,58 @@ describe.runIf(run)('diagnostics, counted in the kernel', () => {
     const out = collectOutput(cli);
     expect((await exitOf(cli)).code, out.stderr()).toBe(0);
     checkCounts(JSON.parse(out.stdout()) as Json, pid);
+  });
+
+  it('shows them in the TUI: the d columns and the Errors view', async () => {
+    const bin = buildWorkload();
+    const workload = spawn(bin, [tempDir('iouringtop-diag-'), 'diag'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    try {
+      const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+      const p = new TmuxPane(
+        `iouringtop-diag-${process.pid}`,
+        `${process.execPath} ${CLI} --no-record --pid ${pid}`,
+        { columns: 100, rows: 30 },
+      );
+      panes.push(p);
+      await p.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
+      const ours = await eventually(() => {
+        const found = bpftraceUnder(p.pid());
+        return found.length === 1 ? found : undefined;
+      }, 'the pane’s bpftrace');
+      // (the TUI is drawn once the probes are attached)
+      workload.stdin.write('go\n');
+      expect((await exitOf(workload)).code).toBe(0);
+
+      // d: since start, so they stay on screen: ops, punt %, poll %, short, fail, links, ovfl
+      const row = new RegExp(
+        `^\\s*>?\\s*${pid}\\s+uring-work\\S*\\s+12\\s+8\\.3%\\s+8\\.3%\\s+1\\s+1\\s+2\\s+4\\s+[\\d.]+\\s+2\\s+`,
+        'm',
+      );
+      p.keys('d');
+      const s1 = await p.until((s) => row.test(s), 'the diagnostics row of the workload');
+      expect(s1).toMatch(/PUNT%\s+POLL%\s+SHORT\s+FAIL\s+LINKS\s+OVFL\s+BATCH/);
+      // the opcodes: READ has the poll arm, the short read, the init failure, the broken links
+      p.keys('2');
+      await p.until(
+        (s) => /^\s*>?\s*READ\s+5\s+0%\s+20%\s+1\s+1\s+2\s+0\s+2\s+0\s/m.test(s),
+        'the READ row with its diagnostics',
+      );
+      await p.until((s) => /^\s*>?\s*WRITE\s+1\s+100%\s+0%/m.test(s), 'the punted WRITE');
+      // 4: the errors by errno, the failures before the expected results
+      p.keys('4');
+      const s3 = await p.until((s) => /ECANCELED/.test(s), 'the Errors view');
+      const lines = s3.split('\n').filter((l) => /\b(EBADF|EINVAL|ECANCELED)\b/.test(l));
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/NOP\s+ECANCELED\s+expected\s+\d+\s+2\s+0\s*$/);
+      expect(lines.slice(0, 2).join('\n')).toMatch(/READ\s+EINVAL\s+failure\s+\d+\s+1\s+1\s*$/m);
+      expect(lines.slice(0, 2).join('\n')).toMatch(/READ\s+EBADF\s+failure\s+\d+\s+1\s+0\s*$/m);
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('0');
+      expect(await waitGone(ours)).toEqual([]);
+    } finally {
+      if (workload.exitCode === null && workload.signalCode === null) workload.kill('SIGKILL');
+    }
   });
 });
