@@ -128,9 +128,9 @@ export function summaryStats(keys: readonly StatKey[]): {
 }
 
 /**
- * A diagnostic, in the window (the TUI) and since start (the summary): the share of operations
- * (punted, poll: the figure that says whether a ring does its work inline) or a count (the rest:
- * any at all is worth a look). Not counted by this capture: `n/a`, and sorted lowest.
+ * A diagnostic (snapshot.ts: RowStats): the share of operations (punted, poll: the figure that
+ * says whether a ring does its work inline) or a count (the rest: any at all is worth a look).
+ * Not counted by this capture: `n/a`, and sorted lowest.
  */
 interface Diag {
   key: string;
@@ -198,7 +198,7 @@ function totalColumns<R extends RowStats>(keys: readonly StatKey[]): Column<R>[]
     const s: Stat = STATS[k];
     return {
       key: s.key,
-      title: s.summaryTitle === 'OPS' ? 'OPS' : s.title,
+      title: k === 'ops' ? 'OPS' : s.title,
       width: s.width,
       align: 'right',
       format: (r) => formatStat(s.kind, s.total(r), true),
