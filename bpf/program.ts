@@ -165,13 +165,21 @@ export const NO_DIAGNOSTICS: Diagnostics = {
   overflow: false,
 };
 
-/** What a program of this tier, on a kernel with these features, counts. */
-export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
+/**
+ * What a program of this tier, on a kernel with these features, counts. Short results need the
+ * length, read at submit with BTF (tier 1), and only when events are printed (counters only
+ * skips the reads at submission: --no-events).
+ */
+export function diagnosticsOf(
+  tier: Tier,
+  f: KernelFeatures,
+  events: EventLines = { kind: 'all' },
+): Diagnostics {
   if (tier === 3 || f.submitTracepoint === undefined) return NO_DIAGNOSTICS;
   return {
     punted: f.hasAsyncWork === true,
     poll: f.hasPollArm === true,
-    short: tier === 1 && (f.btf.ioRw || f.btf.ioSrMsg),
+    short: tier === 1 && events.kind !== 'none' && (f.btf.ioRw || f.btf.ioSrMsg),
     failed: f.hasReqFailed,
     links: f.hasFailLink === true,
     overflow: f.hasCqeOverflow,
@@ -480,7 +488,7 @@ export function generateProgram(spec: ProgramSpec): string {
     '  }',
   ];
 
-  const diag = diagnosticsOf(tier, f);
+  const diag = diagnosticsOf(tier, f, events);
   /**
    * Counter updates at a completion: $tg, $op, $v (latency; 0 = unknown), args->res; `len`, the
    * bytes asked for (0: unknown), when it is known here: a result below it is a short read/write.

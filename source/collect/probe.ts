@@ -373,7 +373,7 @@ export function describeDiagnostics(d: Diagnostics): string {
   return [
     part('punted', d.punted, 'io_uring_queue_async_work'),
     part('poll', d.poll, 'io_uring_poll_arm'),
-    part('short', d.short, 'result < length'),
+    part('short', d.short, 'result < length; n/a with --no-events'),
     part('failed', d.failed, 'io_uring_req_failed'),
     part('links', d.links, 'io_uring_fail_link'),
     part('overflow', d.overflow, 'io_uring_cqe_overflow'),

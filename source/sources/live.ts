@@ -130,7 +130,7 @@ export class LiveSource extends SourceBase implements Source {
       },
     });
     this.controls = { toggleRecording: () => this.toggleRecording() };
-    this.diagnostics = diagnosticsOf(tier, probe.features);
+    this.diagnostics = diagnosticsOf(tier, probe.features, config.events);
     model.setDiagnostics(this.diagnostics);
   }
 

@@ -198,6 +198,17 @@ describe('the generator fits the program to each kernel', () => {
       // tier 2: everything but short (no length without BTF); req_failed still counted
       const t2 = gen(2, f);
       expect(diagnosticsOf(2, f).short).toBe(false);
+      // counters only reads no length at submit: short is n/a there, and not counted
+      expect(diagnosticsOf(1, f, { kind: 'none' }).short).toBe(false);
+      const none = generateProgram({
+        tier: 1,
+        token: 'abcdef01',
+        features: f,
+        filter: { pids: [] },
+        events: { kind: 'none' },
+      });
+      expect(none).not.toContain('@short');
+      expect(none).toContain('@punt[');
       expect(t2).not.toContain('@short');
       expect(t2).toContain('@fail[');
     }
