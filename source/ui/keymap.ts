@@ -84,7 +84,7 @@ const ERROR_COLUMNS = errorColumns();
 function tableColumns(table: TableId, diag: boolean): readonly Column<never>[] {
   if (table === 'processes') return diag ? PROCESS_DIAG_COLUMNS : PROCESS_COLUMNS;
   if (table === 'errors') return ERROR_COLUMNS;
-  if (table === 'rings') return RING_COLUMNS as readonly Column<never>[];
+  if (table === 'rings') return RING_COLUMNS;
   if (table === 'events') return [];
   return diag ? OPCODE_DIAG_COLUMNS : OPCODE_COLUMNS;
 }
