@@ -98,10 +98,20 @@ describe.runIf(run)("the unit's command in the unit's sandbox", () => {
     const readOnly = new Set(['/', '/sys', '/sys/kernel/tracing']);
     for (const p of [process.execPath, ROOT])
       readOnly.add(spawnSync('findmnt', ['-n', '-o', 'TARGET', '-T', p]).stdout.toString().trim());
+    // a checkout under /tmp (a CI clone) would vanish under the private /tmp: carried over, read-only
+    const underTmp = ROOT.startsWith('/tmp/');
     const script = [
       'set -e',
       ...[...readOnly].map((m) => `mount -o remount,bind,ro '${m}'`),
+      ...(underTmp ? ['mount --bind /tmp /mnt'] : []),
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
+      ...(underTmp
+        ? [
+            `mkdir -p '${ROOT}'`,
+            `mount --bind '/mnt${ROOT.slice('/tmp'.length)}' '${ROOT}'`,
+            `mount -o remount,bind,ro '${ROOT}'`,
+          ]
+        : []),
       `exec setpriv --bounding-set=-all,${caps.join(',')} --inh-caps=-all` +
         `${s.get('NoNewPrivileges') === 'yes' ? ' --no-new-privs' : ''} "$@"`,
     ].join('\n');

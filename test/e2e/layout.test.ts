@@ -168,7 +168,12 @@ describe.runIf(replayRun)('a filter on the opcode filters the numbers (tmux)', (
     p.keys('/');
     await p.type('op:READ');
     p.keys('Enter');
-    const filtered = await p.until((s) => /filter op:READ/.test(s), 'the filter applied');
+    // the header takes the filter at once, the figures with the next snapshot: wait for both
+    // (under the filter fio writes nothing: WR B/s 0)
+    const filtered = await p.until(
+      (s) => /filter op:READ/.test(s) && /\b28014 fio +\S+ +\S+ \S+ +0 /.test(s),
+      'the filter applied to the figures',
+    );
     p.keys('2');
     const opcodes = await p.until((s) => readRow(s).length > 0, 'the READ row');
     // ops/s, bytes/s, average and p99: the process's READs are the READ row
