@@ -10,6 +10,12 @@
  * MAX_READS stat reads per sample in all: a process with thousands of threads is learned over
  * several samples.
  *
+ * The CPU is also kept as a running total per process (workersCpuSec, sqpollCpuSec): what its
+ * io_uring threads used while it was sampled, a count that only grows, for the metrics exporter.
+ * A thread already there when the process is first sampled counts from that sample on; one born
+ * since the previous sample counts from its start (all its utime + stime); a thread that exits
+ * takes the CPU it used after its last sample with it (a refresh interval's worth at most).
+ *
  * A process is flagged as growing when, over its last GROWTH_SAMPLES samples, its worker count
  * never fell and rose at least GROWTH_RISES times: io-wq workers exit after a few idle seconds,
  * so a count that only climbs means the work punted to them keeps outgrowing them.
@@ -34,6 +40,12 @@ export interface ThreadInfo {
   readonly sqpollCpuPct?: number;
   /** The worker count kept rising (see the module comment). */
   readonly growing: boolean;
+  /**
+   * CPU seconds its io-wq workers / SQPOLL threads used since the process was first sampled
+   * (see the module comment): running totals that never go down.
+   */
+  readonly workersCpuSec: number;
+  readonly sqpollCpuSec: number;
 }
 
 type Kind = 0 | 1 | 2; // other, worker, sqpoll
@@ -53,6 +65,11 @@ interface ProcState {
   info: ThreadInfo;
   /** CPU % of each io_uring thread between the last two samples. */
   cpu: Map<number, number>;
+  /** The tids listed at the previous sample (empty before the first). */
+  listed: Set<number>;
+  /** Ticks its io_uring threads used while sampled (see the module comment). */
+  wTotal: number;
+  sTotal: number;
 }
 
 /** `pid (comm) S …` → [comm, utime + stime], or undefined. */
@@ -112,13 +129,27 @@ export class ThreadSampler {
         counts: [],
         maxWorkers: 0,
         lastMs: 0,
-        info: { workers: 0, maxWorkers: 0, sqpoll: 0, growing: false },
+        info: {
+          workers: 0,
+          maxWorkers: 0,
+          sqpoll: 0,
+          growing: false,
+          workersCpuSec: 0,
+          sqpollCpuSec: 0,
+        },
         cpu: new Map(),
+        listed: new Set(),
+        wTotal: 0,
+        sTotal: 0,
       };
       this.procs.set(pid, p);
     }
     const live = new Set(tids);
     for (const tid of p.tasks.keys()) if (!live.has(tid)) p.tasks.delete(tid);
+    // a thread not listed last time was born since (the process sampled before): all its CPU is new
+    const firstSample = p.lastMs === 0;
+    const listed = p.listed;
+    p.listed = live;
     const toRead = tids.filter((t) => {
       const s = p.tasks.get(t);
       return s === undefined || s.kind !== 0;
@@ -134,7 +165,15 @@ export class ThreadSampler {
       if (s) {
         s.prevTicks = s.ticks;
         s.ticks = parsed[1];
-      } else p.tasks.set(tid, { kind: kindOf(parsed[0]), ticks: parsed[1], prevTicks: -1 });
+        if (s.kind === 1) p.wTotal += Math.max(0, s.ticks - s.prevTicks);
+        else if (s.kind === 2) p.sTotal += Math.max(0, s.ticks - s.prevTicks);
+        return;
+      }
+      const kind = kindOf(parsed[0]);
+      p.tasks.set(tid, { kind, ticks: parsed[1], prevTicks: -1 });
+      if (firstSample || listed.has(tid)) return; // there before: counted from now on
+      if (kind === 1) p.wTotal += parsed[1];
+      else if (kind === 2) p.sTotal += parsed[1];
     });
     let workers = 0;
     let sqpoll = 0;
@@ -162,6 +201,8 @@ export class ThreadSampler {
       workersCpuPct: pct(wTicks),
       sqpollCpuPct: pct(sTicks),
       growing: isGrowing(p.counts),
+      workersCpuSec: p.wTotal / CLOCK_TICKS,
+      sqpollCpuSec: p.sTotal / CLOCK_TICKS,
     };
     p.lastMs = nowMs;
     return reads.length;

@@ -47,6 +47,8 @@ function proc(origin: 'live' | 'recorded'): ProcView {
                 workersCpuPct: 3,
                 sqpollCpuPct: 97.5,
                 growing: true,
+                workersCpuSec: 40,
+                sqpollCpuSec: 1200,
               },
             ],
           ])
