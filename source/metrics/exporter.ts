@@ -2,7 +2,8 @@
  * `--metrics`: the exporter beside the frontend (headless or the TUI), over the same source. It is
  * one more consumer of the source's counts, not a second capture: each exact delta the model gets
  * also goes into the exporter's running totals, with the capture's lost and dropped counts, and
- * the server serves them until the session ends. Live capture only (a replay's numbers belong to
+ * so does each look the source takes at the processes' io_uring threads (it reads /proc; the
+ * exporter never does); the server serves them until the session ends. Live capture only (a replay's numbers belong to
  * another time: `--export` writes them with their timestamps).
  */
 import os from 'node:os';
@@ -40,12 +41,13 @@ export async function startExporter(
   const server = await MetricsServer.start(
     config.at,
     totals,
-    metricFamilies(config.labels, source.opcodes, info),
+    metricFamilies(config.labels, source.opcodes, info, { threads: true }),
   );
   totals.setCapture(source.counters());
   source.onCounts = (delta) => {
     totals.add(delta);
     totals.setCapture(source.counters());
   };
+  source.onThreads = (threads) => totals.setThreads(threads);
   return server;
 }

@@ -6,12 +6,15 @@
  * Operations exclude IO_URING_ENTER (the syscall is not an operation): its calls have their own
  * families, as in the model. Label names follow --metrics-labels (labels.ts); the latency
  * histogram is always by opcode alone, its bounds in buckets.ts.
+ *
+ * The io_uring thread families (io-wq workers, SQPOLL threads, their CPU) come from /proc, so
+ * exist live only: an export of a recording leaves them out (`threads` false).
  */
 import { errnoName, isExpectedError } from '../model/errno.js';
 import { IO_URING_ENTER, opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
 import { LE_SECONDS } from './buckets.js';
 import type { LabelName } from './labels.js';
-import type { MetricTotals, OpTotals, ProcessTotals } from './totals.js';
+import type { MetricTotals, OpTotals, ProcessTotals, ThreadTotals } from './totals.js';
 
 export type Labels = Record<string, string>;
 
@@ -56,11 +59,15 @@ export interface BuildInfo {
   kernel: string;
 }
 
-/** Every family, with label names for `labels`; `info` null leaves out the info gauge. */
+/**
+ * Every family, with label names for `labels`; `info` null leaves out the info gauge, `threads`
+ * false (an export) the io_uring thread families.
+ */
 export function metricFamilies(
   labels: readonly LabelName[],
   names: OpcodeNames,
   info: BuildInfo | null,
+  { threads = false }: { threads?: boolean } = {},
 ): Family[] {
   const byOpcode = labels.includes('opcode');
   const procLabels = labels.filter((l) => l !== 'opcode');
@@ -148,6 +155,18 @@ export function metricFamilies(
       const out: ScalarValue[] = [];
       for (const p of t.processes.values())
         if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: pick(p) });
+      return out;
+    };
+
+  /** One value per label set whose processes /proc was read for: `pick` of its thread totals. */
+  const perThreads =
+    (pick: (t: ThreadTotals) => number | undefined) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values()) {
+        const v = p.threads === undefined ? undefined : pick(p.threads);
+        if (v !== undefined) out.push({ labels: { ...p.slot.labels }, value: v });
+      }
       return out;
     };
 
@@ -253,13 +272,43 @@ export function metricFamilies(
       labelNames: [],
       read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.dropped }]),
     },
-    // Diagnostics (punted, poll-armed, short, failed at init, CQ overflows, io-wq workers) get
-    // their families here once the counts carry them: a per-(process, opcode) count is a field of
-    // OpCounts (model/counts.ts) summed into OpTotals (totals.ts add) and read with
-    // perOpcode((o) => o.punted); a capture-wide one (CQ overflows) goes beside lost and dropped
-    // (MetricTotals.capture); a figure that is not a count, such as the workers a process has now,
-    // is a gauge read from what the source last said.
+    // Diagnostics counted in the kernel (punted, poll-armed, short, failed at init, CQ overflows)
+    // get their families here once the counts carry them: a per-(process, opcode) count is a
+    // field of OpCounts (model/counts.ts) summed into OpTotals (totals.ts add) and read with
+    // perOpcode((o) => o.punted); a capture-wide one goes beside lost and dropped.
   ];
+  if (threads) {
+    families.push(
+      {
+        name: 'iouringtop_iowq_worker_threads',
+        help: 'io-wq worker threads (iou-wrk-*, where punted requests run) the processes have, at the latest look at /proc',
+        type: 'gauge',
+        labelNames: procLabels,
+        read: perThreads((x) => x.now?.workers),
+      },
+      {
+        name: 'iouringtop_sqpoll_threads',
+        help: 'SQPOLL threads (iou-sqp-*) the processes have, at the latest look at /proc',
+        type: 'gauge',
+        labelNames: procLabels,
+        read: perThreads((x) => x.now?.sqpoll),
+      },
+      {
+        name: 'iouringtop_iowq_worker_cpu_seconds_total',
+        help: "CPU time (user + system) of the processes' io-wq worker threads, since iouringtop first read them in /proc",
+        type: 'counter',
+        labelNames: procLabels,
+        read: perThreads((x) => x.workersCpuUs / 1e6),
+      },
+      {
+        name: 'iouringtop_sqpoll_cpu_seconds_total',
+        help: "CPU time (user + system) of the processes' SQPOLL threads, since iouringtop first read them in /proc",
+        type: 'counter',
+        labelNames: procLabels,
+        read: perThreads((x) => x.sqpollCpuUs / 1e6),
+      },
+    );
+  }
   if (info !== null) {
     families.push({
       name: 'iouringtop_build_info',

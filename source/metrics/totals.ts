@@ -7,6 +7,9 @@
  * a sum by command over them could go down, which Prometheus reads as a counter reset. Here a
  * process's counts stay in its label set's totals after it exits, so every counter only grows
  * (with pid labels, a label set idle for RETIRE_AFTER_US is dropped whole: its series stop).
+ * Live, the io_uring threads /proc showed (setThreads) come in beside the counts: the thread
+ * gauges are what the latest look found, summed over the label set's processes; their CPU is
+ * added up here by label set too, from each process's running total, so it only grows as well.
  * Pure: no clock of its own, no I/O.
  */
 import type { CountsDelta } from '../model/counts.js';
@@ -14,6 +17,7 @@ import { MAX_ERRNO } from '../model/errno.js';
 import { bucketValue } from '../model/histogram.js';
 import { IO_URING_ENTER } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
+import type { ThreadReport } from '../sources/source.js';
 import { LE_NS, leIndexOfBucket } from './buckets.js';
 import { LabelBound, RETIRE_AFTER_US, type LabelName, type LabelSlot } from './labels.js';
 
@@ -38,6 +42,23 @@ export interface ProcessTotals {
   readonly enterErrors: Map<number, number>;
   /** The end of the latest delta that had activity for it (µs). */
   lastUs: number;
+  /** Its io_uring threads, once /proc was read for one of its processes (live only). */
+  threads?: ThreadTotals;
+}
+
+/** A label set's io_uring threads (see MetricTotals.setThreads). */
+export interface ThreadTotals {
+  /**
+   * Workers and SQPOLL threads of its processes in the latest look at /proc; null when none of
+   * them was read that time (their series are left out: unknown, not 0).
+   */
+  now: { workers: number; sqpoll: number } | null;
+  /**
+   * CPU its processes' workers and SQPOLL threads used while sampled, in whole µs (integers add
+   * up exactly; the families give seconds).
+   */
+  workersCpuUs: number;
+  sqpollCpuUs: number;
 }
 
 /** The latency histogram of one opcode, over every process. */
@@ -69,6 +90,8 @@ export class MetricTotals {
   generation = 0;
   /** The end of the latest delta (µs), 0 before any. */
   lastDeltaUs = 0;
+  /** Each process's CPU running totals (µs) at the previous thread report (see setThreads). */
+  private cpuSeen = new Map<number, { workers: number; sqpoll: number }>();
 
   constructor(labels: readonly LabelName[]) {
     this.bound = new LabelBound(labels);
@@ -79,17 +102,7 @@ export class MetricTotals {
     for (const r of d.rows) {
       const slot = this.bound.slotOf(r.pid, r.comm);
       let p = this.processes.get(slot.key);
-      if (p === undefined) {
-        p = {
-          slot,
-          ops: new Map(),
-          enterCalls: 0,
-          enterSubmitted: 0,
-          enterErrors: new Map(),
-          lastUs: d.tsUs,
-        };
-        this.processes.set(slot.key, p);
-      }
+      p ??= this.processOf(slot, d.tsUs);
       if (d.tsUs > p.lastUs) p.lastUs = d.tsUs;
       const op = r.opcode & 255;
       if (op === IO_URING_ENTER) {
@@ -113,6 +126,62 @@ export class MetricTotals {
     const retired = this.bound.withPid && this.retireIdle(d.tsUs);
     // (an interval without activity changes nothing: the last rendering stays good)
     if (d.rows.length > 0 || retired) this.generation++;
+  }
+
+  private processOf(slot: LabelSlot, nowUs: number): ProcessTotals {
+    let p = this.processes.get(slot.key);
+    if (p === undefined) {
+      p = {
+        slot,
+        ops: new Map(),
+        enterCalls: 0,
+        enterSubmitted: 0,
+        enterErrors: new Map(),
+        lastUs: nowUs,
+      };
+      this.processes.set(slot.key, p);
+    }
+    return p;
+  }
+
+  /**
+   * The io_uring threads of every process /proc was just read for. Gauges: the sums over each
+   * label set's processes in this report (a label set none of whose processes is in it has no
+   * value). CPU: each process's running total less what the previous report said (all of it for
+   * a process not in the previous report: the sampler counts it from its first sample), added to
+   * its label set's; a total that went down is a new process under a reused pid, counted from 0.
+   */
+  setThreads(reports: readonly ThreadReport[]): void {
+    const before = new Map<string, string>();
+    for (const p of this.processes.values())
+      if (p.threads !== undefined) before.set(p.slot.key, threadsKey(p.threads));
+    for (const p of this.processes.values()) if (p.threads !== undefined) p.threads.now = null;
+    const seen = new Map<number, { workers: number; sqpoll: number }>();
+    const grew = (now: number, was: number | undefined): number =>
+      was === undefined || now < was ? now : now - was;
+    for (const r of reports) {
+      const p = this.processOf(this.bound.slotOf(r.pid, r.comm), this.lastDeltaUs);
+      const t = (p.threads ??= { now: null, workersCpuUs: 0, sqpollCpuUs: 0 });
+      t.now ??= { workers: 0, sqpoll: 0 };
+      t.now.workers += r.workers;
+      t.now.sqpoll += r.sqpoll;
+      const cpu = {
+        workers: Math.round(r.workersCpuSec * 1e6),
+        sqpoll: Math.round(r.sqpollCpuSec * 1e6),
+      };
+      const prev = this.cpuSeen.get(r.pid);
+      t.workersCpuUs += grew(cpu.workers, prev?.workers);
+      t.sqpollCpuUs += grew(cpu.sqpoll, prev?.sqpoll);
+      seen.set(r.pid, cpu);
+    }
+    this.cpuSeen = seen;
+    for (const p of this.processes.values()) {
+      if (p.threads === undefined) continue;
+      if (before.get(p.slot.key) !== threadsKey(p.threads)) {
+        this.generation++;
+        return;
+      }
+    }
   }
 
   private addLatency(op: number, pairs: readonly number[]): void {
@@ -156,3 +225,7 @@ export class MetricTotals {
     this.generation++;
   }
 }
+
+/** What a label set's thread figures are, to tell whether a report changed them. */
+const threadsKey = (t: ThreadTotals): string =>
+  `${t.now?.workers ?? '-'} ${t.now?.sqpoll ?? '-'} ${t.workersCpuUs} ${t.sqpollCpuUs}`;

@@ -115,6 +115,11 @@ export class Model implements EventSink {
     return out;
   }
 
+  /** The command name a pid had last (its latest process row's), if the model has a row for it. */
+  commOf(pid: number): string | undefined {
+    return this.core.table.commOf(pid);
+  }
+
   /** A process's files, from the buffered events (files.ts): the drill-down's hottest files. */
   fileStats(pid: number, limit?: number): FileStat[] {
     return fileStats(this.core, pid, limit);

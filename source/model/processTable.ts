@@ -46,6 +46,11 @@ export class ProcessTable {
     return r;
   }
 
+  /** The command name seen last under a pid (the head of its chain), if it has a row. */
+  commOf(pid: number): string | undefined {
+    return this.byPid.get(pid)?.comm;
+  }
+
   byId(uid: number): ProcRow | undefined {
     return this.byUid.get(uid);
   }

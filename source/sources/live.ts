@@ -21,7 +21,13 @@ import type { SourceStatus } from '../ui/types.js';
 import { ProcWatcher } from '../proc/watcher.js';
 import { filesPathFor, writeFilesSidecar } from '../proc/sidecar.js';
 import { rm } from 'node:fs/promises';
-import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+import {
+  SourceBase,
+  type Source,
+  type SourceControls,
+  type SourceInfo,
+  type ThreadReport,
+} from './source.js';
 import { MAX_PIDS } from '../proc/watcher.js';
 
 /** The header's word on the events when not every one is kept. */
@@ -179,8 +185,37 @@ export class LiveSource extends SourceBase implements Source {
       this.spaceCheck ??= this.checkSpace(r).finally(() => (this.spaceCheck = undefined));
     }
     // /proc in the background: a tick never waits for it (the views show the latest sample)
-    void this.proc.sample(this.procPids());
+    void this.sampleProc();
     return Promise.resolve();
+  }
+
+  /** The /proc sample that onThreads was last told of (or is waiting for). */
+  private reportedSample?: Promise<void>;
+
+  /**
+   * Starts a look at /proc (or joins the one running); when a new one ends, tells onThreads what
+   * it found, each process named as in the model.
+   */
+  private sampleProc(): Promise<void> {
+    const sample = this.proc.sample(this.procPids());
+    if (sample === this.reportedSample) return sample;
+    this.reportedSample = sample;
+    return sample.then(() => {
+      const out: ThreadReport[] = [];
+      for (const [pid, t] of this.proc.threads.all()) {
+        const comm = this.model.commOf(pid);
+        if (comm === undefined) continue;
+        out.push({
+          pid,
+          comm,
+          workers: t.workers,
+          sqpoll: t.sqpoll,
+          workersCpuSec: t.workersCpuSec,
+          sqpollCpuSec: t.sqpollCpuSec,
+        });
+      }
+      this.onThreads(out);
+    });
   }
 
   /** Whom /proc is read for: the processes with activity in the last minute. */
@@ -410,8 +445,8 @@ export class LiveSource extends SourceBase implements Source {
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FINAL_SAMPLE_MS)));
     const sample = (async () => {
-      await this.proc.sample(this.procPids()); // the one running, if any
-      await this.proc.sample(this.procPids());
+      await this.sampleProc(); // the one running, if any
+      await this.sampleProc();
     })();
     await Promise.race([sample.catch(() => undefined), bound]);
     clearTimeout(timer);

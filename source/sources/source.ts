@@ -14,7 +14,8 @@
  *   closingNotes()     what to say on stderr at the end
  *
  * Besides the frontend, other consumers may read the source: the metrics exporter takes the exact
- * counts deltas it feeds its model (onCounts).
+ * counts deltas it feeds its model (onCounts), and, live, the io_uring threads /proc showed
+ * (onThreads).
  */
 import type { CountsDelta } from '../model/counts.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
@@ -22,6 +23,22 @@ import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus, TuiInfo } from '../ui/types.js';
+
+/**
+ * One process's io_uring threads as the latest look at /proc found them (live only): what the
+ * exporter's thread gauges and CPU counters are read from.
+ */
+export interface ThreadReport {
+  pid: number;
+  /** Its command name, as in its counts rows. */
+  comm: string;
+  /** io-wq workers (iou-wrk-*) and SQPOLL threads (iou-sqp-*) it has now. */
+  workers: number;
+  sqpoll: number;
+  /** CPU seconds those threads used since the process was first sampled; they only grow. */
+  workersCpuSec: number;
+  sqpollCpuSec: number;
+}
 
 /** Static facts about the session, for headers. */
 export type SourceInfo = Omit<TuiInfo, 'refreshMs'>;
@@ -69,6 +86,12 @@ export interface Source {
    * every second), in order, as it arrives. A replay delivers none.
    */
   onCounts: (delta: CountsDelta) => void;
+  /**
+   * Live: every process /proc was read for, after each look at it (once per tick at most; a
+   * process not in a report was not read that time). A replay delivers none (a recording holds
+   * no threads).
+   */
+  onThreads: (threads: readonly ThreadReport[]) => void;
 
   start(): Promise<void>;
   /** One line to say once started (e.g. where the recording goes), or undefined. */
@@ -97,6 +120,7 @@ export abstract class SourceBase {
   readonly failed: Promise<string>;
   onNotice: (level: NoticeLevel, text: string) => void = () => undefined;
   onCounts: (delta: CountsDelta) => void = () => undefined;
+  onThreads: (threads: readonly ThreadReport[]) => void = () => undefined;
   /** Settles `failed`: the source failed by itself (the frontend ends the session). */
   protected fail: (message: string) => void = () => undefined;
 

@@ -145,6 +145,36 @@ describe('MetricsServer', () => {
     );
   });
 
+  it('serves the io_uring thread families live: gauges, and CPU counters in seconds', async () => {
+    const t = sample();
+    const families = metricFamilies(t.bound.labels, new OpcodeTable(), INFO, { threads: true });
+    t.setThreads([
+      {
+        pid: 1,
+        comm: 'a"b\\c\nd\x1b',
+        workers: 4,
+        sqpoll: 1,
+        workersCpuSec: 0.07,
+        sqpollCpuSec: 2.5,
+      },
+    ]);
+    const s = await serve(t, families);
+    const text = (await get(s.address.port)).body;
+    const comm = 'comm="a\\"b\\\\\\\\c\\\\nd\\\\x1b"';
+    expect(text).toContain('# TYPE iouringtop_iowq_worker_threads gauge\n');
+    expect(text).toContain(`iouringtop_iowq_worker_threads{${comm}} 4\n`);
+    expect(text).toContain(`iouringtop_sqpoll_threads{${comm}} 1\n`);
+    expect(text).toContain('# TYPE iouringtop_sqpoll_cpu_seconds_total counter\n');
+    expect(text).toContain(`iouringtop_sqpoll_cpu_seconds_total{${comm}} 2.5\n`);
+    expect(text).toContain(`iouringtop_iowq_worker_cpu_seconds_total{${comm}} 0.07\n`);
+    const om = (await get(s.address.port, { accept: 'application/openmetrics-text' })).body;
+    expect(om).toContain('# TYPE iouringtop_sqpoll_cpu_seconds counter\n');
+    expect(om).toContain(`iouringtop_sqpoll_cpu_seconds_total{${comm}} 2.5\n`);
+    // the endpoint's default families (an export's) have none of them
+    const plain = await serve(t);
+    expect((await get(plain.address.port)).body).not.toContain('iouringtop_sqpoll');
+  });
+
   it('HEAD, /, unknown paths and other methods', async () => {
     const s = await serve(sample());
     const p = s.address.port;

@@ -16,6 +16,7 @@ import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
 import { bucketOf, bucketValue } from '../../source/model/histogram.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
+import type { ThreadReport } from '../../source/sources/source.js';
 import { SEC, T } from '../model/helpers.js';
 
 const row = (o: Partial<OpCounts>): OpCounts => ({
@@ -43,7 +44,9 @@ const family = (t: MetricTotals, name: string, labels = t.bound.labels): Family 
   return f;
 };
 const values = (t: MetricTotals, name: string): ScalarValue[] => {
-  const f = family(t, name);
+  const f =
+    metricFamilies(t.bound.labels, names, null, { threads: true }).find((x) => x.name === name) ??
+    family(t, name);
   if (f.type === 'histogram') throw new Error('histogram');
   return f.read(t);
 };
@@ -241,5 +244,118 @@ describe('MetricTotals and the families', () => {
     p.add(delta(1 + RETIRE_AFTER_US / SEC, []));
     expect(p.processes.size).toBe(0);
     expect(p.generation).toBe(g1 + 1);
+  });
+});
+
+const report = (o: Partial<ThreadReport>): ThreadReport => ({
+  pid: 100,
+  comm: 'app',
+  workers: 0,
+  sqpoll: 0,
+  workersCpuSec: 0,
+  sqpollCpuSec: 0,
+  ...o,
+});
+const WRK = 'iouringtop_iowq_worker_threads';
+const SQP = 'iouringtop_sqpoll_threads';
+const WRK_CPU = 'iouringtop_iowq_worker_cpu_seconds_total';
+const SQP_CPU = 'iouringtop_sqpoll_cpu_seconds_total';
+
+describe('the io_uring thread families (live, from /proc)', () => {
+  it('sums the gauges over the processes of a label set; the CPU counters only grow', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    t.add(delta(1, [row({ pid: 1 }), row({ pid: 2 }), row({ pid: 3, comm: 'db' })]));
+    t.setThreads([
+      report({ pid: 1, workers: 3, sqpoll: 1, workersCpuSec: 0.2, sqpollCpuSec: 0.9 }),
+      report({ pid: 2, workers: 2, workersCpuSec: 0.1 }),
+      report({ pid: 3, comm: 'db' }),
+    ]);
+    expect(values(t, WRK)).toEqual([
+      { labels: { comm: 'app' }, value: 5 },
+      { labels: { comm: 'db' }, value: 0 },
+    ]);
+    expect(values(t, SQP)).toEqual([
+      { labels: { comm: 'app' }, value: 1 },
+      { labels: { comm: 'db' }, value: 0 },
+    ]);
+    expect(values(t, WRK_CPU)).toEqual([
+      { labels: { comm: 'app' }, value: 0.3 },
+      { labels: { comm: 'db' }, value: 0 },
+    ]);
+    expect(values(t, SQP_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 0.9 });
+
+    // the next look: pid 1's threads used more; pid 2 is gone (exited, or idle for a minute)
+    t.setThreads([
+      report({ pid: 1, workers: 1, sqpoll: 1, workersCpuSec: 0.25, sqpollCpuSec: 1.9 }),
+      report({ pid: 3, comm: 'db' }),
+    ]);
+    expect(values(t, WRK)[0]).toEqual({ labels: { comm: 'app' }, value: 1 });
+    // pid 2's CPU stays in its command's counter (and in tenths, exactly)
+    expect(values(t, WRK_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 0.35 });
+    expect(values(t, SQP_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 1.9 });
+
+    // none of app's processes read this time: its gauges are unknown (left out), not 0; its
+    // counters stay
+    t.setThreads([report({ pid: 3, comm: 'db', workers: 4 })]);
+    expect(values(t, WRK)).toEqual([{ labels: { comm: 'db' }, value: 4 }]);
+    expect(values(t, SQP)).toEqual([{ labels: { comm: 'db' }, value: 0 }]);
+    expect(values(t, WRK_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 0.35 });
+
+    // pid 1 comes back (sampled afresh, its total from 0) and a reused pid's total restarts
+    t.setThreads([
+      report({ pid: 1, sqpoll: 1, sqpollCpuSec: 0.5 }),
+      report({ pid: 3, comm: 'db', workers: 4, workersCpuSec: 2 }),
+    ]);
+    expect(values(t, SQP_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 2.4 });
+    t.setThreads([
+      report({ pid: 1, sqpoll: 1, sqpollCpuSec: 0.25 }), // went down: a new process under pid 1
+      report({ pid: 3, comm: 'db', workers: 4, workersCpuSec: 2 }),
+    ]);
+    expect(values(t, SQP_CPU)[0]).toEqual({ labels: { comm: 'app' }, value: 2.65 });
+    expect(values(t, WRK_CPU)[1]).toEqual({ labels: { comm: 'db' }, value: 2 });
+  });
+
+  it('by process with pid labels; bounded by the same label sets as the counts', () => {
+    const t = new MetricTotals(['pid', 'comm', 'opcode']);
+    t.setThreads([report({ pid: 1, workers: 2 }), report({ pid: 2, workers: 3 })]);
+    expect(values(t, WRK)).toEqual([
+      { labels: { pid: '1', comm: 'app' }, value: 2 },
+      { labels: { pid: '2', comm: 'app' }, value: 3 },
+    ]);
+    const f = metricFamilies(t.bound.labels, names, null, { threads: true });
+    for (const name of [WRK, SQP, WRK_CPU, SQP_CPU])
+      expect(f.find((x) => x.name === name)?.labelNames).toEqual(['pid', 'comm']);
+
+    const bomb = new MetricTotals(['comm', 'opcode']);
+    const reports: ThreadReport[] = [];
+    for (let i = 0; i < MAX_PROCESS_LABEL_SETS + 10; i++)
+      reports.push(report({ pid: i + 1, comm: `r${i.toString(36)}`, workers: 1 }));
+    bomb.setThreads(reports);
+    const v = values(bomb, WRK);
+    expect(v).toHaveLength(MAX_PROCESS_LABEL_SETS + 1);
+    expect(v.find((x) => x.labels.comm === OTHER_COMM)?.value).toBe(10);
+  });
+
+  it('is left out of an export (families without threads), and has no series before a report', () => {
+    const without = metricFamilies(['comm', 'opcode'], names, null).map((f) => f.name);
+    for (const name of [WRK, SQP, WRK_CPU, SQP_CPU]) expect(without).not.toContain(name);
+    const t = new MetricTotals(['comm', 'opcode']);
+    t.add(delta(1, [row({})]));
+    for (const name of [WRK, SQP, WRK_CPU, SQP_CPU]) expect(values(t, name)).toEqual([]);
+  });
+
+  it('moves the generation on when a report changes a figure, and only then', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    const g0 = t.generation;
+    t.setThreads([]);
+    expect(t.generation).toBe(g0);
+    t.setThreads([report({ workers: 1 })]);
+    expect(t.generation).toBe(g0 + 1);
+    t.setThreads([report({ workers: 1 })]);
+    expect(t.generation).toBe(g0 + 1);
+    t.setThreads([report({ workers: 1, workersCpuSec: 0.01 })]);
+    expect(t.generation).toBe(g0 + 2);
+    t.setThreads([]); // its gauges become unknown
+    expect(t.generation).toBe(g0 + 3);
   });
 });

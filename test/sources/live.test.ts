@@ -1,15 +1,17 @@
 /**
  * LiveSource's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../source/collect/probe.js';
 import { buildConfig } from '../../source/config.js';
 import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
-import { tempDir } from '../e2e/env.js';
+import type { ThreadReport } from '../../source/sources/source.js';
+import { eventually, tempDir } from '../e2e/env.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
 
@@ -133,5 +135,74 @@ describe('LiveSource.toggleRecording', () => {
     await s.stop();
     expect(s.recordings).toEqual([]);
     expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
+  });
+});
+
+describe('LiveSource.onThreads', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => child?.kill('SIGKILL'));
+
+  it('tells each look at /proc, once, for the processes the model has, named as in the model', async () => {
+    // a process with an SQPOLL ring (libuv's, where the kernel and Node give one)
+    child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
+      ],
+      { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => child!.stdout!.once('data', () => resolve()));
+    const pid = child.pid!;
+    const s = session(tempDir('iouringtop-live-'));
+    s.model.pushCounts({
+      tsUs: Date.now() * 1000,
+      intervalUs: 1_000_000,
+      rows: [
+        {
+          pid,
+          comm: 'ring-holder',
+          opcode: 22,
+          ops: 1,
+          read: 0,
+          write: 0,
+          errors: 0,
+          submitted: 0,
+          errnos: [],
+          latency: [],
+        },
+      ],
+    });
+    // what the test reads itself (io-wq workers come and go: before and after the look)
+    const count = (prefix: string) =>
+      readdirSync(`/proc/${pid}/task`).filter((tid) =>
+        readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith(prefix),
+      ).length;
+    const wrkBefore = count('iou-wrk-');
+    const reports: (readonly ThreadReport[])[] = [];
+    s.onThreads = (r) => reports.push(r);
+    await s.tick();
+    await s.tick(); // while the first look runs: no second report of it
+    const got = await eventually(() => reports[0], 'a report');
+    const wrkAfter = count('iou-wrk-');
+    const sqp = count('iou-sqp-');
+    await s.tick();
+    await eventually(() => reports[1], 'a second report');
+    expect(reports).toHaveLength(2);
+    expect(got[0].workers).toBeGreaterThanOrEqual(Math.min(wrkBefore, wrkAfter));
+    expect(got[0].workers).toBeLessThanOrEqual(Math.max(wrkBefore, wrkAfter));
+    expect(got).toEqual([
+      {
+        pid,
+        comm: 'ring-holder',
+        workers: got[0].workers,
+        sqpoll: sqp,
+        workersCpuSec: 0,
+        sqpollCpuSec: 0, // counted from the first look on
+      },
+    ]);
+    if (sqp === 0)
+      process.stderr.write('!! no SQPOLL thread in a UV_USE_IO_URING=1 Node here: counted 0\n');
+    expect(reports[1][0].sqpollCpuSec).toBeGreaterThanOrEqual(0);
   });
 });
