@@ -99,6 +99,8 @@ export async function runExport(config: Config): Promise<number> {
     labels: config.metricLabels,
     names: rec.opcodes,
     info: recordingBuildInfo(rec.meta),
+    // the diagnostics are in the kernel's counts only, not in the events
+    diagnostics: rec.from === 'recorded kernel counts' ? (rec.meta?.diagnostics ?? null) : null,
   };
   const text =
     config.exportFormat === 'json'

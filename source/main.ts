@@ -3,7 +3,7 @@
  * headless) and runs one over the other, with the metrics exporter beside it when asked
  * (--metrics). Everything else lives in the source, the frontend and the exporter.
  */
-import type { Tier } from '../bpf/program.js';
+import type { Diagnostics, Tier } from '../bpf/program.js';
 import { canCapture, probe } from './collect/probe.js';
 import { chooseTier, runExport, runPrintProgram, runProbe } from './commands.js';
 import type { Config } from './config.js';
@@ -35,6 +35,7 @@ export async function main(config: Config): Promise<number> {
         source,
         config.metrics,
         liveBuildInfo(picked.live.tier, picked.live.bpftraceVersion),
+        picked.live.diagnostics,
       );
     } catch (e) {
       err((e as Error).message);
@@ -53,9 +54,13 @@ export async function main(config: Config): Promise<number> {
 }
 
 /** The source for this run (with, live, the capture's facts), or the exit status when there is none. */
-async function pickSource(
-  config: Config,
-): Promise<{ source: Source; live?: { tier: Tier; bpftraceVersion?: string } } | number> {
+async function pickSource(config: Config): Promise<
+  | {
+      source: Source;
+      live?: { tier: Tier; bpftraceVersion?: string; diagnostics: Readonly<Diagnostics> };
+    }
+  | number
+> {
   if (config.mode === 'replay') {
     return { source: new ReplaySource(config, { asFastAsPossible: config.headless }) };
   }
@@ -83,8 +88,9 @@ async function pickSource(
     err(tier);
     return 2;
   }
+  const source = new LiveSource(config, p, tier);
   return {
-    source: new LiveSource(config, p, tier),
-    live: { tier, bpftraceVersion: p.bpftraceVersion },
+    source,
+    live: { tier, bpftraceVersion: p.bpftraceVersion, diagnostics: source.diagnostics },
   };
 }

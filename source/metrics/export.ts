@@ -16,6 +16,7 @@
  */
 import type { CountsDelta } from '../model/counts.js';
 import type { OpcodeNames } from '../model/opcodes.js';
+import type { Diagnostics } from '../model/snapshot.js';
 import { LE_SECONDS } from './buckets.js';
 import { metricFamilies, type BuildInfo, type Family, type Labels } from './families.js';
 import type { LabelName } from './labels.js';
@@ -28,6 +29,8 @@ export interface ExportInput {
   labels: readonly LabelName[];
   names: OpcodeNames;
   info: BuildInfo | null;
+  /** Which diagnostics the deltas hold (the recording's metadata says; null: none). */
+  diagnostics?: Readonly<Diagnostics> | null;
 }
 
 /** One labelset of a family over time: its sample values at each time it existed. */
@@ -57,7 +60,10 @@ export function sampleNames(f: Family): { name: string; labels: Labels }[] {
 
 /** Every family's metrics over the recording, one family at a time. */
 export function* exportedFamilies(input: ExportInput): Generator<ExportedFamily> {
-  for (const family of metricFamilies(input.labels, input.names, input.info)) {
+  const families = metricFamilies(input.labels, input.names, input.info, {
+    diagnostics: input.diagnostics,
+  });
+  for (const family of families) {
     const totals = new MetricTotals(input.labels);
     const width = sampleNames(family).length;
     const metrics = new Map<string, ExportedMetric & { present: boolean }>();

@@ -8,6 +8,7 @@
  */
 import os from 'node:os';
 import type { Tier } from '../../bpf/program.js';
+import type { Diagnostics } from '../model/snapshot.js';
 import type { Source } from '../sources/source.js';
 import { packageVersion } from '../paths.js';
 import type { ListenAddress } from './address.js';
@@ -31,17 +32,21 @@ export function liveBuildInfo(tier: Tier, bpftraceVersion: string | undefined): 
   };
 }
 
-/** Starts serving the source's counts; throws a one-line Error when it cannot listen. */
+/**
+ * Starts serving the source's counts, with the families of the diagnostics the capture counts;
+ * throws a one-line Error when it cannot listen.
+ */
 export async function startExporter(
   source: Source,
   config: MetricsConfig,
   info: BuildInfo,
+  diagnostics: Readonly<Diagnostics>,
 ): Promise<MetricsServer> {
   const totals = new MetricTotals(config.labels);
   const server = await MetricsServer.start(
     config.at,
     totals,
-    metricFamilies(config.labels, source.opcodes, info, { threads: true }),
+    metricFamilies(config.labels, source.opcodes, info, { threads: true, diagnostics }),
   );
   totals.setCapture(source.counters());
   source.onCounts = (delta) => {

@@ -7,11 +7,19 @@
  * families, as in the model. Label names follow --metrics-labels (labels.ts); the latency
  * histogram is always by opcode alone, its bounds in buckets.ts.
  *
+ * The diagnostics counted in the kernel (punted, poll-armed, short, init failures, broken links,
+ * CQ overflows) are families only where the capture counts them (`diagnostics`: live, what the
+ * kernel offers; an export, what the recording's metadata says its counts hold): a diagnostic
+ * not counted has no family at all, never a 0 that would pass for "none happened". Where counted,
+ * every (label set, opcode) has a series from its first count of anything, 0 included, so that
+ * rate() and increase() see the first one.
+ *
  * The io_uring thread families (io-wq workers, SQPOLL threads, their CPU) come from /proc, so
  * exist live only: an export of a recording leaves them out (`threads` false).
  */
 import { errnoName, isExpectedError } from '../model/errno.js';
 import { IO_URING_ENTER, opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
+import type { Diagnostics } from '../model/snapshot.js';
 import { LE_SECONDS } from './buckets.js';
 import type { LabelName } from './labels.js';
 import type { MetricTotals, OpTotals, ProcessTotals, ThreadTotals } from './totals.js';
@@ -59,15 +67,23 @@ export interface BuildInfo {
   kernel: string;
 }
 
+/** What the capture has besides the counts every capture has. */
+export interface FamilyOptions {
+  /** The io_uring thread families (live only). */
+  threads?: boolean;
+  /** Which diagnostics the counts hold (null or absent: none, as in a recording from before). */
+  diagnostics?: Readonly<Diagnostics> | null;
+}
+
 /**
- * Every family, with label names for `labels`; `info` null leaves out the info gauge, `threads`
- * false (an export) the io_uring thread families.
+ * Every family, with label names for `labels`; `info` null leaves out the info gauge; see
+ * FamilyOptions for the rest.
  */
 export function metricFamilies(
   labels: readonly LabelName[],
   names: OpcodeNames,
   info: BuildInfo | null,
-  { threads = false }: { threads?: boolean } = {},
+  { threads = false, diagnostics = null }: FamilyOptions = {},
 ): Family[] {
   const byOpcode = labels.includes('opcode');
   const procLabels = labels.filter((l) => l !== 'opcode');
@@ -157,6 +173,27 @@ export function metricFamilies(
         if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: pick(p) });
       return out;
     };
+
+  /** Init failures by errno, per (label set, opcode), or per label set when opcode is not a label. */
+  const initFailures = (t: MetricTotals): ScalarValue[] => {
+    const out: ScalarValue[] = [];
+    // (errno 0: a kernel whose io_uring_req_failed carries no error)
+    const push = (base: Labels, failed: Map<number, number>): void => {
+      for (const [e, n] of failed)
+        out.push({ labels: { ...base, errno: e === 0 ? 'unknown' : errnoName(e) }, value: n });
+    };
+    for (const p of t.processes.values()) {
+      if (byOpcode) {
+        for (const [op, o] of p.ops) push(opLabels(p, op), o.failed);
+        continue;
+      }
+      const merged = new Map<number, number>();
+      for (const o of p.ops.values())
+        for (const [e, n] of o.failed) merged.set(e, (merged.get(e) ?? 0) + n);
+      push(p.slot.labels, merged);
+    }
+    return out;
+  };
 
   /** One value per label set whose processes /proc was read for: `pick` of its thread totals. */
   const perThreads =
@@ -272,11 +309,58 @@ export function metricFamilies(
       labelNames: [],
       read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.dropped }]),
     },
-    // Diagnostics counted in the kernel (punted, poll-armed, short, failed at init, CQ overflows)
-    // get their families here once the counts carry them: a per-(process, opcode) count is a
-    // field of OpCounts (model/counts.ts) summed into OpTotals (totals.ts add) and read with
-    // perOpcode((o) => o.punted); a capture-wide one goes beside lost and dropped.
   ];
+  const diag = (key: keyof Diagnostics, f: Family): void => {
+    if (diagnostics?.[key] === true) families.push(f);
+  };
+  diag('punted', {
+    name: 'iouringtop_punted_total',
+    help: 'Requests punted to an io-wq worker thread (io_uring_queue_async_work)',
+    type: 'counter',
+    labelNames: [...labels],
+    read: perOpcode((o) => o.punted),
+  });
+  diag('poll', {
+    name: 'iouringtop_poll_armed_total',
+    help: 'Requests that found their file not ready and armed a poll (io_uring_poll_arm)',
+    type: 'counter',
+    labelNames: [...labels],
+    read: perOpcode((o) => o.poll),
+  });
+  diag('short', {
+    name: 'iouringtop_short_results_total',
+    help: 'Completions with 0 <= result < the length asked: short reads and writes',
+    type: 'counter',
+    labelNames: [...labels],
+    read: perOpcode((o) => o.short),
+  });
+  diag('failed', {
+    name: 'iouringtop_init_failures_total',
+    help: 'Requests that failed before they were issued (io_uring_req_failed), by errno; also in the errors families',
+    type: 'counter',
+    labelNames: [...labels, 'errno'],
+    read: initFailures,
+  });
+  diag('links', {
+    name: 'iouringtop_broken_links_total',
+    help: 'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
+    type: 'counter',
+    labelNames: [...labels],
+    read: perOpcode((o) => o.links),
+  });
+  diag('overflow', {
+    name: 'iouringtop_cq_overflows_total',
+    help: "Completions that did not fit in the process's CQ rings (io_uring_cqe_overflow): an alarm, it reaps too slowly or its CQ is too small",
+    type: 'counter',
+    labelNames: procLabels,
+    read: (t) => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        if (p.ops.size > 0 || p.enterCalls > 0 || p.overflow > 0)
+          out.push({ labels: { ...p.slot.labels }, value: p.overflow });
+      return out;
+    },
+  });
   if (threads) {
     families.push(
       {

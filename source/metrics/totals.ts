@@ -28,6 +28,15 @@ export interface OpTotals {
   write: number;
   /** Operations that failed, by errno. */
   readonly errors: Map<number, number>;
+  /**
+   * The diagnostics counted in the kernel (OpCounts): requests punted to io-wq, that armed a
+   * poll, completed short, linked requests their failure cancelled; init failures by errno.
+   */
+  punted: number;
+  poll: number;
+  short: number;
+  links: number;
+  readonly failed: Map<number, number>;
 }
 
 /** One process label set (see labels.ts): its operations by opcode, and its io_uring_enter calls. */
@@ -40,6 +49,8 @@ export interface ProcessTotals {
   enterSubmitted: number;
   /** Calls that failed, by errno. */
   readonly enterErrors: Map<number, number>;
+  /** Completions that overflowed its CQ rings (counted on its IO_URING_ENTER rows). */
+  overflow: number;
   /** The end of the latest delta that had activity for it (µs). */
   lastUs: number;
   /** Its io_uring threads, once /proc was read for one of its processes (live only). */
@@ -105,6 +116,7 @@ export class MetricTotals {
       p ??= this.processOf(slot, d.tsUs);
       if (d.tsUs > p.lastUs) p.lastUs = d.tsUs;
       const op = r.opcode & 255;
+      if (r.overflow !== undefined) p.overflow += r.overflow;
       if (op === IO_URING_ENTER) {
         p.enterCalls += r.ops;
         p.enterSubmitted += r.submitted;
@@ -113,13 +125,29 @@ export class MetricTotals {
       }
       let o = p.ops.get(op);
       if (o === undefined) {
-        o = { ops: 0, read: 0, write: 0, errors: new Map() };
+        o = {
+          ops: 0,
+          read: 0,
+          write: 0,
+          errors: new Map(),
+          punted: 0,
+          poll: 0,
+          short: 0,
+          links: 0,
+          failed: new Map(),
+        };
         p.ops.set(op, o);
       }
       o.ops += r.ops;
       o.read += r.read;
       o.write += r.write;
       addErrnos(o.errors, r.errnos);
+      // (absent: none this interval)
+      if (r.punted !== undefined) o.punted += r.punted;
+      if (r.poll !== undefined) o.poll += r.poll;
+      if (r.short !== undefined) o.short += r.short;
+      if (r.links !== undefined) o.links += r.links;
+      if (r.failedErrnos !== undefined) addErrnos(o.failed, r.failedErrnos);
       if (r.latency.length > 0) this.addLatency(op, r.latency);
     }
     if (d.tsUs > this.lastDeltaUs) this.lastDeltaUs = d.tsUs;
@@ -137,6 +165,7 @@ export class MetricTotals {
         enterCalls: 0,
         enterSubmitted: 0,
         enterErrors: new Map(),
+        overflow: 0,
         lastUs: nowUs,
       };
       this.processes.set(slot.key, p);

@@ -152,6 +152,49 @@ describe('openMetricsText', () => {
   });
 });
 
+describe('openMetricsText: the diagnostics', () => {
+  const deltas = [
+    at(1, [row({ ops: 3 }), row({ opcode: 255, ops: 1, submitted: 3 })]),
+    at(2, [
+      row({ ops: 1, punted: 2, failed: 1, failedErrnos: [22, 1], errors: 1, errnos: [22, 1] }),
+      row({ opcode: 255, ops: 1, submitted: 1, overflow: 5 }),
+    ]),
+  ];
+  const all = { punted: true, poll: true, short: true, failed: true, links: true, overflow: true };
+
+  it('the families the recording counted, each series from its first count of anything', () => {
+    const text = [...openMetricsText({ ...input(deltas), diagnostics: all })].join('');
+    const fams = parse(text);
+    const s = T / SEC;
+    expect(fams.find((f) => f.name === 'iouringtop_punted')!.samples).toEqual([
+      ['iouringtop_punted_total{comm="app",opcode="READ"}', 0, s],
+      ['iouringtop_punted_total{comm="app",opcode="READ"}', 0, s + 1],
+      ['iouringtop_punted_total{comm="app",opcode="READ"}', 2, s + 2],
+    ]);
+    expect(fams.find((f) => f.name === 'iouringtop_init_failures')!.samples).toEqual([
+      ['iouringtop_init_failures_total{comm="app",opcode="READ",errno="EINVAL"}', 0, s + 1],
+      ['iouringtop_init_failures_total{comm="app",opcode="READ",errno="EINVAL"}', 1, s + 2],
+    ]);
+    expect(fams.find((f) => f.name === 'iouringtop_cq_overflows')!.samples).toEqual([
+      ['iouringtop_cq_overflows_total{comm="app"}', 0, s],
+      ['iouringtop_cq_overflows_total{comm="app"}', 0, s + 1],
+      ['iouringtop_cq_overflows_total{comm="app"}', 5, s + 2],
+    ]);
+    expect(fams.find((f) => f.name === 'iouringtop_poll_armed')!.type).toBe('counter');
+  });
+
+  it('none where the metadata does not say they were counted (an older recording), nor threads', () => {
+    const text = [...openMetricsText({ ...input(deltas), diagnostics: null })].join('');
+    expect(text).not.toMatch(/punted|poll_armed|short_results|init_failures|links|overflows/);
+    expect(text).not.toMatch(/iowq|sqpoll/);
+    const some = [
+      ...openMetricsText({ ...input(deltas), diagnostics: { ...all, punted: false } }),
+    ].join('');
+    expect(some).not.toContain('iouringtop_punted');
+    expect(some).toContain('iouringtop_cq_overflows_total');
+  });
+});
+
 describe('jsonText', () => {
   it('holds the same series and numbers as the OpenMetrics text', () => {
     const deltas = [at(1, [row({ ops: 3 })]), at(2, [row({ ops: 2 })])];

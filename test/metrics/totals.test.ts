@@ -43,10 +43,20 @@ const family = (t: MetricTotals, name: string, labels = t.bound.labels): Family 
   if (!f) throw new Error(name);
   return f;
 };
+const ALL_DIAGNOSTICS = {
+  punted: true,
+  poll: true,
+  short: true,
+  failed: true,
+  links: true,
+  overflow: true,
+};
 const values = (t: MetricTotals, name: string): ScalarValue[] => {
   const f =
-    metricFamilies(t.bound.labels, names, null, { threads: true }).find((x) => x.name === name) ??
-    family(t, name);
+    metricFamilies(t.bound.labels, names, null, {
+      threads: true,
+      diagnostics: ALL_DIAGNOSTICS,
+    }).find((x) => x.name === name) ?? family(t, name);
   if (f.type === 'histogram') throw new Error('histogram');
   return f.read(t);
 };
@@ -357,5 +367,125 @@ describe('the io_uring thread families (live, from /proc)', () => {
     expect(t.generation).toBe(g0 + 2);
     t.setThreads([]); // its gauges become unknown
     expect(t.generation).toBe(g0 + 3);
+  });
+});
+
+describe('the diagnostics families (counted in the kernel)', () => {
+  // what the liburing workload's diag set provokes (test/e2e/diagnostics.test.ts), in two seconds
+  const diagDeltas = (): CountsDelta[] => [
+    delta(1, [
+      row({ opcode: 23, ops: 1, write: 4096, punted: 1 }),
+      row({ opcode: 22, ops: 3, read: 100, poll: 1, short: 1 }),
+      row({ opcode: 255, ops: 2, submitted: 8, overflow: 3 }),
+    ]),
+    delta(2, [
+      row({
+        opcode: 22,
+        ops: 2,
+        errors: 2,
+        errnos: [22, 1, 9, 1],
+        failed: 1,
+        failedErrnos: [22, 1],
+        links: 2,
+      }),
+      row({ opcode: 0, ops: 6, errors: 2, errnos: [125, 2] }),
+      row({ opcode: 255, ops: 1, submitted: 8, overflow: 1 }),
+      row({ pid: 7, comm: 'db', opcode: 22, ops: 1 }),
+    ]),
+  ];
+
+  it('sums each per command and opcode, a 0 where nothing happened; overflows per command', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    for (const d of diagDeltas()) t.add(d);
+    const app = (name: string) =>
+      Object.fromEntries(
+        values(t, name)
+          .filter((v) => v.labels.comm === 'app')
+          .map((v) => [v.labels.opcode, v.value]),
+      );
+    expect(app('iouringtop_punted_total')).toEqual({ WRITE: 1, READ: 0, NOP: 0 });
+    expect(app('iouringtop_poll_armed_total')).toEqual({ WRITE: 0, READ: 1, NOP: 0 });
+    expect(app('iouringtop_short_results_total')).toEqual({ WRITE: 0, READ: 1, NOP: 0 });
+    expect(app('iouringtop_broken_links_total')).toEqual({ WRITE: 0, READ: 2, NOP: 0 });
+    expect(values(t, 'iouringtop_punted_total')).toContainEqual({
+      labels: { comm: 'db', opcode: 'READ' },
+      value: 0,
+    });
+    expect(values(t, 'iouringtop_init_failures_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ', errno: 'EINVAL' }, value: 1 },
+    ]);
+    // and the init failure is one of the READ's errors, as in the TUI
+    expect(values(t, 'iouringtop_errors_total')).toContainEqual({
+      labels: { comm: 'app', opcode: 'READ', errno: 'EINVAL' },
+      value: 1,
+    });
+    expect(values(t, 'iouringtop_cq_overflows_total')).toEqual([
+      { labels: { comm: 'app' }, value: 4 },
+      { labels: { comm: 'db' }, value: 0 },
+    ]);
+  });
+
+  it('without the opcode label, a command sums its opcodes; with pid, each process is apart', () => {
+    const byComm = new MetricTotals(['comm']);
+    for (const d of diagDeltas()) byComm.add(d);
+    expect(values(byComm, 'iouringtop_broken_links_total')).toEqual([
+      { labels: { comm: 'app' }, value: 2 },
+      { labels: { comm: 'db' }, value: 0 },
+    ]);
+    expect(values(byComm, 'iouringtop_init_failures_total')).toEqual([
+      { labels: { comm: 'app', errno: 'EINVAL' }, value: 1 },
+    ]);
+    const byPid = new MetricTotals(['pid', 'comm', 'opcode']);
+    for (const d of diagDeltas()) byPid.add(d);
+    expect(values(byPid, 'iouringtop_cq_overflows_total')).toEqual([
+      { labels: { pid: '100', comm: 'app' }, value: 4 },
+      { labels: { pid: '7', comm: 'db' }, value: 0 },
+    ]);
+    expect(values(byPid, 'iouringtop_punted_total')[0]).toEqual({
+      labels: { pid: '100', comm: 'app', opcode: 'WRITE' },
+      value: 1,
+    });
+  });
+
+  it('an init failure without its errno (a kernel whose tracepoint has none) is "unknown"', () => {
+    const t = new MetricTotals(['comm', 'opcode']);
+    t.add(delta(1, [row({ ops: 1, errors: 1, errnos: [22, 1], failed: 1, failedErrnos: [0, 1] })]));
+    expect(values(t, 'iouringtop_init_failures_total')).toEqual([
+      { labels: { comm: 'app', opcode: 'READ', errno: 'unknown' }, value: 1 },
+    ]);
+  });
+
+  it('a diagnostic the capture does not count has no family (n/a, not 0)', () => {
+    const DIAG = [
+      'iouringtop_punted_total',
+      'iouringtop_poll_armed_total',
+      'iouringtop_short_results_total',
+      'iouringtop_init_failures_total',
+      'iouringtop_broken_links_total',
+      'iouringtop_cq_overflows_total',
+    ];
+    const namesWith = (diagnostics: typeof ALL_DIAGNOSTICS | null) =>
+      metricFamilies(['comm', 'opcode'], names, null, { diagnostics })
+        .map((f) => f.name)
+        .filter((n) => DIAG.includes(n));
+    expect(namesWith(ALL_DIAGNOSTICS)).toEqual(DIAG);
+    expect(namesWith(null)).toEqual([]);
+    // e.g. 5.15 (no opcode in queue_async_work or fail_link, no req_failed, no cqe_overflow) with
+    // --no-events (no short)
+    expect(
+      namesWith({
+        punted: false,
+        poll: true,
+        short: false,
+        failed: false,
+        links: false,
+        overflow: false,
+      }),
+    ).toEqual(['iouringtop_poll_armed_total']);
+    expect(
+      metricFamilies(['comm', 'opcode'], names, null, {
+        diagnostics: { ...ALL_DIAGNOSTICS, failed: false },
+      }).find((f) => f.name === 'iouringtop_init_failures_total'),
+    ).toBeUndefined();
   });
 });
