@@ -166,6 +166,82 @@ describe.runIf(run)('--metrics scraped by a real Prometheus', () => {
     }
   });
 
+  it("the diag workload's punts, poll arms, short results, init failures, broken links and CQ overflows, exactly, live and in its recording's export", async () => {
+    const bin = buildWorkload();
+    const workload = spawn(bin, [tempDir('iouringtop-prom-diag-'), 'diag'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const wOut = collectOutput(workload);
+    const pid = Number((await waitFor(workload, 'stdout', /^pid (\d+)$/m))[1]);
+    const port = await freePort();
+    const cli = runCli([
+      '--headless',
+      '--pid',
+      String(pid),
+      '--output-dir',
+      tempDir('iouringtop-prom-diag-out-'),
+      '--metrics',
+      `127.0.0.1:${port}`,
+    ]);
+    const cOut = collectOutput(cli);
+    try {
+      const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+      const ours = bpftraceUnder(cli.pid!);
+      workload.stdin.write('go\n');
+      expect((await exitOf(workload)).code, wOut.stderr()).toBe(0);
+      // what diag() provokes (test/e2e/diagnostics.test.ts checks the same in the summary)
+      const want = {
+        operations: { NOP: 6, READ: 5, WRITE: 1 },
+        punted: { NOP: 0, READ: 0, WRITE: 1 },
+        poll_armed: { NOP: 0, READ: 1, WRITE: 0 },
+        short_results: { NOP: 0, READ: 1, WRITE: 0 },
+        broken_links: { NOP: 0, READ: 2, WRITE: 0 },
+        init_failures: { 'READ EINVAL': 1 },
+        cq_overflows: { '': 4 },
+      };
+      const got = (samples: Map<string, number>) => {
+        const out: Record<string, Record<string, number>> = {};
+        for (const [series, v] of samples) {
+          const m =
+            /^iouringtop_(\w+)_total\{comm="uring-workload"(?:,opcode="(\w+)")?(?:,errno="(\w+)")?\}$/.exec(
+              series,
+            );
+          if (!m || !(m[1] in want)) continue;
+          const key = [m[2], m[3]].filter((x) => x !== undefined).join(' ');
+          (out[m[1]] ??= {})[key] = v;
+        }
+        return out;
+      };
+      const live = await eventually(
+        async () => {
+          const g = got(lastSamples((await httpGet(port, '/metrics')).body));
+          return JSON.stringify(sortedDeep(g)) === JSON.stringify(sortedDeep(want)) ? g : undefined;
+        },
+        `the diagnostics at /metrics: ${JSON.stringify(want)}`,
+      ).catch(async (e: Error) => {
+        const now = got(lastSamples((await httpGet(port, '/metrics')).body));
+        throw new Error(`${e.message}; it serves ${JSON.stringify(now)}`);
+      });
+      expect(live).toEqual(want);
+
+      cli.kill('SIGINT');
+      expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+      expect(await waitGone(ours)).toEqual([]);
+      // the recording's export: the same counts, at its last sample
+      const exp = runCli(['--replay', recording, '--export', 'openmetrics']);
+      const eOut = collectOutput(exp);
+      expect((await exitOf(exp)).code, eOut.stderr()).toBe(0);
+      expect(eOut.stderr()).toMatch(/from the recording's kernel counts/);
+      expect(got(lastSamples(eOut.stdout()))).toEqual(want);
+    } finally {
+      if (workload.exitCode === null && workload.signalCode === null) workload.kill('SIGKILL');
+      if (cli.exitCode === null && cli.signalCode === null) {
+        cli.kill('SIGTERM');
+        await exitOf(cli);
+      }
+    }
+  });
+
   it('a port in use, or an address this machine does not have: one line, exit 1', async () => {
     const port = await freePort();
     const blocker = spawn(process.execPath, [
@@ -248,3 +324,23 @@ describe.runIf(withTmux)('--metrics beside the TUI', () => {
 
 const sorted = (o: Record<string, number>): [string, number][] =>
   Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
+
+/** Each series' last value in exposition text (with or without timestamps). */
+function lastSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+\{[^}]*\}|\w+) (\S+)(?: \S+)?$/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
+
+/** An object with its keys (and its objects' keys) sorted, to compare as JSON. */
+function sortedDeep<T>(o: T): T {
+  if (typeof o !== 'object' || o === null) return o;
+  return Object.fromEntries(
+    Object.entries(o)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortedDeep(v)]),
+  ) as T;
+}
