@@ -11,8 +11,11 @@
  * CQ overflows) are families only where the capture counts them (`diagnostics`: live, what the
  * kernel offers; an export, what the recording's metadata says its counts hold): a diagnostic
  * not counted has no family at all, never a 0 that would pass for "none happened". Where counted,
- * every (label set, opcode) has a series from its first count of anything, 0 included, so that
- * rate() and increase() see the first one.
+ * the CQ overflows (the alarm, one series per label set) are there from a process's first count
+ * of anything, 0 included, so that increase() sees the first one; the per-opcode ones appear
+ * with their first count, as errors by errno do: a 0 for every (label set, opcode) would be five
+ * series more for each, 2.4 times the series in all with pid labels (npm run bench:metrics),
+ * to answer a question rate() answers anyway for diagnostics that keep happening.
  *
  * The io_uring thread families (io-wq workers, SQPOLL threads, their CPU) come from /proc, so
  * exist live only: an export of a recording leaves them out (`threads` false).
@@ -66,6 +69,16 @@ export interface BuildInfo {
   bpftrace: string;
   kernel: string;
 }
+
+/** Each diagnostic (Diagnostics' key) and the stem of its family's name, iouringtop_<stem>_total. */
+export const DIAGNOSTIC_FAMILIES: readonly (readonly [keyof Diagnostics, string])[] = [
+  ['punted', 'punted'],
+  ['poll', 'poll_armed'],
+  ['short', 'short_results'],
+  ['failed', 'init_failures'],
+  ['links', 'broken_links'],
+  ['overflow', 'cq_overflows'],
+];
 
 /** What the capture has besides the counts every capture has. */
 export interface FamilyOptions {
@@ -173,6 +186,15 @@ export function metricFamilies(
         if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: pick(p) });
       return out;
     };
+
+  /**
+   * A diagnostic per (label set, opcode), or per label set: a series once its count is above 0
+   * (it never goes back), as a failure's errno is; see the module comment for why.
+   */
+  const onceCounted =
+    (pick: (o: OpTotals) => number) =>
+    (t: MetricTotals): ScalarValue[] =>
+      perOpcode(pick)(t).filter((v) => v.value > 0);
 
   /** Init failures by errno, per (label set, opcode), or per label set when opcode is not a label. */
   const initFailures = (t: MetricTotals): ScalarValue[] => {
@@ -313,26 +335,37 @@ export function metricFamilies(
   const diag = (key: keyof Diagnostics, f: Family): void => {
     if (diagnostics?.[key] === true) families.push(f);
   };
+  families.push({
+    name: 'iouringtop_diagnostic_counted',
+    help: 'Whether the counts hold a diagnostic (1), or not (0: the kernel lacks its tracepoint, short_results under --no-events, a recording from before): its family is then absent, not 0',
+    type: 'gauge',
+    labelNames: ['diagnostic'],
+    read: () =>
+      DIAGNOSTIC_FAMILIES.map(([key, stem]) => ({
+        labels: { diagnostic: stem },
+        value: diagnostics?.[key] === true ? 1 : 0,
+      })),
+  });
   diag('punted', {
     name: 'iouringtop_punted_total',
     help: 'Requests punted to an io-wq worker thread (io_uring_queue_async_work)',
     type: 'counter',
     labelNames: [...labels],
-    read: perOpcode((o) => o.punted),
+    read: onceCounted((o) => o.punted),
   });
   diag('poll', {
     name: 'iouringtop_poll_armed_total',
     help: 'Requests that found their file not ready and armed a poll (io_uring_poll_arm)',
     type: 'counter',
     labelNames: [...labels],
-    read: perOpcode((o) => o.poll),
+    read: onceCounted((o) => o.poll),
   });
   diag('short', {
     name: 'iouringtop_short_results_total',
     help: 'Completions with 0 <= result < the length asked: short reads and writes',
     type: 'counter',
     labelNames: [...labels],
-    read: perOpcode((o) => o.short),
+    read: onceCounted((o) => o.short),
   });
   diag('failed', {
     name: 'iouringtop_init_failures_total',
@@ -346,7 +379,7 @@ export function metricFamilies(
     help: 'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
     type: 'counter',
     labelNames: [...labels],
-    read: perOpcode((o) => o.links),
+    read: onceCounted((o) => o.links),
   });
   diag('overflow', {
     name: 'iouringtop_cq_overflows_total',

@@ -162,12 +162,12 @@ describe('openMetricsText: the diagnostics', () => {
   ];
   const all = { punted: true, poll: true, short: true, failed: true, links: true, overflow: true };
 
-  it('the families the recording counted, each series from its first count of anything', () => {
+  it('the families the recording counted: overflows from the first count of anything, the rest from their first', () => {
     const text = [...openMetricsText({ ...input(deltas), diagnostics: all })].join('');
     const fams = parse(text);
     const s = T / SEC;
+    // (a 0 just before its first count, as every counter series in an export)
     expect(fams.find((f) => f.name === 'iouringtop_punted')!.samples).toEqual([
-      ['iouringtop_punted_total{comm="app",opcode="READ"}', 0, s],
       ['iouringtop_punted_total{comm="app",opcode="READ"}', 0, s + 1],
       ['iouringtop_punted_total{comm="app",opcode="READ"}', 2, s + 2],
     ]);
@@ -185,13 +185,24 @@ describe('openMetricsText: the diagnostics', () => {
 
   it('none where the metadata does not say they were counted (an older recording), nor threads', () => {
     const text = [...openMetricsText({ ...input(deltas), diagnostics: null })].join('');
-    expect(text).not.toMatch(/punted|poll_armed|short_results|init_failures|links|overflows/);
-    expect(text).not.toMatch(/iowq|sqpoll/);
+    const fams = parse(text).map((f) => f.name);
+    for (const stem of ['punted', 'poll_armed', 'short_results', 'init_failures'])
+      expect(fams).not.toContain(`iouringtop_${stem}`);
+    expect(text).not.toMatch(/broken_links_total|cq_overflows_total|iowq|sqpoll/);
+    // and it says so, at every time
+    const counted = parse(text).find((f) => f.name === 'iouringtop_diagnostic_counted')!;
+    expect(counted.type).toBe('gauge');
+    expect(counted.samples).toHaveLength(6 * 3);
+    expect(new Set(counted.samples.map(([, v]) => v))).toEqual(new Set([0]));
     const some = [
       ...openMetricsText({ ...input(deltas), diagnostics: { ...all, punted: false } }),
     ].join('');
-    expect(some).not.toContain('iouringtop_punted');
+    expect(some).not.toContain('iouringtop_punted_total');
     expect(some).toContain('iouringtop_cq_overflows_total');
+    expect(some).toContain(`iouringtop_diagnostic_counted{diagnostic="punted"} 0 ${T / SEC + 2}`);
+    expect(some).toContain(
+      `iouringtop_diagnostic_counted{diagnostic="cq_overflows"} 1 ${T / SEC + 2}`,
+    );
   });
 });
 

@@ -394,7 +394,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
     ]),
   ];
 
-  it('sums each per command and opcode, a 0 where nothing happened; overflows per command', () => {
+  it('sums each per command and opcode from its first count; overflows per command, 0 included', () => {
     const t = new MetricTotals(['comm', 'opcode']);
     for (const d of diagDeltas()) t.add(d);
     const app = (name: string) =>
@@ -403,14 +403,14 @@ describe('the diagnostics families (counted in the kernel)', () => {
           .filter((v) => v.labels.comm === 'app')
           .map((v) => [v.labels.opcode, v.value]),
       );
-    expect(app('iouringtop_punted_total')).toEqual({ WRITE: 1, READ: 0, NOP: 0 });
-    expect(app('iouringtop_poll_armed_total')).toEqual({ WRITE: 0, READ: 1, NOP: 0 });
-    expect(app('iouringtop_short_results_total')).toEqual({ WRITE: 0, READ: 1, NOP: 0 });
-    expect(app('iouringtop_broken_links_total')).toEqual({ WRITE: 0, READ: 2, NOP: 0 });
-    expect(values(t, 'iouringtop_punted_total')).toContainEqual({
-      labels: { comm: 'db', opcode: 'READ' },
-      value: 0,
-    });
+    expect(app('iouringtop_punted_total')).toEqual({ WRITE: 1 });
+    expect(app('iouringtop_poll_armed_total')).toEqual({ READ: 1 });
+    expect(app('iouringtop_short_results_total')).toEqual({ READ: 1 });
+    expect(app('iouringtop_broken_links_total')).toEqual({ READ: 2 });
+    // a series appears with its first count (db has none); it never goes back
+    expect(values(t, 'iouringtop_punted_total').map((v) => v.labels.comm)).toEqual(['app']);
+    t.add(delta(3, [row({ opcode: 23, ops: 1 })]));
+    expect(app('iouringtop_punted_total')).toEqual({ WRITE: 1 });
     expect(values(t, 'iouringtop_init_failures_total')).toEqual([
       { labels: { comm: 'app', opcode: 'READ', errno: 'EINVAL' }, value: 1 },
     ]);
@@ -430,7 +430,6 @@ describe('the diagnostics families (counted in the kernel)', () => {
     for (const d of diagDeltas()) byComm.add(d);
     expect(values(byComm, 'iouringtop_broken_links_total')).toEqual([
       { labels: { comm: 'app' }, value: 2 },
-      { labels: { comm: 'db' }, value: 0 },
     ]);
     expect(values(byComm, 'iouringtop_init_failures_total')).toEqual([
       { labels: { comm: 'app', errno: 'EINVAL' }, value: 1 },
@@ -470,6 +469,32 @@ describe('the diagnostics families (counted in the kernel)', () => {
         .filter((n) => DIAG.includes(n));
     expect(namesWith(ALL_DIAGNOSTICS)).toEqual(DIAG);
     expect(namesWith(null)).toEqual([]);
+    // which are counted, for a dashboard to tell n/a from none
+    const counted = (diagnostics: typeof ALL_DIAGNOSTICS | null) => {
+      const f = metricFamilies(['comm', 'opcode'], names, null, { diagnostics }).find(
+        (x) => x.name === 'iouringtop_diagnostic_counted',
+      );
+      if (f?.type !== 'gauge') throw new Error('gauge');
+      return Object.fromEntries(
+        f.read(new MetricTotals(['comm'])).map((v) => [v.labels.diagnostic, v.value]),
+      );
+    };
+    expect(counted(null)).toEqual({
+      punted: 0,
+      poll_armed: 0,
+      short_results: 0,
+      init_failures: 0,
+      broken_links: 0,
+      cq_overflows: 0,
+    });
+    expect(counted({ ...ALL_DIAGNOSTICS, short: false })).toEqual({
+      punted: 1,
+      poll_armed: 1,
+      short_results: 0,
+      init_failures: 1,
+      broken_links: 1,
+      cq_overflows: 1,
+    });
     // e.g. 5.15 (no opcode in queue_async_work or fail_link, no req_failed, no cqe_overflow) with
     // --no-events (no short)
     expect(
