@@ -24,7 +24,7 @@ import { MetricTotals } from '../../source/metrics/totals.js';
 import type { LabelName } from '../../source/metrics/labels.js';
 import type { OpCounts } from '../../source/model/counts.js';
 import { bucketOf } from '../../source/model/histogram.js';
-import { OpcodeTable } from '../../source/model/opcodes.js';
+import { OpcodeTable, opcodeDirection } from '../../source/model/opcodes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -65,8 +65,17 @@ const median = (xs: number[]): number => {
 };
 const OPCODES = [22, 23, 1, 2, 3, 18, 19, 21, 26, 27, 13, 6];
 
-/** Totals for `procs` processes (each its own command name) using `ops` opcodes each. */
-function totalsFor(labels: LabelName[], procs: number, ops: number): MetricTotals {
+/**
+ * Totals for `procs` processes (each its own command name) using `ops` opcodes each; with
+ * `diagnostics`, every diagnostic happened on every process and opcode (short: on those with a
+ * length), with one init failure each: the most series they can make.
+ */
+function totalsFor(
+  labels: LabelName[],
+  procs: number,
+  ops: number,
+  diagnostics: boolean,
+): MetricTotals {
   const t = new MetricTotals(labels);
   const rows: OpCounts[] = [];
   for (let p = 0; p < procs; p++)
@@ -82,30 +91,65 @@ function totalsFor(labels: LabelName[], procs: number, ops: number): MetricTotal
         submitted: 0,
         errnos: [11, 1, 5, 1],
         latency: [bucketOf(2_000), 10, bucketOf(90_000), 5, bucketOf(3_000_000), 1],
+        ...(diagnostics
+          ? {
+              punted: 3,
+              poll: 1,
+              short: opcodeDirection(opcode) === 'none' ? 0 : 1,
+              links: 1,
+              overflow: 0,
+              failed: 1,
+              failedErrnos: [22, 1],
+            }
+          : {}),
       });
   t.add({ tsUs: Date.now() * 1000, intervalUs: 1_000_000, rows });
   t.setCapture({ lost: 0, dropped: 0 });
+  // as live: every process looked at in /proc (each with an SQPOLL thread and two workers)
+  t.setThreads(
+    Array.from({ length: procs }, (_, p) => ({
+      pid: 1000 + p,
+      comm: `svc-${p % 1000}`,
+      workers: 2,
+      sqpoll: 1,
+      workersCpuSec: p / 100,
+      sqpollCpuSec: p / 10,
+    })),
+  );
   return t;
 }
 
 async function rendering(): Promise<void> {
   console.log('/metrics rendering (a scrape after the totals changed; medians of 15)');
   console.log(
-    'labels            processes x opcodes  series   text       OpenMetrics  scrape ms CPU ms',
+    'labels            processes x opcodes  diagnostics  series   text       OpenMetrics  scrape ms CPU ms',
   );
-  const cases: [LabelName[], number, number][] = [
-    [['comm', 'opcode'], 10, 8],
-    [['comm', 'opcode'], 100, 8],
-    [['pid', 'comm', 'opcode'], 1000, 8],
-    [['pid', 'comm', 'opcode'], 1000, 12],
+  // (diagnostics: none happened, or every one everywhere; every one is counted either way)
+  const cases: [LabelName[], number, number, boolean][] = [
+    [['comm', 'opcode'], 10, 8, false],
+    [['comm', 'opcode'], 10, 8, true],
+    [['comm', 'opcode'], 100, 8, true],
+    [['pid', 'comm', 'opcode'], 1000, 8, false],
+    [['pid', 'comm', 'opcode'], 1000, 8, true],
+    [['pid', 'comm', 'opcode'], 1000, 12, true],
   ];
   const info = { version: '0.1.0', tier: '1', bpftrace: 'v0.17.0', kernel: os.release() };
-  for (const [labels, procs, ops] of cases) {
-    const totals = totalsFor(labels, procs, ops);
+  for (const [labels, procs, ops, diagnostics] of cases) {
+    const totals = totalsFor(labels, procs, ops, diagnostics);
     const server = await MetricsServer.start(
       { host: '127.0.0.1', port: 0 },
       totals,
-      metricFamilies(labels, new OpcodeTable(), info),
+      metricFamilies(labels, new OpcodeTable(), info, {
+        threads: true,
+        diagnostics: {
+          punted: true,
+          poll: true,
+          short: true,
+          failed: true,
+          links: true,
+          overflow: true,
+        },
+      }),
     );
     const port = server.address.port;
     const times: number[] = [];
@@ -125,7 +169,8 @@ async function rendering(): Promise<void> {
     const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
     const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     console.log(
-      `${labels.join(',').padEnd(18)}${`${procs} x ${ops}`.padEnd(21)}${String(series).padEnd(9)}` +
+      `${labels.join(',').padEnd(18)}${`${procs} x ${ops}`.padEnd(21)}` +
+        `${(diagnostics ? 'everywhere' : 'none').padEnd(13)}${String(series).padEnd(9)}` +
         `${kib(Buffer.byteLength(text)).padEnd(11)}${kib(Buffer.byteLength(om)).padEnd(13)}` +
         `${median(times).toFixed(1).padEnd(10)}${median(cpu).toFixed(1)}`,
     );
