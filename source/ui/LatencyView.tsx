@@ -49,13 +49,20 @@ export function groupLabel(g: LatencyGroup): string {
 }
 
 /**
- * The groups in at most `lines` lines: while there are more, the two neighbours with the fewest
+ * The groups in at most `lines` lines, a run of empty groups as one: while there are more, the two neighbours with the fewest
  * operations between them become one line (the faster pair on a tie). Where the operations are
  * keeps its detail, and every line is still one range of latencies.
  */
 export function fitGroups(groups: readonly LatencyGroup[], lines: number): LatencyGroup[] {
-  const out = groups.slice();
   if (lines < 1) return [];
+  // a run of empty groups is one line: the gap shows, in one line
+  const out: LatencyGroup[] = [];
+  for (const g of groups) {
+    const last = out[out.length - 1];
+    if (last && last.count === 0 && g.count === 0)
+      out[out.length - 1] = { ...last, highNs: g.highNs };
+    else out.push(g);
+  }
   while (out.length > lines) {
     let at = 0;
     for (let i = 1; i + 1 < out.length; i++)
@@ -140,7 +147,7 @@ export function LatencyView({ row, detail, nowUs, names, ...frame }: LatencyView
       ? ' no operation with a latency yet'
       : ` ${cell.count(d.count)} ops  p50 ${cell.latency(p50)}  p90 ${cell.latency(p90)}  ` +
         `p99 ${cell.latency(p99)}  p99.9 ${cell.latency(p999)}  max ${cell.latency(d.maxNs)}`;
-  const split = latencySplit(d.groups.length, height);
+  const split = latencySplit(fitGroups(d.groups, Infinity).length, height);
   const histogram = histogramLines(d, split.histogram, width);
   const shown = Math.min(d.slowest.length, Math.max(0, split.events - 1));
   const buffered =

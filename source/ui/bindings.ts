@@ -116,7 +116,7 @@ const SPEED = ['[ ]', 'halve / double the playback speed'] as const;
 const JUMP = ['g G', 'jump to the start / end of the recording'] as const;
 const REFRESH = ['+ -', 'slower / faster refresh'] as const;
 // pairs that read as one line in the help (so that it fits 80x24 with every key)
-const DRILL = ['Enter Esc', 'drill into the selected process, and back'] as const;
+const DRILL = ['Enter l Esc', 'drill into a process, l its latency detail, Esc back'] as const;
 const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
 // keys that change a table's columns or order: not over the latency panel, which hides the table
 const TABLE: readonly Mode[] = ['normal', 'drill'];
@@ -144,7 +144,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'move', to: 'end' }, [{ key: 'end' }], MOVE),
   bind({ type: 'drill' }, [{ key: 'return' }], DRILL, ['Enter', 'drill', 5], { modes: ['normal'], views: ['processes'] }),
   bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], DRILL, ['Esc', 'back', 2], { modes: ['drill', 'latency'] }),
-  bind({ type: 'latency' }, [{ input: 'l' }], ['l', 'latency of the selected row: histogram, slowest requests'], ['l', 'latency', 6], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
+  bind({ type: 'latency' }, [{ input: 'l' }], DRILL, ['l', 'latency', 6], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
   bind({ type: 'sort', step: 1 }, [{ input: '>' }, { input: '.' }], SORT, ['</>', 'sort', 6], SORTABLE),
   bind({ type: 'sort', step: -1 }, [{ input: '<' }, { input: ',' }], SORT, undefined, SORTABLE),
   bind({ type: 'sort', step: 0 }, [{ input: 'r' }], ['r', 'reverse the sort order'], ['r', 'rev', 10], SORTABLE),
