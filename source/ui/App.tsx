@@ -149,7 +149,7 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
     );
   });
   let what = '';
-  if (inLatency(ui)) what = 'latency detail (↑↓ row, Esc back)';
+  if (inLatency(ui)) what = 'latency (↑↓ row, Esc back)';
   else if (inDrill(ui)) what = 'process detail (Esc back)';
   else if (ui.view === 'processes') {
     what = `${data.processes.length} of ${snap?.processes.length ?? 0} processes`;
