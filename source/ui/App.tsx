@@ -386,6 +386,7 @@ export function App({
         detail={snap?.latency}
         nowUs={snap?.nowUs ?? 0}
         names={names}
+        paused={ui.paused}
       />
     );
   else if (data.drill)

@@ -29,6 +29,8 @@ export interface LatencyViewProps extends TableFrame {
   nowUs: number;
   color: boolean;
   names: OpcodeNames;
+  /** The display is frozen (`p`): a row picked since has no figures until it resumes. */
+  paused?: boolean;
 }
 
 /** What the row is: `PID 42 fio`, `READ (every process)`, `PID 42 fio · READ`. */
@@ -122,7 +124,7 @@ export function latencySplit(
   return { histogram, events: Math.max(0, body - histogram) };
 }
 
-export function LatencyView({ row, detail, nowUs, names, ...frame }: LatencyViewProps) {
+export function LatencyView({ row, detail, nowUs, names, paused, ...frame }: LatencyViewProps) {
   const { width, height } = frame;
   if (!row)
     return (
@@ -138,7 +140,14 @@ export function LatencyView({ row, detail, nowUs, names, ...frame }: LatencyView
         <Text wrap="truncate" bold>
           {fit(title, width)}
         </Text>
-        <Text wrap="truncate">{fit(' reading its latencies…', width)}</Text>
+        <Text wrap="truncate">
+          {fit(
+            paused
+              ? " the display is frozen: p resumes it, with this row's latencies"
+              : ' reading its latencies…',
+            width,
+          )}
+        </Text>
       </Box>
     );
   const [p50, p90, p99, p999] = d.percentilesNs;

@@ -319,6 +319,18 @@ describe('the latency panel', () => {
     expect(t.frame()).not.toContain('3.00ms');
   });
 
+  it('says a row picked while the display is frozen has its figures once it resumes', async () => {
+    const t = start({ loads: MIXED });
+    await t.press('l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    await t.press('p', KEYS.down);
+    await until(() => t.frame().includes('latency of PID 1002 fio'), 'the next row');
+    expect(t.frame()).toContain('the display is frozen: p resumes it');
+    await t.press('p');
+    await until(() => t.frame().includes('slowest'), 'the figures after p');
+    expect(t.frame()).toMatch(/100 ops\s+p50 20\.0µs/);
+  });
+
   it('escapes a hostile command name in its title and table', async () => {
     const t = start({
       loads: [{ pid: 66, comm: 'x\x1b[2J\u202eevil', op: 'READ', rate: 5, latencyUs: 1 }],
