@@ -103,6 +103,7 @@ export async function runTui(
   const store = new TickStore();
   let refreshMs = config.refreshMs;
   let tailFilter: Filter | undefined;
+  let latency: { key: string; limit: number } | undefined;
   const publish = (): void => {
     store.publish(
       source.snapshot({
@@ -111,6 +112,8 @@ export async function runTui(
         recentLimit: 200,
         // every figure obeys an op: filter (the process rows and the header count only those)
         opcodes: tailFilter?.opcodes,
+        // computed only while the latency panel is open
+        latency,
       }),
       source.status(),
     );
@@ -147,6 +150,10 @@ export async function runTui(
     },
     setFilter: (f) => {
       tailFilter = f;
+      publish();
+    },
+    setLatency: (target) => {
+      latency = target;
       publish();
     },
     toggleRecording: controls.toggleRecording

@@ -41,6 +41,11 @@ export interface SnapshotOptions {
    * figure of a process is then that of its operations of these opcodes.
    */
   opcodes?: readonly number[];
+  /**
+   * The latency panel's row (its key) and how many of its slowest buffered events to list:
+   * Snapshot.latency, under recentFilter. Left out, nothing of it is computed.
+   */
+  latency?: { key: string; limit: number };
 }
 
 const PERCENTILES: readonly number[] = [50, 95, 99];

@@ -142,6 +142,24 @@ export class LatencyHistogram {
     this.sum += other.sum;
   }
 
+  /**
+   * Calls `fn` for each non-empty bucket, lowest first, with the bucket's value (clamped to the
+   * recorded min and max, as percentiles are) and its count.
+   */
+  forEachBucket(fn: (value: number, count: number) => void): void {
+    if (this.count === 0) return;
+    for (let c = 0; c < CHUNKS; c++) {
+      const chunk = this.chunks[c];
+      if (chunk === null) continue;
+      for (let i = 0; i < SUB; i++) {
+        const cnt = chunk[i];
+        if (cnt === 0) continue;
+        const v = bucketValue((c << SUB_BITS) | i);
+        fn(v < this.min ? this.min : v > this.max ? this.max : v, cnt);
+      }
+    }
+  }
+
   /** Mean of the recorded values (exact), 0 when empty. */
   mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;

@@ -24,6 +24,7 @@ import { deriveSnapshot, type SnapshotOptions } from './derive.js';
 import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
 import { fileStats, type FileStat } from './files.js';
+import { latencyDetail } from './latency.js';
 import type { OpcodeNames } from './opcodes.js';
 import type { CaptureCounters, Diagnostics, Snapshot } from './snapshot.js';
 
@@ -91,7 +92,10 @@ export class Model implements EventSink {
 
   /** An immutable plain-data picture of the model (see snapshot.ts). */
   snapshot(opts: SnapshotOptions = {}): Snapshot {
-    return deriveSnapshot(this.core, opts, this.diagnostics);
+    const snap = deriveSnapshot(this.core, opts, this.diagnostics);
+    if (!opts.latency) return snap;
+    const { key, limit } = opts.latency;
+    return { ...snap, latency: latencyDetail(this.core, key, opts.recentFilter, limit) };
   }
 
   /** Which diagnostics the counts hold (null: unknown, the default). */

@@ -295,4 +295,35 @@ export interface Snapshot {
    * events (model/files.ts), most operations first; undefined otherwise.
    */
   readonly files?: readonly FileStat[];
+  /**
+   * The latency panel's row (model/latency.ts), only while the panel is open (the snapshot
+   * option `latency`); undefined otherwise, or when the row is gone.
+   */
+  readonly latency?: LatencyDetail;
+}
+
+/** Latencies in [lowNs, highNs): one line of the latency panel's histogram. */
+export interface LatencyGroup {
+  readonly lowNs: number;
+  readonly highNs: number;
+  readonly count: number;
+}
+
+/** One row's latencies: since start (histogram, percentiles) and its slowest buffered events. */
+export interface LatencyDetail {
+  /** The row key asked for (`p<uid>`, `o<opcode>`, `p<uid>:<opcode>`). */
+  readonly key: string;
+  /** Operations with a latency since start. */
+  readonly count: number;
+  /** p50, p90, p99, p99.9 since start (ns; 0 when none). */
+  readonly percentilesNs: readonly number[];
+  readonly maxNs: number;
+  /** By power of two of a µs, from the lowest non-empty group to the highest. */
+  readonly groups: readonly LatencyGroup[];
+  /** The slowest buffered events of the row that pass the filter: slowest first, ties newest first. */
+  readonly slowest: readonly IoEvent[];
+  /** Buffered events of the row with a latency that pass the filter (the slowest are of these). */
+  readonly considered: number;
+  /** Time of the oldest buffered event (µs; 0 when the buffer is empty). */
+  readonly bufferStartUs: number;
 }

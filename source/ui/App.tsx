@@ -19,6 +19,8 @@ import { formatFilter } from '../model/select.js';
 import {
   activeTable,
   functionKey,
+  inDrill,
+  inLatency,
   initialUiState,
   mouseReport,
   reduceClick,
@@ -40,7 +42,16 @@ import {
   type Column,
 } from '../render/columns.js';
 import { columnAt, tableWindow } from './Table.js';
-import { checkFilter, filterOf, selectView, tailFilter, type ViewData } from './viewModel.js';
+import {
+  checkFilter,
+  filterOf,
+  latencyRow,
+  latencyTarget,
+  selectView,
+  tailFilter,
+  type ViewData,
+} from './viewModel.js';
+import { LatencyView } from './LatencyView.js';
 import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
 import { Header, headerLines } from './Header.js';
 import { ProcessesView } from './ProcessesView.js';
@@ -138,8 +149,8 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
     );
   });
   let what = '';
-  if (ui.mode === 'drill' || (ui.mode !== 'normal' && ui.returnMode === 'drill'))
-    what = 'process detail (Esc back)';
+  if (inLatency(ui)) what = 'latency (↑↓ row, Esc back)';
+  else if (inDrill(ui)) what = 'process detail (Esc back)';
   else if (ui.view === 'processes') {
     what = `${data.processes.length} of ${snap?.processes.length ?? 0} processes`;
     if (data.hiddenIdle) what += ` (${data.hiddenIdle} idle > 5 min hidden: a)`;
@@ -225,6 +236,19 @@ export function App({
   useEffect(() => {
     controller.setFilter?.(filterOf(tailText, names));
   }, [controller, tailText, names]);
+
+  // the latency panel's figures are computed only while it is open, for its row
+  const target = latencyTarget(ui, data, body);
+  const latencyKey = target?.key;
+  const latencyLimit = target?.limit ?? 0;
+  const latencyAsked = useRef(false);
+  useEffect(() => {
+    if (latencyKey === undefined && !latencyAsked.current) return; // closed, and never opened
+    latencyAsked.current = latencyKey !== undefined;
+    controller.setLatency?.(
+      latencyKey === undefined ? undefined : { key: latencyKey, limit: latencyLimit },
+    );
+  }, [controller, latencyKey, latencyLimit]);
 
   const runEffect = useCallback(
     (e: Effect) => {
@@ -354,6 +378,17 @@ export function App({
   };
   let view: React.JSX.Element;
   if (ui.mode === 'help') view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
+  else if (inLatency(ui))
+    view = (
+      <LatencyView
+        {...frame}
+        row={latencyRow(ui, data)}
+        detail={snap?.latency}
+        nowUs={snap?.nowUs ?? 0}
+        names={names}
+        paused={ui.paused}
+      />
+    );
   else if (data.drill)
     view = (
       <DrillView

@@ -18,8 +18,11 @@ export const VIEW_KEYS: Readonly<Record<ViewId, string>> = {
   rings: '5',
 };
 
-/** `normal`: a view; `drill`: one process; `filter`: the prompt is open; `help`: the key list. */
-export type Mode = 'normal' | 'filter' | 'help' | 'drill';
+/**
+ * `normal`: a view; `drill`: one process; `latency`: the latency panel of the selected row (over
+ * a view or the drill-down); `filter`: the prompt is open; `help`: the key list.
+ */
+export type Mode = 'normal' | 'filter' | 'help' | 'drill' | 'latency';
 
 /** The tables that keep their own selection and sort: the views and the drill-down. */
 export type TableId = ViewId | 'drill';
@@ -34,6 +37,7 @@ export type Action =
   | { type: 'view'; to: ViewId | 'next' | 'prev' }
   | { type: 'move'; to: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' }
   | { type: 'drill' }
+  | { type: 'latency' }
   | { type: 'back' }
   | { type: 'sort'; step: 1 | -1 | 0 }
   | { type: 'filter' }
@@ -63,7 +67,7 @@ export interface Binding {
   action: Action;
   keys: readonly KeyMatch[];
   /**
-   * Where it works: the modes (default normal and drill), the tables (a view, or the drill-down;
+   * Where it works: the modes (default normal, drill and latency, where ↑↓ pick the row), the tables (a view, or the drill-down;
    * default all), and live or replay only.
    */
   modes?: readonly Mode[];
@@ -75,8 +79,8 @@ export interface Binding {
   hint?: { keys: string; what: string; rank: number };
 }
 
-const BROWSE: readonly Mode[] = ['normal', 'drill'];
-const EVERYWHERE: readonly Mode[] = ['normal', 'drill', 'filter', 'help'];
+const BROWSE: readonly Mode[] = ['normal', 'drill', 'latency'];
+const EVERYWHERE: readonly Mode[] = ['normal', 'drill', 'latency', 'filter', 'help'];
 
 type Where = Pick<Binding, 'modes' | 'views' | 'only'>;
 
@@ -112,9 +116,14 @@ const SPEED = ['[ ]', 'halve / double the playback speed'] as const;
 const JUMP = ['g G', 'jump to the start / end of the recording'] as const;
 const REFRESH = ['+ -', 'slower / faster refresh'] as const;
 // pairs that read as one line in the help (so that it fits 80x24 with every key)
-const DRILL = ['Enter Esc', 'drill into the selected process, and back'] as const;
+const DRILL = ['Enter l Esc', 'drill into a process, l its latency detail, Esc back'] as const;
 const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
-const SORTABLE: Where = { views: ['processes', 'opcodes', 'drill', 'errors', 'rings'] };
+// keys that change a table's columns or order: not over the latency panel, which hides the table
+const TABLE: readonly Mode[] = ['normal', 'drill'];
+const SORTABLE: Where = {
+  modes: TABLE,
+  views: ['processes', 'opcodes', 'drill', 'errors', 'rings'],
+};
 const LIVE: Where = { only: 'live' };
 const REPLAY: Where = { only: 'replay' };
 
@@ -134,7 +143,8 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'move', to: 'home' }, [{ key: 'home' }], MOVE),
   bind({ type: 'move', to: 'end' }, [{ key: 'end' }], MOVE),
   bind({ type: 'drill' }, [{ key: 'return' }], DRILL, ['Enter', 'drill', 5], { modes: ['normal'], views: ['processes'] }),
-  bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], DRILL, ['Esc', 'back', 2], { modes: ['drill'] }),
+  bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], DRILL, ['Esc', 'back', 2], { modes: ['drill', 'latency'] }),
+  bind({ type: 'latency' }, [{ input: 'l' }], DRILL, ['l', 'latency', 6], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
   bind({ type: 'sort', step: 1 }, [{ input: '>' }, { input: '.' }], SORT, ['</>', 'sort', 6], SORTABLE),
   bind({ type: 'sort', step: -1 }, [{ input: '<' }, { input: ',' }], SORT, undefined, SORTABLE),
   bind({ type: 'sort', step: 0 }, [{ input: 'r' }], ['r', 'reverse the sort order'], ['r', 'rev', 10], SORTABLE),
@@ -154,9 +164,9 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'record' }, [{ input: 'R' }], ['R', 'start / stop recording'], ['R', 'record', 9], LIVE),
   bind({ type: 'refresh', step: 1 }, [{ input: '+' }, { input: '=' }], REFRESH),
   bind({ type: 'refresh', step: -1 }, [{ input: '-' }, { input: '_' }], REFRESH),
-  bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { views: ['opcodes'] }),
-  bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { views: ['processes', 'opcodes', 'drill'] }),
-  bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { views: ['processes'] }),
+  bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { modes: TABLE, views: ['opcodes'] }),
+  bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
+  bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { modes: TABLE, views: ['processes'] }),
 ];
 
 /** Where the keys are pressed: the mode, the table on screen, live or replay. */

@@ -47,8 +47,10 @@ import type { SparkMetric } from '../render/columns.js';
 
 export interface UiState {
   mode: Mode;
-  /** Where `help` and `filter` return to when closed: `normal` or `drill`. */
-  returnMode: 'normal' | 'drill';
+  /** Where `help` and `filter` return to when closed: `normal`, `drill` or `latency`. */
+  returnMode: 'normal' | 'drill' | 'latency';
+  /** What the latency panel (`l`) was opened over, and Esc returns to. */
+  latencyFrom?: 'normal' | 'drill';
   view: ViewId;
   sort: Record<TableId, SortState>;
   selection: Record<TableId, Selection>;
@@ -172,10 +174,26 @@ export interface KeyContext {
 
 const DEFAULT_CONTEXT: KeyContext = { rowKeys: [], pageSize: 10, checkFilter: () => undefined };
 
-/** The table whose selection and sort the keys act on. */
+/** The mode under the help and the prompt: what they return to. */
+function browseMode(state: UiState): 'normal' | 'drill' | 'latency' {
+  return state.mode === 'help' || state.mode === 'filter' ? state.returnMode : state.mode;
+}
+
+/** The table whose selection and sort the keys act on (under the latency panel: its row's). */
 export function activeTable(state: UiState): TableId {
-  const mode = state.mode === 'normal' || state.mode === 'drill' ? state.mode : state.returnMode;
+  let mode = browseMode(state);
+  if (mode === 'latency') mode = state.latencyFrom ?? 'normal';
   return mode === 'drill' ? 'drill' : state.view;
+}
+
+/** The drill-down is on screen, or under the help, the prompt or the latency panel. */
+export function inDrill(state: UiState): boolean {
+  return activeTable(state) === 'drill';
+}
+
+/** The latency panel is on screen, or under the help or the prompt. */
+export function inLatency(state: UiState): boolean {
+  return browseMode(state) === 'latency';
 }
 
 /** The selected row's index among `rowKeys` (following its key), or -1 when there are no rows. */
@@ -317,16 +335,12 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
     case 'quit':
       return { state, effects: [{ type: 'quit' }] };
     case 'help':
-      return none({
-        ...state,
-        mode: 'help',
-        returnMode: state.mode === 'drill' ? 'drill' : 'normal',
-      });
+      return none({ ...state, mode: 'help', returnMode: browseMode(state) });
     case 'filter':
       return none({
         ...state,
         mode: 'filter',
-        returnMode: state.mode === 'drill' ? 'drill' : 'normal',
+        returnMode: browseMode(state),
         // what is typed adds a term to the filter in force
         filterDraft: state.filterText === '' ? '' : `${state.filterText} `,
         filterError: undefined,
@@ -374,7 +388,16 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
         },
       });
     }
+    case 'latency': {
+      const from = state.mode === 'drill' ? 'drill' : 'normal';
+      if (resolveSelection(state.selection[activeTable(state)], c.rowKeys) < 0) return none(state);
+      return none({ ...state, mode: 'latency', returnMode: 'latency', latencyFrom: from });
+    }
     case 'back':
+      if (state.mode === 'latency') {
+        const to = state.latencyFrom ?? 'normal';
+        return none({ ...state, mode: to, returnMode: to, latencyFrom: undefined });
+      }
       return none({ ...state, mode: 'normal', returnMode: 'normal', drillKey: undefined });
     case 'sort':
       return stepSort(state, action.step);

@@ -72,6 +72,12 @@ export interface TuiController {
    * the process rows and totals (an `op:` filter). The TUI filters rows itself too.
    */
   setFilter?(filter: Filter): void;
+  /**
+   * The latency panel's row (a row key) and how many of its slowest events to list, or undefined
+   * when the panel is closed: snapshots should then carry Snapshot.latency (SnapshotOptions.latency)
+   * of that row, under the filter given to setFilter.
+   */
+  setLatency?(target: { key: string; limit: number } | undefined): void;
   /** Live only: start recording, or stop the one in progress (`R`). */
   toggleRecording?(): void;
   /** Replay only. */

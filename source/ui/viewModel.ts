@@ -29,7 +29,14 @@ import {
   type Column,
   type OpRow,
 } from '../render/columns.js';
-import { activeTable, resolveSelection, type SortState, type UiState } from './keymap.js';
+import {
+  activeTable,
+  inDrill,
+  inLatency,
+  resolveSelection,
+  type SortState,
+  type UiState,
+} from './keymap.js';
 import { ringColumns, type RingRow } from '../render/ringColumns.js';
 import type { FileRow } from '../render/fileColumns.js';
 import { fileName, type ThreadInfo } from '../proc/view.js';
@@ -259,7 +266,33 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
 
 /** The filter the events tail should carry for this UI state (see TuiController.setFilter). */
 export function tailFilter(ui: UiState, filter: Filter, snap: Snapshot | undefined): Filter {
-  if (ui.mode !== 'drill' && ui.returnMode !== 'drill') return filter;
+  if (!inDrill(ui)) return filter;
   const process = snap?.processes.find((p) => p.key === ui.drillKey);
   return process ? { ...filter, pids: [process.pid], comms: undefined } : filter;
+}
+
+/**
+ * The row the latency panel shows (the selected row of the table under it), and how many of its
+ * slowest events fit under its histogram; undefined when the panel is closed or there is no row.
+ */
+export function latencyTarget(
+  ui: UiState,
+  data: ViewData,
+  bodyLines: number,
+): { key: string; limit: number } | undefined {
+  const row = latencyRow(ui, data);
+  return row && { key: row.key, limit: Math.max(1, Math.min(100, bodyLines)) };
+}
+
+/** The latency panel's row: the selected row of the table under it (undefined when closed). */
+export function latencyRow(
+  ui: UiState,
+  data: ViewData,
+): ProcessRow | OpcodeRow | ProcessOpcodeRow | undefined {
+  if (!inLatency(ui) || data.selected < 0) return undefined;
+  const table = activeTable(ui);
+  if (table === 'drill') return data.drill?.opcodes[data.selected];
+  if (table === 'processes') return data.processes[data.selected];
+  if (table === 'opcodes') return data.opcodes[data.selected];
+  return undefined;
 }

@@ -50,6 +50,9 @@ async function checkEveryView(p: TmuxPane, table: RegExp): Promise<void> {
   const drill = await checkView(p, ['Enter'], 'the drill-down', /Esc:back/);
   expect(drill).toMatch(/PID \d+/);
   await checkView(p, ['Escape'], 'back from the drill-down', /PID COMMAND/);
+  const latency = await checkView(p, ['l'], 'the latency panel', /slowest \d+ of its/);
+  expect(latency).toMatch(/latency of PID \d+/);
+  await checkView(p, ['Escape'], 'back from the latency panel', /PID COMMAND/);
   const help = await checkView(p, ['?'], 'the help overlay', /q Ctrl-C F10/);
   expect(help).toMatch(/q Ctrl-C F10 +quit/);
   // one key a line, its text whole

@@ -239,6 +239,110 @@ describe('selection and drill-down', () => {
   });
 });
 
+describe('the latency panel', () => {
+  const MIXED: Load[] = [
+    { pid: 1001, comm: 'postgres', op: 'READ', rate: 50, latencyUs: 100 },
+    { pid: 1001, comm: 'postgres', op: 'FSYNC', rate: 2, latencyUs: 3000 },
+    { pid: 1002, comm: 'fio', op: 'WRITE', rate: 20, latencyUs: 20, result: 8192 },
+  ];
+  /** The LAT column of the panel's table, in ns, in screen order. */
+  const latencies = (lines: string[]) => {
+    const head = lines.findIndex((l) => /^\s+TIME\s+PID\s+COMM/.test(l));
+    const unit: Record<string, number> = { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 };
+    return lines
+      .slice(head + 1)
+      .map((l) => /(\d+(?:\.\d+)?)(ns|µs|ms|s)\s*$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]) * unit[m[2]]);
+  };
+
+  it('opens on the selected process with l: histogram, percentiles, slowest first; Esc returns', async () => {
+    const t = start({ loads: MIXED });
+    await settle(t.r.frames);
+    expect(t.tableRows().find((l) => l.startsWith('>'))).toContain('postgres');
+    await t.press('l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    const ls = t.lines();
+    expect(ls.length).toBeLessThanOrEqual(23);
+    for (const l of ls) expect(l.length).toBeLessThanOrEqual(80);
+    expect(t.frame()).toContain('latency of PID 1001 postgres, since start');
+    expect(t.frame()).toMatch(
+      /260 ops\s+p50 100µs\s+p90 100µs\s+p99 3\.00ms\s+p99\.9 3\.00ms\s+max 3\.00ms/,
+    );
+    // 250 READs at 100 µs, 10 FSYNCs at 3 ms; the groups between them are empty
+    expect(t.frame()).toMatch(/64-128µs\s+250\s+96\.2% █+/);
+    expect(t.frame()).toMatch(/2\.05ms-4\.10ms\s+10\s+3\.8% █+/);
+    expect(t.frame()).toMatch(/slowest \d+ of its 260 buffered requests/);
+    const lat = latencies(ls);
+    expect(lat.length).toBeGreaterThan(10); // past the 10 FSYNCs
+    expect(lat.slice(0, 10)).toEqual(Array(10).fill(3e6));
+    expect([...lat].sort((a, b) => b - a)).toEqual(lat);
+    // every field: time, pid, command, opcode, fd, offset, length, result, latency
+    expect(t.frame()).toMatch(/TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/);
+    expect(t.frame()).toMatch(
+      /\d\d:\d\d:\d\d\.\d+\s+1001 postgres\s+FSYNC\s+5\s+\d*\s+4096\s+4096\s+3\.00ms/,
+    );
+    // the snapshots carry the panel's figures because the App asked for them, for this row
+    const asked = t.controller.calls.find((c) => c[0] === 'setLatency')?.[1] as
+      { key: string; limit: number } | undefined;
+    expect(asked?.key).toMatch(/^p\d+$/);
+    expect(asked?.limit).toBeGreaterThan(0);
+    // ↓ moves the panel to the next row
+    await t.press(KEYS.down);
+    await until(() => t.frame().includes('latency of PID 1002 fio'), 'the next row');
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('COMMAND');
+    expect(t.frame()).not.toContain('slowest');
+    expect(t.controller.calls.at(-1)).toEqual(['setLatency', undefined]);
+  });
+
+  it('opens on an opcode of the opcodes view and on one of the drill-down', async () => {
+    const t = start({ loads: MIXED });
+    await t.press('2', 'l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    expect(t.frame()).toMatch(/latency of READ \(every process\)/);
+    await t.press(KEYS.escape, '1', KEYS.enter, 'l');
+    await until(() => t.frame().includes('slowest'), 'the drill-down panel');
+    expect(t.frame()).toMatch(/latency of PID 1001 postgres · READ/);
+    expect(t.frame()).toMatch(/250 ops\s+p50 100µs/);
+    expect(latencies(t.lines()).every((ns) => ns === 1e5)).toBe(true);
+    await t.press(KEYS.escape);
+    expect(t.frame()).toContain('recent events'); // back in the drill-down
+  });
+
+  it('obeys the filter: op:READ leaves the FSYNCs out of the histogram and the list', async () => {
+    const t = start({ loads: MIXED });
+    await t.press('/', 'op:READ', KEYS.enter, 'l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    expect(t.frame()).toMatch(/250 ops\s+p50 100µs.*max 100µs/);
+    expect(t.frame()).not.toContain('FSYNC');
+    expect(t.frame()).not.toContain('3.00ms');
+  });
+
+  it('says a row picked while the display is frozen has its figures once it resumes', async () => {
+    const t = start({ loads: MIXED });
+    await t.press('l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    await t.press('p', KEYS.down);
+    await until(() => t.frame().includes('latency of PID 1002 fio'), 'the next row');
+    expect(t.frame()).toContain('the display is frozen: p resumes it');
+    await t.press('p');
+    await until(() => t.frame().includes('slowest'), 'the figures after p');
+    expect(t.frame()).toMatch(/100 ops\s+p50 20\.0µs/);
+  });
+
+  it('escapes a hostile command name in its title and table', async () => {
+    const t = start({
+      loads: [{ pid: 66, comm: 'x\x1b[2J\u202eevil', op: 'READ', rate: 5, latencyUs: 1 }],
+    });
+    await t.press('l');
+    await until(() => t.frame().includes('slowest'), 'the panel');
+    expect(t.frame()).toContain('latency of PID 66 x\\x1b[2J');
+    expect(t.frame()).not.toContain('\x1b[2J');
+    expect(t.frame()).not.toContain('\u202e');
+  });
+});
+
 describe('sorting', () => {
   it('changes the sort column with < and > and reverses with r, marking the header', async () => {
     const t = start();

@@ -3,6 +3,7 @@ import { emptyEvent, type IoEvent } from '../../source/model/event.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import type { Snapshot } from '../../source/model/snapshot.js';
+import type { Filter } from '../../source/model/select.js';
 import type { SnapshotStore, SourceStatus, TuiController } from '../../source/ui/types.js';
 
 export const T0 = 1_700_000_000_000_000; // µs, a whole second
@@ -85,6 +86,19 @@ export function testController(source?: {
   model: Model;
 }): TuiController & { calls: Call[] } {
   const calls: Call[] = [];
+  let filter: Filter | undefined;
+  let latency: { key: string; limit: number } | undefined;
+  const publish = (): void => {
+    if (source)
+      source.store.publish(
+        source.model.snapshot({
+          recentLimit: 100,
+          recentFilter: filter,
+          opcodes: filter?.opcodes,
+          latency,
+        }),
+      );
+  };
   return {
     calls,
     quit: () => void calls.push(['quit']),
@@ -92,10 +106,13 @@ export function testController(source?: {
     toggleRecording: () => void calls.push(['toggleRecording']),
     setFilter: (f) => {
       calls.push(['setFilter', f]);
-      if (source)
-        source.store.publish(
-          source.model.snapshot({ recentLimit: 100, recentFilter: f, opcodes: f.opcodes }),
-        );
+      filter = f;
+      publish();
+    },
+    setLatency: (t) => {
+      calls.push(['setLatency', t]);
+      latency = t;
+      publish();
     },
     replay: {
       togglePause: () => void calls.push(['togglePause']),

@@ -449,3 +449,53 @@ describe('a run of characters in one input (key repeat over SSH, fast typing, a 
     expect(reduceInput(live(), 'q', {}, ROWS)).toEqual(reduceKey(live(), 'q', {}, ROWS));
   });
 });
+
+describe('the latency panel key', () => {
+  it('opens over the processes view with l and returns to it with Esc', () => {
+    let s = initialUiState();
+    ({ state: s } = press(s, ['l']));
+    expect(s.mode).toBe('latency');
+    expect(activeTable(s)).toBe('processes');
+    ({ state: s } = press(s, [{ downArrow: true }]));
+    expect(s.selection.processes).toEqual({ index: 1, key: 102 }); // ↑↓ pick the row
+    ({ state: s } = press(s, [{ escape: true }]));
+    expect(s.mode).toBe('normal');
+    expect(s.latencyFrom).toBeUndefined();
+  });
+
+  it('opens over the drill-down and Esc returns to the drill-down, not the view', () => {
+    let s = initialUiState();
+    ({ state: s } = press(s, [{ return: true }, 'l']));
+    expect(s.mode).toBe('latency');
+    expect(activeTable(s)).toBe('drill');
+    ({ state: s } = press(s, ['?', { escape: true }]));
+    expect(s.mode).toBe('latency'); // help returns to the panel
+    ({ state: s } = press(s, [{ escape: true }]));
+    expect(s.mode).toBe('drill');
+    expect(s.drillKey).toBe(101);
+  });
+
+  it('works in the opcodes view, not in the events view, nor with no row', () => {
+    let s = initialUiState();
+    ({ state: s } = press(s, ['2', 'l']));
+    expect(s.mode).toBe('latency');
+    s = initialUiState();
+    ({ state: s } = press(s, ['3', 'l']));
+    expect(s.mode).toBe('normal');
+    s = initialUiState();
+    ({ state: s } = press(s, ['l'], { ...ROWS, rowKeys: [] }));
+    expect(s.mode).toBe('normal');
+  });
+
+  it('leaves the sort alone while the panel hides the table', () => {
+    let s = initialUiState();
+    ({ state: s } = press(s, ['l', '>', 'r']));
+    expect(s.sort.processes).toEqual(initialUiState().sort.processes);
+  });
+
+  it('is in the help', () => {
+    expect(helpEntries(false).some((h) => h.keys.includes('l') && h.what.includes('latency'))).toBe(
+      true,
+    );
+  });
+});
