@@ -20,14 +20,14 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IoEvent } from '../model/event.js';
-import { isoLocal } from '../record/meta.js';
+import { isoLocal, sidecarPathFor } from '../record/meta.js';
 import { fileKey, type FileRecord } from './files.js';
 
 export const FILES_FORMAT = 'iouringtop-files/1';
 
 /** `…/iouring_X.csv` or `.csv.gz` → `…/iouring_X.files.json`. */
 export function filesPathFor(csvPath: string): string {
-  return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}.files.json`;
+  return sidecarPathFor(csvPath, '.files.json');
 }
 
 interface StoredRecord {

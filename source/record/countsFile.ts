@@ -18,11 +18,11 @@ import path from 'node:path';
 import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
-import type { SessionMeta } from './meta.js';
+import { sidecarPathFor, type SessionMeta } from './meta.js';
 
 /** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
 export function countsPathFor(csvPath: string): string {
-  return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}.counts.jsonl`;
+  return sidecarPathFor(csvPath, '.counts.jsonl');
 }
 
 export function formatCountsLine(d: CountsDelta): string {

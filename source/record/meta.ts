@@ -142,8 +142,12 @@ export function describeRecording(meta: SessionMeta): string {
 
 /** `…/iouring_X.csv` or `…/iouring_X.csv.gz` → `…/iouring_X.meta.json`. */
 export function metaPathFor(csvPath: string): string {
-  const base = csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '');
-  return `${base}.meta.json`;
+  return sidecarPathFor(csvPath, '.meta.json');
+}
+
+/** A file beside a recording: `…/iouring_X.csv[.gz]` → `…/iouring_X<suffix>`. */
+export function sidecarPathFor(csvPath: string, suffix: string): string {
+  return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}${suffix}`;
 }
 
 export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Date): SessionMeta {
