@@ -223,8 +223,8 @@ export class Core {
 
     if (op === IO_URING_ENTER) {
       const submitted = ev.hasResult ? (ev.result > 0 ? ev.result : 0) : ev.length;
-      proc.enterCalls++;
-      proc.enterSubmitted += submitted;
+      proc.t.calls++;
+      proc.t.submitted += submitted;
       this.enterCalls++;
       this.enterSubmitted += submitted;
     } else {
@@ -244,12 +244,7 @@ export class Core {
     exp: number,
     lat: number,
   ): void {
-    row.tOps++;
-    row.tRead += rd;
-    row.tWrite += wr;
-    row.tErrors += err;
-    row.tExpected += exp;
-    if (lat > 0) row.tHist.record(lat);
+    row.t.add(rd, wr, err, exp, lat, this.pool);
     if (ts > row.lastUs) row.lastUs = ts;
   }
 
@@ -314,13 +309,11 @@ export class Core {
         if (proc.kGen !== gen) {
           proc.kGen = gen;
           proc.k.reset(this.pool);
-          proc.kEnterCalls = 0;
-          proc.kEnterSubmitted = 0;
         }
-        proc.enterCalls += c.ops;
-        proc.enterSubmitted += c.submitted;
-        proc.kEnterCalls += c.ops;
-        proc.kEnterSubmitted += c.submitted;
+        proc.t.calls += c.ops;
+        proc.t.submitted += c.submitted;
+        proc.k.calls += c.ops;
+        proc.k.submitted += c.submitted;
         this.enterCalls += c.ops;
         this.enterSubmitted += c.submitted;
         this.countsEnterCalls += c.ops;
@@ -330,7 +323,7 @@ export class Core {
         const ovf = c.overflow ?? 0;
         if (ovf > 0) {
           for (const row of [proc, this.total]) {
-            row.tOverflow += ovf;
+            row.t.overflow += ovf;
             if (row.kGen !== gen) {
               row.kGen = gen;
               row.k.reset(this.pool);
@@ -351,19 +344,7 @@ export class Core {
 
   private addCounts(row: StatRow, c: OpCounts, gen: number, ts: number): void {
     const expected = expectedOf(c.opcode & 255, c.errnos);
-    row.tOps += c.ops;
-    row.tRead += c.read;
-    row.tWrite += c.write;
-    row.tErrors += c.errors - expected;
-    row.tExpected += expected;
-    row.tPunted += c.punted ?? 0;
-    row.tPoll += c.poll ?? 0;
-    row.tShort += c.short ?? 0;
-    row.tLinks += c.links ?? 0;
-    row.tOverflow += c.overflow ?? 0;
-    row.tFailed += c.failed ?? 0;
-    const lat = c.latency;
-    for (let i = 0; i + 1 < lat.length; i += 2) row.tHist.recordBucket(lat[i], lat[i + 1]);
+    row.t.addCounts(c, expected, this.pool);
     if (c.ops > 0 && ts > row.lastUs) row.lastUs = ts;
     if (row.kGen !== gen) {
       row.kGen = gen;

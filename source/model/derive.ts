@@ -129,11 +129,11 @@ export function deriveSnapshot(
       p95Ns: p95,
       p99Ns: p99,
       maxNs: wh !== null ? wh.max : 0,
-      totalOps: row.tOps,
-      totalReadBytes: row.tRead,
-      totalWriteBytes: row.tWrite,
-      totalErrors: row.tErrors,
-      totalExpected: row.tExpected,
+      totalOps: row.t.ops,
+      totalReadBytes: row.t.read,
+      totalWriteBytes: row.t.write,
+      totalErrors: row.t.errors,
+      totalExpected: row.t.expected,
       totalAvgNs: th.mean(),
       totalP50Ns: scratch[0],
       totalP95Ns: scratch[1],
@@ -146,12 +146,12 @@ export function deriveSnapshot(
       links: w === null ? 0 : w.links,
       overflow: w === null ? 0 : w.overflow,
       failed: w === null ? 0 : w.failed,
-      totalPunted: row.tPunted,
-      totalPoll: row.tPoll,
-      totalShort: row.tShort,
-      totalLinks: row.tLinks,
-      totalOverflow: row.tOverflow,
-      totalFailed: row.tFailed,
+      totalPunted: row.t.punted,
+      totalPoll: row.t.poll,
+      totalShort: row.t.short,
+      totalLinks: row.t.links,
+      totalOverflow: row.t.overflow,
+      totalFailed: row.t.failed,
     };
   };
   const series = (row: StatRow): Series => {
@@ -216,8 +216,8 @@ export function deriveSnapshot(
       opcodeMix: mix,
       enterCallsPerSec: wCalls * perSec,
       opsPerEnter: wCalls > 0 ? wSubmitted / wCalls : 0,
-      totalEnterCalls: pr.enterCalls,
-      totalEnterSubmitted: pr.enterSubmitted,
+      totalEnterCalls: pr.t.calls,
+      totalEnterSubmitted: pr.t.submitted,
       series: series(shown),
     });
   }
@@ -425,8 +425,8 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
       wEnterSubmitted += submitted;
       if (proc !== undefined) {
         begin(proc);
-        proc.wEnterCalls++;
-        proc.wEnterSubmitted += submitted;
+        proc.w.calls++;
+        proc.w.submitted += submitted;
       }
     } else {
       if (proc !== undefined) touch(proc, rd, wr, err, exp, lat);
@@ -440,7 +440,7 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
   if (truncated && ring.size > 0) spanUs = Math.max(nowUs - ring.oldestUs(), 1);
   return {
     tally: (row) => (row.wGen === gen ? row.w : null),
-    enter: (p) => (p.wGen === gen ? [p.wEnterCalls, p.wEnterSubmitted] : [0, 0]),
+    enter: (p) => (p.wGen === gen ? [p.w.calls, p.w.submitted] : [0, 0]),
     errs: (r) => (r.wGen === gen ? r.wErrs : null),
     errnos: errnoWin,
     events: wEvents,
@@ -454,10 +454,6 @@ function scanWindow(core: Core, opts: SnapshotOptions, nowUs: number): Window {
       for (const row of touched) {
         row.w.reset(core.pool);
         if (row.wErrs !== null) row.wErrs.clear();
-        if (row instanceof ProcRow) {
-          row.wEnterCalls = 0;
-          row.wEnterSubmitted = 0;
-        }
       }
     },
   };
@@ -476,7 +472,7 @@ function countsWindow(core: Core): Window {
   const ops = core.total.kGen === gen ? core.total.k.ops : 0;
   return {
     tally: (row) => (row.kGen === gen ? row.k : null),
-    enter: (p) => (p.kGen === gen ? [p.kEnterCalls, p.kEnterSubmitted] : [0, 0]),
+    enter: (p) => (p.kGen === gen ? [p.k.calls, p.k.submitted] : [0, 0]),
     errs: (r) => (r.kErrsGen === gen ? r.kErrs : null),
     errnos: stale ? new Map<number, number>() : core.countsErrnos,
     events: stale ? 0 : ops + core.countsEnterCalls,
@@ -494,36 +490,9 @@ function countsWindow(core: Core): Window {
  * window tally, and the per-second series up to `endSec` (-1: none).
  */
 function addRow(sum: StatRow, part: StatRow, w: Tally | null, core: Core, endSec: number): void {
-  sum.tOps += part.tOps;
-  sum.tRead += part.tRead;
-  sum.tWrite += part.tWrite;
-  sum.tErrors += part.tErrors;
-  sum.tExpected += part.tExpected;
-  sum.tPunted += part.tPunted;
-  sum.tPoll += part.tPoll;
-  sum.tShort += part.tShort;
-  sum.tLinks += part.tLinks;
-  sum.tOverflow += part.tOverflow;
-  sum.tFailed += part.tFailed;
-  sum.tHist.merge(part.tHist);
+  sum.t.addTally(part.t, core.pool);
   if (part.lastUs > sum.lastUs) sum.lastUs = part.lastUs;
-  if (w !== null) {
-    sum.w.ops += w.ops;
-    sum.w.read += w.read;
-    sum.w.write += w.write;
-    sum.w.errors += w.errors;
-    sum.w.expected += w.expected;
-    sum.w.punted += w.punted;
-    sum.w.poll += w.poll;
-    sum.w.short += w.short;
-    sum.w.links += w.links;
-    sum.w.overflow += w.overflow;
-    sum.w.failed += w.failed;
-    if (w.hist !== null) {
-      sum.w.hist ??= core.pool.acquire();
-      sum.w.hist.merge(w.hist);
-    }
-  }
+  if (w !== null) sum.w.addTally(w, core.pool);
   const s = part.series;
   const t = sum.series;
   if (endSec < 0 || s === null || t === null) return;

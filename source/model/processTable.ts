@@ -81,7 +81,7 @@ export class ProcessTable {
         continue;
       }
       const v = this.procs[victim];
-      if (p.lastUs < v.lastUs || (p.lastUs === v.lastUs && p.tOps < v.tOps)) victim = i;
+      if (p.lastUs < v.lastUs || (p.lastUs === v.lastUs && p.t.ops < v.t.ops)) victim = i;
     }
     if (victim < 0) return;
     const row = this.procs[victim];
@@ -114,10 +114,6 @@ export class ProcessTable {
     const procRow = (p: ProcRow): ProcRow => rows.get(p) as ProcRow;
     c.procs = this.procs.map((p) => {
       const n = p.copyStatsTo(new ProcRow(p.uid, p.pid, p.comm, p.commId, this.seriesSeconds));
-      n.enterCalls = p.enterCalls;
-      n.enterSubmitted = p.enterSubmitted;
-      n.kEnterCalls = p.kEnterCalls;
-      n.kEnterSubmitted = p.kEnterSubmitted;
       rows.set(p, n);
       for (const x of p.pxList) {
         const nx = x.copyStatsTo(new PxRow(n, x.opcode, this.seriesSeconds));

@@ -1,7 +1,7 @@
 /**
  * The model's mutable rows: one per process, per opcode, per process × opcode, and the total.
- * Each row counts since start (t*), in the current second (c*, written to its per-second series
- * when the second ends) and, during one snapshot() call, in the window (w*).
+ * Each row counts since start (t), in the current second (c, written to its per-second series
+ * when the second ends) and, during one snapshot() call, in the window (w).
  */
 import type { OpCounts } from './counts.js';
 import { LatencyHistogram } from './histogram.js';
@@ -44,7 +44,27 @@ export class SeriesRing {
   }
 }
 
-/** Operations, bytes, errors and latencies over an interval: a second, or a snapshot's window. */
+/** A Tally's counters: what reset, copy and sum go through. */
+const COUNTERS = [
+  'ops',
+  'read',
+  'write',
+  'errors',
+  'expected',
+  'punted',
+  'poll',
+  'short',
+  'links',
+  'overflow',
+  'failed',
+  'calls',
+  'submitted',
+] as const;
+
+/**
+ * Operations, bytes, errors and latencies over an interval: since start, a second, a snapshot's
+ * window or a counts delta.
+ */
 export class Tally {
   ops = 0;
   read = 0;
@@ -60,6 +80,9 @@ export class Tally {
   links = 0;
   overflow = 0;
   failed = 0;
+  /** Process rows only: io_uring_enter calls and the operations they submitted. */
+  calls = 0;
+  submitted = 0;
   /** Borrowed from the pool on the first latency, given back when the interval closes. */
   hist: LatencyHistogram | null = null;
 
@@ -96,19 +119,18 @@ export class Tally {
     for (let i = 0; i + 1 < lat.length; i += 2) h.recordBucket(lat[i], lat[i + 1]);
   }
 
+  /** Adds another interval's tally (a part of a row summed into the row). */
+  addTally(o: Tally, pool: HistPool): void {
+    for (const k of COUNTERS) this[k] += o[k];
+    if (o.hist === null) return;
+    let h = this.hist;
+    if (h === null) h = this.hist = pool.acquire();
+    h.merge(o.hist);
+  }
+
   /** Empties it for the next interval, giving its histogram back. */
   reset(pool: HistPool): void {
-    this.ops = 0;
-    this.read = 0;
-    this.write = 0;
-    this.errors = 0;
-    this.expected = 0;
-    this.punted = 0;
-    this.poll = 0;
-    this.short = 0;
-    this.links = 0;
-    this.overflow = 0;
-    this.failed = 0;
+    for (const k of COUNTERS) this[k] = 0;
     if (this.hist !== null) {
       pool.release(this.hist);
       this.hist = null;
@@ -116,35 +138,15 @@ export class Tally {
   }
 
   copyTo(to: Tally): void {
-    to.ops = this.ops;
-    to.read = this.read;
-    to.write = this.write;
-    to.errors = this.errors;
-    to.expected = this.expected;
-    to.punted = this.punted;
-    to.poll = this.poll;
-    to.short = this.short;
-    to.links = this.links;
-    to.overflow = this.overflow;
-    to.failed = this.failed;
+    for (const k of COUNTERS) to[k] = this[k];
     to.hist = this.hist === null ? null : this.hist.clone();
   }
 }
 
-/** Counters of one row: since start (t*), the current second (c), a snapshot's window (w). */
+/** Counters of one row: since start (t), the current second (c), a snapshot's window (w). */
 export class StatRow {
-  tOps = 0;
-  tRead = 0;
-  tWrite = 0;
-  tErrors = 0;
-  tExpected = 0;
-  tPunted = 0;
-  tPoll = 0;
-  tShort = 0;
-  tLinks = 0;
-  tOverflow = 0;
-  tFailed = 0;
-  tHist = new LatencyHistogram();
+  /** Since start; its histogram is the row's own for good (never given back to a pool). */
+  readonly t = new Tally();
   lastUs = 0;
   /**
    * Process × opcode rows only (null elsewhere, and until the first): results by errnoKey
@@ -171,27 +173,22 @@ export class StatRow {
   readonly k = new Tally();
 
   constructor(seriesSeconds: number) {
+    this.t.hist = new LatencyHistogram();
     this.series = seriesSeconds > 0 ? new SeriesRing(seriesSeconds) : null;
+  }
+
+  /** The since-start latency histogram. */
+  get tHist(): LatencyHistogram {
+    return this.t.hist as LatencyHistogram;
   }
 
   /** Copies this row's counters (not its identity) into `to`, a fresh row of the same kind. */
   copyStatsTo<T extends StatRow>(to: T): T {
-    to.tOps = this.tOps;
-    to.tRead = this.tRead;
-    to.tWrite = this.tWrite;
-    to.tErrors = this.tErrors;
-    to.tExpected = this.tExpected;
-    to.tPunted = this.tPunted;
-    to.tPoll = this.tPoll;
-    to.tShort = this.tShort;
-    to.tLinks = this.tLinks;
-    to.tOverflow = this.tOverflow;
-    to.tFailed = this.tFailed;
+    this.t.copyTo(to.t);
     to.errs = this.errs === null ? null : new Map(this.errs);
     to.fails = this.fails === null ? null : new Map(this.fails);
     to.kErrs = this.kErrs === null ? null : new Map(this.kErrs);
     to.kErrsGen = this.kErrsGen;
-    to.tHist = this.tHist.clone();
     to.lastUs = this.lastUs;
     to.cSec = this.cSec;
     this.c.copyTo(to.c);
@@ -209,13 +206,6 @@ export class ProcRow extends StatRow {
   nextSamePid: ProcRow | undefined = undefined;
   readonly px: (PxRow | undefined)[] = [];
   readonly pxList: PxRow[] = [];
-  enterCalls = 0;
-  enterSubmitted = 0;
-  wEnterCalls = 0;
-  wEnterSubmitted = 0;
-  /** IO_URING_ENTER calls and submissions of the latest counts delta (when kGen is its). */
-  kEnterCalls = 0;
-  kEnterSubmitted = 0;
   constructor(
     readonly uid: number,
     readonly pid: number,

@@ -241,13 +241,37 @@ const batchColumn: Column<ProcessRow> = {
 type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth'>;
 
 /** A column of names or ids: shown as they are, sorted on them, ascending when first chosen. */
-function nameColumn<R>(
+export function nameColumn<R>(
   key: string,
   title: string,
   value: (r: R) => string | number,
   layout: Layout,
 ): Column<R> {
   return { key, title, ...layout, format: (r) => String(value(r)), sortBy: value, ascending: true };
+}
+
+/**
+ * A right-aligned figure, biggest first: `-` (sorted lowest) where the row has none, `text` (a
+ * count, "1.2K", by default) where it has.
+ */
+export function numberColumn<R>(
+  key: string,
+  title: string,
+  width: number,
+  value: (r: R) => number | undefined,
+  text: (v: number) => string = formatCount,
+): Column<R> {
+  return {
+    key,
+    title,
+    width,
+    align: 'right',
+    format: (r) => {
+      const v = value(r);
+      return v === undefined ? '-' : text(v);
+    },
+    sortBy: (r) => value(r) ?? -1,
+  };
 }
 
 /** Processes: one row per process; widths sum to exactly 80 columns with gutter and separators. */
@@ -359,30 +383,9 @@ export function errorColumns(): Column<ErrorDetailRow>[] {
       sortBy: (r) => (r.expected ? 1 : 0),
       ascending: true,
     },
-    {
-      key: 'count',
-      title: 'NOW',
-      width: 5,
-      align: 'right',
-      format: (r) => formatCount(r.count),
-      sortBy: (r) => r.count,
-    },
-    {
-      key: 'total',
-      title: 'TOTAL',
-      width: 7,
-      align: 'right',
-      format: (r) => formatCount(r.total),
-      sortBy: (r) => r.total,
-    },
-    {
-      key: 'init',
-      title: 'INIT',
-      width: 5,
-      align: 'right',
-      format: (r) => formatCount(r.failedInit),
-      sortBy: (r) => r.failedInit,
-    },
+    numberColumn('count', 'NOW', 5, (r) => r.count),
+    numberColumn('total', 'TOTAL', 7, (r) => r.total),
+    numberColumn('init', 'INIT', 5, (r) => r.failedInit),
   ];
 }
 

@@ -4,7 +4,7 @@
  * separators once COMMAND has shrunk to its minimum.
  */
 import type { RingView } from '../proc/view.js';
-import type { Column } from './columns.js';
+import { type Column, nameColumn, numberColumn } from './columns.js';
 
 /** A ring as the view lists it: with its process's name and a stable key. */
 export interface RingRow extends RingView {
@@ -13,61 +13,16 @@ export interface RingRow extends RingView {
   readonly comm: string;
 }
 
-const n = (v: number | undefined): string => (v === undefined ? '-' : String(v));
-const sortNum = (v: number | undefined): number => v ?? -1;
-
-function numColumn(
-  key: string,
-  title: string,
-  width: number,
-  value: (r: RingRow) => number | undefined,
-): Column<RingRow> {
-  return {
-    key,
-    title,
-    width,
-    align: 'right',
-    format: (r) => n(value(r)),
-    sortBy: (r) => sortNum(value(r)),
-  };
-}
-
 export function ringColumns(): Column<RingRow>[] {
   return [
-    {
-      key: 'pid',
-      title: 'PID',
-      width: 7,
-      align: 'right',
-      format: (r) => String(r.pid),
-      sortBy: (r) => r.pid,
-      ascending: true,
-    },
-    {
-      key: 'comm',
-      title: 'COMMAND',
-      width: 9,
-      flex: 2,
-      maxWidth: 16,
-      minWidth: 6,
-      format: (r) => r.comm,
-      sortBy: (r) => r.comm,
-      ascending: true,
-    },
-    {
-      key: 'fd',
-      title: 'FD',
-      width: 4,
-      align: 'right',
-      format: (r) => String(r.fd),
-      sortBy: (r) => r.fd,
-      ascending: true,
-    },
-    numColumn('sq', 'SQ', 5, (r) => r.sqEntries),
-    numColumn('sqpend', 'SQ PND', 6, (r) => r.sqPending),
-    numColumn('cq', 'CQ', 5, (r) => r.cqEntries),
-    numColumn('cqpend', 'CQ PND', 6, (r) => r.cqPending),
-    numColumn('ovfl', 'OVFL', 5, (r) => r.overflow),
+    nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
+    nameColumn('fd', 'FD', (r) => r.fd, { width: 4, align: 'right' }),
+    numberColumn('sq', 'SQ', 5, (r) => r.sqEntries, String),
+    numberColumn('sqpend', 'SQ PND', 6, (r) => r.sqPending, String),
+    numberColumn('cq', 'CQ', 5, (r) => r.cqEntries, String),
+    numberColumn('cqpend', 'CQ PND', 6, (r) => r.cqPending, String),
+    numberColumn('ovfl', 'OVFL', 5, (r) => r.overflow, String),
     {
       key: 'sqpoll',
       title: 'SQPOLL',
@@ -80,20 +35,16 @@ export function ringColumns(): Column<RingRow>[] {
         r.sqThread === undefined
           ? '-'
           : `${r.sqThread}${r.sqThreadCpu !== undefined ? `@${r.sqThreadCpu}` : ''}`,
-      sortBy: (r) => sortNum(r.sqThread),
+      sortBy: (r) => r.sqThread ?? -1,
     },
-    {
-      key: 'sqcpu',
-      title: 'SQ CPU',
-      width: 6,
-      align: 'right',
-      format: (r) =>
-        r.sqThread === undefined || r.sqThreadCpuPct === undefined
-          ? '-'
-          : `${r.sqThreadCpuPct.toFixed(r.sqThreadCpuPct < 10 ? 1 : 0)}%`,
-      sortBy: (r) => sortNum(r.sqThreadCpuPct),
-    },
-    numColumn('files', 'FILES', 5, (r) => r.userFiles),
-    numColumn('bufs', 'BUFS', 4, (r) => r.userBufs),
+    numberColumn(
+      'sqcpu',
+      'SQ CPU',
+      6,
+      (r) => (r.sqThread === undefined ? undefined : r.sqThreadCpuPct),
+      (v) => `${v.toFixed(v < 10 ? 1 : 0)}%`,
+    ),
+    numberColumn('files', 'FILES', 5, (r) => r.userFiles, String),
+    numberColumn('bufs', 'BUFS', 4, (r) => r.userBufs, String),
   ];
 }
