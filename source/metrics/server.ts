@@ -7,9 +7,10 @@
  * when it writes OpenMetrics, so one object cannot serve both). Each metric is a prom-client
  * Counter, Gauge or Histogram whose samples are read from the totals at each scrape (the latency
  * histogram takes its exact bucket counts from them: prom-client's Histogram only counts the
- * values it observes one by one); prom-client writes the exposition. A scrape renders at most once per change of the totals (once a second,
- * live): any number of concurrent scrapes share that text, so they cost the capture, which runs
- * on the same event loop, one rendering a second at most.
+ * values it observes one by one); prom-client writes the exposition. A scrape renders at most
+ * once per change of the totals (once a second, live): any number of concurrent scrapes share
+ * that text, so they cost the capture, which runs on the same event loop, one rendering a second
+ * at most.
  */
 import http from 'node:http';
 import {
@@ -29,6 +30,21 @@ import type { MetricTotals } from './totals.js';
 type Format = 'text' | 'openmetrics';
 type AnyRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
 
+/** What each metric object is made with: its family's name, help and label names. */
+function options(f: Family, registry: AnyRegistry) {
+  return { name: f.name, help: f.help, labelNames: f.labelNames, registers: [registry] };
+}
+
+/** What the registry formats for a family (it asks each metric for this before get()). */
+function exposition<V>(
+  f: Family,
+  name: string,
+  type: 'counter' | 'gauge' | 'histogram',
+  values: V,
+) {
+  return Promise.resolve({ name, help: f.help, type, values, aggregator: 'sum' as const });
+}
+
 /** A histogram whose samples are the totals' exact bucket counts, read at each scrape. */
 class TotalsHistogram extends Histogram<string> {
   constructor(
@@ -36,13 +52,7 @@ class TotalsHistogram extends Histogram<string> {
     private readonly totals: MetricTotals,
     registry: AnyRegistry,
   ) {
-    super({
-      name: family.name,
-      help: family.help,
-      labelNames: family.labelNames,
-      buckets: [...LE_SECONDS],
-      registers: [registry],
-    });
+    super({ ...options(family, registry), buckets: [...LE_SECONDS] });
   }
 
   /**
@@ -66,13 +76,7 @@ class TotalsHistogram extends Histogram<string> {
         { labels: h.labels, sharedLabels: {}, value: h.count, metricName: `${name}_count` },
       );
     }
-    return Promise.resolve({
-      name,
-      help: this.family.help,
-      type: 'histogram',
-      values,
-      aggregator: 'sum',
-    });
+    return exposition(this.family, name, 'histogram', values);
   }
 }
 
@@ -88,24 +92,13 @@ class TotalsCounter extends Counter<string> {
     private readonly format: Format,
     registry: AnyRegistry,
   ) {
-    super({
-      name: family.name,
-      help: family.help,
-      labelNames: family.labelNames,
-      registers: [registry],
-    });
+    super(options(family, registry));
   }
 
-  /** What the registry formats (it asks for this before get()). */
   getForPromString() {
-    return Promise.resolve({
-      name:
-        this.format === 'openmetrics' ? this.family.name.replace(/_total$/, '') : this.family.name,
-      help: this.family.help,
-      type: 'counter',
-      values: this.family.read(this.totals),
-      aggregator: 'sum',
-    });
+    const f = this.family;
+    const name = this.format === 'openmetrics' ? f.name.replace(/_total$/, '') : f.name;
+    return exposition(f, name, 'counter', f.read(this.totals));
   }
 }
 
@@ -116,22 +109,11 @@ class TotalsGauge extends Gauge<string> {
     private readonly totals: MetricTotals,
     registry: AnyRegistry,
   ) {
-    super({
-      name: family.name,
-      help: family.help,
-      labelNames: family.labelNames,
-      registers: [registry],
-    });
+    super(options(family, registry));
   }
 
   getForPromString() {
-    return Promise.resolve({
-      name: this.family.name,
-      help: this.family.help,
-      type: 'gauge',
-      values: this.family.read(this.totals),
-      aggregator: 'sum',
-    });
+    return exposition(this.family, this.family.name, 'gauge', this.family.read(this.totals));
   }
 }
 

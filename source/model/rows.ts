@@ -44,47 +44,45 @@ export class SeriesRing {
   }
 }
 
-/** A Tally's counters: what reset, copy and sum go through. */
+/**
+ * What a Tally counts, each a number field of it: the list reset, copy and sum go through, and the
+ * one place the fields are declared.
+ */
 const COUNTERS = [
   'ops',
+  // bytes read and written
   'read',
   'write',
+  // failed operations (negative results that are not expected), and expected negative results
+  // (errno.ts: isExpectedError)
   'errors',
   'expected',
+  // the diagnostics (from exact counts only; OpCounts says what each is)
   'punted',
   'poll',
   'short',
   'links',
   'overflow',
   'failed',
+  // process rows only: io_uring_enter calls and the operations they submitted
   'calls',
   'submitted',
 ] as const;
+
+const Counters = class {} as new () => Record<(typeof COUNTERS)[number], number>;
 
 /**
  * Operations, bytes, errors and latencies over an interval: since start, a second, a snapshot's
  * window or a counts delta.
  */
-export class Tally {
-  ops = 0;
-  read = 0;
-  write = 0;
-  /** Failed operations (negative results that are not expected). */
-  errors = 0;
-  /** Expected negative results (errno.ts: isExpectedError). */
-  expected = 0;
-  /** Diagnostics (from exact counts only; OpCounts says what each is). */
-  punted = 0;
-  poll = 0;
-  short = 0;
-  links = 0;
-  overflow = 0;
-  failed = 0;
-  /** Process rows only: io_uring_enter calls and the operations they submitted. */
-  calls = 0;
-  submitted = 0;
+export class Tally extends Counters {
   /** Borrowed from the pool on the first latency, given back when the interval closes. */
   hist: LatencyHistogram | null = null;
+
+  constructor() {
+    super();
+    for (const k of COUNTERS) this[k] = 0;
+  }
 
   add(rd: number, wr: number, err: number, exp: number, lat: number, pool: HistPool): void {
     this.ops++;

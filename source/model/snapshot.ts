@@ -146,16 +146,21 @@ export interface OpcodeRow extends RowStats {
   readonly series: Series;
 }
 
-/** One opcode of one process, for the drill-down. */
-export interface ProcessOpcodeRow extends RowStats {
-  readonly kind: 'processOpcode';
+/** A row of one process and one opcode: the drill-down's, the Errors view's. */
+export interface OfProcessOpcode {
   readonly key: string;
   /** The key of the ProcessRow this belongs to. */
   readonly processKey: string;
   readonly pid: number;
+  /** Untrusted text: sanitize before printing. */
   readonly comm: string;
   readonly opcode: number;
   readonly opName: string;
+}
+
+/** One opcode of one process, for the drill-down. */
+export interface ProcessOpcodeRow extends RowStats, OfProcessOpcode {
+  readonly kind: 'processOpcode';
 }
 
 /** All operations of all processes (IO_URING_ENTER excluded, as in process rows). */
@@ -178,22 +183,7 @@ export interface ErrnoRow {
 }
 
 /** One process × opcode × errno: the Errors view's row. */
-export interface ErrorDetailRow {
-  readonly key: string;
-  /** The ProcessRow's key. */
-  readonly processKey: string;
-  readonly pid: number;
-  /** Untrusted text: sanitize before printing. */
-  readonly comm: string;
-  readonly opcode: number;
-  readonly opName: string;
-  readonly errno: number;
-  readonly name: string;
-  /** A result the operation was meant to give (errno.ts: isExpectedError), not a failure. */
-  readonly expected: boolean;
-  /** Completions with this result in the window, and since start. */
-  readonly count: number;
-  readonly total: number;
+export interface ErrorDetailRow extends ErrnoRow, OfProcessOpcode {
   /** Of the requests with this errno since start, those that failed at init (req_failed). */
   readonly failedInit: number;
 }

@@ -12,6 +12,31 @@ export type ProcFailure = 'closed' | 'exited' | 'denied' | 'error';
 /** The root of the proc file system (tests point it elsewhere only to provoke errors). */
 export const PROC = '/proc';
 
+/**
+ * State kept per process from /proc, read in rounds: a round asked for while one runs is
+ * skipped, and the processes a round is not asked for are forgotten.
+ */
+export abstract class ProcSampler<S> {
+  protected readonly procs = new Map<number, S>();
+  private running = false;
+
+  constructor(protected readonly root = PROC) {}
+
+  async sample(pids: readonly number[], nowMs: number): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
+      await this.round(pids, nowMs);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Reads what it keeps of these processes. */
+  protected abstract round(pids: readonly number[], nowMs: number): Promise<void>;
+}
+
 /** Why a /proc read failed, for a path under /proc/<pid>. */
 export async function failureOf(err: unknown, pid: number, root = PROC): Promise<ProcFailure> {
   const code = (err as NodeJS.ErrnoException).code;

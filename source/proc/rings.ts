@@ -13,7 +13,7 @@
  *   UserBufs: n, then `%5u: 0xaddr/len` per registered buffer
  *   PollList:, then a line per armed poll; CqOverflowList:, then a line per overflowed CQE
  */
-import { fdTarget, openFds, PROC, readProcText } from './procfs.js';
+import { fdTarget, openFds, PROC, ProcSampler, readProcText } from './procfs.js';
 
 export const SCAN_MS = 5000;
 export const MAX_SCANNED = 1024;
@@ -151,22 +151,10 @@ interface ProcRings {
   failure?: string;
 }
 
-export class RingScanner {
-  private readonly procs = new Map<number, ProcRings>();
-  private running = false;
-
-  constructor(private readonly root = PROC) {}
-
-  /** Reads the rings of these processes (others forgotten). A call while one runs does nothing. */
-  async sample(pids: readonly number[], nowMs: number): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
-      await Promise.all(pids.map((pid) => this.sampleOne(pid, nowMs)));
-    } finally {
-      this.running = false;
-    }
+/** Reads the rings of the processes it is asked for (ProcSampler). */
+export class RingScanner extends ProcSampler<ProcRings> {
+  protected async round(pids: readonly number[], nowMs: number): Promise<void> {
+    await Promise.all(pids.map((pid) => this.sampleOne(pid, nowMs)));
   }
 
   private async sampleOne(pid: number, nowMs: number): Promise<void> {

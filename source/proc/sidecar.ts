@@ -30,18 +30,12 @@ export function filesPathFor(csvPath: string): string {
   return sidecarPathFor(csvPath, '.files.json');
 }
 
-interface StoredRecord {
-  pid: number;
-  comm: string;
-  fd: number;
-  fixed: boolean;
-  name: string | null;
-  state?: string;
+/** A record as the file keeps it: its times as local ISO text and as µs. */
+interface StoredRecord extends Omit<FileRecord, 'firstUs' | 'lastUs'> {
   first: string;
   last: string;
   first_us: number;
   last_us: number;
-  ops: number;
 }
 
 /** Writes the sidecar of `csvPath` atomically (temporary file, then rename). */

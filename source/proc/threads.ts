@@ -21,7 +21,7 @@
  * so a count that only climbs means the work punted to them keeps outgrowing them.
  */
 import { readdir } from 'node:fs/promises';
-import { PROC, readProcText } from './procfs.js';
+import { PROC, ProcSampler, readProcText } from './procfs.js';
 
 /** USER_HZ: the unit of utime and stime in /proc (100 on every Linux architecture in use). */
 export const CLOCK_TICKS = 100;
@@ -91,25 +91,13 @@ function kindOf(comm: string): Kind {
   return 0;
 }
 
-export class ThreadSampler {
-  private readonly procs = new Map<number, ProcState>();
-  private running = false;
-
-  constructor(private readonly root = PROC) {}
-
-  /** Samples these processes (the others are forgotten). A call while one runs does nothing. */
-  async sample(pids: readonly number[], nowMs: number): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
-      let budget = MAX_READS;
-      for (const pid of pids) {
-        budget -= await this.sampleOne(pid, nowMs, budget);
-        if (budget <= 0) break;
-      }
-    } finally {
-      this.running = false;
+/** Samples the io_uring threads of the processes it is asked for (ProcSampler). */
+export class ThreadSampler extends ProcSampler<ProcState> {
+  protected async round(pids: readonly number[], nowMs: number): Promise<void> {
+    let budget = MAX_READS;
+    for (const pid of pids) {
+      budget -= await this.sampleOne(pid, nowMs, budget);
+      if (budget <= 0) break;
     }
   }
 
