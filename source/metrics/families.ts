@@ -25,7 +25,10 @@ import { IO_URING_ENTER, opcodeDirection, type OpcodeNames } from '../model/opco
 import type { Diagnostics } from '../model/snapshot.js';
 import { LE_SECONDS } from './buckets.js';
 import type { LabelName } from './labels.js';
-import type { MetricTotals, OpTotals, ProcessTotals, ThreadTotals } from './totals.js';
+import type { MetricTotals, ProcessTotals, ThreadTotals } from './totals.js';
+
+/** The plain counts of an opcode's totals (totals.ts: OpTotals). */
+type OpCount = 'ops' | 'read' | 'write' | 'punted' | 'poll' | 'short' | 'links';
 
 export type Labels = Record<string, string>;
 
@@ -80,6 +83,68 @@ export const DIAGNOSTIC_FAMILIES: readonly (readonly [keyof Diagnostics, string]
   ['overflow', 'cq_overflows'],
 ];
 
+/** Each family's help text, by its name. */
+const HELP: Readonly<Record<string, string>> = {
+  iouringtop_operations_total: 'io_uring operations completed (counted in the kernel)',
+  iouringtop_read_bytes_total: 'Bytes read by read-class operations (positive results)',
+  iouringtop_written_bytes_total: 'Bytes written by write-class operations (positive results)',
+  iouringtop_errors_total:
+    'Operations that failed, by errno (expected results apart: see iouringtop_expected_errors_total)',
+  iouringtop_expected_errors_total:
+    'Operations whose negative result is what they are for, by errno: ECANCELED, EAGAIN, ETIME of a timeout',
+  iouringtop_operation_latency_seconds:
+    'Latency of operations from submission to completion (those whose submission was seen)',
+  iouringtop_enter_calls_total: 'io_uring_enter system calls',
+  iouringtop_enter_submitted_total: 'Operations submitted by io_uring_enter system calls',
+  iouringtop_enter_errors_total:
+    'io_uring_enter system calls that failed, by errno (expected results apart)',
+  iouringtop_enter_expected_errors_total:
+    'io_uring_enter system calls whose negative result is expected, by errno: ETIME of a timed wait, EAGAIN, ECANCELED',
+  iouringtop_lost_events_total:
+    "Event lines bpftrace's buffers could not hold (every other figure stays exact)",
+  iouringtop_dropped_requests_total:
+    'Submissions the in-flight map could not hold (counted, without latency)',
+  iouringtop_diagnostic_counted:
+    'Whether the counts hold a diagnostic (1), or not (0: the kernel lacks its tracepoint, short_results under --no-events, a recording from before): its family is then absent, not 0',
+  iouringtop_punted_total: 'Requests punted to an io-wq worker thread (io_uring_queue_async_work)',
+  iouringtop_poll_armed_total:
+    'Requests that found their file not ready and armed a poll (io_uring_poll_arm)',
+  iouringtop_short_results_total:
+    'Completions with 0 <= result < the length asked: short reads and writes',
+  iouringtop_init_failures_total:
+    'Requests that failed before they were issued (io_uring_req_failed), by errno; also in the errors families',
+  iouringtop_broken_links_total:
+    'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
+  iouringtop_cq_overflows_total:
+    "Completions that did not fit in the process's CQ rings (io_uring_cqe_overflow): an alarm, it reaps too slowly or its CQ is too small",
+  iouringtop_iowq_worker_threads:
+    'io-wq worker threads (iou-wrk-*, where punted requests run) the processes have, at the latest look at /proc',
+  iouringtop_sqpoll_threads:
+    'SQPOLL threads (iou-sqp-*) the processes have, at the latest look at /proc',
+  iouringtop_iowq_worker_cpu_seconds_total:
+    "CPU time (user + system) of the processes' io-wq worker threads, since iouringtop first read them in /proc",
+  iouringtop_sqpoll_cpu_seconds_total:
+    "CPU time (user + system) of the processes' SQPOLL threads, since iouringtop first read them in /proc",
+  iouringtop_build_info:
+    "iouringtop's version and the capture: tier, bpftrace version, kernel (always 1)",
+};
+
+function counter(name: string, labelNames: readonly string[], read: ScalarFamily['read']): Family {
+  return { name, help: HELP[name], type: 'counter', labelNames: [...labelNames], read };
+}
+
+function gauge(name: string, labelNames: readonly string[], read: ScalarFamily['read']): Family {
+  return { name, help: HELP[name], type: 'gauge', labelNames: [...labelNames], read };
+}
+
+function histogram(
+  name: string,
+  labelNames: readonly string[],
+  read: HistogramFamily['read'],
+): Family {
+  return { name, help: HELP[name], type: 'histogram', labelNames: [...labelNames], read };
+}
+
 /** What the capture has besides the counts every capture has. */
 export interface FamilyOptions {
   /** The io_uring thread families (live only). */
@@ -110,10 +175,10 @@ export function metricFamilies(
 
   /**
    * One value per (label set, opcode) — or per label set when opcode is not a label — summing
-   * `pick` over the opcodes `keep` admits; a series is there once its first operation is.
+   * the count `key` over the opcodes `keep` admits; a series is there once its first operation is.
    */
   const perOpcode =
-    (pick: (o: OpTotals) => number, keep: (op: number) => boolean = () => true) =>
+    (key: OpCount, keep: (op: number) => boolean = () => true) =>
     (t: MetricTotals): ScalarValue[] => {
       const out: ScalarValue[] = [];
       for (const p of t.processes.values()) {
@@ -121,9 +186,9 @@ export function metricFamilies(
         let any = false;
         for (const [op, o] of p.ops) {
           if (!keep(op)) continue;
-          if (byOpcode) out.push({ labels: opLabels(p, op), value: pick(o) });
+          if (byOpcode) out.push({ labels: opLabels(p, op), value: o[key] });
           else {
-            sum += pick(o);
+            sum += o[key];
             any = true;
           }
         }
@@ -179,11 +244,11 @@ export function metricFamilies(
     };
 
   const perProcess =
-    (pick: (p: ProcessTotals) => number) =>
+    (key: 'enterCalls' | 'enterSubmitted') =>
     (t: MetricTotals): ScalarValue[] => {
       const out: ScalarValue[] = [];
       for (const p of t.processes.values())
-        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: pick(p) });
+        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: p[key] });
       return out;
     };
 
@@ -192,9 +257,9 @@ export function metricFamilies(
    * (it never goes back), as a failure's errno is; see the module comment for why.
    */
   const onceCounted =
-    (pick: (o: OpTotals) => number) =>
+    (key: OpCount) =>
     (t: MetricTotals): ScalarValue[] =>
-      perOpcode(pick)(t).filter((v) => v.value > 0);
+      perOpcode(key)(t).filter((v) => v.value > 0);
 
   /** Init failures by errno, per (label set, opcode), or per label set when opcode is not a label. */
   const initFailures = (t: MetricTotals): ScalarValue[] => {
@@ -229,211 +294,75 @@ export function metricFamilies(
       return out;
     };
 
+  const latency = (t: MetricTotals): HistogramValue[] =>
+    [...t.latency].map(([op, h]) => {
+      const buckets: number[] = [];
+      let acc = 0;
+      for (let i = 0; i < LE_SECONDS.length; i++) buckets.push((acc += h.slots[i]));
+      return { labels: { opcode: names.name(op) }, buckets, count: h.count, sum: h.sumNs / 1e9 };
+    });
+  const overflows = (t: MetricTotals): ScalarValue[] => {
+    const out: ScalarValue[] = [];
+    for (const p of t.processes.values())
+      if (p.ops.size > 0 || p.enterCalls > 0 || p.overflow > 0)
+        out.push({ labels: { ...p.slot.labels }, value: p.overflow });
+    return out;
+  };
+  const capture =
+    (key: 'lost' | 'dropped') =>
+    (t: MetricTotals): ScalarValue[] =>
+      t.capture === null ? [] : [{ labels: {}, value: t.capture[key] }];
+  const isRead = (op: number) => opcodeDirection(op) === 'read';
+  const isWrite = (op: number) => opcodeDirection(op) === 'write';
+  const withErrno = [...labels, 'errno'];
+  const procWithErrno = [...procLabels, 'errno'];
+
   const families: Family[] = [
-    {
-      name: 'iouringtop_operations_total',
-      help: 'io_uring operations completed (counted in the kernel)',
-      type: 'counter',
-      labelNames: [...labels],
-      read: perOpcode((o) => o.ops),
-    },
-    {
-      name: 'iouringtop_read_bytes_total',
-      help: 'Bytes read by read-class operations (positive results)',
-      type: 'counter',
-      labelNames: [...labels],
-      read: perOpcode(
-        (o) => o.read,
-        (op) => opcodeDirection(op) === 'read',
-      ),
-    },
-    {
-      name: 'iouringtop_written_bytes_total',
-      help: 'Bytes written by write-class operations (positive results)',
-      type: 'counter',
-      labelNames: [...labels],
-      read: perOpcode(
-        (o) => o.write,
-        (op) => opcodeDirection(op) === 'write',
-      ),
-    },
-    {
-      name: 'iouringtop_errors_total',
-      help: 'Operations that failed, by errno (expected results apart: see iouringtop_expected_errors_total)',
-      type: 'counter',
-      labelNames: [...labels, 'errno'],
-      read: errorsByErrno(false),
-    },
-    {
-      name: 'iouringtop_expected_errors_total',
-      help: 'Operations whose negative result is what they are for, by errno: ECANCELED, EAGAIN, ETIME of a timeout',
-      type: 'counter',
-      labelNames: [...labels, 'errno'],
-      read: errorsByErrno(true),
-    },
-    {
-      name: 'iouringtop_operation_latency_seconds',
-      help: 'Latency of operations from submission to completion (those whose submission was seen)',
-      type: 'histogram',
-      labelNames: ['opcode'],
-      read: (t) =>
-        [...t.latency].map(([op, h]) => {
-          const buckets: number[] = [];
-          let acc = 0;
-          for (let i = 0; i < LE_SECONDS.length; i++) buckets.push((acc += h.slots[i]));
-          return {
-            labels: { opcode: names.name(op) },
-            buckets,
-            count: h.count,
-            sum: h.sumNs / 1e9,
-          };
-        }),
-    },
-    {
-      name: 'iouringtop_enter_calls_total',
-      help: 'io_uring_enter system calls',
-      type: 'counter',
-      labelNames: procLabels,
-      read: perProcess((p) => p.enterCalls),
-    },
-    {
-      name: 'iouringtop_enter_submitted_total',
-      help: 'Operations submitted by io_uring_enter system calls',
-      type: 'counter',
-      labelNames: procLabels,
-      read: perProcess((p) => p.enterSubmitted),
-    },
-    {
-      name: 'iouringtop_enter_errors_total',
-      help: 'io_uring_enter system calls that failed, by errno (expected results apart)',
-      type: 'counter',
-      labelNames: [...procLabels, 'errno'],
-      read: enterErrorsByErrno(false),
-    },
-    {
-      name: 'iouringtop_enter_expected_errors_total',
-      help: 'io_uring_enter system calls whose negative result is expected, by errno: ETIME of a timed wait, EAGAIN, ECANCELED',
-      type: 'counter',
-      labelNames: [...procLabels, 'errno'],
-      read: enterErrorsByErrno(true),
-    },
-    {
-      name: 'iouringtop_lost_events_total',
-      help: "Event lines bpftrace's buffers could not hold (every other figure stays exact)",
-      type: 'counter',
-      labelNames: [],
-      read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.lost }]),
-    },
-    {
-      name: 'iouringtop_dropped_requests_total',
-      help: 'Submissions the in-flight map could not hold (counted, without latency)',
-      type: 'counter',
-      labelNames: [],
-      read: (t) => (t.capture === null ? [] : [{ labels: {}, value: t.capture.dropped }]),
-    },
+    counter('iouringtop_operations_total', labels, perOpcode('ops')),
+    counter('iouringtop_read_bytes_total', labels, perOpcode('read', isRead)),
+    counter('iouringtop_written_bytes_total', labels, perOpcode('write', isWrite)),
+    counter('iouringtop_errors_total', withErrno, errorsByErrno(false)),
+    counter('iouringtop_expected_errors_total', withErrno, errorsByErrno(true)),
+    histogram('iouringtop_operation_latency_seconds', ['opcode'], latency),
+    counter('iouringtop_enter_calls_total', procLabels, perProcess('enterCalls')),
+    counter('iouringtop_enter_submitted_total', procLabels, perProcess('enterSubmitted')),
+    counter('iouringtop_enter_errors_total', procWithErrno, enterErrorsByErrno(false)),
+    counter('iouringtop_enter_expected_errors_total', procWithErrno, enterErrorsByErrno(true)),
+    counter('iouringtop_lost_events_total', [], capture('lost')),
+    counter('iouringtop_dropped_requests_total', [], capture('dropped')),
   ];
+  const diagnosticCounted = (): ScalarValue[] =>
+    DIAGNOSTIC_FAMILIES.map(([key, stem]) => ({
+      labels: { diagnostic: stem },
+      value: diagnostics?.[key] === true ? 1 : 0,
+    }));
+  families.push(gauge('iouringtop_diagnostic_counted', ['diagnostic'], diagnosticCounted));
   const diag = (key: keyof Diagnostics, f: Family): void => {
     if (diagnostics?.[key] === true) families.push(f);
   };
-  families.push({
-    name: 'iouringtop_diagnostic_counted',
-    help: 'Whether the counts hold a diagnostic (1), or not (0: the kernel lacks its tracepoint, short_results under --no-events, a recording from before): its family is then absent, not 0',
-    type: 'gauge',
-    labelNames: ['diagnostic'],
-    read: () =>
-      DIAGNOSTIC_FAMILIES.map(([key, stem]) => ({
-        labels: { diagnostic: stem },
-        value: diagnostics?.[key] === true ? 1 : 0,
-      })),
-  });
-  diag('punted', {
-    name: 'iouringtop_punted_total',
-    help: 'Requests punted to an io-wq worker thread (io_uring_queue_async_work)',
-    type: 'counter',
-    labelNames: [...labels],
-    read: onceCounted((o) => o.punted),
-  });
-  diag('poll', {
-    name: 'iouringtop_poll_armed_total',
-    help: 'Requests that found their file not ready and armed a poll (io_uring_poll_arm)',
-    type: 'counter',
-    labelNames: [...labels],
-    read: onceCounted((o) => o.poll),
-  });
-  diag('short', {
-    name: 'iouringtop_short_results_total',
-    help: 'Completions with 0 <= result < the length asked: short reads and writes',
-    type: 'counter',
-    labelNames: [...labels],
-    read: onceCounted((o) => o.short),
-  });
-  diag('failed', {
-    name: 'iouringtop_init_failures_total',
-    help: 'Requests that failed before they were issued (io_uring_req_failed), by errno; also in the errors families',
-    type: 'counter',
-    labelNames: [...labels, 'errno'],
-    read: initFailures,
-  });
-  diag('links', {
-    name: 'iouringtop_broken_links_total',
-    help: 'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
-    type: 'counter',
-    labelNames: [...labels],
-    read: onceCounted((o) => o.links),
-  });
-  diag('overflow', {
-    name: 'iouringtop_cq_overflows_total',
-    help: "Completions that did not fit in the process's CQ rings (io_uring_cqe_overflow): an alarm, it reaps too slowly or its CQ is too small",
-    type: 'counter',
-    labelNames: procLabels,
-    read: (t) => {
-      const out: ScalarValue[] = [];
-      for (const p of t.processes.values())
-        if (p.ops.size > 0 || p.enterCalls > 0 || p.overflow > 0)
-          out.push({ labels: { ...p.slot.labels }, value: p.overflow });
-      return out;
-    },
-  });
+  diag('punted', counter('iouringtop_punted_total', labels, onceCounted('punted')));
+  diag('poll', counter('iouringtop_poll_armed_total', labels, onceCounted('poll')));
+  diag('short', counter('iouringtop_short_results_total', labels, onceCounted('short')));
+  diag('failed', counter('iouringtop_init_failures_total', withErrno, initFailures));
+  diag('links', counter('iouringtop_broken_links_total', labels, onceCounted('links')));
+  diag('overflow', counter('iouringtop_cq_overflows_total', procLabels, overflows));
   if (threads) {
+    const workers = perThreads((x) => x.now?.workers);
+    const sqpoll = perThreads((x) => x.now?.sqpoll);
+    const workersCpu = perThreads((x) => x.workersCpuUs / 1e6);
+    const sqpollCpu = perThreads((x) => x.sqpollCpuUs / 1e6);
     families.push(
-      {
-        name: 'iouringtop_iowq_worker_threads',
-        help: 'io-wq worker threads (iou-wrk-*, where punted requests run) the processes have, at the latest look at /proc',
-        type: 'gauge',
-        labelNames: procLabels,
-        read: perThreads((x) => x.now?.workers),
-      },
-      {
-        name: 'iouringtop_sqpoll_threads',
-        help: 'SQPOLL threads (iou-sqp-*) the processes have, at the latest look at /proc',
-        type: 'gauge',
-        labelNames: procLabels,
-        read: perThreads((x) => x.now?.sqpoll),
-      },
-      {
-        name: 'iouringtop_iowq_worker_cpu_seconds_total',
-        help: "CPU time (user + system) of the processes' io-wq worker threads, since iouringtop first read them in /proc",
-        type: 'counter',
-        labelNames: procLabels,
-        read: perThreads((x) => x.workersCpuUs / 1e6),
-      },
-      {
-        name: 'iouringtop_sqpoll_cpu_seconds_total',
-        help: "CPU time (user + system) of the processes' SQPOLL threads, since iouringtop first read them in /proc",
-        type: 'counter',
-        labelNames: procLabels,
-        read: perThreads((x) => x.sqpollCpuUs / 1e6),
-      },
+      gauge('iouringtop_iowq_worker_threads', procLabels, workers),
+      gauge('iouringtop_sqpoll_threads', procLabels, sqpoll),
+      counter('iouringtop_iowq_worker_cpu_seconds_total', procLabels, workersCpu),
+      counter('iouringtop_sqpoll_cpu_seconds_total', procLabels, sqpollCpu),
     );
   }
   if (info !== null) {
-    families.push({
-      name: 'iouringtop_build_info',
-      help: "iouringtop's version and the capture: tier, bpftrace version, kernel (always 1)",
-      type: 'gauge',
-      labelNames: ['version', 'tier', 'bpftrace', 'kernel'],
-      read: () => [{ labels: { ...info }, value: 1 }],
-    });
+    const buildInfo = () => [{ labels: { ...info }, value: 1 }];
+    families.push(
+      gauge('iouringtop_build_info', ['version', 'tier', 'bpftrace', 'kernel'], buildInfo),
+    );
   }
   return families;
 }
