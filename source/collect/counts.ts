@@ -18,14 +18,38 @@
  *   @dropped @overflow @unmatched   the capture's own counters
  */
 import type { CountsDelta, OpCounts } from '../model/counts.js';
-import { COUNTER_MAPS, kernelBucketMid } from '../../bpf/program.js';
+import { type COUNTER_MAPS, kernelBucketMid } from '../../bpf/program.js';
 import { bucketOf } from '../model/histogram.js';
 import { IO_URING_ENTER, opcodeDirection } from '../model/opcodes.js';
 
-const COUNTER_NAMES = new Set<string>(COUNTER_MAPS.map((m) => m.slice(1)));
+/** A counter map's name without its @. */
+type CounterName = (typeof COUNTER_MAPS)[number] extends `@${infer N}` ? N : never;
+/** Stores one printed value of a counter map under its keys. */
+type Put = (keys: readonly number[], value: number) => void;
 
 /** The model's histogram bucket standing for a kernel bucket (its middle). */
 const modelBucket = (b: number): number => bucketOf(kernelBucketMid(b));
+
+/**
+ * What rose from `was` to `now`, key by key, into `out` as [key, rise, …] (the key through
+ * `keyOf`); returns the sum of the rises.
+ */
+function rises(
+  now: ReadonlyMap<number, number>,
+  was: ReadonlyMap<number, number> | undefined,
+  out: number[],
+  keyOf: (key: number) => number = (key) => key,
+): number {
+  let sum = 0;
+  for (const [key, n] of now) {
+    const d = n - (was?.get(key) ?? 0);
+    if (d > 0) {
+      out.push(keyOf(key), d);
+      sum += d;
+    }
+  }
+  return sum;
+}
 
 /** Cumulative counts of one (process, opcode), or of a process's io_uring_enter calls (op 255). */
 interface Cum {
@@ -98,49 +122,34 @@ export class CountsCollector {
 
   /** One printed counter line. */
   add(name: string, k: readonly number[], value: number): void {
-    if (!COUNTER_NAMES.has(name)) return; // (@ready, printed once at the start)
+    const put = this.put.get(name);
+    if (put === undefined) return; // (@ready, printed once at the start)
     this.printed.add(name);
-    switch (name) {
-      case 'lat':
-        if (k.length === 3) this.at(k[0], k[1]).lat.set(k[2], value);
-        break;
-      case 'nolat':
-        if (k.length === 2) this.at(k[0], k[1]).nolat = value;
-        break;
-      case 'err':
-        if (k.length === 3) this.at(k[0], k[1]).errs.set(k[2], value);
-        break;
-      case 'bytes':
-        if (k.length === 2) this.at(k[0], k[1]).bytes = value;
-        break;
-      case 'elat':
-        if (k.length === 2) this.at(k[0], IO_URING_ENTER).lat.set(k[1], value);
-        break;
-      case 'esub':
-        if (k.length === 1) this.at(k[0], IO_URING_ENTER).submitted = value;
-        break;
-      case 'eerr':
-        if (k.length === 2) this.at(k[0], IO_URING_ENTER).errs.set(k[1], value);
-        break;
-      case 'punt':
-      case 'poll':
-      case 'short':
-      case 'flink':
-        if (k.length === 2) this.at(k[0], k[1])[name] = value;
-        break;
-      case 'fail':
-        if (k.length === 3) this.at(k[0], k[1]).fails.set(k[2], value);
-        break;
-      case 'ovf':
-        if (k.length === 1) this.at(k[0], IO_URING_ENTER).ovf = value;
-        break;
-      case 'dropped':
-      case 'overflow':
-      case 'unmatched':
-        if (k.length === 0) this.totals[name] = value;
-        break;
-    }
+    // a line with another number of keys is not the map's
+    if (k.length === put[0]) put[1](k, value);
   }
+
+  /** Each counter map by name: how many keys its lines have, and where its value goes. */
+  private readonly put = new Map<string, readonly [number, Put]>(
+    Object.entries({
+      lat: [3, ([pid, op, bucket], v) => this.at(pid, op).lat.set(bucket, v)],
+      nolat: [2, ([pid, op], v) => (this.at(pid, op).nolat = v)],
+      err: [3, ([pid, op, errno], v) => this.at(pid, op).errs.set(errno, v)],
+      bytes: [2, ([pid, op], v) => (this.at(pid, op).bytes = v)],
+      elat: [2, ([pid, bucket], v) => this.at(pid, IO_URING_ENTER).lat.set(bucket, v)],
+      esub: [1, ([pid], v) => (this.at(pid, IO_URING_ENTER).submitted = v)],
+      eerr: [2, ([pid, errno], v) => this.at(pid, IO_URING_ENTER).errs.set(errno, v)],
+      punt: [2, ([pid, op], v) => (this.at(pid, op).punt = v)],
+      poll: [2, ([pid, op], v) => (this.at(pid, op).poll = v)],
+      short: [2, ([pid, op], v) => (this.at(pid, op).short = v)],
+      fail: [3, ([pid, op, errno], v) => this.at(pid, op).fails.set(errno, v)],
+      flink: [2, ([pid, op], v) => (this.at(pid, op).flink = v)],
+      ovf: [1, ([pid], v) => (this.at(pid, IO_URING_ENTER).ovf = v)],
+      dropped: [0, (_, v) => (this.totals.dropped = v)],
+      overflow: [0, (_, v) => (this.totals.overflow = v)],
+      unmatched: [0, (_, v) => (this.totals.unmatched = v)],
+    } satisfies Record<CounterName, readonly [number, Put]>),
+  );
 
   /**
    * The print is complete as of `tsUs`: the delta since the previous one, rows named by `commOf`.
@@ -169,23 +178,9 @@ export class CountsCollector {
       const tgid = Math.floor(key / 256);
       const op = key % 256;
       const latency: number[] = [];
-      let ops = now.nolat - (was?.nolat ?? 0);
-      for (const [b, n] of now.lat) {
-        const d = n - (was?.lat.get(b) ?? 0);
-        if (d > 0) {
-          latency.push(modelBucket(b), d);
-          ops += d;
-        }
-      }
+      const ops = now.nolat - (was?.nolat ?? 0) + rises(now.lat, was?.lat, latency, modelBucket);
       const errnos: number[] = [];
-      let errors = 0;
-      for (const [e, n] of now.errs) {
-        const d = n - (was?.errs.get(e) ?? 0);
-        if (d > 0) {
-          errnos.push(e, d);
-          errors += d;
-        }
-      }
+      const errors = rises(now.errs, was?.errs, errnos);
       const bytes = now.bytes - (was?.bytes ?? 0);
       const submitted = now.submitted - (was?.submitted ?? 0);
       const punted = now.punt - (was?.punt ?? 0);
@@ -194,14 +189,7 @@ export class CountsCollector {
       const links = now.flink - (was?.flink ?? 0);
       const overflow = now.ovf - (was?.ovf ?? 0);
       const failedErrnos: number[] = [];
-      let failed = 0;
-      for (const [e, n] of now.fails) {
-        const d = n - (was?.fails.get(e) ?? 0);
-        if (d > 0) {
-          failedErrnos.push(e, d);
-          failed += d;
-        }
-      }
+      const failed = rises(now.fails, was?.fails, failedErrnos);
       if (op !== IO_URING_ENTER) operations += ops;
       events += ops;
       const diag = punted + poll + short + links + overflow + failed;

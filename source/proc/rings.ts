@@ -54,6 +54,22 @@ const num = (v: string): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
+/** The fdinfo keys whose value is a field's as it is. */
+const PLAIN_FIELDS = new Map<string, Exclude<keyof FdinfoRing, 'files' | 'overflow' | 'polls'>>(
+  Object.entries({
+    SqHead: 'sqHead',
+    SqTail: 'sqTail',
+    CachedSqHead: 'cachedSqHead',
+    CqHead: 'cqHead',
+    CqTail: 'cqTail',
+    CachedCqTail: 'cachedCqTail',
+    SqTotalTime: 'sqTotalTimeUs',
+    SqWorkTime: 'sqWorkTimeUs',
+    UserFiles: 'userFiles',
+    UserBufs: 'userBufs',
+  } as const),
+);
+
 /** An io_uring fdinfo text → its figures; undefined when the text is not a ring's. */
 export function parseFdinfo(text: string): FdinfoRing | undefined {
   const r: FdinfoRing = { files: [], overflow: 0, polls: 0 };
@@ -66,32 +82,16 @@ export function parseFdinfo(text: string): FdinfoRing | undefined {
       const [, key, value] = m;
       section = 'other';
       const v = num(value.trim());
+      const field = PLAIN_FIELDS.get(key);
+      if (field !== undefined) r[field] = v;
       switch (key) {
         case 'SqMask':
           ring = true;
           if (v !== undefined) r.sqEntries = v + 1;
           break;
-        case 'SqHead':
-          r.sqHead = v;
-          break;
-        case 'SqTail':
-          r.sqTail = v;
-          break;
-        case 'CachedSqHead':
-          r.cachedSqHead = v;
-          break;
         case 'CqMask':
           ring = true;
           if (v !== undefined) r.cqEntries = v + 1;
-          break;
-        case 'CqHead':
-          r.cqHead = v;
-          break;
-        case 'CqTail':
-          r.cqTail = v;
-          break;
-        case 'CachedCqTail':
-          r.cachedCqTail = v;
           break;
         case 'SqThread':
           ring = true;
@@ -100,19 +100,11 @@ export function parseFdinfo(text: string): FdinfoRing | undefined {
         case 'SqThreadCpu':
           if (v !== undefined && v >= 0) r.sqThreadCpu = v;
           break;
-        case 'SqTotalTime':
-          r.sqTotalTimeUs = v;
-          break;
-        case 'SqWorkTime':
-          r.sqWorkTimeUs = v;
-          break;
         case 'UserFiles':
           ring = true;
-          r.userFiles = v;
           section = 'files';
           break;
         case 'UserBufs':
-          r.userBufs = v;
           section = 'bufs';
           break;
         case 'CqOverflowList':

@@ -21,7 +21,7 @@
  * so a count that only climbs means the work punted to them keeps outgrowing them.
  */
 import { readdir } from 'node:fs/promises';
-import { PROC, ProcSampler, readProcText } from './procfs.js';
+import { ProcSampler, readProcText } from './procfs.js';
 
 /** USER_HZ: the unit of utime and stime in /proc (100 on every Linux architecture in use). */
 export const CLOCK_TICKS = 100;
