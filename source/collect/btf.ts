@@ -10,24 +10,33 @@
  */
 import { readFile } from 'node:fs/promises';
 
-const KIND_INT = 1;
-const KIND_ARRAY = 3;
-const KIND_STRUCT = 4;
-const KIND_UNION = 5;
-const KIND_ENUM = 6;
-const KIND_TYPEDEF = 8;
-const KIND_VOLATILE = 9;
-const KIND_CONST = 10;
-const KIND_RESTRICT = 11;
-const KIND_FUNC_PROTO = 13;
-const KIND_VAR = 14;
-const KIND_DATASEC = 15;
-const KIND_DECL_TAG = 17;
-const KIND_TYPE_TAG = 18;
-const KIND_ENUM64 = 19;
+/** The BTF kinds read here (btf.h: BTF_KIND_*). */
+const KIND = {
+  INT: 1,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
+} as const;
 
 /** Kinds that only qualify or rename another type (followed when looking into an anonymous member). */
-const QUALIFIERS = new Set([KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST, KIND_RESTRICT, KIND_TYPE_TAG]);
+const QUALIFIERS = new Set<number>([
+  KIND.TYPEDEF,
+  KIND.VOLATILE,
+  KIND.CONST,
+  KIND.RESTRICT,
+  KIND.TYPE_TAG,
+]);
 
 export interface BtfMember {
   name: string;
@@ -59,7 +68,7 @@ export class Btf {
       const vlen = info & 0xffff;
       const id = this.at.length;
       this.at.push(p);
-      if ((kind === KIND_STRUCT || kind === KIND_UNION) && vlen > 0) {
+      if ((kind === KIND.STRUCT || kind === KIND.UNION) && vlen > 0) {
         const name = this.str(buf.readUInt32LE(p));
         if (name) {
           const ids = this.structsByName.get(name);
@@ -96,7 +105,7 @@ export class Btf {
 
   /** Every named member of `struct name` (members of anonymous structs and unions included). */
   members(name: string, kind: 'struct' | 'union' = 'struct'): BtfMember[] | undefined {
-    const want = kind === 'struct' ? KIND_STRUCT : KIND_UNION;
+    const want = kind === 'struct' ? KIND.STRUCT : KIND.UNION;
     const id = this.structsByName.get(name)?.find((t) => this.kindOf(t) === want);
     if (id === undefined) return undefined;
     const out: BtfMember[] = [];
@@ -120,7 +129,7 @@ export class Btf {
       } else if (depth < 8) {
         const t = this.strip(this.buf.readUInt32LE(m + 4));
         const k = t > 0 ? this.kindOf(t) : 0;
-        if (k === KIND_STRUCT || k === KIND_UNION) this.collect(t, offset, out, depth + 1);
+        if (k === KIND.STRUCT || k === KIND.UNION) this.collect(t, offset, out, depth + 1);
       }
     }
   }
@@ -140,20 +149,20 @@ export class Btf {
 
 function trailer(kind: number, vlen: number): number {
   switch (kind) {
-    case KIND_INT:
-    case KIND_VAR:
-    case KIND_DECL_TAG:
+    case KIND.INT:
+    case KIND.VAR:
+    case KIND.DECL_TAG:
       return 4;
-    case KIND_ARRAY:
+    case KIND.ARRAY:
       return 12;
-    case KIND_STRUCT:
-    case KIND_UNION:
-    case KIND_ENUM64:
+    case KIND.STRUCT:
+    case KIND.UNION:
+    case KIND.ENUM64:
       return 12 * vlen;
-    case KIND_ENUM:
-    case KIND_FUNC_PROTO:
+    case KIND.ENUM:
+    case KIND.FUNC_PROTO:
       return 8 * vlen;
-    case KIND_DATASEC:
+    case KIND.DATASEC:
       return 12 * vlen;
     default:
       return 0;

@@ -147,18 +147,27 @@ export function procAddress(text: string): string {
   return text;
 }
 
+/**
+ * The rows of a /proc/net table (its header line passed over) that have at least `min` fields
+ * and a socket inode in field `at`: [inode, fields].
+ */
+function* socketRows(text: string, min: number, at: number): Generator<[number, string[]]> {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].trim().split(/\s+/);
+    if (f.length < min) continue;
+    const inode = Number(f[at]);
+    if (Number.isInteger(inode) && inode !== 0) yield [inode, f];
+  }
+}
+
 /** Inode → description, from one /proc/<pid>/net/{tcp,tcp6,udp,udp6} table's text. */
 export function parseInetTable(
   text: string,
   proto: 'TCP' | 'UDP',
   into: Map<number, string>,
 ): void {
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i].trim().split(/\s+/);
-    if (f.length < 10) continue;
-    const inode = Number(f[9]);
-    if (!Number.isInteger(inode) || inode === 0) continue;
+  for (const [inode, f] of socketRows(text, 10, 9)) {
     const local = procAddress(f[1]);
     const remote = procAddress(f[2]);
     const unbound = /(^|\[)(0\.0\.0\.0|::)\]?:0$/.test(remote);
@@ -170,12 +179,7 @@ export function parseInetTable(
 
 /** Inode → description, from /proc/<pid>/net/unix's text. */
 export function parseUnixTable(text: string, into: Map<number, string>): void {
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i].trim().split(/\s+/);
-    if (f.length < 7) continue;
-    const inode = Number(f[6]);
-    if (!Number.isInteger(inode) || inode === 0) continue;
+  for (const [inode, f] of socketRows(text, 7, 6)) {
     const p = f.slice(7).join(' ');
     into.set(inode, p ? `UNIX ${p}` : 'UNIX');
   }

@@ -17,10 +17,10 @@
  * Written once, when the recording closes, to a temporary file renamed over the final name, so
  * a reader never sees half a file and no `.tmp` is left behind. Replay works without it.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IoEvent } from '../model/event.js';
-import { isoLocal, sidecarPathFor } from '../record/meta.js';
+import { isoLocal, readSidecarJson, sidecarPathFor } from '../record/meta.js';
 import { fileKey, type FileRecord } from './files.js';
 
 export const FILES_FORMAT = 'iouringtop-files/1';
@@ -143,18 +143,13 @@ const NO_FILE_OPS = new Set([0, 7, 11, 12, 14, 15, 20, 25, 31, 32, 50, 51, 52, 5
 /** Reads the sidecar of `csvPath`; undefined when there is none; throws a one-line error if bad. */
 export async function readFilesSidecar(csvPath: string): Promise<RecordedFiles | undefined> {
   const file = filesPathFor(csvPath);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = await readSidecarJson(file);
   } catch {
     throw new Error(`${path.basename(file)} is not JSON: remove it to replay without file names`);
   }
+  if (data === undefined) return undefined;
   const d = data as { format?: unknown; files?: unknown };
   if (d.format !== FILES_FORMAT || !Array.isArray(d.files))
     throw new Error(

@@ -150,6 +150,20 @@ export function sidecarPathFor(csvPath: string, suffix: string): string {
   return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}${suffix}`;
 }
 
+/**
+ * A JSON file beside a recording, parsed: undefined when it cannot be read (there is none);
+ * throws (a SyntaxError) when it is not JSON.
+ */
+export async function readSidecarJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return JSON.parse(text) as unknown;
+}
+
 export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Date): SessionMeta {
   return {
     formatVersion: META_FORMAT_VERSION,
@@ -221,17 +235,11 @@ export async function writeSessionMeta(
  * Unknown fields are kept; missing ones get neutral defaults.
  */
 export async function readSessionMeta(csvPath: string): Promise<SessionMeta | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(metaPathFor(csvPath), 'utf8');
-  } catch {
-    return null;
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = await readSidecarJson(metaPathFor(csvPath));
   } catch {
-    return null;
+    return null; // not JSON
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;

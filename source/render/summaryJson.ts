@@ -36,6 +36,11 @@ function diagnostics(r: RowStats, d: Diagnostics | null, withOverflow: boolean) 
   };
 }
 
+/** Rows with the most operations since start first, then by `id`. */
+function mostOpsFirst<R extends RowStats>(rows: readonly R[], id: (r: R) => number): R[] {
+  return [...rows].sort((a, b) => b.totalOps - a.totalOps || id(a) - id(b));
+}
+
 export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const t = snap.totals;
@@ -56,29 +61,25 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       expected_errors: t.totalExpected,
       ...diagnostics(t, snap.diagnostics, true),
     },
-    opcodes: [...snap.opcodes]
-      .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode)
-      .map((o) => ({
-        opcode: o.opName,
-        code: o.opcode,
-        ...stats(o),
-        ...diagnostics(o, snap.diagnostics, o.opcode === 255),
-      })),
-    processes: [...snap.processes]
-      .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid)
-      .map((p) => ({
-        pid: p.pid,
-        command: p.comm,
-        ...stats(p),
-        enter_calls: p.totalEnterCalls,
-        // operations submitted per io_uring_enter call (null: no call, e.g. SQPOLL)
-        batch:
-          p.totalEnterCalls > 0
-            ? Math.round((p.totalEnterSubmitted / p.totalEnterCalls) * 100) / 100
-            : null,
-        ...diagnostics(p, snap.diagnostics, true),
-        top_opcode: p.topOpName,
-      })),
+    opcodes: mostOpsFirst(snap.opcodes, (o) => o.opcode).map((o) => ({
+      opcode: o.opName,
+      code: o.opcode,
+      ...stats(o),
+      ...diagnostics(o, snap.diagnostics, o.opcode === 255),
+    })),
+    processes: mostOpsFirst(snap.processes, (p) => p.pid).map((p) => ({
+      pid: p.pid,
+      command: p.comm,
+      ...stats(p),
+      enter_calls: p.totalEnterCalls,
+      // operations submitted per io_uring_enter call (null: no call, e.g. SQPOLL)
+      batch:
+        p.totalEnterCalls > 0
+          ? Math.round((p.totalEnterSubmitted / p.totalEnterCalls) * 100) / 100
+          : null,
+      ...diagnostics(p, snap.diagnostics, true),
+      top_opcode: p.topOpName,
+    })),
     threads: threadsJson(snap),
     files: filesJson(snap),
     errors: snap.errors.map((e) => ({

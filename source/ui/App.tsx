@@ -376,6 +376,9 @@ export function App({
     sort: ui.sort[table],
     emptyText: emptyText(ui, snap, info),
   };
+  // the process, opcode and drill-down tables: their diagnostics columns when `d` is on
+  const tables = { ...frame, diag: ui.diag ? counted : undefined };
+  const nowUs = snap?.nowUs ?? 0;
   let view: React.JSX.Element;
   if (ui.mode === 'help') view = <HelpOverlay replay={ui.replay} width={width} height={body} />;
   else if (inLatency(ui))
@@ -384,40 +387,17 @@ export function App({
         {...frame}
         row={latencyRow(ui, data)}
         detail={snap?.latency}
-        nowUs={snap?.nowUs ?? 0}
+        nowUs={nowUs}
         names={names}
         paused={ui.paused}
       />
     );
   else if (data.drill)
-    view = (
-      <DrillView
-        {...frame}
-        data={data.drill}
-        drillKey={ui.drillKey}
-        names={names}
-        diag={ui.diag ? counted : undefined}
-      />
-    );
+    view = <DrillView {...tables} data={data.drill} drillKey={ui.drillKey} names={names} />;
   else if (table === 'processes')
-    view = (
-      <ProcessesView
-        {...frame}
-        rows={data.processes}
-        nowUs={snap?.nowUs ?? 0}
-        proc={snap?.proc}
-        diag={ui.diag ? counted : undefined}
-      />
-    );
+    view = <ProcessesView {...tables} rows={data.processes} nowUs={nowUs} proc={snap?.proc} />;
   else if (table === 'opcodes')
-    view = (
-      <OpcodesView
-        {...frame}
-        rows={data.opcodes}
-        metric={ui.sparkMetric}
-        diag={ui.diag ? counted : undefined}
-      />
-    );
+    view = <OpcodesView {...tables} rows={data.opcodes} metric={ui.sparkMetric} />;
   else if (table === 'rings')
     view = <RingsView {...frame} rows={data.rings} failures={snap?.proc?.ringFailures} />;
   else if (table === 'errors') view = <ErrorsView {...frame} rows={data.errors} />;

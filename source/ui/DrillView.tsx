@@ -113,7 +113,6 @@ export function DrillView({ data, drillKey, names, diag, ...frame }: DrillViewPr
           {...frame}
           columns={FILE_COLUMNS}
           rows={data.files.slice(0, DRILL_FILES)}
-          rowKey={(r) => r.key}
           selected={-1}
           sort={undefined}
           height={split.files}

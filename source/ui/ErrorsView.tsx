@@ -20,7 +20,6 @@ export function ErrorsView({ rows, color, ...frame }: ErrorsViewProps) {
       {...frame}
       columns={COLUMNS}
       rows={rows}
-      rowKey={(r) => r.key}
       rowColor={color ? (r) => (r.expected ? 'gray' : 'red') : undefined}
     />
   );

@@ -19,7 +19,6 @@ export function EventsView({ rows, color, names, withProcess = true, ...frame }:
       {...frame}
       columns={eventColumns(withProcess, names)}
       rows={rows}
-      rowKey={(_e, i) => i}
       rowColor={color ? (e) => (e.hasResult && e.result < 0 ? 'red' : undefined) : undefined}
     />
   );

@@ -26,7 +26,6 @@ export function OpcodesView({ rows, metric, color, diag, ...frame }: OpcodesView
     <Table
       {...frame}
       columns={diag !== undefined ? opcodeDiagColumns(diag) : opcodeColumns(metric, scale)}
-      rowKey={(r) => r.key}
       rows={rows}
       rowColor={color ? (r) => (r.errors > 0 || r.overflow > 0 ? 'red' : undefined) : undefined}
     />

@@ -33,13 +33,5 @@ export function ProcessesView({ rows, color, nowUs, proc, diag, ...frame }: Proc
         : isIdle(r, nowUs)
           ? 'gray'
           : undefined;
-  return (
-    <Table
-      {...frame}
-      columns={columns}
-      rows={rows}
-      rowKey={(r) => r.key}
-      rowColor={color ? rowColor : undefined}
-    />
-  );
+  return <Table {...frame} columns={columns} rows={rows} rowColor={color ? rowColor : undefined} />;
 }

@@ -31,7 +31,6 @@ export function RingsView({ rows, color, failures, ...frame }: RingsViewProps) {
         height={frame.height - room}
         columns={COLUMNS}
         rows={rows}
-        rowKey={(r) => r.key}
         rowColor={color ? (r) => (r.overflow > 0 ? 'red' : undefined) : undefined}
       />
       {notes.slice(0, room).map((n) => (

@@ -152,8 +152,11 @@ export interface TableFrame {
 export interface TableProps<R> extends TableFrame {
   columns: readonly Column<R>[];
   rows: readonly R[];
-  /** A React key: stable per row (index = position in `rows`, for rows without an identity). */
-  rowKey: (row: R, index: number) => string | number;
+  /**
+   * A React key, stable per row: by default the row's `key` field, else its position in `rows`
+   * (rows without an identity).
+   */
+  rowKey?: (row: R, index: number) => string | number;
   /** A colour for a row (e.g. red for errors); ignored when colours are off. */
   rowColor?: (row: R) => string | undefined;
 }
@@ -173,8 +176,13 @@ export function tableWindow(
   return { start: windowStart(count, visible, selected), visible, more };
 }
 
+function keyField(row: unknown, index: number): string | number {
+  const key = (row as { key?: unknown }).key;
+  return typeof key === 'string' || typeof key === 'number' ? key : index;
+}
+
 export function Table<R>(props: TableProps<R>): React.JSX.Element {
-  const { columns, rows, rowKey, width, height, selected, sort, emptyText } = props;
+  const { columns, rows, rowKey = keyField, width, height, selected, sort, emptyText } = props;
   const cols = layoutColumns(columns, width);
   const { start, visible, more } = tableWindow(rows.length, height, selected);
   const shown = rows.slice(start, start + visible);
