@@ -4,7 +4,8 @@
  * series for Prometheus).
  */
 import { generateProgram, type Tier } from '../bpf/program.js';
-import { canCapture, describeProbe, probe, TIER_NAMES, type ProbeResult } from './collect/probe.js';
+import { canCapture, probe, type ProbeResult } from './collect/probe.js';
+import { describeProbe, TIER_NAMES } from './collect/report.js';
 import { packageVersion } from './paths.js';
 import type { Config } from './config.js';
 import { escape } from './escape.js';

@@ -74,7 +74,7 @@ export async function runTui(
     return 2;
   }
   letInkDrawInTerminal();
-  const { runTui: renderTui } = await import('../ui/App.js');
+  const { runTui: renderTui } = await import('../ui/run.js');
   const errors: string[] = [];
   source.onNotice = (level, text) => {
     if (level === 'error') errors.push(text);

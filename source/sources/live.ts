@@ -1,13 +1,18 @@
 /**
  * The live source: bpftrace → parser → one event stream → the model and the recorder. It owns
  * the bpftrace child (which never outlives iouringtop) and the recordings (`R` makes several).
+ *
+ * (Over 400 lines: the capture, the recordings and the /proc sampling end in one order at stop,
+ * the capture first, then the last /proc look, then the recording with everything in it; that
+ * order, and what each depends on of the others, is kept visible in one class.)
  */
 import os from 'node:os';
 import path from 'node:path';
 import { statfs } from 'node:fs/promises';
 import { diagnosticsOf, type Diagnostics, type EventLines, type Tier } from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
-import { TIER_NAMES, type ProbeResult } from '../collect/probe.js';
+import type { ProbeResult } from '../collect/probe.js';
+import { TIER_NAMES } from '../collect/report.js';
 import { describeFilter, minFreeBytes, type Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { IoEvent } from '../model/event.js';

@@ -2,6 +2,10 @@
  * The root of the TUI. It renders the latest snapshot the store published (one render per tick,
  * whatever the event rate), turns key presses into reducer actions, and runs the reducer's effects
  * against the controller. It never sees an event: the CLI owns the source, the model and timers.
+ *
+ * (Over 400 lines: the input paths, keys, function-key sequences, mouse clicks and wheel, all
+ * end in the one reducer call with the same context, and the view chosen below uses that same
+ * context; split, the two would drift apart.)
  */
 import React, {
   useCallback,
@@ -12,7 +16,7 @@ import React, {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { Box, Text, render, useApp, useInput, useStdin, useStdout, type Key } from 'ink';
+import { Box, Text, useApp, useInput, useStdin, useStdout, type Key } from 'ink';
 import type { Snapshot } from '../model/snapshot.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { formatFilter } from '../model/select.js';
@@ -68,9 +72,6 @@ import { FilterPrompt } from './FilterPrompt.js';
 import { StatusLine, statusLineCount } from './StatusLine.js';
 import { Segments, type Segment } from './Segments.js';
 import { colorEnabled, fit } from './text.js';
-import { enterAltScreen, guardTerminal, restoreTerminal } from './terminal.js';
-
-export { restoreTerminal } from './terminal.js';
 export type {
   SnapshotStore,
   SourceStatus,
@@ -425,55 +426,4 @@ export function App({
       <StatusLine state={ui} status={status} width={width} />
     </Box>
   );
-}
-
-export interface RunTuiOptions {
-  store: SnapshotStore;
-  controller: TuiController;
-  info: TuiInfo;
-  stdout?: NodeJS.WriteStream;
-  stdin?: NodeJS.ReadStream;
-  /** Route console.* output above the frame instead of through it (default true). */
-  patchConsole?: boolean;
-}
-
-export interface TuiHandle {
-  /** Settles when the TUI has exited and the terminal is restored (rejects if rendering threw). */
-  done: Promise<void>;
-  /** Unmount from outside (capture died, --duration elapsed); the terminal is restored. */
-  stop(): void;
-}
-
-/**
- * Run the TUI on the alternate screen. Every exit path restores the terminal: q / Ctrl-C (via the
- * reducer, which also calls controller.quit), stop(), an error while rendering, SIGINT / SIGTERM /
- * SIGHUP (the TUI unmounts, then controller.quit() is called), an uncaught exception, process exit.
- */
-export function runTui(opts: RunTuiOptions): TuiHandle {
-  const { store, controller, info, stdout = process.stdout, stdin = process.stdin } = opts;
-  enterAltScreen(stdout);
-  let instance: ReturnType<typeof render> | undefined;
-  const unguard = guardTerminal(stdout, () => {
-    instance?.unmount();
-    controller.quit();
-  });
-  try {
-    instance = render(<App store={store} controller={controller} info={info} />, {
-      stdout,
-      stdin,
-      exitOnCtrlC: false,
-      patchConsole: opts.patchConsole ?? true,
-      incrementalRendering: false,
-    });
-  } catch (e) {
-    unguard();
-    restoreTerminal(stdout);
-    throw e;
-  }
-  const inst = instance;
-  const done = inst.waitUntilExit().finally(() => {
-    unguard();
-    restoreTerminal(stdout);
-  });
-  return { done: done.then(() => undefined), stop: () => inst.unmount() };
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runTui, restoreTerminal } from '../../source/ui/App.js';
+import { runTui, restoreTerminal } from '../../source/ui/run.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, enterAltScreen } from '../../source/ui/terminal.js';
 import type { TuiInfo } from '../../source/ui/types.js';
 import { KEYS, TestStore, modelWith, testController, until } from './helpers.js';
