@@ -18,8 +18,15 @@
  *   length empty.
  * Tier 3 (syscall tracepoints only, kernels 5.1-5.4): io_uring_enter calls only.
  *
+ * Event records are staged per CPU and go out EVENT_BATCH to a line: bpftrace's cost is mostly
+ * per line (a perf event read, formatted, written: about 2 µs, against 0.2 µs per number), and
+ * each line it reads is a wakeup the traced process pays for. A CPU sends what it holds when its
+ * batch is full, when it goes idle (power:cpu_idle), and at least every FLUSH_HZ-th of a second
+ * while busy (profile); what is left at the end is printed as the @q and @qn maps.
+ *
  * Lines (every one framed by a random per-session token, see source/collect/parse.ts):
- *   E ts lat a off b           an operation: a = tgid | flags<<22 | opcode<<24 | fd<<32 (fd as
+ *   E (ts lat a off b)+        1 to EVENT_BATCH events, operations and io_uring_enter calls
+ *                              (opcode 255): a = tgid | flags<<22 | opcode<<24 | fd<<32 (fd as
  *                              u32; a registered file's index with bit 30 set, FIXED_FD_BIT),
  *                              b = length | result<<32 (result as u32), both in hex (they
  *                              pass 2^53); lat 0 = unknown
@@ -28,6 +35,7 @@
  *   R ns                       attached
  *   T ns                       the counters printed just before are complete as of ns
  *   @map[keys]: value          the counters (bpftrace's print)
+ *   @qn[cpu]: n, @q[cpu, i]: (ts, lat, a, off, b)   at the end: the n records a CPU still held
  *
  * Nothing typed by a user reaches the text unchecked: filter values are validated here again
  * (numbers must be integers in range, the command name a short plain word), whatever the caller
@@ -72,6 +80,8 @@ export interface KernelFeatures {
   hasFileGet: boolean;
   /** io_uring_file_get carries `req` (5.18+). */
   fileGetHasReq: boolean;
+  /** power:cpu_idle (with `state`): a CPU going idle sends the event records it holds. */
+  hasCpuIdle?: boolean;
   /** BTF types usable for the per-request reads (tier 1). */
   btf: {
     kiocbCqeFd: boolean;
@@ -135,6 +145,11 @@ export const FLAG_MULTISHOT = 2; // an intermediate completion of a multishot re
  * literal; a trailing `*` makes it a prefix (`post*`).
  */
 export const COMM_PATTERN = /^[A-Za-z0-9_.:+@%=,-][A-Za-z0-9_.:+@%=, /-]{0,14}\*?$/;
+
+/** Events to a line: a CPU holds up to one less, and sends them with the one that fills the line. */
+export const EVENT_BATCH = 4;
+/** A busy CPU sends what it holds at least this many times a second. */
+export const FLUSH_HZ = 10;
 
 /** The counters the program prints, in print order (the collector reads them). */
 export const COUNTER_MAPS = [
@@ -393,7 +408,18 @@ export function generateProgram(spec: ProgramSpec): string {
   const wantEnter = !filter.opcodes || filter.opcodes.includes(IO_URING_ENTER);
   const line = (fmt: string, ...args: string[]): string =>
     `printf("${T}${fmt}\\t${T}\\n"${args.map((a) => ', ' + a).join('')});`;
-  /** The E line for an event, if events are printed (sampled: 1 in N at random, bpf_get_prandom_u32). */
+  const record = ['%llu', '%llu', '%llx', '%lld', '%llx'].join('\\t');
+  /** The E line of these records (each the five fields of one event). */
+  const eventsLine = (records: string[][]): string =>
+    line(`E\\t${records.map(() => record).join('\\t')}`, ...records.flat());
+  const held = (n: number): string[][] =>
+    Array.from({ length: n }, (_, k) => [0, 1, 2, 3, 4].map((x) => `$q${k}.${x}`));
+  const takeHeld = (n: number): string =>
+    Array.from({ length: n }, (_, k) => `$q${k} = @q[cpu, ${k}];`).join(' ');
+  /**
+   * An event, if events are printed (sampled: 1 in N at random, bpf_get_prandom_u32): held on
+   * this CPU, or out in one line with the ones held before it when that makes EVENT_BATCH.
+   */
   const eventLine = (
     indent: string,
     ts: string,
@@ -403,77 +429,44 @@ export function generateProgram(spec: ProgramSpec): string {
     b: string,
   ) => {
     if (events.kind === 'none') return [];
-    const print = line('E\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx', ts, lat, a, off, b);
-    return events.kind === 'sample'
-      ? [`${indent}if (rand % ${events.every} == 0) { ${print} }`]
-      : [`${indent}${print}`];
-  };
-  /**
-   * IO_URING_ENTER rows ride on event lines: the row of a call is kept per thread (@pe) and
-   * printed with the next completion that thread posts, in one F line (a call that completed
-   * inline is followed, in the same thread, by the next call's completions), or alone at the
-   * thread's next call if none came, or at the end. One line instead of two per operation for a
-   * program that submits and reaps in one thread (the common case).
-   */
-  const fuse =
-    wantEnter &&
-    events.kind !== 'none' &&
-    tier !== 3 &&
-    f.submitTracepoint !== undefined &&
-    f.completeHasReq;
-  const keep = events.kind === 'sample' ? `rand % ${events.every} == 0` : '';
-  const enterFields = ['$p.0', '$p.1', '$p.2', '$p.3'];
-  /** The completion's event line, with the thread's pending IO_URING_ENTER row if there is one. */
-  const fusedEventLine = (
-    i: string,
-    ts: string,
-    lat: string,
-    a: string,
-    off: string,
-    b: string,
-  ): string[] => {
-    const fused = line(
-      'F\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx\\t%llu\\t%llu\\t%llx\\t%llx',
-      ts,
-      lat,
-      a,
-      off,
-      b,
-      ...enterFields,
-    );
-    const alone = line('E\\t%llu\\t%llu\\t%llx\\t%lld\\t%llx', ts, lat, a, off, b);
-    const enterAlone = line('E\\t%llu\\t%llu\\t%llx\\t0\\t%llx', ...enterFields);
-    if (keep === '') {
-      return [
-        `${i}$p = @pe[tid];`,
-        `${i}if ($p.0 != 0) {`,
-        `${i}  delete(@pe[tid]);`,
-        `${i}  ${fused}`,
-        `${i}} else {`,
-        `${i}  ${alone}`,
-        `${i}}`,
-      ];
-    }
-    return [
-      `${i}$p = @pe[tid];`,
-      `${i}$k = ${keep};`,
-      `${i}if ($p.0 != 0) {`,
-      `${i}  delete(@pe[tid]);`,
-      `${i}  if ($k) { ${fused} } else { ${enterAlone} }`,
-      `${i}} else if ($k) {`,
-      `${i}  ${alone}`,
-      `${i}}`,
+    const fields = [
+      `(uint64)${ts}`,
+      `(uint64)${lat}`,
+      `(uint64)(${a})`,
+      `(int64)${off}`,
+      `(uint64)${b}`,
     ];
+    const stage = [
+      '$qn = @qn[cpu];',
+      `if ($qn == ${EVENT_BATCH - 1}) {`,
+      `  ${takeHeld(EVENT_BATCH - 1)}`,
+      `  ${eventsLine([...held(EVENT_BATCH - 1), fields])}`,
+      '  @qn[cpu] = 0;',
+      '} else {',
+      `  @q[cpu, $qn] = (${fields.join(', ')});`,
+      '  @qn[cpu] = $qn + 1;',
+      '}',
+    ];
+    if (events.kind === 'sample')
+      return [
+        `${indent}if (rand % ${events.every} == 0) {`,
+        ...stage.map((l) => `${indent}  ${l}`),
+        `${indent}}`,
+      ];
+    return stage.map((l) => `${indent}${l}`);
   };
-  /** At the end of an io_uring_enter call: the previous pending row out, this one pending. */
-  const pendEnter = (i: string): string[] => [
-    `${i}$p = @pe[tid];`,
-    `${i}if ($p.0 != 0) {`,
-    `${i}  ${line('E\\t%llu\\t%llu\\t%llx\\t0\\t%llx', ...enterFields)}`,
-    ...(keep === '' ? [] : [`${i}  delete(@pe[tid]);`]),
-    `${i}}`,
-    `${i}${keep === '' ? '' : `if (${keep}) { `}@pe[tid] = (nsecs, $v, $tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32), ($e.2 | ((uint64)(uint32)args->ret << 32)));${keep === '' ? '' : ' }'}`,
-  ];
+  /** What this CPU holds, out now (nothing when it holds nothing). */
+  const flushHeld = (indent: string): string[] =>
+    events.kind === 'none'
+      ? []
+      : [
+          '$qn = @qn[cpu];',
+          ...Array.from(
+            { length: EVENT_BATCH - 1 },
+            (_, k) => `if ($qn == ${k + 1}) { ${takeHeld(k + 1)} ${eventsLine(held(k + 1))} }`,
+          ),
+          'if ($qn != 0) { @qn[cpu] = 0; }',
+        ].map((l) => `${indent}${l}`);
 
   const out: string[] = [];
   out.push(`// iouringtop capture program, tier ${tier}. Generated; see bpf/program.ts.`);
@@ -683,9 +676,7 @@ export function generateProgram(spec: ProgramSpec): string {
       '    $op = ($s.1 >> 24) & 0xff;',
       '    $v = nsecs - $s.0;',
       ...countCompletion('    ', '($s.3 & 0xffffffff)'),
-      ...(fuse
-        ? fusedEventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)
-        : eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b)),
+      ...eventLine('    ', 'nsecs', '$v', '$s.1', '$s.2', b),
       `    if (${more}) {`,
       `      @s[${cKey}] = (nsecs, $s.1, $s.2, $s.3);`,
       '    } else {',
@@ -783,16 +774,14 @@ export function generateProgram(spec: ProgramSpec): string {
         '    @elat[$tg, $b] = count();',
         '    if (args->ret > 0) { @esub[$tg] = sum(args->ret); }',
         '    if (args->ret < 0) { @eerr[$tg, (uint64)(-args->ret)] = count(); }',
-        ...(fuse
-          ? pendEnter('    ')
-          : eventLine(
-              '    ',
-              'nsecs',
-              '$v',
-              `$tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32)`,
-              '(int64)0',
-              '($e.2 | ((uint64)(uint32)args->ret << 32))',
-            )),
+        ...eventLine(
+          '    ',
+          'nsecs',
+          '$v',
+          `$tg | (${IO_URING_ENTER} << 24) | ($e.1 << 32)`,
+          '0',
+          '($e.2 | ((uint64)(uint32)args->ret << 32))',
+        ),
         '  }',
         '}',
       ].join('\n'),
@@ -804,6 +793,8 @@ export function generateProgram(spec: ProgramSpec): string {
     [
       'tracepoint:sched:sched_process_exec',
       '{',
+      // (the events this CPU holds are of the old name)
+      ...flushHeld('  '),
       '  if (@named[pid] != 0) {',
       `    ${line('N\\t%d\\t%s', 'pid', 'curtask->group_leader->comm')}`,
       '  }',
@@ -811,6 +802,7 @@ export function generateProgram(spec: ProgramSpec): string {
       '',
       'tracepoint:task:task_rename',
       '{',
+      ...flushHeld('  '),
       '  if (@named[args->pid] != 0) {',
       `    ${line('N\\t%d\\t%s', 'args->pid', 'args->newcomm')}`,
       '  }',
@@ -824,6 +816,15 @@ export function generateProgram(spec: ProgramSpec): string {
     ].join('\n'),
   );
 
+  if (events.kind !== 'none') {
+    // what a CPU holds goes out when it goes idle, and at least FLUSH_HZ times a second while busy
+    // (a busy CPU's profile probe; an idle one has none, it sent its events on the way in)
+    const flush = flushHeld('  ').join('\n');
+    out.push(`profile:hz:${FLUSH_HZ}\n{\n${flush}\n}`);
+    if (f.hasCpuIdle)
+      out.push(`tracepoint:power:cpu_idle\n/args->state != 4294967295/\n{\n${flush}\n}`);
+  }
+
   const counters = COUNTER_MAPS.filter((m) =>
     out.some((block) => block.includes(`${m}[`) || block.includes(`${m} =`)),
   );
@@ -832,12 +833,12 @@ export function generateProgram(spec: ProgramSpec): string {
     `  ${line('T\\t%llu', 'nsecs')}`,
   ];
   out.push(`interval:s:1\n{\n${printCounters.join('\n')}\n}`);
-  const maps = ['@s', '@m', '@e', '@pe', '@seen', '@fdtid', '@named', '@ready'].filter((m) =>
+  const maps = ['@s', '@m', '@e', '@q', '@qn', '@seen', '@fdtid', '@named', '@ready'].filter((m) =>
     out.some((block) => block.includes(`${m}[`) || block.includes(`${m} =`)),
   );
-  // At exit: the counters one last time (complete: the probes are detached), the IO_URING_ENTER
-  // rows still pending (as @pe lines), and no dump of the other maps.
-  const pending = fuse ? ['  print(@pe);'] : [];
+  // At exit: the counters one last time (complete: the probes are detached), the events the CPUs
+  // still hold (how many each holds first), and no dump of the other maps.
+  const pending = events.kind === 'none' ? [] : ['  print(@qn);', '  print(@q);'];
   out.push(
     `END\n{\n${[...printCounters, ...pending].join('\n')}\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}`,
   );

@@ -1,12 +1,12 @@
 /**
  * Parses bpftrace's standard output (read as latin1: one char per byte) into IoEvents, process
  * names, counters and control lines. The line formats are bpf/program.ts's:
- *   <tok>E\t<mono_ns>\t<latency_ns>\t<a hex>\t<offset>\t<b hex>\t<tok>
- *       a = tgid | flags<<22 | opcode<<24 | fd<<32, b = length | result<<32 (fd and result as u32;
- *       a registered-file index is an fd with bit 30 set, see model/event.ts: packFd)
- *   <tok>F\t<the five fields of E>\t<the four of an IO_URING_ENTER row: mono_ns, latency_ns, a, b>\t<tok>
- *       a completion and the thread's previous io_uring_enter call, in one line (two events)
- *   @pe[<tid>]: (<mono_ns>, <latency_ns>, <a>, <b>)   an IO_URING_ENTER row still pending at the end
+ *   <tok>E\t<mono_ns>\t<latency_ns>\t<a hex>\t<offset>\t<b hex>[\t<the next event's five>…]\t<tok>
+ *       one or more events (a CPU's, in order): a = tgid | flags<<22 | opcode<<24 | fd<<32,
+ *       b = length | result<<32 (fd and result as u32; a registered-file index is an fd with
+ *       bit 30 set, see model/event.ts: packFd); opcode 255 is an io_uring_enter call
+ *   @qn[<cpu>]: <n>, then @q[<cpu>, <i>]: (<mono_ns>, <latency_ns>, <a>, <offset>, <b>)
+ *       at the end, the events a CPU still held: its first n
  *   <tok>N\t<tgid>\t<comm>\t<tok>          a process's name (before its events, or after a change)
  *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>
  *   <tok>R\t<mono_ns>\t<tok>               the program is attached and running
@@ -44,6 +44,8 @@ export interface ParserOptions {
   onNotice(line: string): void;
 }
 
+/** The most events an E line may carry (bpf/program.ts: EVENT_BATCH, with room to spare). */
+const MAX_LINE_EVENTS = 64;
 /** Longest run of extra lines a name line may be spread over (a 15-byte comm of newlines). */
 const MAX_JOINED_LINES = 16;
 const TAB = 9;
@@ -57,7 +59,8 @@ export class LineParser {
   private readonly comms = new Map<number, string>();
   private readonly tok: string;
   private readonly evPrefix: string;
-  private readonly fusedPrefix: string;
+  /** At the end: how many of its held events each CPU's @q entries are (see bpf/program.ts). */
+  private readonly held = new Map<number, number>();
   private readonly namePrefix: string;
   private readonly trailer: string;
   private readonly keys: number[] = [];
@@ -70,7 +73,6 @@ export class LineParser {
       throw new Error('parser token must be 8-32 hex digits');
     this.tok = opts.token;
     this.evPrefix = `${opts.token}E\t`;
-    this.fusedPrefix = `${opts.token}F\t`;
     this.namePrefix = `${opts.token}N\t`;
     this.trailer = `\t${opts.token}`;
   }
@@ -127,11 +129,7 @@ export class LineParser {
   private line(text: string, s: number, e: number): void {
     // the hot path: an event line, parsed in place
     if (this.pending.length === 0 && this.startsWith(text, s, this.evPrefix)) {
-      if (!this.event(text, s + this.evPrefix.length, e, false)) this.bad(text.slice(s, e));
-      return;
-    }
-    if (this.pending.length === 0 && this.startsWith(text, s, this.fusedPrefix)) {
-      if (!this.event(text, s + this.fusedPrefix.length, e, true)) this.bad(text.slice(s, e));
+      if (!this.eventLine(text, s + this.evPrefix.length, e)) this.bad(text.slice(s, e));
       return;
     }
     const line = text.slice(s, e);
@@ -169,8 +167,8 @@ export class LineParser {
       return;
     }
     if (line.charCodeAt(0) === 64 /* @ */) {
-      if (line.startsWith('@pe[')) {
-        if (!this.pendingEnter(line)) this.bad(line);
+      if (line.startsWith('@q[') || line.startsWith('@qn[')) {
+        if (!this.heldEvent(line)) this.bad(line);
         return;
       }
       if (this.counter(line)) return;
@@ -271,42 +269,41 @@ export class LineParser {
     return true;
   }
 
-  /** An E line (one event) or an F line (a completion and an IO_URING_ENTER row). */
-  private event(text: string, from: number, end: number, fused: boolean): boolean {
+  /**
+   * An E line: one or more events, each five fields. Nothing is emitted unless the whole line
+   * reads (a line cut short by a lost buffer is reported, not half taken).
+   */
+  private eventLine(text: string, from: number, end: number): boolean {
     this.pos = from;
-    const monoNs = this.dec(text, end);
-    const latencyNs = this.dec(text, end);
-    if (Number.isNaN(monoNs) || Number.isNaN(latencyNs) || !this.hex64(text, end)) return false;
-    const aLo = this.lo;
-    const aHi = this.hi;
-    const offset = this.dec(text, end);
-    if (Number.isNaN(offset) || !this.hex64(text, end)) return false;
-    const bLo = this.lo;
-    const bHi = this.hi;
-    let eMono = 0;
-    let eLat = 0;
-    let eaLo = 0;
-    let eaHi = 0;
-    let ebLo = 0;
-    let ebHi = 0;
-    if (fused) {
-      eMono = this.dec(text, end);
-      eLat = this.dec(text, end);
-      if (Number.isNaN(eMono) || Number.isNaN(eLat) || !this.hex64(text, end)) return false;
-      eaLo = this.lo;
-      eaHi = this.hi;
-      if (!this.hex64(text, end)) return false;
-      ebLo = this.lo;
-      ebHi = this.hi;
+    let n = 0;
+    const f = this.fields;
+    for (;;) {
+      const monoNs = this.dec(text, end);
+      const latencyNs = this.dec(text, end);
+      if (Number.isNaN(monoNs) || Number.isNaN(latencyNs) || !this.hex64(text, end)) return false;
+      const aLo = this.lo;
+      const aHi = this.hi;
+      const offset = this.dec(text, end);
+      if (Number.isNaN(offset) || !this.hex64(text, end)) return false;
+      f[n] = monoNs;
+      f[n + 1] = latencyNs;
+      f[n + 2] = aLo;
+      f[n + 3] = aHi;
+      f[n + 4] = offset;
+      f[n + 5] = this.lo;
+      f[n + 6] = this.hi;
+      n += 7;
+      // what is left is the trailer, exactly, or the next event
+      if (this.pos - 1 + this.trailer.length === end) break;
+      if (n >= MAX_LINE_EVENTS * 7) return false;
     }
-    // what is left is the trailer, exactly
-    if (this.pos - 1 + this.trailer.length !== end || !text.startsWith(this.trailer, this.pos - 1))
-      return false;
-    // the io_uring_enter call came first (the completion is of the thread's next call)
-    if (fused) this.emit(eMono, eLat, eaLo, eaHi, 0, ebLo, ebHi);
-    this.emit(monoNs, latencyNs, aLo, aHi, offset, bLo, bHi);
+    if (!text.startsWith(this.trailer, this.pos - 1)) return false;
+    for (let k = 0; k < n; k += 7)
+      this.emit(f[k], f[k + 1], f[k + 2], f[k + 3], f[k + 4], f[k + 5], f[k + 6]);
     return true;
   }
+
+  private readonly fields: number[] = [];
 
   private emit(
     monoNs: number,
@@ -336,15 +333,25 @@ export class LineParser {
     this.opts.onEvent(ev);
   }
 
-  /** `@pe[tid]: (mono_ns, latency_ns, a, b)`, decimal: an IO_URING_ENTER row left at the end. */
-  private pendingEnter(line: string): boolean {
-    const m = /^@pe\[\d+\]: \((\d+), (\d+), (\d+), (\d+)\)$/.exec(line);
+  /**
+   * `@qn[cpu]: n` (how many events the CPU held at the end), or one of them,
+   * `@q[cpu, i]: (mono_ns, latency_ns, a, offset, b)` in decimal (a and b 64-bit exact): taken
+   * when i < n (the map keeps entries already sent).
+   */
+  private heldEvent(line: string): boolean {
+    const count = /^@qn\[(\d+)\]: (\d+)$/.exec(line);
+    if (count) {
+      this.held.set(Number(count[1]), Number(count[2]));
+      return true;
+    }
+    const m = /^@q\[(\d+), (\d+)\]: \((\d+), (\d+), (\d+), (-?\d+), (\d+)\)$/.exec(line);
     if (!m) return false;
-    const a = BigInt(m[3]);
-    const b = BigInt(m[4]);
+    if (Number(m[2]) >= (this.held.get(Number(m[1])) ?? 0)) return true;
+    const a = BigInt(m[5]);
+    const b = BigInt(m[7]);
     const lo = (x: bigint): number => Number(x & 0xffffffffn);
     const hi = (x: bigint): number => Number((x >> 32n) & 0xffffffffn);
-    this.emit(Number(m[1]), Number(m[2]), lo(a), hi(a), 0, lo(b), hi(b));
+    this.emit(Number(m[3]), Number(m[4]), lo(a), hi(a), Number(m[6]), lo(b), hi(b));
     return true;
   }
 }

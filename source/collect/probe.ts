@@ -201,6 +201,7 @@ export async function tracepointFeatures(
     asyncWork,
     pollArm,
     failLink,
+    cpuIdle,
   ] = await Promise.all([
     fieldsOf(root, 'io_uring/io_uring_submit_req'),
     fieldsOf(root, 'io_uring/io_uring_submit_sqe'),
@@ -212,6 +213,7 @@ export async function tracepointFeatures(
     fieldsOf(root, 'io_uring/io_uring_queue_async_work'),
     fieldsOf(root, 'io_uring/io_uring_poll_arm'),
     fieldsOf(root, 'io_uring/io_uring_fail_link'),
+    fieldsOf(root, 'power/cpu_idle'),
   ]);
   const submit = submitReq ?? submitSqe;
   if (!submit || !complete) return { enter: enter !== undefined };
@@ -233,6 +235,7 @@ export async function tracepointFeatures(
       hasFailLink: failLink?.has('opcode') ?? false,
       hasFileGet: fileGet !== undefined,
       fileGetHasReq: fileGet?.has('req') ?? false,
+      hasCpuIdle: cpuIdle?.has('state') ?? false,
     },
   };
 }

@@ -17,6 +17,13 @@ const EXACT = 2 ** 53;
 /** Room for every field of a row but the two cached names: 26 + 4 × 21 + 8 + 28 + separators. */
 const ROW_NUMBERS_MAX = 160;
 
+/** "00" to "99" as byte pairs. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = ZERO + ((i / 10) | 0);
+  PAIRS[2 * i + 1] = ZERO + (i % 10);
+}
+
 /** Digits of 0 ≤ n < 2^53 in decimal. */
 function decimalLength(n: number): number {
   if (n < 1e9) {
@@ -129,20 +136,26 @@ export class RowBytes {
     const b = this.buf;
     let q = this.pos + width;
     this.pos = q;
-    if (n < 2147483648) {
-      // small integers: int32 arithmetic, no floating-point remainder
-      for (let i = 0; i < width; i++) {
-        const t = (n / 10) | 0;
-        b[--q] = ZERO + n - t * 10;
+    let left = width;
+    if (n >= 2147483648) {
+      // past int32: floating-point steps down to where int32 arithmetic holds
+      while (n >= 2147483648) {
+        const t = Math.floor(n / 10);
+        b[--q] = ZERO + (n - t * 10); // (48 + n would round above 2^53)
         n = t;
+        left--;
       }
-      return;
     }
-    for (let i = 0; i < width; i++) {
-      const t = Math.floor(n / 10);
-      b[--q] = ZERO + (n - t * 10); // (48 + n would round above 2^53)
+    // two digits a step, from a table
+    while (left >= 2) {
+      const t = (n / 100) | 0;
+      const r = (n - t * 100) << 1;
+      b[--q] = PAIRS[r + 1];
+      b[--q] = PAIRS[r];
       n = t;
+      left -= 2;
     }
+    if (left === 1) b[--q] = ZERO + n;
   }
 
   /** An integer in decimal, as String() writes it. */

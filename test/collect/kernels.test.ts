@@ -53,6 +53,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasAsyncWork: false,
     hasPollArm: true,
     hasFailLink: false,
+    hasCpuIdle: false,
   },
   '5.15': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -70,6 +71,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasAsyncWork: false,
     hasPollArm: true,
     hasFailLink: false,
+    hasCpuIdle: false,
   },
   '6.1': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -86,6 +88,7 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasAsyncWork: true,
     hasPollArm: true,
     hasFailLink: true,
+    hasCpuIdle: false,
   },
   '6.6': {
     submitTracepoint: 'io_uring_submit_req',
@@ -102,10 +105,11 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasAsyncWork: true,
     hasPollArm: true,
     hasFailLink: true,
+    hasCpuIdle: false,
   },
 };
 TABLE['6.12'] = TABLE['6.6'];
-TABLE['6.18'] = TABLE['6.6'];
+TABLE['6.18'] = { ...TABLE['6.6'], hasCpuIdle: true };
 
 const gen = (tier: 1 | 2, features: KernelFeatures) =>
   generateProgram({ tier, token: 'abcdef01', features, filter: { pids: [] } });

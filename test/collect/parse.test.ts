@@ -225,7 +225,8 @@ describe('LineParser', () => {
     expect(notices[0]).toMatch(/^unparsable line/);
   });
 
-  it('splits an F line into the io_uring_enter call and the completion that carried it', () => {
+  it('reads a line of several events (a CPU held them), in order, io_uring_enter calls among them', () => {
+    const enter = ev({ ts: 8_000, lat: 300, tgid: 42, op: 255, fd: 3, off: 0, len: 1, res: 1 });
     const completion = ev({
       ts: 9_000,
       lat: 700,
@@ -236,23 +237,45 @@ describe('LineParser', () => {
       len: 512,
       res: 512,
     });
-    const enter = ev({ ts: 8_000, lat: 300, tgid: 42, op: 255, fd: 3, off: 0, len: 1, res: 1 });
+    const failed = ev({ ts: 9_500, lat: 50, tgid: 7, op: 1, fd: 4, off: -1, len: 8, res: -11 });
     const field = (l: string) => l.split('\t').slice(1, -1);
-    const fused = `${TOK}F\t${[...field(completion), ...field(enter).filter((_, i) => i !== 3)].join('\t')}\t${TOK}\n`;
-    const { events, notices } = collect([name(42, 'db'), fused]);
+    const batch = `${TOK}E\t${[enter, completion, failed].flatMap(field).join('\t')}\t${TOK}\n`;
+    const { events, notices } = collect([name(42, 'db'), name(7, 'cache'), batch]);
     expect(notices).toEqual([]);
     expect(
-      events.map((e) => [e.opcode, e.tsUs % 1000, e.fd, e.length, e.result, e.latencyNs]),
+      events.map((e) => [
+        e.pid,
+        e.opcode,
+        e.tsUs % 1000,
+        e.fd,
+        e.offset,
+        e.length,
+        e.result,
+        e.latencyNs,
+      ]),
     ).toEqual([
-      [255, 8, 3, 1, 1, 300],
-      [22, 9, 5, 512, 512, 700],
+      [42, 255, 8, 3, 0, 1, 1, 300],
+      [42, 22, 9, 5, 4096, 512, 512, 700],
+      [7, 1, 9, 4, 0, 8, -11, 50],
     ]);
+    // a line cut in the middle of an event is reported whole, none of its events taken
+    const cut = `${TOK}E\t${[enter, completion].flatMap(field).slice(0, 8).join('\t')}\t${TOK}\n`;
+    const broken = collect([name(42, 'db'), cut]);
+    expect(broken.events).toEqual([]);
+    expect(broken.notices).toEqual([expect.stringMatching(/^unparsable line/)]);
   });
 
-  it('reads the io_uring_enter rows left pending at the end (@pe, decimal, 64-bit exact)', () => {
+  it('reads the events the CPUs held at the end (@qn, then @q: decimal, 64-bit exact)', () => {
     const a = (42n | (255n << 24n) | (0xfffffff0n << 32n)).toString(); // fd -16: past 2^53
     const b = (7n | (0xffffffffn << 32n)).toString(); // ret -1
-    const { events, notices } = collect([name(42, 'db'), `@pe[43]: (5000, 77, ${a}, ${b})\n`]);
+    const { events, notices } = collect([
+      name(42, 'db'),
+      '@qn[0]: 0\n@qn[1]: 1\n',
+      // CPU 0 holds nothing (its entries were sent), CPU 1 its first entry only
+      `@q[0, 0]: (4000, 1, ${a}, 0, ${b})\n`,
+      `@q[1, 0]: (5000, 77, ${a}, -1, ${b})\n`,
+      `@q[1, 1]: (6000, 1, ${a}, 0, ${b})\n`,
+    ]);
     expect(notices).toEqual([]);
     expect(events).toEqual([
       expect.objectContaining({
@@ -260,6 +283,7 @@ describe('LineParser', () => {
         comm: 'db',
         opcode: 255,
         fd: -16,
+        offset: 0,
         length: 7,
         result: -1,
         latencyNs: 77,

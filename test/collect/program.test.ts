@@ -4,6 +4,8 @@ import {
   kernelBucketMid,
   kernelBucketOf,
   validateFilter,
+  EVENT_BATCH,
+  FLUSH_HZ,
   KERNEL_LAST_BUCKET,
   type KernelFeatures,
 } from '../../bpf/program.js';
@@ -18,6 +20,7 @@ const modern: KernelFeatures = {
   hasCqeOverflow: true,
   hasFileGet: true,
   fileGetHasReq: true,
+  hasCpuIdle: true,
   btf: {
     kiocbCqeFd: true,
     ioRw: true,
@@ -121,14 +124,24 @@ describe('generateProgram', () => {
       expect(counters).toContain(`print(${m});`);
     expect(counters).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
     expect(all).toMatch(/END\n\{\n {2}print\(@lat\);/);
-    const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
-    expect(eLines(all)).toBe(4); // completion, in flight at start, multishot, io_uring_enter
-    // an io_uring_enter call's row waits for the thread's next completion, to share its line
-    expect(all).toMatch(/@pe\[tid\] = \(nsecs, \$v, /);
+    // every event is held on its CPU, and goes out with the ones before it when that makes a line
+    // of EVENT_BATCH: completion, in flight at start, multishot, io_uring_enter
+    const staged = all.match(/@q\[cpu, \$qn\] = \(/g) ?? [];
+    expect(staged).toHaveLength(4);
+    const full = `E\\t${Array(EVENT_BATCH).fill('%llu\\t%llu\\t%llx\\t%lld\\t%llx').join('\\t')}\\t`;
+    expect(all.split(full)).toHaveLength(4 + 1);
+    expect(all).toContain(`if ($qn == ${EVENT_BATCH - 1}) {`);
+    // a CPU sends what it holds when it goes idle, while busy FLUSH_HZ times a second, before
+    // a process's new name, and the rest is printed at the end (how many, then which)
+    const flushes = (p: string) =>
+      (p.match(/if \(\$qn != 0\) \{ @qn\[cpu\] = 0; \}/g) ?? []).length;
+    expect(flushes(all)).toBe(4);
+    expect(all).toContain(`profile:hz:${FLUSH_HZ}\n{\n  $qn = @qn[cpu];`);
+    expect(all).toContain('tracepoint:power:cpu_idle\n/args->state != 4294967295/\n{');
     expect(all).toMatch(
-      /printf\("[0-9a-f]+F\\t(%llu\\t){2}%llx\\t%lld\\t%llx\\t(%llu\\t){2}%llx\\t%llx\\t/,
+      /T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@qn\);\n {2}print\(@q\);\n/,
     );
-    expect(all).toMatch(/T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@pe\);\n/); // what is left, at the end
+    const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
     const none = generateProgram({
       tier: 1,
       token: TOKEN,
@@ -137,6 +150,7 @@ describe('generateProgram', () => {
       events: { kind: 'none' },
     });
     expect(eLines(none)).toBe(0);
+    expect(none).not.toMatch(/@qn?\[|profile:|cpu_idle/);
     expect(none).toContain('@lat[$tg, $op, $b] = count();');
     // fd, offset and length only go into event lines: counters only reads none of them
     expect(all).toContain('$rw = (struct io_rw *)args->req;');
