@@ -77,17 +77,31 @@ export class LineParser {
     this.trailer = `\t${opts.token}`;
   }
 
-  /** Feed a chunk of output; complete lines are processed at once, a partial one is kept. */
+  /**
+   * Feed a chunk of output; complete lines are processed at once, a partial one is kept. Lines
+   * are read from the chunk itself (a flat string, fast to read by index), only the one that
+   * straddles two chunks is joined.
+   */
   feed(chunk: string): void {
-    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(text, start, nl);
+    if (this.rest.length > 0) {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) {
+        this.rest += chunk;
+        return;
+      }
+      const first = this.rest + chunk.slice(0, nl);
+      this.rest = '';
+      this.line(first, 0, first.length);
       start = nl + 1;
     }
-    this.rest = start < text.length ? text.slice(start) : '';
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl < 0) break;
+      this.line(chunk, start, nl);
+      start = nl + 1;
+    }
+    this.rest = start < chunk.length ? chunk.slice(start) : '';
   }
 
   /** End of stream: a trailing partial line is processed as if complete. */
@@ -256,13 +270,19 @@ export class LineParser {
   private hex64(text: string, end: number): boolean {
     let i = this.pos;
     const first = i;
-    while (i < end && text.charCodeAt(i) !== TAB) i++;
+    let hi = 0;
+    let lo = 0;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === TAB) break;
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+      if (d < 0) return false;
+      // one pass, 4 bits at a time: the top nibble of lo moves into hi
+      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+      lo = ((lo << 4) | d) >>> 0;
+    }
     const n = i - first;
     if (n === 0 || n > 16 || i >= end) return false;
-    const split = Math.max(first, i - 8);
-    const lo = hexAt(text, split, i);
-    const hi = split > first ? hexAt(text, first, split) : 0;
-    if (lo < 0 || hi < 0) return false;
     this.lo = lo;
     this.hi = hi;
     this.pos = i + 1;
@@ -354,18 +374,6 @@ export class LineParser {
     this.emit(Number(m[3]), Number(m[4]), lo(a), hi(a), Number(m[6]), lo(b), hi(b));
     return true;
   }
-}
-
-/** The hex digits in [s, e) as a number (up to 8 digits), or -1. */
-function hexAt(text: string, s: number, e: number): number {
-  let v = 0;
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
 }
 
 /** wall-clock µs minus CLOCK_MONOTONIC µs, which is what bpftrace's nsecs counts. */
