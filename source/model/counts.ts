@@ -40,6 +40,22 @@ export interface OpCounts {
   failedErrnos?: number[];
 }
 
+/** A row of nothing yet: what a row's counts start from. */
+export function emptyOpCounts(pid: number, comm: string, opcode: number): OpCounts {
+  return {
+    pid,
+    comm,
+    opcode,
+    ops: 0,
+    read: 0,
+    write: 0,
+    errors: 0,
+    submitted: 0,
+    errnos: [],
+    latency: [],
+  };
+}
+
 export interface CountsDelta {
   /** The end of the interval (µs since the epoch). */
   tsUs: number;

@@ -7,7 +7,7 @@
  * counts file is exported from (metrics/recording.ts); test/model/eventCounts.test.ts holds the
  * two sets of rules to the same figures.
  */
-import type { CountsDelta, OpCounts } from './counts.js';
+import { emptyOpCounts, type CountsDelta, type OpCounts } from './counts.js';
 import type { IoEvent } from './event.js';
 import { bucketOf } from './histogram.js';
 import { IO_URING_ENTER, opcodeDirection } from './opcodes.js';
@@ -37,18 +37,7 @@ export class EventCounts {
     let acc = byOp[op];
     if (acc === undefined) {
       acc = {
-        row: {
-          pid: ev.pid,
-          comm: ev.comm,
-          opcode: op,
-          ops: 0,
-          read: 0,
-          write: 0,
-          errors: 0,
-          submitted: 0,
-          errnos: [],
-          latency: [],
-        },
+        row: emptyOpCounts(ev.pid, ev.comm, op),
         errnos: new Map(),
         latency: new Map(),
       };

@@ -25,6 +25,7 @@ import type { LabelName } from '../../source/metrics/labels.js';
 import type { OpCounts } from '../../source/model/counts.js';
 import { bucketOf } from '../../source/model/histogram.js';
 import { OpcodeTable, opcodeDirection } from '../../source/model/opcodes.js';
+import { ALL_DIAGNOSTICS } from '../model/helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -141,14 +142,7 @@ async function rendering(): Promise<void> {
       totals,
       metricFamilies(labels, new OpcodeTable(), info, {
         threads: true,
-        diagnostics: {
-          punted: true,
-          poll: true,
-          short: true,
-          failed: true,
-          links: true,
-          overflow: true,
-        },
+        diagnostics: ALL_DIAGNOSTICS,
       }),
     );
     const port = server.address.port;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kernelBucketOf } from '../../bpf/program.js';
 import { CountsCollector } from '../../source/collect/counts.js';
-import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
+import type { CountsDelta } from '../../source/model/counts.js';
 import { Model } from '../../source/model/model.js';
 import type { Diagnostics } from '../../source/model/snapshot.js';
 import { formatCountsLine, parseCountsLine } from '../../source/record/countsFile.js';
@@ -18,15 +18,9 @@ import {
 import { formatSummary } from '../../source/render/summary.js';
 import { formatSummaryJson } from '../../source/render/summaryJson.js';
 import { sortErrors } from '../../source/ui/viewModel.js';
+import { ALL_DIAGNOSTICS, opCounts } from '../model/helpers.js';
 
-const ALL: Diagnostics = {
-  punted: true,
-  poll: true,
-  short: true,
-  failed: true,
-  links: true,
-  overflow: true,
-};
+const ALL = ALL_DIAGNOSTICS;
 const names = (tgid: number) => `p${tgid}`;
 const T = 1_700_000_000_000_000;
 const SEC = 1_000_000;
@@ -72,21 +66,7 @@ describe('the collector', () => {
   });
 });
 
-function row(fields: Partial<OpCounts>): OpCounts {
-  return {
-    pid: 100,
-    comm: 'app',
-    opcode: 22,
-    ops: 0,
-    read: 0,
-    write: 0,
-    errors: 0,
-    submitted: 0,
-    errnos: [],
-    latency: [],
-    ...fields,
-  };
-}
+const row = opCounts;
 
 function fed(diag: Diagnostics | null = ALL): Model {
   const m = new Model({ aggregate: 'counts' });

@@ -24,6 +24,7 @@ import {
   waitGone,
 } from './env.js';
 import { TmuxPane } from './tmux.js';
+import { ALL_DIAGNOSTICS } from '../model/helpers.js';
 
 const run = requireOrSkip('diagnostics end-to-end test', ['tmux']);
 const panes: TmuxPane[] = [];
@@ -60,14 +61,7 @@ const WANT: Record<string, Partial<Diag>> = {
 const KEYS = ['punted', 'poll', 'short', 'failed', 'broken_links'] as const;
 
 function checkCounts(j: Json, pid: number): void {
-  expect(j.diagnostics).toEqual({
-    punted: true,
-    poll: true,
-    short: true,
-    failed: true,
-    links: true,
-    overflow: true,
-  });
+  expect(j.diagnostics).toEqual(ALL_DIAGNOSTICS);
   for (const o of j.opcodes) {
     if (o.opcode === 'IO_URING_ENTER') {
       // the CQ overflows are the process's rings', on its io_uring_enter row

@@ -20,21 +20,9 @@ import { OpcodeTable } from '../../source/model/opcodes.js';
 import { formatCountsLine } from '../../source/record/countsFile.js';
 import { readRecording } from '../../source/record/csvReader.js';
 import { ROOT, tempDir } from '../e2e/env.js';
-import { SEC, T } from '../model/helpers.js';
+import { opCounts, SEC, T } from '../model/helpers.js';
 
-const row = (o: Partial<OpCounts>): OpCounts => ({
-  pid: 100,
-  comm: 'app',
-  opcode: 22,
-  ops: 1,
-  read: 0,
-  write: 0,
-  errors: 0,
-  submitted: 0,
-  errnos: [],
-  latency: [],
-  ...o,
-});
+const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });
 const input = (deltas: CountsDelta[]): ExportInput => ({
   deltas,
   startUs: T,

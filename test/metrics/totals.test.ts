@@ -17,21 +17,9 @@ import { bucketOf, bucketValue } from '../../source/model/histogram.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import type { ThreadReport } from '../../source/sources/source.js';
-import { SEC, T } from '../model/helpers.js';
+import { ALL_DIAGNOSTICS, opCounts, SEC, T } from '../model/helpers.js';
 
-const row = (o: Partial<OpCounts>): OpCounts => ({
-  pid: 100,
-  comm: 'app',
-  opcode: 22,
-  ops: 1,
-  read: 0,
-  write: 0,
-  errors: 0,
-  submitted: 0,
-  errnos: [],
-  latency: [],
-  ...o,
-});
+const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });
 const delta = (sec: number, rows: OpCounts[]): CountsDelta => ({
   tsUs: T + sec * SEC,
   intervalUs: SEC,
@@ -42,14 +30,6 @@ const family = (t: MetricTotals, name: string, labels = t.bound.labels): Family 
   const f = metricFamilies(labels, names, null).find((x) => x.name === name);
   if (!f) throw new Error(name);
   return f;
-};
-const ALL_DIAGNOSTICS = {
-  punted: true,
-  poll: true,
-  short: true,
-  failed: true,
-  links: true,
-  overflow: true,
 };
 const values = (t: MetricTotals, name: string): ScalarValue[] => {
   const f =

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
 import { bucketOf, LatencyHistogram } from '../../source/model/histogram.js';
 import { Model } from '../../source/model/model.js';
-import { ev, relErr, rng, SEC, T } from './helpers.js';
+import { ev, opCounts, relErr, rng, SEC, T } from './helpers.js';
 
 /** Latencies as the kernel's histogram holds them: [bucket, count, …]. */
 function buckets(latNs: number[]): number[] {
@@ -11,21 +11,7 @@ function buckets(latNs: number[]): number[] {
   return [...m].flat();
 }
 
-function row(fields: Partial<OpCounts>): OpCounts {
-  return {
-    pid: 100,
-    comm: 'app',
-    opcode: 22,
-    ops: 0,
-    read: 0,
-    write: 0,
-    errors: 0,
-    submitted: 0,
-    errnos: [],
-    latency: [],
-    ...fields,
-  };
-}
+const row = opCounts;
 
 const delta = (tsUs: number, rows: OpCounts[], intervalUs = SEC): CountsDelta => ({
   tsUs,

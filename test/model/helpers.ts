@@ -1,4 +1,6 @@
+import { emptyOpCounts, type OpCounts } from '../../source/model/counts.js';
 import { emptyEvent, type IoEvent } from '../../source/model/event.js';
+import type { Diagnostics } from '../../source/model/snapshot.js';
 
 /** A whole Unix second (µs), so that second boundaries in tests are easy to compute by hand. */
 export const T = 1_700_000_000_000_000;
@@ -38,3 +40,18 @@ export function rng(seed: number): () => number {
 export function relErr(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.abs(expected);
 }
+
+/** A row of exact counts with defaults: pid 100 "app", READ, nothing counted yet. */
+export function opCounts(fields: Partial<OpCounts> = {}): OpCounts {
+  return { ...emptyOpCounts(100, 'app', 22), ...fields };
+}
+
+/** Every diagnostic counted (a capture on a kernel with all their tracepoints). */
+export const ALL_DIAGNOSTICS: Readonly<Diagnostics> = {
+  punted: true,
+  poll: true,
+  short: true,
+  failed: true,
+  links: true,
+  overflow: true,
+};

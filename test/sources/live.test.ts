@@ -12,6 +12,7 @@ import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/me
 import { LiveSource } from '../../source/sources/live.js';
 import type { ThreadReport } from '../../source/sources/source.js';
 import { eventually, tempDir } from '../e2e/env.js';
+import { opCounts } from '../model/helpers.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
 
@@ -158,20 +159,7 @@ describe('LiveSource.onThreads', () => {
     s.model.pushCounts({
       tsUs: Date.now() * 1000,
       intervalUs: 1_000_000,
-      rows: [
-        {
-          pid,
-          comm: 'ring-holder',
-          opcode: 22,
-          ops: 1,
-          read: 0,
-          write: 0,
-          errors: 0,
-          submitted: 0,
-          errnos: [],
-          latency: [],
-        },
-      ],
+      rows: [opCounts({ pid, comm: 'ring-holder', ops: 1 })],
     });
     // what the test reads itself (io-wq workers come and go: before and after the look)
     const count = (prefix: string) =>
