@@ -18,8 +18,10 @@ import {
   captureWorkload,
   collectOutput,
   exitOf,
+  fioFile,
   requireOrSkip,
   runCli,
+  startFio,
   eventually,
   recordedRows,
   tempDir,
@@ -156,12 +158,7 @@ describe.runIf(run)('live capture with real bpftrace', () => {
   it('captures every offset of a sequential fio io_uring read exactly once', async () => {
     const work = tempDir('iouringtop-fio-');
     const out = tempDir('iouringtop-out-');
-    const file = path.join(work, 'fio.dat');
-    execFileSync(
-      'fio',
-      ['--name=prep', '--rw=write', '--bs=64k', '--size=1M', `--filename=${file}`],
-      { stdio: 'ignore' },
-    );
+    const file = fioFile(work, '1M', '64k');
     // fio under a name of its own: another fio on this machine is not ours to count
     const fio = uniqueCommand('fio', 'iotfio');
     const cli = runCli(['--headless', '--comm', fio.comm, '--opcode', 'READ', '--output-dir', out]);
@@ -292,28 +289,8 @@ describe.runIf(run)('a disk that fills while recording', () => {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', out]);
       const work = tempDir('iouringtop-full-fio-');
       const fio = uniqueCommand('fio', 'iotfio');
-      const file = path.join(work, 'fio.dat');
-      execFileSync(
-        fio.path,
-        ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
-        {
-          stdio: 'ignore',
-        },
-      );
-      const reader = spawn(
-        fio.path,
-        [
-          '--name=r',
-          '--ioengine=io_uring',
-          '--rw=randread',
-          '--bs=4k',
-          `--filename=${file}`,
-          '--time_based',
-          '--runtime=60',
-          '--rate_iops=2000',
-        ],
-        { stdio: 'ignore' },
-      );
+      const file = fioFile(work, '4M');
+      const reader = startFio(fio.path, file, { iops: 2000, runtime: 60 });
       try {
         // --min-free 0: the disk is to fill, not to be guarded
         const cli = runCli([
@@ -382,26 +359,8 @@ describe.runIf(run)('free space kept by a recording (--min-free)', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', out]);
     const work = tempDir('iouringtop-minfree-fio-');
     const fio = uniqueCommand('fio', 'iotmfio');
-    const file = path.join(work, 'fio.dat');
-    execFileSync(
-      fio.path,
-      ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
-      { stdio: 'ignore' },
-    );
-    const reader = spawn(
-      fio.path,
-      [
-        '--name=r',
-        '--ioengine=io_uring',
-        '--rw=randread',
-        '--bs=4k',
-        `--filename=${file}`,
-        '--time_based',
-        '--runtime=60',
-        '--rate_iops=2000',
-      ],
-      { stdio: 'ignore' },
-    );
+    const file = fioFile(work, '4M');
+    const reader = startFio(fio.path, file, { iops: 2000, runtime: 60 });
     try {
       const cli = runCli([
         '--headless',

@@ -3,7 +3,7 @@
  * Where one is missing the tests are skipped with a loud banner, except under CI, where a missing
  * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -375,3 +375,43 @@ export const summaryBody = (summary: string): string =>
     .slice(1)
     .filter((l) => !l.startsWith('recording: ') && !l.startsWith('Figures: '))
     .join('\n');
+
+/** A file for fio to read, written by fio: `<dir>/fio.dat`, of `size` (fio's units, e.g. 4M). */
+export function fioFile(dir: string, size: string, bs = '1M'): string {
+  const file = path.join(dir, 'fio.dat');
+  execFileSync(
+    'fio',
+    ['--name=prep', '--rw=write', `--bs=${bs}`, `--size=${size}`, `--filename=${file}`],
+    {
+      stdio: 'ignore',
+    },
+  );
+  return file;
+}
+
+/**
+ * fio (`bin`: its path, often a uniqueCommand) reading `file` at random through io_uring, 4 KiB
+ * at a time, `iops` a second for up to `runtime` seconds; `extra` arguments after those.
+ */
+export function startFio(
+  bin: string,
+  file: string,
+  o: { iops: number; runtime: number; name?: string; extra?: string[] },
+  stdio: StdioOptions = 'ignore',
+): ChildProcess {
+  return spawn(
+    bin,
+    [
+      `--name=${o.name ?? 'r'}`,
+      '--ioengine=io_uring',
+      '--rw=randread',
+      '--bs=4k',
+      `--filename=${file}`,
+      '--time_based',
+      `--runtime=${o.runtime}`,
+      `--rate_iops=${o.iops}`,
+      ...(o.extra ?? []),
+    ],
+    { stdio },
+  );
+}

@@ -4,10 +4,18 @@
  * to quit. Replay of the bundled demo recording (no root needed), and live capture of fio where
  * this machine can capture.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, requireOrSkip, requireRootOrSkip, tempDir, uniqueCommand } from './env.js';
+import {
+  CLI,
+  fioFile,
+  ROOT,
+  requireOrSkip,
+  requireRootOrSkip,
+  startFio,
+  tempDir,
+  uniqueCommand,
+} from './env.js';
 import { TmuxPane } from './tmux.js';
 
 const replayRun = requireOrSkip('80x24 layout test (replay)', ['tmux'], false);
@@ -82,29 +90,9 @@ describe.runIf(replayRun)('80x24: every view of a replay', () => {
 describe.runIf(liveRun)('80x24: every view of live capture', () => {
   it('fits, with the footer and the way out on screen', async () => {
     const dir = tempDir('iouringtop-80x24-');
-    const file = path.join(dir, 'fio.dat');
-    execFileSync(
-      'fio',
-      ['--name=prep', '--rw=write', '--bs=1M', '--size=4M', `--filename=${file}`],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const file = fioFile(dir, '4M');
     const fio = uniqueCommand('fio', 'iot80fio');
-    const load = spawn(
-      fio.path,
-      [
-        '--name=r',
-        '--ioengine=io_uring',
-        '--rw=randread',
-        '--bs=4k',
-        `--filename=${file}`,
-        '--time_based',
-        '--runtime=60',
-        '--rate_iops=500',
-      ],
-      { stdio: 'ignore' },
-    );
+    const load = startFio(fio.path, file, { iops: 500, runtime: 60 });
     try {
       const p = new TmuxPane(
         `iouringtop-80x24-live-${process.pid}`,

@@ -4,14 +4,14 @@
  * runs must count every read fio made and lose the same number of events (none, at this rate);
  * every scrape must answer, and the counts must keep moving while they do. Runs as root.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   collectOutput,
   exitOf,
+  fioFile,
   requireOrSkip,
   runCli,
+  startFio,
   tempDir,
   uniqueCommand,
   waitFor,
@@ -33,15 +33,8 @@ interface Run {
 
 async function fioUnderExporter(scrapers: number): Promise<Run> {
   const work = tempDir('iouringtop-load-');
-  const file = path.join(work, 'fio.dat');
+  const file = fioFile(work, '16M');
   const fio = uniqueCommand('fio', 'iotload');
-  execFileSync(
-    fio.path,
-    ['--name=prep', '--rw=write', '--bs=1M', '--size=16M', `--filename=${file}`],
-    {
-      stdio: 'ignore',
-    },
-  );
   const port = await freePort();
   const cli = runCli([
     '--headless',
@@ -73,20 +66,11 @@ async function fioUnderExporter(scrapers: number): Promise<Run> {
       }
     };
     const scraping = Promise.all(Array.from({ length: scrapers }, (_, i) => scraper(i)));
-    const job = spawn(
+    const job = startFio(
       fio.path,
-      [
-        '--name=r',
-        '--ioengine=io_uring',
-        '--rw=randread',
-        '--bs=4k',
-        `--filename=${file}`,
-        '--time_based',
-        '--runtime=4',
-        '--rate_iops=5000',
-        '--output-format=json',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      file,
+      { iops: 5000, runtime: 4, extra: ['--output-format=json'] },
+      ['ignore', 'pipe', 'pipe'],
     );
     const jOut = collectOutput(job);
     const { code } = await exitOf(job);

@@ -1,7 +1,7 @@
 /**
  * The TUI in a real terminal: tmux runs the built CLI as root against live fio workloads.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,11 @@ import {
   CLI,
   descendants,
   eventually,
+  fioFile,
   processRef,
   recordedRows,
   requireOrSkip,
+  startFio,
   stillRunning,
   tempDir,
   uniqueCommand,
@@ -32,33 +34,15 @@ const FIO = run ? uniqueCommand('fio', 'iotfio') : { path: 'fio', comm: 'fio' };
 afterAll(() => panes.forEach((p) => p.kill()));
 
 /** A file for fio to read, in a fresh directory. */
-function fioFile(prefix: string, mib: number): { dir: string; file: string } {
+/** A temporary directory with a file of `mib` MiB for fio to read. */
+function fioDir(prefix: string, mib: number): { dir: string; file: string } {
   const dir = tempDir(prefix);
-  const file = path.join(dir, 'fio.dat');
-  execFileSync(
-    'fio',
-    ['--name=prep', '--rw=write', '--bs=1M', `--size=${mib}M`, `--filename=${file}`],
-    { stdio: 'ignore' },
-  );
-  return { dir, file };
+  return { dir, file: fioFile(dir, `${mib}M`) };
 }
 
 /** fio reading `file` at random through io_uring for up to 20 s, rate-limited. */
-const startFio = (name: string, file: string, iops: number) =>
-  spawn(
-    FIO.path,
-    [
-      `--name=${name}`,
-      '--ioengine=io_uring',
-      '--rw=randread',
-      '--bs=4k',
-      `--filename=${file}`,
-      '--time_based',
-      '--runtime=20',
-      `--rate_iops=${iops}`,
-    ],
-    { stdio: 'ignore' },
-  );
+const readFio = (name: string, file: string, iops: number) =>
+  startFio(FIO.path, file, { name, iops, runtime: 20 });
 
 /** A fio row with READ on the processes view (the name may be cut with … in a narrow column). */
 const FIO_READING = new RegExp(`^\\s*>?\\s*\\d+\\s+${FIO.comm.slice(0, 6)}\\S*\\s.*READ`, 'm');
@@ -84,7 +68,7 @@ const readsRecorded = (dir: string, n: number): Promise<string> =>
 
 describe.runIf(run)('TUI in tmux', () => {
   it('shows fio with READ, filters by pid, and quits cleanly leaving no bpftrace', async () => {
-    const { file } = fioFile('iouringtop-tui-', 16);
+    const { file } = fioDir('iouringtop-tui-', 16);
     const p = new TmuxPane(
       `iouringtop-e2e-${process.pid}`,
       `${process.execPath} ${CLI} --no-record --comm ${FIO.comm}`,
@@ -93,8 +77,8 @@ describe.runIf(run)('TUI in tmux', () => {
     await p.until((s) => s.includes('PID') && s.includes('COMMAND'), 'the processes view');
     expect(p.alternateScreen()).toBe(true);
     const ours = await paneBpftrace(p);
-    const a = startFio('a', file, 500);
-    const b = startFio('b', file, 500);
+    const a = readFio('a', file, 500);
+    const b = readFio('b', file, 500);
     try {
       const rows = fioRows;
       const s1 = await p.until(
@@ -121,7 +105,7 @@ describe.runIf(run)('TUI in tmux', () => {
   });
 
   it('R stops the recording and starts a new file, shown in the header; both are complete', async () => {
-    const { dir, file } = fioFile('iouringtop-rec-', 8);
+    const { dir, file } = fioDir('iouringtop-rec-', 8);
     const p = new TmuxPane(
       `iouringtop-rec-${process.pid}`,
       `${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir}`,
@@ -132,7 +116,7 @@ describe.runIf(run)('TUI in tmux', () => {
     // the path as the header shows it (cut with … when the line is too long for the pane)
     const recIn = (s: string) => /●REC [\d.]+ [KMG]?i?B(?: \+\S+ \S+\/s)? (\S+)/.exec(s)?.[1];
     const first = recIn(await p.until((s) => recIn(s) !== undefined, 'the first recording'));
-    const fio = startFio('r', file, 200);
+    const fio = readFio('r', file, 200);
     try {
       await p.until((s) => FIO_READING.test(s), 'fio in the view');
       await readsRecorded(dir, 60);
@@ -191,7 +175,7 @@ describe.runIf(run)('TUI in tmux', () => {
   });
 
   it('q after the disk filled: no crash, the rows whole, the metadata closed, no .tmp', async () => {
-    const { dir, file } = fioFile('iouringtop-full-tui-', 8);
+    const { dir, file } = fioDir('iouringtop-full-tui-', 8);
     const out = tempDir('iouringtop-full-tui-out-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k', 'tmpfs', out]);
     const p = new TmuxPane(
@@ -200,7 +184,7 @@ describe.runIf(run)('TUI in tmux', () => {
       `${process.execPath} ${CLI} --comm ${FIO.comm} --min-free 0 --output-dir ${out} 2>${dir}/stderr`,
     );
     panes.push(p);
-    const fio = startFio('r', file, 2000);
+    const fio = readFio('r', file, 2000);
     try {
       await p.until((s) => /REC cannot write/.test(s), 'the header to show the failed recording');
       p.keys('q');
@@ -233,13 +217,13 @@ describe.runIf(run)('TUI in tmux', () => {
   ])(
     'an SSH drop (%s%s) still closes the recording whole and leaves nothing running',
     async (trap) => {
-      const { dir, file } = fioFile('iouringtop-hup-', 8);
+      const { dir, file } = fioDir('iouringtop-hup-', 8);
       const p = new TmuxPane(
         `iouringtop-hup-${process.pid}`,
         `bash -c "${trap}${process.execPath} ${CLI} --comm ${FIO.comm} --output-dir ${dir} 2>${dir}/stderr"`,
       );
       panes.push(p);
-      const fio = startFio('r', file, 500);
+      const fio = readFio('r', file, 500);
       try {
         await p.until((s) => FIO_READING.test(s), 'fio in the view');
         await readsRecorded(dir, 250);
