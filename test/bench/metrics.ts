@@ -14,7 +14,7 @@
  *    NOPs the kernel counted (against those the storm made), events received and lost, scrapes
  *    answered. Runs on a quiet machine only: anything else running moves the figures.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,7 @@ import type { OpCounts } from '../../source/model/counts.js';
 import { bucketOf } from '../../source/model/histogram.js';
 import { OpcodeTable, opcodeDirection } from '../../source/model/opcodes.js';
 import { ALL_DIAGNOSTICS } from '../model/helpers.js';
+import { compileWorkload } from '../workload/build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -257,16 +258,7 @@ async function stormRun(storm: string, scrapers: number): Promise<StormRun> {
 }
 
 async function storms(): Promise<void> {
-  const dir = path.join(os.tmpdir(), 'iouringtop-workload');
-  execFileSync('mkdir', ['-p', dir]);
-  const storm = path.join(dir, 'nop-storm');
-  execFileSync('gcc', [
-    '-O2',
-    '-o',
-    storm,
-    path.join(ROOT, 'test/workload/nop-storm.c'),
-    '-luring',
-  ]);
+  const storm = compileWorkload(ROOT, 'nop-storm');
   console.log(`\nNOP storm of ${NOPS} under --metrics, ${RUNS} runs (order rotated by run)`);
   console.log('scrapers  NOPs counted/made     events received  events lost  scrapes (failed)');
   const runs: StormRun[] = [];

@@ -22,6 +22,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { compileWorkload } from '../workload/build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -238,14 +239,7 @@ async function main(): Promise<void> {
   // on disk, not tmpfs: the fio workload reads a real file
   const dir = mkdtempSync(path.join('/var/tmp', 'iouringtop-overhead-'));
   try {
-    const storm = path.join(dir, 'nop-storm');
-    execFileSync('gcc', [
-      '-O2',
-      '-o',
-      storm,
-      path.join(ROOT, 'test/workload/nop-storm.c'),
-      '-luring',
-    ]);
+    const storm = compileWorkload(ROOT, 'nop-storm');
     writeFileSync(path.join(dir, 'fio.dat'), Buffer.alloc(0));
     execFileSync('fio', [
       '--name=prep',

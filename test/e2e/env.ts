@@ -4,21 +4,17 @@
  * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
  */
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { compileWorkload } from '../workload/build.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
+
+/** Compiles test/workload/<name>.c (with liburing) once per run; returns the binary's path. */
+export const buildWorkload = (name = 'uring-workload'): string => compileWorkload(ROOT, name);
 
 function has(cmd: string): boolean {
   try {
@@ -61,22 +57,6 @@ export function requireOrSkip(suite: string, extra: string[] = [], capture = tru
     throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
   process.stderr.write(banner);
   return false;
-}
-
-/** Compiles test/workload/<name>.c (with liburing) once per run; returns the binary's path. */
-export function buildWorkload(name = 'uring-workload'): string {
-  const dir = path.join(os.tmpdir(), 'iouringtop-workload');
-  mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, name);
-  execFileSync('gcc', [
-    '-O2',
-    '-Wall',
-    '-o',
-    bin,
-    path.join(ROOT, `test/workload/${name}.c`),
-    '-luring',
-  ]);
-  return bin;
 }
 
 const made: string[] = [];

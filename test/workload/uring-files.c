@@ -28,33 +28,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 static char buf[8192];
-static int failures;
-
-static void die(const char *what, int err) {
-  fprintf(stderr, "uring-files: %s: %s\n", what, strerror(err < 0 ? -err : err));
-  exit(1);
-}
-
-static struct io_uring_sqe *sqe_of(struct io_uring *r) {
-  struct io_uring_sqe *sqe = io_uring_get_sqe(r);
-  if (!sqe) die("no sqe", EBUSY);
-  return sqe;
-}
 
 /* Submits what is queued, waits for one completion, checks and reports it. */
 static int one(struct io_uring *r, const char *op, int fd, int fixed, int want, const char *ring) {
-  struct io_uring_cqe *cqe;
-  int ret = io_uring_submit_and_wait(r, 1);
-  if (ret < 0) die("io_uring_submit_and_wait", ret);
-  ret = io_uring_wait_cqe(r, &cqe);
-  if (ret < 0) die("io_uring_wait_cqe", ret);
-  int res = cqe->res;
-  io_uring_cqe_seen(r, cqe);
-  if (res != want) {
-    fprintf(stderr, "uring-files: %s returned %d, expected %d\n", op, res, want);
-    failures++;
-  }
+  int res = complete_one(r, NULL);
+  expect(op, res, want);
   printf("{\"op\":\"%s\",\"fd\":%d,\"fixed\":%s,\"res\":%d,\"ring\":\"%s\"}\n", op, fd,
          fixed ? "true" : "false", res, ring);
   fflush(stdout);

@@ -24,23 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 #define REQUEST 200
 #define MAX_REPLY 16384
 
 static struct io_uring ring;
 static char request[REQUEST], request_in[REQUEST];
 static char reply[MAX_REPLY], reply_in[MAX_REPLY];
-
-static void die(const char *what, int err) {
-  fprintf(stderr, "uring-rpc: %s: %s\n", what, strerror(err < 0 ? -err : err));
-  exit(1);
-}
-
-static struct io_uring_sqe *sqe_of(void) {
-  struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-  if (!sqe) die("no sqe", EBUSY);
-  return sqe;
-}
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -82,7 +73,7 @@ static int both(int want) {
  * waits that long (the sender at work) before the SEND is submitted.
  */
 static void exchange(int rfd, void *rbuf, int sfd, const void *sbuf, int size, long long delay_ns) {
-  struct io_uring_sqe *sqe = sqe_of();
+  struct io_uring_sqe *sqe = sqe_of(&ring);
   io_uring_prep_recv(sqe, rfd, rbuf, size, MSG_WAITALL);
   io_uring_sqe_set_data64(sqe, 0);
   if (delay_ns > 0) {
@@ -90,7 +81,7 @@ static void exchange(int rfd, void *rbuf, int sfd, const void *sbuf, int size, l
     if (ret != 1) die("io_uring_submit", ret < 0 ? ret : EIO);
     sleep_until(now_ns() + delay_ns);
   }
-  sqe = sqe_of();
+  sqe = sqe_of(&ring);
   io_uring_prep_send(sqe, sfd, sbuf, size, 0);
   io_uring_sqe_set_data64(sqe, 1);
   both(size);
@@ -124,10 +115,10 @@ int main(int argc, char **argv) {
   if (client < 0) die("socket", errno);
 
   /* the server's end is the ACCEPT's result */
-  struct io_uring_sqe *sqe = sqe_of();
+  struct io_uring_sqe *sqe = sqe_of(&ring);
   io_uring_prep_accept(sqe, listener, NULL, NULL, 0);
   io_uring_sqe_set_data64(sqe, 0);
-  sqe = sqe_of();
+  sqe = sqe_of(&ring);
   io_uring_prep_connect(sqe, client, (struct sockaddr *)&addr, sizeof addr);
   io_uring_sqe_set_data64(sqe, 1);
   int server = both(-1);

@@ -29,45 +29,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 static struct io_uring ring;
 static char buf[65536];
-static int failures;
-
-static void die(const char *what, int err) {
-  fprintf(stderr, "uring-workload: %s: %s\n", what, strerror(err < 0 ? -err : err));
-  exit(1);
-}
-
-static struct io_uring_sqe *sqe_of(struct io_uring *r) {
-  struct io_uring_sqe *sqe = io_uring_get_sqe(r);
-  if (!sqe) die("no sqe", EBUSY);
-  return sqe;
-}
 
 static void report(const char *op, long fd, long long off, long len, int res, const char *ringname) {
   printf("{\"op\":\"%s\",\"fd\":%ld,\"off\":%lld,\"len\":%ld,\"res\":%d,\"ring\":\"%s\"}\n", op, fd, off,
          len, res, ringname);
   fflush(stdout);
-}
-
-/* Submits what is queued and waits for exactly one completion; returns its result. */
-static int complete_one(struct io_uring *r, unsigned *cflags) {
-  struct io_uring_cqe *cqe;
-  int ret = io_uring_submit_and_wait(r, 1);
-  if (ret < 0) die("io_uring_submit_and_wait", ret);
-  ret = io_uring_wait_cqe(r, &cqe);
-  if (ret < 0) die("io_uring_wait_cqe", ret);
-  int res = cqe->res;
-  if (cflags) *cflags = cqe->flags;
-  io_uring_cqe_seen(r, cqe);
-  return res;
-}
-
-static void expect(const char *op, int res, int want) {
-  if (res != want) {
-    fprintf(stderr, "uring-workload: %s returned %d, expected %d\n", op, res, want);
-    failures++;
-  }
 }
 
 /* One operation, one completion, one report line. */
