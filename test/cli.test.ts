@@ -12,18 +12,11 @@ import { buildConfig, describeFilter, emptyOption, minFreeBytes } from '../sourc
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
 import { CLI, requireRootOrSkip, ROOT, summaryBody, tempDir } from './e2e/env.js';
+import { configError, configOf } from './config.js';
 
 describe('buildConfig', () => {
-  const ok = (flags: Parameters<typeof buildConfig>[0], tty = true) => {
-    const r = buildConfig(flags, tty);
-    if (!r.ok) throw new Error(r.error);
-    return r.config;
-  };
-  const error = (flags: Parameters<typeof buildConfig>[0]) => {
-    const r = buildConfig(flags, true);
-    if (r.ok) throw new Error('expected an error');
-    return r.error;
-  };
+  const ok = configOf;
+  const error = configError;
 
   it('defaults: live TUI, recording on, 1 s refresh, 60 s / 1 M event buffer', () => {
     expect(ok({})).toMatchObject({

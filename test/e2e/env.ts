@@ -395,3 +395,21 @@ export function startFio(
     { stdio },
   );
 }
+
+/**
+ * A Node process holding libuv's io_uring rings (UV_USE_IO_URING=1: an SQPOLL ring where the
+ * kernel and Node give one): it reads a file through them, then waits on stdin. Resolves once it
+ * has read.
+ */
+export async function holdNodeRings(): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
+    ],
+    { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return child;
+}

@@ -7,20 +7,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../source/config.js';
 import { helpText } from '../../source/help.js';
 import { CLI, ROOT, tempDir } from '../e2e/env.js';
+import { configError, configOf } from '../config.js';
 
-const ok = (flags: Parameters<typeof buildConfig>[0]) => {
-  const r = buildConfig(flags, true);
-  if (!r.ok) throw new Error(r.error);
-  return r.config;
-};
-const error = (flags: Parameters<typeof buildConfig>[0]) => {
-  const r = buildConfig(flags, true);
-  if (r.ok) throw new Error('expected an error');
-  return r.error;
-};
+const ok = configOf;
+const error = configError;
 
 describe('buildConfig: metrics flags', () => {
   it('--metrics: 127.0.0.1 by default, command and opcode labels unless told', () => {

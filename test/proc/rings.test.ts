@@ -4,12 +4,13 @@
  * process with rings: Node with UV_USE_IO_URING=1, whose libuv submits file operations through
  * SQPOLL rings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFdinfo, ringFds, RingScanner } from '../../source/proc/rings.js';
 import { isGrowing, parseTaskStat, ThreadSampler } from '../../source/proc/threads.js';
+import { holdNodeRings } from '../e2e/env.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fdinfo');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -85,16 +86,7 @@ describe('a real process with rings (Node, UV_USE_IO_URING=1)', () => {
   afterAll(() => child?.kill('SIGKILL'));
 
   it('finds its ring fds, reads each ring, and counts its iou-sqp threads', async () => {
-    child = spawn(
-      process.execPath,
-      [
-        '-e',
-        // a file read through libuv (its io_uring), then wait on stdin holding the rings
-        "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
-      ],
-      { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((resolve) => child!.stdout!.once('data', () => resolve()));
+    child = await holdNodeRings();
     const pid = child.pid!;
     const fds = await ringFds(pid);
     if ('failure' in fds) throw new Error(fds.failure);

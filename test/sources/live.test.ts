@@ -1,7 +1,7 @@
 /**
  * LiveSource's recording toggle (`R` in the live TUI), without bpftrace: the recorder side only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
 import type { ThreadReport } from '../../source/sources/source.js';
-import { eventually, tempDir } from '../e2e/env.js';
+import { eventually, holdNodeRings, tempDir } from '../e2e/env.js';
 import { opCounts } from '../model/helpers.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
@@ -145,15 +145,7 @@ describe('LiveSource.onThreads', () => {
 
   it('tells each look at /proc, once, for the processes the model has, named as in the model', async () => {
     // a process with an SQPOLL ring (libuv's, where the kernel and Node give one)
-    child = spawn(
-      process.execPath,
-      [
-        '-e',
-        "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
-      ],
-      { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((resolve) => child!.stdout!.once('data', () => resolve()));
+    child = await holdNodeRings();
     const pid = child.pid!;
     const s = session(tempDir('iouringtop-live-'));
     s.model.pushCounts({
