@@ -61,12 +61,7 @@ int main(int argc, char **argv) {
   struct io_uring ring, sq;
   int ret = io_uring_queue_init(16, &ring, 0);
   if (ret < 0) die("io_uring_queue_init", ret);
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_SQPOLL;
-  p.sq_thread_idle = 1000;
-  ret = io_uring_queue_init_params(8, &sq, &p);
-  if (ret < 0) die("io_uring_queue_init_params(SQPOLL)", ret);
+  sqpoll_ring(&sq, 8, 1000);
 
   int hot = open_in(argv[1], name);
   int fixed = open_in(argv[1], "fixed-file.dat");

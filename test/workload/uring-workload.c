@@ -405,12 +405,7 @@ int main(int argc, char **argv) {
 
   /* An SQPOLL ring: submissions run in the kernel's iou-sqp thread, with no io_uring_enter */
   struct io_uring sq;
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_SQPOLL;
-  p.sq_thread_idle = 2000;
-  ret = io_uring_queue_init_params(8, &sq, &p);
-  if (ret < 0) die("io_uring_queue_init_params(SQPOLL)", ret);
+  sqpoll_ring(&sq, 8, 2000);
   int sfd = open(path2, O_RDWR | O_CREAT | O_TRUNC, 0600);
   if (sfd < 0) die("open sqpoll file", errno);
   for (int i = 0; i < 2; i++) {

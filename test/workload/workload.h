@@ -38,3 +38,13 @@ static inline void expect(const char *op, int res, int want) {
     failures++;
   }
 }
+
+/* An SQPOLL ring: submissions run in the kernel's iou-sqp thread, idle after `idle_ms`. */
+static inline void sqpoll_ring(struct io_uring *r, unsigned entries, unsigned idle_ms) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_SQPOLL;
+  p.sq_thread_idle = idle_ms;
+  int ret = io_uring_queue_init_params(entries, r, &p);
+  if (ret < 0) die("io_uring_queue_init_params(SQPOLL)", ret);
+}
