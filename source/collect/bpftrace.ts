@@ -114,6 +114,8 @@ export class BpftraceSource {
   private exited = false;
   private readonly parser: LineParser;
   private stderrRest = '';
+  /** Characters read from bpftrace's stdout: at stop, whether it is still writing. */
+  private bytesIn = 0;
   private exitPromise?: Promise<void>;
 
   constructor(private readonly opts: BpftraceSourceOptions) {
@@ -210,7 +212,10 @@ export class BpftraceSource {
     // latin1: one char per byte, so a command name that is not UTF-8 reaches the parser intact
     child.stdout.setEncoding('latin1');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => this.parser.feed(chunk));
+    child.stdout.on('data', (chunk: string) => {
+      this.bytesIn += chunk.length;
+      this.parser.feed(chunk);
+    });
     child.stderr.on('data', (chunk: string) => {
       const text = this.stderrRest + chunk;
       const lines = text.split('\n');
@@ -251,10 +256,13 @@ export class BpftraceSource {
   }
 
   /**
-   * Stops bpftrace: SIGINT lets it print its final counters and exit; SIGKILL after the grace
-   * period if it does not. Resolves when it has exited and all its output was parsed.
+   * Stops bpftrace: SIGINT lets it print its final counters and exit. It first writes out what
+   * its buffers still hold, which after a storm, on a loaded machine, takes seconds; the final
+   * counters come last. So it is killed (SIGKILL) only when it has written nothing for
+   * `graceMs`, or at the latest after `capMs`: a hung bpftrace, not a busy one. Resolves when it
+   * has exited and all its output was parsed.
    */
-  async stop(graceMs = 3000): Promise<void> {
+  async stop(graceMs = 3000, capMs = 30_000): Promise<void> {
     if (!this.child || this.exited) {
       await this.exitPromise;
       await this.cleanup();
@@ -262,9 +270,20 @@ export class BpftraceSource {
     }
     this.stopping = true;
     this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    const started = Date.now();
+    let seen = this.bytesIn;
+    let quietSince = started;
+    const step = Math.max(10, Math.min(250, graceMs / 4));
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (this.bytesIn !== seen) {
+        seen = this.bytesIn;
+        quietSince = now;
+      }
+      if (now - quietSince >= graceMs || now - started >= capMs) this.child?.kill('SIGKILL');
+    }, step);
     await this.exitPromise;
-    clearTimeout(timer);
+    clearInterval(timer);
   }
 
   /** Last-resort synchronous kill, for process 'exit' handlers. */

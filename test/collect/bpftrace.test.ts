@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KernelFeatures } from '../../bpf/program.js';
+import { BpftraceSource, bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
 
 describe('bpftraceEnv', () => {
   it('names the variables as the bpftrace version reads them (renamed in 0.20)', () => {
@@ -37,5 +42,100 @@ describe('classifyNotice', () => {
     ).toBe('info');
     expect(classifyNotice('/tmp/x.bt:3:1-10: ERROR: Undefined map: @x')).toBe('error');
     expect(classifyNotice('WARNING: something')).toBe('warning');
+  });
+});
+
+/**
+ * stop() against stand-ins for bpftrace (shell scripts: the shutdown's timing, not the kernel, is
+ * under test here; test/e2e runs the real one). Each says it is attached (the R line, with the
+ * program's token), then on SIGINT behaves as `onInt` says.
+ */
+describe('BpftraceSource.stop', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-stop-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const none: KernelFeatures = {
+    submitHasReq: false,
+    completeHasReq: false,
+    completeHasCflags: false,
+    hasOpStr: false,
+    hasReqFailed: false,
+    hasCqeOverflow: false,
+    hasFileGet: false,
+    fileGetHasReq: false,
+    btf: {
+      kiocbCqeFd: false,
+      ioRw: false,
+      ioSync: false,
+      ioSrMsg: false,
+      ioOpen: false,
+      ioStatx: false,
+      ioClose: false,
+    },
+  };
+
+  async function stopped(name: string, onInt: string, graceMs: number, capMs: number) {
+    const script = path.join(dir, name);
+    writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        // the program file is the last argument; its BEGIN printf starts with the token
+        'for a in "$@"; do prog="$a"; done',
+        `tok=$(sed -n 's/.*printf("\\([0-9a-f]*\\)R.*/\\1/p' "$prog" | head -n 1)`,
+        `trap '${onInt}' INT`,
+        'printf "%sR\\t1000\\t%s\\n" "$tok" "$tok"',
+        'while :; do sleep 0.02; done',
+      ].join('\n'),
+    );
+    chmodSync(script, 0o755);
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let ready!: () => void;
+    const attached = new Promise<void>((r) => (ready = r));
+    const src = new BpftraceSource({
+      bpftracePath: script,
+      tier: 3,
+      features: none,
+      filter: { pids: [] },
+      opcodes: new OpcodeTable(),
+      maxInflight: 1024,
+      onEvent: () => undefined,
+      onNotice: () => undefined,
+      onReady: () => ready(),
+      onExit: (info) => (exit = info),
+    });
+    await src.start();
+    await attached;
+    const t0 = Date.now();
+    await src.stop(graceMs, capMs);
+    return { exit, ms: Date.now() - t0 };
+  }
+
+  it('waits for a bpftrace still writing out its buffers, well past the grace period', async () => {
+    // 1.5 s of output after SIGINT, a line every 0.1 s, then a clean exit: never 0.3 s quiet
+    const { exit, ms } = await stopped(
+      'draining',
+      'i=0; while [ $i -lt 15 ]; do echo "@dropped: 0"; sleep 0.1; i=$((i+1)); done; exit 0',
+      300,
+      20_000,
+    );
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(ms).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('kills a bpftrace that writes nothing for the grace period', async () => {
+    const { exit, ms } = await stopped('silent', 'exec sleep 30', 300, 20_000);
+    expect(exit).toMatchObject({ signal: 'SIGKILL' });
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('kills a bpftrace that never stops writing, at the cap', async () => {
+    const { exit, ms } = await stopped(
+      'endless',
+      'while :; do echo "@dropped: 0"; sleep 0.05; done',
+      300,
+      1000,
+    );
+    expect(exit).toMatchObject({ signal: 'SIGKILL' });
+    expect(ms).toBeGreaterThanOrEqual(1000);
   });
 });
