@@ -130,7 +130,8 @@ async function fieldsOf(tracefs: string, event: string): Promise<Set<string> | u
   }
 }
 
-const NO_FEATURES: KernelFeatures = {
+/** A kernel with none of the io_uring tracepoints' features (tier 3: syscall tracepoints only). */
+export const NO_FEATURES: KernelFeatures = {
   submitHasReq: false,
   completeHasReq: false,
   completeHasCflags: false,

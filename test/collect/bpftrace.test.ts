@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KernelFeatures } from '../../bpf/program.js';
 import { BpftraceSource, bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
+import { NO_FEATURES } from '../../source/collect/probe.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 
 describe('bpftraceEnv', () => {
@@ -53,25 +53,6 @@ describe('classifyNotice', () => {
 describe('BpftraceSource.stop', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-stop-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const none: KernelFeatures = {
-    submitHasReq: false,
-    completeHasReq: false,
-    completeHasCflags: false,
-    hasOpStr: false,
-    hasReqFailed: false,
-    hasCqeOverflow: false,
-    hasFileGet: false,
-    fileGetHasReq: false,
-    btf: {
-      kiocbCqeFd: false,
-      ioRw: false,
-      ioSync: false,
-      ioSrMsg: false,
-      ioOpen: false,
-      ioStatx: false,
-      ioClose: false,
-    },
-  };
 
   async function stopped(name: string, onInt: string, graceMs: number, capMs: number) {
     const script = path.join(dir, name);
@@ -94,7 +75,7 @@ describe('BpftraceSource.stop', () => {
     const src = new BpftraceSource({
       bpftracePath: script,
       tier: 3,
-      features: none,
+      features: NO_FEATURES,
       filter: { pids: [] },
       opcodes: new OpcodeTable(),
       maxInflight: 1024,
