@@ -280,7 +280,10 @@ export class BpftraceSource {
         seen = this.bytesIn;
         quietSince = now;
       }
-      if (now - quietSince >= graceMs || now - started >= capMs) this.child?.kill('SIGKILL');
+      if (now - quietSince >= graceMs || now - started >= capMs) {
+        clearInterval(timer);
+        this.child?.kill('SIGKILL');
+      }
     }, step);
     await this.exitPromise;
     clearInterval(timer);
