@@ -87,6 +87,11 @@ export interface RecorderOptions {
   onError?: (err: RecordError) => void;
   /** The session's opcode names, which rows are written with (default: this build's). */
   opcodes?: OpcodeNames;
+  /**
+   * The stream lets go of a chunk once its write is done (a file, gzip), so a batch's memory is
+   * used again for later rows. Not for a stream that passes chunks on (a pipe to a reader).
+   */
+  reuseBuffers?: boolean;
 }
 
 export interface CreateRecorderOptions extends RecorderOptions {
@@ -145,6 +150,8 @@ interface Chunk {
   data: Buffer;
   bytes: number;
   rows: number;
+  /** The bytes are a batch of the RowBytes (given back to it once written). */
+  batch: boolean;
 }
 
 export class CsvRecorder implements EventSink {
@@ -183,6 +190,7 @@ export class CsvRecorder implements EventSink {
   private failure: RecordError | undefined;
   private closing: Promise<void> | undefined;
   private readonly onError: ((err: RecordError) => void) | undefined;
+  private readonly reuseBuffers: boolean;
   private meta: SessionMeta | null;
   private readonly names: OpcodeNames;
 
@@ -239,7 +247,13 @@ export class CsvRecorder implements EventSink {
         throw describeFsError(err, countsPathFor(file));
       }
     }
-    const recorder = new CsvRecorder(stream, file, opts, meta, gzip && fileStream);
+    const recorder = new CsvRecorder(
+      stream,
+      file,
+      { ...opts, reuseBuffers: true },
+      meta,
+      gzip && fileStream,
+    );
     recorder.counts = counts;
     return recorder;
   }
@@ -289,6 +303,7 @@ export class CsvRecorder implements EventSink {
     // compressed, a batch ends with a sync flush: smaller ones lose fewer rows to a cut file
     this.batchRows = Math.max(1, opts.batchRows ?? (compressedTo ? 1024 : 4096));
     this.onError = opts.onError;
+    this.reuseBuffers = opts.reuseBuffers === true;
     this.names = opts.opcodes ?? new OpcodeTable();
     this.stringifier = createArrayCsvStringifier({ header: [...RECORDING_COLUMNS] });
     stream.on('error', (err) => this.fail(err));
@@ -490,7 +505,7 @@ export class CsvRecorder implements EventSink {
 
   private enqueue(data: Buffer, rows: number): void {
     if (data.length === 0) return;
-    const chunk = { data, bytes: data.length, rows };
+    const chunk = { data, bytes: data.length, rows, batch: rows > 0 && this.reuseBuffers };
     if (this.waitingDrain) {
       this.queue.push(chunk);
       this.queuedBytes += chunk.bytes;
@@ -508,6 +523,8 @@ export class CsvRecorder implements EventSink {
       this.inFlight.shift();
       this.diskBytes += chunk.bytes;
       if (chunk.rows > 0) this.diskRows += chunk.rows;
+      // written: the batch's memory can hold the next rows
+      if (chunk.batch && !this.failure) this.batch.recycle(chunk.data);
     });
     const gz = this.gzip;
     if (gz) {

@@ -222,6 +222,30 @@ describe('CsvRecorder files', () => {
     expect(rec.bytesWritten).toBe(Buffer.byteLength(text));
   });
 
+  it('reuses the memory of written batches without changing a row (plain and gzip)', async () => {
+    for (const compress of [false, true]) {
+      const sub = mkdtempSync(path.join(dir, 'r-'));
+      const rec = await CsvRecorder.create({
+        outputDir: sub,
+        startTime: start,
+        compress,
+        batchRows: 64,
+      });
+      // writes finish between the pushes: later batches are written into the memory of earlier
+      for (let i = 0; i < 6400; i++) {
+        rec.push(event({ pid: i + 1, offset: i * 4096 }));
+        if (i % 200 === 199) await new Promise((r) => setTimeout(r, 1));
+      }
+      await rec.close();
+      const raw = readFileSync(rec.path);
+      const lines = (compress ? gunzipSync(raw) : raw).toString('utf8').split('\n').slice(1, -1);
+      expect(lines, `compress ${compress}`).toHaveLength(6400);
+      expect(lines.map((l) => l.split(',')[1] + ':' + l.split(',')[5])).toEqual(
+        Array.from({ length: 6400 }, (_, i) => `${i + 1}:${i === 0 ? '' : i * 4096}`),
+      );
+    }
+  });
+
   it('--compress: writes .csv.gz that reads back row for row, its sidecars named as for .csv', async () => {
     const rec = await CsvRecorder.create({
       outputDir: dir,

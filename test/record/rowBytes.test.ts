@@ -41,6 +41,36 @@ describe('RowBytes', () => {
     for (const r of edges) expect(encode([r]), JSON.stringify(r)).toBe(reference(r));
   });
 
+  it('reuses a recycled batch for a later one, and never the memory of one still held', () => {
+    const out = new RowBytes(4096);
+    const row = (pid: number): void =>
+      out.row(0, pid, Buffer.from('c'), Buffer.from('NOP'), 0, 0, 0, null, 0);
+    row(1);
+    const first = out.take();
+    row(2);
+    const second = out.take();
+    expect(second.buffer).not.toBe(first.buffer);
+    out.recycle(first);
+    out.recycle(first); // twice: still one spare
+    row(3); // (into the batch begun when the second was taken)
+    const third = out.take();
+    row(4);
+    const fourth = out.take();
+    expect(fourth.buffer).toBe(first.buffer); // the written batch's memory, used again
+    row(5);
+    const fifth = out.take();
+    expect([first, second, third].map((b) => b.buffer)).not.toContain(fifth.buffer);
+    // the batches still held are untouched
+    expect([second, third, fourth].map((b) => b.toString().split(',')[1])).toEqual(['2', '3', '4']);
+    // a buffer of another size, or a slice of one, is not taken
+    out.recycle(Buffer.alloc(100));
+    out.recycle(second.subarray(1));
+    row(6);
+    out.take();
+    row(7);
+    expect(out.take().buffer).not.toBe(second.buffer);
+  });
+
   it('matches them on many random rows, across batch boundaries', () => {
     let seed = 12345;
     const rnd = (): number => {
