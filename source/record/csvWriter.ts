@@ -150,8 +150,6 @@ interface Chunk {
   data: Buffer;
   bytes: number;
   rows: number;
-  /** The bytes are a batch of the RowBytes (given back to it once written). */
-  batch: boolean;
 }
 
 export class CsvRecorder implements EventSink {
@@ -505,7 +503,7 @@ export class CsvRecorder implements EventSink {
 
   private enqueue(data: Buffer, rows: number): void {
     if (data.length === 0) return;
-    const chunk = { data, bytes: data.length, rows, batch: rows > 0 && this.reuseBuffers };
+    const chunk = { data, bytes: data.length, rows };
     if (this.waitingDrain) {
       this.queue.push(chunk);
       this.queuedBytes += chunk.bytes;
@@ -523,8 +521,8 @@ export class CsvRecorder implements EventSink {
       this.inFlight.shift();
       this.diskBytes += chunk.bytes;
       if (chunk.rows > 0) this.diskRows += chunk.rows;
-      // written: the batch's memory can hold the next rows
-      if (chunk.batch && !this.failure) this.batch.recycle(chunk.data);
+      // written: a batch's memory (chunks with rows are batches) can hold the next rows
+      if (this.reuseBuffers && chunk.rows > 0 && !this.failure) this.batch.recycle(chunk.data);
     });
     const gz = this.gzip;
     if (gz) {
