@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,9 @@ export class BpftraceSource {
   private child?: ChildProcess;
   private dir?: string;
   private stopping = false;
+  /** SIGINT sent: counters complete after it are bpftrace's final ones (its END block). */
+  private interrupted = false;
+  private finalCounts = false;
   private exited = false;
   private readonly parser: LineParser;
   private stderrRest = '';
@@ -140,6 +143,7 @@ export class BpftraceSource {
         if (!this.readySeen) this.ready(tsUs - 1_000_000);
         const c = this.collector;
         const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
+        if (this.interrupted && delta) this.finalCounts = true;
         Object.assign(this.counters, c.totals);
         this.counters.malformed = this.parser.malformed;
         if (delta) opts.onCounts?.(delta);
@@ -269,10 +273,23 @@ export class BpftraceSource {
       return;
     }
     this.stopping = true;
-    this.child.kill('SIGINT');
     const started = Date.now();
+    // A signal that lands while bpftrace is blocked writing to a full pipe (we read slower than
+    // it writes, after a storm) fails that write, and bpftrace then writes nothing more: the
+    // line cut short, no END, no final counts (0.17 and 0.23 both). So the SIGINT waits, within
+    // the cap, for a moment when no thread of bpftrace is in such a write; the reads go on.
+    const pid = this.child.pid;
+    const waitUntil = started + Math.min(capMs / 2, 10_000);
+    while (pid !== undefined && !this.exited && Date.now() < waitUntil && writingOutput(pid))
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.exited) {
+      await this.exitPromise;
+      return;
+    }
+    this.interrupted = true;
+    this.child.kill('SIGINT');
     let seen = this.bytesIn;
-    let quietSince = started;
+    let quietSince = Date.now();
     const step = Math.max(10, Math.min(250, graceMs / 4));
     const timer = setInterval(() => {
       const now = Date.now();
@@ -289,6 +306,14 @@ export class BpftraceSource {
     clearInterval(timer);
   }
 
+  /**
+   * After a stop: bpftrace exited without printing its final counters (killed, or its output
+   * cut short), so the totals end at its last complete print, not at the end of the capture.
+   */
+  get finalCountsMissing(): boolean {
+    return this.interrupted && this.exited && this.readySeen && !this.finalCounts;
+  }
+
   /** Last-resort synchronous kill, for process 'exit' handlers. */
   killNow(): void {
     if (this.child && !this.exited) {
@@ -300,4 +325,35 @@ export class BpftraceSource {
       }
     }
   }
+}
+
+/** write(2) and writev(2), by architecture: the numbers /proc/PID/syscall shows. */
+const WRITE_SYSCALLS: Partial<Record<string, readonly number[]>> = {
+  x64: [1, 20],
+  arm64: [64, 66],
+};
+
+/**
+ * Whether a thread of `pid` is in a write to its standard output (fd 1) right now: blocked,
+ * since a write that has room returns at once. Unknown architecture or unreadable: false.
+ */
+export function writingOutput(pid: number, arch: string = process.arch): boolean {
+  const nrs = WRITE_SYSCALLS[arch];
+  if (!nrs) return false;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'latin1');
+      } catch {
+        continue; // the thread has gone
+      }
+      // "<nr> <arg0> <arg1> …", or "running", or "-1 …" outside any system call
+      const [nr, fd] = text.split(' ', 2);
+      if (fd === '0x1' && nrs.includes(Number(nr))) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }

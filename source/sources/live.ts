@@ -161,6 +161,8 @@ export class LiveSource extends SourceBase implements Source {
   }
 
   private captureStopped = false;
+  /** Said at the end when bpftrace's final counters never came (the session then counts as failed). */
+  private finalCountsMissing?: string;
 
   /** Starts the recording (if on) and bpftrace; resolves once the probes are attached. */
   async start(): Promise<void> {
@@ -421,6 +423,9 @@ export class LiveSource extends SourceBase implements Source {
     if (this.captureStartedAt) this.captureEndedAt ??= new Date();
     await this.capture.stop();
     this.captureStopped = true;
+    if (this.capture.finalCountsMissing)
+      this.finalCountsMissing =
+        'bpftrace exited without printing its final counts: the totals stop at its last complete print, up to a second before the end';
     await this.finalProcSample();
     await this.recordingChange;
     const recorder = this.recorder;
@@ -483,17 +488,19 @@ export class LiveSource extends SourceBase implements Source {
     return (
       [...this.recordedRows.values()].some((r) => r.lost > 0) ||
       this.recordingError !== undefined ||
-      this.stoppedForSpace !== undefined
+      this.stoppedForSpace !== undefined ||
+      this.finalCountsMissing !== undefined
     );
   }
 
   /** Every recording made, with the rows it holds, and those it could not write. */
   closingNotes(): string[] {
-    return this.recordings.map((r) => {
+    const notes = this.recordings.map((r) => {
       const rows = this.recordedRows.get(r) ?? { written: 0, lost: 0 };
       const notWritten =
         rows.lost > 0 ? `; ${rows.lost} events captured after it failed were not written` : '';
       return `recorded ${rows.written} events to ${escape(r, 300)}${notWritten}`;
     });
+    return this.finalCountsMissing ? [this.finalCountsMissing, ...notes] : notes;
   }
 }

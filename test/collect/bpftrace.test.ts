@@ -2,7 +2,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BpftraceSource, bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
+import { spawn } from 'node:child_process';
+import {
+  BpftraceSource,
+  bpftraceEnv,
+  classifyNotice,
+  writingOutput,
+} from '../../source/collect/bpftrace.js';
 import { NO_FEATURES } from '../../source/collect/probe.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 
@@ -88,7 +94,7 @@ describe('BpftraceSource.stop', () => {
     await attached;
     const t0 = Date.now();
     await src.stop(graceMs, capMs);
-    return { exit, ms: Date.now() - t0 };
+    return { exit, ms: Date.now() - t0, finalCountsMissing: src.finalCountsMissing };
   }
 
   it('waits for a bpftrace still writing out its buffers, well past the grace period', async () => {
@@ -103,9 +109,26 @@ describe('BpftraceSource.stop', () => {
     expect(ms).toBeGreaterThanOrEqual(1400);
   });
 
+  it('knows whether the final counts came after the SIGINT', async () => {
+    // counters and their T line, as the END block prints them
+    const done = await stopped(
+      'final',
+      'echo "@dropped: 0"; printf "%sT\\t2000\\t%s\\n" "$tok" "$tok"; exit 0',
+      300,
+      20_000,
+    );
+    expect(done.exit).toMatchObject({ code: 0, signal: null });
+    expect(done.finalCountsMissing).toBe(false);
+    // counters without their T (the output cut short): the round never completes
+    const cut = await stopped('cut', 'echo "@dropped: 0"; exit 0', 300, 20_000);
+    expect(cut.exit).toMatchObject({ code: 0, signal: null });
+    expect(cut.finalCountsMissing).toBe(true);
+  });
+
   it('kills a bpftrace that writes nothing for the grace period', async () => {
-    const { exit, ms } = await stopped('silent', 'exec sleep 30', 300, 20_000);
+    const { exit, ms, finalCountsMissing } = await stopped('silent', 'exec sleep 30', 300, 20_000);
     expect(exit).toMatchObject({ signal: 'SIGKILL' });
+    expect(finalCountsMissing).toBe(true);
     expect(ms).toBeLessThan(10_000);
   });
 
@@ -119,4 +142,33 @@ describe('BpftraceSource.stop', () => {
     expect(exit).toMatchObject({ signal: 'SIGKILL' });
     expect(ms).toBeGreaterThanOrEqual(1000);
   });
+});
+
+describe('writingOutput', () => {
+  it.runIf(process.platform === 'linux' && ['x64', 'arm64'].includes(process.arch))(
+    'sees a process blocked writing to a pipe nobody reads, and not one that sleeps',
+    async () => {
+      // 1 MiB into a pipe that holds far less, read only later
+      const writer = spawn('head', ['-c', '1048576', '/dev/zero'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        writer.stdout.pause();
+        const deadline = Date.now() + 10_000;
+        while (!writingOutput(writer.pid!) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(writingOutput(writer.pid!)).toBe(true);
+        expect(writingOutput(sleeper.pid!)).toBe(false);
+        // read it all: the writer finishes
+        const closed = new Promise((r) => writer.on('close', r));
+        writer.stdout.resume();
+        await closed;
+        expect(writingOutput(writer.pid!)).toBe(false);
+      } finally {
+        writer.kill('SIGKILL');
+        sleeper.kill('SIGKILL');
+      }
+    },
+  );
 });
