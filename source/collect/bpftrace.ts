@@ -272,7 +272,6 @@ export class BpftraceSource {
       await this.cleanup();
       return;
     }
-    this.stopping = true;
     const started = Date.now();
     // A signal that lands while bpftrace is blocked writing to a full pipe (we read slower than
     // it writes, after a storm) fails that write, and bpftrace then writes nothing more: the
@@ -283,9 +282,11 @@ export class BpftraceSource {
     while (pid !== undefined && !this.exited && Date.now() < waitUntil && writingOutput(pid))
       await new Promise((resolve) => setTimeout(resolve, 5));
     if (this.exited) {
+      // it went by itself while we waited: an unexpected exit, told as such
       await this.exitPromise;
       return;
     }
+    this.stopping = true;
     this.interrupted = true;
     this.child.kill('SIGINT');
     let seen = this.bytesIn;
