@@ -111,8 +111,7 @@ export class BpftraceSource {
   private child?: ChildProcess;
   private dir?: string;
   private stopping = false;
-  /** SIGINT sent: counters complete after it are bpftrace's final ones (its END block). */
-  private interrupted = false;
+  /** Counters completed after the stop began: bpftrace's final ones (its END block). */
   private finalCounts = false;
   private exited = false;
   private readonly parser: LineParser;
@@ -143,7 +142,7 @@ export class BpftraceSource {
         if (!this.readySeen) this.ready(tsUs - 1_000_000);
         const c = this.collector;
         const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
-        if (this.interrupted && delta) this.finalCounts = true;
+        if (this.stopping && delta) this.finalCounts = true;
         Object.assign(this.counters, c.totals);
         this.counters.malformed = this.parser.malformed;
         if (delta) opts.onCounts?.(delta);
@@ -287,7 +286,6 @@ export class BpftraceSource {
       return;
     }
     this.stopping = true;
-    this.interrupted = true;
     this.child.kill('SIGINT');
     let seen = this.bytesIn;
     let quietSince = Date.now();
@@ -312,7 +310,7 @@ export class BpftraceSource {
    * cut short), so the totals end at its last complete print, not at the end of the capture.
    */
   get finalCountsMissing(): boolean {
-    return this.interrupted && this.exited && this.readySeen && !this.finalCounts;
+    return this.stopping && this.exited && this.readySeen && !this.finalCounts;
   }
 
   /** Last-resort synchronous kill, for process 'exit' handlers. */
