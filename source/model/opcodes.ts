@@ -117,15 +117,38 @@ export function parseOpcodeList(text: string, names: OpcodeNames): number[] | st
   return out;
 }
 
-/** Operations whose positive result is bytes read into memory. */
-const READ_CLASS = [1, 4, 10, 22, 27, 49, 60]; // READV READ_FIXED RECVMSG READ RECV READ_MULTISHOT READV_FIXED
-/** Operations whose positive result is bytes written out of memory. */
-const WRITE_CLASS = [2, 5, 9, 23, 26, 47, 48, 61]; // WRITEV WRITE_FIXED SENDMSG WRITE SEND SEND_ZC SENDMSG_ZC WRITEV_FIXED
+/**
+ * The opcode classes, one table for the model and the capture program (bpf/): which results are
+ * bytes, and where the kernel keeps a request's fields.
+ */
+export const OPCODE_CLASSES = {
+  /** Positive result = bytes read into memory: READV READ_FIXED RECVMSG READ RECV READ_MULTISHOT READV_FIXED */
+  read: [1, 4, 10, 22, 27, 49, 60],
+  /** Positive result = bytes written out of memory: WRITEV WRITE_FIXED SENDMSG WRITE SEND SEND_ZC SENDMSG_ZC WRITEV_FIXED */
+  write: [2, 5, 9, 23, 26, 47, 48, 61],
+  /** A struct io_rw at the request (offset, length): READV WRITEV READ_FIXED WRITE_FIXED READ WRITE READ_MULTISHOT READV_FIXED WRITEV_FIXED */
+  rw: [1, 2, 4, 5, 22, 23, 49, 60, 61],
+  /** A struct io_sync (offset, length): FSYNC SYNC_FILE_RANGE FALLOCATE */
+  sync: [3, 8, 17],
+  /** A struct io_sr_msg (length): SENDMSG RECVMSG SEND RECV SEND_ZC SENDMSG_ZC */
+  sendRecv: [9, 10, 26, 27, 47, 48],
+  /** Can post several CQEs for one request (the later ones without the request): POLL_ADD RECVMSG TIMEOUT ACCEPT RECV SEND_ZC SENDMSG_ZC READ_MULTISHOT */
+  multishot: [6, 10, 11, 13, 27, 47, 48, 49],
+  /** Vectored reads and writes: the bytes are the iov_iter's count (READV WRITEV) */
+  vectored: [1, 2],
+  /** Vectored with registered buffers: the iovecs copied at prep (READV_FIXED WRITEV_FIXED) */
+  vectoredFixed: [60, 61],
+  /** Messages: the msghdr's iov_iter count (SENDMSG RECVMSG SENDMSG_ZC) */
+  vectoredMsg: [9, 10, 48],
+} as const satisfies Record<string, readonly number[]>;
+
+/** Opcodes whose positive result is bytes moved, read or written. */
+export const BYTE_OPCODES: readonly number[] = [...OPCODE_CLASSES.read, ...OPCODE_CLASSES.write];
 
 export type DataDirection = 'read' | 'write' | 'none';
 const direction: DataDirection[] = new Array<DataDirection>(256).fill('none');
-for (const c of READ_CLASS) direction[c] = 'read';
-for (const c of WRITE_CLASS) direction[c] = 'write';
+for (const c of OPCODE_CLASSES.read) direction[c] = 'read';
+for (const c of OPCODE_CLASSES.write) direction[c] = 'write';
 
 /** Whether an opcode's positive result counts as read bytes, written bytes, or neither. */
 export function opcodeDirection(code: number): DataDirection {
