@@ -34,6 +34,8 @@ const FLAGS = {
   orReplay: { type: 'string' },
   events: { type: 'boolean', default: true },
   sample: { type: 'string' },
+  allEvents: { type: 'boolean' },
+  maxEventsRate: { type: 'string' },
   bpftrace: { type: 'string' },
   compress: { type: 'boolean' },
   minFree: { type: 'string' },

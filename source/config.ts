@@ -10,6 +10,12 @@ import type { MetricsConfig } from './metrics/exporter.js';
 import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
 import type { ReplaySpeed } from './record/replay.js';
 
+/**
+ * Events a second recorded by default (operations and io_uring_enter calls together): above it,
+ * a sample, chosen and counted in the kernel; every figure stays exact. See docs/performance.md.
+ */
+export const DEFAULT_EVENT_BUDGET = 20_000;
+
 export interface RawFlags {
   probe?: boolean;
   headless?: boolean;
@@ -32,6 +38,8 @@ export interface RawFlags {
   orReplay?: string;
   events?: boolean;
   sample?: string;
+  allEvents?: boolean;
+  maxEventsRate?: string;
   bpftrace?: string;
   compress?: boolean;
   minFree?: string;
@@ -212,14 +220,30 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (typeof tier === 'string') return fail(tier);
   const sample = num('sample', flags.sample, { min: 2, max: 1_000_000, integer: true });
   if (typeof sample === 'string') return fail(sample);
-  if (sample !== undefined && flags.events === false)
-    return fail('--sample N records 1 event in N; --no-events records none: choose one');
+  const budget = num('max-events-rate', flags.maxEventsRate, {
+    min: 100,
+    max: 10_000_000,
+    integer: true,
+  });
+  if (typeof budget === 'string') return fail(budget);
+  const chosen = [
+    flags.events === false && '--no-events',
+    sample !== undefined && '--sample N',
+    flags.allEvents && '--all-events',
+    budget !== undefined && '--max-events-rate N',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length > 1)
+    return fail(
+      `${chosen.join(' and ')} each choose which events are recorded: give one (--all-events: every one; --max-events-rate N: every one up to N a second, a sample above; --sample N: 1 in N; --no-events: none)`,
+    );
   const events: EventLines =
     flags.events === false
       ? { kind: 'none' }
       : sample !== undefined
         ? { kind: 'sample', every: sample }
-        : { kind: 'all' };
+        : flags.allEvents
+          ? { kind: 'all' }
+          : { kind: 'budget', perSec: budget ?? DEFAULT_EVENT_BUDGET };
   let speed: ReplaySpeed = 1;
   if (flags.speed !== undefined) {
     if (flags.speed.trim().toLowerCase() === 'max') speed = 'max';
@@ -235,9 +259,14 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
       return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
     }
-    if (flags.events === false || flags.sample !== undefined)
+    if (
+      flags.events === false ||
+      flags.sample !== undefined ||
+      flags.allEvents ||
+      flags.maxEventsRate !== undefined
+    )
       return fail(
-        '--no-events and --sample apply to live capture; a recording holds what it holds',
+        '--no-events, --sample, --all-events and --max-events-rate apply to live capture; a recording holds what it holds',
       );
   } else if (flags.speed !== undefined || flags.lenient) {
     return fail('--speed and --lenient apply to --replay FILE only');

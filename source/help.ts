@@ -26,9 +26,12 @@ const FLAGS = `
     --compress              write the recording gzip-compressed (.csv.gz, ~5x smaller)
     --min-free SIZE|N%      stop recording before free space falls below this
                             (default: 1 GiB or 5 % of the file system, whichever is less)
-    --no-events             counters only: exact totals, rates and latencies, no event rows
-                            (the cheapest capture; nothing to record, the events view is off)
+    --max-events-rate N     event rows for every operation up to N a second (default 20000),
+                            a sample above it, chosen in the kernel (totals stay exact)
+    --all-events            event rows for every operation, whatever it costs the traced
     --sample N              event rows for 1 operation in N (totals stay exact)
+    --no-events             counters only: exact totals and rates, latencies sampled, no rows
+                            (the cheapest capture; nothing to record, the events view is off)
     --max-inflight N        in-flight request map size (default 65536); overruns are counted
     --tier 1|2|3            force a lower capture tier than the probe picks
     --bpftrace PATH         the bpftrace binary to run (also IOURINGTOP_BPFTRACE)

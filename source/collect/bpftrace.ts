@@ -22,6 +22,7 @@ import type { OpcodeTable } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
 import { CountsCollector } from './counts.js';
 import { LineParser, monoToWallOffsetUs } from './parse.js';
+import { ControlWriter, Reaper } from './reaper.js';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -32,7 +33,7 @@ export interface BpftraceSourceOptions {
   tier: Tier;
   features: KernelFeatures;
   filter: CaptureFilter;
-  /** Per-event lines: all (default), none, or 1 in N. */
+  /** Per-event lines: all (default), none, 1 in N, or under a budget. */
   events?: EventLines;
   /** Learns the kernel's names for opcodes this build does not know (op_str). */
   opcodes: OpcodeTable;
@@ -120,14 +121,26 @@ export class BpftraceSource {
   private bytesIn = 0;
   private exitPromise?: Promise<void>;
 
+  /** What the program is told through its control channel: the keys of processes gone. */
+  private readonly control: ControlWriter;
+  private readonly reaper: Reaper;
+  /** Times an in-flight map was full and emptied. */
+  mapsCleared = 0;
+
   constructor(private readonly opts: BpftraceSourceOptions) {
     const token = randomBytes(4).toString('hex');
+    this.collector = new CountsCollector(Number.NaN, opts.maxInflight);
+    // a per-session offset (below 2^52: a safe integer) the program listens at
+    this.control = new ControlWriter(2 ** 44 + randomBytes(5).readUIntLE(0, 5));
+    this.reaper = new Reaper(this.collector, this.control);
     this.program = generateProgram({
       tier: opts.tier,
       token,
       features: opts.features,
       filter: opts.filter,
       events: opts.events,
+      cpus: os.availableParallelism(),
+      control: this.control.channel,
     });
     this.parser = new LineParser({
       token,
@@ -135,6 +148,16 @@ export class BpftraceSource {
       onEvent: (ev) => opts.onEvent(ev),
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
       onReady: (tsUs) => this.ready(tsUs),
+      onProcessExit: (tgid) => this.reaper.processEnded(tgid, Date.now() * 1000),
+      onProcessName: (tgid) => this.reaper.processNamed(tgid),
+      onRingOwner: (ctx, tgid) => this.reaper.ringOwner(ctx, tgid),
+      onMapCleared: (map) => {
+        this.mapsCleared++;
+        this.opts.onNotice(
+          'warning',
+          `the in-flight map ${map} was full and was emptied: requests in flight then complete without latency`,
+        );
+      },
       onCounter: (name, keys, value) => this.collector.add(name, keys, value),
       onCountersEnd: (tsUs) => {
         // The R line can be lost when a storm fills the buffers from the first moment: the
@@ -143,16 +166,26 @@ export class BpftraceSource {
         const c = this.collector;
         const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
         if (this.stopping && delta) this.finalCounts = true;
-        Object.assign(this.counters, c.totals);
+        Object.assign(this.counters, {
+          dropped: c.totals.dropped,
+          overflow: c.totals.overflow,
+          unmatched: c.totals.unmatched,
+          reaped: this.reaper.reaped,
+          ...(c.fullMaps.size > 0 ? { fullMaps: [...c.fullMaps] } : {}),
+        });
         this.counters.malformed = this.parser.malformed;
-        if (delta) opts.onCounts?.(delta);
+        if (delta) {
+          opts.onCounts?.(delta);
+          // (not once bpftrace is stopping: its maps go with it)
+          if (!this.stopping) this.reaper.afterRound(tsUs);
+        }
       },
       lookupComm: procComm,
       onNotice: (line) => this.notice(line),
     });
   }
 
-  private readonly collector = new CountsCollector();
+  private readonly collector: CountsCollector;
   private readySeen = false;
 
   private ready(tsUs: number): void {
@@ -170,6 +203,16 @@ export class BpftraceSource {
   /** Events (operations and io_uring_enter calls) the kernel counted, as of the last counters. */
   get countedEvents(): number {
     return this.collector.events;
+  }
+
+  /** Events the kernel sent (in the sampled modes: in the others, every one counted is sent). */
+  get sentEvents(): number {
+    return this.collector.totals.emitted;
+  }
+
+  /** Processes whose counter keys were deleted from the kernel's maps once they were gone. */
+  get reapedProcesses(): number {
+    return this.reaper.reaped;
   }
 
   /** Event lines received and parsed. */
@@ -247,6 +290,7 @@ export class BpftraceSource {
   }
 
   private async cleanup(): Promise<void> {
+    this.control.close();
     if (this.dir) {
       const dir = this.dir;
       this.dir = undefined;

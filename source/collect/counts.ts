@@ -1,31 +1,39 @@
 /**
  * The kernel's counters, as the program prints them every second (cumulative, since it was
  * attached), turned into deltas: what happened per process and opcode since the previous print.
- * Maps (see bpf/program.ts):
- *   @lat[tgid, op, bucket]   completions with a latency, by kernel bucket (kernelBucketOf)
- *   @nolat[tgid, op]         completions without (no submit was seen)
- *   @err[tgid, op, errno]    completions with a negative result
- *   @bytes[tgid, op]         bytes of positive results of read/write-class opcodes
- *   @elat[tgid, bucket]      io_uring_enter calls, by latency bucket
- *   @esub[tgid]              operations they submitted
- *   @eerr[tgid, errno]       calls that failed
- *   @punt[tgid, op]          requests punted to io-wq (io_uring_queue_async_work)
- *   @poll[tgid, op]          requests that armed a poll (io_uring_poll_arm)
- *   @short[tgid, op]         completions with 0 <= result < the length asked
- *   @fail[tgid, op, errno]   init failures (io_uring_req_failed)
- *   @flink[tgid, op]         linked requests cancelled by this (process, opcode)'s failure
- *   @ovf[tgid]               completions that overflowed the CQ ring (kept on the enter row)
- *   @dropped @overflow @unmatched   the capture's own counters
+ * The maps are bpf/maps.ts's; in short:
+ *   @c[tgid, op, class]      completions by result class: −errno, 0, a byte count (a multiple
+ *                            of 512 up to 1 MiB), or 1 (any other positive result)
+ *   @by[tgid, op]            bytes of positive results whose class does not hold them
+ *   @lat[tgid, op, bucket]   latency histogram by kernel bucket (kernelBucketOf), weighted: each
+ *                            sample counts for the requests it stands for
+ *   @ec[tgid, class]         io_uring_enter calls by result (operations submitted, or −errno)
+ *   @esub[tgid]              operations submitted by calls above ENTER_CLASS_MAX
+ *   @el[tgid, bucket]        io_uring_enter latency histogram, weighted
+ *   @punt @poll @flink [tgid, op], @short[tgid, op] (weighted), @fail[tgid, op, errno]
+ *   @ovf[tgid]               overflowed CQEs on the ring owner (kept on the IO_URING_ENTER row)
+ *   @ovfo[tgid, op]          overflowed CQEs of a multishot request, on its opcode's row
+ *   @oc[tgid]                CQEs without a request, on the ring owner (the IO_URING_ENTER row)
+ *   @dropped @unmatched @overflow @lsn @elsn @emit   the capture's own counters
+ * The collector also remembers which keys each process has, so that once a process is gone and
+ * its last counts are in, its keys can be deleted from the kernel's maps (forget()).
  */
 import type { CountsDelta, OpCounts } from '../model/counts.js';
-import { type COUNTER_MAPS, kernelBucketMid } from '../../bpf/program.js';
+import { kernelBucketMid } from '../../bpf/buckets.js';
+import {
+  COUNTER_MAPS,
+  ENTER_CLASS_MAX,
+  type CounterName,
+  type ScalarName,
+} from '../../bpf/maps.js';
 import { bucketOf } from '../model/histogram.js';
 import { IO_URING_ENTER, opcodeDirection } from '../model/opcodes.js';
 
-/** A counter map's name without its @. */
-type CounterName = (typeof COUNTER_MAPS)[number] extends `@${infer N}` ? N : never;
-/** Stores one printed value of a counter map under its keys. */
-type Put = (keys: readonly number[], value: number) => void;
+/**
+ * After a process's keys are deleted, prints stamped before this much later may have been read
+ * before the deletion (bpftrace reads a map when it gets to the print, after its stamp).
+ */
+const FORGET_MARGIN_US = 100_000;
 
 /** The model's histogram bucket standing for a kernel bucket (its middle). */
 const modelBucket = (b: number): number => bucketOf(kernelBucketMid(b));
@@ -37,14 +45,14 @@ const modelBucket = (b: number): number => bucketOf(kernelBucketMid(b));
 function rises(
   now: ReadonlyMap<number, number>,
   was: ReadonlyMap<number, number> | undefined,
-  out: number[],
+  out: number[] | undefined,
   keyOf: (key: number) => number = (key) => key,
 ): number {
   let sum = 0;
   for (const [key, n] of now) {
     const d = n - (was?.get(key) ?? 0);
     if (d > 0) {
-      out.push(keyOf(key), d);
+      out?.push(keyOf(key), d);
       sum += d;
     }
   }
@@ -53,31 +61,31 @@ function rises(
 
 /** Cumulative counts of one (process, opcode), or of a process's io_uring_enter calls (op 255). */
 interface Cum {
+  /** Completions (or calls) by result class. */
+  classes: Map<number, number>;
+  /** Bytes not held by the classes (@by), or operations submitted by large calls (@esub). */
+  extra: number;
   lat: Map<number, number>;
-  nolat: number;
-  errs: Map<number, number>;
-  bytes: number;
-  submitted: number;
   punt: number;
   poll: number;
   short: number;
   fails: Map<number, number>;
   flink: number;
   ovf: number;
+  other: number;
 }
 
 const newCum = (): Cum => ({
+  classes: new Map(),
+  extra: 0,
   lat: new Map(),
-  nolat: 0,
-  errs: new Map(),
-  bytes: 0,
-  submitted: 0,
   punt: 0,
   poll: 0,
   short: 0,
   fails: new Map(),
   flink: 0,
   ovf: 0,
+  other: 0,
 });
 
 /** The capture's own counters, cumulative. */
@@ -85,22 +93,55 @@ export interface CaptureTotals {
   dropped: number;
   overflow: number;
   unmatched: number;
+  /** Latency samples taken of operations and of io_uring_enter calls. */
+  samples: number;
+  /** Events the kernel sent (sampled modes; in the others every event counted is sent). */
+  emitted: number;
 }
+
+/** One key of a counter map, as printed: to delete it later. */
+export interface CounterKey {
+  map: CounterName;
+  keys: readonly number[];
+}
+
+/** Each counter map by name: how many keys its lines have, and where its value goes. */
+type Put = (keys: readonly number[], value: number) => void;
 
 export class CountsCollector {
   private cur = new Map<number, Cum>();
   private prev = new Map<number, Cum>();
   private prevTsUs: number;
-  readonly totals: CaptureTotals = { dropped: 0, overflow: 0, unmatched: 0 };
+  readonly totals: CaptureTotals = {
+    dropped: 0,
+    overflow: 0,
+    unmatched: 0,
+    samples: 0,
+    emitted: 0,
+  };
   /** Operations the counters hold in all (IO_URING_ENTER calls apart), since attach. */
   operations = 0;
   /** Events the counters stand for (operations and io_uring_enter calls), since attach. */
   events = 0;
+  /** Every key each process has in the kernel's maps (by tgid). */
+  private readonly keysOf = new Map<number, Map<string, CounterKey>>();
+  /** Processes whose counts rose in the last complete round. */
+  readonly changed = new Set<number>();
 
-  /** `startUs`: when the program attached (the first interval starts there); or see startAt. */
-  constructor(startUs = Number.NaN) {
+  /**
+   * `startUs`: when the program attached (the first interval starts there); or see startAt.
+   * `capacity`: the kernel maps' key limit, past which counts are lost (and said to be).
+   */
+  constructor(
+    startUs = Number.NaN,
+    private readonly capacity = Number.POSITIVE_INFINITY,
+  ) {
     this.prevTsUs = startUs;
   }
+
+  /** Keys printed this round, by map; the maps ever found full. */
+  private printedKeys = new Map<string, number>();
+  readonly fullMaps = new Set<string>();
 
   /** When the program attached, if the constructor was not told. */
   startAt(startUs: number): void {
@@ -120,40 +161,121 @@ export class CountsCollector {
   /** Rounds whose print was incomplete (merged into the next one). */
   incompleteRounds = 0;
 
+  private readonly scalars: Record<ScalarName, (v: number) => void> = {
+    dropped: (v) => (this.totals.dropped = v),
+    unmatched: (v) => (this.totals.unmatched = v),
+    overflow: (v) => (this.totals.overflow = v),
+    lsn: (v) => (this.lsn = v),
+    elsn: (v) => (this.elsn = v),
+    emit: (v) => (this.totals.emitted = v),
+  };
+  private lsn = 0;
+  private elsn = 0;
+
+  private readonly put = new Map<string, Put>(
+    Object.entries({
+      c: ([pid, op, cls], v) => this.at(pid, op).classes.set(cls, v),
+      by: ([pid, op], v) => (this.at(pid, op).extra = v),
+      lat: ([pid, op, bucket], v) => this.at(pid, op).lat.set(bucket, v),
+      ec: ([pid, cls], v) => this.at(pid, IO_URING_ENTER).classes.set(cls, v),
+      esub: ([pid], v) => (this.at(pid, IO_URING_ENTER).extra = v),
+      el: ([pid, bucket], v) => this.at(pid, IO_URING_ENTER).lat.set(bucket, v),
+      punt: ([pid, op], v) => (this.at(pid, op).punt = v),
+      poll: ([pid, op], v) => (this.at(pid, op).poll = v),
+      short: ([pid, op], v) => (this.at(pid, op).short = v),
+      fail: ([pid, op, errno], v) => this.at(pid, op).fails.set(errno, v),
+      flink: ([pid, op], v) => (this.at(pid, op).flink = v),
+      ovf: ([pid], v) => (this.at(pid, IO_URING_ENTER).ovf = v),
+      ovfo: ([pid, op], v) => (this.at(pid, op).ovf = v),
+      oc: ([pid], v) => (this.at(pid, IO_URING_ENTER).other = v),
+    } satisfies Record<CounterName, Put>),
+  );
+
+  private readonly arity = new Map<string, number>(
+    COUNTER_MAPS.map((m) => [m.name, m.keys.length]),
+  );
+
   /** One printed counter line. */
   add(name: string, k: readonly number[], value: number): void {
+    const scalar = (this.scalars as Record<string, ((v: number) => void) | undefined>)[name];
+    if (scalar !== undefined) {
+      if (k.length !== 0) return;
+      this.printed.add(name);
+      scalar(value);
+      return;
+    }
     const put = this.put.get(name);
-    if (put === undefined) return; // (@ready, printed once at the start)
+    // (a line with another number of keys is not the map's; @ready is printed once at the start)
+    if (put === undefined || k.length !== this.arity.get(name)) return;
     this.printed.add(name);
-    // a line with another number of keys is not the map's
-    if (k.length === put[0]) put[1](k, value);
+    const n = (this.printedKeys.get(name) ?? 0) + 1;
+    this.printedKeys.set(name, n);
+    if (n >= this.capacity) this.fullMaps.add(name);
+    // a forgotten process's: taken at the round's end, if the round is later than its deletion
+    if (this.forgotten.has(k[0]))
+      this.late.push({ put, map: name as CounterName, k: [...k], value });
+    else this.take(put, name as CounterName, k, value);
   }
 
-  /** Each counter map by name: how many keys its lines have, and where its value goes. */
-  private readonly put = new Map<string, readonly [number, Put]>(
-    Object.entries({
-      lat: [3, ([pid, op, bucket], v) => this.at(pid, op).lat.set(bucket, v)],
-      nolat: [2, ([pid, op], v) => (this.at(pid, op).nolat = v)],
-      err: [3, ([pid, op, errno], v) => this.at(pid, op).errs.set(errno, v)],
-      bytes: [2, ([pid, op], v) => (this.at(pid, op).bytes = v)],
-      elat: [2, ([pid, bucket], v) => this.at(pid, IO_URING_ENTER).lat.set(bucket, v)],
-      esub: [1, ([pid], v) => (this.at(pid, IO_URING_ENTER).submitted = v)],
-      eerr: [2, ([pid, errno], v) => this.at(pid, IO_URING_ENTER).errs.set(errno, v)],
-      punt: [2, ([pid, op], v) => (this.at(pid, op).punt = v)],
-      poll: [2, ([pid, op], v) => (this.at(pid, op).poll = v)],
-      short: [2, ([pid, op], v) => (this.at(pid, op).short = v)],
-      fail: [3, ([pid, op, errno], v) => this.at(pid, op).fails.set(errno, v)],
-      flink: [2, ([pid, op], v) => (this.at(pid, op).flink = v)],
-      ovf: [1, ([pid], v) => (this.at(pid, IO_URING_ENTER).ovf = v)],
-      dropped: [0, (_, v) => (this.totals.dropped = v)],
-      overflow: [0, (_, v) => (this.totals.overflow = v)],
-      unmatched: [0, (_, v) => (this.totals.unmatched = v)],
-    } satisfies Record<CounterName, readonly [number, Put]>),
-  );
+  private take(put: Put, map: CounterName, k: readonly number[], value: number): void {
+    put(k, value);
+    this.remember(map, k);
+  }
+
+  /** Lines of forgotten processes in this round, decided at its end. */
+  private late: { put: Put; map: CounterName; k: number[]; value: number }[] = [];
+
+  private remember(map: CounterName, keys: readonly number[]): void {
+    const tgid = keys[0];
+    let mine = this.keysOf.get(tgid);
+    if (mine === undefined) this.keysOf.set(tgid, (mine = new Map<string, CounterKey>()));
+    const id = `${map}:${keys.join(',')}`;
+    if (!mine.has(id)) {
+      mine.set(id, { map, keys: [...keys] });
+      this.keysIn.set(map, (this.keysIn.get(map) ?? 0) + 1);
+    }
+  }
+
+  /** The keys a process has in the kernel's maps. */
+  keysOfProcess(tgid: number): CounterKey[] {
+    return [...(this.keysOf.get(tgid)?.values() ?? [])];
+  }
+
+  /** Processes with keys in the kernel's maps. */
+  processes(): number[] {
+    return [...this.keysOf.keys()];
+  }
+
+  /**
+   * A process is gone and its keys were deleted from the kernel's maps (at `atUs`, wall clock):
+   * its last counts stay in the totals given out so far; its keys are forgotten here. A print
+   * that bpftrace may have read before the deletion still holds them: its keys of that process
+   * are ignored, and only a later print's (a pid used again) count, from 0.
+   */
+  forget(tgid: number, atUs: number): void {
+    for (const k of this.keysOf.get(tgid)?.values() ?? []) {
+      const n = (this.keysIn.get(k.map) ?? 1) - 1;
+      this.keysIn.set(k.map, n);
+      // a map with no key left prints nothing: that is not a lost print
+      if (n <= 0) this.filled.delete(k.map);
+    }
+    this.keysOf.delete(tgid);
+    this.forgotten.set(tgid, atUs + FORGET_MARGIN_US);
+    for (let op = 0; op < 256; op++) {
+      this.prev.delete(tgid * 256 + op);
+      this.cur.delete(tgid * 256 + op);
+    }
+  }
+
+  /** Forgotten processes, until when a print may still hold their deleted keys (µs). */
+  private readonly forgotten = new Map<number, number>();
+  /** Keys remembered in each map. */
+  private readonly keysIn = new Map<string, number>();
 
   /**
    * The print is complete as of `tsUs`: the delta since the previous one, rows named by `commOf`.
-   * A key missing from this print (it never is: the maps are not cleared) keeps its counts.
+   * A key missing from this print (it never is: the maps are not cleared, only the keys of
+   * forgotten processes deleted) keeps its counts.
    *
    * Null when the round is incomplete: a map that had keys printed nothing, because bpftrace's
    * request to print it was lost with the event lines when its buffers overran. The counts are
@@ -162,61 +284,104 @@ export class CountsCollector {
   end(tsUs: number, commOf: (tgid: number) => string): CountsDelta | null {
     const printed = this.printed;
     this.printed = new Set();
+    this.printedKeys = new Map();
     for (const name of this.filled) {
       if (!printed.has(name)) {
         this.incompleteRounds++;
         this.cur = new Map();
+        this.late = [];
         return null;
       }
     }
     for (const name of printed) this.filled.add(name);
+    // a forgotten process's keys, in a print that may predate their deletion: not counted again;
+    // in a later one, a pid used again, from 0
+    for (const [tgid, until] of this.forgotten) if (tsUs >= until) this.forgotten.delete(tgid);
+    for (const l of this.late)
+      if (!this.forgotten.has(l.k[0])) this.take(l.put, l.map, l.k, l.value);
+    this.late = [];
+    // keys of the previous print not in this one keep their counts
+    for (const [key, was] of this.prev) if (!this.cur.has(key)) this.cur.set(key, was);
     const rows: OpCounts[] = [];
     let operations = 0;
     let events = 0;
+    this.changed.clear();
     for (const [key, now] of this.cur) {
-      const was = this.prev.get(key);
-      const tgid = Math.floor(key / 256);
-      const op = key % 256;
-      const latency: number[] = [];
-      const ops = now.nolat - (was?.nolat ?? 0) + rises(now.lat, was?.lat, latency, modelBucket);
-      const errnos: number[] = [];
-      const errors = rises(now.errs, was?.errs, errnos);
-      const bytes = now.bytes - (was?.bytes ?? 0);
-      const submitted = now.submitted - (was?.submitted ?? 0);
-      const punted = now.punt - (was?.punt ?? 0);
-      const poll = now.poll - (was?.poll ?? 0);
-      const short = now.short - (was?.short ?? 0);
-      const links = now.flink - (was?.flink ?? 0);
-      const overflow = now.ovf - (was?.ovf ?? 0);
-      const failedErrnos: number[] = [];
-      const failed = rises(now.fails, was?.fails, failedErrnos);
-      if (op !== IO_URING_ENTER) operations += ops;
-      events += ops;
-      const diag = punted + poll + short + links + overflow + failed;
-      if (ops <= 0 && errors <= 0 && bytes <= 0 && submitted <= 0 && diag <= 0) continue;
-      const dir = opcodeDirection(op);
-      rows.push({
-        pid: tgid,
-        comm: commOf(tgid),
-        opcode: op,
-        ops,
-        read: dir === 'read' ? bytes : 0,
-        write: dir === 'write' ? bytes : 0,
-        errors,
-        submitted,
-        errnos,
-        latency,
-        ...(diag > 0 ? { punted, poll, short, links, overflow, failed, failedErrnos } : {}),
-      });
+      const row = this.delta(key, now, this.prev.get(key), commOf);
+      if (row === undefined) continue;
+      rows.push(row);
+      this.changed.add(row.pid);
+      if (row.opcode !== IO_URING_ENTER) operations += row.ops;
+      events += row.ops;
     }
-    // keys of the previous print not in this one keep their counts for the next delta
-    for (const [key, was] of this.prev) if (!this.cur.has(key)) this.cur.set(key, was);
     this.operations += operations;
     this.events += events;
+    const samples = this.lsn + this.elsn;
+    const sampled = samples - this.totals.samples;
+    this.totals.samples = samples;
     this.prev = this.cur;
     this.cur = new Map();
     const intervalUs = Number.isNaN(this.prevTsUs) ? 1_000_000 : Math.max(1, tsUs - this.prevTsUs);
     this.prevTsUs = tsUs;
-    return { tsUs, intervalUs, rows };
+    return { tsUs, intervalUs, rows, latencySamples: sampled };
+  }
+
+  /** One key's rise since the previous print, as a row (undefined: nothing happened). */
+  private delta(
+    key: number,
+    now: Cum,
+    was: Cum | undefined,
+    commOf: (tgid: number) => string,
+  ): OpCounts | undefined {
+    const tgid = Math.floor(key / 256);
+    const op = key % 256;
+    const enter = op === IO_URING_ENTER;
+    let ops = 0;
+    let errors = 0;
+    let bytes = 0;
+    let submitted = 0;
+    const errnos: number[] = [];
+    for (const [cls, n] of now.classes) {
+      const d = n - (was?.classes.get(cls) ?? 0);
+      if (d <= 0) continue;
+      ops += d;
+      if (cls < 0) {
+        errors += d;
+        errnos.push(-cls, d);
+      } else if (enter) {
+        if (cls <= ENTER_CLASS_MAX) submitted += cls * d;
+      } else if (cls > 1) {
+        bytes += cls * d;
+      }
+    }
+    const extra = now.extra - (was?.extra ?? 0);
+    if (enter) submitted += extra;
+    else bytes += extra;
+    const latency: number[] = [];
+    const weighed = rises(now.lat, was?.lat, latency, modelBucket);
+    const punted = now.punt - (was?.punt ?? 0);
+    const poll = now.poll - (was?.poll ?? 0);
+    const short = now.short - (was?.short ?? 0);
+    const links = now.flink - (was?.flink ?? 0);
+    const overflow = now.ovf - (was?.ovf ?? 0);
+    const other = now.other - (was?.other ?? 0);
+    const failedErrnos: number[] = [];
+    const failed = rises(now.fails, was?.fails, failedErrnos);
+    const diag = punted + poll + short + links + overflow + failed + other;
+    if (ops <= 0 && bytes <= 0 && submitted <= 0 && diag <= 0 && weighed <= 0) return undefined;
+    const dir = opcodeDirection(op);
+    return {
+      pid: tgid,
+      comm: commOf(tgid),
+      opcode: op,
+      ops,
+      read: dir === 'read' ? bytes : 0,
+      write: dir === 'write' ? bytes : 0,
+      errors,
+      submitted,
+      errnos,
+      latency,
+      ...(diag > 0 ? { punted, poll, short, links, overflow, failed, failedErrnos, other } : {}),
+    };
   }
 }

@@ -8,10 +8,13 @@
  *   @qn[<cpu>]: <n>, then @q[<cpu>, <i>]: (<mono_ns>, <latency_ns>, <a>, <offset>, <b>)
  *       at the end, the events a CPU still held: its first n
  *   <tok>N\t<tgid>\t<comm>\t<tok>          a process's name (before its events, or after a change)
+ *   <tok>X\t<tgid>\t<comm>\t<tok>          a process ended, under this name
+ *   <tok>C\t<ctx>\t<tgid>\t<tok>           a ring (its kernel address) and its owner
+ *   <tok>A\t<map>\t<mono_ns>\t<tok>        an in-flight map was full, and was emptied
  *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>
  *   <tok>R\t<mono_ns>\t<tok>               the program is attached and running
  *   <tok>T\t<mono_ns>\t<tok>               the counters printed since the last T are complete
- *   @name[k1, k2, …]: N  and  @name: N     the counters (bpftrace's print)
+ *   @name[k1, k2, …]: N  and  @name: N     the counters (bpftrace's print; keys may be negative)
  * plus bpftrace's own messages.
  *
  * The command name is the only free text, and it is attacker-controlled: it may hold tabs and
@@ -38,6 +41,14 @@ export interface ParserOptions {
   onCounter?(name: string, keys: readonly number[], value: number): void;
   /** The counters printed since the previous call are complete as of this wall-clock time (µs). */
   onCountersEnd?(tsUs: number): void;
+  /** A process was named (an N line). */
+  onProcessName?(tgid: number): void;
+  /** A process ended (its last name is then its name). */
+  onProcessExit?(tgid: number): void;
+  /** A ring's owner: `ctx` is the ring's kernel address, exactly. */
+  onRingOwner?(ctx: bigint, tgid: number): void;
+  /** An in-flight map was full and was emptied, at this wall-clock time (µs). */
+  onMapCleared?(map: string, tsUs: number): void;
   /** The name of a process whose name was not (yet) announced: /proc's, by default. */
   lookupComm?(tgid: number): string;
   /** Any other line: bpftrace's own output (attach messages, warnings, "Lost N events"). */
@@ -62,6 +73,7 @@ export class LineParser {
   /** At the end: how many of its held events each CPU's @q entries are (see bpf/program.ts). */
   private readonly held = new Map<number, number>();
   private readonly namePrefix: string;
+  private readonly exitPrefix: string;
   private readonly trailer: string;
   private readonly keys: number[] = [];
   /** Lines that looked like ours but could not be parsed. */
@@ -74,6 +86,7 @@ export class LineParser {
     this.tok = opts.token;
     this.evPrefix = `${opts.token}E\t`;
     this.namePrefix = `${opts.token}N\t`;
+    this.exitPrefix = `${opts.token}X\t`;
     this.trailer = `\t${opts.token}`;
   }
 
@@ -167,7 +180,7 @@ export class LineParser {
         return;
       }
     }
-    if (line.startsWith(this.namePrefix)) {
+    if (line.startsWith(this.namePrefix) || line.startsWith(this.exitPrefix)) {
       if (!line.endsWith(this.trailer)) {
         this.pending = line;
         this.pendingLines = 0;
@@ -197,7 +210,7 @@ export class LineParser {
 
   /** `@name[1, 2, 3]: 4` or `@name: 4`; false when it is not a counter line. */
   private counter(line: string): boolean {
-    const m = /^@(\w+)(?:\[([0-9, ]*)\])?: (-?\d+)$/.exec(line);
+    const m = /^@(\w+)(?:\[([-0-9, ]*)\])?: (-?\d+)$/.exec(line);
     if (!m) return false;
     const keys = this.keys;
     keys.length = 0;
@@ -206,6 +219,7 @@ export class LineParser {
     return true;
   }
 
+  /** An N line (a name) or an X line (a process's end, under its last name). */
   private name(line: string): void {
     const body = line.slice(this.namePrefix.length, line.length - this.trailer.length);
     const tab = body.indexOf('\t');
@@ -213,6 +227,8 @@ export class LineParser {
     if (tab < 1 || !Number.isInteger(tgid) || tgid < 0) return this.bad(line);
     // the name's bytes, exactly (the output is read as latin1)
     this.setComm(tgid, decodeComm(Buffer.from(body.slice(tab + 1), 'latin1')));
+    if (line.startsWith(this.exitPrefix)) this.opts.onProcessExit?.(tgid);
+    else this.opts.onProcessName?.(tgid);
   }
 
   private control(line: string): void {
@@ -226,6 +242,15 @@ export class LineParser {
       const tsUs = Math.floor(ns / 1000) + this.opts.monoToWallOffsetUs;
       if (kind === 82) this.opts.onReady?.(tsUs);
       else this.opts.onCountersEnd?.(tsUs);
+    } else if (kind === 67 /* C */) {
+      const tgid = Number(parts[2]);
+      if (parts.length !== 3 || !/^\d{1,20}$/.test(parts[1]) || !Number.isInteger(tgid))
+        return this.bad(line);
+      this.opts.onRingOwner?.(BigInt(parts[1]), tgid);
+    } else if (kind === 65 /* A */) {
+      const ns = Number(parts[2]);
+      if (parts.length !== 3 || !Number.isFinite(ns)) return this.bad(line);
+      this.opts.onMapCleared?.(parts[1], Math.floor(ns / 1000) + this.opts.monoToWallOffsetUs);
     } else if (kind === 79 /* O */) {
       const code = Number(parts[1]);
       // (bpftrace 0.23 reads op_str as an empty string: such a name is no name)

@@ -152,7 +152,11 @@ export const NO_FEATURES: KernelFeatures = {
 };
 
 /** The BTF-dependent features: which op structs the per-request reads may use. */
-export function btfFeatures(t: Btf): { btf: KernelFeatures['btf']; taskCommOffset?: number } {
+export function btfFeatures(t: Btf): {
+  btf: KernelFeatures['btf'];
+  taskCommOffset?: number;
+  ctxTctxListOffset?: number;
+} {
   return {
     btf: {
       kiocbCqeFd: t.has('io_kiocb', ['cqe', 'opcode']),
@@ -175,13 +179,22 @@ export function btfFeatures(t: Btf): { btf: KernelFeatures['btf']; taskCommOffse
         t.has('io_async_msghdr', ['msg']) &&
         t.has('msghdr', ['msg_iter']) &&
         t.has('iov_iter', ['count']),
+      kiocbTctxTask: t.has('io_kiocb', ['tctx', 'opcode']) && t.has('io_uring_task', ['task']),
     },
     taskCommOffset: t.offsetOf('task_struct', 'comm'),
+    // the tctx list's nodes start with their list_head: the list's next is the node itself
+    ctxTctxListOffset:
+      t.offsetOf('io_tctx_node', 'ctx_node') === 0 && t.has('io_tctx_node', ['task'])
+        ? t.offsetOf('io_ring_ctx', 'tctx_list')
+        : undefined,
   };
 }
 
 /** The tracepoint-side features, from the `format` files under a tracefs root. */
-export type TracepointFeatures = Omit<KernelFeatures, 'btf' | 'taskCommOffset'>;
+export type TracepointFeatures = Omit<
+  KernelFeatures,
+  'btf' | 'taskCommOffset' | 'ctxTctxListOffset'
+>;
 
 /**
  * What the io_uring tracepoints of the tracefs at `root` carry (undefined without a submit and a
@@ -203,6 +216,8 @@ export async function tracepointFeatures(
     pollArm,
     failLink,
     cpuIdle,
+    create,
+    processExit,
   ] = await Promise.all([
     fieldsOf(root, 'io_uring/io_uring_submit_req'),
     fieldsOf(root, 'io_uring/io_uring_submit_sqe'),
@@ -215,6 +230,8 @@ export async function tracepointFeatures(
     fieldsOf(root, 'io_uring/io_uring_poll_arm'),
     fieldsOf(root, 'io_uring/io_uring_fail_link'),
     fieldsOf(root, 'power/cpu_idle'),
+    fieldsOf(root, 'io_uring/io_uring_create'),
+    fieldsOf(root, 'sched/sched_process_exit'),
   ]);
   const submit = submitReq ?? submitSqe;
   if (!submit || !complete) return { enter: enter !== undefined };
@@ -237,6 +254,8 @@ export async function tracepointFeatures(
       hasFileGet: fileGet !== undefined,
       fileGetHasReq: fileGet?.has('req') ?? false,
       hasCpuIdle: cpuIdle?.has('state') ?? false,
+      hasCreate: create?.has('ctx') ?? false,
+      exitHasGroupDead: processExit?.has('group_dead') ?? false,
     },
   };
 }
@@ -293,6 +312,7 @@ export async function probe(opts: { bpftrace?: string } = {}): Promise<ProbeResu
           const types = btfFeatures(await Btf.load());
           features.btf = types.btf;
           features.taskCommOffset = types.taskCommOffset;
+          features.ctxTctxListOffset = types.ctxTctxListOffset;
           if (types.btf.kiocbCqeFd) tier = 1;
         } catch (err) {
           problems.push(

@@ -22,14 +22,20 @@ export interface OpCounts {
   submitted: number;
   /** Errors by errno: flat pairs [errno, count, errno, count, …]. */
   errnos: number[];
-  /** Latencies by histogram bucket (histogram.ts's buckets): flat pairs [bucket, count, …]. */
+  /**
+   * Latencies by histogram bucket (histogram.ts's buckets): flat pairs [bucket, count, …]. Where
+   * latencies are sampled, each count is the requests its samples stand for (an estimate, whose
+   * total is close to `ops`); where they are not, the count of each.
+   */
   latency: number[];
   /**
    * The diagnostics (absent: none in this interval, or not counted; the snapshot's
    * `diagnostics` says which are counted at all):
    * requests punted to io-wq, that armed a poll, completed short (0 <= result < length),
    * linked requests they cancelled by failing, CQ overflows (on the IO_URING_ENTER row: the
-   * process's rings), init failures and their errnos (flat pairs [errno, count, …]).
+   * process's rings), init failures and their errnos (flat pairs [errno, count, …]), and CQEs
+   * without a request (resource-tag notifications, MSG_RING deliveries, zero-copy notifications:
+   * on the IO_URING_ENTER row, the ring owner's).
    */
   punted?: number;
   poll?: number;
@@ -38,6 +44,7 @@ export interface OpCounts {
   overflow?: number;
   failed?: number;
   failedErrnos?: number[];
+  other?: number;
 }
 
 /** A row of nothing yet: what a row's counts start from. */
@@ -62,4 +69,9 @@ export interface CountsDelta {
   /** Its length (µs). */
   intervalUs: number;
   rows: OpCounts[];
+  /**
+   * Latency samples the kernel took in the interval (operations and io_uring_enter calls); where
+   * the histograms hold more than this, latencies were sampled. Absent: every latency was taken.
+   */
+  latencySamples?: number;
 }

@@ -230,6 +230,13 @@ export interface CaptureCounters {
   unmatched: number;
   /** Output lines that looked like ours but did not parse. */
   malformed: number;
+  /** Processes gone whose keys were taken back from the kernel's counter maps (live). */
+  reaped?: number;
+  /**
+   * Counter maps that were full (their key limit reached): counts of processes or opcodes new to
+   * them since are missing, and the figures short by an unknown amount (live).
+   */
+  fullMaps?: string[];
 }
 
 export interface Snapshot {

@@ -56,8 +56,20 @@ export interface SessionMeta {
    * intervals it holds, and whether it is whole (a replay uses it only then).
    */
   counts?: { file: string; intervals: number; complete: boolean };
-  /** Events recorded: 1 = every one the capture received, N = one in N (--sample N). */
+  /**
+   * Events recorded: 1 = every one the capture received, N = one in N (--sample N; under a budget,
+   * about one in N: the counted events over those sent).
+   */
   eventSampling?: number;
+  /** Which events were sent: every one, up to a budget a second (a sample above), or 1 in N. */
+  eventMode?: 'all' | 'budget' | 'sample';
+  /** The budget, events a second (eventMode budget). */
+  eventBudget?: number;
+  /** Events the kernel sent, and those it counted (operations and io_uring_enter calls). */
+  eventsSent?: number;
+  eventsCounted?: number;
+  /** Latencies were sampled (the histograms in the counts file are weighted estimates). */
+  latencySampled?: boolean;
   /** Operations the kernel counted while the recording was open (IO_URING_ENTER apart). */
   operationsCounted?: number;
   /**

@@ -3,6 +3,7 @@
  * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
  * capture's loss counters. Pure: snapshot in, text out.
  */
+import type { EventLines } from '../../bpf/spec.js';
 import { escape } from '../escape.js';
 import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
 import { summaryDiags, summaryStats } from './columns.js';
@@ -28,8 +29,8 @@ export interface SummaryInfo {
   tier?: number;
 }
 
-/** How the events relate to the figures: every one, 1 in N, or none. */
-export type EventKeeping = { kind: 'all' } | { kind: 'sample'; every: number } | { kind: 'none' };
+/** How the events relate to the figures: every one, up to a budget, 1 in N, or none. */
+export type EventKeeping = EventLines;
 
 /**
  * One line on where the figures come from (the kernel's exact counts, or the events) and how
@@ -44,6 +45,10 @@ export interface FiguresFacts {
   /** Events received (live) or in the recording (replay). */
   events: number;
   keeping: EventKeeping;
+  /** Events the kernel sent (live; where they are sampled, fewer than counted). */
+  sent?: number;
+  /** Latencies were sampled: the percentiles are estimates. */
+  latencySampled?: boolean;
 }
 
 export function figuresFact(f: FiguresFacts): string {
@@ -54,21 +59,28 @@ export function figuresFact(f: FiguresFacts): string {
       : f.keeping.kind === 'none'
         ? 'off (--no-events)'
         : '';
+  const latency = f.latencySampled ? '; latencies sampled (percentiles are estimates)' : '';
   if (!f.counted) {
     return f.keeping.kind === 'sample'
       ? `Figures: from the recording's ${n(f.events)} events, ${kept}: totals are about 1/${f.keeping.every} of the real ones (no counts beside it)`
       : `Figures: from the ${f.replay ? "recording's " : ''}${n(f.events)} events`;
   }
   const source = f.replay ? 'the recorded kernel counts' : 'the kernel counts (exact)';
-  if (f.keeping.kind === 'none') return `Figures: ${source}; events ${kept}`;
+  if (f.keeping.kind === 'none') return `Figures: ${source}; events ${kept}${latency}`;
   if (f.keeping.kind === 'sample')
-    return `Figures: ${source}; events: ${kept} (${n(f.events)} of ${n(f.countedEvents)})`;
-  const missing = f.countedEvents - f.events;
+    return `Figures: ${source}; events: ${kept} (${n(f.events)} of ${n(f.countedEvents)})${latency}`;
+  const sent = f.sent ?? f.countedEvents;
+  const sampled =
+    f.keeping.kind === 'budget' && sent < f.countedEvents
+      ? `, ${n(f.countedEvents - sent)} sampled out over the budget of ${n(f.keeping.perSec)}/s (--all-events keeps every one)`
+      : '';
+  const missing = sent - f.events;
   return (
-    `Figures: ${source}; events: ${n(f.events)} of ${n(f.countedEvents)} ${f.replay ? 'recorded' : 'received'}` +
+    `Figures: ${source}; events: ${n(f.events)} of ${n(f.countedEvents)} ${f.replay ? 'recorded' : 'received'}${sampled}` +
     (missing > 0
       ? ` (${n(missing)} lost: the event list${f.replay ? '' : ' and the recording'} miss them)`
-      : '')
+      : '') +
+    latency
   );
 }
 

@@ -115,9 +115,28 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       overflow: c.overflow,
       unmatched: c.unmatched,
       malformed: c.malformed,
+      reaped_processes: c.reaped ?? null,
+      // counter maps found full: the counts are short by an unknown amount
+      full_maps: c.fullMaps ?? [],
       tier: info.tier ?? null,
-      // 1 in N events kept: 1 = every one, null = none (--no-events)
-      sampled: keeping.kind === 'sample' ? keeping.every : keeping.kind === 'all' ? 1 : null,
+      // 1 in N events kept: 1 = every one, null = none (--no-events); under a budget, about
+      // one in N (the events counted over those sent)
+      sampled:
+        keeping.kind === 'sample'
+          ? keeping.every
+          : keeping.kind === 'none'
+            ? null
+            : f?.sent !== undefined && f.sent > 0 && f.sent < f.countedEvents
+              ? Math.round(f.countedEvents / f.sent)
+              : 1,
+      events: {
+        mode: keeping.kind,
+        budget_per_s: keeping.kind === 'budget' ? keeping.perSec : null,
+        counted: f?.countedEvents ?? null,
+        sent: keeping.kind === 'none' ? 0 : (f?.sent ?? f?.countedEvents ?? null),
+        received: f?.events ?? null,
+      },
+      latency_sampled: f?.latencySampled ?? false,
     },
     evicted_processes: snap.evictedProcesses,
   };

@@ -17,6 +17,7 @@ import { describeFilter, minFreeBytes, type Config } from '../config.js';
 import { escape } from '../escape.js';
 import type { IoEvent } from '../model/event.js';
 import type { SnapshotOptions } from '../model/model.js';
+import type { CountsDelta } from '../model/counts.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvRecorder, RecordError } from '../record/csvWriter.js';
 import { cell } from '../render/columns.js';
@@ -35,9 +36,18 @@ import {
 } from './source.js';
 import { MAX_PIDS } from '../proc/watcher.js';
 
-/** The header's word on the events when not every one is kept. */
+/** The header's word on the events when not every one is kept (a budget says so when it samples). */
 export function keepingLabel(e: EventLines): string | undefined {
   return e.kind === 'sample' ? `sample 1/${e.every}` : e.kind === 'none' ? 'events off' : undefined;
+}
+
+/** What the last counts said of the sampling: events sent of those counted, latency samples. */
+interface SamplingWindow {
+  counted: number;
+  sent: number;
+  /** Requests the latency histograms stand for, and the samples they hold. */
+  weight: number;
+  samples: number;
 }
 
 /** Processes whose last activity is older than this are no longer read in /proc. */
@@ -123,6 +133,7 @@ export class LiveSource extends SourceBase implements Source {
       onCounts: (delta) => {
         model.pushCounts(delta);
         this.recorder?.pushCounts(delta);
+        this.noteSampling(delta);
         this.onCounts(delta);
       },
       onReady: () => {
@@ -141,7 +152,7 @@ export class LiveSource extends SourceBase implements Source {
       },
     });
     this.controls = { toggleRecording: () => this.toggleRecording() };
-    this.diagnostics = diagnosticsOf(tier, probe.features, config.events);
+    this.diagnostics = diagnosticsOf(tier, probe.features);
     model.setDiagnostics(this.diagnostics);
   }
 
@@ -150,14 +161,68 @@ export class LiveSource extends SourceBase implements Source {
 
   /**
    * The capture's counters. Events lost: those bpftrace says it lost while running; once the
-   * capture has stopped, and every event was asked for, exactly the events the kernel counted
-   * that never arrived (its final counts and the last events are in by then).
+   * capture has stopped, exactly the events the kernel sent (every one it counted, unless they
+   * were sampled) that never arrived (its final counts and the last events are in by then).
    */
   counters(): CaptureCounters {
     const c = this.capture.counters;
-    if (!this.captureStopped || this.config.events.kind !== 'all') return c;
-    const missing = this.capture.countedEvents - this.capture.receivedEvents;
+    if (!this.captureStopped || this.config.events.kind === 'none') return c;
+    const missing = this.eventsSent() - this.capture.receivedEvents;
     return missing > c.lost ? { ...c, lost: missing } : c;
+  }
+
+  /** Events the kernel sent: every one it counted, or, where events are sampled, its own count. */
+  private eventsSent(): number {
+    return this.config.events.kind === 'all' ? this.capture.countedEvents : this.capture.sentEvents;
+  }
+
+  /** The sampling of the last interval, and since the start. */
+  private lastWindow?: SamplingWindow;
+  private readonly sampling: SamplingWindow = { counted: 0, sent: 0, weight: 0, samples: 0 };
+  private sentBefore = 0;
+
+  private noteSampling(delta: CountsDelta): void {
+    let counted = 0;
+    let weight = 0;
+    for (const r of delta.rows) {
+      counted += r.ops;
+      for (let i = 1; i < r.latency.length; i += 2) weight += r.latency[i];
+    }
+    const sentNow = this.eventsSent();
+    const w: SamplingWindow = {
+      counted,
+      sent: sentNow - this.sentBefore,
+      weight,
+      samples: delta.latencySamples ?? weight,
+    };
+    this.sentBefore = sentNow;
+    this.lastWindow = w;
+    this.sampling.counted += w.counted;
+    this.sampling.sent += w.sent;
+    this.sampling.weight += w.weight;
+    this.sampling.samples += w.samples;
+  }
+
+  /** Whether latencies were sampled (their histograms hold estimates), since the start. */
+  get latencySampled(): boolean {
+    return this.sampling.weight > this.sampling.samples;
+  }
+
+  /** The header's word on sampling now: the events over the budget, and the latencies. */
+  private samplingLabel(): string | undefined {
+    const w = this.lastWindow;
+    const ev = this.config.events;
+    if (!w) return undefined;
+    const parts: string[] = [];
+    if (ev.kind === 'budget' && w.counted > 0 && w.sent < w.counted) {
+      parts.push(
+        `events sampled 1/${Math.max(2, Math.round(w.counted / Math.max(1, w.sent)))} (over budget)`,
+      );
+    }
+    if (ev.kind !== 'all' && w.weight > w.samples && w.samples > 0) {
+      parts.push(`latency sampled 1/${Math.max(2, Math.round(w.weight / w.samples))}`);
+    }
+    return parts.length > 0 ? parts.join(', ') : undefined;
   }
 
   private captureStopped = false;
@@ -285,11 +350,16 @@ export class LiveSource extends SourceBase implements Source {
       recordingError: this.recorder?.error
         ? escape(this.recorder.error.message, 300)
         : (this.recordingError ?? this.stoppedForSpace),
+      sampling: this.samplingLabel(),
       // every figure stays exact; only the event list (and the recording) miss what was lost
       advice:
         this.capture.counters.lost > 0 && this.config.events.kind === 'all'
-          ? 'totals exact; fewer events: --sample N or --no-events'
-          : undefined,
+          ? 'totals exact; fewer events: --max-events-rate N or --no-events'
+          : this.config.events.kind === 'budget' &&
+              this.lastWindow !== undefined &&
+              this.lastWindow.sent < this.lastWindow.counted
+            ? 'totals exact; every event: --all-events'
+            : undefined,
     };
   }
 
@@ -331,7 +401,17 @@ export class LiveSource extends SourceBase implements Source {
       dropped: c.dropped,
       overflow: c.overflow,
       opcodeNames: this.opcodes.learned(),
-      eventSampling: this.config.events.kind === 'sample' ? this.config.events.every : 1,
+      eventSampling:
+        this.config.events.kind === 'sample'
+          ? this.config.events.every
+          : this.sampling.sent > 0 && this.sampling.sent < this.sampling.counted
+            ? Math.round(this.sampling.counted / this.sampling.sent)
+            : 1,
+      eventMode: this.config.events.kind === 'none' ? undefined : this.config.events.kind,
+      eventBudget: this.config.events.kind === 'budget' ? this.config.events.perSec : undefined,
+      eventsSent: this.config.events.kind === 'none' ? undefined : this.eventsSent(),
+      eventsCounted: this.capture.countedEvents,
+      latencySampled: this.latencySampled,
       operationsCounted: this.capture.countedOperations - this.countedAtRecordingStart,
       diagnostics: this.diagnostics,
     };
@@ -480,6 +560,8 @@ export class LiveSource extends SourceBase implements Source {
         countedEvents: this.capture.countedEvents,
         events: this.capture.receivedEvents,
         keeping: this.config.events,
+        sent: this.config.events.kind === 'none' ? undefined : this.eventsSent(),
+        latencySampled: this.latencySampled,
       },
     };
   }

@@ -307,9 +307,13 @@ export class ReplaySource extends SourceBase implements Source {
         countedEvents: this.countedEvents ?? 0,
         events: this.replay?.status.events ?? 0,
         keeping:
-          (meta?.eventSampling ?? 1) > 1
-            ? { kind: 'sample', every: meta?.eventSampling ?? 1 }
-            : { kind: 'all' },
+          meta?.eventMode === 'budget'
+            ? { kind: 'budget', perSec: meta.eventBudget ?? 0 }
+            : (meta?.eventSampling ?? 1) > 1
+              ? { kind: 'sample', every: meta?.eventSampling ?? 1 }
+              : { kind: 'all' },
+        sent: meta?.eventMode === 'budget' ? meta.eventsSent : undefined,
+        latencySampled: meta?.latencySampled,
       },
     };
   }

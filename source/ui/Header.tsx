@@ -78,6 +78,12 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
       color ? { text: info.eventKeeping, color: 'cyan' } : { text: info.eventKeeping, bold: true },
     );
   }
+  if (status?.sampling) {
+    second.push(
+      { text: '  ' },
+      color ? { text: status.sampling, color: 'cyan' } : { text: status.sampling, bold: true },
+    );
+  }
   // the rarer counters appear only when something happened
   const rare: [string, number][] = [
     ['overflow', c?.overflow ?? 0],

@@ -19,6 +19,8 @@ export interface SourceStatus {
   recordingError?: string;
   /** Live: what to do about something going wrong (events being lost), in a few words. */
   advice?: string;
+  /** Live: what is sampled now (events over the budget, latencies), in a few words. */
+  sampling?: string;
   /** Replay: where playback is. Times are recording time, µs since the Unix epoch. */
   replay?: {
     positionUs: number;

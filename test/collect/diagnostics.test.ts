@@ -3,7 +3,6 @@
  * the model's rows and the Errors view's rows, the counts file, the columns and their sorting.
  */
 import { describe, expect, it } from 'vitest';
-import { kernelBucketOf } from '../../bpf/program.js';
 import { CountsCollector } from '../../source/collect/counts.js';
 import type { CountsDelta } from '../../source/model/counts.js';
 import { Model } from '../../source/model/model.js';
@@ -26,17 +25,18 @@ const T = 1_700_000_000_000_000;
 const SEC = 1_000_000;
 
 describe('the collector', () => {
-  it('turns the diagnostic maps into per-interval deltas, overflows on the enter row', () => {
+  it('turns the diagnostic maps into per-interval deltas, overflows and other CQEs on the enter row', () => {
     const c = new CountsCollector(T);
-    const b = kernelBucketOf(5000);
-    c.add('lat', [10, 22, b], 4);
-    c.add('err', [10, 22, 22], 1);
+    c.add('c', [10, 22, 4096], 3);
+    c.add('c', [10, 22, -22], 1);
     c.add('punt', [10, 23], 3);
     c.add('poll', [10, 22], 2);
     c.add('short', [10, 22], 1);
     c.add('fail', [10, 22, 22], 1);
     c.add('flink', [10, 22], 2);
     c.add('ovf', [10], 4);
+    c.add('ovfo', [10, 6], 7);
+    c.add('oc', [10], 5);
     const d = c.end(T + SEC, names)!;
     const by = (op: number) => d.rows.find((r) => r.opcode === op)!;
     expect(by(22)).toMatchObject({
@@ -50,17 +50,22 @@ describe('the collector', () => {
     });
     // a punt counted before its completion: a row of its own, with no operation
     expect(by(23)).toMatchObject({ ops: 0, punted: 3 });
-    expect(by(255)).toMatchObject({ ops: 0, overflow: 4 });
+    // the ring owner's: overflowed CQEs matched to no request, and CQEs without a request
+    expect(by(255)).toMatchObject({ ops: 0, overflow: 4, other: 5 });
+    // overflowed CQEs of a multishot request: on its opcode
+    expect(by(6)).toMatchObject({ ops: 0, overflow: 7 });
 
     // cumulative in, deltas out: only what changed
-    c.add('lat', [10, 22, b], 4);
-    c.add('err', [10, 22, 22], 1);
+    c.add('c', [10, 22, 4096], 3);
+    c.add('c', [10, 22, -22], 1);
     c.add('punt', [10, 23], 5);
     c.add('poll', [10, 22], 2);
     c.add('short', [10, 22], 1);
     c.add('fail', [10, 22, 22], 1);
     c.add('flink', [10, 22], 2);
     c.add('ovf', [10], 4);
+    c.add('ovfo', [10, 6], 7);
+    c.add('oc', [10], 5);
     const d2 = c.end(T + 2 * SEC, names)!;
     expect(d2.rows).toEqual([expect.objectContaining({ opcode: 23, punted: 2 })]);
   });

@@ -12,7 +12,7 @@ import { tracepointFeatures } from '../../source/collect/probe.js';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/tracefs');
 
 /** BTF as on 6.18 (tier 1 where the tracepoints allow it). */
-const BTF: Pick<KernelFeatures, 'btf' | 'taskCommOffset'> = {
+const BTF: Pick<KernelFeatures, 'btf' | 'taskCommOffset' | 'ctxTctxListOffset'> = {
   btf: {
     kiocbCqeFd: true,
     ioRw: true,
@@ -24,8 +24,10 @@ const BTF: Pick<KernelFeatures, 'btf' | 'taskCommOffset'> = {
     asyncRwIter: true,
     asyncRwVec: true,
     asyncMsg: true,
+    kiocbTctxTask: true,
   },
   taskCommOffset: 1752,
+  ctxTctxListOffset: 1536,
 };
 
 async function featuresOf(kernel: string): Promise<KernelFeatures> {
@@ -36,7 +38,10 @@ async function featuresOf(kernel: string): Promise<KernelFeatures> {
 }
 
 // The table in the README ("Kernels"), row by row.
-const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
+const TABLE: Record<
+  string,
+  Omit<KernelFeatures, 'btf' | 'taskCommOffset' | 'ctxTctxListOffset'>
+> = {
   '5.10': {
     submitTracepoint: 'io_uring_submit_sqe',
     submitHasReq: false,
@@ -54,6 +59,8 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasPollArm: true,
     hasFailLink: false,
     hasCpuIdle: false,
+    hasCreate: true,
+    exitHasGroupDead: false,
   },
   '5.15': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -72,6 +79,8 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasPollArm: true,
     hasFailLink: false,
     hasCpuIdle: false,
+    hasCreate: true,
+    exitHasGroupDead: false,
   },
   '6.1': {
     submitTracepoint: 'io_uring_submit_sqe',
@@ -89,6 +98,8 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasPollArm: true,
     hasFailLink: true,
     hasCpuIdle: false,
+    hasCreate: true,
+    exitHasGroupDead: false,
   },
   '6.6': {
     submitTracepoint: 'io_uring_submit_req',
@@ -106,10 +117,13 @@ const TABLE: Record<string, Omit<KernelFeatures, 'btf' | 'taskCommOffset'>> = {
     hasPollArm: true,
     hasFailLink: true,
     hasCpuIdle: false,
+    hasCreate: true,
+    exitHasGroupDead: false,
   },
 };
 TABLE['6.12'] = TABLE['6.6'];
-TABLE['6.18'] = { ...TABLE['6.6'], hasCpuIdle: true };
+// (6.18's sched_process_exit format is in the fixtures: it has group_dead)
+TABLE['6.18'] = { ...TABLE['6.6'], hasCpuIdle: true, exitHasGroupDead: true };
 
 const gen = (tier: 1 | 2, features: KernelFeatures) =>
   generateProgram({ tier, token: 'abcdef01', features, filter: { pids: [] } });
@@ -118,10 +132,16 @@ describe('the probe reads each kernel’s tracepoints', () => {
   for (const [kernel, want] of Object.entries(TABLE)) {
     it(kernel, async () => {
       const f = await featuresOf(kernel);
-      expect({ ...f, btf: undefined, taskCommOffset: undefined }).toEqual({
+      expect({
+        ...f,
+        btf: undefined,
+        taskCommOffset: undefined,
+        ctxTctxListOffset: undefined,
+      }).toEqual({
         ...want,
         btf: undefined,
         taskCommOffset: undefined,
+        ctxTctxListOffset: undefined,
       });
     });
   }
@@ -131,23 +151,23 @@ describe('the generator fits the program to each kernel', () => {
   it('5.10: submit_sqe without req, complete without req or cflags: pairs by (ctx, user_data), fd from file_get in the same thread', async () => {
     const p = gen(2, await featuresOf('5.10'));
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_sqe');
-    expect(p).toContain('@s[args->ctx, args->user_data] = ');
-    expect(p).toContain('$s = @s[args->ctx, args->user_data];');
+    expect(p).toContain('@s[$rctx, $ud] = ');
+    expect(p).toContain('$s = @s[$rctx, $ud];');
     expect(p).toContain('@fdtid[tid] = args->fd;');
     expect(p).not.toContain('args->cflags'); // no multishot CQEs to keep
     expect(p).not.toContain('args->req');
-    expect(p).not.toContain('args->flags & 1'); // no flags on 5.10: registered files unknown
+    expect(p).not.toContain('$fl & 1'); // no flags on 5.10: registered files unknown
     expect(p).not.toContain('op_str');
     expect(p).not.toContain('io_uring_req_failed');
     expect(p).not.toContain('io_uring_cqe_overflow');
-    expect(p).not.toContain('/args->req == 0/');
+    expect(p).not.toContain('/(args->req == 0)/');
   });
 
   it('5.15: req on submit only: still pairs by (ctx, user_data), keeps multishot requests by cflags', async () => {
     const f = await featuresOf('5.15');
     const p = gen(2, f);
-    expect(p).toContain('$s = @s[args->ctx, args->user_data];');
-    expect(p).toContain('if (args->cflags & 2) {');
+    expect(p).toContain('$s = @s[$rctx, $ud];');
+    expect(p).toContain('if ($cf & 2) {');
     expect(p).toContain('@fdtid[tid] = args->fd;');
     // tier 1 needs req on both: the probe does not offer it here
     expect(f.completeHasReq).toBe(false);
@@ -157,17 +177,17 @@ describe('the generator fits the program to each kernel', () => {
     const f = await featuresOf('6.1');
     const p = gen(1, f);
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_sqe');
-    expect(p).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
+    expect(p).toContain('@s[$req] = (nsecs, $a, $off, $b);');
     expect(p).toContain('str(args->op_str)');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
     expect(p).toContain('tracepoint:io_uring:io_uring_cqe_overflow');
-    expect(p).toContain('/args->req == 0/'); // multishot CQEs without a request
+    expect(p).toContain('/(args->req == 0)/'); // multishot CQEs without a request
     // IOSQE_FIXED_FILE from the submit's flags: the fd word marks a registered-file index
-    expect(p).toContain('if (args->flags & 1) { $fd = ($fd & 0x3fffffff) | 0x40000000; }');
+    expect(p).toContain('if ($fl & 1) { $fd = ($fd & 0x3fffffff) | 0x40000000; }');
     const t2 = gen(2, f);
-    expect(t2).not.toContain('args->flags & 1'); // tier 2 has no index for a registered file
+    expect(t2).not.toContain('$fl & 1'); // tier 2 has no index for a registered file
     expect(t2).toContain('tracepoint:io_uring:io_uring_file_get');
-    expect(t2).toContain('$k = @s[args->req];');
+    expect(t2).toContain('$k = @s[$req];');
   });
 
   it('counts the diagnostics each kernel offers, and says n/a for the rest', async () => {
@@ -197,13 +217,13 @@ describe('the generator fits the program to each kernel', () => {
         'io_uring_cqe_overflow',
       ])
         expect(t1).toContain(`tracepoint:io_uring:${tp}`);
-      expect(t1).toContain('@fail[(uint64)pid, (uint64)args->opcode, (uint64)(args->error < 0');
-      expect(t1).toContain('@short[$tg, $op] = count();');
+      expect(t1).toContain('$err = (uint64)(args->error < 0');
+      expect(t1).toContain('@fail[(uint64)pid, $op, $err] = count();');
+      expect(t1).toContain('@short[$tg, $op] = sum($w);');
       // tier 2: everything but short (no length without BTF); req_failed still counted
       const t2 = gen(2, f);
       expect(diagnosticsOf(2, f).short).toBe(false);
-      // counters only reads no length at submit: short is n/a there, and not counted
-      expect(diagnosticsOf(1, f, { kind: 'none' }).short).toBe(false);
+      // counters only: short counted on the requests whose latency is sampled, weighted so
       const none = generateProgram({
         tier: 1,
         token: 'abcdef01',
@@ -211,7 +231,7 @@ describe('the generator fits the program to each kernel', () => {
         filter: { pids: [] },
         events: { kind: 'none' },
       });
-      expect(none).not.toContain('@short');
+      expect(none).toContain('@short[$tg, $op] = sum($w);');
       expect(none).toContain('@punt[');
       expect(t2).not.toContain('@short');
       expect(t2).toContain('@fail[');
@@ -223,8 +243,8 @@ describe('the generator fits the program to each kernel', () => {
       const p = gen(1, await featuresOf(kernel));
       expect(p).toContain('tracepoint:io_uring:io_uring_submit_req');
       expect(p).not.toContain('io_uring_submit_sqe');
-      expect(p).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
-      expect(p).toContain('if (args->cflags & 2) {');
+      expect(p).toContain('@s[$req] = (nsecs, $a, $off, $b);');
+      expect(p).toContain('if ($cf & 2) {');
     });
   }
 });

@@ -7,12 +7,16 @@ import {
   EVENT_BATCH,
   FLUSH_HZ,
   KERNEL_LAST_BUCKET,
+  type EventLines,
   type KernelFeatures,
 } from '../../bpf/program.js';
+import { COUNTER_MAPS, resultClass } from '../../bpf/maps.js';
+import { ENTER_SAMPLE, LATENCY_BUDGET } from '../../bpf/probes/sampling.js';
 
 const modern: KernelFeatures = {
   submitTracepoint: 'io_uring_submit_req',
   submitHasReq: true,
+  submitHasFlags: true,
   completeHasReq: true,
   completeHasCflags: true,
   hasOpStr: true,
@@ -21,6 +25,8 @@ const modern: KernelFeatures = {
   hasFileGet: true,
   fileGetHasReq: true,
   hasCpuIdle: true,
+  hasCreate: true,
+  exitHasGroupDead: true,
   btf: {
     kiocbCqeFd: true,
     ioRw: true,
@@ -29,31 +35,79 @@ const modern: KernelFeatures = {
     ioOpen: true,
     ioStatx: true,
     ioClose: true,
+    kiocbTctxTask: true,
   },
   taskCommOffset: 1752,
+  ctxTctxListOffset: 1536,
 };
 const TOKEN = 'abcdef01';
-const gen = (tier: 1 | 2 | 3, filter = { pids: [] as number[] }, features = modern) =>
-  generateProgram({ tier, token: TOKEN, features, filter });
+const gen = (
+  tier: 1 | 2 | 3,
+  filter = { pids: [] as number[] },
+  features = modern,
+  events: EventLines = { kind: 'all' },
+) => generateProgram({ tier, token: TOKEN, features, filter, events });
+
+/** The body of the first probe at `point` (with its predicate line, if any). */
+function probeOf(program: string, point: string, pred?: string): string {
+  const blocks = program.split('\n\n');
+  const b = blocks.find(
+    (x) => x.startsWith(`${point}\n`) && (pred === undefined || x.split('\n')[1] === pred),
+  );
+  if (b === undefined) throw new Error(`no probe ${point} ${pred ?? ''}`);
+  return b;
+}
 
 describe('generateProgram', () => {
-  it('tier 1 pairs by request pointer and reads fd, offset and length through BTF', () => {
+  it('tier 1 counts each CQE at its completion, from the request, once', () => {
     const p = gen(1);
-    expect(p).toContain('tracepoint:io_uring:io_uring_submit_req');
-    expect(p).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
-    expect(p).toContain('(struct io_rw *)args->req');
-    expect(p).toContain('$fd = (uint64)(uint32)((struct io_open *)args->req)->dfd;');
+    const done = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    // the opcode from the request, the process from the task (a kernel worker: the submitter)
+    expect(done).toContain('$op = (uint64)((struct io_kiocb *)$req)->opcode;');
+    expect(done).toContain(
+      'if ($t->flags & 2097152) { $t = ((struct io_kiocb *)$req)->tctx->task; $tg = (uint64)$t->tgid; }',
+    );
+    expect(done.match(/@c\[\$tg, \$op, \$cls\] = count\(\);/g)).toHaveLength(1);
+    // the submission keeps its record only when it must (latency sampled, event sent, multishot)
+    const submit = probeOf(p, 'tracepoint:io_uring:io_uring_submit_req');
+    expect(submit).toContain('$keep = $w != 0 || $emit != 0;');
+    expect(submit).toContain('@s[$req] = (nsecs, $a, $off, $b);');
+    expect(submit).toContain('(struct io_rw *)$req');
+    expect(submit).toContain('$fd = (uint64)(uint32)((struct io_open *)$req)->dfd;');
+    // a request that posts no CQE when it succeeds is never kept
+    expect(submit).toContain('if ($fl & 64) { $w = 0; $emit = 0; }');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
-    expect(p).toContain('/args->req == 0/'); // multishot completions
+    expect(p).toContain('/(args->req == 0)/'); // multishot and other CQEs
     expect(p).toContain('tracepoint:syscalls:sys_exit_io_uring_enter');
-    expect(p).toContain('@overflow = count();');
   });
 
-  it('tier 2 reads no BTF and takes the fd from io_uring_file_get', () => {
+  it('counts a CQE without a request on its multishot request, or else on the ring owner', () => {
+    const p = gen(1);
+    const other = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req == 0)/');
+    expect(other).toContain('$m = @m[$rctx, $ud];');
+    expect(other).toContain('@oc[$o] = count();');
+    // the owner: the ring's creator, else its first task (the tctx list, from BTF), else the task
+    expect(other).toContain('$o = @own[(uint64)$rctx];');
+    expect(other).toContain('$hd = (uint64)$rctx + 1536;');
+    expect(other).toContain('$o = (uint64)$ot->tgid;');
+    expect(other).toContain('if ($o == 0 && !(curtask->flags & 2097152)) {');
+    expect(probeOf(p, 'tracepoint:io_uring:io_uring_create')).toContain(
+      '@own[(uint64)$rctx] = $o;',
+    );
+    const ovf = probeOf(p, 'tracepoint:io_uring:io_uring_cqe_overflow');
+    expect(ovf).toContain('@ovfo[$m.1 & 0x3fffff, ($m.1 >> 24) & 0xff] = count();');
+    expect(ovf).toContain('@ovf[$o] = count();');
+  });
+
+  it('tier 2 reads no BTF, counts from the submission records, fd from io_uring_file_get', () => {
     const p = gen(2);
     expect(p).not.toContain('struct io_rw');
     expect(p).not.toContain('struct io_kiocb');
     expect(p).toContain('tracepoint:io_uring:io_uring_file_get');
+    const done = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    expect(done).toContain('$tg = $s.1 & 0x3fffff;');
+    expect(done).toContain('@c[$tg, $op, $cls] = count();');
+    expect(probeOf(p, 'tracepoint:io_uring:io_uring_submit_req')).toContain('$keep = 1;');
   });
 
   it('tier 2 on kernels whose complete has no req pairs by (ctx, user_data)', () => {
@@ -66,7 +120,7 @@ describe('generateProgram', () => {
     };
     const p = gen(2, { pids: [] }, old);
     expect(p).toContain('tracepoint:io_uring:io_uring_submit_sqe');
-    expect(p).toContain('@s[args->ctx, args->user_data]');
+    expect(p).toContain('@s[$rctx, $ud]');
     expect(p).toContain('@fdtid[tid] = args->fd;');
     expect(p).not.toContain('op_str');
   });
@@ -77,12 +131,18 @@ describe('generateProgram', () => {
     expect(p).toContain('sys_enter_io_uring_enter');
   });
 
-  it('puts pid, command and opcode filters into the kernel predicates', () => {
+  it('puts pid, command and opcode filters into the kernel predicates, at completion too', () => {
     const p = gen(1, { pids: [12, 34], comm: 'postgres', opcodes: [22, 23] } as never);
     // "postgres" and its NUL as two little-endian words of task_struct.comm (at 1752)
     expect(p).toContain(
       '/((pid == 12 || pid == 34) && (*(uint64 *)((uint64)curtask->group_leader + 1752) == 0x7365726774736f70 && (*(uint64 *)((uint64)curtask->group_leader + 1760) & 0xff) == 0x0) && (args->opcode == 22 || args->opcode == 23))/',
     );
+    // the completion counts a CQE only if its process and opcode pass
+    const done = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    expect(done).toContain(
+      'if (($tg == 12 || $tg == 34) && (*(uint64 *)((uint64)$t->group_leader + 1752) == 0x7365726774736f70',
+    );
+    expect(done).toContain('($op == 22 || $op == 23)) {');
     // without the offset: a string compare
     expect(
       generateProgram({
@@ -94,9 +154,16 @@ describe('generateProgram', () => {
     ).toContain('/(curtask->group_leader->comm == "nginx")/');
     expect(p).not.toContain('sys_enter_io_uring_enter'); // IO_URING_ENTER not selected
     expect(gen(1, { pids: [], opcodes: [255] } as never)).toContain('sys_enter_io_uring_enter');
+    // an overflow counts only on a ring whose owner the filter takes
+    expect(probeOf(p, 'tracepoint:io_uring:io_uring_cqe_overflow')).not.toContain(
+      'if ($o == 0) { @overflow = count(); }',
+    );
+    expect(probeOf(gen(1), 'tracepoint:io_uring:io_uring_cqe_overflow')).toContain(
+      'if ($o == 0) { @overflow = count(); }',
+    );
   });
 
-  it('refuses filter values that could change the program text', () => {
+  it('refuses filter values and channels that could change the program text', () => {
     expect(() => gen(1, { pids: [], comm: 'x") { system("id' } as never)).toThrow(
       /invalid command name/,
     );
@@ -106,6 +173,24 @@ describe('generateProgram', () => {
     expect(() =>
       generateProgram({ tier: 1, token: 'zz"', features: modern, filter: { pids: [] } }),
     ).toThrow(/token/);
+    expect(() =>
+      generateProgram({
+        tier: 1,
+        token: TOKEN,
+        features: modern,
+        filter: { pids: [] },
+        control: { pid: 1, fd: 3, magic: 0.5 },
+      }),
+    ).toThrow(/control/);
+    expect(() =>
+      generateProgram({
+        tier: 1,
+        token: TOKEN,
+        features: modern,
+        filter: { pids: [] },
+        events: { kind: 'budget', perSec: 1.5 },
+      }),
+    ).toThrow(/budget/);
     expect(validateFilter({ pids: [1], comm: 'nginx: worker' })).toBeUndefined();
     expect(validateFilter({ pids: [], comm: 'a\\b' })).toMatch(/invalid command name/);
   });
@@ -117,13 +202,35 @@ describe('generateProgram', () => {
       expect(p).toMatch(new RegExp(`^printf\\("${TOKEN}.*\\\\t${TOKEN}\\\\n"$`));
   });
 
+  it('names every process that ends, and hears the control channel only from iouringtop', () => {
+    const p = generateProgram({
+      tier: 1,
+      token: TOKEN,
+      features: modern,
+      filter: { pids: [] },
+      control: { pid: 4321, fd: 17, magic: 2 ** 44 + 5 },
+    });
+    const exit = probeOf(p, 'tracepoint:sched:sched_process_exit');
+    expect(exit).toContain('if (args->group_dead) {');
+    expect(exit).toContain(`printf("${TOKEN}X\\t%d\\t%s\\t${TOKEN}\\n"`);
+    const control = probeOf(p, 'tracepoint:syscalls:sys_enter_pwrite64');
+    expect(control).toContain(`/(pid == 4321 && args->fd == 17 && args->pos == ${2 ** 44 + 5})/`);
+    // each counter map can have a key deleted, by its id; the result class is signed
+    for (const m of COUNTER_MAPS)
+      if (p.includes(`@${m.name}[`))
+        expect(control).toContain(`if ($id == ${m.id}) { delete(@${m.name}[`);
+    expect(control).toContain('delete(@c[$k0, $k1, (int64)$k2]);');
+    expect(control).toContain('delete(@own[$k0]);');
+    expect(gen(1)).not.toContain('sys_enter_pwrite64');
+  });
+
   it('prints the counters every second and at exit, and event lines as asked', () => {
     const all = gen(1);
-    const counters = /interval:s:1\n\{\n([^}]*)\}/.exec(all)?.[1] ?? '';
-    for (const m of ['@lat', '@nolat', '@err', '@bytes', '@elat', '@esub', '@eerr', '@dropped'])
+    const counters = probeOf(all, 'interval:s:1');
+    for (const m of ['@c', '@by', '@lat', '@ec', '@esub', '@el', '@oc', '@ovf', '@dropped'])
       expect(counters).toContain(`print(${m});`);
     expect(counters).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
-    expect(all).toMatch(/END\n\{\n {2}print\(@lat\);/);
+    expect(all).toMatch(/END\n\{\n {2}print\(@c\);/);
     // every event is held on its CPU, and goes out with the ones before it when that makes a line
     // of EVENT_BATCH: completion, in flight at start, multishot, io_uring_enter
     const staged = all.match(/@q\[cpu, \$qn\] = \(/g) ?? [];
@@ -137,47 +244,69 @@ describe('generateProgram', () => {
       (p.match(/if \(\$qn != 0\) \{ @qn\[cpu\] = 0; \}/g) ?? []).length;
     expect(flushes(all)).toBe(4);
     expect(all).toContain(`profile:hz:${FLUSH_HZ}\n{\n  $qn = @qn[cpu];`);
-    expect(all).toContain('tracepoint:power:cpu_idle\n/args->state != 4294967295/\n{');
+    expect(all).toContain('tracepoint:power:cpu_idle\n/(args->state != 4294967295)/\n{');
     expect(all).toMatch(
       /T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@qn\);\n {2}print\(@q\);\n/,
     );
+    // every event: nothing sampled, nothing counted apart (every one counted is sent)
+    expect(all).not.toMatch(/@so\[|@emit|rand %/);
     const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
-    const none = generateProgram({
-      tier: 1,
-      token: TOKEN,
-      features: modern,
-      filter: { pids: [] },
-      events: { kind: 'none' },
-    });
+    const none = gen(1, { pids: [] }, modern, { kind: 'none' });
     expect(eLines(none)).toBe(0);
-    expect(none).not.toMatch(/@qn?\[|profile:|cpu_idle/);
-    expect(none).toContain('@lat[$tg, $op, $b] = count();');
-    // fd, offset and length only go into event lines: counters only reads none of them
-    expect(all).toContain('$rw = (struct io_rw *)args->req;');
-    expect(all).toContain('->cqe.fd;');
-    const submit = /tracepoint:io_uring:io_uring_submit_req\n\{\n([^]*?)\n\}/.exec(none)?.[1];
-    expect(submit).toContain('@s[args->req] = (nsecs, $a, $off, $len);');
-    expect(submit).not.toMatch(
-      /struct io_rw|struct io_sync|struct io_sr_msg|io_async_rw|->cqe\.fd/,
+    expect(none).not.toMatch(/@qn?\[|profile:hz:10|cpu_idle/);
+    const sampled = gen(1, { pids: [] }, modern, { kind: 'sample', every: 100 });
+    // each event kept at random at its request's submission, or at its io_uring_enter
+    expect(sampled.match(/rand % 100 == 0/g)).toHaveLength(2);
+    expect(() => gen(1, { pids: [] }, modern, { kind: 'sample', every: 1 })).toThrow(/sample/);
+  });
+
+  it('samples latencies without events, and events under a budget, with weights', () => {
+    const none = gen(1, { pids: [] }, modern, { kind: 'none' });
+    const submit = probeOf(none, 'tracepoint:io_uring:io_uring_submit_req');
+    // the latency budget, then one in N; the clock read only when one is taken
+    expect(submit).toContain('$ss = @so[cpu];');
+    expect(submit).toContain(`if ($ss == 0) { $ss = ${LATENCY_BUDGET} << 16; }`);
+    expect(submit).toContain('} else if ($sn <= 1 || rand % $sn == 0) {');
+    expect(submit.indexOf('nsecs >> 10')).toBeGreaterThan(submit.indexOf('rand % $sn'));
+    // io_uring_enter: a plain draw, no state
+    const enter = probeOf(none, 'tracepoint:syscalls:sys_enter_io_uring_enter');
+    expect(enter).toContain(
+      `$w = rand % ${ENTER_SAMPLE} == 0 ? (uint64)${ENTER_SAMPLE} : (uint64)0;`,
     );
-    const sampled = generateProgram({
+    expect(enter).not.toContain('@s');
+    // the histograms sum the weights; the budget is put back every second on every CPU
+    expect(none).toContain('@lat[$tg, $op, $b] = sum($w);');
+    expect(none).toContain('@el[(uint64)pid, $b] = sum($w);');
+    expect(probeOf(none, 'profile:hz:1')).toContain(`| (${LATENCY_BUDGET} << 16);`);
+    // the budget (2 CPUs): both streams share one sampler, whose samples are the events sent
+    const budget = generateProgram({
       tier: 1,
       token: TOKEN,
       features: modern,
       filter: { pids: [] },
-      events: { kind: 'sample', every: 100 },
+      events: { kind: 'budget', perSec: 20_000 },
+      cpus: 2,
     });
-    // each event kept at random: the completion, in flight at start, multishot, io_uring_enter
-    expect(sampled.match(/rand % 100 == 0/g)).toHaveLength(4);
-    expect(() =>
-      generateProgram({
-        tier: 1,
-        token: TOKEN,
-        features: modern,
-        filter: { pids: [] },
-        events: { kind: 'sample', every: 1 },
-      }),
-    ).toThrow(/sample/);
+    for (const tp of ['io_uring:io_uring_submit_req', 'syscalls:sys_enter_io_uring_enter']) {
+      const b = probeOf(budget, `tracepoint:${tp}`);
+      expect(b).toContain('$ss = @so[cpu];');
+      expect(b).toContain('if ($ss == 0) { $ss = 10000 << 16; }');
+      expect(b).toContain('$emit = $w != 0 ? (uint64)1 : (uint64)0;');
+    }
+    expect(budget).toContain('@emit = count();');
+    expect(budget).not.toContain('@se[');
+  });
+});
+
+describe('result classes', () => {
+  it('hold the errno, zero, or a block-sized byte count; anything else is 1 and its bytes apart', () => {
+    expect(resultClass(-11, true)).toBe(-11);
+    expect(resultClass(0, true)).toBe(0);
+    expect(resultClass(4096, true)).toBe(4096);
+    expect(resultClass(1 << 20, true)).toBe(1 << 20);
+    expect(resultClass((1 << 20) + 512, true)).toBe(1);
+    expect(resultClass(100, true)).toBe(1);
+    expect(resultClass(4096, false)).toBe(1); // an fd, say: not bytes
   });
 });
 

@@ -124,7 +124,8 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       const aOut = collectOutput(a);
       const pid = Number((await waitFor(a, 'stdout', /^pid (\d+)$/m))[1]);
       await waitFor(b, 'stdout', /^pid (\d+)$/m);
-      cli = runCli(['--headless', '--comm', mine.comm, '--output-dir', out]);
+      // (every event: a request in flight at start has no record a sampler could have chosen)
+      cli = runCli(['--headless', '--all-events', '--comm', mine.comm, '--output-dir', out]);
       const cOut = collectOutput(cli);
       const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
       a.stdin.write('go\n');

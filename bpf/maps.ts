@@ -1,0 +1,85 @@
+/**
+ * The counter maps of the capture program, declared once: the generator writes them, the
+ * collector (source/collect/counts.ts) reads their prints, and the control channel
+ * (bpf/probes/control.ts) deletes the keys of processes that are gone, by each map's id.
+ *
+ * A completion is counted once, in @c, under its result class (resultClass below): the class says
+ * whether it failed and with which errno, and for most reads and writes how many bytes it moved,
+ * so one map update per completion gives operations, errors and bytes. Latencies go apart, into
+ * weighted histograms (@lat, @el): each sampled latency counts for as many requests as it stands
+ * for (see bpf/probes/sampling.ts), so the histograms stay right when latencies are sampled.
+ */
+
+/** What one key part holds. */
+export type KeyPart = 'tgid' | 'opcode' | 'class' | 'bucket' | 'errno' | 'ctx';
+
+export interface CounterMap {
+  /** The map's name, without its @. */
+  readonly name: string;
+  /** Its number in control-channel commands (see bpf/probes/control.ts). */
+  readonly id: number;
+  readonly keys: readonly KeyPart[];
+  /** count(): how many; sum(): a total (bytes, weights). */
+  readonly value: 'count' | 'sum';
+  /** What it counts, for the docs and the collector's comments. */
+  readonly what: string;
+}
+
+/** bpftrace's type for a key part: result classes are signed (errno as −errno). */
+export const keyType = (k: KeyPart): 'int64' | 'uint64' => (k === 'class' ? 'int64' : 'uint64');
+
+/** The counter maps, in print order. Every per-process map has the tgid as its first key. */
+export const COUNTER_MAPS = [
+  { name: 'c', id: 1, keys: ['tgid', 'opcode', 'class'], value: 'count', what: 'completions by result class' },
+  { name: 'by', id: 2, keys: ['tgid', 'opcode'], value: 'sum', what: 'bytes of results whose class does not hold them' },
+  { name: 'lat', id: 3, keys: ['tgid', 'opcode', 'bucket'], value: 'sum', what: 'latency histogram, weighted by the requests each sample stands for' },
+  { name: 'ec', id: 4, keys: ['tgid', 'class'], value: 'count', what: 'io_uring_enter calls by result (operations submitted, or −errno)' },
+  { name: 'esub', id: 5, keys: ['tgid'], value: 'sum', what: 'operations submitted by calls whose result is above ENTER_CLASS_MAX' },
+  { name: 'el', id: 6, keys: ['tgid', 'bucket'], value: 'sum', what: 'io_uring_enter latency histogram, weighted' },
+  { name: 'punt', id: 7, keys: ['tgid', 'opcode'], value: 'count', what: 'requests punted to io-wq' },
+  { name: 'poll', id: 8, keys: ['tgid', 'opcode'], value: 'count', what: 'requests that armed a poll' },
+  { name: 'short', id: 9, keys: ['tgid', 'opcode'], value: 'sum', what: 'completions with 0 <= result < length asked, weighted' },
+  { name: 'fail', id: 10, keys: ['tgid', 'opcode', 'errno'], value: 'count', what: 'init failures by errno' },
+  { name: 'flink', id: 11, keys: ['tgid', 'opcode'], value: 'count', what: 'linked requests cancelled by this one failing' },
+  { name: 'ovf', id: 12, keys: ['tgid'], value: 'count', what: 'overflowed CQEs on the ring owner, not matched to a request' },
+  { name: 'ovfo', id: 13, keys: ['tgid', 'opcode'], value: 'count', what: 'overflowed CQEs of a multishot request, on its process and opcode' },
+  { name: 'oc', id: 14, keys: ['tgid'], value: 'count', what: 'CQEs without a request (tags, MSG_RING, notifications), on the ring owner' },
+] as const satisfies readonly CounterMap[]; // prettier-ignore
+
+export type CounterName = (typeof COUNTER_MAPS)[number]['name'];
+
+/** The ring owners' map (ctx → tgid): not printed, deleted through the control channel too. */
+export const OWNER_MAP_ID = 15;
+
+/**
+ * The capture's own counters (keyless): completions the capture could not attribute or hold,
+ * samples taken, events sent. Printed with the others.
+ */
+export const SCALAR_COUNTERS = [
+  'dropped', // stores the in-flight map could not hold
+  'unmatched', // CQEs without a request whose ring has no known owner
+  'overflow', // every overflowed CQE
+  'lsn', // latency samples taken of operations
+  'elsn', // latency samples taken of io_uring_enter calls
+  'emit', // events sent (sampled modes; every event otherwise)
+] as const;
+
+export type ScalarName = (typeof SCALAR_COUNTERS)[number];
+
+/**
+ * Result classes (the third key of @c, the second of @ec): the result itself when it is an error
+ * (negative), 0, or a byte count that is a multiple of 512 up to 1 MiB (what block reads and
+ * writes return); 1 for any other positive result, whose bytes, for a read- or write-class
+ * opcode, go to @by. So bytes = Σ class × n over classes ≥ 512, plus @by.
+ */
+export const CLASS_POSITIVE = 1;
+export const CLASS_BYTES_MAX = 1 << 20;
+/** io_uring_enter results above this are class ENTER_CLASS_MAX + 1, and summed in @esub. */
+export const ENTER_CLASS_MAX = 4096;
+
+/** The result class of a result, as the program computes it. */
+export function resultClass(res: number, byteOp: boolean): number {
+  if (res <= 0) return res;
+  if (byteOp && res <= CLASS_BYTES_MAX && res % 512 === 0) return res;
+  return CLASS_POSITIVE;
+}

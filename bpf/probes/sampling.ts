@@ -1,0 +1,141 @@
+/**
+ * Which requests (and io_uring_enter calls) the program keeps at entry: those whose latency is
+ * sampled, and those whose event is sent. Counting needs neither (a completion is counted from
+ * the request itself, see completion.ts), so what is kept is what costs, and it is bounded.
+ *
+ * A sampler, per CPU, in two stages:
+ * - a budget: the first `perCpu` requests of each second are all taken (tokens, put back once a
+ *   second by a profile probe on every CPU); a burst, or any workload below the rate, is whole;
+ * - past it, one request in N at random, N following the rate so that samples come about every
+ *   `gap` (the budget's pace).
+ * A sample stands for the requests its chance covers (its weight: 1 from the budget, N from the
+ * draw): the histograms sum the weights, an unbiased estimate whatever N did, exact within the
+ * budget. The state is one u64 per CPU (@so, @se): the time of the last drawn sample (µs, 28
+ * bits: it wraps every 4.5 minutes, the gap is taken modulo), the tokens left (20 bits), and N
+ * (16 bits); read once per request, written only when it takes one.
+ *
+ * Requests: the sampler above, with a latency budget. io_uring_enter calls: without events, a
+ * plain one-in-ENTER_SAMPLE draw (no state: a map lookup on every call would cost as much as the
+ * rest of the call's accounting). Under the event budget (the default: every event up to the
+ * budget, a weighted sample above it), requests and calls share one sampler, with the event
+ * budget, and its samples are the events sent.
+ */
+import { indent, probe, type ProgramContext } from '../context.js';
+
+/** Without events: requests a CPU has every latency taken of, each second. */
+export const LATENCY_BUDGET = 5000;
+/** Without events, one io_uring_enter call in this many has its latency taken. */
+export const ENTER_SAMPLE = 16;
+/** The largest N (one request in N). */
+export const MAX_WEIGHT = 0xffff;
+/** N grows at most this much from one sample to the next (one short gap is not a rate). */
+const MAX_GROWTH = 8;
+/** The sampler's clock: ns >> this (about µs), TIME_BITS wide. */
+const TIME_SHIFT = 10;
+const TIME_BITS = 28;
+const TOKEN_BITS = 20;
+const N_BITS = 16;
+const TOKEN_SHIFT = N_BITS;
+const TIME_AT = N_BITS + TOKEN_BITS;
+const mask = (bits: number): string => `0x${((1n << BigInt(bits)) - 1n).toString(16)}`;
+
+/** Which stream a sampler serves: requests (@so) or io_uring_enter calls (@se). */
+export type SampledKind = 'op' | 'enter';
+
+/** Under a budget, requests and io_uring_enter calls share one sampler: the budget is for both. */
+const stateMap = (ctx: ProgramContext, kind: SampledKind): string =>
+  kind === 'op' || ctx.events.kind === 'budget' ? '@so' : '@se';
+
+/** Whether this stream has a sampler (else its decisions need no state). */
+export function sampled(ctx: ProgramContext, kind: SampledKind): boolean {
+  const ev = ctx.events.kind;
+  if (ev === 'all') return false;
+  if (ev === 'budget') return true;
+  // latency sampling of requests needs counting at completion (elsewhere every request is kept)
+  return kind === 'op' && ctx.counting === 'completion';
+}
+
+/** A CPU's budget a second: its share of the event budget, or the latency budget. */
+function perCpu(ctx: ProgramContext): number {
+  const ev = ctx.events;
+  const n = ev.kind === 'budget' ? Math.ceil(ev.perSec / ctx.cpus) : LATENCY_BUDGET;
+  return Math.min(n, 2 ** TOKEN_BITS - 1);
+}
+
+/**
+ * Statements drawing from a CPU's sampler: `$w` its weight, 0 when it takes nothing. The clock is
+ * read only when the draw takes one (bpf_ktime_get_ns costs ~100 ns here, under kvm-clock: more
+ * than the rest of the decision), so N follows the rate from one drawn sample to the next.
+ */
+function draw(ctx: ProgramContext, kind: SampledKind): string[] {
+  const map = stateMap(ctx, kind);
+  const g = Math.max(1, Math.round(1e9 / perCpu(ctx) / (1 << TIME_SHIFT)));
+  return [
+    `$ss = ${map}[cpu];`,
+    // a CPU's first request: its budget is whole (the refill comes within the second)
+    `if ($ss == 0) { $ss = ${perCpu(ctx)} << ${TOKEN_SHIFT}; }`,
+    `$tk = ($ss >> ${TOKEN_SHIFT}) & ${mask(TOKEN_BITS)};`,
+    `$sn = $ss & ${mask(N_BITS)};`,
+    '$w = (uint64)0;',
+    'if ($tk > 0) {',
+    '  $w = 1;',
+    `  ${map}[cpu] = $ss - ${2 ** TOKEN_SHIFT};`,
+    '} else if ($sn <= 1 || rand % $sn == 0) {',
+    '  if ($sn == 0) { $sn = 1; }',
+    '  $w = $sn;',
+    `  $now = (nsecs >> ${TIME_SHIFT}) & ${mask(TIME_BITS)};`,
+    `  $sg = ($now - ($ss >> ${TIME_AT})) & ${mask(TIME_BITS)};`,
+    `  $se = $sn * ${g} / ($sg + 1);`,
+    // a longer gap than wanted: the rate fell, follow it at once; a shorter one: half way
+    `  if ($sg < ${g}) { $se = ($se + $sn) / 2; }`,
+    `  if ($se > $sn * ${MAX_GROWTH}) { $se = $sn * ${MAX_GROWTH}; }`,
+    '  if ($se < 1) { $se = 1; }',
+    `  if ($se > ${MAX_WEIGHT}) { $se = ${MAX_WEIGHT}; }`,
+    `  ${map}[cpu] = ($now << ${TIME_AT}) | $se;`,
+    '}',
+  ];
+}
+
+/**
+ * Statements deciding, at a submission or an io_uring_enter, `$w` (the latency sample's weight,
+ * 0 when not sampled) and `$emit` (1 when its event is to be sent).
+ */
+export function decide(ctx: ProgramContext, kind: SampledKind): string[] {
+  const ev = ctx.events;
+  if (ev.kind === 'all') return ['$w = (uint64)1;', '$emit = (uint64)1;'];
+  // what the latency sample is, where no sampler decides it
+  const plain =
+    kind === 'enter'
+      ? [`$w = rand % ${ENTER_SAMPLE} == 0 ? (uint64)${ENTER_SAMPLE} : (uint64)0;`]
+      : ['$w = (uint64)1;']; // every request is kept (counted from its record)
+  const latency = sampled(ctx, kind) ? draw(ctx, kind) : plain;
+  const emit =
+    ev.kind === 'budget'
+      ? ['$emit = $w != 0 ? (uint64)1 : (uint64)0;'] // the samples are the events
+      : ev.kind === 'sample'
+        ? [`$emit = rand % ${ev.every} == 0 ? (uint64)1 : (uint64)0;`]
+        : ['$emit = (uint64)0;'];
+  // counted from their records, requests are all kept: every latency is taken
+  const exact = kind === 'op' && ctx.counting !== 'completion' ? ['$w = (uint64)1;'] : [];
+  return [...latency, ...emit, ...exact];
+}
+
+/** The sampler maps this program keeps (cleared at the end). */
+export function samplerMaps(ctx: ProgramContext): string[] {
+  const maps = (['op', 'enter'] as const)
+    .filter((k) => sampled(ctx, k))
+    .map((k) => stateMap(ctx, k).slice(1));
+  return [...new Set(maps)];
+}
+
+/** Once a second, on every CPU, each sampler's budget is put back whole. */
+export function refillProbe(ctx: ProgramContext): string | undefined {
+  const maps = samplerMaps(ctx);
+  if (maps.length === 0) return undefined;
+  const keep = `0x${(((1n << 64n) - 1n) ^ (((1n << BigInt(TOKEN_BITS)) - 1n) << BigInt(TOKEN_SHIFT))).toString(16)}`;
+  const body = maps.flatMap((m) => [
+    `$${m} = @${m}[cpu];`,
+    `@${m}[cpu] = ($${m} & ${keep}) | (${perCpu(ctx)} << ${TOKEN_SHIFT});`,
+  ]);
+  return probe('profile:hz:1', '', indent(body, '  '));
+}

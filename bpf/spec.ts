@@ -1,0 +1,107 @@
+/**
+ * What the capture program is generated from: the tier, the kernel's features (probed), the
+ * filter, how many events to send, and the control channel iouringtop talks to it through.
+ */
+export type Tier = 1 | 2 | 3;
+
+export interface KernelFeatures {
+  /** 'io_uring_submit_req' (6.4+) or 'io_uring_submit_sqe' (5.5-6.3); undefined on 5.1-5.4. */
+  submitTracepoint?: 'io_uring_submit_req' | 'io_uring_submit_sqe';
+  /** The submit tracepoint carries `req` (5.15+). */
+  submitHasReq: boolean;
+  /** The submit tracepoint carries the request's `flags` (5.15+): IOSQE_FIXED_FILE is bit 0. */
+  submitHasFlags?: boolean;
+  /** io_uring_complete carries `req` (5.18+); without it completions pair by (ctx, user_data). */
+  completeHasReq: boolean;
+  /** io_uring_complete carries `cflags` (5.13+; without it there are no multishot CQEs to keep). */
+  completeHasCflags: boolean;
+  /** The submit tracepoint has op_str (5.19+). */
+  hasOpStr: boolean;
+  hasReqFailed: boolean;
+  /** io_uring_req_failed carries `error` (the init failure's -errno). */
+  reqFailedHasError?: boolean;
+  hasCqeOverflow: boolean;
+  /** io_uring_queue_async_work carries `opcode`: punts to io-wq, per process and opcode. */
+  hasAsyncWork?: boolean;
+  /** io_uring_poll_arm carries `opcode`: requests that armed a poll to retry. */
+  hasPollArm?: boolean;
+  /** io_uring_fail_link carries `opcode` (of the request that broke the chain). */
+  hasFailLink?: boolean;
+  hasFileGet: boolean;
+  /** io_uring_file_get carries `req` (5.18+). */
+  fileGetHasReq: boolean;
+  /** power:cpu_idle (with `state`): a CPU going idle sends the event records it holds. */
+  hasCpuIdle?: boolean;
+  /** io_uring_create (with `ctx`): who made each ring, its owner. */
+  hasCreate?: boolean;
+  /** sched_process_exit has `group_dead`: the process's last thread is leaving. */
+  exitHasGroupDead?: boolean;
+  /** BTF types usable for the per-request reads (tier 1). */
+  btf: {
+    kiocbCqeFd: boolean;
+    ioRw: boolean;
+    ioSync: boolean;
+    ioSrMsg: boolean;
+    /** dfd / fd of OPENAT, OPENAT2, STATX, CLOSE live in their own op structs, not in cqe.fd. */
+    ioOpen: boolean;
+    ioStatx: boolean;
+    ioClose: boolean;
+    /** io_kiocb.async_data is an io_async_rw with an iov_iter `iter` (6.10+): READV/WRITEV bytes. */
+    asyncRwIter?: boolean;
+    /** io_async_rw has `vec` (iou_vec: iovec, nr) (6.15+): READV_FIXED / WRITEV_FIXED bytes. */
+    asyncRwVec?: boolean;
+    /** io_async_msghdr has `msg` (a msghdr with msg_iter): SENDMSG / RECVMSG bytes. */
+    asyncMsg?: boolean;
+    /** io_kiocb.tctx → io_uring_task.task (6.x): the submitting task, read at completion. */
+    kiocbTctxTask?: boolean;
+  };
+  /**
+   * offsetof(struct task_struct, comm), from BTF: the command name is then compared as two
+   * integers, which fits every probe's 512-byte stack (a string compare does not fit the
+   * completion probe). Undefined: compare strings, and miss requests in flight at start.
+   */
+  taskCommOffset?: number;
+  /**
+   * offsetof(struct io_ring_ctx, tctx_list), from BTF, where io_tctx_node starts with its list
+   * node: the first task that used a ring, its owner when the ring was made before the capture.
+   */
+  ctxTctxListOffset?: number;
+}
+
+export interface CaptureFilter {
+  pids: number[];
+  comm?: string;
+  opcodes?: number[];
+}
+
+/**
+ * Per-event lines: every event; none (counters only); 1 in `every` at random; or every event up
+ * to `perSec` a second, and above it a sample that keeps to about that many (the default).
+ */
+export type EventLines =
+  | { kind: 'all' }
+  | { kind: 'none' }
+  | { kind: 'sample'; every: number }
+  | { kind: 'budget'; perSec: number };
+
+/**
+ * How iouringtop talks to its program: pwrite(2)s of command records to `fd` (its /dev/null) at
+ * offset `magic`, from process `pid`. See bpf/probes/control.ts.
+ */
+export interface ControlChannel {
+  pid: number;
+  fd: number;
+  magic: number;
+}
+
+export interface ProgramSpec {
+  tier: Tier;
+  token: string;
+  features: KernelFeatures;
+  filter: CaptureFilter;
+  /** Default: every event. */
+  events?: EventLines;
+  /** CPUs the event budget is shared among (default 1). */
+  cpus?: number;
+  control?: ControlChannel;
+}
