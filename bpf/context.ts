@@ -58,6 +58,7 @@ export const NO_DIAGNOSTICS: Diagnostics = {
   failed: false,
   links: false,
   overflow: false,
+  other: false,
 };
 
 /**
@@ -74,6 +75,7 @@ export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
     failed: f.hasReqFailed,
     links: f.hasFailLink === true,
     overflow: f.hasCqeOverflow,
+    other: f.completeHasReq,
   };
 }
 

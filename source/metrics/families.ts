@@ -81,6 +81,7 @@ export const DIAGNOSTIC_FAMILIES: readonly (readonly [keyof Diagnostics, string]
   ['failed', 'init_failures'],
   ['links', 'broken_links'],
   ['overflow', 'cq_overflows'],
+  ['other', 'other_cqes'],
 ];
 
 /** Each family's help text, by its name. */
@@ -115,6 +116,8 @@ const HELP: Readonly<Record<string, string>> = {
     'Requests that failed before they were issued (io_uring_req_failed), by errno; also in the errors families',
   iouringtop_broken_links_total:
     'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
+  iouringtop_other_cqes_total:
+    "CQEs the process's rings posted for no request of theirs (resource-tag notifications, MSG_RING deliveries, zero-copy notifications)",
   iouringtop_cq_overflows_total:
     "Completions that did not fit in the process's CQ rings (io_uring_cqe_overflow): an alarm, it reaps too slowly or its CQ is too small",
   iouringtop_iowq_worker_threads:
@@ -301,13 +304,17 @@ export function metricFamilies(
       for (let i = 0; i < LE_SECONDS.length; i++) buckets.push((acc += h.slots[i]));
       return { labels: { opcode: names.name(op) }, buckets, count: h.count, sum: h.sumNs / 1e9 };
     });
-  const overflows = (t: MetricTotals): ScalarValue[] => {
-    const out: ScalarValue[] = [];
-    for (const p of t.processes.values())
-      if (p.ops.size > 0 || p.enterCalls > 0 || p.overflow > 0)
-        out.push({ labels: { ...p.slot.labels }, value: p.overflow });
-    return out;
-  };
+  /** A ring figure per label set: a series from the process's first count on. */
+  const perRingOwner =
+    (of: (p: ProcessTotals) => number) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        if (p.ops.size > 0 || p.enterCalls > 0 || of(p) > 0)
+          out.push({ labels: { ...p.slot.labels }, value: of(p) });
+      return out;
+    };
+  const overflows = perRingOwner((p) => p.overflow);
   const capture =
     (key: 'lost' | 'dropped') =>
     (t: MetricTotals): ScalarValue[] =>
@@ -346,6 +353,14 @@ export function metricFamilies(
   diag('failed', counter('iouringtop_init_failures_total', withErrno, initFailures));
   diag('links', counter('iouringtop_broken_links_total', labels, onceCounted('links')));
   diag('overflow', counter('iouringtop_cq_overflows_total', procLabels, overflows));
+  diag(
+    'other',
+    counter(
+      'iouringtop_other_cqes_total',
+      procLabels,
+      perRingOwner((p) => p.other),
+    ),
+  );
   if (threads) {
     const workers = perThreads((x) => x.now?.workers);
     const sqpoll = perThreads((x) => x.now?.sqpoll);

@@ -51,6 +51,8 @@ export interface ProcessTotals {
   readonly enterErrors: Map<number, number>;
   /** Completions that overflowed its CQ rings (counted on its IO_URING_ENTER rows). */
   overflow: number;
+  /** CQEs without a request its rings posted (tags, MSG_RING, notifications). */
+  other: number;
   /** The end of the latest delta that had activity for it (µs). */
   lastUs: number;
   /** Its io_uring threads, once /proc was read for one of its processes (live only). */
@@ -117,6 +119,7 @@ export class MetricTotals {
       if (d.tsUs > p.lastUs) p.lastUs = d.tsUs;
       const op = r.opcode & 255;
       if (r.overflow !== undefined) p.overflow += r.overflow;
+      if (r.other !== undefined) p.other += r.other;
       if (op === IO_URING_ENTER) {
         p.enterCalls += r.ops;
         p.enterSubmitted += r.submitted;
@@ -166,6 +169,7 @@ export class MetricTotals {
         enterSubmitted: 0,
         enterErrors: new Map(),
         overflow: 0,
+        other: 0,
         lastUs: nowUs,
       };
       this.processes.set(slot.key, p);

@@ -146,12 +146,14 @@ export function deriveSnapshot(
       links: w === null ? 0 : w.links,
       overflow: w === null ? 0 : w.overflow,
       failed: w === null ? 0 : w.failed,
+      other: w === null ? 0 : w.other,
       totalPunted: row.t.punted,
       totalPoll: row.t.poll,
       totalShort: row.t.short,
       totalLinks: row.t.links,
       totalOverflow: row.t.overflow,
       totalFailed: row.t.failed,
+      totalOther: row.t.other,
     };
   };
   const series = (row: StatRow): Series => {
@@ -210,6 +212,7 @@ export function deriveSnapshot(
       key: pr.key,
       pid: pr.pid,
       comm: pr.comm,
+      formerComms: pr.formerComms,
       ...stats(shown),
       topOpcode: top,
       topOpName: top >= 0 ? core.opcodes.name(top) : '',

@@ -1,11 +1,15 @@
 /**
- * The process rows: found by (pid, command name) on the hot path, interned command names, and a
- * bound on their number (the idlest row is evicted, and counted).
+ * The process rows: one per pid, under its latest command name (an exec or a rename renames the
+ * row, which keeps the names before), found on the hot path; interned command names; and a bound
+ * on their number (the idlest row is evicted, and counted).
  */
 import { ProcRow, PxRow, type StatRow } from './rows.js';
 
+/** Earlier names a process row keeps. */
+const MAX_FORMER_NAMES = 4;
+
 export class ProcessTable {
-  /** Rows by pid: a chain (nextSamePid) of the names seen under that pid, latest first. */
+  /** Rows by pid. */
   private byPid = new Map<number, ProcRow>();
   private byUid = new Map<number, ProcRow>();
   /** Every row, in first-seen order. */
@@ -23,30 +27,29 @@ export class ProcessTable {
     private readonly seriesSeconds: number,
   ) {}
 
-  /** The row of (pid, comm), made on first sight. */
+  /** The row of a pid, made on first sight, named `comm` from now on. */
   procFor(pid: number, comm: string): ProcRow {
     const last = this.lastProc;
-    if (last !== undefined && last.pid === pid && last.comm === comm) return last;
-    const head = this.byPid.get(pid);
-    let r = head;
-    let prev: ProcRow | undefined;
-    while (r !== undefined && r.comm !== comm) {
-      prev = r;
-      r = r.nextSamePid;
-    }
-    if (r === undefined) {
-      r = this.newProc(pid, comm);
-    } else if (prev !== undefined) {
-      // Move to the front of the pid's chain: the name seen last is the likeliest next.
-      prev.nextSamePid = r.nextSamePid;
-      r.nextSamePid = head;
-      this.byPid.set(pid, r);
-    }
+    const r =
+      last !== undefined && last.pid === pid
+        ? last
+        : (this.byPid.get(pid) ?? this.newProc(pid, comm));
+    // '?' (a name not learned) never hides one that was
+    if (r.comm !== comm && comm !== '?') this.rename(r, comm);
     this.lastProc = r;
     return r;
   }
 
-  /** The command name seen last under a pid (the head of its chain), if it has a row. */
+  private rename(r: ProcRow, comm: string): void {
+    // the names before: each once, the latest last, never the one it has now
+    const former = r.formerComms.filter((c) => c !== comm && c !== r.comm);
+    if (r.comm !== '?') former.push(r.comm);
+    r.formerComms = former.slice(-MAX_FORMER_NAMES);
+    r.comm = comm;
+    r.commId = this.commId(comm);
+  }
+
+  /** The command name seen last under a pid, if it has a row. */
   commOf(pid: number): string | undefined {
     return this.byPid.get(pid)?.comm;
   }
@@ -55,16 +58,19 @@ export class ProcessTable {
     return this.byUid.get(uid);
   }
 
-  private newProc(pid: number, comm: string): ProcRow {
-    if (this.procs.length >= this.maxProcesses) this.evictIdlest();
+  private commId(comm: string): number {
     let commId = this.commIds.get(comm);
     if (commId === undefined) {
       commId = this.comms.length;
       this.comms.push(comm);
       this.commIds.set(comm, commId);
     }
-    const row = new ProcRow(this.nextUid++, pid, comm, commId, this.seriesSeconds);
-    row.nextSamePid = this.byPid.get(pid);
+    return commId;
+  }
+
+  private newProc(pid: number, comm: string): ProcRow {
+    if (this.procs.length >= this.maxProcesses) this.evictIdlest();
+    const row = new ProcRow(this.nextUid++, pid, comm, this.commId(comm), this.seriesSeconds);
     this.byPid.set(pid, row);
     this.byUid.set(row.uid, row);
     this.procs.push(row);
@@ -87,20 +93,7 @@ export class ProcessTable {
     const row = this.procs[victim];
     this.procs.splice(victim, 1);
     this.byUid.delete(row.uid);
-    let r = this.byPid.get(row.pid);
-    let prev: ProcRow | undefined;
-    while (r !== undefined && r !== row) {
-      prev = r;
-      r = r.nextSamePid;
-    }
-    if (r === row) {
-      if (prev === undefined) {
-        if (row.nextSamePid === undefined) this.byPid.delete(row.pid);
-        else this.byPid.set(row.pid, row.nextSamePid);
-      } else {
-        prev.nextSamePid = row.nextSamePid;
-      }
-    }
+    if (this.byPid.get(row.pid) === row) this.byPid.delete(row.pid);
     if (this.lastProc === row) this.lastProc = undefined;
     this.evicted++;
   }
@@ -114,6 +107,7 @@ export class ProcessTable {
     const procRow = (p: ProcRow): ProcRow => rows.get(p) as ProcRow;
     c.procs = this.procs.map((p) => {
       const n = p.copyStatsTo(new ProcRow(p.uid, p.pid, p.comm, p.commId, this.seriesSeconds));
+      n.formerComms = [...p.formerComms];
       rows.set(p, n);
       for (const x of p.pxList) {
         const nx = x.copyStatsTo(new PxRow(n, x.opcode, this.seriesSeconds));
@@ -123,8 +117,6 @@ export class ProcessTable {
       }
       return n;
     });
-    for (const p of this.procs)
-      procRow(p).nextSamePid = p.nextSamePid === undefined ? undefined : procRow(p.nextSamePid);
     c.byPid = new Map([...this.byPid].map(([pid, p]) => [pid, procRow(p)]));
     c.byUid = new Map([...this.byUid].map(([uid, p]) => [uid, procRow(p)]));
     c.nextUid = this.nextUid;

@@ -64,6 +64,7 @@ const COUNTERS = [
   'links',
   'overflow',
   'failed',
+  'other',
   // process rows only: io_uring_enter calls and the operations they submitted
   'calls',
   'submitted',
@@ -110,6 +111,7 @@ export class Tally extends Counters {
     this.links += c.links ?? 0;
     this.overflow += c.overflow ?? 0;
     this.failed += c.failed ?? 0;
+    this.other += c.other ?? 0;
     const lat = c.latency;
     if (lat.length === 0) return;
     let h = this.hist;
@@ -201,14 +203,16 @@ export class StatRow {
 /** One process: pid + command name (a pid reused under another name is another row). */
 export class ProcRow extends StatRow {
   readonly key: string;
-  nextSamePid: ProcRow | undefined = undefined;
   readonly px: (PxRow | undefined)[] = [];
   readonly pxList: PxRow[] = [];
+  /** The names the process had before its latest (an exec, a rename), oldest first. */
+  formerComms: string[] = [];
   constructor(
     readonly uid: number,
     readonly pid: number,
-    readonly comm: string,
-    readonly commId: number,
+    /** Its latest name. */
+    public comm: string,
+    public commId: number,
     seriesSeconds: number,
   ) {
     super(seriesSeconds);

@@ -56,12 +56,15 @@ export interface RowStats {
   readonly links: number;
   readonly overflow: number;
   readonly failed: number;
+  /** CQEs without a request the process's rings posted (tags, MSG_RING, notifications). */
+  readonly other: number;
   readonly totalPunted: number;
   readonly totalPoll: number;
   readonly totalShort: number;
   readonly totalLinks: number;
   readonly totalOverflow: number;
   readonly totalFailed: number;
+  readonly totalOther: number;
 }
 
 /** Which diagnostics the figures hold: each needs its tracepoint (or the length, for short). */
@@ -78,6 +81,12 @@ export interface Diagnostics {
   links: boolean;
   /** io_uring_cqe_overflow: completions that did not fit in the CQ ring, per process. */
   overflow: boolean;
+  /**
+   * io_uring_complete without a request: CQEs a process's rings posted for no request of its
+   * (resource-tag notifications, MSG_RING deliveries, zero-copy notifications), on the ring
+   * owner. Absent in recordings made before they were counted.
+   */
+  other?: boolean;
 }
 
 export type DiagnosticKey = keyof Diagnostics;
@@ -88,6 +97,7 @@ export const DIAGNOSTIC_KEYS: readonly DiagnosticKey[] = [
   'failed',
   'links',
   'overflow',
+  'other',
 ];
 
 /**
@@ -120,8 +130,10 @@ export interface ProcessRow extends RowStats {
   /** Stable across snapshots while the row lives: use as a React key or a selection id. */
   readonly key: string;
   readonly pid: number;
-  /** Untrusted text: sanitize before printing. */
+  /** Its latest name. Untrusted text: sanitize before printing. */
   readonly comm: string;
+  /** The names it had before (an exec, a rename), oldest first. Untrusted text. */
+  readonly formerComms: readonly string[];
   /** The opcode with the most operations in the window (since start when the window is empty), -1 if none. */
   readonly topOpcode: number;
   readonly topOpName: string;

@@ -51,6 +51,7 @@ export function formatCountsLine(d: CountsDelta): string {
         r.overflow ?? 0,
         r.failed ?? 0,
         r.failedErrnos ?? [],
+        r.other ?? 0,
       ]);
     return row;
   });
@@ -60,7 +61,7 @@ export function formatCountsLine(d: CountsDelta): string {
 function hasDiagnostics(r: OpCounts): boolean {
   return (
     (r.punted ?? 0) + (r.poll ?? 0) + (r.short ?? 0) + (r.links ?? 0) + (r.overflow ?? 0) > 0 ||
-    (r.failed ?? 0) > 0
+    (r.failed ?? 0) + (r.other ?? 0) > 0
   );
 }
 
@@ -106,12 +107,18 @@ export function parseCountsLine(line: string): CountsDelta | string {
       return 'a row has a field out of range';
     let d: Pick<
       OpCounts,
-      'punted' | 'poll' | 'short' | 'links' | 'overflow' | 'failed' | 'failedErrnos'
+      'punted' | 'poll' | 'short' | 'links' | 'overflow' | 'failed' | 'failedErrnos' | 'other'
     > = {};
     if (diag !== undefined) {
-      if (!Array.isArray(diag) || diag.length !== 7) return 'a row has a bad diagnostics field';
-      const [punted, poll, short, links, overflow, failed, failedErrnos] = diag as unknown[];
-      if (![punted, poll, short, links, overflow, failed].every(isCount) || !isPairs(failedErrnos))
+      // (the eighth, other CQEs, came later: files without it read as none)
+      if (!Array.isArray(diag) || (diag.length !== 7 && diag.length !== 8))
+        return 'a row has a bad diagnostics field';
+      const [punted, poll, short, links, overflow, failed, failedErrnos, other = 0] =
+        diag as unknown[];
+      if (
+        ![punted, poll, short, links, overflow, failed, other].every(isCount) ||
+        !isPairs(failedErrnos)
+      )
         return 'a row has a diagnostic out of range';
       d = {
         punted: punted as number,
@@ -121,6 +128,7 @@ export function parseCountsLine(line: string): CountsDelta | string {
         overflow: overflow as number,
         failed: failed as number,
         failedErrnos,
+        ...(other !== 0 ? { other: other as number } : {}),
       };
     }
     const latency: number[] = [];

@@ -154,6 +154,7 @@ export const DIAGS: Readonly<Record<DiagnosticKey, Diag>> = {
   failed: { key: 'failed', of: 'failed', title: 'FAIL', summaryTitle: 'FAILED', width: 4, share: false, window: (r) => r.failed, total: (r) => r.totalFailed },
   links: { key: 'links', of: 'links', title: 'LINKS', summaryTitle: 'LINKS', width: 5, share: false, window: (r) => r.links, total: (r) => r.totalLinks },
   overflow: { key: 'overflow', of: 'overflow', title: 'OVFL', summaryTitle: 'OVERFLOW', width: 4, share: false, window: (r) => r.overflow, total: (r) => r.totalOverflow },
+  other: { key: 'other', of: 'other', title: 'OTHER', summaryTitle: 'OTHER', width: 5, share: false, window: (r) => r.other, total: (r) => r.totalOther },
 };
 
 /** The text of a diagnostic `n` of `ops` operations: a share, a count, or n/a. */
@@ -183,7 +184,7 @@ export function diagColumns<R extends RowStats>(
 ): Column<R>[] {
   return keys.map((k): Column<R> => {
     const d = DIAGS[k];
-    const ok = counted !== null && counted[d.of];
+    const ok = counted !== null && counted[d.of] === true;
     return {
       key: d.key,
       title: d.title,
@@ -303,12 +304,14 @@ export function processColumns(sparkScale: number): Column<ProcessRow>[] {
 export function processDiagColumns(counted: Diagnostics | null): Column<ProcessRow>[] {
   return [
     nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
-    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 13, flex: 2, maxWidth: 16, minWidth: 6 }),
     ...totalColumns<ProcessRow>(['ops']),
-    ...diagColumns<ProcessRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
+    ...diagColumns<ProcessRow>(
+      ['punted', 'poll', 'short', 'failed', 'links', 'overflow', 'other'],
+      counted,
+    ),
     batchColumn,
     ...totalColumns<ProcessRow>(['err']),
-    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 9, flex: 1, maxWidth: 14 }),
   ];
 }
 

@@ -117,7 +117,14 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
   const d = snap.diagnostics;
   const out: string[] = ['', 'Diagnostics by opcode'];
   const any = (r: RowStats) =>
-    r.totalPunted + r.totalPoll + r.totalShort + r.totalFailed + r.totalLinks + r.totalOverflow > 0;
+    r.totalPunted +
+      r.totalPoll +
+      r.totalShort +
+      r.totalFailed +
+      r.totalLinks +
+      r.totalOverflow +
+      r.totalOther >
+    0;
   const opKeys = ['punted', 'poll', 'short', 'failed', 'links'] as const;
   const ops = snap.opcodes
     .filter((o) => o.opcode !== 255 && any(o))
@@ -133,7 +140,7 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
       ),
     );
   out.push('', 'Diagnostics by process');
-  const pd = summaryDiags([...opKeys, 'overflow'], d);
+  const pd = summaryDiags([...opKeys, 'overflow', 'other'], d);
   const procs = snap.processes
     .filter((p) => any(p) || p.totalEnterCalls > 0)
     .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);

@@ -32,7 +32,9 @@ function diagnostics(r: RowStats, d: Diagnostics | null, withOverflow: boolean) 
     short: n(d?.short, r.totalShort),
     failed: n(d?.failed, r.totalFailed),
     broken_links: n(d?.links, r.totalLinks),
-    ...(withOverflow ? { overflow: n(d?.overflow, r.totalOverflow) } : {}),
+    ...(withOverflow
+      ? { overflow: n(d?.overflow, r.totalOverflow), other_cqes: n(d?.other, r.totalOther) }
+      : {}),
   };
 }
 
@@ -70,6 +72,8 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     processes: mostOpsFirst(snap.processes, (p) => p.pid).map((p) => ({
       pid: p.pid,
       command: p.comm,
+      // its names before an exec or a rename
+      former_commands: p.formerComms,
       ...stats(p),
       enter_calls: p.totalEnterCalls,
       // operations submitted per io_uring_enter call (null: no call, e.g. SQPOLL)

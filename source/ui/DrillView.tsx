@@ -41,7 +41,9 @@ export function drillTitle(data: DrillData, drillKey: string | number | undefine
     ` PID ${p.pid} ${escape(p.comm)}  ${cell.count(p.opsPerSec)} ops/s  p99 ${cell.latency(p.p99Ns)}  ` +
     `err ${cell.count(p.errors)}  ${submits}  ` +
     `rd ${cell.bytes(p.readBytesPerSec)}/s  wr ${cell.bytes(p.writeBytesPerSec)}/s  ` +
-    `exp ${cell.count(p.expected)}  total ${cell.count(p.totalOps)}`
+    `exp ${cell.count(p.expected)}  total ${cell.count(p.totalOps)}` +
+    // its names before an exec or a rename
+    (p.formerComms.length > 0 ? `  was ${p.formerComms.map((c) => escape(c)).join(', ')}` : '')
   );
 }
 

@@ -170,7 +170,7 @@ describe('the counts file', () => {
       failedErrnos: [22, 1],
     });
     expect(back.rows[1].punted).toBeUndefined();
-    expect(parseCountsLine(line.replace('[1,0,1,0,0,1,[22,1]]', '[1,0,-1,0,0,1,[22,1]]'))).toBe(
+    expect(parseCountsLine(line.replace('[1,0,1,0,0,1,[22,1],0]', '[1,0,-1,0,0,1,[22,1],0]'))).toBe(
       'a row has a diagnostic out of range',
     );
   });
@@ -225,7 +225,7 @@ describe('the summary', () => {
     expect(text).toMatch(/^Diagnostics by opcode$/m);
     expect(text).toMatch(/^OPCODE +OPS +PUNTED +POLL +SHORT +FAILED +LINKS$/m);
     expect(text).toMatch(/^WRITE +24 +5 \(21%\) +0 +0 +0 +1$/m);
-    expect(text).toMatch(/^ *100 +app +14 +4 \(29%\) +5 \(36%\) +2 +1 +1 +6 +4\.7$/m);
+    expect(text).toMatch(/^ *100 +app +14 +4 \(29%\) +5 \(36%\) +2 +1 +1 +6 +0 +4\.7$/m);
     expect(text).toMatch(/^ALARM: 6 completions overflowed the CQ ring/m);
     const partial = formatSummary(fed({ ...ALL, poll: false }).snapshot(), { durationUs: SEC });
     expect(partial).toMatch(/^READ +10 +0 +n\/a +2 +1 +0$/m);

@@ -199,6 +199,7 @@ describe('the generator fits the program to each kernel', () => {
       failed: false,
       links: false,
       overflow: false,
+      other: false, // no req at completion: no CQE without one to tell apart
     });
     const p = gen(2, old);
     expect(p).toContain('tracepoint:io_uring:io_uring_poll_arm');

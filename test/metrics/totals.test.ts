@@ -442,6 +442,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       'iouringtop_init_failures_total',
       'iouringtop_broken_links_total',
       'iouringtop_cq_overflows_total',
+      'iouringtop_other_cqes_total',
     ];
     const namesWith = (diagnostics: typeof ALL_DIAGNOSTICS | null) =>
       metricFamilies(['comm', 'opcode'], names, null, { diagnostics })
@@ -466,6 +467,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       init_failures: 0,
       broken_links: 0,
       cq_overflows: 0,
+      other_cqes: 0,
     });
     expect(counted({ ...ALL_DIAGNOSTICS, short: false })).toEqual({
       punted: 1,
@@ -474,6 +476,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       init_failures: 1,
       broken_links: 1,
       cq_overflows: 1,
+      other_cqes: 1,
     });
     // e.g. 5.15 (no opcode in queue_async_work or fail_link, no req_failed, no cqe_overflow) with
     // --no-events (no short)

@@ -54,4 +54,5 @@ export const ALL_DIAGNOSTICS: Readonly<Diagnostics> = {
   failed: true,
   links: true,
   overflow: true,
+  other: true,
 };

@@ -106,12 +106,12 @@ describe('Model latency detail', () => {
       { pid: 100, opcode: IO_URING_ENTER, latencyNs: 50_000 },
       { pid: 100, latencyNs: 0, hasResult: false },
       { pid: 200, latencyNs: 80_000 },
-      // the same pid under another name is another process
+      // the same pid under another name (after an exec) is the same process
       { pid: 100, comm: 'other', latencyNs: 70_000 },
     ]);
     const d = detail(m, procKey(m, 100))!;
-    expect(d.slowest.map((e) => e.latencyNs)).toEqual([2000]);
-    expect(d.count).toBe(1);
+    expect(d.slowest.map((e) => e.latencyNs)).toEqual([70_000, 2000]);
+    expect(d.count).toBe(2);
   });
 
   it('gives an opcode row its events of every process, and a process × opcode row its own', () => {

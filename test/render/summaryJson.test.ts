@@ -46,6 +46,7 @@ describe('formatSummaryJson', () => {
       failed: null,
       broken_links: null,
       overflow: null,
+      other_cqes: null,
     });
     expect((j.opcodes as unknown[])[0]).toEqual({
       opcode: 'READ',

@@ -92,9 +92,9 @@ describe('views', () => {
       'failed',
       'links',
       'overflow',
+      'other',
       'batch',
       'err',
-      'top',
     ]);
     s = press(s, ['>']).state;
     expect(s.sort.processes).toEqual({ key: 'punted', desc: true });
