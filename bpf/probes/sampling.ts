@@ -72,8 +72,9 @@ function draw(ctx: ProgramContext, kind: SampledKind): string[] {
   const g = Math.max(1, Math.round(1e9 / perCpu(ctx) / (1 << TIME_SHIFT)));
   return [
     `$ss = ${map}[cpu];`,
-    // a CPU's first request: its budget is whole (the refill comes within the second)
-    `if ($ss == 0) { $ss = ${perCpu(ctx)} << ${TOKEN_SHIFT}; }`,
+    // a CPU's first request: its budget is whole (the refill comes within the second), and N
+    // is 1, so that a state is never 0 again (0 tokens and N 0 would read as a first request)
+    `if ($ss == 0) { $ss = (${perCpu(ctx)} << ${TOKEN_SHIFT}) | 1; }`,
     `$tk = ($ss >> ${TOKEN_SHIFT}) & ${mask(TOKEN_BITS)};`,
     `$sn = $ss & ${mask(N_BITS)};`,
     '$w = (uint64)0;',
