@@ -186,7 +186,7 @@ async function startTracer(
       ['-B', 'full', '-o', outFile, '-e', tracer === 'minimal' ? MINIMAL : ONE_LINER],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    bt.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    bt.stderr.on('data', (d: Buffer) => (err += d.toString()));
     await until(`${tracer}'s probes`, () => {
       if (bt.exitCode !== null) throw new Error(`bpftrace did not attach: ${err}`);
       return existsSync(outFile) && /Attaching \d+ probes/.test(readFileSync(outFile, 'latin1'));
@@ -209,8 +209,8 @@ async function startTracer(
     [CLI, '--json', '--output-dir', path.join(dir, 'rec'), '--bpftrace', BPFTRACE, ...mode],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  cli.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  cli.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
   await until('iouringtop to attach', () => {
     if (cli.exitCode !== null) throw new Error(`iouringtop ended: ${err}`);
     return /^(recording to |capturing)/m.test(err);
