@@ -207,7 +207,6 @@ export class CountsCollector {
     const put = this.put.get(name);
     // (a line with another number of keys is not the map's; @ready is printed once at the start)
     if (put === undefined || k.length !== this.arity.get(name)) return;
-    this.printed.add(name);
     const n = (this.printedKeys.get(name) ?? 0) + 1;
     this.printedKeys.set(name, n);
     if (n >= this.capacity) this.fullMaps.add(name);
@@ -218,6 +217,7 @@ export class CountsCollector {
   }
 
   private take(put: Put, map: CounterName, k: readonly number[], value: number): void {
+    this.printed.add(map);
     put(k, value);
     this.remember(map, k);
   }
@@ -282,6 +282,13 @@ export class CountsCollector {
    * cumulative, so nothing is lost: the next complete round's delta covers both intervals.
    */
   end(tsUs: number, commOf: (tgid: number) => string): CountsDelta | null {
+    // a forgotten process's keys, in a print that may predate their deletion: not counted again
+    // (nor as printed: a map that held only those prints empty next time); in a later one, a pid
+    // used again, from 0
+    for (const [tgid, until] of this.forgotten) if (tsUs >= until) this.forgotten.delete(tgid);
+    for (const l of this.late)
+      if (!this.forgotten.has(l.k[0])) this.take(l.put, l.map, l.k, l.value);
+    this.late = [];
     const printed = this.printed;
     this.printed = new Set();
     this.printedKeys = new Map();
@@ -289,17 +296,10 @@ export class CountsCollector {
       if (!printed.has(name)) {
         this.incompleteRounds++;
         this.cur = new Map();
-        this.late = [];
         return null;
       }
     }
     for (const name of printed) this.filled.add(name);
-    // a forgotten process's keys, in a print that may predate their deletion: not counted again;
-    // in a later one, a pid used again, from 0
-    for (const [tgid, until] of this.forgotten) if (tsUs >= until) this.forgotten.delete(tgid);
-    for (const l of this.late)
-      if (!this.forgotten.has(l.k[0])) this.take(l.put, l.map, l.k, l.value);
-    this.late = [];
     // keys of the previous print not in this one keep their counts
     for (const [key, was] of this.prev) if (!this.cur.has(key)) this.cur.set(key, was);
     const rows: OpCounts[] = [];

@@ -163,8 +163,10 @@ describe('CountsCollector', () => {
     c.forget(7, 1_500_000);
     expect(c.keysOfProcess(7)).toEqual([]);
     expect(c.processes()).toEqual([8]);
-    // a print stamped before the deletion may have been read before it: not counted again
+    // a print stamped before the deletion may have been read before it: not counted again, and
+    // a map that held only its keys (@lat) is not taken as printed: it prints empty from now on
     c.add('c', [7, 0, 0], 3);
+    c.add('lat', [7, 0, 90], 3);
     c.add('c', [8, 0, 0], 5);
     expect(c.end(1_550_000, names)!.rows).toEqual([]);
     // its keys are gone from the kernel's maps: the next print has none (@lat and @ec print

@@ -135,6 +135,33 @@ describe.runIf(run)('diagnostics, counted in the kernel', () => {
     checkCounts(JSON.parse(out.stdout()) as Json, pid);
   });
 
+  it('counts the overflows of the processes the filter takes, not of the others', async () => {
+    const bin = buildWorkload();
+    const start = () =>
+      spawn(bin, [tempDir('iouringtop-diag-'), 'diag'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [a, b] = [start(), start()];
+    try {
+      const pid = Number((await waitFor(a, 'stdout', /^pid (\d+)$/m))[1]);
+      await waitFor(b, 'stdout', /^pid (\d+)$/m);
+      const cli = runCli(['--headless', '--json', '--no-record', '--pid', String(pid)]);
+      const out = collectOutput(cli);
+      await waitFor(cli, 'stderr', /^capturing$/m);
+      a.stdin.write('go\n');
+      b.stdin.write('go\n');
+      expect((await exitOf(a)).code).toBe(0);
+      expect((await exitOf(b)).code).toBe(0);
+      cli.kill('SIGINT');
+      expect((await exitOf(cli)).code, out.stderr()).toBe(0);
+      const j = JSON.parse(out.stdout()) as Json & { capture: { overflow: number } };
+      // each overflowed 4 CQEs: only the filtered one's are counted, anywhere
+      expect(j.totals.overflow).toBe(4);
+      expect(j.capture.overflow).toBe(4);
+      expect(j.processes.map((p) => [p.pid, p.overflow])).toEqual([[pid, 4]]);
+    } finally {
+      for (const p of [a, b]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+  });
+
   it('shows them in the TUI: the d columns and the Errors view', async () => {
     const bin = buildWorkload();
     const workload = spawn(bin, [tempDir('iouringtop-diag-'), 'diag'], {
@@ -159,12 +186,12 @@ describe.runIf(run)('diagnostics, counted in the kernel', () => {
 
       // d: since start, so they stay on screen: ops, punt %, poll %, short, fail, links, ovfl
       const row = new RegExp(
-        `^\\s*>?\\s*${pid}\\s+uring-work\\S*\\s+12\\s+8\\.3%\\s+8\\.3%\\s+1\\s+1\\s+2\\s+4\\s+[\\d.]+\\s+2\\s+`,
+        `^\\s*>?\\s*${pid}\\s+uring-work\\S*\\s+12\\s+8\\.3%\\s+8\\.3%\\s+1\\s+1\\s+2\\s+4\\s+0\\s+[\\d.]+\\s+2\\b`,
         'm',
       );
       p.keys('d');
       const s1 = await p.until((s) => row.test(s), 'the diagnostics row of the workload');
-      expect(s1).toMatch(/PUNT%\s+POLL%\s+SHORT\s+FAIL\s+LINKS\s+OVFL\s+BATCH/);
+      expect(s1).toMatch(/PUNT%\s+POLL%\s+SHORT\s+FAIL\s+LINKS\s+OVFL\s+OTHER\s+BATCH/);
       // the opcodes: READ has the poll arm, the short read, the init failure, the broken links
       p.keys('2');
       await p.until(
