@@ -2,7 +2,8 @@
  * Init failures (io_uring_req_failed): the submission never fires for them, yet a CQE (with the
  * request) is posted. Counted here by errno (0 where the tracepoint has no `error`); the CQE
  * itself is counted at its completion like any other. Where the completion needs a record (older
- * kernels, or every event sent), one is made here, with the SQE's offset and length.
+ * kernels), or events are sent (each failure's, whatever the sampling), one is made here, with
+ * the SQE's offset and length.
  */
 import { and, argLoads, indent, probe, type ProgramContext } from '../context.js';
 
@@ -21,12 +22,13 @@ export function failuresProbe(ctx: ProgramContext): string | undefined {
     ...ctx.nameOnce(),
     '@fail[(uint64)pid, $op, $err] = count();',
   ];
-  if (ctx.readsFields && (ctx.counting === 'record' || ctx.events.kind === 'all')) {
+  // (init failures are few: where events are sent, each one's is)
+  if (ctx.readsFields && (ctx.counting === 'record' || ctx.sendsEvents)) {
     body.push(
       `$fd = ${f.btf.kiocbCqeFd ? '(uint64)(uint32)((struct io_kiocb *)$req)->cqe.fd' : '(uint64)0'};`,
       '$a = (uint64)pid | ($op << 24) | ($fd << 32);',
       // weight 1, and the event sent when every event is
-      `@s[$req] = (nsecs, $a, $fo, ($fl & 0xffffffff) | (1 << 32)${ctx.events.kind === 'all' ? ' | (1 << 63)' : ''});`,
+      `@s[$req] = (nsecs, $a, $fo, ($fl & 0xffffffff) | (1 << 32)${ctx.sendsEvents ? ' | (1 << 63)' : ''});`,
       'if (@s[$req].0 == 0) { @dropped = count(); @sfull = 1; }',
     );
   }

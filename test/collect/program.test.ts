@@ -265,7 +265,7 @@ describe('generateProgram', () => {
     const submit = probeOf(none, 'tracepoint:io_uring:io_uring_submit_req');
     // the latency budget, then one in N; the clock read only when one is taken
     expect(submit).toContain('$ss = @so[cpu];');
-    expect(submit).toContain(`if ($ss == 0) { $ss = (${LATENCY_BUDGET} << 16) | 1; }`);
+    expect(submit).toContain(`if ($ss == 0) { $ss = (uint64)((${LATENCY_BUDGET} << 16) | 1); }`);
     expect(submit).toContain('} else if ($sn <= 1 || rand % $sn == 0) {');
     expect(submit.indexOf('nsecs >> 10')).toBeGreaterThan(submit.indexOf('rand % $sn'));
     // io_uring_enter: a plain draw, no state
@@ -290,7 +290,7 @@ describe('generateProgram', () => {
     for (const tp of ['io_uring:io_uring_submit_req', 'syscalls:sys_enter_io_uring_enter']) {
       const b = probeOf(budget, `tracepoint:${tp}`);
       expect(b).toContain('$ss = @so[cpu];');
-      expect(b).toContain('if ($ss == 0) { $ss = (10000 << 16) | 1; }');
+      expect(b).toContain('if ($ss == 0) { $ss = (uint64)((10000 << 16) | 1); }');
       expect(b).toContain('$emit = $w != 0 ? (uint64)1 : (uint64)0;');
     }
     expect(budget).toContain('@emit = count();');
