@@ -1,10 +1,11 @@
 /*
  * IOPOLL: completions are not signalled but polled for, by io_uring_enter(GETEVENTS) in this
  * process. Reads of a file opened O_DIRECT (in the directory given) are polled where the device
- * supports it; where it does not (a virtio disk without poll queues), the block layer completes
- * them by interrupt and the poll loop finds them done: the same CQEs either way. A read of the
- * same file without O_DIRECT cannot be polled: the kernel fails it with -EOPNOTSUPP, and that is
- * a CQE too. What happened is in the notes.
+ * supports it; where it does not (6.18 on a virtio disk without poll queues, ext4), the kernel
+ * fails them with -EOPNOTSUPP: a CQE each all the same, counted like any other. A read of the
+ * same file without O_DIRECT cannot be polled either (-EOPNOTSUPP); a NOP completes. What
+ * happened is in the notes. (liburing waits on such a ring by entering the kernel again and
+ * again: hundreds of io_uring_enter calls for these 10 CQEs, each one counted.)
  *
  *   iopoll DIR
  */
