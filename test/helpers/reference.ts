@@ -1,9 +1,10 @@
 /**
  * The reference counter of issue #31 (test/helpers/reference.bt): a bpftrace program, written
- * apart from bpf/program.ts, that counts per process what iouringtop must report. Started with
- * a chosen bpftrace (0.17, or 0.23 through a chroot wrapper: the program goes to a temp dir
- * under /tmp, which the wrapper's chroot shares), ready once its BEGIN line is out (its probes
- * are attached then), stopped with SIGINT, after which its maps are read.
+ * apart from bpf/program.ts, that counts per process what iouringtop must report, for the
+ * processes this one starts (its descendants). Started with a chosen bpftrace (0.17, or 0.23
+ * through a chroot wrapper: the program goes to a temp dir under /tmp, which the wrapper's
+ * chroot shares), ready once its BEGIN line is out (its probes are attached then), stopped with
+ * SIGINT, after which its maps are read.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,13 +27,23 @@ export interface RefCounts {
 
 const MAPS = { cqes: 'cqes', other: 'other', overflows: 'overflows', enters: 'enters' } as const;
 
-/** Parses the maps bpftrace prints at exit (`@cqes[1234]: 5`) into counts per pid. */
-export function parseReferenceMaps(text: string): Map<number, RefCounts> {
+/** What the reference found when it stopped. */
+export interface RefResult {
+  /** per pid, for the processes descending from the root */
+  counts: Map<number, RefCounts>;
+  /** pids given to other processes while it ran (a figure per pid of iouringtop mixes them) */
+  foreign: Set<number>;
+}
+
+/** Parses the maps bpftrace prints at exit (`@cqes[1234]: 5`). */
+export function parseReferenceMaps(text: string): RefResult {
   const out = new Map<number, RefCounts>();
+  const foreign = new Set<number>();
   for (const m of text.matchAll(/^@(\w+)\[(\d+)\]: (\d+)$/gm)) {
+    const pid = Number(m[2]);
+    if (m[1] === 'foreign') foreign.add(pid);
     const field = MAPS[m[1] as keyof typeof MAPS];
     if (!field) continue;
-    const pid = Number(m[2]);
     let c = out.get(pid);
     if (!c) {
       c = { cqes: 0, other: 0, overflows: 0, enters: 0 };
@@ -40,7 +51,7 @@ export function parseReferenceMaps(text: string): Map<number, RefCounts> {
     }
     c[field] += Number(m[3]);
   }
-  return out;
+  return { counts: out, foreign };
 }
 
 export const zeroCounts = (): RefCounts => ({ cqes: 0, other: 0, overflows: 0, enters: 0 });
@@ -57,20 +68,26 @@ export class Reference {
   ) {
     child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
+    // 'close', not 'exit': the final maps may still be in the pipe when bpftrace exits
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
+      child.once('close', (code, signal) => resolve({ code, signal })),
     );
   }
 
   /**
-   * Starts the reference with `bpftrace` (a path or a command name) and resolves once its probes
-   * are attached (its BEGIN line), or rejects with bpftrace's errors (or after `timeoutMs`).
+   * Starts the reference with `bpftrace` (a path or a command name), counting the processes
+   * that `root` (by default this process) starts from now on and their descendants, and
+   * resolves once its probes are attached (its BEGIN line), or rejects with bpftrace's errors
+   * (or after `timeoutMs`).
    */
-  static async start(bpftrace = 'bpftrace', timeoutMs = 60_000): Promise<Reference> {
+  static async start(
+    bpftrace = 'bpftrace',
+    { root = process.pid, timeoutMs = 60_000 }: { root?: number; timeoutMs?: number } = {},
+  ): Promise<Reference> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-reference-'));
     const program = path.join(dir, 'reference.bt');
     copyFileSync(REFERENCE_PROGRAM, program);
-    const child = spawn(bpftrace, ['-B', 'line', program], {
+    const child = spawn(bpftrace, ['-B', 'line', program, String(root)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // room for every request in flight on the machine (0.17 reads the first name, 0.20+ the second)
       env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: '65536', BPFTRACE_MAX_MAP_KEYS: '65536' },
@@ -90,10 +107,14 @@ export class Reference {
     return this.child.pid!;
   }
 
-  /** How many CQEs and overflows credited to `pid` have fired in a kernel thread so far. */
-  kthreadEvents(pid: number): number {
+  /**
+   * How many rings created by the processes `pids` the kernel has not freed yet (until it has,
+   * it may still post CQEs to them: their teardown runs after the process exited).
+   */
+  ringsLeft(pids: ReadonlySet<number>): number {
     let n = 0;
-    for (const m of this.out.matchAll(/^kthread (\d+)$/gm)) if (Number(m[1]) === pid) n++;
+    for (const m of this.out.matchAll(/^(ring|freed) (\d+) \d+$/gm))
+      if (pids.has(Number(m[2]))) n += m[1] === 'ring' ? 1 : -1;
     return n;
   }
 
@@ -114,7 +135,7 @@ export class Reference {
   }
 
   /** Stops it with SIGINT and returns its final counts per pid. */
-  async stop(): Promise<Map<number, RefCounts>> {
+  async stop(): Promise<RefResult> {
     this.child.kill('SIGINT');
     const { code, signal } = await this.exited;
     rmSync(this.dir, { recursive: true, force: true });
