@@ -8,8 +8,13 @@
  * 2. iouringtop (`--headless --json`, in each capture mode of CAPTURE_MODES, with each bpftrace)
  *    against the reference, per process of the corpus: ops = its requests' CQEs (multishot ones
  *    included), enter_calls = its io_uring_enter calls, overflow = its rings' overflowed CQEs,
- *    other_cqes = its rings' request-less CQEs; one row per pid; no row named `?` or after a
- *    kworker; and with events recorded, every counted event either in the recording or lost.
+ *    other_cqes = its rings' request-less CQEs; one row per pid, not named `?`; no row at all
+ *    named after a kworker; and with events recorded (the default mode, to a temp dir; the
+ *    others run with --no-record), every counted event either in the recording or lost. The
+ *    capture is system-wide: a pid of the corpus that another process got too while it ran
+ *    (the reference tells) cannot be compared per pid, and is left out, loudly.
+ *
+ * Both fail on today's code, as they must until iouringtop meets #31: they assert the contract.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +28,7 @@ import {
   type EntryRun,
   type Mismatch,
 } from '../helpers/corpus.js';
-import { Reference, zeroCounts, type RefCounts } from '../helpers/reference.js';
+import { Reference, zeroCounts, type RefCounts, type RefResult } from '../helpers/reference.js';
 import {
   collectOutput,
   exitOf,
@@ -66,16 +71,15 @@ function tracers(): Tracer[] {
 }
 const TRACERS = tracers();
 
-/** Waits, after a program exits, for what the kernel posts after its exit (ring teardown). */
-const waitAfterExit =
+/**
+ * Waits, after a program exits, until the kernel has freed the rings its processes created: what
+ * their teardown posts (in a kworker, after the exit) is then counted.
+ */
+const waitRingsFreed =
   (ref: Reference) =>
   async (r: EntryRun): Promise<void> => {
-    for (const l of r.lines)
-      if (l.after_exit)
-        await ref.until(
-          () => ref.kthreadEvents(l.pid) >= l.after_exit!,
-          `${l.after_exit} events of ${r.entry.id} (pid ${l.pid}) after its exit`,
-        );
+    const pids = new Set([r.pid, ...r.lines.map((l) => l.pid)]);
+    await ref.until(() => ref.ringsLeft(pids) === 0, `the rings of ${r.entry.id} to be freed`);
   };
 
 /** The corpus beside the reference; its counts and the programs' accounts. */
@@ -83,21 +87,22 @@ async function corpusWithReference(
   corpus: Corpus,
   bpftrace: string,
   beside?: () => Promise<void>,
-): Promise<{ run: CorpusRun; counts: Map<number, RefCounts> }> {
+): Promise<{ run: CorpusRun } & RefResult> {
   const ref = await Reference.start(bpftrace);
   let done: CorpusRun;
   try {
     await beside?.();
-    done = await runCorpus(corpus, { afterEach: waitAfterExit(ref) });
+    done = await runCorpus(corpus, { afterEach: waitRingsFreed(ref) });
   } catch (e) {
     await ref.kill();
     throw e;
   }
-  return { run: done, counts: await ref.stop() };
+  return { run: done, ...(await ref.stop()) };
 }
 
 /** One line of the table printed at the end: a run of the corpus and how it went. */
 const summary: (string | number)[][] = [];
+const HEADER = ['check', 'bpftrace', 'processes', 'pids reused', 'operations', 'mismatches'];
 
 /**
  * Prints what a run found (processes of the corpus, their operations as the reference counted
@@ -110,16 +115,24 @@ function report(
   run: CorpusRun,
   counts: ReadonlyMap<number, RefCounts>,
   mismatches: Mismatch[],
+  reused: readonly number[] = [],
 ): string {
   const operations = [...run.pids].reduce((s, p) => s + (counts.get(p)?.cqes ?? 0), 0);
-  const line = [check, tracer, run.pids.size, operations, mismatches.length];
+  const line = [check, tracer, run.pids.size, reused.length, operations, mismatches.length];
   summary.push(line);
   const detail = table(
     ['program', 'pid', 'process', 'figure', 'want', 'got'],
     mismatches.map((m) => [m.id, m.pid, m.program, m.figure, m.want, m.got ?? 'missing']),
   );
-  const header = ['check', 'bpftrace', 'processes', 'operations', 'mismatches'];
-  console.log([`\n${table(header, [line])}`, ...(mismatches.length ? [detail] : [])].join('\n'));
+  console.log(
+    [
+      `\n${table(HEADER, [line])}`,
+      ...(reused.length
+        ? [`!! not compared: pid ${reused.join(', ')}, given to another process during the capture`]
+        : []),
+      ...(mismatches.length ? [detail] : []),
+    ].join('\n'),
+  );
   return `${check} (${tracer}): ${mismatches.length} mismatches\n${detail}`;
 }
 
@@ -139,11 +152,15 @@ interface Summary {
   capture: { lost: number } | null;
 }
 
-/** iouringtop's summary against the reference, for the corpus's processes. */
+/**
+ * iouringtop's summary against the reference, for the corpus's processes but those in
+ * `reused` (their pid was another process's too during the capture: a row per pid mixes them).
+ */
 function checkIouringtop(
   run: CorpusRun,
   counts: ReadonlyMap<number, RefCounts>,
   sum: Summary,
+  reused: ReadonlySet<number>,
 ): Mismatch[] {
   const out: Mismatch[] = [];
   const byPid = new Map<number, SummaryRow[]>();
@@ -151,6 +168,7 @@ function checkIouringtop(
   const programOf = new Map<number, [string, string]>();
   for (const r of run.runs) for (const l of r.lines) programOf.set(l.pid, [r.entry.id, l.program]);
   for (const pid of run.pids) {
+    if (reused.has(pid)) continue;
     const [id, program] = programOf.get(pid) ?? ['?', '?'];
     const ref = counts.get(pid) ?? zeroCounts();
     const rows = byPid.get(pid) ?? [];
@@ -175,11 +193,11 @@ function checkIouringtop(
       if (r.command === '?' || r.command.startsWith('kworker'))
         out.push({ id, pid, program, figure: `command ${r.command}`, want: 0, got: 1 });
   }
-  // rows no process of the corpus has, but which no row may be: kworkers, unnamed, a pid twice
+  // no row is a kworker's, whoever's events it holds
   for (const [pid, rows] of byPid) {
     if (run.pids.has(pid)) continue;
     for (const r of rows)
-      if (r.command === '?' || r.command.startsWith('kworker'))
+      if (r.command.startsWith('kworker'))
         out.push({
           id: '(not corpus)',
           pid,
@@ -188,15 +206,6 @@ function checkIouringtop(
           want: 0,
           got: 1,
         });
-    if (rows.length > 1)
-      out.push({
-        id: '(not corpus)',
-        pid,
-        program: rows[0].command,
-        figure: `rows (${rows.map((r) => r.command).join(', ')})`,
-        want: 1,
-        got: rows.length,
-      });
   }
   return out;
 }
@@ -209,12 +218,12 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
 
   afterAll(() => {
     if (summary.length === 0) return;
-    const header = ['check', 'bpftrace', 'processes', 'operations', 'mismatches'];
-    console.log(`\ncorpus (issue #31), all runs:\n${table(header, summary)}`);
+    console.log(`\ncorpus (issue #31), all runs:\n${table(HEADER, summary)}`);
   });
 
   for (const t of TRACERS)
     it(`the reference counter agrees with every program's own account (${t.label})`, async () => {
+      // (the reference counts only the processes of this test: no pid of another counts)
       const { run: done, counts } = await corpusWithReference(corpus, t.path);
       const mismatches = checkAgainstPrograms(done, counts);
       const told = report('reference vs programs', t.label, done, counts, mismatches);
@@ -229,7 +238,8 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
         let cli: ReturnType<typeof runCli> | undefined;
         let recording: string | undefined;
         let cOut: ReturnType<typeof collectOutput> | undefined;
-        let result: { run: CorpusRun; counts: Map<number, RefCounts> };
+        let cliClosed: Promise<void> | undefined;
+        let result: { run: CorpusRun } & RefResult;
         try {
           result = await corpusWithReference(corpus, t.path, async () => {
             cli = runCli([
@@ -242,11 +252,15 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
               ...mode,
             ]);
             cOut = collectOutput(cli);
+            // (its summary may still be in the pipe when it exits: read it once closed)
+            const c = cli;
+            cliClosed = new Promise((resolve) => c.once('close', () => resolve()));
             const started = await waitFor(cli, 'stderr', /^(recording to (.+\.csv)|capturing)$/m);
             recording = started[2];
           });
           cli!.kill('SIGINT');
           const exit = await exitOf(cli!);
+          await cliClosed;
           expect(exit.code, cOut!.stderr()).toBe(0);
         } finally {
           if (cli && cli.exitCode === null && cli.signalCode === null) {
@@ -255,6 +269,7 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
           }
         }
         const { run: done, counts } = result;
+        const reused = [...done.pids].filter((p) => result.foreign.has(p));
         const sum = JSON.parse(cOut!.stdout()) as Summary;
         // the reference must agree with the programs in this run too, or it proves nothing
         const mismatches = [
@@ -262,7 +277,7 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
             ...m,
             figure: `reference's ${m.figure}`,
           })),
-          ...checkIouringtop(done, counts, sum),
+          ...checkIouringtop(done, counts, sum, new Set(reused)),
         ];
         if (record) {
           // every counted event is in the recording or counted as lost
@@ -280,7 +295,14 @@ describe.runIf(run)('the corpus (issue #31: exact on any io_uring program)', () 
               got: rows + lost,
             });
         }
-        const told = report(`iouringtop ${modeName(mode)}`, t.label, done, counts, mismatches);
+        const told = report(
+          `iouringtop ${modeName(mode)}`,
+          t.label,
+          done,
+          counts,
+          mismatches,
+          reused,
+        );
         expect(mismatches.length, told).toBe(0);
       }, 240_000);
 });

@@ -129,6 +129,7 @@ export interface Reported {
   other: number;
   overflows?: number;
   enters?: number;
+  /** how many of those the kernel posts after the process exited (its rings' teardown) */
   after_exit?: number;
   notes?: Record<string, unknown>;
   failures?: number;
@@ -189,8 +190,10 @@ async function runEntry(corpus: Corpus, entry: CorpusEntry, timeoutMs: number): 
 
 /**
  * Runs the corpus (or the entries named in `only`), one program at a time; rejects at the first
- * that fails (exit status other than 0: a result it did not expect). `afterEach` runs after each
- * program (the harness waits there for what the kernel posts after the program's exit).
+ * that fails (exit status other than 0: a result it did not expect), and when two of its
+ * processes had the same pid (pids reused within the run: counts per pid cannot tell them
+ * apart). `afterEach` runs after each program (the harness waits there for what the kernel
+ * posts after the program's exit).
  */
 export async function runCorpus(
   corpus: Corpus,
@@ -205,9 +208,15 @@ export async function runCorpus(
   const pids = new Set<number>();
   for (const entry of entries) {
     const run = await runEntry(corpus, entry, opts.timeoutMs ?? 60_000);
+    const mine = new Set([run.pid, ...run.lines.map((l) => l.pid)]);
+    for (const pid of mine)
+      if (pids.has(pid))
+        throw new Error(
+          `pid ${pid} was given to two processes of the corpus (the second in ${entry.id}): ` +
+            'pids are being reused quickly on this machine, and counts per pid cannot tell them apart',
+        );
     runs.push(run);
-    pids.add(run.pid);
-    for (const l of run.lines) pids.add(l.pid);
+    for (const pid of mine) pids.add(pid);
     await opts.afterEach?.(run);
   }
   return { runs, pids };
