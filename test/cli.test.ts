@@ -427,6 +427,20 @@ describe('the CLI on bad input and on replays', () => {
       }),
     );
     expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: loss counts unknown/m);
+    // nor with a figure that is not a count: unknown, not "1e+308 events lost"
+    writeFileSync(
+      path.join(dir, 'plain.meta.json'),
+      JSON.stringify({
+        formatVersion: 2,
+        startedAt: '2026-03-04T05:06:00.000+00:00',
+        endedAt: '2026-03-04T05:06:10.000+00:00',
+        lost: 1e308,
+      }),
+    );
+    const huge = cli(['--replay', file, '--headless']);
+    expect(huge.stdout).toMatch(/^Capture: loss counts unknown/m);
+    expect(huge.stdout + huge.stderr).not.toMatch(/e\+308/);
+    expect(cli(['--replay', file, '--headless', '--json']).stdout).toMatch(/"capture": null/);
     writeFileSync(
       path.join(dir, 'plain.meta.json'),
       JSON.stringify({

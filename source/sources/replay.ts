@@ -271,15 +271,11 @@ export class ReplaySource extends SourceBase implements Source {
 
   counters(): CaptureCounters | null {
     const meta = this.replay?.meta;
-    return meta && meta.endedAt !== null
-      ? {
-          lost: meta.lost,
-          dropped: meta.dropped,
-          overflow: meta.overflow,
-          unmatched: 0,
-          malformed: 0,
-        }
-      : null;
+    // unknown without closed metadata, or where its figures are not counts
+    if (!meta || meta.endedAt === null) return null;
+    const { lost, dropped, overflow } = meta;
+    if (lost === null || dropped === null || overflow === null) return null;
+    return { lost, dropped, overflow, unmatched: 0, malformed: 0 };
   }
 
   stop(): Promise<void> {
