@@ -235,8 +235,8 @@ export function App({
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
   const tailText = formatFilter(tail, names);
   useEffect(() => {
-    controller.setFilter?.(filterOf(tailText, names));
-  }, [controller, tailText, names]);
+    controller.setFilter?.(filterOf(tailText, names), filter);
+  }, [controller, tailText, names, filter]);
 
   // the latency panel's figures are computed only while it is open, for its row
   const target = latencyTarget(ui, data, body);

@@ -174,3 +174,39 @@ describe.runIf(replayRun)('a filter on the opcode filters the numbers (tmux)', (
     expect(await p.exitStatus(), p.screen()).toBe('0');
   });
 });
+
+describe.runIf(replayRun)('a filter on a process filters the header (tmux)', () => {
+  it("under /pid:9446 the header's ops/s is the one row's OPS/s", async () => {
+    const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+    const p = new TmuxPane(
+      `iouringtop-pidfilter-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${demo} --speed max`,
+      SIZE,
+    );
+    panes.push(p);
+    // at the end the figures stand still
+    await p.until((s) => /■ END/.test(s), 'the replay at its end');
+    const header = (s: string) => / (\S+) ops\/s {2}total (\S+) ops/.exec(s)?.slice(1) ?? [];
+    const row = (s: string, pid: number) =>
+      new RegExp(`^[> ]\\s*${pid} \\S+\\s+(\\S+) `, 'm').exec(s)?.[1];
+    const all = header(p.screen());
+    p.keys('/');
+    await p.type('pid:9446');
+    p.keys('Enter');
+    const filtered = await p.until(
+      (s) => /filter pid:9446/.test(s) && header(s)[0] !== all[0],
+      'the filter applied to the header',
+    );
+    const rows = linesOf(filtered).filter((l) => /^[> ] {2,}\d+ \S/.test(l));
+    expect(rows, filtered).toHaveLength(1);
+    expect(header(filtered)[0], filtered).toBe(row(filtered, 9446));
+    // the header's total is this process's, less than everyone's
+    const total = (t: string) => Number(t.replace('K', 'e3').replace('M', 'e6'));
+    expect(total(header(filtered)[1])).toBeLessThan(total(all[1]));
+    // c clears it: every process again
+    p.keys('c');
+    await p.until((s) => header(s)[0] === all[0], 'the header of every process again');
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});

@@ -110,3 +110,46 @@ describe('LatencyHistogram.recordBucket', () => {
     expect(relErr(b.percentile(99), a.percentile(99))).toBeLessThan(0.008);
   });
 });
+
+describe('the totals under a pid: or comm: filter', () => {
+  // three processes of two commands, each with READs, WRITEs and io_uring_enter calls
+  const model = () => {
+    const m = new Model({ aggregate: 'counts' });
+    m.pushCounts(
+      delta(T + SEC, [
+        row({ pid: 1, comm: 'db', ops: 100, read: 4096 * 100, latency: buckets([1000]) }),
+        row({ pid: 1, comm: 'db', opcode: 23, ops: 20, write: 8192 * 20 }),
+        row({ pid: 1, comm: 'db', opcode: 255, ops: 7, submitted: 120 }),
+        row({ pid: 2, comm: 'dbwal', ops: 30, latency: buckets([900_000]) }),
+        row({ pid: 3, comm: 'net', opcode: 23, ops: 500, write: 500 }),
+        row({ pid: 3, comm: 'net', opcode: 255, ops: 50, submitted: 500 }),
+      ]),
+    );
+    m.advance(T + SEC);
+    return m;
+  };
+  const procOf = (s: ReturnType<Model['snapshot']>, pid: number) =>
+    s.processes.find((p) => p.pid === pid)!;
+
+  it('are those of the processes the filter names: the header says what the rows say', () => {
+    const m = model();
+    expect(m.snapshot().totals.opsPerSec).toBe(650);
+    const one = m.snapshot({ processes: { pids: [3] } });
+    expect(one.totals.opsPerSec).toBe(procOf(one, 3).opsPerSec);
+    expect(one.totals.totalOps).toBe(500);
+    expect(one.totals.totalWriteBytes).toBe(500);
+    expect(one.totals.events).toBe(550); // its operations and its io_uring_enter calls
+    // comm: as the views match it, a prefix with *; and the sum of every process it names
+    const db = m.snapshot({ processes: { comms: ['db*'] } });
+    expect(db.totals.totalOps).toBe(150);
+    expect(db.totals.opsPerSec).toBe(150);
+    expect(db.totals.totalP99Ns).toBe(procOf(db, 2).totalP99Ns); // the slower process's p99
+    expect(m.snapshot({ processes: { comms: ['db'] } }).totals.totalOps).toBe(120);
+    // with op: too, the operations of those opcodes of those processes
+    const both = m.snapshot({ processes: { comms: ['db*'] }, opcodes: [22] });
+    expect(both.totals.totalOps).toBe(130);
+    expect(both.totals.events).toBe(130);
+    // a filter that names nobody: nothing
+    expect(m.snapshot({ processes: { pids: [9] } }).totals.opsPerSec).toBe(0);
+  });
+});
