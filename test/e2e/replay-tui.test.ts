@@ -228,6 +228,39 @@ describe.runIf(run)('replay TUI in tmux', () => {
     expect(await p.exitStatus(), p.screen()).toBe('0');
   });
 
+  it('Enter opens the process marked, which the selection follows when a refresh re-sorts', async () => {
+    // alpha leads for 4 s (50 READs a second against beta's 5), then beta (50 against 5)
+    const dir = tempDir('iouringtop-replay-follow-');
+    const file = path.join(dir, 'swap.csv');
+    const t0 = new Date(2026, 0, 2, 3, 4, 5).getTime() * 1000;
+    const lines = [RECORDING_HEADER];
+    for (let ms = 0; ms < 20_000; ms += 20) {
+      const ts = formatTimestamp(t0 + ms * 1000);
+      const early = ms < 4000;
+      if (early || ms % 200 === 0) lines.push(`${ts},4242,alpha,READ,5,0,4096,4096,0.05`);
+      if (!early || ms % 200 === 0) lines.push(`${ts},4343,beta,READ,6,0,4096,4096,0.05`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const p = open(
+      new TmuxPane(
+        `iouringtop-replay-follow-${process.pid}`,
+        `${process.execPath} ${CLI} --replay ${file}`,
+      ),
+    );
+    const rows = (s: string) => s.split('\n').filter((l) => /^[> ] +\d+ (alpha|beta) /.test(l));
+    // the first frame with rows: alpha on top, marked, and no key pressed since
+    const first = await p.until((s) => rows(s).length === 2, 'both processes listed');
+    expect(rows(first)[0], first).toMatch(/^> +4242 alpha /);
+    // beta overtakes alpha: the mark stays on alpha, now the second row
+    const swapped = await p.until((s) => /^[> ] +4343 beta /.test(rows(s)[0] ?? ''), 'beta on top');
+    expect(rows(swapped)[1], swapped).toMatch(/^> +4242 alpha /);
+    p.keys('Enter');
+    const drill = await p.until((s) => /Esc:back/.test(s), 'the drill-down');
+    expect(drill).toMatch(/^ PID 4242 alpha /m);
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+
   it('parked at END under a shell that ignores HUP, it still ends when its terminal goes', async () => {
     const dir = tempDir('iouringtop-replay-hup-');
     const file = path.join(dir, 'known.csv');
