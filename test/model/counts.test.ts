@@ -153,3 +153,33 @@ describe('the totals under a pid: or comm: filter', () => {
     expect(m.snapshot({ processes: { pids: [9] } }).totals.opsPerSec).toBe(0);
   });
 });
+
+describe('the buffer beside the counts', () => {
+  it('holds out the events the counts do not include yet: the buffered never outnumber the counted', () => {
+    const m = new Model({ aggregate: 'counts' });
+    // 10 READs on fd 5, counted at T + 1 s; then 6 more events, ahead of the next counts
+    for (let i = 0; i < 10; i++) m.push(ev({ tsUs: T + i * 1000, fd: 5, latencyNs: 1000 + i }));
+    m.pushCounts(
+      delta(T + SEC, [row({ ops: 10, latency: buckets(Array<number>(10).fill(1000)) })]),
+    );
+    for (let i = 0; i < 6; i++) m.push(ev({ tsUs: T + SEC + 100 + i, fd: 5, latencyNs: 9e6 }));
+    m.advance(T + SEC + 500_000);
+    const s = m.snapshot({ latency: { key: m.snapshot().processes[0].key, limit: 5 } });
+    const p = s.processes[0];
+    expect(p.totalOps).toBe(10);
+    expect(s.latency!.count).toBe(10);
+    expect(s.latency!.considered).toBe(10);
+    // (the 9 ms ones are not counted yet: not among the slowest)
+    expect(s.latency!.slowest.map((e) => e.latencyNs)).toEqual([1009, 1008, 1007, 1006, 1005]);
+    expect(m.fileStats(100)).toMatchObject([{ fd: 5, ops: 10 }]);
+    // the tail stays fresh: the newest events are listed
+    expect(s.recent).toHaveLength(16);
+    // the next counts take them in
+    m.pushCounts(
+      delta(T + 2 * SEC, [row({ ops: 6, latency: buckets(Array<number>(6).fill(9e6)) })]),
+    );
+    const t = m.snapshot({ latency: { key: p.key, limit: 5 } });
+    expect(t.latency!.considered).toBe(16);
+    expect(m.fileStats(100)[0].ops).toBe(16);
+  });
+});
