@@ -5,7 +5,7 @@
  * probe, and under a PATH without node (what sudo leaves).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCopy, requireOrSkip, requireRootOrSkip, tempDir } from './env.js';
@@ -70,6 +70,9 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
         /(tsconfig|eslint|vitest|prettier)/.test(f),
     );
     expect(unwanted).toEqual([]);
+    // the README it holds says how many files it holds
+    const readme = readFileSync(path.join(pkg, 'readme.md'), 'utf8');
+    expect(readme).toMatch(new RegExp(`\\b${files.length} files, by \`npm pack\``));
   });
 
   it('--help and -h: every flag and the keys; --version: the bpftrace found and the tier', () => {
