@@ -105,7 +105,9 @@ describe.runIf(run)('a busy SQPOLL poller in the summary (real bpftrace)', () =>
         `sqpoll-spin's poller: ${share.toFixed(0)} % of a CPU as the test read /proc; --json: ${t!.sqpoll_cpu_pct} % (${t!.sqpoll_cpu_s} s in ${t!.sampled_s} s)`,
       );
       expect(t!.sqpoll).toBe(1);
-      expect(t!.sqpoll_cpu_pct).toBeGreaterThanOrEqual(50);
+      // what the poller used, as the test saw it (the windows differ a little): at least half a
+      // CPU when it had most of one (a machine this busy gives it less: then what it got)
+      expect(t!.sqpoll_cpu_pct).toBeGreaterThanOrEqual(Math.min(50, share * 0.7));
       // no more than the poller can have used
       expect(t!.sqpoll_cpu_pct).toBeLessThanOrEqual(105);
       expect(t!.sampled_s).toBeGreaterThan(2);
@@ -117,7 +119,20 @@ describe.runIf(run)('a busy SQPOLL poller in the summary (real bpftrace)', () =>
 
   it('a process that exits before the end keeps its threads in the summary, with the CPU they used', async () => {
     const w = await spinUnderCapture(5, []);
+    // what its poller used while it ran, as the test sees it (until the process is gone)
+    const t0 = Date.now();
+    let used = { sec: 0, atMs: t0 };
+    const from = sqpollCpuSec(w.pid);
+    const watch = setInterval(() => {
+      try {
+        used = { sec: sqpollCpuSec(w.pid) - from, atMs: Date.now() };
+      } catch {
+        // gone
+      }
+    }, 100);
     const wExit = await exitOf(w.work);
+    clearInterval(watch);
+    const share = used.atMs > t0 ? (used.sec / ((used.atMs - t0) / 1000)) * 100 : 0;
     expect(wExit.code, w.wOut.stderr()).toBe(0);
     const summary = await w.stop();
     const line = new RegExp(
@@ -126,6 +141,9 @@ describe.runIf(run)('a busy SQPOLL poller in the summary (real bpftrace)', () =>
       'm',
     ).exec(summary);
     expect(line, summary).not.toBeNull();
-    expect(Number(line![1])).toBeGreaterThanOrEqual(50);
+    console.log(
+      `an exited sqpoll-spin's poller: ${share.toFixed(0)} % as the test saw it; ${line![0]}`,
+    );
+    expect(Number(line![1])).toBeGreaterThanOrEqual(Math.min(50, share * 0.7));
   });
 });
