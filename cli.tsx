@@ -4,7 +4,7 @@
 process.env.NODE_ENV ??= 'production';
 
 import meow from 'meow';
-import { buildConfig, emptyOption } from './source/config.js';
+import { buildConfig, emptyOption, repeatedOption, typedOption } from './source/config.js';
 import { helpText } from './source/help.js';
 import { main } from './source/main.js';
 import { runVersion } from './source/commands.js';
@@ -46,13 +46,35 @@ const FLAGS = {
   version: { type: 'boolean' },
 } as const;
 
-const cli = meow(helpText(), {
-  importMeta: import.meta,
-  allowUnknownFlags: true,
-  autoHelp: false,
-  autoVersion: false,
-  flags: FLAGS,
-});
+function usage(line: string): never {
+  process.stderr.write(`iouringtop: ${line}\n`);
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+// An option of one value given twice is bad usage, said in one line (meow would throw).
+const repeated = repeatedOption(
+  argv,
+  Object.entries(FLAGS)
+    .filter(([, f]) => f.type === 'string' && !('isMultiple' in f))
+    .map(([name]) => name),
+);
+if (repeated !== undefined) usage(repeated);
+
+const cli = (() => {
+  try {
+    return meow(helpText(), {
+      importMeta: import.meta,
+      allowUnknownFlags: true,
+      autoHelp: false,
+      autoVersion: false,
+      flags: FLAGS,
+    });
+  } catch (e) {
+    // whatever else the flag parser refuses: one line, not a stack trace
+    return usage(`${(e as Error).message.replace(/\.$/, '')}; see iouringtop --help`);
+  }
+})();
 
 if (cli.flags.help) {
   process.stdout.write(`${helpText().replace(/^\n/, '')}`);
@@ -69,31 +91,19 @@ const known = new Set([
 const unknown = Object.keys(cli.unnormalizedFlags).find(
   (name) => !known.has(name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())),
 );
-if (unknown !== undefined) {
-  const dash = unknown.length === 1 ? '-' : '--';
-  process.stderr.write(`iouringtop: unknown option ${dash}${unknown}; see iouringtop --help\n`);
-  process.exit(2);
-}
-if (cli.input.length > 0) {
-  process.stderr.write(
-    `iouringtop: unexpected argument ${JSON.stringify(cli.input[0])}; see iouringtop --help\n`,
-  );
-  process.exit(2);
-}
+// (quoted as typed: meow names `--bogus-flag` bogusFlag)
+if (unknown !== undefined)
+  usage(`unknown option ${typedOption(argv, unknown)}; see iouringtop --help`);
+if (cli.input.length > 0)
+  usage(`unexpected argument ${JSON.stringify(cli.input[0])}; see iouringtop --help`);
 const empty = emptyOption(
-  process.argv.slice(2),
+  argv,
   Object.entries(FLAGS)
     .filter(([, f]) => f.type === 'string')
     .map(([name]) => name),
 );
-if (empty !== undefined) {
-  process.stderr.write(`iouringtop: ${empty}\n`);
-  process.exit(2);
-}
+if (empty !== undefined) usage(empty);
 const built = buildConfig(cli.flags, Boolean(process.stdout.isTTY));
-if (!built.ok) {
-  process.stderr.write(`iouringtop: ${built.error}\n`);
-  process.exit(2);
-}
+if (!built.ok) usage(built.error);
 process.exitCode = await main(built.config);
 await exitIfTerminalGone();

@@ -162,6 +162,69 @@ export function emptyOption(argv: readonly string[], names: readonly string[]): 
   return undefined;
 }
 
+/** An option's name as the flag parser folds it: `--output-dir`, `--outputDir`, `--output_dir`. */
+const folded = (name: string): string => name.replace(/[-_]/g, '').toLowerCase();
+
+/**
+ * The first option of `names` (camelCase: the options that take one value) given twice, in any
+ * spelling (`--output-dir a --outputDir b`), as a one-line message quoting what was typed;
+ * undefined when there is none. Options after `--` are arguments, not options.
+ */
+export function repeatedOption(
+  argv: readonly string[],
+  names: readonly string[],
+): string | undefined {
+  const wanted = new Set(names.map(folded));
+  const seen = new Map<string, { typed: string; value: string | undefined }>();
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') break;
+    const m = /^--([^=]+)(=([\s\S]*))?$/.exec(argv[i]);
+    if (!m || !wanted.has(folded(m[1]))) continue;
+    let value: string | undefined = m[3];
+    if (m[2] === undefined) {
+      // the next word is its value, unless it is missing (emptyOption tells that)
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        value = next;
+        i++;
+      }
+    }
+    const typed = `--${m[1]}`;
+    const first = seen.get(folded(m[1]));
+    if (first) {
+      const values =
+        first.value !== undefined && value !== undefined
+          ? ` (${JSON.stringify(first.value)}, then ${JSON.stringify(value)})`
+          : '';
+      const hint = REPEAT_HINTS[folded(m[1])] ?? '';
+      return `${first.typed === typed ? typed : `${first.typed} and ${typed}`} given twice${values}: give it once${hint}`;
+    }
+    seen.set(folded(m[1]), { typed, value });
+  }
+  return undefined;
+}
+
+/** What to do instead of repeating an option, where there is more to say than "once". */
+const REPEAT_HINTS: Record<string, string> = {
+  comm: ' (one command name; NAME* matches the names that begin so)',
+};
+
+/**
+ * An option as it was typed on the command line, from the name the flag parser gave it
+ * (camelCase: `bogusFlag` for `--bogus-flag`, `bogus` for `--no-bogus`): the word before any
+ * `=value`, or `--kebab-case` of the name when it cannot be found.
+ */
+export function typedOption(argv: readonly string[], name: string): string {
+  if (name.length === 1) return `-${name}`;
+  const want = folded(name);
+  for (const a of argv) {
+    if (a === '--') break;
+    const m = /^--([^=]+)/.exec(a);
+    if (m && (folded(m[1]) === want || folded(m[1]) === `no${want}`)) return `--${m[1]}`;
+  }
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 const EXAMPLES: Record<string, string> = {
   pid: '--pid 1234',
   comm: '--comm postgres',

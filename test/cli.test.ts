@@ -8,7 +8,14 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig, describeFilter, emptyOption, minFreeBytes } from '../source/config.js';
+import {
+  buildConfig,
+  describeFilter,
+  emptyOption,
+  minFreeBytes,
+  repeatedOption,
+  typedOption,
+} from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
 import { CLI, requireRootOrSkip, ROOT, summaryBody, tempDir } from './e2e/env.js';
@@ -144,6 +151,40 @@ describe('emptyOption', () => {
   });
 });
 
+describe('repeatedOption', () => {
+  const names = ['duration', 'comm', 'outputDir', 'replay'];
+  it('finds an option of one value given twice, in any spelling, quoting what was typed', () => {
+    expect(repeatedOption(['--duration', '5', '--duration', '6'], names)).toBe(
+      '--duration given twice ("5", then "6"): give it once',
+    );
+    expect(repeatedOption(['--duration=5', '--headless', '--duration=6'], names)).toMatch(
+      /^--duration given twice \("5", then "6"\)/,
+    );
+    expect(repeatedOption(['--output-dir', 'a', '--outputDir', 'b'], names)).toBe(
+      '--output-dir and --outputDir given twice ("a", then "b"): give it once',
+    );
+    expect(repeatedOption(['--comm', 'fio', '--comm', 'postgres'], names)).toMatch(
+      /^--comm given twice \("fio", then "postgres"\): give it once \(one command name/,
+    );
+  });
+  it('lets options given once pass, and a value that looks like the option name', () => {
+    expect(repeatedOption(['--duration', '5', '--comm', 'fio'], names)).toBe(undefined);
+    expect(repeatedOption(['--replay', '--duration'], ['replay'])).toBe(undefined);
+    expect(repeatedOption(['--pid', '1', '--pid', '2'], names)).toBe(undefined);
+    expect(repeatedOption(['--duration', '5', '--', '--duration', '6'], names)).toBe(undefined);
+  });
+});
+
+describe('typedOption', () => {
+  it('quotes an option as typed, not as the parser names it', () => {
+    expect(typedOption(['--bogus-flag'], 'bogusFlag')).toBe('--bogus-flag');
+    expect(typedOption(['--headless', '--bogus_flag=1'], 'bogusFlag')).toBe('--bogus_flag');
+    expect(typedOption(['--no-bogus'], 'bogus')).toBe('--no-bogus');
+    expect(typedOption(['-x'], 'x')).toBe('-x');
+    expect(typedOption([], 'bogusFlag')).toBe('--bogus-flag');
+  });
+});
+
 describe('the CLI on bad input and on replays', () => {
   let dir = '';
   beforeAll(() => {
@@ -166,6 +207,26 @@ describe('the CLI on bad input and on replays', () => {
     const t = cli(['--pid', 'abc']);
     expect(t.code).toBe(2);
     expect(t.stderr).toBe('iouringtop: --pid "abc": expected a whole number from 1 to 4194304\n');
+    // quoted as typed, not in the parser's camelCase
+    const u = cli(['--bogus-flag']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toBe('iouringtop: unknown option --bogus-flag; see iouringtop --help\n');
+  });
+
+  it('an option of one value given twice: one line, exit 2, no stack trace', () => {
+    for (const args of [
+      ['--comm', 'fio', '--comm', 'postgres'],
+      ['--duration', '5', '--duration', '6', '--headless'],
+      ['--replay', 'a', '--replay', 'b'],
+      ['--output-dir=a', '--outputDir', 'b'],
+    ]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), `${args.join(' ')}\n${r.stderr}`).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^iouringtop: --[a-zA-Z-]+ (and --[a-zA-Z-]+ )?given twice \(".*", then ".*"\): give it once/,
+      );
+    }
   });
 
   it('an option with an empty value is bad usage, not "everything": --pid $EMPTY records nothing', () => {
@@ -366,6 +427,20 @@ describe('the CLI on bad input and on replays', () => {
       }),
     );
     expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: loss counts unknown/m);
+    // nor with a figure that is not a count: unknown, not "1e+308 events lost"
+    writeFileSync(
+      path.join(dir, 'plain.meta.json'),
+      JSON.stringify({
+        formatVersion: 2,
+        startedAt: '2026-03-04T05:06:00.000+00:00',
+        endedAt: '2026-03-04T05:06:10.000+00:00',
+        lost: 1e308,
+      }),
+    );
+    const huge = cli(['--replay', file, '--headless']);
+    expect(huge.stdout).toMatch(/^Capture: loss counts unknown/m);
+    expect(huge.stdout + huge.stderr).not.toMatch(/e\+308/);
+    expect(cli(['--replay', file, '--headless', '--json']).stdout).toMatch(/"capture": null/);
     writeFileSync(
       path.join(dir, 'plain.meta.json'),
       JSON.stringify({

@@ -32,6 +32,8 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   source.onNotice = (level, text) => {
     if (level !== 'info') err(text);
   };
+  // attaching takes seconds: said as it happens, as the TUI does
+  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
   try {
     await source.start();
   } catch (e) {

@@ -103,6 +103,7 @@ export async function runTui(
   const store = new TickStore();
   let refreshMs = config.refreshMs;
   let tailFilter: Filter | undefined;
+  let shownFilter: Filter | undefined;
   let latency: { key: string; limit: number } | undefined;
   const publish = (): void => {
     store.publish(
@@ -112,6 +113,8 @@ export async function runTui(
         recentLimit: 200,
         // every figure obeys an op: filter (the process rows and the header count only those)
         opcodes: tailFilter?.opcodes,
+        // and the header's totals a pid: or comm: filter (the process rows are filtered by the UI)
+        processes: shownFilter && { pids: shownFilter.pids, comms: shownFilter.comms },
         // computed only while the latency panel is open
         latency,
       }),
@@ -148,8 +151,9 @@ export async function runTui(
       timer = setInterval(tick, refreshMs);
       publish();
     },
-    setFilter: (f) => {
+    setFilter: (f, shown) => {
       tailFilter = f;
+      shownFilter = shown;
       publish();
     },
     setLatency: (target) => {

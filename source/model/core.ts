@@ -265,6 +265,15 @@ export class Core {
   }
 
   /** One counts delta: into every row it touches, since start, this second and as the latest. */
+  /**
+   * The latest moment the figures cover: with counts, the latest delta's time (events after it
+   * are buffered but not counted yet; 0 before the first delta); from events, every event.
+   * What the buffer's queries compared with the counts stop at (latency.ts, files.ts).
+   */
+  get countedUntilUs(): number {
+    return this.counted ? this.countsTsUs : Infinity;
+  }
+
   ingestCounts(d: CountsDelta): void {
     if (!this.counted) throw new Error('this model aggregates events, not counts');
     if (d.tsUs > this.nowUs || !this.started) this.observe(d.tsUs);

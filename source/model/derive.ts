@@ -12,7 +12,7 @@ import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
 import { OpRow, ProcRow, type PxRow, StatRow, type Tally } from './rows.js';
-import type { Filter } from './select.js';
+import { commMatches, type Filter } from './select.js';
 import type {
   Diagnostics,
   ErrnoRow,
@@ -41,6 +41,11 @@ export interface SnapshotOptions {
    * figure of a process is then that of its operations of these opcodes.
    */
   opcodes?: readonly number[];
+  /**
+   * Count only the processes these name in the totals (a filter `pid:` or `comm:`, matched as
+   * the views match rows): the totals are then the sum of those process rows.
+   */
+  processes?: Pick<Filter, 'pids' | 'comms'>;
   /**
    * The latency panel's row (its key) and how many of its slowest buffered events to list:
    * Snapshot.latency, under recentFilter. Left out, nothing of it is computed.
@@ -176,6 +181,16 @@ export function deriveSnapshot(
     return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
   };
 
+  // Under a pid: or comm: filter, the totals are the sum of the process rows it shows.
+  const pids = opts.processes?.pids ?? [];
+  const comms = opts.processes?.comms ?? [];
+  const named = pids.length > 0 || comms.length > 0;
+  const namedTotal = named ? new StatRow(withSeries ? core.seriesSeconds : 0) : undefined;
+  let namedEvents = 0;
+  let namedWindowEvents = 0;
+  if (namedTotal) scratchRows.add(namedTotal);
+  const withEnter = only === undefined || only.has(IO_URING_ENTER);
+
   const processes: ProcessRow[] = [];
   const processOpcodes: ProcessOpcodeRow[] = [];
   const errorDetail: ErrorDetailRow[] = [];
@@ -207,6 +222,16 @@ export function deriveSnapshot(
     const top = mix.find((m) => only === undefined || only.has(m.opcode))?.opcode ?? -1;
     const [wCalls, wSubmitted] = win.enter(pr);
     const shown = view(pr, () => inFilter(pr.pxList));
+    if (
+      namedTotal &&
+      (pids.length === 0 || pids.includes(pr.pid)) &&
+      (comms.length === 0 || comms.some((c) => commMatches(pr.comm, c)))
+    ) {
+      const w = scratchRows.has(shown) ? shown.w : win.tally(shown);
+      addRow(namedTotal, shown, w, core, withSeries ? endSec : -1);
+      namedEvents += shown.t.ops + (withEnter ? pr.t.calls : 0);
+      namedWindowEvents += (w?.ops ?? 0) + (withEnter ? wCalls : 0);
+    }
     processes.push({
       kind: 'process',
       key: pr.key,
@@ -238,17 +263,19 @@ export function deriveSnapshot(
     });
   }
 
-  const total = view(core.total, () =>
-    inFilter(core.ops.filter((o): o is OpRow => o !== undefined && o.opcode !== IO_URING_ENTER)),
-  );
+  const total =
+    namedTotal ??
+    view(core.total, () =>
+      inFilter(core.ops.filter((o): o is OpRow => o !== undefined && o.opcode !== IO_URING_ENTER)),
+    );
   const totalStats = stats(total);
   // with counts: every event they stand for (operations and io_uring_enter calls, as filtered);
-  // from events: those pushed
-  const countedEnter = !only || only.has(IO_URING_ENTER) ? core.enterCalls : 0;
+  // from events: those pushed; under pid: or comm:, those of the processes named
+  const countedEnter = withEnter ? core.enterCalls : 0;
   const totals: TotalsRow = {
     ...totalStats,
-    events: core.counted ? totalStats.totalOps + countedEnter : core.events,
-    eventsPerSec: win.events * perSec,
+    events: named ? namedEvents : core.counted ? totalStats.totalOps + countedEnter : core.events,
+    eventsPerSec: (named ? namedWindowEvents : win.events) * perSec,
     series: series(total),
   };
 

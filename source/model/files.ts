@@ -3,7 +3,9 @@
  * index) the operations, bytes and latencies of the events still buffered. The model keeps no
  * per-file aggregate (the kernel's counters are per process and opcode), so these figures cover
  * the buffer (--buffer-seconds / --buffer-events) and only the events received: with events
- * lost or sampled they are a part of the whole. Run on demand (the drill-down), never per event.
+ * lost or sampled they are a part of the whole. With counts, only the events they already
+ * include (not those of the last second, not counted yet). Run on demand (the drill-down),
+ * never per event.
  */
 import type { Core } from './core.js';
 import { DIR } from './core.js';
@@ -39,9 +41,11 @@ export function fileStats(core: Core, pid: number, limit = 50): FileStat[] {
       lat: LatencyHistogram | undefined;
     }
   >();
+  // only the events the counts already include: a file never shows more than its process's total
+  const until = core.countedUntilUs;
   for (let i = 0; i < ring.size; i++) {
     const p = ring.at(i);
-    if (ring.pid[p] !== pid) continue;
+    if (ring.pid[p] !== pid || ring.tsUs[p] > until) continue;
     const word = ring.fd[p];
     const op = ring.opcode[p];
     // no file (fd 0 and not registered), AT_FDCWD, or the ring itself (io_uring_enter)

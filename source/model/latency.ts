@@ -132,7 +132,10 @@ export function latencyDetail(
     for (const px of t.parts) if (only.has(px.opcode)) hist.merge(px.tHist);
   }
   const match = eventMatcher(core, filter);
-  const ok = match === undefined ? t.ok : (p: number) => t.ok(p) && match(p);
+  // only the events the counts already include, so that the buffered never outnumber the counted
+  const until = core.countedUntilUs;
+  const tsUs = core.ring.tsUs;
+  const ok = (p: number) => tsUs[p] <= until && t.ok(p) && (match === undefined || match(p));
   const { events, considered } = slowestEvents(core, ok, limit);
   const ps: number[] = [];
   hist.percentiles(DETAIL_PERCENTILES, ps);

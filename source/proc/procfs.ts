@@ -26,11 +26,16 @@ export abstract class ProcSampler<S> {
     if (this.running) return;
     this.running = true;
     try {
-      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.procs.delete(pid);
+      for (const pid of this.procs.keys()) if (!pids.includes(pid)) this.forget(pid);
       await this.round(pids, nowMs);
     } finally {
       this.running = false;
     }
+  }
+
+  /** Drops what is kept of a process (not asked for any more, or gone). */
+  protected forget(pid: number): void {
+    this.procs.delete(pid);
   }
 
   /** Reads what it keeps of these processes. */

@@ -16,6 +16,13 @@
  * since the previous sample counts from its start (all its utime + stime); a thread that exits
  * takes the CPU it used after its last sample with it (a refresh interval's worth at most).
  *
+ * Over a session, a process's CPU is those totals over the time its samples covered
+ * (workersAvgCpuPct, sqpollAvgCpuPct): what the headless summary reports, rather than the last
+ * sample's, which at the end is two looks a few milliseconds apart. A process that is no longer
+ * sampled (it exited, or has been idle for a minute) keeps its last figures for the session
+ * (seen()); should it come back, its session figures go on from them, while its running totals
+ * (the exporter's) start again from its new first sample.
+ *
  * A process is flagged as growing when, over its last GROWTH_SAMPLES samples, its worker count
  * never fell and rose at least GROWTH_RISES times: io-wq workers exit after a few idle seconds,
  * so a count that only climbs means the work punted to them keeps outgrowing them.
@@ -33,8 +40,9 @@ export interface ThreadInfo {
   /** iou-wrk-* threads now, and the most seen. */
   readonly workers: number;
   readonly maxWorkers: number;
-  /** iou-sqp-* threads now. */
+  /** iou-sqp-* threads now, and the most seen (a ring torn down before its process exits). */
   readonly sqpoll: number;
+  readonly maxSqpoll: number;
   /** CPU used between the last two samples, in % of one CPU (undefined before two samples). */
   readonly workersCpuPct?: number;
   readonly sqpollCpuPct?: number;
@@ -46,7 +54,28 @@ export interface ThreadInfo {
    */
   readonly workersCpuSec: number;
   readonly sqpollCpuSec: number;
+  /**
+   * The time its samples covered in the session (the intervals between them), in seconds, and
+   * the CPU its io-wq workers / SQPOLL threads used in that time, in % of one CPU: over the
+   * session (undefined before two samples).
+   */
+  readonly sampledSec: number;
+  readonly workersAvgCpuPct?: number;
+  readonly sqpollAvgCpuPct?: number;
 }
+
+/** What a process's samples add up to over the session. */
+interface Session {
+  /** Ticks its workers / SQPOLL threads used while sampled, and the time sampled (ms). */
+  wTicks: number;
+  sTicks: number;
+  sampledMs: number;
+}
+
+const NO_SESSION: Readonly<Session> = { wTicks: 0, sTicks: 0, sampledMs: 0 };
+
+/** Processes no longer sampled whose last figures are kept for the session (seen()). */
+export const MAX_RETIRED = 1000;
 
 type Kind = 0 | 1 | 2; // other, worker, sqpoll
 
@@ -61,6 +90,7 @@ interface ProcState {
   tasks: Map<number, TaskState>;
   counts: number[];
   maxWorkers: number;
+  maxSqpoll: number;
   lastMs: number;
   info: ThreadInfo;
   /** CPU % of each io_uring thread between the last two samples. */
@@ -70,6 +100,10 @@ interface ProcState {
   /** Ticks its io_uring threads used while sampled (see the module comment). */
   wTotal: number;
   sTotal: number;
+  /** The time its samples covered (ms): the sum of the intervals between them. */
+  sampledMs: number;
+  /** Its session's figures from before it was last forgotten (NO_SESSION: none). */
+  before: Readonly<Session>;
 }
 
 /** `pid (comm) S …` → [comm, utime + stime], or undefined. */
@@ -93,6 +127,19 @@ function kindOf(comm: string): Kind {
 
 /** Samples the io_uring threads of the processes it is asked for (ProcSampler). */
 export class ThreadSampler extends ProcSampler<ProcState> {
+  /** The last figures of the processes no longer sampled, oldest first (at most MAX_RETIRED). */
+  private readonly retired = new Map<number, { info: ThreadInfo; session: Session }>();
+
+  protected override forget(pid: number): void {
+    const p = this.procs.get(pid);
+    if (p && p.lastMs > 0) {
+      this.retired.delete(pid);
+      this.retired.set(pid, { info: p.info, session: sessionOf(p) });
+      if (this.retired.size > MAX_RETIRED) this.retired.delete(this.retired.keys().next().value!);
+    }
+    super.forget(pid);
+  }
+
   protected async round(pids: readonly number[], nowMs: number): Promise<void> {
     let budget = MAX_READS;
     for (const pid of pids) {
@@ -107,28 +154,36 @@ export class ThreadSampler extends ProcSampler<ProcState> {
     try {
       tids = (await readdir(`${this.root}/${pid}/task`)).map(Number);
     } catch {
-      this.procs.delete(pid); // gone, or not ours to read
+      this.forget(pid); // gone, or not ours to read
       return 0;
     }
     let p = this.procs.get(pid);
     if (!p) {
+      // back after a while unsampled: its session figures go on from where they were
+      const before = this.retired.get(pid);
+      this.retired.delete(pid);
       p = {
         tasks: new Map(),
         counts: [],
-        maxWorkers: 0,
+        maxWorkers: before?.info.maxWorkers ?? 0,
+        maxSqpoll: before?.info.maxSqpoll ?? 0,
         lastMs: 0,
         info: {
           workers: 0,
           maxWorkers: 0,
           sqpoll: 0,
+          maxSqpoll: 0,
           growing: false,
           workersCpuSec: 0,
           sqpollCpuSec: 0,
+          sampledSec: 0,
         },
         cpu: new Map(),
         listed: new Set(),
         wTotal: 0,
         sTotal: 0,
+        sampledMs: 0,
+        before: before?.session ?? NO_SESSION,
       };
       this.procs.set(pid, p);
     }
@@ -181,16 +236,25 @@ export class ThreadSampler extends ProcSampler<ProcState> {
     p.counts.push(workers);
     if (p.counts.length > GROWTH_SAMPLES) p.counts.shift();
     p.maxWorkers = Math.max(p.maxWorkers, workers);
+    p.maxSqpoll = Math.max(p.maxSqpoll, sqpoll);
     const pct = (t: number) => (dtSec > 0 ? (t / CLOCK_TICKS / dtSec) * 100 : undefined);
+    p.sampledMs += dtSec * 1000;
+    const session = sessionOf(p);
+    const avg = (t: number) =>
+      session.sampledMs > 0 ? (t / CLOCK_TICKS / (session.sampledMs / 1000)) * 100 : undefined;
     p.info = {
       workers,
       maxWorkers: p.maxWorkers,
       sqpoll,
+      maxSqpoll: p.maxSqpoll,
       workersCpuPct: pct(wTicks),
       sqpollCpuPct: pct(sTicks),
       growing: isGrowing(p.counts),
       workersCpuSec: p.wTotal / CLOCK_TICKS,
       sqpollCpuSec: p.sTotal / CLOCK_TICKS,
+      sampledSec: session.sampledMs / 1000,
+      workersAvgCpuPct: avg(session.wTicks),
+      sqpollAvgCpuPct: avg(session.sTicks),
     };
     p.lastMs = nowMs;
     return reads.length;
@@ -211,6 +275,26 @@ export class ThreadSampler extends ProcSampler<ProcState> {
     for (const [pid, p] of this.procs) out.set(pid, p.info);
     return out;
   }
+
+  /**
+   * Every process sampled this session: those sampled now, and the last figures of those no
+   * longer sampled (exited, or idle).
+   */
+  seen(): Map<number, ThreadInfo> {
+    const out = new Map<number, ThreadInfo>();
+    for (const [pid, r] of this.retired) out.set(pid, r.info);
+    for (const [pid, p] of this.procs) if (p.lastMs > 0) out.set(pid, p.info);
+    return out;
+  }
+}
+
+/** A process's session figures: those from before it was last forgotten, and this run's. */
+function sessionOf(p: ProcState): Session {
+  return {
+    wTicks: p.before.wTicks + p.wTotal,
+    sTicks: p.before.sTicks + p.sTotal,
+    sampledMs: p.before.sampledMs + p.sampledMs,
+  };
 }
 
 /** A worker count that never fell over the samples and rose at least GROWTH_RISES times. */

@@ -26,8 +26,13 @@ export interface ProcView {
    * replay: the sidecar), with the operations seen on it in the events received.
    */
   readonly fileList: readonly FileRecord[];
-  /** Per pid: its io-wq workers and SQPOLL threads (live only). */
+  /** Per pid: its io-wq workers and SQPOLL threads (live only), of the processes sampled now. */
   readonly threads: ReadonlyMap<number, ThreadInfo>;
+  /**
+   * Per pid, every process sampled this session (live only): those of `threads`, and the last
+   * figures of those no longer sampled (exited, idle). What the headless summary reports.
+   */
+  readonly threadsSeen?: ReadonlyMap<number, ThreadInfo>;
   /** Every ring of the processes sampled (live only). */
   readonly rings: readonly RingView[];
   /** Processes whose rings could not be read, and why (no access, exited). */

@@ -68,6 +68,7 @@ export class ProcWatcher {
       files,
       fileList: this.files.records(),
       threads: this.threads.all(),
+      threadsSeen: this.threads.seen(),
       rings,
       ringFailures: this.rings.failures(),
     };

@@ -32,14 +32,16 @@ export interface SessionMeta {
   /** ISO 8601 times with the local offset; `endedAt` is null while the session runs. */
   startedAt: string;
   endedAt: string | null;
-  /** Events recorded in the CSV. */
-  events: number;
-  /** Events the kernel side lost (perf buffer full). */
-  lost: number;
-  /** Events dropped in user space (parse failures, queue overflow). */
-  dropped: number;
-  /** io_uring CQ overflows observed. */
-  overflow: number;
+  /**
+   * Events recorded in the CSV; events the kernel side lost (perf buffer full); events dropped
+   * in user space (parse failures, queue overflow); io_uring CQ overflows observed. Read back,
+   * null where the file's figure is not a count (negative, fractional, past 2^53, not a number):
+   * unknown, never printed as `1e+308`.
+   */
+  events: number | null;
+  lost: number | null;
+  dropped: number | null;
+  overflow: number | null;
   /**
    * Rows the recording could not write (the disk filled, or another write error), and why:
    * the CSV then holds `events` complete rows, which is all that was captured before that.
@@ -139,9 +141,11 @@ export function describeRecording(meta: SessionMeta): string {
   }
   // the count is written at close: an unclosed session's says nothing
   if (meta.endedAt) {
-    const lost = meta.lost > 0 ? `, ${meta.lost} lost` : '';
-    const dropped = meta.dropped > 0 ? `, ${meta.dropped} dropped` : '';
-    parts.push(`${meta.events} events${lost}${dropped}`);
+    const said = (n: number | null, what: string): string =>
+      n === null ? `, ${what} unknown` : n > 0 ? `, ${n} ${what}` : '';
+    parts.push(
+      `${meta.events ?? 'unknown'} events${said(meta.lost, 'lost')}${said(meta.dropped, 'dropped')}`,
+    );
   } else {
     parts.push('loss counts unknown');
   }
@@ -256,7 +260,11 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
   const str = (k: string, d: string) => (typeof r[k] === 'string' ? r[k] : d);
-  const num = (k: string) => (typeof r[k] === 'number' ? r[k] : 0);
+  // a count: absent is 0 (older files); anything but a whole number a counter can reach, unknown
+  const count = (k: string): number | null => {
+    const v = r[k] ?? 0;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+  };
   const names =
     typeof r.opcodeNames === 'object' && r.opcodeNames !== null
       ? (r.opcodeNames as Record<string, number>)
@@ -274,10 +282,10 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
         : {},
     startedAt: str('startedAt', ''),
     endedAt: typeof r.endedAt === 'string' ? r.endedAt : null,
-    events: num('events'),
-    lost: num('lost'),
-    dropped: num('dropped'),
-    overflow: num('overflow'),
+    events: count('events'),
+    lost: count('lost'),
+    dropped: count('dropped'),
+    overflow: count('overflow'),
     ...(names ? { opcodeNames: names } : {}),
     ...(typeof r.rowsNotWritten === 'number' ? { rowsNotWritten: r.rowsNotWritten } : {}),
     ...(typeof r.recordingError === 'string' ? { recordingError: r.recordingError } : {}),

@@ -39,6 +39,11 @@ export interface Column<R> {
   maxWidth?: number;
   /** A flexible column may shrink down to this when the terminal is too narrow. */
   minWidth?: number;
+  /**
+   * Where the columns do not all fit: those with `drop` leave, the highest first, before any
+   * other is narrowed below its width (Table.tsx: layoutColumns). Without: kept.
+   */
+  drop?: number;
   /** The cell text; `width` is the column's final width (sparklines draw to it). */
   format: (row: R, width: number) => string;
   /** What the column sorts by; a column without it cannot be sorted on. */
@@ -242,7 +247,7 @@ const batchColumn: Column<ProcessRow> = {
   sortBy: batchOf,
 };
 
-type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth'>;
+type Layout = Pick<Column<unknown>, 'width' | 'align' | 'flex' | 'maxWidth' | 'minWidth' | 'drop'>;
 
 /** A column of names or ids: shown as they are, sorted on them, ascending when first chosen. */
 export function nameColumn<R>(
@@ -278,20 +283,41 @@ export function numberColumn<R>(
   };
 }
 
-/** Processes: one row per process; widths sum to exactly 80 columns with gutter and separators. */
+/**
+ * The COMMAND column of the process tables: what a user reads first after the pid, never
+ * narrower than 12 (a 15-byte name loses 3 at most), up to 16.
+ */
+const COMMAND: Layout = { width: 12, flex: 2, maxWidth: 16, minWidth: 12 };
+
+/**
+ * Processes: one row per process. Width goes to what a user reads first: the command (12 at
+ * least), then the figures, then the sparkline. Where they do not all fit (80 columns), the
+ * sparkline goes first (it is never drawn narrower than 8), then TOP, then MAX: at 80 columns
+ * every figure but the sparkline shows, and with the thread columns (WRK, SQP%) all but TOP and
+ * MAX.
+ */
 export function processColumns(sparkScale: number): Column<ProcessRow>[] {
   return [
     nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
-    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 9, flex: 2, maxWidth: 16, minWidth: 6 }),
-    ...statColumns<ProcessRow>(['ops', 'read', 'write', 'avg', 'p99', 'max', 'err']),
-    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 5, flex: 1, maxWidth: 14 }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, COMMAND),
+    ...statColumns<ProcessRow>(['ops', 'read', 'write', 'avg', 'p99', 'max', 'err']).map((c) =>
+      c.key === 'max' ? { ...c, drop: 1 } : c,
+    ),
+    nameColumn('top', 'TOP', (r) => r.topOpName, {
+      width: 5,
+      flex: 1,
+      maxWidth: 14,
+      minWidth: 4,
+      drop: 2,
+    }),
     {
       key: 'spark',
       title: 'OPS 1m',
-      width: 4,
+      width: 8,
       flex: 6,
       maxWidth: 60,
-      minWidth: 3,
+      minWidth: 8,
+      drop: 3,
       format: (r, w) => renderSparkline(r.series.opsPerSec, w, sparkScale),
     },
   ];
@@ -304,7 +330,7 @@ export function processColumns(sparkScale: number): Column<ProcessRow>[] {
 export function processDiagColumns(counted: Diagnostics | null): Column<ProcessRow>[] {
   return [
     nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
-    nameColumn('comm', 'COMMAND', (r) => r.comm, { width: 13, flex: 2, maxWidth: 16, minWidth: 6 }),
+    nameColumn('comm', 'COMMAND', (r) => r.comm, COMMAND),
     ...totalColumns<ProcessRow>(['ops']),
     ...diagColumns<ProcessRow>(
       ['punted', 'poll', 'short', 'failed', 'links', 'overflow', 'other'],
@@ -312,6 +338,8 @@ export function processDiagColumns(counted: Diagnostics | null): Column<ProcessR
     ),
     batchColumn,
     ...totalColumns<ProcessRow>(['err']),
+    // (the first to go where 80 columns cannot hold it)
+    nameColumn('top', 'TOP', (r) => r.topOpName, { width: 6, flex: 1, maxWidth: 14, drop: 1 }),
   ];
 }
 
@@ -339,27 +367,29 @@ export function sparkHistory(r: OpRow, metric: SparkMetric): ArrayLike<number> {
 }
 
 /**
- * Opcodes (and the drill-down's opcodes of one process, `metric` undefined: no sparkline, the
- * OPCODE column takes its room). Widths sum to exactly 80 columns.
+ * Opcodes (and the drill-down's opcodes of one process, `metric` undefined: no sparkline). The
+ * OPCODE column is wide enough for IO_URING_ENTER and ends at 24 (the figures stay beside the
+ * names); at 80 columns the sparkline takes what is left (14), and goes below 8.
  */
 export function opcodeColumns(
   metric: SparkMetric | undefined,
   sparkScale: number,
 ): Column<OpRow>[] {
-  const layout = { width: 13, flex: 1, maxWidth: 18, minWidth: 8 };
+  const layout = { width: 14, flex: 1, maxWidth: metric ? 18 : 24, minWidth: 14 };
   const opcode = nameColumn<OpRow>('opcode', 'OPCODE', (r) => r.opName, layout);
   const stats = statColumns<OpRow>(['ops', 'bytes', 'avg', 'p50', 'p99', 'max', 'err']);
-  if (!metric) return [{ ...opcode, width: opcode.width + 16, maxWidth: undefined }, ...stats];
+  if (!metric) return [opcode, ...stats];
   return [
     opcode,
     ...stats,
     {
       key: 'spark',
       title: metric === 'p99' ? 'P99 1m (s)' : 'OPS/s 1m (s)',
-      width: 15,
+      width: 14,
       flex: 4,
       maxWidth: 60,
-      minWidth: 3,
+      minWidth: 8,
+      drop: 1,
       format: (r, w) => renderSparkline(sparkHistory(r, metric), w, sparkScale),
     },
   ];
@@ -419,7 +449,10 @@ export function resultText(e: IoEvent, width: number): string {
   return amount(e.result, width) || '0';
 }
 
-/** Events: all nine fields, newest first (not sortable: a tail is in time order). */
+/**
+ * Events: all nine fields, newest first (not sortable: a tail is in time order); below 88
+ * columns, with the process, all but the offset.
+ */
 export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<IoEvent>[] {
   const cols: Column<IoEvent>[] = [
     {
@@ -428,25 +461,18 @@ export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<I
       width: 12,
       flex: 1,
       maxWidth: 15,
+      minWidth: 12,
       format: (e, w) => eventTime(e.tsUs, w),
     },
     { key: 'pid', title: 'PID', width: 7, align: 'right', format: (e) => String(e.pid) },
-    {
-      key: 'comm',
-      title: 'COMM',
-      width: 8,
-      flex: 2,
-      maxWidth: 16,
-      minWidth: 5,
-      format: (e) => e.comm,
-    },
+    { key: 'comm', title: 'COMM', ...COMMAND, format: (e) => e.comm },
     {
       key: 'opcode',
       title: 'OPCODE',
-      width: 10,
+      width: 14,
       flex: 2,
       maxWidth: 16,
-      minWidth: 6,
+      minWidth: 14,
       format: (e) => names.name(e.opcode),
     },
     {
@@ -458,11 +484,14 @@ export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<I
       format: (e) => (e.fixedFile ? `#${e.fd}` : e.fd === 0 ? '' : String(e.fd)),
     },
     {
+      // (below 88 columns, with the command and the opcode whole, the offset is left out)
       key: 'offset',
       title: 'OFFSET',
       width: 8,
       flex: 1,
       maxWidth: 14,
+      minWidth: 8,
+      drop: 1,
       align: 'right',
       format: (e, w) => amount(e.offset, w),
     },
@@ -479,6 +508,7 @@ export function eventColumns(withProcess: boolean, names: OpcodeNames): Column<I
       width: 8,
       flex: 1,
       maxWidth: 12,
+      minWidth: 8,
       align: 'right',
       format: resultText,
     },

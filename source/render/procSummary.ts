@@ -14,14 +14,26 @@ const PROCESSES_WITH_FILES = 10;
 
 const pct = (v: number | undefined): string => (v === undefined ? '-' : `${v.toFixed(1)}%`);
 
-/** `3 iou-wrk (max 4, CPU 1.5%), 1 iou-sqp (CPU 20.0%)` and a warning when workers keep rising. */
-export function threadsText(t: ThreadInfo): string {
+/**
+ * `3 iou-wrk (max 4, CPU 1.5%), 1 iou-sqp (CPU 20.0%)` and a warning when workers keep rising:
+ * the threads now and the CPU of the last sample (the TUI); or (`session`: the summary's) the
+ * CPU over the session, and the most SQPOLL threads seen too (`0 iou-sqp (max 1, CPU 93.5%)`:
+ * its ring was torn down before the end).
+ */
+export function threadsText(t: ThreadInfo, session = false): string {
+  const w = session ? t.workersAvgCpuPct : t.workersCpuPct;
+  const s = session ? t.sqpollAvgCpuPct : t.sqpollCpuPct;
+  const sqMax = session && t.maxSqpoll !== t.sqpoll ? `max ${t.maxSqpoll}, ` : '';
   return (
-    `${t.workers} iou-wrk (max ${t.maxWorkers}, CPU ${pct(t.workersCpuPct)}), ` +
-    `${t.sqpoll} iou-sqp (CPU ${pct(t.sqpollCpuPct)})` +
+    `${t.workers} iou-wrk (max ${t.maxWorkers}, CPU ${pct(w)}), ` +
+    `${t.sqpoll} iou-sqp (${sqMax}CPU ${pct(s)})` +
     (t.growing ? ', GROWING: the worker count keeps rising' : '')
   );
 }
+
+/** The threads the summary reports: every process sampled in the session (exited ones too). */
+const sessionThreads = (snap: Snapshot): ReadonlyMap<number, ThreadInfo> =>
+  snap.proc?.threadsSeen ?? snap.proc?.threads ?? new Map<number, ThreadInfo>();
 
 /** Why a record has no name, in words. */
 const WHY: Record<string, string> = {
@@ -55,12 +67,13 @@ export function procSummaryLines(snap: Snapshot): string[] {
   if (!proc) return [];
   const out: string[] = [];
   const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const threads = sessionThreads(snap);
   for (const p of procs) {
-    const t = proc.threads.get(p.pid);
-    if (t && (t.workers > 0 || t.sqpoll > 0 || t.maxWorkers > 0))
-      out.push(`workers: PID ${p.pid} ${escape(p.comm)}: ${threadsText(t)}`);
+    const t = threads.get(p.pid);
+    if (t && (t.workers > 0 || t.sqpoll > 0 || t.maxWorkers > 0 || t.maxSqpoll > 0))
+      out.push(`workers: PID ${p.pid} ${escape(p.comm)}: ${threadsText(t, true)}`);
   }
-  if (proc.origin === 'live' && out.length === 0 && proc.threads.size > 0)
+  if (proc.origin === 'live' && out.length === 0 && threads.size > 0)
     out.push('workers: no iou-wrk or iou-sqp threads in the processes seen');
   const files = filesByProcess(snap);
   let listed = 0;
@@ -81,20 +94,29 @@ export function procSummaryLines(snap: Snapshot): string[] {
   return out;
 }
 
-/** The JSON summary's io_uring threads, per process sampled (live only; empty in a replay). */
+/**
+ * The JSON summary's io_uring threads, per process sampled in the session, exited ones with the
+ * figures they had (live only; empty in a replay): the CPU over the session.
+ */
 export function threadsJson(snap: Snapshot) {
-  return [...(snap.proc?.threads ?? [])]
+  return [...sessionThreads(snap)]
     .sort((a, b) => a[0] - b[0])
     .map(([pid, t]) => ({
       pid,
       workers: t.workers,
       max_workers: t.maxWorkers,
       sqpoll: t.sqpoll,
-      workers_cpu_pct: t.workersCpuPct === undefined ? null : round1(t.workersCpuPct),
-      sqpoll_cpu_pct: t.sqpollCpuPct === undefined ? null : round1(t.sqpollCpuPct),
+      max_sqpoll: t.maxSqpoll,
+      workers_cpu_pct: t.workersAvgCpuPct === undefined ? null : round1(t.workersAvgCpuPct),
+      sqpoll_cpu_pct: t.sqpollAvgCpuPct === undefined ? null : round1(t.sqpollAvgCpuPct),
+      workers_cpu_s: round2(t.workersCpuSec),
+      sqpoll_cpu_s: round2(t.sqpollCpuSec),
+      sampled_s: round2(t.sampledSec),
       growing: t.growing,
     }));
 }
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 

@@ -244,7 +244,9 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (info.figures) out.push(escape(figuresFact(info.figures)));
   const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
   if (c === null) {
-    out.push('Capture: loss counts unknown (no closed metadata beside the recording)');
+    out.push(
+      'Capture: loss counts unknown (no closed metadata beside the recording, or none it holds are counts)',
+    );
     return out.join('\n') + '\n';
   }
   out.push(

@@ -255,11 +255,17 @@ export class ReplaySource extends SourceBase implements Source {
   status(): SourceStatus {
     if (!this.replay) return {};
     const s = this.replay.status;
+    const session = this.sessionUs();
     return {
       replay: {
         positionUs: s.positionUs,
-        startUs: s.startUs,
-        endUs: s.endUs ?? undefined,
+        // the session's span where the metadata gives it (as the header's recording line does),
+        // else the events'
+        startUs: Math.min(session?.startUs ?? s.startUs, s.startUs),
+        endUs:
+          session?.endUs !== undefined
+            ? Math.max(session.endUs, s.endUs ?? 0)
+            : (s.endUs ?? undefined),
         speed: s.speed,
         paused: s.paused,
         ended: s.atEnd,
@@ -269,17 +275,24 @@ export class ReplaySource extends SourceBase implements Source {
     };
   }
 
+  /** The session's start and end (µs) as its metadata says, where it says them. */
+  private sessionUs(): { startUs: number; endUs?: number } | undefined {
+    const meta = this.replay?.meta;
+    // (format 1's times were the recorder's open and close, not the session's)
+    if (!meta || meta.formatVersion < 2) return undefined;
+    const start = Date.parse(meta.startedAt);
+    if (!Number.isFinite(start)) return undefined;
+    const span = sessionSpanUs(meta);
+    return { startUs: start * 1000, endUs: span === undefined ? undefined : start * 1000 + span };
+  }
+
   counters(): CaptureCounters | null {
     const meta = this.replay?.meta;
-    return meta && meta.endedAt !== null
-      ? {
-          lost: meta.lost,
-          dropped: meta.dropped,
-          overflow: meta.overflow,
-          unmatched: 0,
-          malformed: 0,
-        }
-      : null;
+    // unknown without closed metadata, or where its figures are not counts
+    if (!meta || meta.endedAt === null) return null;
+    const { lost, dropped, overflow } = meta;
+    if (lost === null || dropped === null || overflow === null) return null;
+    return { lost, dropped, overflow, unmatched: 0, malformed: 0 };
   }
 
   stop(): Promise<void> {

@@ -27,6 +27,7 @@ import {
   inLatency,
   initialUiState,
   mouseReport,
+  pinSelection,
   reduceClick,
   reduceInput,
   reduceKey,
@@ -206,6 +207,11 @@ export function App({
   const names = snap?.opcodeNames ?? NO_NAMES;
   const filter = useMemo(() => filterOf(ui.filterText, names), [ui.filterText, names]);
   const data = useMemo(() => selectView(snap, ui, filter), [snap, ui, filter]);
+  // The selection is a row, not a position: pinned to the row drawn as selected from the first
+  // frame, it follows that process when a refresh re-sorts the rows (Enter opens what is marked).
+  // (Set while rendering: React renders again at once, before anything is drawn or a key is read.)
+  const pinned = pinSelection(ui, data.rowKeys);
+  if (pinned !== ui) setUi(pinned);
 
   // Frame: at most rows − 1 lines (a frame as tall as the terminal makes Ink 6 redraw everything).
   const width = columns;
@@ -235,8 +241,8 @@ export function App({
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);
   const tailText = formatFilter(tail, names);
   useEffect(() => {
-    controller.setFilter?.(filterOf(tailText, names));
-  }, [controller, tailText, names]);
+    controller.setFilter?.(filterOf(tailText, names), filter);
+  }, [controller, tailText, names, filter]);
 
   // the latency panel's figures are computed only while it is open, for its row
   const target = latencyTarget(ui, data, body);

@@ -12,7 +12,7 @@ import { escape } from '../escape.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import type { Diagnostics } from '../model/snapshot.js';
 import { cell } from '../render/columns.js';
-import { fit } from './text.js';
+import { displayWidth, fit } from './text.js';
 import { Table } from './Table.js';
 import { fileColumns } from '../render/fileColumns.js';
 import { threadsText } from '../render/procSummary.js';
@@ -28,23 +28,45 @@ export interface DrillViewProps extends TableFrame {
   diag?: Diagnostics | null;
 }
 
-export function drillTitle(data: DrillData, drillKey: string | number | undefined): string {
+/**
+ * The title: the process and its figures, most telling first (the rate, the total, the latency,
+ * failures, how it submits, bytes), on one line where they fit `width`, else on two, each
+ * figure whole.
+ */
+export function drillTitle(
+  data: DrillData,
+  drillKey: string | number | undefined,
+  width = Infinity,
+): string[] {
   const p = data.process;
   if (!p)
-    return ` process ${escape(String(drillKey ?? ''))} is gone (evicted or filtered) — Esc to go back`;
-  // most telling first: what fits 80 columns is the rate, latency, failures and how it submits
+    return [
+      ` process ${escape(String(drillKey ?? ''))} is gone (evicted or filtered) — Esc to go back`,
+    ];
   const submits =
     p.opsPerSec > 0 && p.enterCallsPerSec === 0
       ? 'no io_uring_enter (SQPOLL)'
       : `enter ${cell.count(p.enterCallsPerSec)}/s ×${p.opsPerEnter.toFixed(1)}`;
-  return (
-    ` PID ${p.pid} ${escape(p.comm)}  ${cell.count(p.opsPerSec)} ops/s  p99 ${cell.latency(p.p99Ns)}  ` +
-    `err ${cell.count(p.errors)}  ${submits}  ` +
-    `rd ${cell.bytes(p.readBytesPerSec)}/s  wr ${cell.bytes(p.writeBytesPerSec)}/s  ` +
-    `exp ${cell.count(p.expected)}  total ${cell.count(p.totalOps)}` +
+  const parts = [
+    `${cell.count(p.opsPerSec)} ops/s`,
+    `total ${cell.count(p.totalOps)}`,
+    `p99 ${cell.latency(p.p99Ns)}`,
+    `err ${cell.count(p.errors)}`,
+    `exp ${cell.count(p.expected)}`,
+    submits,
+    `rd ${cell.bytes(p.readBytesPerSec)}/s`,
+    `wr ${cell.bytes(p.writeBytesPerSec)}/s`,
     // its names before an exec or a rename
-    (p.formerComms.length > 0 ? `  was ${p.formerComms.map((c) => escape(c)).join(', ')}` : '')
-  );
+    ...(p.formerComms.length > 0 ? [`was ${p.formerComms.map((c) => escape(c)).join(', ')}`] : []),
+  ];
+  const lines = [` PID ${p.pid} ${escape(p.comm)}`];
+  for (const part of parts) {
+    const last = lines.length - 1;
+    if (displayWidth(`${lines[last]}  ${part}`) <= width || lines.length === 2)
+      lines[last] += `  ${part}`;
+    else lines.push(`   ${part}`);
+  }
+  return lines;
 }
 
 /** The threads line: `io_uring threads: 3 iou-wrk (max 3, CPU 0.0%), 1 iou-sqp (CPU 2.0%)`. */
@@ -82,14 +104,18 @@ const FILE_COLUMNS = fileColumns();
 export function DrillView({ data, drillKey, names, diag, ...frame }: DrillViewProps) {
   const { width, height } = frame;
   const threads = threadsLine(data);
-  const split = drillSplit(data.opcodes.length, height, data.files.length, threads ? 1 : 0);
+  const title = drillTitle(data, drillKey, width);
+  const extra = (threads ? 1 : 0) + title.length - 1;
+  const split = drillSplit(data.opcodes.length, height, data.files.length, extra);
   const origin =
     data.names === 'recorded' ? 'as recorded' : data.names === 'live' ? 'from /proc' : 'unknown';
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate" bold>
-        {fit(drillTitle(data, drillKey), width)}
-      </Text>
+      {title.map((line, i) => (
+        <Text key={i} wrap="truncate" bold>
+          {fit(line, width)}
+        </Text>
+      ))}
       {threads && (
         <Text wrap="truncate" color={frame.color && data.threads?.growing ? 'yellow' : undefined}>
           {fit(threads, width)}

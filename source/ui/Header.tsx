@@ -10,6 +10,7 @@ import type { SourceStatus, TuiInfo } from './types.js';
 import { Segments, type Segment } from './Segments.js';
 import { cell } from '../render/columns.js';
 import { interval, span } from './time.js';
+import { replayClock } from './StatusLine.js';
 
 export interface HeaderProps {
   info: TuiInfo;
@@ -33,7 +34,12 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   const { info, snapshot: s, status, filterText, paused, refreshMs, color } = p;
   const alert = (text: string): Segment =>
     color ? { text, color: 'red', bold: true } : { text, inverse: true, bold: true };
-  const elapsed = s && s.startUs > 0 ? span((s.nowUs - s.startUs) / 1e6) : '0:00';
+  // a replay's clock is the status line's (the session's time), live the model's
+  const elapsed = status?.replay
+    ? span(replayClock(status.replay).atSec)
+    : s && s.startUs > 0
+      ? span((s.nowUs - s.startUs) / 1e6)
+      : '0:00';
   // what must stay visible at 80 columns comes first: PAUSED, then the clock, then the host
   const first: Segment[] = [{ text: ' iouringtop ', bold: true }];
   // a replay never passes for live capture: the host and tier that follow are the recording's

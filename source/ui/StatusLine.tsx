@@ -18,12 +18,31 @@ function speedText(speed: number | 'max'): string {
 }
 
 /**
+ * The replay's one clock, which the header and the status line both show: where playback is
+ * (seconds since the session's start, and that moment's time) and the session's length (the
+ * span the recording line gives; undefined while unknown). At the end of the recording the clock
+ * stands at the end of the session, idle tail included.
+ */
+export function replayClock(r: Replay): { atSec: number; atUs: number; totalSec?: number } {
+  const known = r.endUs !== undefined;
+  const total = Math.max(0, ((r.endUs ?? r.positionUs) - r.startUs) / 1e6);
+  const atUs = r.ended && r.endUs !== undefined ? r.endUs : r.positionUs;
+  const sec = (atUs - r.startUs) / 1e6;
+  return {
+    atSec: Math.max(0, known ? Math.min(total, sec) : sec),
+    atUs,
+    totalSec: known ? total : undefined,
+  };
+}
+
+/**
  * `▶ 2× 2025-01-02 12:03:04  0:12 / 1:00 ━━━━──────`, fitted to `width`; `0:12 / ?` and no bar
  * while the end is unknown (a .csv.gz is read to its end in the background first).
  */
 export function replayLine(r: Replay, width: number): string {
-  const known = r.endUs !== undefined;
-  const total = Math.max(0, ((r.endUs ?? r.positionUs) - r.startUs) / 1e6);
+  const clock = replayClock(r);
+  const known = clock.totalSec !== undefined;
+  const total = clock.totalSec ?? 0;
   const at = (us: number): number =>
     Math.max(0, known ? Math.min(total, (us - r.startUs) / 1e6) : (us - r.startUs) / 1e6);
   // a skipped stretch is said for the first seconds played after it
@@ -39,8 +58,8 @@ export function replayLine(r: Replay, width: number): string {
         : r.paused
           ? '‖ PAUSED'
           : `▶${skipped}`;
-  const pos = at(r.positionUs);
-  const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(r.positionUs)}  ${span(pos)} / ${known ? span(total) : '?'} `;
+  const pos = clock.atSec;
+  const head = ` REPLAY ${state} ${speedText(r.speed)}  ${dateTime(clock.atUs)}  ${span(pos)} / ${known ? span(total) : '?'} `;
   const barWidth = width - head.length - 1;
   if (barWidth < 5 || !known) return fit(head, width);
   const done = total > 0 ? Math.round((pos / total) * barWidth) : 0;

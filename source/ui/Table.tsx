@@ -22,13 +22,28 @@ export interface LaidOutColumn<R> extends Column<R> {
 /** One cell for the selection marker, then one space between columns. */
 const GUTTER = 1;
 
+/** The least width a column takes: a flexible one's minWidth, a fixed one's width. */
+const leastWidth = <R,>(c: Column<R>): number =>
+  (c.flex ?? 0) > 0 ? Math.min(c.width, c.minWidth ?? Math.min(c.width, 4)) : c.width;
+
 /**
- * Give every column its width for a terminal `total` cells wide: spare width goes to flexible
- * columns in proportion to `flex` (up to maxWidth); when too narrow, flexible columns shrink to
+ * Give every column its width for a terminal `total` cells wide. First, while the columns do not
+ * fit even at their least width, those marked `drop` leave, the highest first (what a user reads
+ * last: the sparkline before the figures); then spare width goes to flexible columns in
+ * proportion to `flex` (up to maxWidth); when still too narrow, flexible columns shrink to
  * minWidth, then columns are dropped from the right. The result never exceeds `total`.
  */
 export function layoutColumns<R>(columns: readonly Column<R>[], total: number): LaidOutColumn<R>[] {
-  const cols = columns.map((c) => ({ ...c, w: c.width }));
+  let kept = columns.slice();
+  const least = () =>
+    GUTTER + kept.reduce((s, c) => s + leastWidth(c), 0) + Math.max(0, kept.length - 1);
+  while (least() > total) {
+    let victim: Column<R> | undefined;
+    for (const c of kept) if (c.drop !== undefined && c.drop > (victim?.drop ?? 0)) victim = c;
+    if (!victim) break;
+    kept = kept.filter((c) => c !== victim);
+  }
+  const cols = kept.map((c) => ({ ...c, w: c.width }));
   const used = () => GUTTER + cols.reduce((s, c) => s + c.w, 0) + Math.max(0, cols.length - 1);
   let spare = total - used();
   if (spare > 0) {

@@ -206,6 +206,21 @@ export function resolveSelection(sel: Selection, rowKeys: readonly (string | num
   return Math.max(0, Math.min(sel.index, rowKeys.length - 1));
 }
 
+/**
+ * The state with the active table's selection pinned to the row drawn as selected (its key), so
+ * that it follows that row, a process, an opcode, when the rows re-sort: from the first frame,
+ * and again when its row is gone. The same state when there is nothing to pin (no rows, the
+ * events tail, whose rows have no identity, or already pinned to a row on screen).
+ */
+export function pinSelection(state: UiState, rowKeys: readonly (string | number)[]): UiState {
+  const table = activeTable(state);
+  if (table === 'events' || rowKeys.length === 0) return state;
+  const sel = state.selection[table];
+  if (sel.key !== undefined && rowKeys.includes(sel.key)) return state;
+  const index = resolveSelection(sel, rowKeys);
+  return withSelection(state, table, { index, key: rowKeys[index] });
+}
+
 const none = (state: UiState): KeyResult => ({ state, effects: [] });
 
 function withSelection(state: UiState, table: TableId, sel: Selection): UiState {

@@ -71,9 +71,11 @@ export interface TuiController {
   /**
    * The filter on screen (the prompt's, narrowed to the drilled-into process): snapshots should
    * then hold the recent events that match it (Snapshot.recent), and count only its opcodes in
-   * the process rows and totals (an `op:` filter). The TUI filters rows itself too.
+   * the process rows and totals (an `op:` filter). The TUI filters rows itself too. `shown` is
+   * the prompt's filter alone (not narrowed to the drill-down): the totals (the header's ops/s
+   * and total) count only the processes its `pid:` and `comm:` name.
    */
-  setFilter?(filter: Filter): void;
+  setFilter?(filter: Filter, shown?: Filter): void;
   /**
    * The latency panel's row (a row key) and how many of its slowest events to list, or undefined
    * when the panel is closed: snapshots should then carry Snapshot.latency (SnapshotOptions.latency)

@@ -4,7 +4,16 @@
  * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
  */
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
@@ -70,6 +79,31 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+/**
+ * A clean copy of the project in a fresh temporary directory (removed with the others): its files
+ * as a clone has them, plus any not yet committed, and its node_modules (a link) for the build.
+ * What runs there (a build, npm pack, npm start) leaves this checkout's dist/ alone.
+ */
+export function projectCopy(prefix: string): string {
+  const copy = tempDir(prefix);
+  const files = execFileSync(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    {
+      cwd: ROOT,
+    },
+  )
+    .toString()
+    .split('\0')
+    .filter((f) => f && existsSync(path.join(ROOT, f)));
+  for (const f of files) {
+    mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
+    cpSync(path.join(ROOT, f), path.join(copy, f));
+  }
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  return copy;
 }
 
 /** Resolves with the first match of `re` in the stream's accumulated text. */

@@ -5,19 +5,10 @@
  * probe, and under a PATH without node (what sudo leaves).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireOrSkip, requireRootOrSkip, ROOT, tempDir } from './env.js';
+import { projectCopy, requireOrSkip, requireRootOrSkip, tempDir } from './env.js';
 
 const run = requireOrSkip('the install test', ['npm', 'setpriv'], false);
 const asRoot = run && requireRootOrSkip('the install test as root and as nobody');
@@ -31,25 +22,8 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
   const made: string[] = [];
 
   beforeAll(() => {
-    // a clean copy: the project's files (as a clone has them, plus any not yet committed), with
-    // its node_modules for the build
-    const copy = tempDir('iouringtop-pack-src-');
+    const copy = projectCopy('iouringtop-pack-src-');
     made.push(copy);
-    const tracked = execFileSync(
-      'git',
-      ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-      {
-        cwd: ROOT,
-      },
-    )
-      .toString()
-      .split('\0')
-      .filter((f) => f && existsSync(path.join(ROOT, f)));
-    for (const f of tracked) {
-      mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-      cpSync(path.join(ROOT, f), path.join(copy, f));
-    }
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     const out = tempDir('iouringtop-pack-');
     made.push(out);
     execFileSync('npm', ['pack', '--pack-destination', out], { cwd: copy, stdio: 'pipe' });
@@ -96,6 +70,9 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
         /(tsconfig|eslint|vitest|prettier)/.test(f),
     );
     expect(unwanted).toEqual([]);
+    // the README it holds says how many files it holds
+    const readme = readFileSync(path.join(pkg, 'readme.md'), 'utf8');
+    expect(readme).toMatch(new RegExp(`\\b${files.length} files, by \`npm pack\``));
   });
 
   it('--help and -h: every flag and the keys; --version: the bpftrace found and the tier', () => {

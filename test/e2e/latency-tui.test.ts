@@ -18,7 +18,8 @@ const UNIT: Record<string, number> = { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 };
 function panel(screen: string) {
   const lines = screen.replace(/\n$/, '').split('\n');
   const head = lines.findIndex((l) =>
-    /TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/.test(l),
+    // (every field; the offset from 88 columns)
+    /TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+(OFFSET\s+)?LEN\s+RESULT\s+LAT/.test(l),
   );
   const histogram = lines.filter((l) => /(µs|ms|s) +[\d.]+K? +[\d.]+% █/.test(l));
   const rows = lines

@@ -4,10 +4,13 @@
  * to quit. Replay of the bundled demo recording (no root needed), and live capture of fio where
  * this machine can capture.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  buildWorkload,
   CLI,
+  exitOf,
   fioFile,
   ROOT,
   requireOrSkip,
@@ -15,6 +18,7 @@ import {
   startFio,
   tempDir,
   uniqueCommand,
+  waitFor,
 } from './env.js';
 import { TmuxPane } from './tmux.js';
 
@@ -54,6 +58,9 @@ async function checkEveryView(p: TmuxPane, table: RegExp): Promise<void> {
   const events = await checkView(p, ['3'], 'the events view', /TIME/);
   // more events than fit: the list says how many are off screen
   expect(events).toMatch(/[↑↓] [\d.,]+K? (above|below)/);
+  // the opcode whole (IO_URING_ENTER is the longest the workloads make), and the command
+  expect(events).toMatch(/ IO_URING_ENTER /);
+  expect(events).not.toMatch(/IO_URING_…/);
   await checkView(p, ['1'], 'the processes view again', /PID COMMAND/);
   const drill = await checkView(p, ['Enter'], 'the drill-down', /Esc:back/);
   expect(drill).toMatch(/PID \d+/);
@@ -172,5 +179,117 @@ describe.runIf(replayRun)('a filter on the opcode filters the numbers (tmux)', (
     expect(procRow(filtered)[3]).not.toBe(unfiltered[3]); // the p99 of all its operations differs
     p.keys('q');
     expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});
+
+describe.runIf(replayRun)('the drill-down at 160×45 (tmux)', () => {
+  it('keeps the figures beside the opcode names, not at the right edge', async () => {
+    const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+    const p = new TmuxPane(
+      `iouringtop-drill160-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${demo} --speed max`,
+      { columns: 160, rows: 45 },
+    );
+    panes.push(p);
+    await p.until((s) => /■ END/.test(s), 'the replay at its end');
+    p.keys('Enter');
+    const drill = await p.until((s) => /^ OPCODE +OPS\/s/m.test(s), 'the drill-down');
+    const header = linesOf(drill).find((l) => /^ OPCODE +OPS\/s/.test(l))!;
+    // OPCODE at most 24 wide (the longest name, whole), the figures right after it
+    expect(header.indexOf('OPS/s') - header.indexOf('OPCODE'), drill).toBeLessThanOrEqual(24 + 7);
+    expect(drill).toMatch(/^>?\s*IO_URING_ENTER /m);
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});
+
+describe.runIf(replayRun)('a filter on a process filters the header (tmux)', () => {
+  it("under /pid:9446 the header's ops/s is the one row's OPS/s", async () => {
+    const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+    const p = new TmuxPane(
+      `iouringtop-pidfilter-${process.pid}`,
+      `${process.execPath} ${CLI} --replay ${demo} --speed max`,
+      SIZE,
+    );
+    panes.push(p);
+    // at the end the figures stand still
+    await p.until((s) => /■ END/.test(s), 'the replay at its end');
+    const header = (s: string) => / (\S+) ops\/s {2}total (\S+) ops/.exec(s)?.slice(1) ?? [];
+    const row = (s: string, pid: number) =>
+      new RegExp(`^[> ]\\s*${pid} \\S+\\s+(\\S+) `, 'm').exec(s)?.[1];
+    const all = header(p.screen());
+    p.keys('/');
+    await p.type('pid:9446');
+    p.keys('Enter');
+    const filtered = await p.until(
+      (s) => /filter pid:9446/.test(s) && header(s)[0] !== all[0],
+      'the filter applied to the header',
+    );
+    const rows = linesOf(filtered).filter((l) => /^[> ] {2,}\d+ \S/.test(l));
+    expect(rows, filtered).toHaveLength(1);
+    expect(header(filtered)[0], filtered).toBe(row(filtered, 9446));
+    // the header's total is this process's, less than everyone's
+    const total = (t: string) => Number(t.replace('K', 'e3').replace('M', 'e6'));
+    expect(total(header(filtered)[1])).toBeLessThan(total(all[1]));
+    // c clears it: every process again
+    p.keys('c');
+    await p.until((s) => header(s)[0] === all[0], 'the header of every process again');
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+});
+
+describe.runIf(liveRun)('the processes view with the thread columns (live)', () => {
+  it('gives the command 12 columns or more, then the figures, then the sparkline, at 80×24 and 160×45', async () => {
+    // a process with an SQPOLL thread: the WRK and SQP% columns appear
+    const spin: ChildProcess = spawn(buildWorkload('sqpoll-spin'), ['300'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number((await waitFor(spin, 'stdout', /^pid (\d+)$/m))[1]);
+      spin.stdin!.write('go\n');
+      for (const size of [SIZE, { columns: 160, rows: 45 }]) {
+        const p = new TmuxPane(
+          `iouringtop-threadcols-${size.columns}-${process.pid}`,
+          `${process.execPath} ${CLI} --pid ${pid} --no-record`,
+          size,
+        );
+        panes.push(p);
+        const row = new RegExp(`^[> ] +${pid} (\\S+)`, 'm');
+        // (SQP% is `…` until the thread has been looked at twice)
+        const procRow = (s: string) => linesOf(s).find((l) => row.test(l)) ?? '';
+        const screen = await p.until(
+          (s) => / WRK SQP%( |$)/m.test(s) && procRow(s) !== '' && !procRow(s).includes('…'),
+          `the SQPOLL process with its SQP% at ${size.columns}×${size.rows}`,
+        );
+        console.log(`the processes view at ${size.columns}×${size.rows}:\n${screen}`);
+        const lines = linesOf(screen);
+        for (const l of lines) expect([...l].length, screen).toBeLessThanOrEqual(size.columns);
+        const header = lines.find((l) => /^ +PID COMMAND /.test(l))!;
+        // the command first: 12 columns at least, the name whole
+        expect(header.indexOf('OPS/s') - header.indexOf('COMMAND') - 1).toBeGreaterThanOrEqual(12);
+        expect(row.exec(screen)?.[1], screen).toBe('sqpoll-spin');
+        if (size.columns === 80) {
+          // then the figures (TOP and MAX give way to WRK and SQP%), and no sparkline
+          expect(header, screen).toMatch(/OPS\/s▼ +RD B\/s +WR B\/s +AVG +P99 +ERR +WRK SQP%$/);
+          // the drill-down's figures, total included, on two lines
+          p.keys('Enter');
+          const drill = await p.until((s) => /Esc:back/.test(s), 'the drill-down');
+          expect(drill).toMatch(new RegExp(`^ PID ${pid} sqpoll-spin .* ops/s {2}total \\S+`, 'm'));
+          for (const l of linesOf(drill)) expect([...l].length, drill).toBeLessThanOrEqual(80);
+        } else {
+          // with room: every figure, and the sparkline
+          expect(header, screen).toMatch(
+            /OPS\/s▼ +RD B\/s +WR B\/s +AVG +P99 +MAX +ERR +WRK SQP% TOP +OPS 1m/,
+          );
+          expect(size.columns - header.indexOf('OPS 1m')).toBeGreaterThanOrEqual(8);
+        }
+        p.keys('q');
+        expect(await p.exitStatus(), p.screen()).toBe('0');
+      }
+    } finally {
+      spin.kill('SIGKILL');
+      await exitOf(spin);
+    }
   });
 });

@@ -12,12 +12,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
 import { metaPathFor } from '../../source/record/meta.js';
-import { CLI, descendants, processRef, requireOrSkip, tempDir, waitGone } from './env.js';
+import { CLI, descendants, processRef, requireOrSkip, ROOT, tempDir, waitGone } from './env.js';
 import { TmuxPane } from './tmux.js';
 
 const run = requireOrSkip('replay TUI test', ['tmux'], false);
-let pane: TmuxPane | undefined;
-afterAll(() => pane?.kill());
+const panes: TmuxPane[] = [];
+afterAll(() => panes.forEach((p) => p.kill()));
+const open = (p: TmuxPane): TmuxPane => (panes.push(p), p);
 
 function writeRecording(file: string): void {
   const t0 = new Date(2026, 0, 2, 3, 4, 5).getTime() * 1000; // local time, like the CSV
@@ -59,7 +60,7 @@ interface Seen {
 function read(screen: string): Seen | undefined {
   const total = /\btotal (\d+)\b/.exec(screen);
   const status =
-    /REPLAY (▶|‖ PAUSED|■ END) (\S+) {2}(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) {2}(\d+:\d\d) \/ 1:00 /.exec(
+    /REPLAY (▶|‖ PAUSED|■ END) (\S+) {2}(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) {2}(\d+:\d\d) \/ 1:01 /.exec(
       screen,
     );
   if (!total || !status) return undefined;
@@ -77,11 +78,13 @@ describe.runIf(run)('replay TUI in tmux', () => {
     const dir = tempDir('iouringtop-replay-tui-');
     const file = path.join(dir, 'known.csv');
     writeRecording(file);
-    const p = (pane = new TmuxPane(
-      `iouringtop-replay-${process.pid}`,
-      // CI=true, as a build host's shell may have it: Ink must still draw live frames.
-      `env CI=true ${process.execPath} ${CLI} --replay ${file}`,
-    ));
+    const p = open(
+      new TmuxPane(
+        `iouringtop-replay-${process.pid}`,
+        // CI=true, as a build host's shell may have it: Ink must still draw live frames.
+        `env CI=true ${process.execPath} ${CLI} --replay ${file}`,
+      ),
+    );
     const expectScreen = async (
       want: Partial<Seen>,
       what: string,
@@ -97,7 +100,8 @@ describe.runIf(run)('replay TUI in tmux', () => {
 
     // It plays at 1× from the start; the metadata line says there is none.
     const playing = await expectScreen({ state: '▶', speed: '1×' }, 'playback at 1×');
-    // The metadata: host and tier on top, and the recording's facts with the session's losses.
+    // The metadata: host and tier on top, and the recording's facts with the session's losses;
+    // its length, 61.0 s, is the status line's (1:01).
     expect(playing.screen).toMatch(
       /db7 {2}tier 1: io_uring tracepoints \+ BTF {2}kernel 6\.1\.0-test/,
     );
@@ -170,9 +174,12 @@ describe.runIf(run)('replay TUI in tmux', () => {
     p.keys('c');
     await p.until((s) => /\b4242 +alpha\b/.test(s), 'c to clear the filter');
 
-    // G: the end, all 362 events, END.
+    // G: the end, all 362 events, END, at the end of the session (61.0 s, its last second idle).
     p.keys('G');
-    await expectScreen({ total: 362, position: '1:00', state: '■ END' }, 'G to jump to the end');
+    await expectScreen(
+      { total: 362, position: '1:01', clock: '2026-01-02 03:05:05', state: '■ END' },
+      'G to jump to the end',
+    );
     // And back to 0:59 by seeking: 6·59 + 2.
     p.keys('Left');
     await expectScreen({ total: 356, position: '0:59', state: '‖ PAUSED' }, '← from the end');
@@ -182,6 +189,76 @@ describe.runIf(run)('replay TUI in tmux', () => {
     p.keys('q');
     expect(await p.exitStatus(), p.screen()).toBe('0');
     expect(p.alternateScreen()).toBe(false);
+  });
+
+  it('has one clock and one length: the header, the status line and the recording line agree', async () => {
+    const demo = path.join(ROOT, 'recordings', 'demo.csv.gz');
+    const p = open(
+      new TmuxPane(
+        `iouringtop-replay-clock-${process.pid}`,
+        `${process.execPath} ${CLI} --replay ${demo}`,
+        { columns: 100, rows: 24 },
+      ),
+    );
+    const clocks = (s: string) => {
+      const at = / iouringtop REPLAY (?:PAUSED )?at (\d+:\d\d) /.exec(s)?.[1];
+      const status = /REPLAY (?:▶|‖ PAUSED|■ END) \S+ {2}\S+ \S+ {2}(\d+:\d\d) \/ (\d+:\d\d) /.exec(
+        s,
+      );
+      const length = /recorded \S+ \S+ → \S+ \(([\d.]+) s\)/.exec(s)?.[1];
+      return { at, position: status?.[1], total: status?.[2], length };
+    };
+    const span = (sec: number) =>
+      `${Math.floor(sec / 60)}:${String(Math.floor(sec % 60)).padStart(2, '0')}`;
+    // paused while playing, then at the end: the same position in the header and the status line,
+    // and the length the recording line says
+    await p.until((s) => /\b0:0[3-9] \/ /.test(s), 'the replay at 0:03');
+    p.keys('Space');
+    const paused = await p.until((s) => /‖ PAUSED/.test(s) && clocks(s).at !== undefined, 'paused');
+    const c = clocks(paused);
+    expect(c.at, paused).toBe(c.position);
+    expect(c.total, paused).toBe(span(Number(c.length)));
+    p.keys('G');
+    const end = await p.until((s) => /■ END/.test(s), 'G to the end');
+    const e = clocks(end);
+    expect(e.at, end).toBe(e.position);
+    expect(e.position, end).toBe(e.total);
+    expect(e.total, end).toBe(span(Number(e.length)));
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
+  });
+
+  it('Enter opens the process marked, which the selection follows when a refresh re-sorts', async () => {
+    // alpha leads for 4 s (50 READs a second against beta's 5), then beta (50 against 5)
+    const dir = tempDir('iouringtop-replay-follow-');
+    const file = path.join(dir, 'swap.csv');
+    const t0 = new Date(2026, 0, 2, 3, 4, 5).getTime() * 1000;
+    const lines = [RECORDING_HEADER];
+    for (let ms = 0; ms < 20_000; ms += 20) {
+      const ts = formatTimestamp(t0 + ms * 1000);
+      const early = ms < 4000;
+      if (early || ms % 200 === 0) lines.push(`${ts},4242,alpha,READ,5,0,4096,4096,0.05`);
+      if (!early || ms % 200 === 0) lines.push(`${ts},4343,beta,READ,6,0,4096,4096,0.05`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const p = open(
+      new TmuxPane(
+        `iouringtop-replay-follow-${process.pid}`,
+        `${process.execPath} ${CLI} --replay ${file}`,
+      ),
+    );
+    const rows = (s: string) => s.split('\n').filter((l) => /^[> ] +\d+ (alpha|beta) /.test(l));
+    // the first frame with rows: alpha on top, marked, and no key pressed since
+    const first = await p.until((s) => rows(s).length === 2, 'both processes listed');
+    expect(rows(first)[0], first).toMatch(/^> +4242 alpha /);
+    // beta overtakes alpha: the mark stays on alpha, now the second row
+    const swapped = await p.until((s) => /^[> ] +4343 beta /.test(rows(s)[0] ?? ''), 'beta on top');
+    expect(rows(swapped)[1], swapped).toMatch(/^> +4242 alpha /);
+    p.keys('Enter');
+    const drill = await p.until((s) => /Esc:back/.test(s), 'the drill-down');
+    expect(drill).toMatch(/^ PID 4242 alpha /m);
+    p.keys('q');
+    expect(await p.exitStatus(), p.screen()).toBe('0');
   });
 
   it('parked at END under a shell that ignores HUP, it still ends when its terminal goes', async () => {

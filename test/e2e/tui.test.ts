@@ -254,4 +254,51 @@ describe.runIf(run)('TUI in tmux', () => {
       expect(stderr).not.toMatch(/unexpectedly/);
     },
   );
+
+  it('the buffer never shows more than the counts: a file and the slowest requests beside the totals', async () => {
+    // fast enough that bpftrace's output fills up between two counts (events arrive first)
+    const { file } = fioDir('iouringtop-buffered-', 16);
+    const p = new TmuxPane(
+      `iouringtop-buffered-${process.pid}`,
+      `${process.execPath} ${CLI} --no-record --comm ${FIO.comm}`,
+      { columns: 120, rows: 40 },
+    );
+    panes.push(p);
+    await paneBpftrace(p);
+    const fio = startFio(FIO.path, file, { name: 'b', iops: 4000, runtime: 60 });
+    try {
+      await p.until((s) => FIO_READING.test(s), 'fio in the view');
+      const n = (t: string) => Number(t.replace(/K$/, 'e3').replace(/M$/, 'e6'));
+      // the drill-down: its hottest file holds no more operations than the process's total
+      p.keys('Enter');
+      let last = '';
+      for (let i = 0; i < 5; i++) {
+        const s = await p.until((x) => x !== last && /hottest files/.test(x), 'the drill-down');
+        last = s;
+        const total = /ops\/s {2}total (\S+)/.exec(s)?.[1];
+        const lines = s.split('\n');
+        const files = lines.findIndex((l) => /^ +FD +OPS /.test(l));
+        const hot = files < 0 ? undefined : lines[files + 1]?.trim().split(/\s+/)[1];
+        if (total === undefined || hot === undefined) continue;
+        expect(n(hot), s).toBeLessThanOrEqual(n(total));
+      }
+      // the latency panel: the slowest of its buffered requests, of no more than it counted
+      p.keys('l');
+      last = '';
+      let seen = 0;
+      while (seen < 5) {
+        const s = await p.until((x) => x !== last && /slowest \d+ of its/.test(x), 'the panel');
+        last = s;
+        const counted = /^ (\S+) ops {2}p50/m.exec(s)?.[1];
+        const buffered = /slowest \d+ of its (\S+) buffered/.exec(s)?.[1];
+        if (counted === undefined || buffered === undefined) continue;
+        expect(n(buffered), s).toBeLessThanOrEqual(n(counted));
+        seen++;
+      }
+      p.keys('q');
+      expect(await p.exitStatus(), p.screen()).toBe('0');
+    } finally {
+      fio.kill();
+    }
+  });
 });

@@ -110,3 +110,76 @@ describe('LatencyHistogram.recordBucket', () => {
     expect(relErr(b.percentile(99), a.percentile(99))).toBeLessThan(0.008);
   });
 });
+
+describe('the totals under a pid: or comm: filter', () => {
+  // three processes of two commands, each with READs, WRITEs and io_uring_enter calls
+  const model = () => {
+    const m = new Model({ aggregate: 'counts' });
+    m.pushCounts(
+      delta(T + SEC, [
+        row({ pid: 1, comm: 'db', ops: 100, read: 4096 * 100, latency: buckets([1000]) }),
+        row({ pid: 1, comm: 'db', opcode: 23, ops: 20, write: 8192 * 20 }),
+        row({ pid: 1, comm: 'db', opcode: 255, ops: 7, submitted: 120 }),
+        row({ pid: 2, comm: 'dbwal', ops: 30, latency: buckets([900_000]) }),
+        row({ pid: 3, comm: 'net', opcode: 23, ops: 500, write: 500 }),
+        row({ pid: 3, comm: 'net', opcode: 255, ops: 50, submitted: 500 }),
+      ]),
+    );
+    m.advance(T + SEC);
+    return m;
+  };
+  const procOf = (s: ReturnType<Model['snapshot']>, pid: number) =>
+    s.processes.find((p) => p.pid === pid)!;
+
+  it('are those of the processes the filter names: the header says what the rows say', () => {
+    const m = model();
+    expect(m.snapshot().totals.opsPerSec).toBe(650);
+    const one = m.snapshot({ processes: { pids: [3] } });
+    expect(one.totals.opsPerSec).toBe(procOf(one, 3).opsPerSec);
+    expect(one.totals.totalOps).toBe(500);
+    expect(one.totals.totalWriteBytes).toBe(500);
+    expect(one.totals.events).toBe(550); // its operations and its io_uring_enter calls
+    // comm: as the views match it, a prefix with *; and the sum of every process it names
+    const db = m.snapshot({ processes: { comms: ['db*'] } });
+    expect(db.totals.totalOps).toBe(150);
+    expect(db.totals.opsPerSec).toBe(150);
+    expect(db.totals.totalP99Ns).toBe(procOf(db, 2).totalP99Ns); // the slower process's p99
+    expect(m.snapshot({ processes: { comms: ['db'] } }).totals.totalOps).toBe(120);
+    // with op: too, the operations of those opcodes of those processes
+    const both = m.snapshot({ processes: { comms: ['db*'] }, opcodes: [22] });
+    expect(both.totals.totalOps).toBe(130);
+    expect(both.totals.events).toBe(130);
+    // a filter that names nobody: nothing
+    expect(m.snapshot({ processes: { pids: [9] } }).totals.opsPerSec).toBe(0);
+  });
+});
+
+describe('the buffer beside the counts', () => {
+  it('holds out the events the counts do not include yet: the buffered never outnumber the counted', () => {
+    const m = new Model({ aggregate: 'counts' });
+    // 10 READs on fd 5, counted at T + 1 s; then 6 more events, ahead of the next counts
+    for (let i = 0; i < 10; i++) m.push(ev({ tsUs: T + i * 1000, fd: 5, latencyNs: 1000 + i }));
+    m.pushCounts(
+      delta(T + SEC, [row({ ops: 10, latency: buckets(Array<number>(10).fill(1000)) })]),
+    );
+    for (let i = 0; i < 6; i++) m.push(ev({ tsUs: T + SEC + 100 + i, fd: 5, latencyNs: 9e6 }));
+    m.advance(T + SEC + 500_000);
+    const s = m.snapshot({ latency: { key: m.snapshot().processes[0].key, limit: 5 } });
+    const p = s.processes[0];
+    expect(p.totalOps).toBe(10);
+    expect(s.latency!.count).toBe(10);
+    expect(s.latency!.considered).toBe(10);
+    // (the 9 ms ones are not counted yet: not among the slowest)
+    expect(s.latency!.slowest.map((e) => e.latencyNs)).toEqual([1009, 1008, 1007, 1006, 1005]);
+    expect(m.fileStats(100)).toMatchObject([{ fd: 5, ops: 10 }]);
+    // the tail stays fresh: the newest events are listed
+    expect(s.recent).toHaveLength(16);
+    // the next counts take them in
+    m.pushCounts(
+      delta(T + 2 * SEC, [row({ ops: 6, latency: buckets(Array<number>(6).fill(9e6)) })]),
+    );
+    const t = m.snapshot({ latency: { key: p.key, limit: 5 } });
+    expect(t.latency!.considered).toBe(16);
+    expect(m.fileStats(100)[0].ops).toBe(16);
+  });
+});

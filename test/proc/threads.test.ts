@@ -80,4 +80,48 @@ describe('ThreadSampler CPU totals', () => {
     await s.sample([PID], 5000);
     expect(s.info(PID)).toMatchObject({ workersCpuSec: 0, sqpollCpuSec: 0 });
   });
+
+  it('gives the CPU over the session, not over the last two looks, and keeps a process that exited', async () => {
+    const p = fakeProc(PID);
+    p.set(PID, 'app', 0, 0);
+    p.set(501, `iou-sqp-${PID}`, 0, 0);
+    const s = new ThreadSampler(p.root);
+    await s.sample([PID], 10_000);
+    // a poller busy for 10 s: 1000 ticks of the 1000 a CPU has in them
+    p.set(501, `iou-sqp-${PID}`, 800, 200);
+    await s.sample([PID], 20_000);
+    // then a last look 5 ms later, as at the end of a capture: nothing in between
+    await s.sample([PID], 20_005);
+    const t = s.info(PID)!;
+    expect(t.sqpollCpuPct).toBe(0); // the last sample's: two looks 5 ms apart
+    expect(t.sqpollAvgCpuPct).toBeCloseTo(99.95, 1); // the session's
+    expect(t.sampledSec).toBeCloseTo(10.005, 3);
+
+    // it exits: no longer sampled now, still in the session with the figures it had
+    rmSync(path.join(p.root, String(PID)), { recursive: true });
+    await s.sample([PID], 21_000);
+    expect(s.info(PID)).toBeUndefined();
+    expect(s.all().has(PID)).toBe(false);
+    expect(s.seen().get(PID)).toMatchObject({ sqpoll: 1, sqpollCpuSec: 10 });
+    expect(s.seen().get(PID)?.sqpollAvgCpuPct).toBeCloseTo(99.95, 1);
+  });
+
+  it('adds a process sampled again after a while to its session figures', async () => {
+    const p = fakeProc(PID);
+    p.set(501, `iou-sqp-${PID}`, 0, 0);
+    const s = new ThreadSampler(p.root);
+    await s.sample([PID], 10_000);
+    p.set(501, `iou-sqp-${PID}`, 500, 0); // 5 s of CPU in 10 s
+    await s.sample([PID], 20_000);
+    await s.sample([], 30_000); // idle a while: not sampled
+    expect(s.seen().get(PID)?.sqpollAvgCpuPct).toBeCloseTo(50, 5);
+    await s.sample([PID], 40_000);
+    p.set(501, `iou-sqp-${PID}`, 1500, 0); // then 10 s of CPU in 10 s
+    await s.sample([PID], 50_000);
+    const t = s.seen().get(PID)!;
+    // the running total starts again (the exporter's), the session's goes on: 15 s in 20 s
+    expect(t.sqpollCpuSec).toBe(10);
+    expect(t.sampledSec).toBe(20);
+    expect(t.sqpollAvgCpuPct).toBeCloseTo(75, 5);
+  });
 });

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   describeRecording,
   isoLocal,
   META_FORMAT_VERSION,
+  readSessionMeta,
   sessionSpanUs,
   type SessionMeta,
 } from '../../source/record/meta.js';
@@ -83,10 +87,41 @@ describe('describeRecording', () => {
     );
   });
 
+  it('says "unknown" for a figure that is not a count, never 1e+308', () => {
+    expect(describeRecording({ ...meta, lost: null, dropped: 3 })).toMatch(
+      / {2}20957 events, lost unknown, 3 dropped {2}/,
+    );
+    expect(describeRecording({ ...meta, events: null })).toMatch(/ {2}unknown events {2}/);
+  });
+
   it('says so when the times are missing or do not make sense, rather than printing them', () => {
     expect(describeRecording({ ...meta, startedAt: '' })).toMatch(/^recording times unknown {2}/);
     expect(describeRecording({ ...meta, endedAt: 'later' })).toMatch(
       /^recorded from 2026-11-27 07:47:30, end time unknown {2}/,
     );
+  });
+});
+
+describe('readSessionMeta', () => {
+  it('reads a count only as a whole number from 0 to 2^53: anything else is unknown (null)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-meta-'));
+    try {
+      const csv = path.join(dir, 'iouring_1.csv');
+      const read = async (fields: Record<string, unknown>) => {
+        writeFileSync(path.join(dir, 'iouring_1.meta.json'), JSON.stringify(fields));
+        return readSessionMeta(csv);
+      };
+      expect(await read({ events: 12, lost: 0, dropped: 3 })).toMatchObject({
+        events: 12,
+        lost: 0,
+        dropped: 3,
+        overflow: 0, // absent: an older file, none counted
+      });
+      const bad = await read({ events: -1, lost: 1e308, dropped: 1.5, overflow: '7' });
+      expect(bad).toMatchObject({ events: null, lost: null, dropped: null, overflow: null });
+      expect(describeRecording({ ...bad!, startedAt: '', endedAt: 'x' })).not.toMatch(/e\+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -97,15 +97,17 @@ describe('an 80×24 terminal', () => {
     expect(ls[0]).toContain('iouringtop');
     expect(ls[0]).toContain('testhost');
     expect(ls[1]).toMatch(/ops\/s {2}total 1\.3K ops {2}lost 0 {2}dropped 0/);
+    // the command first: its column at least 12 wide (COMMAND and 5 spaces, then OPS/s▼)
     expect(t.frame()).toMatch(
-      /PID COMMAND\s+OPS\/s▼\s+RD B\/s\s+WR B\/s\s+AVG\s+P99\s+MAX\s+ERR TOP/,
+      /PID COMMAND {6,}OPS\/s▼\s+RD B\/s\s+WR B\/s\s+AVG\s+P99\s+MAX\s+ERR TOP/,
     );
     expect(t.comms()).toEqual(['fio', 'postgres', 'nginx']);
     const fio = t.tableRows()[0];
     expect(fio).toMatch(
       /^>\s+1002 fio\s+200\s+0\s+1\.6 MiB\s+20\.0µs\s+20\.0µs\s+20\.0µs\s+0 WRITE/,
     );
-    expect(fio).toMatch(/█+$/);
+    // then the figures; a sparkline narrower than 8 says nothing, and is not drawn
+    expect(fio).not.toMatch(/[▁▂▃▄▅▆▇█]/);
   });
 
   it('still fits when a long filter, the prompt and the replay status line are all shown', async () => {
@@ -123,6 +125,9 @@ describe('an 80×24 terminal', () => {
     const ls = t.lines();
     expect(Math.max(...ls.map((l) => l.length))).toBe(100);
     expect(ls.length).toBeLessThanOrEqual(39);
+    // with room for it, the sparkline
+    expect(t.frame()).toMatch(/ERR TOP +OPS 1m/);
+    expect(t.tableRows()[0]).toMatch(/ WRITE +[▁▂▃▄▅▆▇█ ]*█$/);
   });
 
   it('says so instead of drawing a broken layout on a tiny terminal', async () => {
@@ -172,7 +177,7 @@ describe('views', () => {
       'RECV',
     ]);
     await t.press(KEYS.tab);
-    expect(t.frame()).toMatch(/TIME\s+PID COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/);
+    expect(t.frame()).toMatch(/TIME\s+PID COMM\s+OPCODE\s+FD\s+LEN\s+RESULT\s+LAT/);
     await t.press(KEYS.shiftTab);
     expect(t.frame()).toContain('OPCODE');
     await t.press('3');
@@ -184,8 +189,13 @@ describe('views', () => {
   });
 
   it('shows all nine fields of the latest events, newest first, errors as errno names', async () => {
-    const t = start();
+    // at 80 columns all but the offset, the command and the opcode whole
+    const narrow = start();
+    await narrow.press('3');
+    expect(narrow.frame()).toMatch(/TIME\s+PID\s+COMM {9,}OPCODE {9,}FD\s+LEN\s+RESULT\s+LAT/);
+    const t = start({ columns: 100 });
     await t.press('3');
+    expect(t.frame()).toMatch(/TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/);
     const rows = t.tableRows();
     expect(rows.length).toBeGreaterThan(5);
     expect(t.frame()).toMatch(
@@ -277,10 +287,11 @@ describe('the latency panel', () => {
     expect(lat.length).toBeGreaterThan(10); // past the 10 FSYNCs
     expect(lat.slice(0, 10)).toEqual(Array(10).fill(3e6));
     expect([...lat].sort((a, b) => b - a)).toEqual(lat);
-    // every field: time, pid, command, opcode, fd, offset, length, result, latency
-    expect(t.frame()).toMatch(/TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+OFFSET\s+LEN\s+RESULT\s+LAT/);
+    // every field but the offset (at 80 columns): time, pid, command, opcode, fd, length,
+    // result, latency
+    expect(t.frame()).toMatch(/TIME\s+PID\s+COMM\s+OPCODE\s+FD\s+LEN\s+RESULT\s+LAT/);
     expect(t.frame()).toMatch(
-      /\d\d:\d\d:\d\d\.\d+\s+1001 postgres\s+FSYNC\s+5\s+\d*\s+4096\s+4096\s+3\.00ms/,
+      /\d\d:\d\d:\d\d\.\d+\s+1001 postgres\s+FSYNC\s+5\s+4096\s+4096\s+3\.00ms/,
     );
     // the snapshots carry the panel's figures because the App asked for them, for this row
     const asked = t.controller.calls.find((c) => c[0] === 'setLatency')?.[1] as

@@ -8,6 +8,10 @@ import { initialUiState } from '../../source/ui/keymap.js';
 import { helpEntries } from '../../source/ui/bindings.js';
 import { headerLines, headerSegments } from '../../source/ui/Header.js';
 import { modelWith } from './helpers.js';
+import { eventColumns, opcodeColumns, processColumns } from '../../source/render/columns.js';
+import { withThreadColumns } from '../../source/render/threadColumns.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+import type { ProcView, ThreadInfo } from '../../source/proc/view.js';
 
 process.env.FORCE_COLOR = '0';
 
@@ -57,6 +61,84 @@ describe('layoutColumns', () => {
   it('shrinks flexible columns, then drops columns from the right, when too narrow', () => {
     expect(layoutColumns(COLS, 24).map((c) => c.w)).toEqual([6, 7, 8]);
     expect(layoutColumns(COLS, 16).map((c) => c.key)).toEqual(['id', 'name']);
+  });
+
+  it('lets the columns marked drop go first, highest first, before narrowing any other', () => {
+    const cols: Column<Row>[] = [
+      { key: 'a', title: 'A', width: 10, flex: 1, minWidth: 10, format: () => '' },
+      { key: 'b', title: 'B', width: 6, drop: 1, format: () => '' },
+      { key: 'c', title: 'C', width: 6, format: () => '' },
+      { key: 'd', title: 'D', width: 8, flex: 1, minWidth: 8, drop: 2, format: () => '' },
+    ];
+    // all of them: 1 + 30 + 3
+    expect(layoutColumns(cols, 34).map((c) => c.key)).toEqual(['a', 'b', 'c', 'd']);
+    // one short: d (drop 2) goes, and a takes the room it leaves
+    expect(layoutColumns(cols, 33).map((c) => [c.key, c.w])).toEqual([
+      ['a', 18],
+      ['b', 6],
+      ['c', 6],
+    ]);
+    // then b; a never below its 10
+    expect(layoutColumns(cols, 24).map((c) => [c.key, c.w])).toEqual([
+      ['a', 16],
+      ['c', 6],
+    ]);
+  });
+});
+
+describe('the column registry at 80 and 160 columns', () => {
+  const widths = <R,>(cols: readonly Column<R>[], total: number) =>
+    Object.fromEntries(layoutColumns(cols, total).map((c) => [c.key, c.w]));
+  const threads: ProcView = {
+    origin: 'live',
+    files: new Map(),
+    fileList: [],
+    threads: new Map([[1, { workers: 2, sqpoll: 1 } as ThreadInfo]]),
+    rings: [],
+    ringFailures: new Map(),
+  };
+  it('processes: the command 12 at least, then the figures, then the sparkline', () => {
+    const plain = widths(processColumns(0), 80);
+    expect(plain.comm).toBeGreaterThanOrEqual(12);
+    expect(Object.keys(plain)).toEqual([
+      'pid',
+      'comm',
+      'ops',
+      'read',
+      'write',
+      'avg',
+      'p99',
+      'max',
+      'err',
+      'top',
+    ]);
+    const withThreads = widths(withThreadColumns(processColumns(0), threads), 80);
+    expect(withThreads.comm).toBeGreaterThanOrEqual(12);
+    expect(Object.keys(withThreads)).toEqual([
+      'pid',
+      'comm',
+      'ops',
+      'read',
+      'write',
+      'avg',
+      'p99',
+      'err',
+      'wrk',
+      'sqp',
+    ]);
+    const wide = widths(withThreadColumns(processColumns(0), threads), 160);
+    expect(wide.comm).toBe(16);
+    expect(wide.max).toBe(6);
+    expect(wide.spark).toBeGreaterThanOrEqual(8);
+  });
+  it('opcodes and events: IO_URING_ENTER whole; the drill-down keeps its figures by the names', () => {
+    expect(widths(opcodeColumns('p99', 0), 80).opcode).toBeGreaterThanOrEqual(14);
+    expect(widths(opcodeColumns(undefined, 0), 160).opcode).toBe(24);
+    const events = widths(eventColumns(true, new OpcodeTable()), 80);
+    expect(events.opcode).toBeGreaterThanOrEqual(14);
+    expect(events.comm).toBeGreaterThanOrEqual(12);
+    expect(events.offset).toBeUndefined(); // below 88 columns
+    expect(widths(eventColumns(true, new OpcodeTable()), 88).offset).toBe(8);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   activeTable,
   initialUiState,
   reduceInput,
+  pinSelection,
   reduceKey,
   resolveSelection,
   type KeyContext,
@@ -95,6 +96,7 @@ describe('views', () => {
       'other',
       'batch',
       'err',
+      'top',
     ]);
     s = press(s, ['>']).state;
     expect(s.sort.processes).toEqual({ key: 'punted', desc: true });
@@ -141,6 +143,22 @@ describe('selection', () => {
     // the selected row went away: keep the position, clamped
     expect(resolveSelection(s.selection.processes, [101, 102])).toBe(1);
     expect(resolveSelection(s.selection.processes, [])).toBe(-1);
+  });
+
+  it('pins the row drawn as selected, so it is followed before any key moves it', () => {
+    // the first frame: nothing pressed, row 101 drawn as selected, and pinned to it
+    const first = pinSelection(live(), [101, 102, 103]);
+    expect(first.selection.processes).toEqual({ index: 0, key: 101 });
+    // a refresh re-sorts: Enter opens 101, not the new first row
+    const drill = reduceKey(first, '', { return: true }, { ...ROWS, rowKeys: [103, 101, 102] });
+    expect(drill.state.drillKey).toBe(101);
+    // pinned and on screen: the same state; gone: pinned to the row now drawn at its place
+    expect(pinSelection(first, [103, 101])).toBe(first);
+    expect(pinSelection(first, [103, 102]).selection.processes).toEqual({ index: 0, key: 103 });
+    // no rows, or the events tail (rows without an identity): nothing to pin
+    expect(pinSelection(live(), [])).toEqual(live());
+    const events = reduceKey(live(), '3', {}, ROWS).state;
+    expect(pinSelection(events, [0, 1, 2])).toBe(events);
   });
 
   it('keeps a separate selection per view', () => {
