@@ -36,6 +36,8 @@ export const FLAG_MULTISHOT = 2; // an intermediate completion of a multishot re
 export const REQ_F_CQE_SKIP = 0x40;
 /** IORING_CQE_F_MORE: more CQEs follow for this request. */
 export const CQE_F_MORE = 2;
+/** IORING_CQE_F_NOTIF: a zero-copy send's notification (its request made by the kernel). */
+export const CQE_F_NOTIF = 8;
 /** PF_KTHREAD: a kernel thread (a kworker tearing a ring down posts its last CQEs). */
 export const PF_KTHREAD = 0x00200000;
 

@@ -10,8 +10,9 @@
  *   a kernel worker posts it (a ring torn down after its process left), the task that submitted
  *   it (req->tctx->task). On older kernels, from the submission's record.
  * - a multishot request's later CQE (`req` NULL): its record by (ctx, user_data).
- * - any other CQE without a request (resource-tag notifications, MSG_RING deliveries, zero-copy
- *   notifications): the ring owner's "other CQEs".
+ * - any other CQE without a request (resource-tag notifications, MSG_RING deliveries), or with a
+ *   request the kernel made itself (a zero-copy send's notification, IORING_CQE_F_NOTIF): the
+ *   ring owner's "other CQEs".
  * The ring owner: the process that made the ring (io_uring_create), or, for a ring made before
  * the capture, the first task that used it (the ring's tctx list), or the task at hand when it
  * is not a kernel worker.
@@ -22,6 +23,7 @@ import {
   anyOf,
   argLoads,
   CQE_F_MORE,
+  CQE_F_NOTIF,
   FLAG_MULTISHOT,
   FLAG_NO_SUBMIT,
   indent,
@@ -139,9 +141,14 @@ function requestCompletion(ctx: ProgramContext): string {
   }
   body.push(`$op = (uint64)${reqOf}->opcode;`, '$r = (int64)$res;', '$s = @s[$req];');
   const pass = and(ctx.whoOf('$t', '$tg'), ctx.opIs('$op'));
-  body.push(
-    ...(pass ? [`if (${pass}) {`, ...indent(countStatements(), '  '), '}'] : countStatements()),
-  );
+  // a zero-copy send's notification: a request the kernel made, never submitted; the
+  // application reaps it like any CQE, but it is no operation: one of the owner's other CQEs
+  const count = [
+    `if ($cf & ${CQE_F_NOTIF}) { @oc[$tg] = count(); } else {`,
+    ...indent(countStatements(), '  '),
+    '}',
+  ];
+  body.push(...(pass ? [`if (${pass}) {`, ...indent(count, '  '), '}'] : count));
   body.push('if ($s.0 != 0) {', ...indent(takeRecord(ctx, '$s'), '  '));
   body.push(
     `  if ($cf & ${CQE_F_MORE}) { @s[$req] = (nsecs, $s.1, $s.2, $s.3); } else { delete(@s[$req]); }`,
@@ -158,7 +165,7 @@ function requestCompletion(ctx: ProgramContext): string {
     );
     // (named here by the completing task when it is the process's: a kernel worker is not)
     body.push(
-      `else${pass ? ` if (${pass})` : ''} {`,
+      `else if (${and(`!($cf & ${CQE_F_NOTIF})`, pass)}) {`,
       '  if ($tg == pid) {',
       ...indent(ctx.nameOnce(), '    '),
       '  }',

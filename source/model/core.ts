@@ -328,16 +328,20 @@ export class Core {
         this.countsEnterCalls += c.ops;
         this.countsEnterSubmitted += c.submitted;
         if (c.ops > 0 && d.tsUs > proc.lastUs) proc.lastUs = d.tsUs;
-        // CQ overflows are the process's (its rings'), counted on its IO_URING_ENTER row
+        // CQ overflows and CQEs without a request are the process's (its rings'), counted on
+        // its IO_URING_ENTER row
         const ovf = c.overflow ?? 0;
-        if (ovf > 0) {
+        const other = c.other ?? 0;
+        if (ovf > 0 || other > 0) {
           for (const row of [proc, this.total]) {
             row.t.overflow += ovf;
+            row.t.other += other;
             if (row.kGen !== gen) {
               row.kGen = gen;
               row.k.reset(this.pool);
             }
             row.k.overflow += ovf;
+            row.k.other += other;
           }
         }
       } else {
