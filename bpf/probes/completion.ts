@@ -214,8 +214,17 @@ function recordedCompletion(ctx: ProgramContext): string {
   );
 }
 
+/**
+ * Deletes the submission's record of the multishot request in $m (its request pointer, kept
+ * with it), where records are keyed by request.
+ */
+function forgetRecordOf(ctx: ProgramContext): string | undefined {
+  return recordKey(ctx) === '$req' ? 'delete(@s[$m.4]);' : undefined;
+}
+
 /** A CQE without a request: a multishot request's later CQE, or another CQE of the ring's. */
 function requestlessCompletion(ctx: ProgramContext): string {
+  const forgetRecord = forgetRecordOf(ctx);
   const body = [
     ...argLoads({ ctx: true, ud: true, res: true, cflags: true }),
     '$m = @m[$rctx, $ud];',
@@ -227,9 +236,10 @@ function requestlessCompletion(ctx: ProgramContext): string {
     // every later CQE of a multishot request has its latency: since the one before it
     ...indent(takeRecord(ctx, '$m', FLAG_MULTISHOT), '  '),
     `  if ($cf & ${CQE_F_MORE}) {`,
-    '    @m[$rctx, $ud] = (nsecs, $m.1, $m.2, $m.3);',
+    '    @m[$rctx, $ud] = (nsecs, $m.1, $m.2, $m.3, $m.4);',
     '  } else {',
     '    delete(@m[$rctx, $ud]);',
+    ...(forgetRecord ? [`    ${forgetRecord}`] : []),
     '  }',
     '} else {',
     ...indent(ownerStatements(ctx), '  '),
@@ -243,6 +253,7 @@ function requestlessCompletion(ctx: ProgramContext): string {
 /** CQEs that did not fit in the CQ ring (io_uring_cqe_overflow: instead of io_uring_complete). */
 function overflowProbe(ctx: ProgramContext): string {
   const matchMultishot = ctx.f.completeHasReq;
+  const forgetRecord = forgetRecordOf(ctx);
   // (counted only where the filter takes its process: a multishot request's, kept because the
   // filter took it at submission, or the ring owner's; an unknown owner only without a filter)
   const unknownOwner = ctx.who === '' ? '@overflow = count();' : '';
@@ -254,7 +265,8 @@ function overflowProbe(ctx: ProgramContext): string {
           'if ($m.0 != 0) {',
           '  @ovfo[$m.1 & 0x3fffff, ($m.1 >> 24) & 0xff] = count();',
           '  @overflow = count();',
-          `  if (!($cf & ${CQE_F_MORE})) { delete(@m[$rctx, $ud]); }`,
+          // its last CQE: the request's records go (a completion would have taken them)
+          `  if (!($cf & ${CQE_F_MORE})) { delete(@m[$rctx, $ud]); ${forgetRecord ?? ''} }`,
           '} else {',
         ]
       : ['{']),

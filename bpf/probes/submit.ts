@@ -171,7 +171,7 @@ export function submitProbe(ctx: ProgramContext): string {
     '  }',
     '  if ($ms) {',
     // every CQE of a multishot request has its latency (weight 1): since the one before it
-    '    @m[$rctx, $ud] = (nsecs, $a, $off, ($b & 0x80000000ffffffff) | (1 << 32));',
+    '    @m[$rctx, $ud] = (nsecs, $a, $off, ($b & 0x80000000ffffffff) | (1 << 32), $req);',
     '    if (@m[$rctx, $ud].0 == 0) { @dropped = count(); @mfull = 1; }',
     '  }',
     '}',
@@ -208,7 +208,7 @@ export function fileGetProbe(ctx: ProgramContext): string | undefined {
       ? [
           // a multishot request's later CQEs are matched by (ctx, user_data): give them the fd
           '  $m = @m[$rctx, $ud];',
-          '  if ($m.0 != 0) { @m[$rctx, $ud] = ($m.0, ($m.1 & 0xffffffff) | $fd, $m.2, $m.3); }',
+          '  if ($m.0 != 0) { @m[$rctx, $ud] = ($m.0, ($m.1 & 0xffffffff) | $fd, $m.2, $m.3, $m.4); }',
         ]
       : []),
   ]);

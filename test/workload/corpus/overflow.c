@@ -11,6 +11,12 @@
  *   overflow poll N        a multishot poll on a pipe; N times one byte written and read back
  *                          without reaping: C = 2 multishot CQEs in the CQ, then the kernel ends
  *                          the poll with a last CQE that overflows; the later writes post nothing.
+ *   overflow polls N       N multishot polls (user data 1..N) on one pipe, a CQ of C = 64, one
+ *                          byte written: C polls post a CQE (F_MORE) into the CQ, and the kernel
+ *                          ends the N - C others, whose last CQE (the request's completion)
+ *                          overflows: N - C submitted requests that never get an
+ *                          io_uring_complete. Then every CQE is reaped, and the C polls still armed
+ *                          cancelled: C + 1 CQEs (theirs and the cancel's), one of which overflows.
  *   overflow exit          a full CQ, an overflowed NOP, and a poll and a timeout in flight when
  *                          the program exits: their cancellations overflow too, unreaped.
  */
@@ -115,6 +121,55 @@ static void poll_flood(struct tally *t, unsigned long long n) {
   io_uring_queue_exit(&r);
 }
 
+/* Many multishot polls ended by a full CQ: see the modes above. */
+static void polls_flood(struct tally *t, unsigned long long n) {
+  const unsigned cq = 64;
+  struct io_uring r;
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_CQSIZE;
+  p.cq_entries = cq;
+  int ret = io_uring_queue_init_params(cq, &r, &p);
+  if (ret < 0) die("io_uring_queue_init_params", ret);
+  if (p.cq_entries != cq || n <= cq) die("CQ size", EINVAL);
+  int fds[2];
+  if (pipe(fds) < 0) die("pipe", errno);
+  for (unsigned long long done = 0; done < n;) {
+    unsigned batch = n - done < cq ? (unsigned)(n - done) : cq;
+    for (unsigned i = 0; i < batch; i++) {
+      struct io_uring_sqe *sqe = sqe_of(&r);
+      io_uring_prep_poll_multishot(sqe, fds[0], POLLIN);
+      io_uring_sqe_set_data64(sqe, done + i + 1);
+    }
+    ret = io_uring_submit(&r);
+    if (ret != (int)batch) die("io_uring_submit(polls)", ret < 0 ? ret : EIO);
+    done += batch;
+  }
+  char b = 'x';
+  if (write(fds[1], &b, 1) != 1) die("write", errno);
+  unsigned long long got = 0;
+  unsigned more = reap(&r, ~0ULL, n, &got);
+  expect("CQEs with F_MORE (the polls still armed)", (int)more, (int)cq);
+  t->cqes += cq;
+  t->overflows += n - cq;
+  expect("cq overflow (dropped CQEs)", (int)*r.cq.koverflow, 0);
+  // the polls still armed: cancelled, each with its last CQE, and the cancel's
+  struct io_uring_sqe *sqe = sqe_of(&r);
+  io_uring_prep_cancel_fd(sqe, fds[0], IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, n + 1);
+  ret = io_uring_submit(&r);
+  if (ret != 1) die("io_uring_submit(cancel)", ret < 0 ? ret : EIO);
+  got = 0;
+  reap(&r, ~0ULL, cq + 1, &got);
+  // (C + 1 CQEs into an empty CQ of C: one overflows)
+  t->cqes += cq;
+  t->overflows += 1;
+  note(t, "cq_entries", "%u", cq);
+  close(fds[0]);
+  close(fds[1]);
+  io_uring_queue_exit(&r);
+}
+
 /*
  * Exits with a full CQ, a CQE in the overflow list and two requests in flight (a poll on a pipe
  * that is never written, a 60 s timeout): the kernel cancels both as the process exits and the
@@ -152,7 +207,7 @@ static void exit_full(struct tally *t) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: overflow nops N | poll N | exit\n");
+    fprintf(stderr, "usage: overflow nops N | poll N | polls N | exit\n");
     return 2;
   }
   struct tally t;
@@ -162,6 +217,8 @@ int main(int argc, char **argv) {
     nop_flood(&t, n);
   else if (strcmp(argv[1], "poll") == 0)
     poll_flood(&t, n);
+  else if (strcmp(argv[1], "polls") == 0)
+    polls_flood(&t, n);
   else if (strcmp(argv[1], "exit") == 0)
     exit_full(&t);
   else
