@@ -79,13 +79,7 @@ function takeRecord(ctx: ProgramContext, rec: string, flags = 0): string[] {
     out.push(
       `if (${rec}.3 >> 63) {`,
       ...indent(
-        ctx.stage(
-          'nsecs',
-          '$v',
-          a,
-          `${rec}.2`,
-          `(${rec}.3 & 0xffffffff) | ((uint64)(uint32)$r << 32)`,
-        ),
+        pendingEvent('$v', a, `${rec}.2`, `(${rec}.3 & 0xffffffff) | ((uint64)(uint32)$r << 32)`),
         '  ',
       ),
       '}',
@@ -93,6 +87,37 @@ function takeRecord(ctx: ProgramContext, rec: string, flags = 0): string[] {
   }
   return out;
 }
+
+/**
+ * The event a probe is to send, in variables: one staging at the probe's end (sendPending),
+ * whichever branch chose it. Two copies of the staging (a line of held records built on the BPF
+ * stack) do not fit one probe's 512 bytes on bpftrace 0.17.
+ */
+function pendingEvent(lat: string, a: string, off: string, b: string): string[] {
+  return [
+    '$ev = (uint64)1;',
+    `$elat = (uint64)${lat};`,
+    `$ea = (uint64)(${a});`,
+    `$eoff = (int64)${off};`,
+    `$eb = (uint64)(${b});`,
+  ];
+}
+
+/** Statements that start a probe with no event pending, and that send the pending one. */
+const noEvent = (ctx: ProgramContext): string[] =>
+  ctx.sendsEvents
+    ? [
+        '$ev = (uint64)0;',
+        '$elat = (uint64)0;',
+        '$ea = (uint64)0;',
+        '$eoff = (int64)0;',
+        '$eb = (uint64)0;',
+      ]
+    : [];
+const sendPending = (ctx: ProgramContext): string[] =>
+  ctx.sendsEvents
+    ? ['if ($ev) {', ...indent(ctx.stage('nsecs', '$elat', '$ea', '$eoff', '$eb'), '  '), '}']
+    : [];
 
 /** Statements that set $o to the owner of ring $rctx (0: unknown). */
 export function ownerStatements(ctx: ProgramContext): string[] {
@@ -139,7 +164,12 @@ function requestCompletion(ctx: ProgramContext): string {
       `if ($t->flags & ${PF_KTHREAD}) { $t = ${reqOf}->tctx->task; $tg = (uint64)$t->tgid; }`,
     );
   }
-  body.push(`$op = (uint64)${reqOf}->opcode;`, '$r = (int64)$res;', '$s = @s[$req];');
+  body.push(
+    `$op = (uint64)${reqOf}->opcode;`,
+    '$r = (int64)$res;',
+    '$s = @s[$req];',
+    ...noEvent(ctx),
+  );
   const pass = and(ctx.whoOf('$t', '$tg'), ctx.opIs('$op'));
   // a zero-copy send's notification: a request the kernel made, never submitted; the
   // application reaps it like any CQE, but it is no operation: one of the owner's other CQEs
@@ -156,12 +186,11 @@ function requestCompletion(ctx: ProgramContext): string {
   );
   if (ctx.events.kind === 'all') {
     // every request is kept in this mode: one without a record was in flight at start
-    const stage = ctx.stage(
-      'nsecs',
-      '(uint64)0',
+    const stage = pendingEvent(
+      '0',
       `$tg | (${FLAG_NO_SUBMIT} << 22) | ($op << 24)`,
-      '(int64)0',
-      '((uint64)(uint32)$r << 32)',
+      '0',
+      '(uint64)(uint32)$r << 32',
     );
     // (named here by the completing task when it is the process's: a kernel worker is not)
     body.push(
@@ -175,6 +204,7 @@ function requestCompletion(ctx: ProgramContext): string {
   }
   body.push(
     `if (!($cf & ${CQE_F_MORE}) && (${anyOf('$op', OPCODE_CLASSES.multishot)})) { delete(@m[$rctx, $ud]); }`,
+    ...sendPending(ctx),
   );
   return probe('tracepoint:io_uring:io_uring_complete', 'args->req != 0', indent(body, '  '));
 }
@@ -193,6 +223,7 @@ function recordedCompletion(ctx: ProgramContext): string {
       cflags: f.completeHasCflags,
     }),
     `$s = @s[${key}];`,
+    ...noEvent(ctx),
     'if ($s.0 != 0) {',
     '  $tg = $s.1 & 0x3fffff;',
     '  $op = ($s.1 >> 24) & 0xff;',
@@ -206,6 +237,7 @@ function recordedCompletion(ctx: ProgramContext): string {
       : []),
     '  }',
     '}',
+    ...sendPending(ctx),
   ];
   return probe(
     'tracepoint:io_uring:io_uring_complete',
@@ -228,6 +260,7 @@ function requestlessCompletion(ctx: ProgramContext): string {
   const body = [
     ...argLoads({ ctx: true, ud: true, res: true, cflags: true }),
     '$m = @m[$rctx, $ud];',
+    ...noEvent(ctx),
     'if ($m.0 != 0) {',
     '  $tg = $m.1 & 0x3fffff;',
     '  $op = ($m.1 >> 24) & 0xff;',
@@ -246,6 +279,7 @@ function requestlessCompletion(ctx: ProgramContext): string {
     `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @oc[$o] = count(); }`,
     ...(ctx.who === '' ? ['  if ($o == 0) { @unmatched = count(); }'] : []),
     '}',
+    ...sendPending(ctx),
   ];
   return probe('tracepoint:io_uring:io_uring_complete', 'args->req == 0', indent(body, '  '));
 }

@@ -72,6 +72,12 @@ export interface SessionMeta {
   eventsCounted?: number;
   /** Latencies were sampled (the histograms in the counts file are weighted estimates). */
   latencySampled?: boolean;
+  /**
+   * Rows of operations whose submission was not seen (no fd, offset, length or latency): in
+   * flight when the capture started, or submitted after bpftrace took its submission probe off
+   * as it stopped (--all-events records their completions all the same).
+   */
+  rowsWithoutSubmit?: number;
   /** Operations the kernel counted while the recording was open (IO_URING_ENTER apart). */
   operationsCounted?: number;
   /**
@@ -200,7 +206,16 @@ export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Da
     ...(init.eventSampling !== undefined ? { eventSampling: init.eventSampling } : {}),
     ...(init.operationsCounted !== undefined ? { operationsCounted: init.operationsCounted } : {}),
     ...(init.diagnostics ? { diagnostics: { ...init.diagnostics } } : {}),
+    ...pick(init, ['eventMode', 'eventBudget', 'eventsSent', 'eventsCounted', 'latencySampled']),
+    ...pick(init, ['rowsWithoutSubmit']),
   };
+}
+
+/** The fields of `from` named, those it has. */
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
 }
 
 /**
@@ -297,16 +312,37 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
       : {}),
     ...(typeof r.operationsCounted === 'number' ? { operationsCounted: r.operationsCounted } : {}),
     ...(diagnosticsOf(r.diagnostics) ?? {}),
+    ...(r.eventMode === 'all' || r.eventMode === 'budget' || r.eventMode === 'sample'
+      ? { eventMode: r.eventMode }
+      : {}),
+    ...wholeNumbers(r, ['eventBudget', 'eventsSent', 'eventsCounted', 'rowsWithoutSubmit']),
+    ...(typeof r.latencySampled === 'boolean' ? { latencySampled: r.latencySampled } : {}),
   };
+}
+
+/** Those of the fields named that are whole numbers from 0 to 2^53. */
+function wholeNumbers(
+  r: Record<string, unknown>,
+  keys: readonly (keyof SessionMeta & string)[],
+): Partial<SessionMeta> {
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const v = r[k];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) out[k] = v;
+  }
+  return out as Partial<SessionMeta>;
 }
 
 /** The `diagnostics` field, when it is well formed: every key a boolean. */
 function diagnosticsOf(v: unknown): { diagnostics: Diagnostics } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const d = v as Record<string, unknown>;
-  if (!DIAGNOSTIC_KEYS.every((k) => typeof d[k] === 'boolean')) return undefined;
+  // (`other` came later: a recording without it did not count it)
+  const required = DIAGNOSTIC_KEYS.filter((k) => k !== 'other');
+  if (!required.every((k) => typeof d[k] === 'boolean')) return undefined;
   const out = {} as Diagnostics;
-  for (const k of DIAGNOSTIC_KEYS) out[k] = d[k] as boolean;
+  for (const k of required) out[k] = d[k] as boolean;
+  out.other = d.other === true;
   return { diagnostics: out };
 }
 

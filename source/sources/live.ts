@@ -9,7 +9,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { statfs } from 'node:fs/promises';
-import { diagnosticsOf, type Diagnostics, type EventLines, type Tier } from '../../bpf/program.js';
+import {
+  diagnosticsOf,
+  IO_URING_ENTER,
+  type Diagnostics,
+  type EventLines,
+  type Tier,
+} from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
 import type { ProbeResult } from '../collect/probe.js';
 import { TIER_NAMES } from '../collect/report.js';
@@ -68,6 +74,10 @@ export class LiveSource extends SourceBase implements Source {
   readonly recordings: string[] = [];
   /** Events delivered so far. */
   events = 0;
+  /** The latest event's time (µs). */
+  private lastEventUs = 0;
+  /** Rows of the recording open now whose operation's submission was not seen. */
+  private rowsWithoutSubmit = 0;
   /** When the probes were attached: the capture's first moment. */
   captureStartedAt?: Date;
   /** When the capture ended (stop asked, or bpftrace went by itself). */
@@ -122,9 +132,14 @@ export class LiveSource extends SourceBase implements Source {
       opcodes: this.opcodes,
       onEvent: (ev: IoEvent) => {
         this.events++;
+        if (ev.tsUs > this.lastEventUs) this.lastEventUs = ev.tsUs;
         model.push(ev);
         this.proc.note(ev);
-        this.recorder?.push(ev);
+        if (this.recorder) {
+          this.recorder.push(ev);
+          // (an operation without a latency: its submission was not seen, see the docs)
+          if (ev.latencyNs === 0 && ev.opcode !== IO_URING_ENTER) this.rowsWithoutSubmit++;
+        }
       },
       onNotice: (level, text) => {
         if (level === 'error') this.errors.push(text);
@@ -411,6 +426,7 @@ export class LiveSource extends SourceBase implements Source {
       eventBudget: this.config.events.kind === 'budget' ? this.config.events.perSec : undefined,
       eventsSent: this.config.events.kind === 'none' ? undefined : this.eventsSent(),
       eventsCounted: this.capture.countedEvents,
+      rowsWithoutSubmit: this.rowsWithoutSubmit,
       latencySampled: this.latencySampled,
       operationsCounted: this.capture.countedOperations - this.countedAtRecordingStart,
       diagnostics: this.diagnostics,
@@ -434,6 +450,7 @@ export class LiveSource extends SourceBase implements Source {
       if (s || path.dirname(dir) === dir) break;
     }
     this.countedAtRecordingStart = this.capture.countedOperations;
+    this.rowsWithoutSubmit = 0;
     const recorder = await CsvRecorder.create({
       outputDir: this.config.outputDir,
       meta: this.metaInit(),
@@ -499,10 +516,13 @@ export class LiveSource extends SourceBase implements Source {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    // The capture ends now: bpftrace's own shutdown (END block, detach) is not part of it.
+    // The capture ends now, or, since bpftrace's probes fire until it detaches them, at its last
+    // event: the session's end covers every row recorded.
     if (this.captureStartedAt) this.captureEndedAt ??= new Date();
     await this.capture.stop();
     this.captureStopped = true;
+    if (this.captureEndedAt && this.lastEventUs > this.captureEndedAt.getTime() * 1000)
+      this.captureEndedAt = new Date(Math.ceil(this.lastEventUs / 1000));
     if (this.capture.finalCountsMissing)
       this.finalCountsMissing =
         'bpftrace exited without printing its final counts: the totals stop at its last complete print, up to a second before the end';

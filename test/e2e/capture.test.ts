@@ -12,6 +12,7 @@ import { OpcodeTable } from '../../source/model/opcodes.js';
 const opcodeName = (code: number): string => new OpcodeTable().name(code);
 import { readRecording } from '../../source/record/csvReader.js';
 import { RECORDING_HEADER } from '../../source/record/format.js';
+import { readSessionMeta } from '../../source/record/meta.js';
 import {
   bpftraceUnder,
   buildWorkload,
@@ -155,6 +156,46 @@ describe.runIf(run)('live capture with real bpftrace', () => {
       }
     }
   });
+
+  for (const mode of [[], ['--all-events']])
+    it(`stopped while a workload runs (${mode[0] ?? 'default'}): no row after the session's end`, async () => {
+      const out = tempDir('iouringtop-out-');
+      // NOPs one at a time, as fast as they go, still going when the capture stops
+      const storm = uniqueCommand(buildWorkload('nop-storm'), 'nopend');
+      const w = spawn(storm.path, ['1000000000', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const cli = runCli([
+        '--headless',
+        '--duration',
+        '3',
+        '--comm',
+        storm.comm,
+        '--output-dir',
+        out,
+        ...mode,
+      ]);
+      try {
+        const cOut = collectOutput(cli);
+        const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+        w.stdin.write('go\n');
+        // --duration stops it with the workload still going
+        expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+        const meta = (await readSessionMeta(recording))!;
+        const end = Date.parse(meta.endedAt!) * 1000;
+        const rows = await readCsv(recording);
+        expect(rows.length).toBeGreaterThan(1000);
+        const after = rows.filter((r) => r.tsUs > end + 999).length;
+        expect(after, `rows after the end (${meta.endedAt})`).toBe(0);
+        // the rows without their submission (no fd, offset, length, latency) are said
+        const without = rows.filter((r) => r.opcode !== 255 && r.latencyNs === 0).length;
+        expect(meta.rowsWithoutSubmit).toBe(without);
+      } finally {
+        if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+        if (cli.exitCode === null && cli.signalCode === null) {
+          cli.kill('SIGINT');
+          await exitOf(cli);
+        }
+      }
+    });
 
   it('captures every offset of a sequential fio io_uring read exactly once', async () => {
     const work = tempDir('iouringtop-fio-');
