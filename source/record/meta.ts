@@ -323,14 +323,14 @@ export async function readSessionMeta(csvPath: string): Promise<SessionMeta | nu
 /** Those of the fields named that are whole numbers from 0 to 2^53. */
 function wholeNumbers(
   r: Record<string, unknown>,
-  keys: readonly (keyof SessionMeta & string)[],
+  keys: readonly ('eventBudget' | 'eventsSent' | 'eventsCounted' | 'rowsWithoutSubmit')[],
 ): Partial<SessionMeta> {
-  const out: Record<string, number> = {};
+  const out: Partial<SessionMeta> = {};
   for (const k of keys) {
     const v = r[k];
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) out[k] = v;
   }
-  return out as Partial<SessionMeta>;
+  return out;
 }
 
 /** The `diagnostics` field, when it is well formed: every key a boolean. */
