@@ -32,6 +32,8 @@ export class ControlWriter {
   private n = 0;
   /** Commands written. */
   written = 0;
+  /** Commands pushed (written or waiting in the buffer). */
+  pushed = 0;
 
   constructor(magic: number) {
     this.fd = openSync('/dev/null', 'w');
@@ -40,6 +42,7 @@ export class ControlWriter {
 
   /** One command: a map's id and up to three keys (signed keys as two's complement). */
   push(id: number, keys: readonly (number | bigint)[]): void {
+    this.pushed++;
     const at = this.n * COMMAND_BYTES;
     this.buf.writeBigUInt64LE(BigInt(id), at);
     for (let i = 0; i < 3; i++) {
@@ -115,6 +118,7 @@ export class Reaper {
       }
       if (tsUs - at < GRACE_US) continue;
       this.ended.delete(tgid);
+      const before = this.control.pushed;
       for (const k of this.collector.keysOfProcess(tgid)) {
         const id = MAP_IDS.get(k.map);
         if (id !== undefined) this.control.push(id, k.keys);
@@ -125,7 +129,8 @@ export class Reaper {
         this.rings.delete(ctx);
       }
       this.collector.forget(tgid, Date.now() * 1000);
-      this.reaped++;
+      // every process's end is seen; only those that had keys are counted as reaped
+      if (this.control.pushed > before) this.reaped++;
     }
     this.control.flush();
   }
