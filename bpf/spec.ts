@@ -86,7 +86,8 @@ export type EventLines =
 
 /**
  * How iouringtop talks to its program: pwrite(2)s of command records to `fd` (its /dev/null) at
- * offset `magic`, from process `pid`. See bpf/probes/control.ts.
+ * offset `magic`, from process `pid`; one at `magic + TICK_OFFSET`: print the counters now. See
+ * bpf/probes/control.ts.
  */
 export interface ControlChannel {
   pid: number;

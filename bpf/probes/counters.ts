@@ -1,7 +1,8 @@
 /**
  * The program's start and its counters: BEGIN says it is attached (its print flushes the fully
- * buffered output, so the R line is read at once); every second the counter maps are printed
- * (cumulative, since attach), then a T line: the counts just printed are complete as of then.
+ * buffered output, so the R line is read at once); on iouringtop's tick (control.ts), about every
+ * second, the counter maps are printed (cumulative, since attach), then a T line: the counts just
+ * printed are complete as of then.
  * The in-flight maps can fill up with records nothing takes back (a CQE that went to the
  * overflow list names no request, so its submission's record stays): when a store fails there,
  * the map is emptied (those requests complete without latency) and an A line says so. At the
@@ -11,12 +12,13 @@
 import { COUNTER_MAPS, SCALAR_COUNTERS } from '../maps.js';
 import { indent, type ProgramContext } from '../context.js';
 import { samplerMaps } from './sampling.js';
+import { tickProbe } from './control.js';
 
 export function beginProbe(ctx: ProgramContext): string {
   return `BEGIN\n{\n${indent([ctx.line('R\\t%llu', 'nsecs'), '@ready = 1;', 'print(@ready);'], '  ').join('\n')}\n}`;
 }
 
-/** The interval and END blocks, printing what `used(name)` says the program writes. */
+/** The tick (or interval) and END blocks, printing what `used(name)` says the program writes. */
 export function counterProbes(ctx: ProgramContext, used: (map: string) => boolean): string[] {
   const prints = [
     ...COUNTER_MAPS.filter((m) => used(m.name)).map((m) => `print(@${m.name});`),
@@ -35,7 +37,7 @@ export function counterProbes(ctx: ProgramContext, used: (map: string) => boolea
   ].filter((m) => used(m));
   const pending = ctx.sendsEvents ? ['print(@qn);', 'print(@q);'] : [];
   return [
-    `interval:s:1\n{\n${indent([...valves, ...prints], '  ').join('\n')}\n}`,
+    tickProbe(ctx, [...valves, ...prints]),
     `END\n{\n${indent([...prints, ...pending, ...kept.map((m) => `clear(@${m});`)], '  ').join('\n')}\n}`,
   ];
 }

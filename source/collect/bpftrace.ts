@@ -124,6 +124,7 @@ export class BpftraceSource {
   /** What the program is told through its control channel: the keys of processes gone. */
   private readonly control: ControlWriter;
   private readonly reaper: Reaper;
+  private ticker?: NodeJS.Timeout;
   /** Times an in-flight map was full and emptied. */
   mapsCleared = 0;
 
@@ -255,6 +256,9 @@ export class BpftraceSource {
       env: { ...process.env, ...bpftraceEnv(this.opts.bpftraceVersion, this.opts.maxInflight) },
     });
     this.child = child;
+    // the counters' tick: the program prints them when told (bpf/probes/control.ts says why)
+    this.ticker = setInterval(() => this.control.tick(), COUNTS_TICK_MS);
+    this.ticker.unref();
     // The counters come through bpftrace, then us: starved of CPU by the load we trace (a NOP
     // storm on one core, anything on the other), they came seconds late. A little ahead of
     // normal tasks, both keep up; what they do is bounded (the event budget), so the traced
@@ -279,6 +283,7 @@ export class BpftraceSource {
       const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
         if (closed) return;
         closed = true;
+        clearInterval(this.ticker);
         this.exited = true;
         this.parser.end();
         if (this.stderrRest.trim().length > 0) this.notice(this.stderrRest);
@@ -375,6 +380,9 @@ export class BpftraceSource {
     }
   }
 }
+
+/** How often the program is told to print its counters (ms). */
+export const COUNTS_TICK_MS = 1000;
 
 /** The nice value bpftrace and iouringtop run at, as root (normal tasks have 0). */
 export const CAPTURE_NICE = -5;

@@ -12,7 +12,7 @@
  * always has.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { COMMAND_BYTES, COMMANDS_PER_CALL } from '../../bpf/probes/control.js';
+import { COMMAND_BYTES, COMMANDS_PER_CALL, TICK_OFFSET } from '../../bpf/probes/control.js';
 import { COUNTER_MAPS, OWNER_MAP_ID } from '../../bpf/maps.js';
 import type { ControlChannel } from '../../bpf/spec.js';
 import type { CountsCollector } from './counts.js';
@@ -24,7 +24,7 @@ const PROC_SCAN_US = 10_000_000;
 
 const MAP_IDS = new Map<string, number>(COUNTER_MAPS.map((m) => [m.name, m.id]));
 
-/** Writes command records to the program's control channel: a pwrite(2) to our /dev/null. */
+/** Writes command records and ticks to the program's control channel: pwrite(2)s to our /dev/null. */
 export class ControlWriter {
   readonly channel: ControlChannel;
   private fd: number;
@@ -57,6 +57,11 @@ export class ControlWriter {
     writeSync(this.fd, this.buf, 0, this.n * COMMAND_BYTES, this.channel.magic);
     this.written += this.n;
     this.n = 0;
+  }
+
+  /** The tick: the program prints its counters. */
+  tick(): void {
+    if (this.fd >= 0) writeSync(this.fd, this.buf, 0, 1, this.channel.magic + TICK_OFFSET);
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import {
 } from '../../bpf/program.js';
 import { COUNTER_MAPS, resultClass } from '../../bpf/maps.js';
 import { ENTER_SAMPLE, LATENCY_BUDGET } from '../../bpf/probes/sampling.js';
+import { TICK_OFFSET } from '../../bpf/probes/control.js';
 
 const modern: KernelFeatures = {
   submitTracepoint: 'io_uring_submit_req',
@@ -213,8 +214,11 @@ describe('generateProgram', () => {
     const exit = probeOf(p, 'tracepoint:sched:sched_process_exit');
     expect(exit).toContain('if (args->group_dead) {');
     expect(exit).toContain(`printf("${TOKEN}X\\t%d\\t%s\\t${TOKEN}\\n"`);
-    const control = probeOf(p, 'tracepoint:syscalls:sys_enter_pwrite64');
-    expect(control).toContain(`/(pid == 4321 && args->fd == 17 && args->pos == ${2 ** 44 + 5})/`);
+    const control = probeOf(
+      p,
+      'tracepoint:syscalls:sys_enter_pwrite64',
+      `/(pid == 4321 && args->fd == 17 && args->pos == ${2 ** 44 + 5})/`,
+    );
     // each counter map can have a key deleted, by its id; the result class is signed
     for (const m of COUNTER_MAPS)
       if (p.includes(`@${m.name}[`))
@@ -222,6 +226,16 @@ describe('generateProgram', () => {
     expect(control).toContain('delete(@c[$k0, $k1, (int64)$k2]);');
     expect(control).toContain('delete(@own[$k0]);');
     expect(gen(1)).not.toContain('sys_enter_pwrite64');
+    // the counters print on iouringtop's tick, at the next offset: no timer probe, which the
+    // kernel skips while another BPF program runs on its CPU (most of the time, in a storm)
+    const tick = probeOf(
+      p,
+      'tracepoint:syscalls:sys_enter_pwrite64',
+      `/(pid == 4321 && args->fd == 17 && args->pos == ${2 ** 44 + 5 + TICK_OFFSET})/`,
+    );
+    expect(tick).toContain('print(@c);');
+    expect(tick).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
+    expect(p).not.toContain('interval:s:');
   });
 
   it('prints the counters every second and at exit, and event lines as asked', () => {

@@ -72,7 +72,14 @@ describe.runIf(run)(`capture with another bpftrace (${alt})`, () => {
     const sum = JSON.parse(s.stdout) as Summary;
     expect(opsOf(sum, 'NOP')).toBe(1_000_000);
     expect(opsOf(sum, 'IO_URING_ENTER')).toBe(s.calls);
-    expect(sum.capture?.lost).toBe(1_000_000 + s.calls - sum.figures.events);
+    // the default event budget: events sent as it allows, lost = sent − received, said so
+    const ev = sum.capture?.events;
+    expect(ev).toMatchObject({ mode: 'budget', counted: 1_000_000 + s.calls });
+    expect(ev!.sent).toBeGreaterThan(0);
+    expect(ev!.sent).toBeLessThan(1_000_000 + s.calls);
+    expect(ev!.received).toBe(sum.figures.events);
+    expect(sum.capture?.lost).toBe(ev!.sent - ev!.received);
+    expect(sum.capture?.latency_sampled).toBe(true);
     expect(s.stderr).not.toMatch(/warning|deprecated/i);
   });
 });

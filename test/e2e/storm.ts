@@ -80,7 +80,19 @@ export interface Summary {
   opcodes: { opcode: string; ops: number }[];
   processes: { pid: number; command: string; ops: number; enter_calls: number }[];
   figures: { from: string; counted_events: number | null; events: number };
-  capture: { lost: number; tier: number | null; sampled: number | null } | null;
+  capture: {
+    lost: number;
+    tier: number | null;
+    sampled: number | null;
+    events?: {
+      mode: string;
+      budget_per_s: number;
+      counted: number;
+      sent: number;
+      received: number;
+    };
+    latency_sampled?: boolean;
+  } | null;
 }
 
 export const opsOf = (s: Summary, name: string): number | undefined =>
