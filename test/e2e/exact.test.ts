@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countsPathFor } from '../../source/record/countsFile.js';
 import { readSessionMeta } from '../../source/record/meta.js';
+import { DEFAULT_EVENT_BUDGET } from '../../source/config.js';
 import { collectOutput, exitOf, recordedRows, requireOrSkip, runCli } from './env.js';
 import { opsOf, traceStorm, type Summary } from './storm.js';
 
@@ -78,6 +79,38 @@ describe.runIf(run)('exact figures at any rate (real bpftrace, NOP storm)', () =
     expect(readFileSync(countsPathFor(s.recording!), 'utf8').length).toBeGreaterThan(0);
   });
 
+  it('the default: exact totals, events within the budget, latencies sampled, and said so', async () => {
+    const s = await traceStorm(1_000_000, []);
+    expect(s.stdout).toMatch(
+      /^Figures: the kernel counts \(exact\); events: [\d.,K]+ of [\d.,KM]+ received, [\d.,KM]+ sampled out over the budget of 20\.0K\/s \(--all-events keeps every one\); latencies sampled \(percentiles are estimates\)$/m,
+    );
+    const replay = runCli(['--replay', s.recording!, '--json']);
+    const rOut = collectOutput(replay);
+    expect((await exitOf(replay)).code, rOut.stderr()).toBe(0);
+    const sum = JSON.parse(rOut.stdout()) as Summary;
+    expect(opsOf(sum, 'NOP')).toBe(1_000_000);
+    expect(opsOf(sum, 'IO_URING_ENTER')).toBe(s.calls);
+    const meta = await readSessionMeta(s.recording!);
+    expect(meta).toMatchObject({
+      eventMode: 'budget',
+      eventBudget: DEFAULT_EVENT_BUDGET,
+      eventsCounted: 1_000_000 + s.calls,
+      latencySampled: true,
+      operationsCounted: 1_000_000,
+    });
+    // the budget holds: each CPU gets its share a second, refilled each second of the storm
+    const sent = meta!.eventsSent!;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(DEFAULT_EVENT_BUDGET * (Math.ceil(s.secs) + 2));
+    // every event sent arrived or was counted lost, and the recording holds those that arrived
+    const kept = recordedRows(s.recording!).length;
+    expect(kept + (meta!.lost ?? 0)).toBe(sent);
+    expect(sum.figures).toMatchObject({ counted_events: 1_000_000 + s.calls, events: kept });
+    console.log(
+      `default budget: ${kept} events of ${1_000_000 + s.calls} kept in ${s.secs} s, ${meta!.lost} lost`,
+    );
+  });
+
   it('--sample 100: exact totals, about one event in a hundred recorded, and said so', async () => {
     const s = await traceStorm(1_000_000, ['--sample', '100']);
     expect(s.stdout).toMatch(
@@ -108,4 +141,27 @@ describe.runIf(run)('exact figures at any rate (real bpftrace, NOP storm)', () =
     expect(sum.figures).toMatchObject({ from: 'kernel counts', events: 0 });
     expect(sum.capture).toMatchObject({ lost: 0, sampled: null });
   });
+
+  // 500 slow operations (1 ms timeouts, one after another), then 300 000 NOPs, in one process:
+  // 0.17 % of its operations, so its p99 is a NOP's. A sampler takes every slow one (they come
+  // at a low rate) and one NOP in many: unless each sample counts for the requests it stands
+  // for, the slow ones weigh ten times their share, and the p99 is 1 ms.
+  for (const mode of [[], ['--no-events'], ['--all-events']]) {
+    it(`${mode[0] ?? 'the default'}: a process's p99 is its NOPs', not its rare 1 ms timeouts`, async () => {
+      const s = await traceStorm(300_000, ['--json', ...mode], {}, 500);
+      expect(s.timeouts).toBe(500);
+      const sum = JSON.parse(s.stdout) as Summary;
+      const timeouts = sum.opcodes.find((o) => o.opcode === 'TIMEOUT');
+      expect(timeouts?.ops).toBe(500);
+      // every one of them is about a millisecond, whatever was sampled
+      expect(timeouts!.p50_us).toBeGreaterThan(900);
+      const p = sum.processes.find((r) => r.pid === s.pid)!;
+      expect(p.ops).toBe(300_500);
+      expect(p.p99_us, JSON.stringify(p)).toBeLessThan(500);
+      console.log(
+        `${mode[0] ?? 'default'}: process p50 ${p.p50_us} µs, p99 ${p.p99_us} µs; ` +
+          `timeouts p50 ${timeouts!.p50_us} µs`,
+      );
+    });
+  }
 });

@@ -20,20 +20,28 @@ export interface Storm {
   nops: number;
   calls: number;
   secs: number;
+  /** 1 ms timeouts among the NOPs (`slow`). */
+  timeouts: number;
   stdout: string;
   stderr: string;
   recording?: string;
 }
 
-/** Runs `nop-storm count` under `iouringtop --headless --pid <it> …extra`, stopped with SIGINT after it. */
+/**
+ * Runs `nop-storm count` under `iouringtop --headless --pid <it> …extra`, stopped with SIGINT after
+ * it; with `slow`, a 1 ms timeout after each `slow` NOPs.
+ */
 export async function traceStorm(
   count: number,
   extra: string[],
   env: Record<string, string> = {},
+  slow = 0,
 ): Promise<Storm> {
   const bin = buildWorkload('nop-storm');
   const out = tempDir('iouringtop-exact-');
-  const storm = spawn(bin, [String(count)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const storm = spawn(bin, [String(count), '32', String(slow)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let cli: ChildProcess | undefined;
   try {
     const sOut = collectOutput(storm);
@@ -59,6 +67,7 @@ export async function traceStorm(
       nops: number;
       calls: number;
       secs: number;
+      timeouts: number;
     };
     // the final counts come with bpftrace's END, after the stop
     cli.kill('SIGINT');
@@ -77,8 +86,15 @@ export async function traceStorm(
 
 export interface Summary {
   totals: { events: number; operations: number };
-  opcodes: { opcode: string; ops: number }[];
-  processes: { pid: number; command: string; ops: number; enter_calls: number }[];
+  opcodes: { opcode: string; ops: number; p50_us: number | null; p99_us: number | null }[];
+  processes: {
+    pid: number;
+    command: string;
+    ops: number;
+    enter_calls: number;
+    p50_us: number | null;
+    p99_us: number | null;
+  }[];
   figures: { from: string; counted_events: number | null; events: number };
   capture: {
     lost: number;
