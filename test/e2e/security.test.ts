@@ -1,17 +1,21 @@
 /**
  * iouringtop runs as root on shared machines (issue #30): what another user, or a careless root,
  * can do to it. Each test starts the real CLI (live capture with real bpftrace, as root) and
- * attacks it as that user would: a signal. The promises these tests hold are
+ * attacks it as that user would: a signal, a flood of clients. The promises these tests hold are
  * listed in docs/security.md.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_CONNECTIONS } from '../../source/metrics/server.js';
 import {
   bpftraceUnder,
   collectOutput,
   exitOf,
   requireOrSkip,
+  ROOT,
   runCli,
   waitFor,
   waitGone,
@@ -19,6 +23,16 @@ import {
 import { freePort, httpGet } from './prometheus.js';
 
 const run = requireOrSkip('security end-to-end tests');
+
+/** The exporter's server alone, compiled (see the file). */
+const ALONE = path.join(ROOT, 'dist/test/e2e/metrics-server-alone.js');
+
+/** The resident memory of `pid`, in bytes. */
+function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) * 1024;
+}
 
 /** The TCP ports `pid` listens on (its sockets in /proc/net/tcp{,6} in state LISTEN). */
 function listeningPorts(pid: number): number[] {
@@ -102,6 +116,129 @@ describe.runIf(run)("SIGUSR1 does not open Node's inspector", () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       // still capturing and serving
+      expect((await httpGet(e.port, '/metrics')).status).toBe(200);
+    } finally {
+      await stopExporter(e);
+    }
+  });
+});
+
+/** Sockets `pid` holds open (its fds that are sockets). */
+function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+interface Flood {
+  /** Clients whose request was written; the resident memory before and at its peak. */
+  asked: number;
+  baseRss: number;
+  peakRss: number;
+  /** The sockets it held before (its own: listening, bpftrace's pipes are not), and the most at once. */
+  baseSockets: number;
+  peakSockets: number;
+  /** A normal scrape after all of them: its status, size and time. */
+  scrape: { status: number; bytes: number; ms: number };
+}
+
+/**
+ * 2 000 clients at once against the exporter `pid` listens for on `port`: each connects, asks for
+ * /metrics and never reads a byte of the answer. Then one normal scrape. Memory and sockets of
+ * `pid` are sampled throughout; the clients are closed at the end.
+ */
+async function flood(pid: number, port: number): Promise<Flood> {
+  const clients: net.Socket[] = [];
+  const baseRss = rssOf(pid);
+  let peakRss = baseRss;
+  const baseSockets = socketCount(pid);
+  let peakSockets = baseSockets;
+  const sample = (): void => {
+    peakRss = Math.max(peakRss, rssOf(pid));
+    peakSockets = Math.max(peakSockets, socketCount(pid));
+  };
+  const sampler = setInterval(sample, 20);
+  try {
+    const asked = await Promise.all(
+      Array.from(
+        { length: 2000 },
+        () =>
+          new Promise<boolean>((resolve) => {
+            const c = net.connect(port, '127.0.0.1', () => {
+              c.pause();
+              c.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n', (err) => resolve(!err));
+            });
+            c.on('error', () => resolve(false)); // closed by the exporter to make room
+            clients.push(c);
+          }),
+      ),
+    );
+    const t0 = performance.now();
+    const r = await httpGet(port, '/metrics');
+    const ms = performance.now() - t0;
+    sample();
+    return {
+      asked: asked.filter(Boolean).length,
+      baseRss,
+      peakRss,
+      baseSockets,
+      peakSockets,
+      scrape: { status: r.status, bytes: r.body.length, ms },
+    };
+  } finally {
+    clearInterval(sampler);
+    for (const c of clients) c.destroy();
+  }
+}
+
+const MiB = 2 ** 20;
+
+function tell(what: string, f: Flood): void {
+  process.stderr.write(
+    `${what}: ${f.asked} of 2000 clients asked; RSS ${(f.baseRss / MiB).toFixed(0)} MiB, peak ${(f.peakRss / MiB).toFixed(0)} MiB (+${((f.peakRss - f.baseRss) / MiB).toFixed(0)}); at most ${f.peakSockets - f.baseSockets} client sockets; then a scrape of ${f.scrape.bytes} bytes in ${f.scrape.ms.toFixed(0)} ms\n`,
+  );
+}
+
+describe.runIf(run)('the exporter under clients that never read', () => {
+  it('its server, serving a megabyte a scrape: 2 000 clients that never read grow it by at most 64 MiB, and a scrape is answered', async () => {
+    // The server alone (metrics-server-alone.ts), over the totals of 500 processes labelled by
+    // pid: apart from a capture's own allocations, what the clients make it hold is all that grows.
+    const server = spawn(process.execPath, [ALONE, '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sOut = collectOutput(server);
+    try {
+      const port = Number((await waitFor(server, 'stdout', /^port (\d+)$/m))[1]);
+      const size = (await httpGet(port, '/metrics')).body.length;
+      expect(size).toBeGreaterThan(1_000_000);
+      const f = await flood(server.pid!, port);
+      tell(`metrics server alone, ${size} bytes a scrape`, f);
+      expect(f.scrape.status).toBe(200);
+      expect(f.scrape.bytes).toBe(size);
+      expect(f.peakRss - f.baseRss).toBeLessThanOrEqual(64 * MiB);
+      // (one more: a connection accepted closes the oldest just after)
+      expect(f.peakSockets - f.baseSockets).toBeLessThanOrEqual(MAX_CONNECTIONS + 1);
+    } finally {
+      server.kill('SIGKILL');
+      await exitOf(server);
+    }
+    expect(sOut.stderr()).toBe('');
+  });
+
+  it('the live exporter: 2 000 clients that never read grow it by at most 64 MiB, it holds at most its connection limit, and a scrape is answered', async () => {
+    const e = await startExporter();
+    try {
+      const f = await flood(e.cli.pid!, e.port);
+      tell('live exporter', f);
+      expect(f.scrape.status).toBe(200);
+      expect(f.scrape.ms).toBeLessThan(10_000);
+      expect(f.peakRss - f.baseRss).toBeLessThanOrEqual(64 * MiB);
+      expect(f.peakSockets - f.baseSockets).toBeLessThanOrEqual(MAX_CONNECTIONS + 1);
+      // still capturing and serving once they are gone
       expect((await httpGet(e.port, '/metrics')).status).toBe(200);
     } finally {
       await stopExporter(e);
