@@ -21,9 +21,13 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IoEvent } from '../model/event.js';
 import { isoLocal, readSidecarJson, sidecarPathFor } from '../record/meta.js';
+import { RefusedFile } from '../record/regularFile.js';
 import { fileKey, type FileRecord } from './files.js';
 
 export const FILES_FORMAT = 'iouringtop-files/1';
+
+/** The most a files sidecar may hold (at most 8,192 records of a few hundred bytes are written). */
+export const FILES_MAX_BYTES = 64 << 20;
 
 /** `…/iouring_X.csv` or `.csv.gz` → `…/iouring_X.files.json`. */
 export function filesPathFor(csvPath: string): string {
@@ -145,8 +149,9 @@ export async function readFilesSidecar(csvPath: string): Promise<RecordedFiles |
   const file = filesPathFor(csvPath);
   let data: unknown;
   try {
-    data = await readSidecarJson(file);
-  } catch {
+    data = await readSidecarJson(file, FILES_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof RefusedFile) throw err;
     throw new Error(`${path.basename(file)} is not JSON: remove it to replay without file names`);
   }
   if (data === undefined) return undefined;

@@ -19,6 +19,7 @@ import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
 import { sidecarPathFor, type SessionMeta } from './meta.js';
+import { readRegularFile } from './regularFile.js';
 
 /** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
 export function countsPathFor(csvPath: string): string {
@@ -150,9 +151,19 @@ export function parseCountsLine(line: string): CountsDelta | string {
   return { tsUs: o.t, intervalUs: o.i, rows };
 }
 
+/**
+ * The most a counts file may hold: a line a second, a few KiB each (the demo's 76 s: 430 KiB), so
+ * about a day of a busy machine.
+ */
+export const COUNTS_MAX_BYTES = 256 << 20;
+
 /** Reads a whole counts file (it is small: a line a second); throws a one-line error. */
-export async function readCountsFile(file: string): Promise<CountsDelta[]> {
-  const text = await fsp.readFile(file, 'utf8');
+export async function readCountsFile(
+  file: string,
+  maxBytes = COUNTS_MAX_BYTES,
+): Promise<CountsDelta[]> {
+  const text = await readRegularFile(file, maxBytes);
+  if (text === undefined) throw new Error(`${path.basename(file)}: no such file`);
   const out: CountsDelta[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {

@@ -3,7 +3,7 @@
  * batch rows are decoded into, and the field parsers (integers, timestamps, latencies) that read
  * straight from the bytes without making strings.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { constants, createReadStream, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CsvFormatError } from './csvError.js';
@@ -16,16 +16,21 @@ export async function openBytes(
   start = 0,
 ): Promise<{ stream: Readable; gz: boolean }> {
   let magic: Buffer;
+  let fh: fsp.FileHandle | undefined;
   try {
-    const fh = await fsp.open(path, 'r');
-    try {
-      magic = Buffer.alloc(2);
-      const { bytesRead } = await fh.read(magic, 0, 2, 0);
-      magic = magic.subarray(0, bytesRead);
-    } finally {
+    // without blocking: a FIFO put in its place opens at once, and is refused below
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = await fh.stat();
+    if (!st.isFile() && !st.isDirectory()) {
       await fh.close();
+      throw new CsvFormatError(path, 0, 'cannot open the recording: not a regular file');
     }
+    magic = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(magic, 0, 2, 0);
+    magic = magic.subarray(0, bytesRead);
   } catch (err) {
+    if (err instanceof CsvFormatError) throw err;
+    await fh?.close().catch(() => undefined);
     const e = err as NodeJS.ErrnoException;
     const why =
       e.code === 'ENOENT'
@@ -38,7 +43,8 @@ export async function openBytes(
     throw new CsvFormatError(path, 0, `cannot open the recording: ${why}`);
   }
   const gz = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const file = createReadStream(path, { highWaterMark: chunkBytes, start });
+  // the file just looked at, read through the same descriptor
+  const file = createReadStream('', { fd: fh, highWaterMark: chunkBytes, start });
   if (!gz) return { stream: file, gz };
   // Z_SYNC_FLUSH: a gzip file cut short yields what it holds instead of an error; the cut last
   // line is then reported like any truncated line.
@@ -217,9 +223,11 @@ const ROW_START = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?),/;
  * (≤ 16 bytes) is too short to fake one.
  */
 export async function readTailEndUs(path: string, notAfterUs: number): Promise<number | null> {
-  const fh = await fsp.open(path, 'r');
+  const fh = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    const { size } = st;
     const len = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, size - len);

@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DIAGNOSTIC_KEYS, type Diagnostics } from '../model/snapshot.js';
+import { readRegularFile, RefusedFile } from './regularFile.js';
 
 /**
  * 2: `startedAt`/`endedAt` span the capture itself (probes attached → stop asked), so a replay
@@ -172,18 +173,23 @@ export function sidecarPathFor(csvPath: string, suffix: string): string {
   return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}${suffix}`;
 }
 
+/** The most a `.meta.json` may hold (iouringtop writes 4 KiB). */
+export const META_MAX_BYTES = 1 << 20;
+
 /**
  * A JSON file beside a recording, parsed: undefined when it cannot be read (there is none);
- * throws (a SyntaxError) when it is not JSON.
+ * throws RefusedFile when it is not a regular file or holds more than `maxBytes`, and a
+ * SyntaxError when it is not JSON.
  */
-export async function readSidecarJson(file: string): Promise<unknown> {
-  let text: string;
+export async function readSidecarJson(file: string, maxBytes: number): Promise<unknown> {
+  let text: string | undefined;
   try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch {
+    text = await readRegularFile(file, maxBytes);
+  } catch (err) {
+    if (err instanceof RefusedFile) throw err;
     return undefined;
   }
-  return JSON.parse(text) as unknown;
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
 export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Date): SessionMeta {
@@ -265,12 +271,17 @@ export async function writeSessionMeta(
  * The metadata beside a recording, or null when there is none or it is not readable as such.
  * Unknown fields are kept; missing ones get neutral defaults.
  */
-export async function readSessionMeta(csvPath: string): Promise<SessionMeta | null> {
+export async function readSessionMeta(
+  csvPath: string,
+  /** Told why a metadata file that is there was not read (not a regular file, too big). */
+  onRefused?: (why: string) => void,
+): Promise<SessionMeta | null> {
   let raw: unknown;
   try {
-    raw = await readSidecarJson(metaPathFor(csvPath));
-  } catch {
-    return null; // not JSON
+    raw = await readSidecarJson(metaPathFor(csvPath), META_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof RefusedFile) onRefused?.(err.message);
+    return null; // refused, or not JSON
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;

@@ -4,8 +4,15 @@
  * attacks it as that user would: a signal, a flood of clients. The promises these tests hold are
  * listed in docs/security.md.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,12 +24,15 @@ import {
   requireOrSkip,
   ROOT,
   runCli,
+  tempDir,
   waitFor,
   waitGone,
 } from './env.js';
 import { freePort, httpGet } from './prometheus.js';
 
 const run = requireOrSkip('security end-to-end tests');
+/** The replay tests need no capture: only the built CLI. */
+const runReplay = requireOrSkip('security end-to-end tests of replay', [], false);
 
 /** The exporter's server alone, compiled (see the file). */
 const ALONE = path.join(ROOT, 'dist/test/e2e/metrics-server-alone.js');
@@ -242,6 +252,88 @@ describe.runIf(run)('the exporter under clients that never read', () => {
       expect((await httpGet(e.port, '/metrics')).status).toBe(200);
     } finally {
       await stopExporter(e);
+    }
+  });
+});
+
+/**
+ * The demo recording copied into a fresh directory, its sidecars as they are unless `planted`
+ * puts something else in the place of one (a FIFO, a link to a device).
+ */
+function demoCopy(planted: (dir: string) => void): string {
+  const dir = tempDir('iouringtop-sec-replay-');
+  for (const f of ['demo.csv.gz', 'demo.meta.json', 'demo.counts.jsonl'])
+    copyFileSync(path.join(ROOT, 'recordings', f), path.join(dir, f));
+  planted(dir);
+  return path.join(dir, 'demo.csv.gz');
+}
+
+/** A FIFO at `file`, in place of what was there; nothing ever writes to it. */
+function fifo(file: string): void {
+  rmSync(file, { force: true });
+  execFileSync('mkfifo', [file]);
+}
+
+describe.runIf(runReplay)('replay of a recording whose sidecars are not files', () => {
+  it.each([
+    {
+      what: 'the metadata is a FIFO',
+      plant: (d: string) => fifo(path.join(d, 'demo.meta.json')),
+      note: /metadata demo\.meta\.json is a FIFO, not a regular file: not read/,
+    },
+    {
+      what: 'the counts are a FIFO',
+      plant: (d: string) => fifo(path.join(d, 'demo.counts.jsonl')),
+      note: /cannot use the counts beside this recording \(demo\.counts\.jsonl is a FIFO, not a regular file: not read\): figures come from its events/,
+    },
+    {
+      what: 'the counts are a link to /dev/zero',
+      plant: (d: string) => {
+        rmSync(path.join(d, 'demo.counts.jsonl'));
+        symlinkSync('/dev/zero', path.join(d, 'demo.counts.jsonl'));
+      },
+      note: /cannot use the counts beside this recording \(demo\.counts\.jsonl is a device, not a regular file: not read\)/,
+    },
+    {
+      what: 'the file names are a FIFO',
+      plant: (d: string) => fifo(path.join(d, 'demo.files.json')),
+      note: /file names not shown: demo\.files\.json is a FIFO, not a regular file: not read/,
+    },
+  ])('$what: refused at once, said in one line, and the replay plays', async ({ plant, note }) => {
+    const file = demoCopy(plant);
+    const t0 = performance.now();
+    const cli = runCli(['--replay', file, '--headless']);
+    const out = collectOutput(cli);
+    let code: number | null;
+    let noted: number;
+    try {
+      // the note comes before the replay plays (node's own start-up included in the time)
+      await waitFor(cli, 'stderr', note, 10_000);
+      noted = performance.now() - t0;
+      code = (await exitOf(cli)).code;
+    } finally {
+      cli.kill('SIGKILL'); // (gone already, unless it hung)
+    }
+    expect(code, out.stderr()).toBe(0);
+    expect(out.stdout()).toMatch(/^By opcode$/m);
+    process.stderr.write(
+      `replay (${note.source.slice(0, 40)}…): note after ${noted.toFixed(0)} ms\n`,
+    );
+    expect(noted).toBeLessThan(5000);
+  });
+
+  it('a FIFO in place of the recording itself is refused, and so is a device', async () => {
+    const dir = tempDir('iouringtop-sec-replay-');
+    fifo(path.join(dir, 'r.csv'));
+    symlinkSync('/dev/zero', path.join(dir, 'z.csv'));
+    for (const [f, what] of [
+      ['r.csv', 'a FIFO'],
+      ['z.csv', 'a device'],
+    ]) {
+      const cli = runCli(['--replay', path.join(dir, f), '--headless']);
+      const out = collectOutput(cli);
+      expect((await exitOf(cli)).code).toBe(1);
+      expect(out.stderr()).toContain(`it is ${what}; give a recording file`);
     }
   });
 });
