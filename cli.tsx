@@ -41,6 +41,7 @@ const FLAGS = {
   bpftrace: { type: 'string' },
   compress: { type: 'boolean' },
   minFree: { type: 'string' },
+  recordingMode: { type: 'string' },
   metrics: { type: 'string' },
   metricsLabels: { type: 'string' },
   export: { type: 'string' },

@@ -19,6 +19,7 @@ import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
 import { sidecarPathFor, type SessionMeta } from './meta.js';
+import { createExclusive, DEFAULT_FILE_MODE } from './outputDir.js';
 import { readRegularFile } from './regularFile.js';
 
 /** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
@@ -216,8 +217,9 @@ export class CountsWriter {
     private readonly fh: fsp.FileHandle,
   ) {}
 
-  static async create(file: string): Promise<CountsWriter> {
-    return new CountsWriter(file, await fsp.open(file, 'wx'));
+  /** Makes the file (exclusively, never through a link: outputDir.ts), with `mode`. */
+  static async create(file: string, mode = DEFAULT_FILE_MODE): Promise<CountsWriter> {
+    return new CountsWriter(file, await createExclusive(file, mode));
   }
 
   push(d: CountsDelta): void {

@@ -26,10 +26,18 @@ import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, RECORDING_COLUMNS } from './format.js';
 import { RowBytes } from './rowBytes.js';
 import {
+  createExclusive,
+  DEFAULT_FILE_MODE,
+  directoryMode,
+  openOwnFile,
+  prepareRecordingDir,
+} from './outputDir.js';
+import {
   buildSessionMeta,
   isoLocal,
   META_RESERVED_BYTES,
   metaPathFor,
+  sidecarPathFor,
   writeSessionMeta,
   type SessionMeta,
   type SessionMetaInit,
@@ -70,6 +78,9 @@ export function describeFsError(err: unknown, target: string): RecordError {
       );
     case 'EROFS':
       return new RecordError(`cannot write ${target}: read-only file system (EROFS); ${fix}`, code);
+    case 'EUNSAFE':
+      // (the message says what is wrong with the directory, and the way out)
+      return new RecordError(`cannot record: ${e.message}`, code);
     default:
       return new RecordError(
         `cannot write ${target}: ${e?.message ?? String(err)}${code ? ` (${code})` : ''}; ${fix}`,
@@ -103,6 +114,8 @@ export interface CreateRecorderOptions extends RecorderOptions {
   meta?: SessionMetaInit;
   /** Also record the kernel's counts (pushCounts) beside it: `iouring_<stamp>.counts.jsonl`. */
   counts?: boolean;
+  /** The mode of every file it makes (default 0600); its directory gets the matching one. */
+  fileMode?: number;
   /** Write gzip (`.csv.gz`) as the rows come: ~5x smaller, read back by replay like `.csv`. */
   compress?: boolean;
 }
@@ -119,30 +132,17 @@ export function recordingPath(outputDir: string, start: Date, attempt = 0, ext =
   return path.join(outputDir, 'iouring', `iouring_${fileStamp(start)}${suffix}${ext}`);
 }
 
-/**
- * `mkdir -p`. Not fsp.mkdir(…, { recursive: true }): in Node 20 that never settles under /proc
- * (mkdir there fails with ENOENT although the parent exists, and it retries forever), and an
- * --output-dir typo must give an error, not a hang.
- */
-async function makeDirs(dir: string): Promise<void> {
-  try {
-    await fsp.mkdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if ((await fsp.stat(dir)).isDirectory()) return;
-      throw err;
-    }
-    const parent = path.dirname(dir);
-    if (code !== 'ENOENT' || parent === dir) throw err;
-    const parentIsDir = await fsp.stat(parent).then(
-      (st) => st.isDirectory(),
-      () => false,
+/** Whether any file of the recording `csv` would make is already there (planted, or left). */
+async function anyTaken(csv: string): Promise<boolean> {
+  const names = [csv, metaPathFor(csv), countsPathFor(csv), sidecarPathFor(csv, '.files.json')];
+  for (const f of names) {
+    const there = await fsp.lstat(f).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
     );
-    if (parentIsDir) throw err; // the parent is there, and still no
-    await makeDirs(parent);
-    await makeDirs(dir); // (tolerates another process creating it meanwhile)
+    if (there) return true;
   }
+  return false;
 }
 
 /** Bytes handed to the stream in one write, and the rows they hold. */
@@ -196,9 +196,10 @@ export class CsvRecorder implements EventSink {
   static async create(opts: CreateRecorderOptions = {}): Promise<CsvRecorder> {
     const outputDir = opts.outputDir ?? '.';
     const start = opts.startTime ?? new Date();
+    const mode = opts.fileMode ?? DEFAULT_FILE_MODE;
     const dir = path.join(outputDir, 'iouring');
     try {
-      await makeDirs(dir);
+      await prepareRecordingDir(outputDir, directoryMode(mode));
     } catch (err) {
       throw describeFsError(err, dir);
     }
@@ -207,8 +208,10 @@ export class CsvRecorder implements EventSink {
     for (let attempt = 0; handle === undefined; attempt++) {
       file = recordingPath(outputDir, start, attempt, opts.compress ? '.csv.gz' : '.csv');
       try {
-        // 'wx' fails if the file exists: two starts in one second get _1, _2, … never overwrite.
-        handle = await fsp.open(file, 'wx');
+        // Made exclusively, never through a link: two starts in one second get _1, _2, … and a
+        // name with any of its files already there (planted, or left) is passed over.
+        if (await anyTaken(file)) throw Object.assign(new Error('taken'), { code: 'EEXIST' });
+        handle = await createExclusive(file, mode);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 999) {
           throw describeFsError(err, file);
@@ -230,7 +233,7 @@ export class CsvRecorder implements EventSink {
         start,
       );
       try {
-        await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES);
+        await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES, mode);
       } catch (err) {
         fileStream.destroy();
         throw describeFsError(err, metaPathFor(file));
@@ -239,7 +242,7 @@ export class CsvRecorder implements EventSink {
     let counts: CountsWriter | undefined;
     if (opts.counts) {
       try {
-        counts = await CountsWriter.create(countsPathFor(file));
+        counts = await CountsWriter.create(countsPathFor(file), mode);
       } catch (err) {
         fileStream.destroy();
         throw describeFsError(err, countsPathFor(file));
@@ -253,8 +256,12 @@ export class CsvRecorder implements EventSink {
       gzip && fileStream,
     );
     recorder.counts = counts;
+    recorder.fileMode = mode;
     return recorder;
   }
+
+  /** The mode of the files it makes (the sidecars written after it take it too). */
+  fileMode = DEFAULT_FILE_MODE;
 
   /** Where the kernel's counts go, when they are recorded. */
   private counts: CountsWriter | undefined;
@@ -463,7 +470,7 @@ export class CsvRecorder implements EventSink {
           : {}),
       };
       try {
-        await writeSessionMeta(this.metaPath, this.meta);
+        await writeSessionMeta(this.metaPath, this.meta, 0, this.fileMode);
       } catch (err) {
         this.fail(err, this.metaPath);
       }
@@ -487,7 +494,7 @@ export class CsvRecorder implements EventSink {
         keep = m.end;
         this.diskRows = m.rows;
       }
-      if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
+      if (this.path) await cutTo(this.path, keep);
       return;
     }
     const failed = this.inFlight[0];
@@ -498,7 +505,7 @@ export class CsvRecorder implements EventSink {
       for (let i = 0; i <= lastNewline; i++) if (part[i] === 0x0a) this.diskRows++;
       keep += lastNewline + 1;
     }
-    if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
+    if (this.path) await cutTo(this.path, keep);
   }
 
   private enqueue(data: Buffer, rows: number): void {
@@ -561,4 +568,12 @@ export class CsvRecorder implements EventSink {
     this.queuedBytes = 0;
     this.onError?.(this.failure);
   }
+}
+
+/** Cuts a recording of ours to `bytes` (never through a link); best effort after a failure. */
+async function cutTo(file: string, bytes: number): Promise<void> {
+  const fh = await openOwnFile(file).catch(() => undefined);
+  if (!fh) return;
+  await fh.truncate(bytes).catch(() => undefined);
+  await fh.close().catch(() => undefined);
 }

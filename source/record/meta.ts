@@ -3,10 +3,10 @@
  * seed's exact format; everything else a replay wants to show (host, kernel, capture tier, filters,
  * loss counters) lives here. Replay works without it.
  */
-import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DIAGNOSTIC_KEYS, type Diagnostics } from '../model/snapshot.js';
+import { DEFAULT_FILE_MODE, openOwnFile, writeFileAtomically } from './outputDir.js';
 import { readRegularFile, RefusedFile } from './regularFile.js';
 
 /**
@@ -232,7 +232,8 @@ function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]):
 export const META_RESERVED_BYTES = 4096;
 
 /**
- * Writes the metadata atomically (temporary file, then rename), so a crash never leaves half.
+ * Writes the metadata atomically (temporary file, then rename: outputDir.ts), so a crash never
+ * leaves half.
  * When that cannot be done (a full disk), the temporary file is removed and the file is written
  * over in place, in the room reserved when it was made (`reserve`: pad it to that many bytes).
  */
@@ -240,18 +241,16 @@ export async function writeSessionMeta(
   metaPath: string,
   meta: SessionMeta,
   reserve = 0,
+  mode = DEFAULT_FILE_MODE,
 ): Promise<void> {
   const json = `${JSON.stringify(meta, null, 2)}\n`;
   const text = json.length < reserve ? json + ' '.repeat(reserve - json.length - 1) + '\n' : json;
-  const tmp = `${metaPath}.tmp`;
   try {
-    await fsp.writeFile(tmp, text);
-    await fsp.rename(tmp, metaPath);
+    await writeFileAtomically(metaPath, text, mode);
   } catch (err) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
-    const fh = await fsp.open(metaPath, 'r+').catch(() => undefined);
+    const fh = await openOwnFile(metaPath).catch(() => undefined);
     if (!fh) throw err;
     try {
       const { size } = await fh.stat();

@@ -456,6 +456,7 @@ export class LiveSource extends SourceBase implements Source {
       meta: this.metaInit(),
       counts: true,
       compress: this.config.compress,
+      fileMode: this.config.recordingMode,
       opcodes: this.opcodes,
       onError: (err) => this.onNotice('error', escape(err.message, 300)),
     });
@@ -490,8 +491,13 @@ export class LiveSource extends SourceBase implements Source {
       // the file names seen while it was open, beside it
       const fromUs = start.getTime() * 1000;
       const records = this.proc.files.records().filter((r) => r.lastUs >= fromUs);
-      await writeFilesSidecar(recorder.path, records, this.proc.files.historyDropped).catch(
-        (e: Error) => this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
+      await writeFilesSidecar(
+        recorder.path,
+        records,
+        this.proc.files.historyDropped,
+        recorder.fileMode,
+      ).catch((e: Error) =>
+        this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
       );
     } finally {
       this.recordedRows.set(recorder.path, {

@@ -6,12 +6,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
+  lstatSync,
+  mkdirSync,
   readFileSync,
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CONNECTIONS } from '../../source/metrics/server.js';
 import {
   bpftraceUnder,
+  captureWorkload,
   collectOutput,
   exitOf,
   requireOrSkip,
@@ -335,5 +341,191 @@ describe.runIf(runReplay)('replay of a recording whose sidecars are not files', 
       expect((await exitOf(cli)).code).toBe(1);
       expect(out.stderr()).toContain(`it is ${what}; give a recording file`);
     }
+  });
+});
+
+/** Runs `cmd` as the user nobody (uid and gid 65534, no groups), `input` on stdin. */
+function asNobody(cmd: string[], input = ''): void {
+  execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], {
+    input,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+}
+
+/** Node, as nobody, making the links of `pairs` ([link, target], …) in one go. */
+function linksAsNobody(pairs: [string, string][]): void {
+  asNobody(
+    [
+      process.execPath,
+      '-e',
+      'const fs = require("fs"); for (const [l, t] of JSON.parse(fs.readFileSync(0, "utf8"))) fs.symlinkSync(t, l);',
+    ],
+    JSON.stringify(pairs),
+  );
+}
+
+/** A directory as an attacker finds it: `mode` (1777 is /tmp's), owned by root. */
+function sharedDir(mode: number): string {
+  const dir = tempDir('iouringtop-sec-shared-');
+  chmodSync(dir, mode);
+  return dir;
+}
+
+/** Root's files the attacker aims at, in a directory only root can enter: name → content. */
+function victims(): { dir: string; files: Map<string, string> } {
+  const dir = tempDir('iouringtop-sec-victim-');
+  const files = new Map<string, string>();
+  for (const name of ['shadow', 'crontab']) {
+    const f = path.join(dir, name);
+    writeFileSync(f, `precious ${name}\n`, { mode: 0o600 });
+    files.set(f, `precious ${name}\n`);
+  }
+  return { dir, files };
+}
+
+/** Asserts that every victim file holds what it held, and that nothing was added beside them. */
+function untouched(v: { dir: string; files: Map<string, string> }): void {
+  expect(readdirSync(v.dir).sort()).toEqual(['crontab', 'shadow']);
+  for (const [f, content] of v.files) {
+    expect(readFileSync(f, 'utf8')).toBe(content);
+    expect(lstatSync(f).mode & 0o777).toBe(0o600);
+  }
+}
+
+/** `YYYYmmdd_HHMMSS` of `ms` since the epoch, local time (the recording's name). */
+function stampOf(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * The links an attacker plants in `dir` for the next `seconds` seconds, to `targets` in turn:
+ * for the first four names of each second (iouring_<stamp>, _1, _2, _3) the metadata, its
+ * temporary file as iouringtop named it, the counts, the file names and theirs; and the .csv
+ * and .csv.gz of the first three. (So the first name whose CSV is free, _3, has every other
+ * name taken: the name a capture that only avoided existing CSVs would have used.)
+ */
+function plantLinks(dir: string, targets: string[], seconds: number): number {
+  const pairs: [string, string][] = [];
+  const now = Date.now();
+  let k = 0;
+  for (let s = -1; s <= seconds; s++) {
+    const stamp = stampOf(now + s * 1000);
+    for (const suffix of ['', '_1', '_2', '_3']) {
+      const base = path.join(dir, `iouring_${stamp}${suffix}`);
+      const names = [
+        '.meta.json',
+        '.meta.json.tmp',
+        '.counts.jsonl',
+        '.files.json',
+        '.files.json.tmp',
+        ...(suffix === '_3' ? [] : ['.csv', '.csv.gz']),
+      ];
+      for (const n of names) pairs.push([`${base}${n}`, targets[k++ % targets.length]]);
+    }
+  }
+  linksAsNobody(pairs);
+  return pairs.length;
+}
+
+describe.runIf(run)('a recording in a directory other users can write', () => {
+  it('refuses an output directory every user can write that is not sticky', async () => {
+    const out = sharedDir(0o777);
+    const cli = runCli(['--headless', '--duration', '30', '--output-dir', out]);
+    const o = collectOutput(cli);
+    expect((await exitOf(cli)).code).toBe(1);
+    expect(o.stderr()).toMatch(
+      /^iouringtop: cannot record: .* is writable by every user and not sticky \(chmod \+t\), so others could replace the files root writes; choose a directory only you can write with --output-dir DIR .*--no-record$/m,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it.each([
+    {
+      what: "iouring is a link to a directory of root's",
+      plant: (out: string, v: string) => linksAsNobody([[`${out}/iouring`, v]]),
+      says: /iouring is a symbolic link/,
+    },
+    {
+      what: 'iouring is a directory of the attacker, full of links',
+      plant: (out: string, v: string) => {
+        asNobody(['mkdir', '-m', '777', `${out}/iouring`]);
+        plantLinks(path.join(out, 'iouring'), [`${v}/shadow`, `${v}/crontab`], 30);
+      },
+      says: /iouring belongs to uid 65534, who could put links in it for the files root writes/,
+    },
+  ])(
+    '1777 output directory, $what: refused, and no file outside changes',
+    async ({ plant, says }) => {
+      const out = sharedDir(0o1777);
+      const v = victims();
+      try {
+        plant(out, v.dir);
+        const cli = runCli(['--headless', '--duration', '30', '--output-dir', out]);
+        const o = collectOutput(cli);
+        expect((await exitOf(cli)).code, o.stderr()).toBe(1);
+        expect(o.stderr()).toMatch(says);
+        expect(o.stderr()).toMatch(/--output-dir DIR/);
+        untouched(v);
+      } finally {
+        rmSync(path.join(out, 'iouring'), { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('1777 output directory with a sticky iouring/ of root, links planted for every name: records under a free name, 0600, and no file outside changes', async () => {
+    const out = sharedDir(0o1777);
+    const dir = path.join(out, 'iouring');
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    const v = victims();
+    const planted = plantLinks(dir, [...v.files.keys()], 60);
+    const ours = (f: string) => !lstatSync(path.join(dir, f)).isSymbolicLink();
+    const cap = await captureWorkload([], undefined, [], out);
+    untouched(v);
+    // every planted link is still a link of nobody's, and still points where it did
+    const links = readdirSync(dir).filter((f) => !ours(f));
+    expect(links).toHaveLength(planted);
+    for (const f of links) expect(lstatSync(path.join(dir, f)).uid).toBe(65534);
+    // the recording took the first name with none of its files planted, and made every file
+    // itself: regular files of root's, 0600, no temporary file left
+    const made = readdirSync(dir).filter(ours).sort();
+    const base = path.basename(cap.recording, '.csv');
+    expect(base).toMatch(/^iouring_\d{8}_\d{6}_4$/);
+    expect(made).toEqual([
+      `${base}.counts.jsonl`,
+      `${base}.csv`,
+      `${base}.files.json`,
+      `${base}.meta.json`,
+    ]);
+    for (const f of made) {
+      const st = lstatSync(path.join(dir, f));
+      expect(st.isFile()).toBe(true);
+      expect(st.uid).toBe(0);
+      expect(st.mode & 0o777, f).toBe(0o600);
+    }
+    expect(cap.stderr).not.toMatch(/error|cannot/i);
+  });
+});
+
+describe.runIf(run)('who can read a recording', () => {
+  it('made as root: iouring/ 0700 and every file 0600, whatever the umask', async () => {
+    const cap = await captureWorkload();
+    const dir = path.dirname(cap.recording);
+    expect(statSync(dir).mode & 0o7777).toBe(0o700);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(4); // csv, meta.json, counts.jsonl, files.json
+    for (const f of files) expect(statSync(path.join(dir, f)).mode & 0o777, f).toBe(0o600);
+    // and so nobody else reads it
+    expect(() => asNobody(['cat', cap.recording])).toThrow();
+  });
+
+  it('--recording-mode 640: the files 0640 and iouring/ 0750, as asked', async () => {
+    const cap = await captureWorkload(['--recording-mode', '640']);
+    const dir = path.dirname(cap.recording);
+    expect(statSync(dir).mode & 0o7777).toBe(0o750);
+    for (const f of readdirSync(dir))
+      expect(statSync(path.join(dir, f)).mode & 0o777, f).toBe(0o640);
   });
 });
