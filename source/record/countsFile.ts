@@ -189,17 +189,31 @@ export async function loadRecordedCounts(
 ): Promise<{ counts?: CountsDelta[]; note?: string }> {
   const c = meta?.counts;
   if (!c) return {};
-  if (!c.complete)
+  if (!c.complete) {
+    const why = c.reason ? `: ${escape(c.reason, 200)}${c.at ? ` (${escape(c.at, 40)})` : ''}` : '';
     return {
-      note: `the counts beside this recording are incomplete (${c.file}): figures come from its events`,
+      note: `the counts beside this recording are incomplete (${escape(c.file, 100)}${why}): figures come from its events`,
     };
+  }
+  let counts: CountsDelta[];
   try {
-    return { counts: await readCountsFile(path.join(path.dirname(csvPath), c.file)) };
+    counts = await readCountsFile(path.join(path.dirname(csvPath), c.file));
   } catch (e) {
     return {
       note: `cannot use the counts beside this recording (${escape((e as Error).message, 200)}): figures come from its events`,
     };
   }
+  // Every row is an event the kernel counted: counts that stand for fewer events than the rows
+  // are not whole, whatever the metadata says (a capture cut short before its last counts).
+  let counted = 0;
+  for (const d of counts) for (const r of d.rows) counted += r.ops;
+  // (the metadata's count of rows: unknown when it was never closed, or is not a count)
+  const rows = meta?.endedAt ? (meta.events ?? 0) : 0;
+  if (counted < rows)
+    return {
+      note: `the counts beside this recording (${escape(c.file, 100)}) stand for ${counted} events, fewer than its ${rows} rows: they are not whole; figures come from its events`,
+    };
+  return { counts };
 }
 
 /**

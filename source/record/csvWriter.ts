@@ -39,6 +39,7 @@ import {
   metaPathFor,
   sidecarPathFor,
   writeSessionMeta,
+  type SessionCounts,
   type SessionMeta,
   type SessionMetaInit,
 } from './meta.js';
@@ -272,6 +273,18 @@ export class CsvRecorder implements EventSink {
     return this.counts?.path ?? null;
   }
 
+  /** Why the counts file is not whole (the capture ended without its last counts), and when. */
+  private countsBroken: { reason: string; at: string } | undefined;
+
+  /**
+   * Says that the counts this recording holds are not all the capture's: bpftrace died, or
+   * never printed its last counts. The metadata then says so (complete: false, the reason and
+   * the time), and a replay takes its figures from the events. The first reason given stays.
+   */
+  markCountsIncomplete(reason: string, at = new Date()): void {
+    this.countsBroken ??= { reason, at: isoLocal(at) };
+  }
+
   /** Records one interval of the kernel's exact counts (see countsFile.ts). */
   pushCounts(d: CountsDelta): void {
     const c = this.counts;
@@ -453,15 +466,7 @@ export class CsvRecorder implements EventSink {
     if (this.meta && this.metaPath) {
       this.meta = {
         ...this.meta,
-        ...(counts
-          ? {
-              counts: {
-                file: path.basename(counts.path),
-                intervals: counts.written,
-                complete: counts.error === undefined,
-              },
-            }
-          : {}),
+        ...(counts ? { counts: this.countsMeta(counts) } : {}),
         events: this.rowsWritten,
         endedAt: isoLocal(new Date()),
         ...finalMeta,
@@ -476,6 +481,20 @@ export class CsvRecorder implements EventSink {
       }
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** The metadata's `counts`: whole, or why not (a write failure, or the capture's end). */
+  private countsMeta(counts: CountsWriter): SessionCounts {
+    const base = { file: path.basename(counts.path), intervals: counts.written };
+    if (counts.error !== undefined)
+      return {
+        ...base,
+        complete: false,
+        reason: `writing it failed: ${describeFsError(counts.error, counts.path).message}`,
+        ...(this.countsBroken ? { at: this.countsBroken.at } : {}),
+      };
+    if (this.countsBroken) return { ...base, complete: false, ...this.countsBroken };
+    return { ...base, complete: true };
   }
 
   /**

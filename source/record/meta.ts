@@ -56,9 +56,10 @@ export interface SessionMeta {
   opcodeNames?: Record<string, number>;
   /**
    * The kernel's exact counts beside the events (countsFile.ts): the file's base name, the
-   * intervals it holds, and whether it is whole (a replay uses it only then).
+   * intervals it holds, and whether it is whole (a replay uses it only then); when it is not,
+   * why (`reason`) and since when (`at`, ISO 8601), where known.
    */
-  counts?: { file: string; intervals: number; complete: boolean };
+  counts?: SessionCounts;
   /**
    * Events recorded: 1 = every one the capture received, N = one in N (--sample N; under a budget,
    * about one in N: the counted events over those sent).
@@ -86,6 +87,15 @@ export interface SessionMeta {
    * replay shows the others as n/a. Absent in recordings made before they were counted.
    */
   diagnostics?: Diagnostics;
+}
+
+/** The `counts` field of the metadata. */
+export interface SessionCounts {
+  file: string;
+  intervals: number;
+  complete: boolean;
+  reason?: string;
+  at?: string;
 }
 
 /** What the caller provides; the recorder fills the rest. */
@@ -371,6 +381,8 @@ function countsOf(v: unknown): { counts: NonNullable<SessionMeta['counts']> } | 
       file: c.file,
       intervals: typeof c.intervals === 'number' ? c.intervals : 0,
       complete: c.complete === true,
+      ...(typeof c.reason === 'string' ? { reason: c.reason } : {}),
+      ...(typeof c.at === 'string' ? { at: c.at } : {}),
     },
   };
 }

@@ -161,6 +161,8 @@ export class LiveSource extends SourceBase implements Source {
         if (!expected) {
           const why = this.errors.slice(-3).join(' | ');
           this.exitMessage = `bpftrace exited unexpectedly (${signal ?? `code ${String(code)}`})${why ? `: ${escape(why, 300)}` : ''}`;
+          // its last second of counts never came: the recording's metadata says so
+          this.recorder?.markCountsIncomplete(this.exitMessage);
           this.fail(this.exitMessage);
         }
         this.readyResolve?.();
@@ -529,9 +531,11 @@ export class LiveSource extends SourceBase implements Source {
     this.captureStopped = true;
     if (this.captureEndedAt && this.lastEventUs > this.captureEndedAt.getTime() * 1000)
       this.captureEndedAt = new Date(Math.ceil(this.lastEventUs / 1000));
-    if (this.capture.finalCountsMissing)
+    if (this.capture.finalCountsMissing) {
       this.finalCountsMissing =
         'bpftrace exited without printing its final counts: the totals stop at its last complete print, up to a second before the end';
+      this.recorder?.markCountsIncomplete(this.finalCountsMissing);
+    }
     await this.finalProcSample();
     await this.recordingChange;
     const recorder = this.recorder;

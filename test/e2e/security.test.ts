@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -26,17 +27,24 @@ import {
   bpftraceUnder,
   captureWorkload,
   collectOutput,
+  eventually,
   exitOf,
+  fioFile,
+  recordedRows,
   requireOrSkip,
   ROOT,
   runCli,
+  startFio,
   tempDir,
+  uniqueCommand,
   waitFor,
   waitGone,
 } from './env.js';
 import { freePort, httpGet } from './prometheus.js';
 
 const run = requireOrSkip('security end-to-end tests');
+/** The tests that trace fio need it too. */
+const runFio = run && requireOrSkip('security end-to-end tests with fio', ['fio']);
 /** The replay tests need no capture: only the built CLI. */
 const runReplay = requireOrSkip('security end-to-end tests of replay', [], false);
 
@@ -527,5 +535,59 @@ describe.runIf(run)('who can read a recording', () => {
     expect(statSync(dir).mode & 0o7777).toBe(0o750);
     for (const f of readdirSync(dir))
       expect(statSync(path.join(dir, f)).mode & 0o777, f).toBe(0o640);
+  });
+});
+
+describe.runIf(runFio)('bpftrace killed under a recording', () => {
+  it('kill -9 of bpftrace: exit 1, and the metadata says the counts are incomplete, why and when; replay then takes the events', async () => {
+    const out = tempDir('iouringtop-sec-k9-');
+    const work = tempDir('iouringtop-sec-k9-fio-');
+    const fio = uniqueCommand('fio', 'iotk9');
+    const reader = startFio(fio.path, fioFile(work, '4M'), { iops: 500, runtime: 120 });
+    try {
+      const cli = runCli(['--headless', '--comm', fio.comm, '--output-dir', out]);
+      const o = collectOutput(cli);
+      const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
+      const countsFile = recording.replace(/\.csv$/, '.counts.jsonl');
+      // a few seconds of counts and rows in the recording
+      await eventually(
+        () =>
+          existsSync(countsFile) &&
+          readFileSync(countsFile, 'utf8').split('\n').length > 3 &&
+          recordedRows(recording).length > 0
+            ? true
+            : undefined,
+        'counts and rows in the recording',
+      );
+      const ours = bpftraceUnder(cli.pid!);
+      expect(ours).toHaveLength(1);
+      const killedAt = Date.now();
+      process.kill(ours[0].pid, 'SIGKILL');
+      const { code } = await exitOf(cli);
+      expect(code, o.stderr()).toBe(1);
+      expect(o.stderr()).toMatch(/bpftrace exited unexpectedly \(SIGKILL\)/);
+      const meta = JSON.parse(readFileSync(recording.replace(/\.csv$/, '.meta.json'), 'utf8')) as {
+        events: number;
+        endedAt: string | null;
+        counts: { complete: boolean; reason?: string; at?: string; intervals: number };
+      };
+      expect(meta.endedAt).not.toBeNull();
+      expect(meta.counts.complete).toBe(false);
+      expect(meta.counts.reason).toMatch(/^bpftrace exited unexpectedly \(SIGKILL\)/);
+      const at = Date.parse(meta.counts.at ?? '');
+      expect(at).toBeGreaterThanOrEqual(killedAt - 1000);
+      expect(at).toBeLessThanOrEqual(Date.now());
+      expect(meta.counts.intervals).toBeGreaterThan(0);
+      // the replay says so, and takes its figures from the rows
+      const replay = runCli(['--replay', recording, '--headless']);
+      const r = collectOutput(replay);
+      expect((await exitOf(replay)).code, r.stderr()).toBe(0);
+      expect(r.stderr()).toMatch(
+        /the counts beside this recording are incomplete \(.*\.counts\.jsonl: bpftrace exited unexpectedly \(SIGKILL\).*\): figures come from its events/,
+      );
+      expect(r.stdout()).toMatch(/^Figures: from the recording.s [\d.]+K? events/m);
+    } finally {
+      reader.kill();
+    }
   });
 });

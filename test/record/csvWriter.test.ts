@@ -12,7 +12,7 @@ const { CsvRecorder, describeFsError, RecordError } =
   await import('../../source/record/csvWriter.js');
 const { readRecording } = await import('../../source/record/csvReader.js');
 const { decodeComm } = await import('../../source/model/comm.js');
-const { readSessionMeta } = await import('../../source/record/meta.js');
+const { isoLocal, readSessionMeta } = await import('../../source/record/meta.js');
 type IoEvent = import('../../source/model/event.js').IoEvent;
 
 const HEADER = 'timestamp,pid,command,opcode,fd,offset,length,result,latency_ms\n';
@@ -343,6 +343,43 @@ describe('CsvRecorder files', () => {
       'iouring_20240102_083405.csv',
       'iouring_20240102_083405.meta.json',
     ]);
+  });
+
+  it('counts marked incomplete: the metadata says so, why and since when; else whole', async () => {
+    const start = new Date(2024, 0, 2, 9, 0, 0);
+    const rec = await CsvRecorder.create({
+      outputDir: dir,
+      startTime: start,
+      meta: {},
+      counts: true,
+    });
+    rec.markCountsIncomplete(
+      'bpftrace exited unexpectedly (SIGKILL)',
+      new Date(2024, 0, 2, 9, 0, 7),
+    );
+    rec.markCountsIncomplete('a later reason does not replace the first');
+    await rec.close();
+    const meta = JSON.parse(readFileSync(rec.metaPath!, 'utf8')) as { counts: unknown };
+    expect(meta.counts).toEqual({
+      file: 'iouring_20240102_090000.counts.jsonl',
+      intervals: 0,
+      complete: false,
+      reason: 'bpftrace exited unexpectedly (SIGKILL)',
+      at: isoLocal(new Date(2024, 0, 2, 9, 0, 7)),
+    });
+    expect((await readSessionMeta(rec.path))?.counts).toEqual(meta.counts);
+    const whole = await CsvRecorder.create({
+      outputDir: dir,
+      startTime: start,
+      meta: {},
+      counts: true,
+    });
+    await whole.close();
+    expect((await readSessionMeta(whole.path))?.counts).toEqual({
+      file: 'iouring_20240102_090000_1.counts.jsonl',
+      intervals: 0,
+      complete: true,
+    });
   });
 
   it('fails with one line that says what to do when the directory cannot be made', async () => {
