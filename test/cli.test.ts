@@ -417,7 +417,7 @@ describe('the CLI on bad input and on replays', () => {
     expect(r.stdout).toMatch(/ 2 events, 2 operations /);
     // reported once, on one line
     expect(r.stderr.split('\n').filter((l) => l.includes('truncated'))).toEqual([
-      `iouringtop: ${file}:4: truncated last line ignored (expected 9 fields, found 1): 2026-03-04 05:06:03.0`,
+      `iouringtop: ${file}:4: truncated last line, 1 row skipped (expected 9 fields, found 1): 2026-03-04 05:06:03.0`,
     ]);
   });
 

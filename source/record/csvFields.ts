@@ -109,7 +109,7 @@ export class TimestampParser {
   private minuteKey = -1;
   private minuteBaseMs = 0;
 
-  /** Local `YYYY-MM-DD HH:MM:SS[.f{1,9}]` → µs since the epoch, or NaN. */
+  /** Local `YYYY-MM-DD HH:MM:SS[.f{1,9}]` (from 1970) → µs since the epoch, or NaN. */
   parse(buf: Buffer, s: number, e: number): number {
     const n = e - s;
     if (n < 19 || n === 20 || n > 29) return Number.NaN;
@@ -129,7 +129,8 @@ export class TimestampParser {
     const h = digits(buf, s + 11, 2);
     const mi = digits(buf, s + 14, 2);
     const sec = digits(buf, s + 17, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
+    // (before 1970 no capture ran; and Date would take the years 0 to 99 for 1900 to 1999)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
       return Number.NaN;
     }
     if (sec < 0 || sec > 60) return Number.NaN;
