@@ -24,7 +24,7 @@ import { countsPathFor, CountsWriter } from './countsFile.js';
 import type { EventSink, IoEvent } from '../model/event.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, RECORDING_COLUMNS } from './format.js';
-import { RowBytes } from './rowBytes.js';
+import { ROW_NUMBERS_MAX, RowBytes } from './rowBytes.js';
 import {
   createExclusive,
   DEFAULT_FILE_MODE,
@@ -380,10 +380,16 @@ export class CsvRecorder implements EventSink {
   }
 
   push(ev: IoEvent): void {
+    if (this.limit.reached) return; // not part of this recording: it stopped before them
     this.rowCount++;
     if (this.failure || this.closing) return;
     const comm = this.quote(ev.comm);
     const op = this.opName(ev.opcode);
+    if (this.projectedBytes + ROW_NUMBERS_MAX + comm.length + op.length > this.limit.bytes) {
+      this.rowCount--;
+      this.reachLimit();
+      return;
+    }
     if (!this.batch.fits(comm.length, op.length)) this.flush();
     this.batch.row(
       ev.tsUs,
@@ -397,6 +403,51 @@ export class CsvRecorder implements EventSink {
       ev.latencyNs,
     );
     if (this.batch.rows === this.batchRows) this.flush();
+  }
+
+  /** The most the file may grow to, and what to call when a row would take it past that. */
+  private readonly limit: { bytes: number; reached: boolean; onReached?: () => void } = {
+    bytes: Number.POSITIVE_INFINITY,
+    reached: false,
+  };
+
+  /**
+   * Keeps the file at most `bytes` long (--min-free: what the file system can give it): the
+   * first row that could take it past that, and every row after it, are not written (nor
+   * counted), the rows before it are, whole, and `onReached` is called once. Set again as the
+   * free space is looked at; a limit already passed is reached at once.
+   */
+  limitFileTo(bytes: number, onReached: () => void): void {
+    this.limit.bytes = bytes;
+    this.limit.onReached = onReached;
+    if (!this.limit.reached && this.projectedBytes > bytes) this.reachLimit();
+  }
+
+  /** Whether the file's size limit stopped it. */
+  get limitReached(): boolean {
+    return this.limit.reached;
+  }
+
+  private reachLimit(): void {
+    if (this.limit.reached) return;
+    this.limit.reached = true;
+    this.flush(); // the rows before the limit, all of which fit under it
+    this.limit.onReached?.();
+  }
+
+  /**
+   * The file's size once every row taken so far is written: what is written and queued, and the
+   * batch in the making (compressed: the compressed bytes so far, and the rest as it is, which
+   * gzip does not make bigger by more than its few bytes of framing).
+   */
+  private get projectedBytes(): number {
+    return this.fileBytes + (this.gzip ? this.pendingBytes : 0) + this.batch.length;
+  }
+
+  /** Bytes the file holds now, as far as the file system knows (handed to it and written). */
+  get bytesInFile(): number {
+    const written = (this.sink as Writable & { bytesWritten?: number }).bytesWritten;
+    return written ?? this.diskBytes;
   }
 
   /** The opcode's name as bytes (the session's names; OP_<n> for one it does not know). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -344,6 +344,49 @@ describe('CsvRecorder files', () => {
       'iouring_20240102_083405.meta.json',
     ]);
   });
+
+  it.each([
+    { how: 'plain', compress: false },
+    { how: 'gzip', compress: true },
+  ])(
+    '$how: a size limit stops it at the last whole row under the limit, once; later rows are not counted',
+    async ({ compress }) => {
+      const rec = await CsvRecorder.create({
+        outputDir: dir,
+        startTime: new Date(2024, 0, 2, 10, 0, 0),
+        compress,
+        batchRows: 100,
+      });
+      let reached = 0;
+      rec.limitFileTo(20_000, () => reached++);
+      for (let i = 0; i < 5000; i++) rec.push(event({ pid: i + 1 }));
+      expect(reached).toBe(1);
+      expect(rec.limitReached).toBe(true);
+      await rec.close();
+      const size = statSync(rec.path).size;
+      expect(size).toBeLessThanOrEqual(20_000);
+      const rows: IoEvent[] = [];
+      const stats = await readRecording(rec.path, { push: (ev) => rows.push({ ...ev }) });
+      expect(stats.truncatedLine).toBeNull();
+      expect(rows.length).toBe(rec.rows);
+      expect(rec.rowsLost).toBe(0);
+      expect(rows.map((r) => r.pid)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
+      // plain: as close to the limit as a row's room allows
+      if (!compress) expect(size).toBeGreaterThan(20_000 - 2 * 200);
+      // a limit already passed is reached at once
+      const late = await CsvRecorder.create({
+        outputDir: dir,
+        startTime: new Date(2024, 0, 2, 10, 0, 1),
+      });
+      for (let i = 0; i < 100; i++) late.push(event({ pid: i + 1 }));
+      let now = 0;
+      late.limitFileTo(10, () => now++);
+      expect(now).toBe(1);
+      late.push(event({ pid: 999 }));
+      await late.close();
+      expect(late.rows).toBe(100);
+    },
+  );
 
   it('counts marked incomplete: the metadata says so, why and since when; else whole', async () => {
     const start = new Date(2024, 0, 2, 9, 0, 0);
