@@ -352,6 +352,47 @@ describe.runIf(runReplay)('replay of a recording whose sidecars are not files', 
   });
 });
 
+/** Whether `pid` has a handler for SIGUSR1 (node's, once it has started), from its SigCgt mask. */
+function catchesUsr1(pid: number): boolean {
+  try {
+    const m = /^SigCgt:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << 9n)) !== 0n; // SIGUSR1 is 10: bit 9
+  } catch {
+    return false;
+  }
+}
+
+describe.runIf(runReplay)("SIGUSR1 during the launcher's start-up", () => {
+  it('bin/iouringtop: a SIGUSR1 as soon as node takes one, before iouringtop has loaded, opens nothing', async () => {
+    const cli = spawn(
+      path.join(ROOT, 'bin/iouringtop'),
+      ['--replay', path.join(ROOT, 'recordings/demo.csv.gz'), '--headless'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const o = collectOutput(cli);
+    const pid = cli.pid!;
+    // node installs its SIGUSR1 handler (the inspector's) early in its start-up, long before
+    // the CLI's modules are loaded: signal it the moment the handler is there
+    const end = performance.now() + 10_000;
+    while (!catchesUsr1(pid) && performance.now() < end && cli.exitCode === null)
+      await new Promise((r) => setImmediate(r));
+    expect(catchesUsr1(pid)).toBe(true);
+    cli.kill('SIGUSR1');
+    let ports: number[] = [];
+    while (cli.exitCode === null) {
+      try {
+        ports = ports.concat(listeningPorts(pid));
+      } catch {
+        // gone meanwhile
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await exitOf(cli)).code, o.stderr()).toBe(0);
+    expect(ports).toEqual([]);
+    expect(o.stderr()).not.toMatch(/Debugger listening/);
+  });
+});
+
 /** Runs `cmd` as the user nobody (uid and gid 65534, no groups), `input` on stdin. */
 function asNobody(cmd: string[], input = ''): void {
   execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], {
