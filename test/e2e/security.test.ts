@@ -1,8 +1,9 @@
 /**
  * iouringtop runs as root on shared machines (issue #30): what another user, or a careless root,
- * can do to it. Each test starts the real CLI (live capture with real bpftrace, as root) and
- * attacks it as that user would: a signal, a flood of clients. The promises these tests hold are
- * listed in docs/security.md.
+ * can do to it. Each test starts the real CLI (live capture with real bpftrace, as root, or a
+ * replay) and attacks it as that user would: a signal, a flood of clients that never read, FIFOs
+ * and devices beside a recording, links planted as nobody in a shared directory, bpftrace killed
+ * under a recording. The promises these tests hold are listed in docs/security.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
