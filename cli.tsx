@@ -3,6 +3,8 @@
 // process: choose production before anything loads React (the UI is imported dynamically).
 process.env.NODE_ENV ??= 'production';
 
+// first: SIGUSR1 must not open Node's inspector in a root process (see the module)
+import './source/noInspector.js';
 import meow from 'meow';
 import { buildConfig, emptyOption, repeatedOption, typedOption } from './source/config.js';
 import { helpText } from './source/help.js';
@@ -39,6 +41,7 @@ const FLAGS = {
   bpftrace: { type: 'string' },
   compress: { type: 'boolean' },
   minFree: { type: 'string' },
+  recordingMode: { type: 'string' },
   metrics: { type: 'string' },
   metricsLabels: { type: 'string' },
   export: { type: 'string' },

@@ -43,6 +43,7 @@ export interface RawFlags {
   bpftrace?: string;
   compress?: boolean;
   minFree?: string;
+  recordingMode?: string;
   metrics?: string;
   metricsLabels?: string;
   export?: string;
@@ -82,6 +83,20 @@ export function parseMinFree(text: string): MinFree | string {
   return `--min-free ${JSON.stringify(text)}: expected a size (0, 500M, 2G) or a share of the file system (0% to 50%, e.g. 5%)`;
 }
 
+/**
+ * `--recording-mode` (octal: 600, 640, 0644) → the mode of a recording's files; 0600 without it.
+ * The owner reads and writes; group and others may read, never write (a recording others could
+ * write is one they could forge). A one-line message when invalid.
+ */
+export function parseRecordingMode(text: string | undefined): number | string {
+  if (text === undefined) return 0o600;
+  const t = text.trim().replace(/^0o/i, '');
+  const v = /^0?[0-7]{3}$/.test(t) ? parseInt(t, 8) : NaN;
+  if (!Number.isInteger(v) || (v & ~0o644) !== 0 || (v & 0o600) !== 0o600)
+    return `--recording-mode ${JSON.stringify(text)}: expected an octal mode from 600 to 644 (the owner reads and writes, group and others may read), e.g. 640`;
+  return v;
+}
+
 export type ExportFormat = 'openmetrics' | 'json';
 
 export interface Config {
@@ -114,6 +129,8 @@ export interface Config {
   compress: boolean;
   /** Stop recording before the file system's free space falls below this. */
   minFree: MinFree;
+  /** The mode of a recording's files (0600 unless --recording-mode says more). */
+  recordingMode: number;
   /** --metrics: serve /metrics there, with these labels. */
   metrics?: MetricsConfig;
   /** --export: write the recording's series (mode 'export'), with these labels. */
@@ -231,6 +248,7 @@ const EXAMPLES: Record<string, string> = {
   opcode: '--opcode READ,WRITE',
   'output-dir': '--output-dir /var/tmp',
   'min-free': '--min-free 2G',
+  'recording-mode': '--recording-mode 640',
   replay: '--replay recordings/fio-randrw.csv',
   metrics: '--metrics 9464',
   'metrics-labels': '--metrics-labels comm,opcode',
@@ -342,6 +360,10 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   }
   if (flags.replay !== undefined && (flags.compress || flags.minFree !== undefined))
     return fail('--compress and --min-free apply to recording live capture, not to --replay');
+  const recordingMode = parseRecordingMode(flags.recordingMode);
+  if (typeof recordingMode === 'string') return fail(recordingMode);
+  if (flags.replay !== undefined && flags.recordingMode !== undefined)
+    return fail('--recording-mode applies to recording live capture, not to --replay');
   if (flags.probe && flags.replay !== undefined)
     return fail('--probe and --replay do not go together');
   const metrics = metricsFlags(flags);
@@ -379,6 +401,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       bpftrace: flags.bpftrace,
       compress: Boolean(flags.compress),
       minFree,
+      recordingMode,
       ...metrics,
     },
   };

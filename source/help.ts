@@ -26,6 +26,8 @@ const FLAGS = `
     --compress              write the recording gzip-compressed (.csv.gz, ~5x smaller)
     --min-free SIZE|N%      stop recording before free space falls below this
                             (default: 1 GiB or 5 % of the file system, whichever is less)
+    --recording-mode MODE   the recording's files' mode, 600 to 644 (default 600: only you
+                            read them; its directory gets the matching 700 to 755)
     --max-events-rate N     event rows for every operation up to N a second (default 20000),
                             a sample above it, chosen in the kernel (totals stay exact)
     --all-events            event rows for every operation, whatever it costs the traced

@@ -101,6 +101,32 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 const row = (sec: number, pid: string, op: string, res: string) =>
   `2026-03-04 05:06:0${sec}.000000,${pid},app,${op},5,4096,4096,${res},0.25`;
 
+describe('--recording-mode', () => {
+  it('is 0600 by default; takes 600 to 644 in octal, with or without a leading 0', () => {
+    const mode = (recordingMode?: string) => {
+      const r = buildConfig({ recordingMode }, true);
+      if (!r.ok) throw new Error(r.error);
+      return r.config.recordingMode;
+    };
+    expect(mode()).toBe(0o600);
+    expect(mode('640')).toBe(0o640);
+    expect(mode('0644')).toBe(0o644);
+    expect(mode('0o604')).toBe(0o604);
+  });
+  it('refuses a mode others could write, one the owner could not, and non-octal text', () => {
+    for (const bad of ['666', '0660', '400', '700', '1644', '64', 'rw-r-----', '']) {
+      const r = buildConfig({ recordingMode: bad }, true);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok)
+        expect(r.error).toMatch(/^--recording-mode .*: expected an octal mode from 600 to 644/);
+    }
+    expect(buildConfig({ replay: 'x.csv', recordingMode: '640' }, true)).toEqual({
+      ok: false,
+      error: '--recording-mode applies to recording live capture, not to --replay',
+    });
+  });
+});
+
 describe('--min-free and --compress', () => {
   const ok = (flags: Parameters<typeof buildConfig>[0]) => {
     const r = buildConfig(flags, true);
@@ -391,7 +417,7 @@ describe('the CLI on bad input and on replays', () => {
     expect(r.stdout).toMatch(/ 2 events, 2 operations /);
     // reported once, on one line
     expect(r.stderr.split('\n').filter((l) => l.includes('truncated'))).toEqual([
-      `iouringtop: ${file}:4: truncated last line ignored (expected 9 fields, found 1): 2026-03-04 05:06:03.0`,
+      `iouringtop: ${file}:4: truncated last line, 1 row skipped (expected 9 fields, found 1): 2026-03-04 05:06:03.0`,
     ]);
   });
 

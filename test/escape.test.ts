@@ -17,10 +17,40 @@ describe('escape: the one escape for untrusted text', () => {
     expect(escape('x\x7fy')).toBe('x\\x7fy');
   });
 
-  it('turns every C1 control into a visible escape', () => {
+  it('turns every C1 control into a visible escape, as a character (\\u0080), not a byte', () => {
     for (let c = 0x80; c <= 0x9f; c++) {
-      expect(escape(String.fromCharCode(c))).toBe(`\\x${c.toString(16)}`);
+      expect(escape(String.fromCharCode(c))).toBe(`\\u00${c.toString(16)}`);
     }
+  });
+
+  it('never gives two names the same text: a byte that is not UTF-8, the character of that number, and the escape text itself', () => {
+    // (a byte that is not UTF-8 is kept as U+DC80+byte: model/comm.ts)
+    const names: string[] = [];
+    for (let b = 0x80; b <= 0xff; b++) {
+      const hex = b.toString(16);
+      names.push(
+        `a${String.fromCharCode(0xdc00 + b)}`, // the byte
+        `a${String.fromCharCode(b)}`, // the character U+00NN (C1 control, Latin-1 letter)
+        `a\\x${hex}`, // the text of the byte's escape
+        `a\\u00${hex}`, // the text of the character's escape
+      );
+    }
+    for (let c = 0; c < 0x80; c++) names.push(`a${String.fromCharCode(c)}`);
+    names.push('a\\n', 'a\\\\', 'a\ud800', 'a\\ud800', 'a\u202e', 'a\\u202e');
+    const seen = new Map<string, string>();
+    for (const n of new Set(names)) {
+      const e = escape(n);
+      expect(seen.get(e), `${JSON.stringify(n)} and ${JSON.stringify(seen.get(e))} give ${e}`).toBe(
+        undefined,
+      );
+      seen.set(e, n);
+    }
+    // the issue's example: the byte 0xC1 and the text "\xc1"
+    expect(escape('a\udcc1')).toBe('a\\xc1');
+    expect(escape('a\\xc1')).toBe('a\\\\xc1');
+    // and the pair that did collide: the byte 0x81 and the C1 control U+0081
+    expect(escape('a\udc81')).toBe('a\\x81');
+    expect(escape('a\u0081')).toBe('a\\u0081');
   });
 
   it('neutralises an escape sequence that would clear the screen or retitle the window', () => {

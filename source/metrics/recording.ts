@@ -9,6 +9,7 @@ import { EventCounts } from '../model/eventCounts.js';
 import type { CountsDelta } from '../model/counts.js';
 import type { IoEvent } from '../model/event.js';
 import { OpcodeTable } from '../model/opcodes.js';
+import { escape } from '../escape.js';
 import { loadRecordedCounts } from '../record/countsFile.js';
 import { readSessionMeta, type SessionMeta } from '../record/meta.js';
 import { Replay, type ReplaySink } from '../record/replay.js';
@@ -74,11 +75,14 @@ export async function readRecordingCounts(
   file: string,
   opts: { lenient: boolean },
 ): Promise<RecordingCounts> {
-  const meta = await readSessionMeta(file);
+  let refused: string | undefined;
+  const meta = await readSessionMeta(file, (why) => (refused = `metadata ${escape(why, 200)}`));
   const opcodes = new OpcodeTable();
   for (const [name, code] of Object.entries(meta?.opcodeNames ?? {})) opcodes.learn(code, name);
   const metaStartUs = meta ? Date.parse(meta.startedAt) * 1000 : Number.NaN;
-  const { counts, note } = await loadRecordedCounts(file, meta);
+  const loaded = await loadRecordedCounts(file, meta);
+  const { counts } = loaded;
+  const note = [refused, loaded.note].filter((n) => n !== undefined).join('; ') || undefined;
   if (counts) {
     return {
       deltas: counts,
@@ -86,6 +90,7 @@ export async function readRecordingCounts(
       startUs: startOf(metaStartUs, counts),
       meta,
       opcodes,
+      note,
       skipped: 0,
       truncatedLine: null,
     };

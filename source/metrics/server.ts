@@ -11,8 +11,18 @@
  * once per change of the totals (once a second, live): any number of concurrent scrapes share
  * that text, so they cost the capture, which runs on the same event loop, one rendering a second
  * at most.
+ *
+ * Clients are whoever can reach the port, and may never read what they asked for. So the text is
+ * kept as one Buffer that every response refers to (a client that does not read holds a reference,
+ * not a copy); at most MAX_CONNECTIONS are open (a new one closes the oldest: a scraper's request
+ * takes milliseconds, so a flood of idle connections cannot lock it out); a connection is closed
+ * when its request does not come within REQUEST_TIMEOUT_MS, when it is idle (nothing read or
+ * written) for IDLE_TIMEOUT_MS, when a response is not taken whole within SEND_TIMEOUT_MS, and
+ * when it asks for more while its answers still wait (a full buffer, or MAX_PIPELINED requests
+ * unanswered). Closed with a reset: the kernel then drops what it held for the client.
  */
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import {
   Counter,
   Gauge,
@@ -28,6 +38,33 @@ import type { Family, HistogramFamily, ScalarFamily } from './families.js';
 import type { MetricTotals } from './totals.js';
 
 type Format = 'text' | 'openmetrics';
+
+/** Connections open at once; a new one past it closes the oldest. */
+export const MAX_CONNECTIONS = 100;
+/** A request's headers and body must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** A connection with nothing read or written for this long is closed (keep-alive included). */
+export const IDLE_TIMEOUT_MS = 10_000;
+/** A response must be taken whole (written to the kernel) within this, or its connection goes. */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** Requests a connection may have waiting for their answers (pipelined); one more closes it. */
+const MAX_PIPELINED = 4;
+
+/** The limits a server keeps (tests shorten them). */
+export interface ClientLimits {
+  maxConnections: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  sendTimeoutMs: number;
+}
+
+const LIMITS: ClientLimits = {
+  maxConnections: MAX_CONNECTIONS,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  sendTimeoutMs: SEND_TIMEOUT_MS,
+};
 type AnyRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
 
 /** What each metric object is made with: its family's name, help and label names. */
@@ -147,7 +184,13 @@ export class MetricsServer {
     text: Registry<PrometheusContentType>;
     openmetrics: Registry<OpenMetricsContentType>;
   };
-  private readonly rendered = new Map<Format, { generation: number; text: Promise<string> }>();
+  private readonly rendered = new Map<Format, { generation: number; body: Promise<Buffer> }>();
+  /** Open connections, oldest first. */
+  private readonly connections = new Set<Socket>();
+  /** Connections closed to make room for newer ones, since start. */
+  evicted = 0;
+  /** Per connection, the answers not yet taken whole. */
+  private readonly unanswered = new WeakMap<Socket, number>();
 
   private constructor(
     private readonly server: http.Server,
@@ -155,6 +198,7 @@ export class MetricsServer {
     families: readonly Family[],
     /** Where it listens (the port the system gave, when asked for 0). */
     readonly address: ListenAddress,
+    private readonly limits: ClientLimits,
   ) {
     // (prom-client's typings lack the constructor's content type: set it after)
     const openmetrics = new Registry<OpenMetricsContentType>();
@@ -169,8 +213,18 @@ export class MetricsServer {
     at: ListenAddress,
     totals: MetricTotals,
     families: readonly Family[],
+    limits: Partial<ClientLimits> = {},
   ): Promise<MetricsServer> {
-    const server = http.createServer();
+    const l = { ...LIMITS, ...limits };
+    const server = http.createServer({
+      requestTimeout: l.requestTimeoutMs,
+      headersTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: Math.min(5000, l.idleTimeoutMs),
+      // (Node looks at the two timeouts above this often: 30 s by default)
+      connectionsCheckingInterval: Math.min(1000, l.requestTimeoutMs),
+    });
+    // idle: nothing read or written (a client that does not read its answer is idle too)
+    server.setTimeout(l.idleTimeoutMs, drop);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: at.host, port: at.port, exclusive: true }, () => {
@@ -182,20 +236,61 @@ export class MetricsServer {
     });
     const bound = server.address();
     const port = typeof bound === 'object' && bound !== null ? bound.port : at.port;
-    const s = new MetricsServer(server, totals, families, { host: at.host, port });
+    const s = new MetricsServer(server, totals, families, { host: at.host, port }, l);
+    server.on('connection', (socket: Socket) => s.admit(socket));
     server.on('request', (req, res) => s.handle(req, res));
     return s;
   }
 
-  private render(format: Format): Promise<string> {
+  /** Keeps at most maxConnections open: a new one closes the oldest. */
+  private admit(socket: Socket): void {
+    const open = this.connections;
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    while (open.size > this.limits.maxConnections) {
+      const oldest = open.values().next().value as Socket;
+      open.delete(oldest);
+      drop(oldest);
+      this.evicted++;
+    }
+  }
+
+  /** Connections open now. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  private render(format: Format): Promise<Buffer> {
     const cached = this.rendered.get(format);
-    if (cached !== undefined && cached.generation === this.totals.generation) return cached.text;
-    const text = this.registries[format].metrics();
-    this.rendered.set(format, { generation: this.totals.generation, text });
-    return text;
+    if (cached !== undefined && cached.generation === this.totals.generation) return cached.body;
+    // one Buffer per rendering: every response refers to it, none copies it
+    const body = this.registries[format].metrics().then((text) => Buffer.from(text, 'utf8'));
+    this.rendered.set(format, { generation: this.totals.generation, body });
+    return body;
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const socket = req.socket;
+    // More requests on a connection whose answers are not taken (pipelined, unread), or whose
+    // buffer is full: the client is not reading. Nothing more is written to it.
+    const waiting = this.unanswered.get(socket) ?? 0;
+    if (socket.writableNeedDrain || waiting >= MAX_PIPELINED) {
+      drop(socket);
+      return;
+    }
+    this.unanswered.set(socket, waiting + 1);
+    // the whole answer must be taken within the send timeout, however slowly it is read
+    const deadline = setTimeout(() => drop(socket), this.limits.sendTimeoutMs);
+    deadline.unref();
+    let settled = false;
+    const done = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      this.unanswered.set(socket, (this.unanswered.get(socket) ?? 1) - 1);
+    };
+    res.once('finish', done);
+    res.once('close', done);
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
@@ -214,12 +309,14 @@ export class MetricsServer {
     }
     const format = negotiate(req.headers.accept);
     this.render(format).then(
-      (text) => {
+      (body) => {
+        if (res.destroyed) return; // the client went (or was closed) while it rendered
         res.writeHead(200, {
           'Content-Type': this.registries[format].contentType,
+          'Content-Length': body.length,
           'Cache-Control': 'no-store',
         });
-        res.end(req.method === 'HEAD' ? undefined : text);
+        res.end(req.method === 'HEAD' ? undefined : body);
       },
       (e: Error) => {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
@@ -234,6 +331,20 @@ export class MetricsServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+}
+
+/**
+ * Closes a client's connection with a reset: what its buffer still holds is dropped, where a
+ * plain close would leave the kernel holding it, trying to deliver it to a client that does not
+ * read.
+ */
+function drop(socket: Socket): void {
+  if (socket.destroyed) return;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy(); // (not connected yet: nothing to reset)
   }
 }
 

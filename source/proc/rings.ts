@@ -2,7 +2,8 @@
  * The rings of each process, from /proc/<pid>/fdinfo/<ring fd>: what io_uring itself says of a
  * ring (io_uring/fdinfo.c; fs/io_uring.c before 5.19). The ring fds are the process's fds whose
  * link reads `anon_inode:[io_uring]`, found by a scan of /proc/<pid>/fd every SCAN_MS (at most
- * MAX_SCANNED links read per process and scan); their fdinfo is read every sample.
+ * MAX_SCANNED links read per process and scan, the lowest fds; how many were left is kept, and
+ * the rings view shows it); their fdinfo is read every sample.
  *
  * fdinfo's lines (6.1 … 6.18; older kernels have fewer, each optional here):
  *   SqMask: 0xf / SqHead / SqTail / CachedSqHead / CqMask / CqHead / CqTail / CachedCqTail
@@ -139,6 +140,8 @@ interface ProcRings {
   fds: number[];
   scannedMs: number;
   rings: RingInfo[];
+  /** Descriptors past the first MAX_SCANNED, not looked at: a ring among them is not shown. */
+  unscanned: number;
   /** Why they cannot be read (no access, exited), if so. */
   failure?: string;
 }
@@ -154,10 +157,16 @@ export class RingScanner extends ProcSampler<ProcRings> {
     if (!p || nowMs - p.scannedMs >= SCAN_MS) {
       const found = await ringFds(pid, this.root);
       if ('failure' in found) {
-        this.procs.set(pid, { fds: [], scannedMs: nowMs, rings: [], failure: found.failure });
+        this.procs.set(pid, {
+          fds: [],
+          scannedMs: nowMs,
+          rings: [],
+          unscanned: 0,
+          failure: found.failure,
+        });
         return;
       }
-      p = { fds: found.fds, scannedMs: nowMs, rings: [] };
+      p = { fds: found.fds, scannedMs: nowMs, rings: [], unscanned: found.unscanned };
       this.procs.set(pid, p);
     }
     const texts = await Promise.all(
@@ -176,6 +185,13 @@ export class RingScanner extends ProcSampler<ProcRings> {
   rings(): RingInfo[] {
     const out: RingInfo[] = [];
     for (const p of this.procs.values()) out.push(...p.rings);
+    return out;
+  }
+
+  /** Processes with more descriptors than a scan reads, and how many it did not read. */
+  unscanned(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [pid, p] of this.procs) if (p.unscanned > 0) out.set(pid, p.unscanned);
     return out;
   }
 
@@ -204,19 +220,24 @@ export class RingScanner extends ProcSampler<ProcRings> {
   }
 }
 
-/** The process's io_uring ring fds (its fds linked to anon_inode:[io_uring]). */
+/**
+ * The process's io_uring ring fds (its fds linked to anon_inode:[io_uring]) among its first
+ * MAX_SCANNED, and how many fds past those were not looked at (the view says so).
+ */
 export async function ringFds(
   pid: number,
   root = PROC,
-): Promise<{ fds: number[] } | { failure: string }> {
+): Promise<{ fds: number[]; unscanned: number } | { failure: string }> {
   const all = await openFds(pid, root);
   if ('failure' in all) return { failure: all.failure };
-  const fds = all.fds.sort((a, b) => a - b).slice(0, MAX_SCANNED);
+  const sorted = all.fds.sort((a, b) => a - b);
+  const fds = sorted.slice(0, MAX_SCANNED);
   const targets = await Promise.all(fds.map((fd) => fdTarget(pid, fd, root)));
   return {
     fds: fds.filter((_fd, i) => {
       const t = targets[i];
       return 'target' in t && t.target === 'anon_inode:[io_uring]';
     }),
+    unscanned: sorted.length - fds.length,
   };
 }

@@ -17,13 +17,17 @@
  * Written once, when the recording closes, to a temporary file renamed over the final name, so
  * a reader never sees half a file and no `.tmp` is left behind. Replay works without it.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IoEvent } from '../model/event.js';
 import { isoLocal, readSidecarJson, sidecarPathFor } from '../record/meta.js';
+import { DEFAULT_FILE_MODE, writeFileAtomically } from '../record/outputDir.js';
+import { RefusedFile } from '../record/regularFile.js';
 import { fileKey, type FileRecord } from './files.js';
 
 export const FILES_FORMAT = 'iouringtop-files/1';
+
+/** The most a files sidecar may hold (at most 8,192 records of a few hundred bytes are written). */
+export const FILES_MAX_BYTES = 64 << 20;
 
 /** `…/iouring_X.csv` or `.csv.gz` → `…/iouring_X.files.json`. */
 export function filesPathFor(csvPath: string): string {
@@ -38,11 +42,12 @@ interface StoredRecord extends Omit<FileRecord, 'firstUs' | 'lastUs'> {
   last_us: number;
 }
 
-/** Writes the sidecar of `csvPath` atomically (temporary file, then rename). */
+/** Writes the sidecar of `csvPath` atomically (temporary file, then rename: outputDir.ts). */
 export async function writeFilesSidecar(
   csvPath: string,
   records: readonly FileRecord[],
   dropped: number,
+  mode = DEFAULT_FILE_MODE,
 ): Promise<string> {
   const file = filesPathFor(csvPath);
   const stored: StoredRecord[] = records.map((r) => ({
@@ -69,14 +74,7 @@ export async function writeFilesSidecar(
     null,
     1,
   );
-  const tmp = `${file}.tmp`;
-  try {
-    await writeFile(tmp, `${json}\n`);
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomically(file, `${json}\n`, mode);
   return file;
 }
 
@@ -145,8 +143,9 @@ export async function readFilesSidecar(csvPath: string): Promise<RecordedFiles |
   const file = filesPathFor(csvPath);
   let data: unknown;
   try {
-    data = await readSidecarJson(file);
-  } catch {
+    data = await readSidecarJson(file, FILES_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof RefusedFile) throw err;
     throw new Error(`${path.basename(file)} is not JSON: remove it to replay without file names`);
   }
   if (data === undefined) return undefined;

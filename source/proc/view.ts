@@ -37,6 +37,11 @@ export interface ProcView {
   readonly rings: readonly RingView[];
   /** Processes whose rings could not be read, and why (no access, exited). */
   readonly ringFailures: ReadonlyMap<number, string>;
+  /**
+   * Processes with more descriptors than the ring scan reads (MAX_SCANNED, the lowest), and how
+   * many it did not read: a ring among those is not in `rings`. Absent: none.
+   */
+  readonly ringsUnscanned?: ReadonlyMap<number, number>;
 }
 
 /** The label of (pid, fd, fixed), if the view has one. */

@@ -71,6 +71,7 @@ export class ProcWatcher {
       threadsSeen: this.threads.seen(),
       rings,
       ringFailures: this.rings.failures(),
+      ringsUnscanned: this.rings.unscanned(),
     };
     return this.cached;
   }

@@ -19,6 +19,8 @@ import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
 import { sidecarPathFor, type SessionMeta } from './meta.js';
+import { createExclusive, DEFAULT_FILE_MODE } from './outputDir.js';
+import { readRegularFile } from './regularFile.js';
 
 /** `…/iouring_X.csv[.gz]` → `…/iouring_X.counts.jsonl`. */
 export function countsPathFor(csvPath: string): string {
@@ -150,9 +152,19 @@ export function parseCountsLine(line: string): CountsDelta | string {
   return { tsUs: o.t, intervalUs: o.i, rows };
 }
 
+/**
+ * The most a counts file may hold: a line a second, a few KiB each (the demo's 76 s: 430 KiB), so
+ * about a day of a busy machine.
+ */
+export const COUNTS_MAX_BYTES = 256 << 20;
+
 /** Reads a whole counts file (it is small: a line a second); throws a one-line error. */
-export async function readCountsFile(file: string): Promise<CountsDelta[]> {
-  const text = await fsp.readFile(file, 'utf8');
+export async function readCountsFile(
+  file: string,
+  maxBytes = COUNTS_MAX_BYTES,
+): Promise<CountsDelta[]> {
+  const text = await readRegularFile(file, maxBytes);
+  if (text === undefined) throw new Error(`${path.basename(file)}: no such file`);
   const out: CountsDelta[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
@@ -177,17 +189,31 @@ export async function loadRecordedCounts(
 ): Promise<{ counts?: CountsDelta[]; note?: string }> {
   const c = meta?.counts;
   if (!c) return {};
-  if (!c.complete)
+  if (!c.complete) {
+    const why = c.reason ? `: ${escape(c.reason, 200)}${c.at ? ` (${escape(c.at, 40)})` : ''}` : '';
     return {
-      note: `the counts beside this recording are incomplete (${c.file}): figures come from its events`,
+      note: `the counts beside this recording are incomplete (${escape(c.file, 100)}${why}): figures come from its events`,
     };
+  }
+  let counts: CountsDelta[];
   try {
-    return { counts: await readCountsFile(path.join(path.dirname(csvPath), c.file)) };
+    counts = await readCountsFile(path.join(path.dirname(csvPath), c.file));
   } catch (e) {
     return {
       note: `cannot use the counts beside this recording (${escape((e as Error).message, 200)}): figures come from its events`,
     };
   }
+  // Every row is an event the kernel counted: counts that stand for fewer events than the rows
+  // are not whole, whatever the metadata says (a capture cut short before its last counts).
+  let counted = 0;
+  for (const d of counts) for (const r of d.rows) counted += r.ops;
+  // (the metadata's count of rows: unknown when it was never closed, or is not a count)
+  const rows = meta?.endedAt ? (meta.events ?? 0) : 0;
+  if (counted < rows)
+    return {
+      note: `the counts beside this recording (${escape(c.file, 100)}) stand for ${counted} events, fewer than its ${rows} rows: they are not whole; figures come from its events`,
+    };
+  return { counts };
 }
 
 /**
@@ -205,8 +231,9 @@ export class CountsWriter {
     private readonly fh: fsp.FileHandle,
   ) {}
 
-  static async create(file: string): Promise<CountsWriter> {
-    return new CountsWriter(file, await fsp.open(file, 'wx'));
+  /** Makes the file (exclusively, never through a link: outputDir.ts), with `mode`. */
+  static async create(file: string, mode = DEFAULT_FILE_MODE): Promise<CountsWriter> {
+    return new CountsWriter(file, await createExclusive(file, mode));
   }
 
   push(d: CountsDelta): void {

@@ -3,7 +3,7 @@
  * batch rows are decoded into, and the field parsers (integers, timestamps, latencies) that read
  * straight from the bytes without making strings.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { constants, createReadStream, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CsvFormatError } from './csvError.js';
@@ -16,16 +16,21 @@ export async function openBytes(
   start = 0,
 ): Promise<{ stream: Readable; gz: boolean }> {
   let magic: Buffer;
+  let fh: fsp.FileHandle | undefined;
   try {
-    const fh = await fsp.open(path, 'r');
-    try {
-      magic = Buffer.alloc(2);
-      const { bytesRead } = await fh.read(magic, 0, 2, 0);
-      magic = magic.subarray(0, bytesRead);
-    } finally {
+    // without blocking: a FIFO put in its place opens at once, and is refused below
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = await fh.stat();
+    if (!st.isFile() && !st.isDirectory()) {
       await fh.close();
+      throw new CsvFormatError(path, 0, 'cannot open the recording: not a regular file');
     }
+    magic = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(magic, 0, 2, 0);
+    magic = magic.subarray(0, bytesRead);
   } catch (err) {
+    if (err instanceof CsvFormatError) throw err;
+    await fh?.close().catch(() => undefined);
     const e = err as NodeJS.ErrnoException;
     const why =
       e.code === 'ENOENT'
@@ -38,7 +43,8 @@ export async function openBytes(
     throw new CsvFormatError(path, 0, `cannot open the recording: ${why}`);
   }
   const gz = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const file = createReadStream(path, { highWaterMark: chunkBytes, start });
+  // the file just looked at, read through the same descriptor
+  const file = createReadStream('', { fd: fh, highWaterMark: chunkBytes, start });
   if (!gz) return { stream: file, gz };
   // Z_SYNC_FLUSH: a gzip file cut short yields what it holds instead of an error; the cut last
   // line is then reported like any truncated line.
@@ -103,7 +109,7 @@ export class TimestampParser {
   private minuteKey = -1;
   private minuteBaseMs = 0;
 
-  /** Local `YYYY-MM-DD HH:MM:SS[.f{1,9}]` → µs since the epoch, or NaN. */
+  /** Local `YYYY-MM-DD HH:MM:SS[.f{1,9}]` (from 1970) → µs since the epoch, or NaN. */
   parse(buf: Buffer, s: number, e: number): number {
     const n = e - s;
     if (n < 19 || n === 20 || n > 29) return Number.NaN;
@@ -123,7 +129,8 @@ export class TimestampParser {
     const h = digits(buf, s + 11, 2);
     const mi = digits(buf, s + 14, 2);
     const sec = digits(buf, s + 17, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
+    // (before 1970 no capture ran; and Date would take the years 0 to 99 for 1900 to 1999)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
       return Number.NaN;
     }
     if (sec < 0 || sec > 60) return Number.NaN;
@@ -217,9 +224,11 @@ const ROW_START = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?),/;
  * (≤ 16 bytes) is too short to fake one.
  */
 export async function readTailEndUs(path: string, notAfterUs: number): Promise<number | null> {
-  const fh = await fsp.open(path, 'r');
+  const fh = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    const { size } = st;
     const len = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, size - len);

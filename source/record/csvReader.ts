@@ -8,8 +8,8 @@
  * - Allocation-light: numbers and timestamps are parsed from the bytes; the only per-row string is
  *   the command name; opcode names go through a byte-keyed cache.
  * - A malformed row is an error `file:line: reason: <text>`; with `lenient` it is skipped and
- *   counted. A last line cut short (no newline at the end of the file and unparseable, or an
- *   unterminated quote at EOF) is tolerated and reported in `truncatedLine`.
+ *   counted. A last line cut short (no newline at the end of the file, however well it reads, or
+ *   an unterminated quote at EOF) is skipped and reported in `truncatedLine` (`truncatedRows`).
  * - Memory stays bounded whatever the file size: one chunk plus one partial record.
  *
  * (Over 400 lines: one streaming state machine, chunk → records → rows → positions, whose steps
@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import { commFromCsv } from '../model/comm.js';
 import { emptyEvent, type EventSink, type IoEvent } from '../model/event.js';
 import { escape } from '../escape.js';
-import { IO_URING_ENTER, OpcodeTable } from '../model/opcodes.js';
+import { OpcodeTable } from '../model/opcodes.js';
 import { CsvFormatError } from './csvError.js';
 import { Batch, openBytes, parseInteger, parseLatencyNs, TimestampParser } from './csvFields.js';
 import { CR, LF, RecordScanner, Scan } from './csvScan.js';
@@ -85,6 +85,8 @@ export interface ReadStats {
   skippedSamples: string[];
   /** The truncated last line, if the file ends with one (`file:line: …`), else null. */
   truncatedLine: string | null;
+  /** Rows skipped for it: 1 when there is one (a row cut by a crash or a full disk), else 0. */
+  truncatedRows: number;
   /** Physical lines consumed so far (the header is line 1). */
   lines: number;
 }
@@ -124,6 +126,7 @@ export class CsvEventReader {
     skipped: 0,
     skippedSamples: [],
     truncatedLine: null,
+    truncatedRows: 0,
     lines: 0,
   };
 
@@ -335,15 +338,18 @@ export class CsvEventReader {
         this.checkHeader(buf, pos, next, recLine);
       } else {
         const why = this.convert(buf);
+        if (noNewline && atEof) {
+          // The capture ends every row with a newline: a last row without one was cut, however
+          // well it reads (a latency cut to fewer digits is a number still). Not taken.
+          if (why === '') this.untake();
+          this.truncated(buf, pos, end, recLine, why || 'no newline at the end of the file');
+          return end;
+        }
         if (why === '') {
           const b = this.batch;
           b.start[b.count - 1] = this.decodeBase + pos;
           b.line[b.count - 1] = recLine;
         } else {
-          if (noNewline && atEof) {
-            this.truncated(buf, pos, end, recLine, why);
-            return end;
-          }
           this.malformed(buf, pos, next, recLine, why);
         }
       }
@@ -375,10 +381,17 @@ export class CsvEventReader {
     }
   }
 
+  /** Takes back the row convert() just added (a cut last row). */
+  private untake(): void {
+    this.batch.count--;
+    this.statsData.rows--;
+  }
+
   private truncated(buf: Buffer, start: number, end: number, line: number, why: string): void {
     if (!this.headerSeen) this.notRecording(buf, start, end, line);
     this.truncatedAt = { offset: this.decodeBase + start, line };
-    this.statsData.truncatedLine = `${escape(this.path, 300)}:${line}: truncated last line ignored (${why}): ${this.rawText(buf, start, end)}`;
+    this.statsData.truncatedRows = 1;
+    this.statsData.truncatedLine = `${escape(this.path, 300)}:${line}: truncated last line, 1 row skipped (${why}): ${this.rawText(buf, start, end)}`;
   }
 
   private checkHeader(buf: Buffer, start: number, end: number, line: number): void {
@@ -414,13 +427,14 @@ export class CsvEventReader {
 
     // every field as the live capture writes it: anything else is not a row of ours
     const ts = this.timestamps.parse(buf, fs[0], fe[0]);
-    if (Number.isNaN(ts)) return 'invalid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)';
+    if (Number.isNaN(ts))
+      return 'invalid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff, from the year 1970)';
     const pid = parseInteger(buf, fs[1], fe[1], false);
     if (Number.isNaN(pid) || fs[1] === fe[1] || pid > MAX_PID)
       return `invalid pid (expected 0 to ${MAX_PID})`;
     const op = this.parseOpcode(buf, fs[3], fe[3]);
     if (op < 0) return 'unknown opcode';
-    const late = this.timeCheck(ts, op);
+    const late = this.timeCheck(ts);
     if (late !== '') return late;
     const fd = fs[4] === fe[4] ? 0 : parseInteger(buf, fs[4], fe[4], true);
     if (Number.isNaN(fd) || fd < INT32_MIN || fd > INT32_MAX) return 'invalid fd (a 32-bit int)';
@@ -460,18 +474,18 @@ export class CsvEventReader {
 
   /**
    * Why a row's time cannot be the recording's ('' when it can); the row itself is quoted after.
-   * An IO_URING_ENTER row may be any age behind the rows before it: the capture holds a call's row
-   * until the thread's next completion or call, and a thread that does neither again (one that
-   * exits, or that entered one ring once) has it printed at the end of the session.
+   * Every row type gets the same checks: within the recording's span (when the metadata gives
+   * it), not in the future, and at most TIME_SLACK_US behind the latest row before it (the
+   * capture sends each CPU's rows at least ten times a second, IO_URING_ENTER rows as the rest).
    */
-  private timeCheck(ts: number, op: number): string {
+  private timeCheck(ts: number): string {
     const span = this.span;
     if (span && ts < span.startUs - TIME_SLACK_US)
       return `timestamp before the recording began (${formatTimestamp(span.startUs)})`;
     if (span && span.endUs !== null && ts > span.endUs + TIME_SLACK_US)
       return `timestamp after the recording ended (${formatTimestamp(span.endUs)})`;
     if (ts > this.nowUs + FUTURE_SLACK_US) return 'timestamp in the future';
-    if (ts < this.latestUs - TIME_SLACK_US && op !== IO_URING_ENTER)
+    if (ts < this.latestUs - TIME_SLACK_US)
       return `timestamp ${((this.latestUs - ts) / 1e6).toFixed(0)} s before an earlier row`;
     return '';
   }

@@ -24,13 +24,22 @@ import { countsPathFor, CountsWriter } from './countsFile.js';
 import type { EventSink, IoEvent } from '../model/event.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import { fileStamp, RECORDING_COLUMNS } from './format.js';
-import { RowBytes } from './rowBytes.js';
+import { ROW_NUMBERS_MAX, RowBytes } from './rowBytes.js';
+import {
+  createExclusive,
+  DEFAULT_FILE_MODE,
+  directoryMode,
+  openOwnFile,
+  prepareRecordingDir,
+} from './outputDir.js';
 import {
   buildSessionMeta,
   isoLocal,
   META_RESERVED_BYTES,
   metaPathFor,
+  sidecarPathFor,
   writeSessionMeta,
+  type SessionCounts,
   type SessionMeta,
   type SessionMetaInit,
 } from './meta.js';
@@ -70,6 +79,9 @@ export function describeFsError(err: unknown, target: string): RecordError {
       );
     case 'EROFS':
       return new RecordError(`cannot write ${target}: read-only file system (EROFS); ${fix}`, code);
+    case 'EUNSAFE':
+      // (the message says what is wrong with the directory, and the way out)
+      return new RecordError(`cannot record: ${e.message}`, code);
     default:
       return new RecordError(
         `cannot write ${target}: ${e?.message ?? String(err)}${code ? ` (${code})` : ''}; ${fix}`,
@@ -103,6 +115,8 @@ export interface CreateRecorderOptions extends RecorderOptions {
   meta?: SessionMetaInit;
   /** Also record the kernel's counts (pushCounts) beside it: `iouring_<stamp>.counts.jsonl`. */
   counts?: boolean;
+  /** The mode of every file it makes (default 0600); its directory gets the matching one. */
+  fileMode?: number;
   /** Write gzip (`.csv.gz`) as the rows come: ~5x smaller, read back by replay like `.csv`. */
   compress?: boolean;
 }
@@ -119,30 +133,17 @@ export function recordingPath(outputDir: string, start: Date, attempt = 0, ext =
   return path.join(outputDir, 'iouring', `iouring_${fileStamp(start)}${suffix}${ext}`);
 }
 
-/**
- * `mkdir -p`. Not fsp.mkdir(…, { recursive: true }): in Node 20 that never settles under /proc
- * (mkdir there fails with ENOENT although the parent exists, and it retries forever), and an
- * --output-dir typo must give an error, not a hang.
- */
-async function makeDirs(dir: string): Promise<void> {
-  try {
-    await fsp.mkdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if ((await fsp.stat(dir)).isDirectory()) return;
-      throw err;
-    }
-    const parent = path.dirname(dir);
-    if (code !== 'ENOENT' || parent === dir) throw err;
-    const parentIsDir = await fsp.stat(parent).then(
-      (st) => st.isDirectory(),
-      () => false,
+/** Whether any file of the recording `csv` would make is already there (planted, or left). */
+async function anyTaken(csv: string): Promise<boolean> {
+  const names = [csv, metaPathFor(csv), countsPathFor(csv), sidecarPathFor(csv, '.files.json')];
+  for (const f of names) {
+    const there = await fsp.lstat(f).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
     );
-    if (parentIsDir) throw err; // the parent is there, and still no
-    await makeDirs(parent);
-    await makeDirs(dir); // (tolerates another process creating it meanwhile)
+    if (there) return true;
   }
+  return false;
 }
 
 /** Bytes handed to the stream in one write, and the rows they hold. */
@@ -196,9 +197,10 @@ export class CsvRecorder implements EventSink {
   static async create(opts: CreateRecorderOptions = {}): Promise<CsvRecorder> {
     const outputDir = opts.outputDir ?? '.';
     const start = opts.startTime ?? new Date();
+    const mode = opts.fileMode ?? DEFAULT_FILE_MODE;
     const dir = path.join(outputDir, 'iouring');
     try {
-      await makeDirs(dir);
+      await prepareRecordingDir(outputDir, directoryMode(mode));
     } catch (err) {
       throw describeFsError(err, dir);
     }
@@ -207,8 +209,10 @@ export class CsvRecorder implements EventSink {
     for (let attempt = 0; handle === undefined; attempt++) {
       file = recordingPath(outputDir, start, attempt, opts.compress ? '.csv.gz' : '.csv');
       try {
-        // 'wx' fails if the file exists: two starts in one second get _1, _2, … never overwrite.
-        handle = await fsp.open(file, 'wx');
+        // Made exclusively, never through a link: two starts in one second get _1, _2, … and a
+        // name with any of its files already there (planted, or left) is passed over.
+        if (await anyTaken(file)) throw Object.assign(new Error('taken'), { code: 'EEXIST' });
+        handle = await createExclusive(file, mode);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 999) {
           throw describeFsError(err, file);
@@ -230,7 +234,7 @@ export class CsvRecorder implements EventSink {
         start,
       );
       try {
-        await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES);
+        await writeSessionMeta(metaPathFor(file), meta, META_RESERVED_BYTES, mode);
       } catch (err) {
         fileStream.destroy();
         throw describeFsError(err, metaPathFor(file));
@@ -239,7 +243,7 @@ export class CsvRecorder implements EventSink {
     let counts: CountsWriter | undefined;
     if (opts.counts) {
       try {
-        counts = await CountsWriter.create(countsPathFor(file));
+        counts = await CountsWriter.create(countsPathFor(file), mode);
       } catch (err) {
         fileStream.destroy();
         throw describeFsError(err, countsPathFor(file));
@@ -253,8 +257,12 @@ export class CsvRecorder implements EventSink {
       gzip && fileStream,
     );
     recorder.counts = counts;
+    recorder.fileMode = mode;
     return recorder;
   }
+
+  /** The mode of the files it makes (the sidecars written after it take it too). */
+  fileMode = DEFAULT_FILE_MODE;
 
   /** Where the kernel's counts go, when they are recorded. */
   private counts: CountsWriter | undefined;
@@ -263,6 +271,18 @@ export class CsvRecorder implements EventSink {
   /** Path of the counts file, or null when none is written. */
   get countsPath(): string | null {
     return this.counts?.path ?? null;
+  }
+
+  /** Why the counts file is not whole (the capture ended without its last counts), and when. */
+  private countsBroken: { reason: string; at: string } | undefined;
+
+  /**
+   * Says that the counts this recording holds are not all the capture's: bpftrace died, or
+   * never printed its last counts. The metadata then says so (complete: false, the reason and
+   * the time), and a replay takes its figures from the events. The first reason given stays.
+   */
+  markCountsIncomplete(reason: string, at = new Date()): void {
+    this.countsBroken ??= { reason, at: isoLocal(at) };
   }
 
   /** Records one interval of the kernel's exact counts (see countsFile.ts). */
@@ -360,10 +380,16 @@ export class CsvRecorder implements EventSink {
   }
 
   push(ev: IoEvent): void {
+    if (this.limit.reached) return; // not part of this recording: it stopped before them
     this.rowCount++;
     if (this.failure || this.closing) return;
     const comm = this.quote(ev.comm);
     const op = this.opName(ev.opcode);
+    if (this.projectedBytes + ROW_NUMBERS_MAX + comm.length + op.length > this.limit.bytes) {
+      this.rowCount--;
+      this.reachLimit();
+      return;
+    }
     if (!this.batch.fits(comm.length, op.length)) this.flush();
     this.batch.row(
       ev.tsUs,
@@ -377,6 +403,51 @@ export class CsvRecorder implements EventSink {
       ev.latencyNs,
     );
     if (this.batch.rows === this.batchRows) this.flush();
+  }
+
+  /** The most the file may grow to, and what to call when a row would take it past that. */
+  private readonly limit: { bytes: number; reached: boolean; onReached?: () => void } = {
+    bytes: Number.POSITIVE_INFINITY,
+    reached: false,
+  };
+
+  /**
+   * Keeps the file at most `bytes` long (--min-free: what the file system can give it): the
+   * first row that could take it past that, and every row after it, are not written (nor
+   * counted), the rows before it are, whole, and `onReached` is called once. Set again as the
+   * free space is looked at; a limit already passed is reached at once.
+   */
+  limitFileTo(bytes: number, onReached: () => void): void {
+    this.limit.bytes = bytes;
+    this.limit.onReached = onReached;
+    if (!this.limit.reached && this.projectedBytes > bytes) this.reachLimit();
+  }
+
+  /** Whether the file's size limit stopped it. */
+  get limitReached(): boolean {
+    return this.limit.reached;
+  }
+
+  private reachLimit(): void {
+    if (this.limit.reached) return;
+    this.limit.reached = true;
+    this.flush(); // the rows before the limit, all of which fit under it
+    this.limit.onReached?.();
+  }
+
+  /**
+   * The file's size once every row taken so far is written: what is written and queued, and the
+   * batch in the making (compressed: the compressed bytes so far, and the rest as it is, which
+   * gzip does not make bigger by more than its few bytes of framing).
+   */
+  private get projectedBytes(): number {
+    return this.fileBytes + (this.gzip ? this.pendingBytes : 0) + this.batch.length;
+  }
+
+  /** Bytes the file holds now, as far as the file system knows (handed to it and written). */
+  get bytesInFile(): number {
+    const written = (this.sink as Writable & { bytesWritten?: number }).bytesWritten;
+    return written ?? this.diskBytes;
   }
 
   /** The opcode's name as bytes (the session's names; OP_<n> for one it does not know). */
@@ -446,15 +517,7 @@ export class CsvRecorder implements EventSink {
     if (this.meta && this.metaPath) {
       this.meta = {
         ...this.meta,
-        ...(counts
-          ? {
-              counts: {
-                file: path.basename(counts.path),
-                intervals: counts.written,
-                complete: counts.error === undefined,
-              },
-            }
-          : {}),
+        ...(counts ? { counts: this.countsMeta(counts) } : {}),
         events: this.rowsWritten,
         endedAt: isoLocal(new Date()),
         ...finalMeta,
@@ -463,12 +526,26 @@ export class CsvRecorder implements EventSink {
           : {}),
       };
       try {
-        await writeSessionMeta(this.metaPath, this.meta);
+        await writeSessionMeta(this.metaPath, this.meta, 0, this.fileMode);
       } catch (err) {
         this.fail(err, this.metaPath);
       }
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** The metadata's `counts`: whole, or why not (a write failure, or the capture's end). */
+  private countsMeta(counts: CountsWriter): SessionCounts {
+    const base = { file: path.basename(counts.path), intervals: counts.written };
+    if (counts.error !== undefined)
+      return {
+        ...base,
+        complete: false,
+        reason: `writing it failed: ${describeFsError(counts.error, counts.path).message}`,
+        ...(this.countsBroken ? { at: this.countsBroken.at } : {}),
+      };
+    if (this.countsBroken) return { ...base, complete: false, ...this.countsBroken };
+    return { ...base, complete: true };
   }
 
   /**
@@ -487,7 +564,7 @@ export class CsvRecorder implements EventSink {
         keep = m.end;
         this.diskRows = m.rows;
       }
-      if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
+      if (this.path) await cutTo(this.path, keep);
       return;
     }
     const failed = this.inFlight[0];
@@ -498,7 +575,7 @@ export class CsvRecorder implements EventSink {
       for (let i = 0; i <= lastNewline; i++) if (part[i] === 0x0a) this.diskRows++;
       keep += lastNewline + 1;
     }
-    if (this.path) await fsp.truncate(this.path, keep).catch(() => undefined);
+    if (this.path) await cutTo(this.path, keep);
   }
 
   private enqueue(data: Buffer, rows: number): void {
@@ -561,4 +638,12 @@ export class CsvRecorder implements EventSink {
     this.queuedBytes = 0;
     this.onError?.(this.failure);
   }
+}
+
+/** Cuts a recording of ours to `bytes` (never through a link); best effort after a failure. */
+async function cutTo(file: string, bytes: number): Promise<void> {
+  const fh = await openOwnFile(file).catch(() => undefined);
+  if (!fh) return;
+  await fh.truncate(bytes).catch(() => undefined);
+  await fh.close().catch(() => undefined);
 }

@@ -79,13 +79,15 @@ export function fileStamp(date: Date): string {
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 
 /**
- * The inverse of formatTimestamp (local time → µs since the epoch), or NaN. The reader has its own
+ * The inverse of formatTimestamp (local time, from 1970 → µs since the epoch), or NaN. The reader has its own
  * allocation-free copy of this for the hot path; this one serves everything else.
  */
 export function parseLocalTimestamp(text: string): number {
   const m = TIMESTAMP_RE.exec(text);
   if (!m) return Number.NaN;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  // (before 1970 no capture ran; and Date would take the years 0 to 99 for 1900 to 1999)
+  if (y < 1970) return Number.NaN;
   const date = new Date(y, mo - 1, d, h, mi, 0, 0);
   if (date.getDate() !== d || date.getMonth() !== mo - 1 || h > 23 || mi > 59 || s > 60) {
     return Number.NaN;

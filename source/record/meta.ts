@@ -3,10 +3,11 @@
  * seed's exact format; everything else a replay wants to show (host, kernel, capture tier, filters,
  * loss counters) lives here. Replay works without it.
  */
-import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DIAGNOSTIC_KEYS, type Diagnostics } from '../model/snapshot.js';
+import { DEFAULT_FILE_MODE, openOwnFile, writeFileAtomically } from './outputDir.js';
+import { readRegularFile, RefusedFile } from './regularFile.js';
 
 /**
  * 2: `startedAt`/`endedAt` span the capture itself (probes attached → stop asked), so a replay
@@ -55,9 +56,10 @@ export interface SessionMeta {
   opcodeNames?: Record<string, number>;
   /**
    * The kernel's exact counts beside the events (countsFile.ts): the file's base name, the
-   * intervals it holds, and whether it is whole (a replay uses it only then).
+   * intervals it holds, and whether it is whole (a replay uses it only then); when it is not,
+   * why (`reason`) and since when (`at`, ISO 8601), where known.
    */
-  counts?: { file: string; intervals: number; complete: boolean };
+  counts?: SessionCounts;
   /**
    * Events recorded: 1 = every one the capture received, N = one in N (--sample N; under a budget,
    * about one in N: the counted events over those sent).
@@ -85,6 +87,15 @@ export interface SessionMeta {
    * replay shows the others as n/a. Absent in recordings made before they were counted.
    */
   diagnostics?: Diagnostics;
+}
+
+/** The `counts` field of the metadata. */
+export interface SessionCounts {
+  file: string;
+  intervals: number;
+  complete: boolean;
+  reason?: string;
+  at?: string;
 }
 
 /** What the caller provides; the recorder fills the rest. */
@@ -172,18 +183,23 @@ export function sidecarPathFor(csvPath: string, suffix: string): string {
   return `${csvPath.replace(/\.gz$/i, '').replace(/\.csv$/i, '')}${suffix}`;
 }
 
+/** The most a `.meta.json` may hold (iouringtop writes 4 KiB). */
+export const META_MAX_BYTES = 1 << 20;
+
 /**
  * A JSON file beside a recording, parsed: undefined when it cannot be read (there is none);
- * throws (a SyntaxError) when it is not JSON.
+ * throws RefusedFile when it is not a regular file or holds more than `maxBytes`, and a
+ * SyntaxError when it is not JSON.
  */
-export async function readSidecarJson(file: string): Promise<unknown> {
-  let text: string;
+export async function readSidecarJson(file: string, maxBytes: number): Promise<unknown> {
+  let text: string | undefined;
   try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch {
+    text = await readRegularFile(file, maxBytes);
+  } catch (err) {
+    if (err instanceof RefusedFile) throw err;
     return undefined;
   }
-  return JSON.parse(text) as unknown;
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
 export function buildSessionMeta(csvPath: string, init: SessionMetaInit, now: Date): SessionMeta {
@@ -226,7 +242,8 @@ function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]):
 export const META_RESERVED_BYTES = 4096;
 
 /**
- * Writes the metadata atomically (temporary file, then rename), so a crash never leaves half.
+ * Writes the metadata atomically (temporary file, then rename: outputDir.ts), so a crash never
+ * leaves half.
  * When that cannot be done (a full disk), the temporary file is removed and the file is written
  * over in place, in the room reserved when it was made (`reserve`: pad it to that many bytes).
  */
@@ -234,18 +251,16 @@ export async function writeSessionMeta(
   metaPath: string,
   meta: SessionMeta,
   reserve = 0,
+  mode = DEFAULT_FILE_MODE,
 ): Promise<void> {
   const json = `${JSON.stringify(meta, null, 2)}\n`;
   const text = json.length < reserve ? json + ' '.repeat(reserve - json.length - 1) + '\n' : json;
-  const tmp = `${metaPath}.tmp`;
   try {
-    await fsp.writeFile(tmp, text);
-    await fsp.rename(tmp, metaPath);
+    await writeFileAtomically(metaPath, text, mode);
   } catch (err) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
-    const fh = await fsp.open(metaPath, 'r+').catch(() => undefined);
+    const fh = await openOwnFile(metaPath).catch(() => undefined);
     if (!fh) throw err;
     try {
       const { size } = await fh.stat();
@@ -265,12 +280,17 @@ export async function writeSessionMeta(
  * The metadata beside a recording, or null when there is none or it is not readable as such.
  * Unknown fields are kept; missing ones get neutral defaults.
  */
-export async function readSessionMeta(csvPath: string): Promise<SessionMeta | null> {
+export async function readSessionMeta(
+  csvPath: string,
+  /** Told why a metadata file that is there was not read (not a regular file, too big). */
+  onRefused?: (why: string) => void,
+): Promise<SessionMeta | null> {
   let raw: unknown;
   try {
-    raw = await readSidecarJson(metaPathFor(csvPath));
-  } catch {
-    return null; // not JSON
+    raw = await readSidecarJson(metaPathFor(csvPath), META_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof RefusedFile) onRefused?.(err.message);
+    return null; // refused, or not JSON
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
@@ -361,6 +381,8 @@ function countsOf(v: unknown): { counts: NonNullable<SessionMeta['counts']> } | 
       file: c.file,
       intervals: typeof c.intervals === 'number' ? c.intervals : 0,
       complete: c.complete === true,
+      ...(typeof c.reason === 'string' ? { reason: c.reason } : {}),
+      ...(typeof c.at === 'string' ? { at: c.at } : {}),
     },
   };
 }

@@ -15,7 +15,7 @@ const ZERO = 0x30;
 /** Above this, integers are written through String() (doubles lose their last digits there). */
 const EXACT = 2 ** 53;
 /** Room for every field of a row but the two cached names: 26 + 4 × 21 + 8 + 28 + separators. */
-const ROW_NUMBERS_MAX = 160;
+export const ROW_NUMBERS_MAX = 160;
 
 /** "00" to "99" as byte pairs. */
 const PAIRS = new Uint8Array(200);

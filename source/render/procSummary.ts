@@ -3,6 +3,7 @@
  * (`workers`) and the files each process used most. Pure: snapshot in, lines out; names escaped.
  */
 import { escape } from '../escape.js';
+import { commToCsv } from '../model/comm.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { fdText, type ThreadInfo } from '../proc/view.js';
 import type { FileRecord } from '../proc/files.js';
@@ -127,10 +128,11 @@ export function filesJson(snap: Snapshot) {
     .sort((a, b) => a.pid - b.pid || b.ops - a.ops || a.fd - b.fd)
     .map((r) => ({
       pid: r.pid,
-      command: r.comm,
+      command: commToCsv(r.comm),
       fd: r.fd,
       fixed: r.fixed,
-      name: r.name,
+      // a path is the kernel's bytes too: written as a command name is (summaryJson.ts)
+      name: r.name === null ? null : commToCsv(r.name),
       ...(r.state ? { state: r.state } : {}),
       ops: r.ops,
     }));

@@ -1,9 +1,13 @@
 /**
  * The headless report as one JSON document (`--json`), for scripts and benchmarks: counts as
  * exact integers, bytes in bytes, latencies in microseconds (three decimals: the nanoseconds).
- * Pure: snapshot in, text out. Command names are attacker-controlled: JSON escapes C0 controls,
- * and C1 controls (which some terminals take as escape sequences) are written as \u escapes too.
+ * Pure: snapshot in, text out. Command names and file names are attacker-controlled bytes: they
+ * are written as the recording writes them (commToCsv: a backslash doubled; control bytes, bytes
+ * that are not UTF-8, C1 and bidi controls as `\xNN`), so the text is valid UTF-8 JSON with no
+ * lone surrogate, a raw control or a C1 control in it, and a script reads the bytes back exactly
+ * as replay reads the CSV (commFromCsv).
  */
+import { commToCsv } from '../model/comm.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
@@ -71,9 +75,9 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     })),
     processes: mostOpsFirst(snap.processes, (p) => p.pid).map((p) => ({
       pid: p.pid,
-      command: p.comm,
+      command: commToCsv(p.comm),
       // its names before an exec or a rename
-      former_commands: p.formerComms,
+      former_commands: p.formerComms.map(commToCsv),
       ...stats(p),
       enter_calls: p.totalEnterCalls,
       // operations submitted per io_uring_enter call (null: no call, e.g. SQPOLL)
@@ -95,7 +99,7 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     // results by errno per process and opcode (expected ones flagged), init failures among them
     error_detail: snap.errorDetail.map((e) => ({
       pid: e.pid,
-      command: e.comm,
+      command: commToCsv(e.comm),
       opcode: e.opName,
       errno: e.errno,
       name: e.name,
@@ -144,6 +148,8 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     },
     evicted_processes: snap.evictedProcesses,
   };
+  // (other text, such as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and
+  // JSON.stringify writes a lone surrogate as \uDXXX, never as a code unit)
   return (
     JSON.stringify(doc, null, 2).replace(
       /[\u007f-\u009f]/g,

@@ -60,6 +60,8 @@ interface SamplingWindow {
 const PROC_ACTIVE_US = 60_000_000;
 /** The last look at /proc, at the end, waits at most this long. */
 const FINAL_SAMPLE_MS = 3000;
+/** Free space a recording leaves for its sidecars (counts, names), beyond 512 B a file name. */
+const SIDECAR_RESERVE = 64 * 1024;
 
 export class LiveSource extends SourceBase implements Source {
   readonly realtime = true;
@@ -161,6 +163,8 @@ export class LiveSource extends SourceBase implements Source {
         if (!expected) {
           const why = this.errors.slice(-3).join(' | ');
           this.exitMessage = `bpftrace exited unexpectedly (${signal ?? `code ${String(code)}`})${why ? `: ${escape(why, 300)}` : ''}`;
+          // its last second of counts never came: the recording's metadata says so
+          this.recorder?.markCountsIncomplete(this.exitMessage);
           this.fail(this.exitMessage);
         }
         this.readyResolve?.();
@@ -322,22 +326,50 @@ export class LiveSource extends SourceBase implements Source {
   /**
    * Stops the recording, whole, before the file system's free space falls below the margin
    * (`--min-free`): a full disk hurts more than the recording is worth. The capture goes on.
+   * Each look at the free space tells the recorder how far its file may grow; it stops itself at
+   * the first row that could go past that (so the margin is never crossed by the recording), and
+   * a look that finds the margin gone (someone else filled the disk) stops it too.
    */
   private async checkSpace(r: CsvRecorder): Promise<void> {
+    const inFile = r.bytesInFile; // (before the look: what is written meanwhile counts against it)
     let s: { free: number; margin: number };
     try {
       s = await this.space(path.dirname(r.path));
     } catch {
       return; // cannot tell: a write failure would still be caught and told
     }
-    if (s.free >= s.margin || this.recorder !== r || this.stopping) return;
-    this.stoppedForSpace = `recording stopped: ${cell.bytes(s.free)} free on the file system of ${escape(path.dirname(r.path), 200)}, below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${escape(r.path, 300)} is whole; capture goes on`;
-    this.onNotice('error', this.stoppedForSpace);
+    if (this.recorder !== r || this.stopping) return;
+    const dir = escape(path.dirname(r.path), 200);
+    const whole = `${escape(r.path, 300)} is whole; capture goes on`;
+    if (s.free < s.margin) {
+      await this.stopForSpace(
+        r,
+        `recording stopped: ${cell.bytes(s.free)} free on the file system of ${dir}, below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${whole}`,
+      );
+      return;
+    }
+    if (s.margin === 0) return; // --min-free 0: no guard
+    // room for what is written beside it meanwhile and at its close: a line of counts, the names
+    const reserve = SIDECAR_RESERVE + 512 * this.proc.files.records().length;
+    r.limitFileTo(inFile + s.free - s.margin - reserve, () => {
+      void this.stopForSpace(
+        r,
+        `recording stopped: ${cell.bytes(s.free - (r.bytesInFile - inFile))} free on the file system of ${dir}, and more rows would take it below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${whole}`,
+      );
+    });
+  }
+
+  /** Stops recording `r` for want of space, saying `why` (once); the capture goes on. */
+  private stopForSpace(r: CsvRecorder, why: string): Promise<void> {
+    if (this.recorder !== r || this.stopping || this.stoppedForSpace !== undefined)
+      return this.recordingChange.then(() => undefined);
+    this.stoppedForSpace = why;
+    this.onNotice('error', why);
     const next = this.recordingChange.then(() =>
       this.recorder === r ? this.stopRecording() : undefined,
     );
     this.recordingChange = next.catch(() => undefined);
-    await this.recordingChange;
+    return this.recordingChange.then(() => undefined);
   }
 
   snapshot(opts?: SnapshotOptions): Snapshot {
@@ -456,12 +488,15 @@ export class LiveSource extends SourceBase implements Source {
       meta: this.metaInit(),
       counts: true,
       compress: this.config.compress,
+      fileMode: this.config.recordingMode,
       opcodes: this.opcodes,
       onError: (err) => this.onNotice('error', escape(err.message, 300)),
     });
     this.recorder = recorder;
     this.lastStopped = undefined;
     this.stoppedForSpace = undefined;
+    // how far it may grow, from the start (not only from the first tick's look)
+    this.spaceCheck ??= this.checkSpace(recorder).finally(() => (this.spaceCheck = undefined));
     this.growth = { atMs: 0, bytes: 0, perSec: 0 };
     this.recordingStartedAt = new Date();
     this.recordings.push(recorder.path);
@@ -490,8 +525,13 @@ export class LiveSource extends SourceBase implements Source {
       // the file names seen while it was open, beside it
       const fromUs = start.getTime() * 1000;
       const records = this.proc.files.records().filter((r) => r.lastUs >= fromUs);
-      await writeFilesSidecar(recorder.path, records, this.proc.files.historyDropped).catch(
-        (e: Error) => this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
+      await writeFilesSidecar(
+        recorder.path,
+        records,
+        this.proc.files.historyDropped,
+        recorder.fileMode,
+      ).catch((e: Error) =>
+        this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
       );
     } finally {
       this.recordedRows.set(recorder.path, {
@@ -523,9 +563,11 @@ export class LiveSource extends SourceBase implements Source {
     this.captureStopped = true;
     if (this.captureEndedAt && this.lastEventUs > this.captureEndedAt.getTime() * 1000)
       this.captureEndedAt = new Date(Math.ceil(this.lastEventUs / 1000));
-    if (this.capture.finalCountsMissing)
+    if (this.capture.finalCountsMissing) {
       this.finalCountsMissing =
         'bpftrace exited without printing its final counts: the totals stop at its last complete print, up to a second before the end';
+      this.recorder?.markCountsIncomplete(this.finalCountsMissing);
+    }
     await this.finalProcSample();
     await this.recordingChange;
     const recorder = this.recorder;

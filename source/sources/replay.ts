@@ -212,9 +212,13 @@ export class ReplaySource extends SourceBase implements Source {
    * the events (the note says why, when there was a counts file).
    */
   private async loadCounts(): Promise<CountsDelta[] | undefined> {
-    const meta = await readSessionMeta(this.file);
+    let refused: string | undefined;
+    const meta = await readSessionMeta(
+      this.file,
+      (why) => (refused = `metadata ${escape(why, 200)}`),
+    );
     const { counts, note } = await loadRecordedCounts(this.file, meta);
-    this.countsNote = note;
+    this.countsNote = [refused, note].filter((n) => n !== undefined).join('; ') || undefined;
     if (!counts) return undefined;
     this.model.useCounts();
     // (a recording from before the diagnostics were counted: unknown, not zero)

@@ -406,7 +406,14 @@ export function App({
   else if (table === 'opcodes')
     view = <OpcodesView {...tables} rows={data.opcodes} metric={ui.sparkMetric} />;
   else if (table === 'rings')
-    view = <RingsView {...frame} rows={data.rings} failures={snap?.proc?.ringFailures} />;
+    view = (
+      <RingsView
+        {...frame}
+        rows={data.rings}
+        failures={snap?.proc?.ringFailures}
+        unscanned={snap?.proc?.ringsUnscanned}
+      />
+    );
   else if (table === 'errors') view = <ErrorsView {...frame} rows={data.errors} />;
   else view = <EventsView {...frame} rows={data.events} names={names} />;
 

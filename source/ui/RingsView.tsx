@@ -5,6 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import { escape } from '../escape.js';
+import { MAX_SCANNED } from '../proc/rings.js';
 import { ringColumns, type RingRow } from '../render/ringColumns.js';
 import { Table, type TableFrame } from './Table.js';
 import { fit } from './text.js';
@@ -14,15 +15,22 @@ export interface RingsViewProps extends TableFrame {
   color: boolean;
   /** Processes whose rings could not be read, and why (shown under the table when room). */
   failures?: ReadonlyMap<number, string>;
+  /** Processes whose descriptors were not all scanned for rings, and how many were not. */
+  unscanned?: ReadonlyMap<number, number>;
 }
 
 const COLUMNS = ringColumns();
 
-export function RingsView({ rows, color, failures, ...frame }: RingsViewProps) {
-  const notes = [...(failures ?? [])].map(
-    ([pid, why]) =>
-      ` PID ${pid}: rings not readable (${why === 'denied' ? 'no access: run as root' : escape(why)})`,
-  );
+export function RingsView({ rows, color, failures, unscanned, ...frame }: RingsViewProps) {
+  const notes = [
+    ...[...(unscanned ?? [])].map(
+      ([pid, n]) => ` PID ${pid}: ${n} fds past its first ${MAX_SCANNED} not scanned for rings`,
+    ),
+    ...[...(failures ?? [])].map(
+      ([pid, why]) =>
+        ` PID ${pid}: rings not readable (${why === 'denied' ? 'no access: run as root' : escape(why)})`,
+    ),
+  ];
   const room = Math.max(0, Math.min(notes.length, frame.height - 3));
   return (
     <Box flexDirection="column" width={frame.width}>

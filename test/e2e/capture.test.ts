@@ -3,7 +3,7 @@
  * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
@@ -423,9 +423,12 @@ describe.runIf(run)('free space kept by a recording (--min-free)', () => {
       // not all was recorded: exit 1, told as what happened (no ENOSPC: the disk never filled)
       expect(code, stderr).toBe(1);
       expect(stderr).toMatch(
-        /^iouringtop: recording stopped: [\d.]+ [KMG]?i?B free on the file system of .*, below the 1\.9 MiB it keeps free \(--min-free\); .*\.csv is whole; capture goes on$/m,
+        /^iouringtop: recording stopped: [\d.]+ [KMG]?i?B free on the file system of .*, and more rows would take it below the 1\.9 MiB it keeps free \(--min-free\); .*\.csv is whole; capture goes on$/m,
       );
       expect(stderr).not.toMatch(/ENOSPC/);
+      // it stopped before the margin, not after: with every file closed, the margin is still free
+      const fsNow = statfsSync(out);
+      expect(fsNow.bavail * fsNow.bsize).toBeGreaterThanOrEqual(1900 * 1024);
       const rows: IoEvent[] = [];
       const stats = await readRecording(recording, { push: (ev) => rows.push(copyEvent(ev)) });
       expect(stats.truncatedLine).toBeNull();

@@ -318,10 +318,12 @@ export async function captureWorkload(
   extra: string[] = [],
   enterRows?: number,
   workloadArgs: string[] = [],
+  /** Where to record (default: a fresh directory). */
+  outputDir?: string,
 ): Promise<WorkloadCapture> {
   const bin = buildWorkload();
   const work = tempDir('iouringtop-e2e-');
-  const out = tempDir('iouringtop-out-');
+  const out = outputDir ?? tempDir('iouringtop-out-');
   const workload = spawn(bin, [work, ...workloadArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let cli: ChildProcess | undefined;
   try {

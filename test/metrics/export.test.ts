@@ -282,4 +282,57 @@ describe('readRecordingCounts', () => {
     expect(partial.from).toBe('events');
     expect(partial.note).toMatch(/incomplete/);
   });
+
+  it('counts that say why they are incomplete: the note says it, with the time', async () => {
+    const { csv, writeMeta } = withCountsOf([at(1, [row({ ops: 1000 })])]);
+    writeMeta({
+      file: 'rec.counts.jsonl',
+      intervals: 1,
+      complete: false,
+      reason: 'bpftrace exited unexpectedly (SIGKILL)',
+      at: '2026-11-27T08:58:32.100+00:00',
+    });
+    const rec = await readRecordingCounts(csv, { lenient: false });
+    expect(rec.from).toBe('events');
+    expect(rec.note).toBe(
+      'the counts beside this recording are incomplete (rec.counts.jsonl: bpftrace exited unexpectedly (SIGKILL) (2026-11-27T08:58:32.100+00:00)): figures come from its events',
+    );
+  });
+
+  it('counts said to be whole that stand for fewer events than the rows: not whole, the events instead', async () => {
+    // 260 rows (workload-mix), and counts of 200 operations in all
+    const { csv, writeMeta } = withCountsOf([
+      at(1, [row({ ops: 150 })]),
+      at(2, [row({ ops: 50 })]),
+    ]);
+    writeMeta({ file: 'rec.counts.jsonl', intervals: 2, complete: true });
+    const rec = await readRecordingCounts(csv, { lenient: false });
+    expect(rec.from).toBe('events');
+    expect(rec.note).toBe(
+      'the counts beside this recording (rec.counts.jsonl) stand for 200 events, fewer than its 260 rows: they are not whole; figures come from its events',
+    );
+    // as many as the rows: whole
+    const whole = withCountsOf([at(1, [row({ ops: 260 })])]);
+    whole.writeMeta({ file: 'rec.counts.jsonl', intervals: 1, complete: true });
+    expect((await readRecordingCounts(whole.csv, { lenient: false })).from).toBe(
+      'recorded kernel counts',
+    );
+  });
 });
+
+/** workload-mix.csv (260 rows) copied with `counts` beside it; writeMeta writes its metadata. */
+function withCountsOf(counts: CountsDelta[]) {
+  const dir = tempDir('iouringtop-export-');
+  const csv = path.join(dir, 'rec.csv');
+  copyFileSync(path.join(ROOT, 'recordings', 'workload-mix.csv'), csv);
+  const meta = JSON.parse(
+    readFileSync(path.join(ROOT, 'recordings', 'workload-mix.meta.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  writeFileSync(path.join(dir, 'rec.counts.jsonl'), counts.map(formatCountsLine).join(''));
+  const writeMeta = (c: Record<string, unknown>): void =>
+    writeFileSync(
+      path.join(dir, 'rec.meta.json'),
+      JSON.stringify({ ...meta, csvFile: 'rec.csv', counts: c }),
+    );
+  return { csv, writeMeta };
+}

@@ -36,6 +36,17 @@ describe('LabelBound', () => {
     expect(b.size).toBe(2);
   });
 
+  it('two names that differ only in a byte that is not UTF-8 and the C1 control of that number get two label sets', () => {
+    const b = new LabelBound(['comm', 'opcode']);
+    const byte = b.slotOf(10, 'x\udc81'); // the bytes 78 81
+    const control = b.slotOf(11, 'x\u0081'); // the bytes 78 c2 81
+    expect(control).not.toBe(byte);
+    expect(byte.labels.comm).toBe('x\\x81');
+    expect(control.labels.comm).toBe('x\\u0081');
+    expect(b.slotOf(12, 'x\\x81')).not.toBe(byte); // the text of the escape
+    expect(b.size).toBe(3);
+  });
+
   it('with pid, one label set per process', () => {
     const b = new LabelBound(['pid', 'comm', 'opcode']);
     expect(b.slotOf(10, 'postgres').labels).toEqual({ pid: '10', comm: 'postgres' });

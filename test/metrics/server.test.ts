@@ -3,9 +3,10 @@
  * scraper prefers it, prom-client's escaping, and one rendering shared by concurrent scrapes.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metricFamilies, type Family } from '../../source/metrics/families.js';
-import { MetricsServer, negotiate } from '../../source/metrics/server.js';
+import { MetricsServer, negotiate, type ClientLimits } from '../../source/metrics/server.js';
 import { MetricTotals } from '../../source/metrics/totals.js';
 import { bucketOf } from '../../source/model/histogram.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
@@ -49,11 +50,16 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function serve(totals: MetricTotals, families?: Family[]): Promise<MetricsServer> {
+async function serve(
+  totals: MetricTotals,
+  families?: Family[],
+  limits?: Partial<ClientLimits>,
+): Promise<MetricsServer> {
   const s = await MetricsServer.start(
     { host: '127.0.0.1', port: 0 },
     totals,
     families ?? metricFamilies(totals.bound.labels, new OpcodeTable(), INFO),
+    limits,
   );
   servers.push(s);
   return s;
@@ -235,3 +241,110 @@ describe('MetricsServer', () => {
     agent.destroy();
   });
 });
+
+/** A family of `n` samples with long labels: an exposition of about n × 130 bytes. */
+function big(n: number): Family {
+  return {
+    name: 'test_big_total',
+    help: 'many series',
+    type: 'counter',
+    labelNames: ['k'],
+    read: () =>
+      Array.from({ length: n }, (_, i) => ({ labels: { k: `v${i}`.padEnd(100, 'x') }, value: i })),
+  };
+}
+
+/** A raw client: connects, sends `request` (if any), then never reads. */
+function rawClient(port: number, request?: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1', () => {
+      if (request !== undefined) c.write(request);
+      c.pause();
+      resolve(c);
+    });
+    c.on('error', () => undefined); // a reset is what some tests wait for
+    c.once('error', reject);
+  });
+}
+
+/** Resolves once the server has closed `c` (it reads EOF or a reset), or rejects after `ms`. */
+function closedByServer(c: net.Socket, ms: number): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms);
+    c.once('close', () => {
+      clearTimeout(timer);
+      resolve(performance.now() - t0);
+    });
+    // a paused socket sees neither EOF nor data: let the data go, the close then shows
+    c.on('data', () => undefined);
+    c.resume();
+  });
+}
+
+const GET = 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n';
+
+describe('MetricsServer: clients that do not behave', () => {
+  const clients: net.Socket[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.destroy();
+  });
+
+  it('past the connection limit a new connection closes the oldest: idle ones cannot lock a scraper out', async () => {
+    const s = await serve(sample(), undefined, { maxConnections: 5 });
+    for (let i = 0; i < 20; i++) clients.push(await rawClient(s.address.port));
+    // the first fifteen were closed to make room
+    await Promise.all(clients.slice(0, 15).map((c) => closedByServer(c, 5000)));
+    expect(s.evicted).toBeGreaterThanOrEqual(15);
+    expect(s.openConnections).toBeLessThanOrEqual(5);
+    const r = await get(s.address.port);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('iouringtop_lost_events_total 3');
+  });
+
+  it('closes a connection whose request does not come', async () => {
+    const s = await serve(sample(), undefined, { requestTimeoutMs: 300, idleTimeoutMs: 60_000 });
+    // half a request, then nothing
+    const c = await rawClient(s.address.port, 'GET /metrics HTTP/1.1\r\n');
+    clients.push(c);
+    expect(await closedByServer(c, 5000)).toBeLessThan(5000);
+  });
+
+  it('closes an idle connection', async () => {
+    const s = await serve(sample(), undefined, { idleTimeoutMs: 300 });
+    const c = await rawClient(s.address.port);
+    clients.push(c);
+    expect(await closedByServer(c, 5000)).toBeLessThan(5000);
+  });
+
+  it('closes a connection that asks and never reads, within the send timeout, though it is not idle', async () => {
+    // 8 MiB: more than the kernel's buffers take, so the answer waits on a client that never reads
+    const s = await serve(sample(), [big(64_000)], { sendTimeoutMs: 500, idleTimeoutMs: 60_000 });
+    clients.push(await rawClient(s.address.port, GET));
+    await eventuallyTrue(() => s.openConnections === 1);
+    // (the client never reads: the server's side is what shows the close)
+    await eventuallyTrue(() => s.openConnections === 0, 10_000);
+    // a reader that reads gets it all
+    const r = await get(s.address.port);
+    expect(r.body.length).toBeGreaterThan(8_000_000);
+  });
+
+  it('drops a client that asks again and again without taking its answers (pipelined, unread)', async () => {
+    const s = await serve(sample(), [big(64_000)], {
+      sendTimeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+    });
+    // twenty requests at once on one connection, none of whose answers is read
+    clients.push(await rawClient(s.address.port, GET.repeat(20)));
+    await eventuallyTrue(() => s.openConnections === 1);
+    await eventuallyTrue(() => s.openConnections === 0, 10_000);
+  });
+});
+
+async function eventuallyTrue(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -5,10 +5,11 @@
  * SQPOLL rings.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseFdinfo, ringFds, RingScanner } from '../../source/proc/rings.js';
+import { MAX_SCANNED, parseFdinfo, ringFds, RingScanner } from '../../source/proc/rings.js';
 import { isGrowing, parseTaskStat, ThreadSampler } from '../../source/proc/threads.js';
 import { holdNodeRings } from '../e2e/env.js';
 
@@ -78,6 +79,35 @@ describe('parseFdinfo', () => {
 
   it('is not fooled by a file that is not a ring', () => {
     expect(parseFdinfo('pos:\t0\nflags:\t02\nmnt_id:\t3\nino:\t12\n')).toBeUndefined();
+  });
+});
+
+describe('the ring scan of a process with many descriptors', () => {
+  it('reads the first MAX_SCANNED and says how many it left, where a ring may be', async () => {
+    // a /proc of one process with 1,500 fds: a ring at fd 5 and at fd 1,400
+    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
+    try {
+      const pid = 77;
+      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
+      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+      const ring = fixture('6.18-registered-file.txt');
+      for (let fd = 0; fd < 1500; fd++) {
+        const isRing = fd === 5 || fd === 1400;
+        symlinkSync(
+          isRing ? 'anon_inode:[io_uring]' : '/dev/null',
+          path.join(root, `${pid}/fd/${fd}`),
+        );
+        if (isRing) writeFileSync(path.join(root, `${pid}/fdinfo/${fd}`), ring);
+      }
+      const found = await ringFds(pid, root);
+      expect(found).toEqual({ fds: [5], unscanned: 1500 - MAX_SCANNED });
+      const scanner = new RingScanner(root);
+      await scanner.sample([pid], Date.now());
+      expect(scanner.rings().map((r) => r.fd)).toEqual([5]);
+      expect(scanner.unscanned()).toEqual(new Map([[pid, 476]]));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

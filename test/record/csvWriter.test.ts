@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -12,7 +12,7 @@ const { CsvRecorder, describeFsError, RecordError } =
   await import('../../source/record/csvWriter.js');
 const { readRecording } = await import('../../source/record/csvReader.js');
 const { decodeComm } = await import('../../source/model/comm.js');
-const { readSessionMeta } = await import('../../source/record/meta.js');
+const { isoLocal, readSessionMeta } = await import('../../source/record/meta.js');
 type IoEvent = import('../../source/model/event.js').IoEvent;
 
 const HEADER = 'timestamp,pid,command,opcode,fd,offset,length,result,latency_ms\n';
@@ -343,6 +343,86 @@ describe('CsvRecorder files', () => {
       'iouring_20240102_083405.csv',
       'iouring_20240102_083405.meta.json',
     ]);
+  });
+
+  it.each([
+    { how: 'plain', compress: false },
+    { how: 'gzip', compress: true },
+  ])(
+    '$how: a size limit stops it at the last whole row under the limit, once; later rows are not counted',
+    async ({ compress }) => {
+      const rec = await CsvRecorder.create({
+        outputDir: dir,
+        startTime: new Date(2024, 0, 2, 10, 0, 0),
+        compress,
+        batchRows: 100,
+      });
+      let reached = 0;
+      rec.limitFileTo(20_000, () => reached++);
+      for (let i = 0; i < 5000; i++) rec.push(event({ pid: i + 1 }));
+      expect(reached).toBe(1);
+      expect(rec.limitReached).toBe(true);
+      await rec.close();
+      const size = statSync(rec.path).size;
+      expect(size).toBeLessThanOrEqual(20_000);
+      const rows: IoEvent[] = [];
+      const stats = await readRecording(rec.path, { push: (ev) => rows.push({ ...ev }) });
+      expect(stats.truncatedLine).toBeNull();
+      expect(rows.length).toBe(rec.rows);
+      expect(rec.rowsLost).toBe(0);
+      expect(rows.map((r) => r.pid)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
+      // plain: as close to the limit as a row's room allows
+      if (!compress) expect(size).toBeGreaterThan(20_000 - 2 * 200);
+      // a limit already passed is reached at once
+      const late = await CsvRecorder.create({
+        outputDir: dir,
+        startTime: new Date(2024, 0, 2, 10, 0, 1),
+      });
+      for (let i = 0; i < 100; i++) late.push(event({ pid: i + 1 }));
+      let now = 0;
+      late.limitFileTo(10, () => now++);
+      expect(now).toBe(1);
+      late.push(event({ pid: 999 }));
+      await late.close();
+      expect(late.rows).toBe(100);
+    },
+  );
+
+  it('counts marked incomplete: the metadata says so, why and since when; else whole', async () => {
+    const start = new Date(2024, 0, 2, 9, 0, 0);
+    const rec = await CsvRecorder.create({
+      outputDir: dir,
+      startTime: start,
+      meta: {},
+      counts: true,
+    });
+    rec.markCountsIncomplete(
+      'bpftrace exited unexpectedly (SIGKILL)',
+      new Date(2024, 0, 2, 9, 0, 7),
+    );
+    rec.markCountsIncomplete('a later reason does not replace the first');
+    await rec.close();
+    const meta = JSON.parse(readFileSync(rec.metaPath!, 'utf8')) as { counts: unknown };
+    expect(meta.counts).toEqual({
+      file: 'iouring_20240102_090000.counts.jsonl',
+      intervals: 0,
+      complete: false,
+      reason: 'bpftrace exited unexpectedly (SIGKILL)',
+      at: isoLocal(new Date(2024, 0, 2, 9, 0, 7)),
+    });
+    expect((await readSessionMeta(rec.path))?.counts).toEqual(meta.counts);
+    const whole = await CsvRecorder.create({
+      outputDir: dir,
+      startTime: start,
+      meta: {},
+      counts: true,
+    });
+    await whole.close();
+    expect((await readSessionMeta(whole.path))?.counts).toEqual({
+      file: 'iouring_20240102_090000_1.counts.jsonl',
+      intervals: 0,
+      complete: true,
+    });
   });
 
   it('fails with one line that says what to do when the directory cannot be made', async () => {

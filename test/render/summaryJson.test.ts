@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Model } from '../../source/model/model.js';
 import { figuresFact } from '../../source/render/summary.js';
 import { formatSummaryJson } from '../../source/render/summaryJson.js';
+import { commFromCsv, decodeComm } from '../../source/model/comm.js';
+import type { ProcView } from '../../source/proc/view.js';
 import { ev, SEC, T } from '../model/helpers.js';
 
 function model(): Model {
@@ -88,11 +90,62 @@ describe('formatSummaryJson', () => {
       return (c < 0x20 && ch !== '\n') || (c >= 0x7f && c <= 0x9f);
     });
     expect(raw).toEqual([]);
-    expect(text).toContain('"command": "x\\u009b2J\\u001by"');
+    // as the CSV writes it: the C1 control's bytes and the ESC as \xNN
+    expect(text).toContain('"command": "x\\\\xc2\\\\x9b2J\\\\x1by"');
     const j = JSON.parse(text) as { processes: { command: string }[] };
-    expect(j.processes.map((p) => p.command)).toContain('x\u009b2J\x1by');
+    expect(j.processes.map((p) => commFromCsv(p.command))).toContain('x\u009b2J\x1by');
+  });
+
+  it('writes valid UTF-8 JSON for names with bytes that are not UTF-8: escaped as the CSV does, never a lone surrogate', () => {
+    const m = new Model();
+    m.advance(T);
+    // the bytes 61 c1 (0xC1 is never UTF-8: kept as U+DCC1, model/comm.ts), and a name holding
+    // the text of that escape, which must stay apart from it
+    const byte = decodeComm(Buffer.from([0x61, 0xc1]));
+    m.push(ev({ tsUs: T + 1000, pid: 5, comm: byte, result: 1, fd: 3 }));
+    m.push(ev({ tsUs: T + 2000, pid: 6, comm: 'a\\xc1', result: 1, fd: 3 }));
+    m.push(ev({ tsUs: T + 3000, pid: 5, comm: byte, opcode: 23, result: -5 }));
+    m.advance(T + 2 * SEC);
+    const file = decodeComm(Buffer.from('/tmp/f\xff\xfe', 'latin1'));
+    const proc: ProcView = {
+      origin: 'live',
+      files: new Map(),
+      fileList: [
+        { pid: 5, comm: byte, fd: 3, fixed: false, name: file, firstUs: T, lastUs: T, ops: 1 },
+      ],
+      threads: new Map(),
+      rings: [],
+      ringFailures: new Map(),
+    };
+    const text = formatSummaryJson({ ...m.snapshot(), proc });
+    expect(text).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i); // no surrogate written as an escape
+    expect(Buffer.from(text, 'utf8').toString('utf8')).toBe(text);
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    const j = JSON.parse(text) as {
+      processes: { pid: number; command: string }[];
+      error_detail: { command: string }[];
+      files: { command: string; name: string }[];
+    };
+    walk(j);
+    // every string a well-formed UTF-16 string (what a strict decoder of the text gets)
+    for (const s of strings) expect(s, JSON.stringify(s)).not.toMatch(LONE_SURROGATE);
+    expect(j.processes.find((p) => p.pid === 5)?.command).toBe('a\\xc1');
+    expect(j.processes.find((p) => p.pid === 6)?.command).toBe('a\\\\xc1');
+    expect(j.error_detail[0].command).toBe('a\\xc1');
+    expect(j.files[0]).toMatchObject({ command: 'a\\xc1', name: '/tmp/f\\xff\\xfe' });
+    // and they read back to the exact names, as replay reads the CSV
+    expect(commFromCsv(j.processes.find((p) => p.pid === 5)!.command)).toBe(byte);
+    expect(commFromCsv(j.processes.find((p) => p.pid === 6)!.command)).toBe('a\\xc1');
+    expect(commFromCsv(j.files[0].name)).toBe(file);
   });
 });
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 describe('figuresFact', () => {
   const f = { counted: true, replay: false, countedEvents: 1_000_000, events: 250_000 };

@@ -75,6 +75,7 @@ function proc(origin: 'live' | 'recorded'): ProcView {
           ]
         : [],
     ringFailures: new Map(),
+    ringsUnscanned: origin === 'live' ? new Map([[PID, 3976]]) : undefined,
   };
 }
 
@@ -180,6 +181,8 @@ describe('/proc in the TUI', () => {
       /PID▲ COMMA…\s+FD\s+SQ SQ PND\s+CQ CQ PND\s+OVFL SQPOLL\s+SQ CPU FILES BUFS/,
     );
     expect(t.frame()).toMatch(/4242 db\s+3\s+64\s+2\s+128\s+5\s+3 4250@1\s+98%\s+1\s+4/);
+    // a process with more descriptors than the scan reads: said, with how many were left
+    expect(t.frame()).toContain(' PID 4242: 3976 fds past its first 1024 not scanned for rings');
     const rep = start(REPLAY, 80);
     await settle(rep.r.frames);
     await rep.press('5');
