@@ -192,7 +192,7 @@ export class LiveSource extends SourceBase implements Source {
 
   /** Events the kernel sent: every one it counted, or, where events are sampled, its own count. */
   private eventsSent(): number {
-    return this.config.events.kind === 'all' ? this.capture.countedEvents : this.capture.sentEvents;
+    return this.capture.eventsSent();
   }
 
   /** The sampling of the last interval, and since the start. */
