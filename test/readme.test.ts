@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT } from './e2e/env.js';
+import { CLI, ROOT } from './helpers/project.js';
 
 const README = readFileSync(path.join(ROOT, 'readme.md'), 'utf8');
 const RECORDINGS = readFileSync(path.join(ROOT, 'recordings', 'README.md'), 'utf8');
