@@ -10,9 +10,8 @@ export default mergeConfig(
     test: {
       exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
       fileParallelism: true,
-      // vitest's default is one worker fewer than the cores (1 here); most files wait on child
-      // processes or on timers, so more workers than cores still shortens the run
-      maxWorkers: 4,
+      // vitest's default is one worker fewer than the cores: none in parallel on 2 cores
+      maxWorkers: 2,
     },
   }),
 );
