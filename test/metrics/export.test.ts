@@ -19,7 +19,7 @@ import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { formatCountsLine } from '../../source/record/countsFile.js';
 import { readRecording } from '../../source/record/csvReader.js';
-import { ROOT, tempDir } from '../e2e/env.js';
+import { ROOT, tempDir } from '../helpers/project.js';
 import { opCounts, SEC, T } from '../model/helpers.js';
 
 const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });

@@ -3,7 +3,7 @@
  * model fed the deltas shows exactly what a model fed the events shows, on real recordings.
  */
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../e2e/env.js';
+import { ROOT } from '../helpers/project.js';
 import { EventCounts } from '../../source/model/eventCounts.js';
 import { Model } from '../../source/model/model.js';
 import { readRecording } from '../../source/record/csvReader.js';
