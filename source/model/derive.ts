@@ -8,6 +8,7 @@
  */
 import { DIR, type Core } from './core.js';
 import { errnoKey, errnoName, EXPECTED_KEY } from './errno.js';
+import { FIGURE_KEYS, type FigureKey } from './figures.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
@@ -17,6 +18,7 @@ import type {
   Diagnostics,
   ErrnoRow,
   ErrorDetailRow,
+  Figures,
   OpcodeRow,
   OpcodeShare,
   ProcessOpcodeRow,
@@ -112,53 +114,13 @@ export function deriveSnapshot(
 
   const stats = (row: StatRow): RowStats => {
     const w = scratchRows.has(row) ? row.w : win.tally(row);
-    const wh = w === null ? null : w.hist;
-    let p50 = 0;
-    let p95 = 0;
-    let p99 = 0;
-    if (wh !== null) {
-      wh.percentiles(PERCENTILES, scratch);
-      [p50, p95, p99] = scratch;
-    }
-    const th = row.tHist;
-    th.percentiles(PERCENTILES, scratch);
     return {
-      ops: w === null ? 0 : w.ops,
+      window: figures(w, scratch),
+      total: figures(row.t, scratch),
       opsPerSec: w === null ? 0 : w.ops * perSec,
       readBytesPerSec: w === null ? 0 : w.read * perSec,
       writeBytesPerSec: w === null ? 0 : w.write * perSec,
-      errors: w === null ? 0 : w.errors,
-      expected: w === null ? 0 : w.expected,
-      avgNs: wh !== null ? wh.mean() : 0,
-      p50Ns: p50,
-      p95Ns: p95,
-      p99Ns: p99,
-      maxNs: wh !== null ? wh.max : 0,
-      totalOps: row.t.ops,
-      totalReadBytes: row.t.read,
-      totalWriteBytes: row.t.write,
-      totalErrors: row.t.errors,
-      totalExpected: row.t.expected,
-      totalAvgNs: th.mean(),
-      totalP50Ns: scratch[0],
-      totalP95Ns: scratch[1],
-      totalP99Ns: scratch[2],
-      totalMaxNs: th.max,
       lastSeenUs: row.lastUs,
-      punted: w === null ? 0 : w.punted,
-      poll: w === null ? 0 : w.poll,
-      short: w === null ? 0 : w.short,
-      links: w === null ? 0 : w.links,
-      overflow: w === null ? 0 : w.overflow,
-      failed: w === null ? 0 : w.failed,
-      other: w === null ? 0 : w.other,
-      totalPunted: row.t.punted,
-      totalPoll: row.t.poll,
-      totalShort: row.t.short,
-      totalLinks: row.t.links,
-      totalOverflow: row.t.overflow,
-      totalFailed: row.t.failed,
-      totalOther: row.t.other,
     };
   };
   const series = (row: StatRow): Series => {
@@ -213,8 +175,8 @@ export function deriveSnapshot(
         mix.push({
           opcode: px.opcode,
           opName: core.opcodes.name(px.opcode),
-          ops: pxStats.ops,
-          totalOps: pxStats.totalOps,
+          ops: pxStats.window.ops,
+          totalOps: pxStats.total.ops,
         });
       }
     }
@@ -274,7 +236,7 @@ export function deriveSnapshot(
   const countedEnter = withEnter ? core.enterCalls : 0;
   const totals: TotalsRow = {
     ...totalStats,
-    events: named ? namedEvents : core.counted ? totalStats.totalOps + countedEnter : core.events,
+    events: named ? namedEvents : core.counted ? totalStats.total.ops + countedEnter : core.events,
     eventsPerSec: (named ? namedWindowEvents : win.events) * perSec,
     series: series(total),
   };
@@ -333,6 +295,47 @@ export function deriveSnapshot(
     recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
     opcodeNames: core.opcodes,
   };
+}
+
+const NO_FIGURES: Figures = Object.freeze({
+  ...(Object.fromEntries(FIGURE_KEYS.map((k) => [k, 0])) as Record<FigureKey, number>),
+  ops: 0,
+  read: 0,
+  write: 0,
+  errors: 0,
+  expected: 0,
+  avgNs: 0,
+  p50Ns: 0,
+  p95Ns: 0,
+  p99Ns: 0,
+  maxNs: 0,
+});
+
+/** A tally's figures (none: all 0); `scratch` takes the percentiles. */
+function figures(t: Tally | null, scratch: number[]): Figures {
+  if (t === null) return NO_FIGURES;
+  const h = t.hist;
+  let p50 = 0;
+  let p95 = 0;
+  let p99 = 0;
+  if (h !== null) {
+    h.percentiles(PERCENTILES, scratch);
+    [p50, p95, p99] = scratch;
+  }
+  const out = {
+    ops: t.ops,
+    read: t.read,
+    write: t.write,
+    errors: t.errors,
+    expected: t.expected,
+    avgNs: h !== null ? h.mean() : 0,
+    p50Ns: p50,
+    p95Ns: p95,
+    p99Ns: p99,
+    maxNs: h !== null ? h.max : 0,
+  } as Figures & Record<FigureKey, number>;
+  for (const k of FIGURE_KEYS) out[k] = t[k];
+  return out;
 }
 
 /** A process × opcode row's results by errno (and init failures), as Errors view rows. */

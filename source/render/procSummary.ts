@@ -67,7 +67,7 @@ export function procSummaryLines(snap: Snapshot): string[] {
   const proc = snap.proc;
   if (!proc) return [];
   const out: string[] = [];
-  const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const procs = [...snap.processes].sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   const threads = sessionThreads(snap);
   for (const p of procs) {
     const t = threads.get(p.pid);

@@ -65,7 +65,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   // the same measure as the rows: operations (IO_URING_ENTER calls apart)
   const second: Segment[] = [
     {
-      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops`,
+      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.total.ops ?? 0)} ops`,
     },
   ];
   // live: the capture's counters as they grow; a replay's are the whole session's, and its

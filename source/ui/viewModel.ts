@@ -49,7 +49,7 @@ import { fileName, type ThreadInfo } from '../proc/view.js';
 export const IDLE_AFTER_US = 60_000_000;
 
 export function isIdle(row: ProcessRow, nowUs: number): boolean {
-  return row.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
+  return row.window.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
 }
 
 /**
@@ -61,7 +61,7 @@ export const GONE_AFTER_US = 300_000_000;
 export function isGone(row: ProcessRow, nowUs: number, startUs = 0): boolean {
   // idle since the capture began at the latest: a process seen only before it (a request in
   // flight at start, a name with no operation yet) has not been idle for longer than the capture
-  return row.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
+  return row.window.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
 }
 
 const EMPTY_FILTER: Filter = {};
