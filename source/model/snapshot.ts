@@ -7,10 +7,8 @@
  * everything since the model started (or was reset), including events no longer buffered.
  */
 import type { IoEvent } from './event.js';
-import type { FileStat } from './files.js';
 import { FIGURE_KEYS, type Diagnostics, type FigureCounts, type FigureKey } from './figures.js';
 import type { OpcodeNames } from './opcodes.js';
-import type { ProcView } from '../proc/view.js';
 
 /**
  * A row's figures over one interval (the refresh window, or since start): the counts, the
@@ -245,16 +243,6 @@ export interface Snapshot {
   readonly recent: readonly IoEvent[];
   /** The session's opcode names (the rows carry theirs; events and filters need the table). */
   readonly opcodeNames: OpcodeNames;
-  /**
-   * What /proc says (file names, io_uring threads, rings), added by the source: live, read now;
-   * in a replay, the names recorded beside it; undefined when nothing is known.
-   */
-  readonly proc?: ProcView;
-  /**
-   * The files of the one process the tail filter names (the drill-down), from the buffered
-   * events (model/files.ts), most operations first; undefined otherwise.
-   */
-  readonly files?: readonly FileStat[];
   /**
    * The latency panel's row (model/latency.ts), only while the panel is open (the snapshot
    * option `latency`); undefined otherwise, or when the row is gone.

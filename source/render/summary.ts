@@ -6,7 +6,8 @@
 import type { EventLines } from '../../bpf/spec.js';
 import { escape } from '../escape.js';
 import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
-import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters, RowStats } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
 import { procSummaryLines } from './procSummary.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
@@ -114,7 +115,7 @@ function statCells(r: RowStats, seconds: number): string[] {
  * Punts, poll arms, short results, init failures, broken links and CQ overflows, by opcode and
  * by process (those with any), and each process's batching: since start. `n/a`: not counted here.
  */
-function diagnosticsSection(snap: Snapshot, limit: number): string[] {
+function diagnosticsSection(snap: ViewSnapshot, limit: number): string[] {
   const d = snap.diagnostics;
   const out: string[] = ['', 'Diagnostics by opcode'];
   const any = (r: RowStats) => FIGURE_KEYS.some((k) => r.total[k] > 0);
@@ -163,7 +164,7 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
 }
 
 /** The report, as lines joined with '\n' (ending with one). */
-export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
+export function formatSummary(snap: ViewSnapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const seconds = durationUs / 1e6;
   const out: string[] = [];

@@ -9,7 +9,8 @@
  */
 import { commToCsv } from '../model/comm.js';
 import { FIGURES } from '../model/figures.js';
-import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
+import type { Diagnostics, RowStats } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
@@ -44,7 +45,7 @@ function mostOpsFirst<R extends RowStats>(rows: readonly R[], id: (r: R) => numb
   return [...rows].sort((a, b) => b.total.ops - a.total.ops || id(a) - id(b));
 }
 
-export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
+export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const t = snap.totals;
   const f = info.figures;

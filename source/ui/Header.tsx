@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { SourceStatus, TuiInfo } from './types.js';
 import { Segments, type Segment } from './Segments.js';
 import { cell } from '../render/columns.js';
@@ -14,7 +14,7 @@ import { replayClock } from './StatusLine.js';
 
 export interface HeaderProps {
   info: TuiInfo;
-  snapshot?: Snapshot;
+  snapshot?: ViewSnapshot;
   status?: SourceStatus;
   filterText: string;
   paused: boolean;
