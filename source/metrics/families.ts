@@ -137,18 +137,10 @@ export interface FamilyOptions {
 }
 
 /**
- * Every family, with label names for `labels`; `info` null leaves out the info gauge; see
- * FamilyOptions for the rest.
+ * How the families counted per (label set, opcode) read the totals: summed over the opcodes
+ * when opcode is not a label.
  */
-export function metricFamilies(
-  labels: readonly LabelName[],
-  names: OpcodeNames,
-  info: BuildInfo | null,
-  { threads = false, diagnostics = null }: FamilyOptions = {},
-): Family[] {
-  const byOpcode = labels.includes('opcode');
-  const procLabels = labels.filter((l) => l !== 'opcode');
-
+function opcodeReaders(byOpcode: boolean, names: OpcodeNames) {
   /** The label values of (process, opcode): those chosen, in the order of `labels`. */
   const opLabels = (p: ProcessTotals, op: number): Labels => {
     const out: Labels = { ...p.slot.labels };
@@ -214,27 +206,6 @@ export function metricFamilies(
       return out;
     };
 
-  /** io_uring_enter's negative results by errno, per label set: failures or expected (-ETIME …). */
-  const enterErrorsByErrno =
-    (expected: boolean) =>
-    (t: MetricTotals): ScalarValue[] => {
-      const out: ScalarValue[] = [];
-      for (const p of t.processes.values())
-        for (const [e, n] of p.enterErrors)
-          if (isExpectedError(IO_URING_ENTER, e) === expected)
-            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
-      return out;
-    };
-
-  const perProcess =
-    (key: 'enterCalls' | 'enterSubmitted') =>
-    (t: MetricTotals): ScalarValue[] => {
-      const out: ScalarValue[] = [];
-      for (const p of t.processes.values())
-        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: p[key] });
-      return out;
-    };
-
   /**
    * A diagnostic per (label set, opcode), or per label set: a series once its count is above 0
    * (it never goes back), as a failure's errno is; see the module comment for why.
@@ -264,6 +235,32 @@ export function metricFamilies(
     }
     return out;
   };
+
+  return { perOpcode, errorsByErrno, onceCounted, initFailures };
+}
+
+/** How the families of a label set (its calls, threads, rings) and the capture read the totals. */
+function processReaders(names: OpcodeNames) {
+  /** io_uring_enter's negative results by errno, per label set: failures or expected (-ETIME …). */
+  const enterErrorsByErrno =
+    (expected: boolean) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        for (const [e, n] of p.enterErrors)
+          if (isExpectedError(IO_URING_ENTER, e) === expected)
+            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
+      return out;
+    };
+
+  const perProcess =
+    (key: 'enterCalls' | 'enterSubmitted') =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: p[key] });
+      return out;
+    };
 
   /** One value per label set whose processes /proc was read for: `pick` of its thread totals. */
   const perThreads =
@@ -298,6 +295,25 @@ export function metricFamilies(
     (key: 'lost' | 'dropped') =>
     (t: MetricTotals): ScalarValue[] =>
       t.capture === null ? [] : [{ labels: {}, value: t.capture[key] }];
+  return { enterErrorsByErrno, perProcess, perThreads, latency, perRingOwner, capture };
+}
+
+/**
+ * Every family, with label names for `labels`; `info` null leaves out the info gauge; see
+ * FamilyOptions for the rest.
+ */
+export function metricFamilies(
+  labels: readonly LabelName[],
+  names: OpcodeNames,
+  info: BuildInfo | null,
+  { threads = false, diagnostics = null }: FamilyOptions = {},
+): Family[] {
+  const byOpcode = labels.includes('opcode');
+  const procLabels = labels.filter((l) => l !== 'opcode');
+
+  const { perOpcode, errorsByErrno, onceCounted, initFailures } = opcodeReaders(byOpcode, names);
+  const { enterErrorsByErrno, perProcess, perThreads, latency, perRingOwner, capture } =
+    processReaders(names);
   const isRead = (op: number) => opcodeDirection(op) === 'read';
   const isWrite = (op: number) => opcodeDirection(op) === 'write';
   const withErrno = [...labels, 'errno'];
