@@ -30,6 +30,7 @@ import { formatCountsLine, parseCountsLine } from '../../source/record/countsFil
 import { opcodeDiagColumns, processDiagColumns } from '../../source/render/columns.js';
 import { formatSummary } from '../../source/render/summary.js';
 import { formatSummaryJson } from '../../source/render/summaryJson.js';
+import { MODERN_FEATURES } from '../helpers/features.js';
 
 const T = 1_700_000_000_000_000;
 const SEC = 1_000_000;
@@ -75,34 +76,10 @@ describe('the counted figures registry', () => {
 
   it('declares every map in the program, and the program writes it where the kernel counts it', () => {
     const features: KernelFeatures = {
-      submitTracepoint: 'io_uring_submit_req',
-      submitHasReq: true,
-      submitHasFlags: true,
-      completeHasReq: true,
-      completeHasCflags: true,
-      hasOpStr: true,
-      hasReqFailed: true,
-      hasCqeOverflow: true,
+      ...MODERN_FEATURES,
       hasAsyncWork: true,
       hasPollArm: true,
       hasFailLink: true,
-      hasFileGet: true,
-      fileGetHasReq: true,
-      hasCpuIdle: true,
-      hasCreate: true,
-      exitHasGroupDead: true,
-      btf: {
-        kiocbCqeFd: true,
-        ioRw: true,
-        ioSync: true,
-        ioSrMsg: true,
-        ioOpen: true,
-        ioStatx: true,
-        ioClose: true,
-        kiocbTctxTask: true,
-      },
-      taskCommOffset: 1752,
-      ctxTctxListOffset: 1536,
     };
     const counted = diagnosticsOf(1, features);
     const program = generateProgram({
