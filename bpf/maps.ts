@@ -44,10 +44,14 @@ export type OperationMapName = (typeof OPERATION_MAPS)[number]['name'];
 export type CounterName =
   OperationMapName | (typeof FIGURES)[number]['program']['maps'][number]['name'];
 
-/** The ring owners' map (ctx → tgid): not printed, deleted through the control channel too. */
-export const OWNER_MAP_ID = 15;
-if (COUNTER_MAPS.some((m, i) => m.id !== i + 1 || m.id >= OWNER_MAP_ID))
-  throw new Error('bpf/maps.ts: the counter maps must be numbered 1, 2, … below OWNER_MAP_ID');
+if (COUNTER_MAPS.some((m, i) => m.id !== i + 1))
+  throw new Error('bpf/maps.ts: the counter maps must be numbered 1, 2, … in print order');
+
+/**
+ * The ring owners' map (ctx → tgid): not printed, deleted through the control channel too; its
+ * number follows the counter maps'.
+ */
+export const OWNER_MAP_ID = COUNTER_MAPS.length + 1;
 
 /**
  * The capture's own counters (keyless): completions the capture could not attribute or hold,
