@@ -246,8 +246,8 @@ describe('readRecordingCounts', () => {
           ops += r.ops;
           read += r.read;
         }
-    expect(ops).toBe(snap.totals.totalOps);
-    expect(read).toBe(snap.totals.totalReadBytes);
+    expect(ops).toBe(snap.totals.total.ops);
+    expect(read).toBe(snap.totals.total.read);
   });
 
   it('with a whole counts file: its deltas (the kernel counted more than the events show)', async () => {
