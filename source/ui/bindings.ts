@@ -31,9 +31,16 @@ export type Action =
   | { type: 'showAll' }
   | { type: 'diag' }
   | { type: 'record' }
-  | { type: 'playPause' }
+  | PlaybackAction;
+
+/**
+ * What the replay keys do, named as the playback controls they call (ReplayControls in types.ts,
+ * PlaybackControls in sources/source.ts): togglePause, seek, changeSpeed, jump.
+ */
+export type PlaybackAction =
+  | { type: 'togglePause' }
   | { type: 'seek'; deltaSec: number }
-  | { type: 'speed'; factor: number }
+  | { type: 'changeSpeed'; factor: number }
   | { type: 'jump'; to: 'start' | 'end' };
 
 type KeyFlag = Exclude<keyof Key, 'eventType'>;
@@ -144,13 +151,13 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'clearFilter' }, [{ input: 'c' }], FILTER, ['c', 'clear', 11]),
   bind({ type: 'freeze' }, [{ input: 'p' }, { input: ' ' }], ['p Space', 'freeze the display (capture and recording go on)'], ['p', 'pause', 7], LIVE),
   bind({ type: 'freeze' }, [{ input: 'p' }], ['p', 'freeze the display (playback goes on)'], undefined, REPLAY),
-  bind({ type: 'playPause' }, [{ input: ' ' }], ['Space', 'pause / resume playback'], ['Space', 'play/pause', 2], REPLAY),
+  bind({ type: 'togglePause' }, [{ input: ' ' }], ['Space', 'pause / resume playback'], ['Space', 'play/pause', 2], REPLAY),
   bind({ type: 'seek', deltaSec: -1 }, [{ key: 'leftArrow', shift: false }], SEEK, ['←→', '±1s (Shift ±10s)', 3], REPLAY),
   bind({ type: 'seek', deltaSec: 1 }, [{ key: 'rightArrow', shift: false }], SEEK, undefined, REPLAY),
   bind({ type: 'seek', deltaSec: -10 }, [{ key: 'leftArrow', shift: true }], SEEK, undefined, REPLAY),
   bind({ type: 'seek', deltaSec: 10 }, [{ key: 'rightArrow', shift: true }], SEEK, undefined, REPLAY),
-  bind({ type: 'speed', factor: 0.5 }, [{ input: '[' }], SPEED, ['[ ]', 'speed', 4], REPLAY),
-  bind({ type: 'speed', factor: 2 }, [{ input: ']' }], SPEED, undefined, REPLAY),
+  bind({ type: 'changeSpeed', factor: 0.5 }, [{ input: '[' }], SPEED, ['[ ]', 'speed', 4], REPLAY),
+  bind({ type: 'changeSpeed', factor: 2 }, [{ input: ']' }], SPEED, undefined, REPLAY),
   bind({ type: 'jump', to: 'start' }, [{ input: 'g' }], JUMP, ['g/G', 'start/end', 5], REPLAY),
   bind({ type: 'jump', to: 'end' }, [{ input: 'G' }], JUMP, undefined, REPLAY),
   bind({ type: 'record' }, [{ input: 'R' }], ['R', 'start / stop recording'], ['R', 'record', 9], LIVE),

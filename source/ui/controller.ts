@@ -31,7 +31,7 @@ export function useEffectRunner(controller: TuiController, exit: () => void): (e
           if (!r) break;
           if (e.action === 'togglePause') r.togglePause();
           else if (e.action === 'seek') r.seek(e.deltaSec);
-          else if (e.action === 'speed') r.changeSpeed(e.factor);
+          else if (e.action === 'changeSpeed') r.changeSpeed(e.factor);
           else r.jump(e.to);
           break;
         }

@@ -7,7 +7,7 @@
  * keys, mouse reports, pastes) beside it; the binding table itself is in bindings.ts.)
  */
 import { ascendingFirst, sortKeys } from '../render/columns.js';
-import { actionFor, FKEY, type Action, type KeyInput } from './bindings.js';
+import { actionFor, FKEY, type Action, type KeyInput, type PlaybackAction } from './bindings.js';
 import type { Selection, SortState, TableId, UiState, ViewId } from './state.js';
 import { tableColumns, viewSpec, VIEW_SPECS, VIEWS } from './views/registry.js';
 
@@ -69,10 +69,11 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
   };
 }
 
+/** A replay key's effect: the playback control to call (`action`, its name) and its argument. */
 export type ReplayAction =
   | { type: 'replay'; action: 'togglePause' }
   | { type: 'replay'; action: 'seek'; deltaSec: number }
-  | { type: 'replay'; action: 'speed'; factor: number }
+  | { type: 'replay'; action: 'changeSpeed'; factor: number }
   | { type: 'replay'; action: 'jump'; to: 'start' | 'end' };
 
 export type Effect =
@@ -257,10 +258,10 @@ export function reduceKey(
   return action === undefined ? none(state) : perform(state, action, c);
 }
 
-const replayEffect = (state: UiState, action: ReplayAction['action'], extra = {}): KeyResult => ({
-  state,
-  effects: [{ type: 'replay', action, ...extra } as ReplayAction],
-});
+/** A replay key: its effect calls the playback control of the same name with its argument. */
+function replayEffect(state: UiState, { type: action, ...args }: PlaybackAction): KeyResult {
+  return { state, effects: [{ type: 'replay', action, ...args } as ReplayAction] };
+}
 
 function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
   switch (action.type) {
@@ -353,14 +354,11 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
     }
     case 'record':
       return { state, effects: [{ type: 'toggleRecording' }] };
-    case 'playPause':
-      return replayEffect(state, 'togglePause');
+    case 'togglePause':
     case 'seek':
-      return replayEffect(state, 'seek', { deltaSec: action.deltaSec });
-    case 'speed':
-      return replayEffect(state, 'speed', { factor: action.factor });
+    case 'changeSpeed':
     case 'jump':
-      return replayEffect(state, 'jump', { to: action.to });
+      return replayEffect(state, action);
   }
 }
 

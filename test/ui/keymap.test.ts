@@ -398,8 +398,8 @@ describe('recording and replay', () => {
     expect(fx({ rightArrow: true, shift: true })).toEqual([
       { type: 'replay', action: 'seek', deltaSec: 10 },
     ]);
-    expect(fx('[')).toEqual([{ type: 'replay', action: 'speed', factor: 0.5 }]);
-    expect(fx(']')).toEqual([{ type: 'replay', action: 'speed', factor: 2 }]);
+    expect(fx('[')).toEqual([{ type: 'replay', action: 'changeSpeed', factor: 0.5 }]);
+    expect(fx(']')).toEqual([{ type: 'replay', action: 'changeSpeed', factor: 2 }]);
     expect(fx('g')).toEqual([{ type: 'replay', action: 'jump', to: 'start' }]);
     expect(fx('G')).toEqual([{ type: 'replay', action: 'jump', to: 'end' }]);
     expect(press(replay(), ['p']).state.paused).toBe(true);
@@ -419,8 +419,8 @@ describe('a run of characters in one input (key repeat over SSH, fast typing, a 
   it('a held key is that key once per character: ]] doubles twice, [[[ halves three times', () => {
     const r = reduceInput(replay(), ']]', {}, ROWS);
     expect(r.effects).toEqual([
-      { type: 'replay', action: 'speed', factor: 2 },
-      { type: 'replay', action: 'speed', factor: 2 },
+      { type: 'replay', action: 'changeSpeed', factor: 2 },
+      { type: 'replay', action: 'changeSpeed', factor: 2 },
     ]);
     expect(reduceInput(replay(), '[[[', {}, ROWS).effects).toHaveLength(3);
     expect(reduceInput(live(), 'jjj', {}, ROWS).state.selection.processes.index).toBe(3);
