@@ -26,26 +26,23 @@ import type { SnapshotOptions } from '../model/model.js';
 import type { CountsDelta } from '../model/counts.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvRecorder, RecordError } from '../record/csvWriter.js';
-import { cell } from '../render/columns.js';
+import { formatBytes, formatCount } from '../format.js';
 import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
-import type { SummaryInfo } from '../render/summary.js';
-import type { SourceStatus } from '../ui/types.js';
+import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './facts.js';
 import { ProcWatcher } from '../proc/watcher.js';
 import { filesPathFor, writeFilesSidecar } from '../proc/sidecar.js';
 import { rm } from 'node:fs/promises';
-import {
-  SourceBase,
-  type Source,
-  type SourceControls,
-  type SourceInfo,
-  type ThreadReport,
-} from './source.js';
+import type { ThreadReport } from '../proc/threads.js';
+import { SourceBase, type Source, type SourceControls } from './source.js';
 import { MAX_PIDS } from '../proc/watcher.js';
 
 /** The header's word on the events when not every one is kept (a budget says so when it samples). */
 export function keepingLabel(e: EventLines): string | undefined {
   return e.kind === 'sample' ? `sample 1/${e.every}` : e.kind === 'none' ? 'events off' : undefined;
 }
+
+/** Bytes as the header writes them: "0", "12.3 KiB". */
+const bytesText = (v: number): string => (v === 0 ? '0' : formatBytes(v));
 
 /** What the last counts said of the sampling: events sent of those counted, latency samples. */
 interface SamplingWindow {
@@ -63,7 +60,8 @@ const FINAL_SAMPLE_MS = 3000;
 /** Free space a recording leaves for its sidecars (counts, names), beyond 512 B a file name. */
 const SIDECAR_RESERVE = 64 * 1024;
 
-export class LiveSource extends SourceBase implements Source {
+export class LiveSource extends SourceBase implements Source, SessionFacts {
+  readonly facts: SessionFacts = this;
   readonly realtime = true;
   readonly exhausted = false;
   readonly info: SourceInfo;
@@ -145,13 +143,13 @@ export class LiveSource extends SourceBase implements Source {
       },
       onNotice: (level, text) => {
         if (level === 'error') this.errors.push(text);
-        this.onNotice(level, `bpftrace: ${escape(text, 300)}`);
+        this.notice(level, `bpftrace: ${escape(text, 300)}`);
       },
       onCounts: (delta) => {
         model.pushCounts(delta);
         this.recorder?.pushCounts(delta);
         this.noteSampling(delta);
-        this.onCounts(delta);
+        this.countsArrived(delta);
       },
       onReady: () => {
         this.captureStartedAt ??= new Date();
@@ -305,7 +303,7 @@ export class LiveSource extends SourceBase implements Source {
           sqpollCpuSec: t.sqpollCpuSec,
         });
       }
-      this.onThreads(out);
+      this.threadsSeen(out);
     });
   }
 
@@ -344,7 +342,7 @@ export class LiveSource extends SourceBase implements Source {
     if (s.free < s.margin) {
       await this.stopForSpace(
         r,
-        `recording stopped: ${cell.bytes(s.free)} free on the file system of ${dir}, below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${whole}`,
+        `recording stopped: ${bytesText(s.free)} free on the file system of ${dir}, below the ${bytesText(s.margin)} it keeps free (--min-free); ${whole}`,
       );
       return;
     }
@@ -354,7 +352,7 @@ export class LiveSource extends SourceBase implements Source {
     r.limitFileTo(inFile + s.free - s.margin - reserve, () => {
       void this.stopForSpace(
         r,
-        `recording stopped: ${cell.bytes(s.free - (r.bytesInFile - inFile))} free on the file system of ${dir}, and more rows would take it below the ${cell.bytes(s.margin)} it keeps free (--min-free); ${whole}`,
+        `recording stopped: ${bytesText(s.free - (r.bytesInFile - inFile))} free on the file system of ${dir}, and more rows would take it below the ${bytesText(s.margin)} it keeps free (--min-free); ${whole}`,
       );
     });
   }
@@ -364,7 +362,7 @@ export class LiveSource extends SourceBase implements Source {
     if (this.recorder !== r || this.stopping || this.stoppedForSpace !== undefined)
       return this.recordingChange.then(() => undefined);
     this.stoppedForSpace = why;
-    this.onNotice('error', why);
+    this.notice('error', why);
     const next = this.recordingChange.then(() =>
       this.recorder === r ? this.stopRecording() : undefined,
     );
@@ -424,7 +422,7 @@ export class LiveSource extends SourceBase implements Source {
         this.recordingError = undefined;
       } catch (e) {
         this.recordingError = escape((e as Error).message, 300);
-        this.onNotice('error', this.recordingError);
+        this.notice('error', this.recordingError);
         throw e;
       }
     });
@@ -476,7 +474,7 @@ export class LiveSource extends SourceBase implements Source {
       const s = await this.space(dir).catch(() => undefined);
       if (s && s.free < s.margin) {
         throw new RecordError(
-          `cannot record to ${escape(target, 300)}: ${cell.bytes(s.free)} free, below the ${cell.bytes(s.margin)} a recording keeps free (--min-free); free some space, choose another directory with --output-dir DIR, lower --min-free, or turn recording off with --no-record`,
+          `cannot record to ${escape(target, 300)}: ${bytesText(s.free)} free, below the ${bytesText(s.margin)} a recording keeps free (--min-free); free some space, choose another directory with --output-dir DIR, lower --min-free, or turn recording off with --no-record`,
         );
       }
       if (s || path.dirname(dir) === dir) break;
@@ -490,7 +488,7 @@ export class LiveSource extends SourceBase implements Source {
       compress: this.config.compress,
       fileMode: this.config.recordingMode,
       opcodes: this.opcodes,
-      onError: (err) => this.onNotice('error', escape(err.message, 300)),
+      onError: (err) => this.notice('error', escape(err.message, 300)),
     });
     this.recorder = recorder;
     this.lastStopped = undefined;
@@ -531,14 +529,14 @@ export class LiveSource extends SourceBase implements Source {
         this.proc.files.historyDropped,
         recorder.fileMode,
       ).catch((e: Error) =>
-        this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
+        this.notice('error', `file names not written: ${escape(e.message, 300)}`),
       );
     } finally {
       this.recordedRows.set(recorder.path, {
         written: recorder.rowsWritten,
         lost: recorder.rowsLost,
       });
-      this.lastStopped = `recording stopped: ${escape(recorder.path, 300)} (${cell.count(recorder.rowsWritten)} events, ${cell.bytes(recorder.fileBytes)})`;
+      this.lastStopped = `recording stopped: ${escape(recorder.path, 300)} (${formatCount(recorder.rowsWritten)} events, ${bytesText(recorder.fileBytes)})`;
     }
   }
 

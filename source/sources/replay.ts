@@ -14,9 +14,8 @@ import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
 import { Replay, type ReplaySpeed } from '../record/replay.js';
-import type { SummaryInfo } from '../render/summary.js';
-import type { SourceStatus } from '../ui/types.js';
-import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './facts.js';
+import { SourceBase, type Source, type SourceControls } from './source.js';
 import { fileLabel, type FileRecord } from '../proc/files.js';
 import { MarkingSink } from '../proc/marking.js';
 import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
@@ -63,7 +62,8 @@ export interface ReplayOptions {
   notLive?: string;
 }
 
-export class ReplaySource extends SourceBase implements Source {
+export class ReplaySource extends SourceBase implements Source, SessionFacts {
+  readonly facts: SessionFacts = this;
   readonly realtime: boolean;
   readonly controls: SourceControls;
   private replay?: Replay;

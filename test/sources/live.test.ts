@@ -10,7 +10,7 @@ import { buildConfig } from '../../source/config.js';
 import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
-import type { ThreadReport } from '../../source/sources/source.js';
+import type { ThreadReport } from '../../source/proc/threads.js';
 import { eventually, holdNodeRings, tempDir } from '../e2e/env.js';
 import { opCounts } from '../model/helpers.js';
 
@@ -139,7 +139,7 @@ describe('LiveSource.toggleRecording', () => {
   });
 });
 
-describe('LiveSource.onThreads', () => {
+describe('LiveSource thread reports (subscribe)', () => {
   let child: ChildProcess | undefined;
   afterAll(() => child?.kill('SIGKILL'));
 
@@ -160,7 +160,7 @@ describe('LiveSource.onThreads', () => {
       ).length;
     const wrkBefore = count('iou-wrk-');
     const reports: (readonly ThreadReport[])[] = [];
-    s.onThreads = (r) => reports.push(r);
+    s.subscribe({ threads: (r) => void reports.push(r) });
     await s.tick();
     await s.tick(); // while the first look runs: no second report of it
     const got = await eventually(() => reports[0], 'a report');
