@@ -11,6 +11,7 @@ import os from 'node:os';
 import { diagnosticsOf, type Diagnostics, type EventLines, type Tier } from '../../bpf/program.js';
 import { BpftraceSource } from '../collect/bpftrace.js';
 import type { ProbeResult } from '../collect/probe.js';
+import { LocalBpftrace } from '../collect/transport.js';
 import { TIER_NAMES } from '../collect/report.js';
 import { describeFilter, type Config } from '../config.js';
 import { escape } from '../escape.js';
@@ -91,7 +92,7 @@ export class LiveSource extends SourceBase implements Source, SessionFacts {
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
     const model = this.model;
     this.capture = new BpftraceSource({
-      bpftracePath: probe.bpftracePath ?? 'bpftrace',
+      transport: new LocalBpftrace(probe.bpftracePath ?? 'bpftrace'),
       bpftraceVersion: probe.bpftraceVersion,
       tier,
       features: probe.features,
