@@ -8,7 +8,7 @@ import { formatFilter } from './model/select.js';
 import { parseListenAddress } from './metrics/address.js';
 import type { MetricsConfig } from './metrics/exporter.js';
 import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
-import type { ReplaySpeed } from './record/replay.js';
+import type { ReplaySpeed } from './record/playback.js';
 import { flagDefault, flagExample, repeatHint, type RawFlags } from './flags.js';
 
 /**

@@ -74,7 +74,7 @@ export async function runTui(
     return 2;
   }
   letInkDrawInTerminal();
-  const { runTui: renderTui } = await import('../ui/run.js');
+  const { mountTui } = await import('../ui/run.js');
   const errors: string[] = [];
   const unsubscribe = source.subscribe({
     notice: (level, text) => {
@@ -173,7 +173,7 @@ export async function runTui(
       jump: (to) => after(replay.jump(to)),
     },
   };
-  const ui = renderTui({
+  const ui = mountTui({
     store,
     info: { ...source.facts.info, ...extra, refreshMs },
     controller,

@@ -1,6 +1,6 @@
 /**
  * The replay source: a recording played into the same model as live, on a virtual clock
- * (record/replay.ts). Headless, it plays as fast as it reads; in the TUI, at the chosen speed,
+ * (record/playback.ts). Headless, it plays as fast as it reads; in the TUI, at the chosen speed,
  * with pause, steps, jumps and speed changes.
  */
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { loadRecordedCounts } from '../record/countsFile.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
-import { Replay, type ReplaySpeed } from '../record/replay.js';
+import { Playback, type ReplaySpeed } from '../record/playback.js';
 import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './facts.js';
 import { SourceBase, type Source, type SourceControls } from './source.js';
 import { fileLabel, type FileRecord } from '../proc/files.js';
@@ -55,7 +55,7 @@ export async function checkRecordingFile(file: string): Promise<void> {
   }
 }
 
-export interface ReplayOptions {
+export interface ReplaySourceOptions {
   /** Play as fast as possible, once, start to end (headless). */
   asFastAsPossible: boolean;
   /** Why this is a replay and not live capture (`--or-replay`'s fallback), shown in the header. */
@@ -66,7 +66,7 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
   readonly facts: SessionFacts = this;
   readonly realtime: boolean;
   readonly controls: SourceControls;
-  private replay?: Replay;
+  private replay?: Playback;
   private lastTickMs = 0;
   private startedMs = 0;
   private readonly file: string;
@@ -74,7 +74,7 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
 
   constructor(
     config: Config,
-    private readonly opts: ReplayOptions,
+    private readonly opts: ReplaySourceOptions,
   ) {
     super({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
     this.file = config.replayFile ?? '';
@@ -102,7 +102,7 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
 
   private readonly lenient: boolean;
 
-  private get playback(): Replay {
+  private get playback(): Playback {
     if (!this.replay) throw new Error('the replay has not started');
     return this.replay;
   }
@@ -140,7 +140,7 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
       ? new MarkingSink(this.model, this.recordedFiles)
       : this.model;
     try {
-      this.replay = await Replay.open(this.file, sink, {
+      this.replay = await Playback.open(this.file, sink, {
         counts,
         speed: this.speed,
         lenient: this.lenient,
