@@ -18,7 +18,8 @@ import { escape } from '../escape.js';
 import type { IoEvent } from '../model/event.js';
 import type { SnapshotOptions } from '../model/model.js';
 import type { CountsDelta } from '../model/counts.js';
-import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { hostFacts, type SessionMetaInit } from '../record/meta.js';
 import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './facts.js';
 import { ProcWatcher } from '../proc/watcher.js';
@@ -164,7 +165,7 @@ export class LiveSource extends SourceBase implements Source, SessionFacts {
 
   /** Events the kernel sent: every one it counted, or, where events are sampled, its own count. */
   private eventsSent(): number {
-    return this.config.events.kind === 'all' ? this.capture.countedEvents : this.capture.sentEvents;
+    return this.capture.eventsSent();
   }
 
   /** The sampling of the last interval, and since the start. */
@@ -276,7 +277,7 @@ export class LiveSource extends SourceBase implements Source, SessionFacts {
     return this.model.activePids(this.model.nowUs - PROC_ACTIVE_US, MAX_PIDS);
   }
 
-  snapshot(opts?: SnapshotOptions): Snapshot {
+  snapshot(opts?: SnapshotOptions): ViewSnapshot {
     this.model.advance(Date.now() * 1000);
     this.model.setCaptureCounters(this.counters());
     const snap = this.model.snapshot(opts);

@@ -19,7 +19,8 @@ import type { NoticeLevel } from '../collect/bpftrace.js';
 import type { CountsDelta } from '../model/counts.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
-import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { ThreadReport } from '../proc/threads.js';
 import type { SessionFacts } from './facts.js';
 
@@ -80,7 +81,7 @@ export interface Source {
 
   start(): Promise<void>;
   tick(): Promise<void>;
-  snapshot(opts?: SnapshotOptions): Snapshot;
+  snapshot(opts?: SnapshotOptions): ViewSnapshot;
   /** The capture's loss counters so far (null: unknown). */
   counters(): Readonly<CaptureCounters> | null;
   stop(): Promise<void>;
