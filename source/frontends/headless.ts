@@ -29,11 +29,13 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     failure = message;
     stopNow();
   });
-  source.onNotice = (level, text) => {
-    if (level !== 'info') err(text);
-  };
+  source.subscribe({
+    notice: (level, text) => {
+      if (level !== 'info') err(text);
+    },
+  });
   // attaching takes seconds: said as it happens, as the TUI does
-  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
+  if (source.facts.info.mode === 'live') err(`attaching probes (${source.facts.info.tier})…`);
   try {
     await source.start();
   } catch (e) {
@@ -41,7 +43,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     await source.stop();
     return 1;
   }
-  const notice = source.startNotice();
+  const notice = source.facts.startNotice();
   if (notice) process.stderr.write(`${notice}\n`);
   const timer =
     config.durationSec !== undefined ? setTimeout(stopNow, config.durationSec * 1000) : undefined;
@@ -71,9 +73,9 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
     const format = config.json ? formatSummaryJson : formatSummary;
-    process.stdout.write(format(snap, source.summaryFacts()));
+    process.stdout.write(format(snap, source.facts.summaryFacts()));
   }
-  for (const note of source.closingNotes()) err(note);
+  for (const note of source.facts.closingNotes()) err(note);
   if (failure) err(failure);
   return failure || source.hadFailures() ? 1 : 0;
 }
