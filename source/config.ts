@@ -272,7 +272,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
         `--comm ${JSON.stringify(flags.comm)}: a command name is 1-15 characters of letters, digits, spaces and _.:+@%=,-/ (a trailing * matches names that begin so)`,
       );
     }
-    filter.comm = flags.comm;
+    filter.comms = [flags.comm];
   }
   if (flags.opcode !== undefined) {
     const ops = parseOpcodeList(flags.opcode, new OpcodeTable());
@@ -337,7 +337,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (flags.replay !== undefined) {
     if (flags.replay.trim().length === 0)
       return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
-    if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
+    if (pids.length > 0 || filter.comms !== undefined || filter.opcodes !== undefined) {
       return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
     }
     if (
@@ -449,7 +449,7 @@ export function describeFilter(filter: CaptureFilter, names: OpcodeNames): strin
   return formatFilter(
     {
       pids: filter.pids,
-      comms: filter.comm === undefined ? undefined : [filter.comm],
+      comms: filter.comms,
       opcodes: filter.opcodes,
     },
     names,
