@@ -176,6 +176,14 @@ export class BpftraceSource {
         });
         this.counters.malformed = this.parser.malformed;
         if (delta) {
+          // what became of the interval's events: sent (sampled modes) and lost
+          const { emitted } = c.totals;
+          const kind = opts.events?.kind ?? 'all';
+          if (kind !== 'all' && kind !== 'none')
+            delta.sent = emitted - this.emittedBefore;
+          delta.lost = this.counters.lost - this.lostBefore;
+          this.emittedBefore = emitted;
+          this.lostBefore = this.counters.lost;
           opts.onCounts?.(delta);
           // (not once bpftrace is stopping: its maps go with it)
           if (!this.stopping) this.reaper.afterRound(tsUs);
@@ -187,6 +195,9 @@ export class BpftraceSource {
   }
 
   private readonly collector: CountsCollector;
+  /** Events sent and lost as of the previous counts delta. */
+  private emittedBefore = 0;
+  private lostBefore = 0;
   private readySeen = false;
 
   private ready(tsUs: number): void {

@@ -84,9 +84,10 @@ export function figuresFact(f: FiguresFacts): string {
   );
 }
 
-type Align = 'l' | 'r';
+export type Align = 'l' | 'r';
 
-function table(
+/** Rows under a header, columns two spaces apart, each aligned left or right. */
+export function table(
   header: readonly string[],
   align: readonly Align[],
   rows: readonly string[][],

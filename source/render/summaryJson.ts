@@ -47,17 +47,13 @@ function mostOpsFirst<R extends RowStats>(rows: readonly R[], id: (r: R) => numb
   return [...rows].sort((a, b) => b.totalOps - a.totalOps || id(a) - id(b));
 }
 
-export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
-  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+/**
+ * The summary's totals, opcodes[] and processes[], as `--json` writes them: also the rows of each
+ * `--interval` object (their figures then an interval's).
+ */
+export function summaryRowsJson(snap: Snapshot) {
   const t = snap.totals;
-  const f = info.figures;
-  const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
-  const keeping = f?.keeping ?? { kind: 'all' };
-  const doc = {
-    title: info.title ?? 'iouringtop summary',
-    filter: info.filter ?? '',
-    recording: info.recording ?? null,
-    duration_s: durationUs / 1e6,
+  return {
     totals: {
       events: t.events,
       operations: t.totalOps,
@@ -88,6 +84,25 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       ...diagnostics(p, snap.diagnostics, true),
       top_opcode: p.topOpName,
     })),
+  };
+}
+
+export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
+  return jsonText(summaryJsonDoc(snap, info), true);
+}
+
+/** The headless report as one JSON value (formatSummaryJson's, and JSON Lines' last object). */
+export function summaryJsonDoc(snap: Snapshot, info: SummaryInfo = {}) {
+  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+  const f = info.figures;
+  const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
+  const keeping = f?.keeping ?? { kind: 'all' };
+  return {
+    title: info.title ?? 'iouringtop summary',
+    filter: info.filter ?? '',
+    recording: info.recording ?? null,
+    duration_s: durationUs / 1e6,
+    ...summaryRowsJson(snap),
     threads: threadsJson(snap),
     files: filesJson(snap),
     errors: snap.errors.map((e) => ({
@@ -148,10 +163,16 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     },
     evicted_processes: snap.evictedProcesses,
   };
-  // (other text, such as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and
-  // JSON.stringify writes a lone surrogate as \uDXXX, never as a code unit)
+}
+
+/**
+ * A JSON document as text, with a newline: indented, or on one line (JSON Lines). Other text, such
+ * as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and JSON.stringify writes
+ * a lone surrogate as \uDXXX, never as a code unit.
+ */
+export function jsonText(doc: unknown, indent: boolean): string {
   return (
-    JSON.stringify(doc, null, 2).replace(
+    JSON.stringify(doc, null, indent ? 2 : undefined).replace(
       /[\u007f-\u009f]/g,
       (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
     ) + '\n'
