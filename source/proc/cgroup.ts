@@ -151,3 +151,47 @@ export function cgroupName(path: string): string {
   const parts = path.split('/').filter((p) => p.length > 0);
   return parts.length > 0 ? parts[parts.length - 1] : '/';
 }
+
+/** Processes whose cgroup is kept at most (the oldest read is dropped past it). */
+export const MAX_CGROUPS = 65_536;
+
+/**
+ * Each process's cgroup, read from /proc when the process is first sampled and again once it is
+ * `maxAgeMs` old (a process can be moved). A process gone before its first read has none. Every
+ * cgroup ever read is kept (the summary and the recording's sidecar name the cgroups of processes
+ * that have exited), up to MAX_CGROUPS.
+ */
+export class CgroupSampler {
+  private readonly known = new Map<number, { path: string; atMs: number }>();
+
+  constructor(
+    private readonly root = PROC,
+    private readonly maxAgeMs = 10_000,
+  ) {}
+
+  async sample(pids: readonly number[], nowMs: number): Promise<void> {
+    const due = pids.filter((pid) => {
+      const k = this.known.get(pid);
+      return k === undefined || nowMs - k.atMs >= this.maxAgeMs;
+    });
+    await Promise.all(
+      due.map(async (pid) => {
+        const path = await readCgroup(pid, this.root);
+        if (path === undefined) return; // gone: what was read before stays
+        this.known.delete(pid);
+        this.known.set(pid, { path, atMs: nowMs });
+        if (this.known.size > MAX_CGROUPS) {
+          const oldest = this.known.keys().next().value;
+          if (oldest !== undefined) this.known.delete(oldest);
+        }
+      }),
+    );
+  }
+
+  /** pid → cgroup path, of every process read so far. */
+  all(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [pid, k] of this.known) out.set(pid, k.path);
+    return out;
+  }
+}

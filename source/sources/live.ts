@@ -531,6 +531,7 @@ export class LiveSource extends SourceBase implements Source {
         records,
         this.proc.files.historyDropped,
         recorder.fileMode,
+        this.proc.cgroups.all(),
       ).catch((e: Error) =>
         this.onNotice('error', `file names not written: ${escape(e.message, 300)}`),
       );

@@ -195,6 +195,7 @@ export class ReplaySource extends SourceBase implements Source {
       threads: new Map(),
       rings: [],
       ringFailures: new Map(),
+      cgroups: rec.cgroups,
     };
     this.procView = { atUs, view };
     return view;

@@ -8,7 +8,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFilesSidecar, writeFilesSidecar } from '../../source/proc/sidecar.js';
 import {
+  CgroupSampler,
   cgroup2Mount,
   cgroupIdentity,
   cgroupName,
@@ -146,5 +148,45 @@ describe('reading /proc', () => {
     expect(await findCgroup2Mount(dir)).toBe('/sys/fs/cgroup/unified');
     expect(await readCgroup(42, dir)).toBe('/a/b.service');
     expect(await findCgroup2Mount(path.join(dir, 'none'))).toBeUndefined();
+  });
+});
+
+describe('CgroupSampler', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-cgsampler-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const put = (pid: number, p: string): void => {
+    mkdirSync(path.join(dir, String(pid)), { recursive: true });
+    writeFileSync(path.join(dir, String(pid), 'cgroup'), `1:name=systemd:/\n0::${p}\n`);
+  };
+
+  it('reads a process once, again when its reading is old, and keeps it when it is gone', async () => {
+    const s = new CgroupSampler(dir, 10_000);
+    put(1, '/a.service');
+    put(2, '/b.scope');
+    await s.sample([1, 2, 3], 0);
+    expect(s.all()).toEqual(
+      new Map([
+        [1, '/a.service'],
+        [2, '/b.scope'],
+      ]),
+    );
+    put(1, '/moved');
+    await s.sample([1], 5_000);
+    expect(s.all().get(1)).toBe('/a.service'); // not due yet
+    await s.sample([1], 10_000);
+    expect(s.all().get(1)).toBe('/moved');
+    rmSync(path.join(dir, '2'), { recursive: true });
+    await s.sample([2], 30_000);
+    expect(s.all().get(2)).toBe('/b.scope');
+  });
+
+  it('go into the recording sidecar and back, for replay', async () => {
+    const csv = path.join(dir, 'iouring_x.csv');
+    const cgroups = new Map([
+      [10, '/system.slice/nginx.service'],
+      [11, '/evil\u001b[2J'],
+    ]);
+    await writeFilesSidecar(csv, [], 0, 0o600, cgroups);
+    expect((await readFilesSidecar(csv))?.cgroups).toEqual(cgroups);
   });
 });
