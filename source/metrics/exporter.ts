@@ -6,6 +6,7 @@
  * exporter never does); the server serves them until the session ends. Live capture only (a replay's numbers belong to
  * another time: `--export` writes them with their timestamps).
  */
+import { CgroupLookup } from '../proc/cgroup.js';
 import os from 'node:os';
 import type { Tier } from '../../bpf/program.js';
 import type { Diagnostics } from '../model/snapshot.js';
@@ -42,7 +43,8 @@ export async function startExporter(
   info: BuildInfo,
   diagnostics: Readonly<Diagnostics>,
 ): Promise<MetricsServer> {
-  const totals = new MetricTotals(config.labels);
+  const lookup = config.labels.includes('cgroup') ? new CgroupLookup() : undefined;
+  const totals = new MetricTotals(config.labels, lookup && ((pid) => lookup.get(pid)));
   const server = await MetricsServer.start(
     config.at,
     totals,

@@ -12,6 +12,7 @@
  * Paths are untrusted bytes (anyone may create a cgroup they are delegated): kept as read, and
  * escaped (escape.ts) where shown.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { decodeComm } from '../model/comm.js';
 import { PROC } from './procfs.js';
@@ -193,5 +194,38 @@ export class CgroupSampler {
     const out = new Map<number, string>();
     for (const [pid, k] of this.known) out.set(pid, k.path);
     return out;
+  }
+}
+
+/**
+ * A process's cgroup for a caller that cannot wait (the exporter, as each counts delta comes):
+ * read from /proc at the first ask (a small file: microseconds), again once `maxAgeMs` old, and
+ * kept after the process has gone. At most MAX_CGROUPS processes.
+ */
+export class CgroupLookup {
+  private readonly known = new Map<number, { path?: string; atMs: number }>();
+
+  constructor(
+    private readonly root = PROC,
+    private readonly maxAgeMs = 10_000,
+  ) {}
+
+  get(pid: number, nowMs = Date.now()): string | undefined {
+    const k = this.known.get(pid);
+    if (k !== undefined && nowMs - k.atMs < this.maxAgeMs) return k.path;
+    let path: string | undefined;
+    try {
+      path = cgroupV2Path(decodeComm(readFileSync(`${this.root}/${pid}/cgroup`)));
+    } catch {
+      path = undefined; // gone, or not readable: what was read before stays
+    }
+    path ??= k?.path;
+    this.known.delete(pid);
+    this.known.set(pid, { path, atMs: nowMs });
+    if (this.known.size > MAX_CGROUPS) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+    return path;
   }
 }
