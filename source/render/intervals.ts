@@ -28,7 +28,7 @@ import type { OpcodeNames } from '../model/opcodes.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import { isoLocal } from '../record/meta.js';
 import { formatCount, formatLatencyNs, formatRate } from './format.js';
-import { table, type Align } from './summary.js';
+import { table, type Align } from './textTable.js';
 import { jsonText, summaryRowsJson } from './summaryJson.js';
 
 export interface IntervalOptions {

@@ -7,7 +7,9 @@ import type { EventLines } from '../../bpf/spec.js';
 import { escape } from '../escape.js';
 import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
 import { summaryDiags, summaryStats } from './columns.js';
+import { cgroupFigures, cgroupSection, processFigures } from './cgroupSummary.js';
 import { procSummaryLines } from './procSummary.js';
+import { table, type Align } from './textTable.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
 export interface SummaryInfo {
@@ -82,23 +84,6 @@ export function figuresFact(f: FiguresFacts): string {
       : '') +
     latency
   );
-}
-
-export type Align = 'l' | 'r';
-
-/** Rows under a header, columns two spaces apart, each aligned left or right. */
-export function table(
-  header: readonly string[],
-  align: readonly Align[],
-  rows: readonly string[][],
-): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (align[i] === 'l' ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 const OPS = summaryStats(['ops']);
@@ -220,6 +205,9 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (snap.evictedProcesses > 0) {
     out.push(`  (${snap.evictedProcesses} idle process rows were evicted to bound memory)`);
   }
+  const cgroups = snap.proc?.cgroups;
+  if (cgroups !== undefined)
+    out.push(...cgroupSection(cgroupFigures(processFigures(snap), (pid) => cgroups.get(pid))));
   const proc = procSummaryLines(snap);
   if (proc.length > 0) out.push('', ...proc);
 

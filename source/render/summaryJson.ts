@@ -10,6 +10,7 @@
 import { commToCsv } from '../model/comm.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import type { SummaryInfo } from './summary.js';
+import { cgroupFigures } from './cgroupSummary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
 const us = (ns: number): number => Math.round(ns) / 1000;
@@ -87,6 +88,23 @@ export function summaryRowsJson(snap: Snapshot) {
   };
 }
 
+/**
+ * Where the source knows the processes' cgroups (live; a recording whose sidecar kept them): each
+ * process row's `cgroup` (null: not read), and `cgroups[]`, the rows added up by cgroup.
+ */
+function withCgroups(
+  rows: ReturnType<typeof summaryRowsJson>,
+  cgroups: ReadonlyMap<number, string> | undefined,
+) {
+  if (cgroups === undefined) return rows;
+  const cgroupOf = (pid: number): string | undefined => cgroups.get(pid);
+  return {
+    ...rows,
+    processes: rows.processes.map((p) => ({ ...p, cgroup: cgroupOf(p.pid) ?? null })),
+    cgroups: cgroupFigures(rows.processes, cgroupOf),
+  };
+}
+
 export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
   return jsonText(summaryJsonDoc(snap, info), true);
 }
@@ -102,7 +120,7 @@ export function summaryJsonDoc(snap: Snapshot, info: SummaryInfo = {}) {
     filter: info.filter ?? '',
     recording: info.recording ?? null,
     duration_s: durationUs / 1e6,
-    ...summaryRowsJson(snap),
+    ...withCgroups(summaryRowsJson(snap), snap.proc?.cgroups),
     threads: threadsJson(snap),
     files: filesJson(snap),
     errors: snap.errors.map((e) => ({
