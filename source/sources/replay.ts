@@ -19,6 +19,7 @@ import type { SourceStatus } from '../ui/types.js';
 import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
 import { fileLabel, type FileRecord } from '../proc/files.js';
 import { MarkingSink } from '../proc/marking.js';
+import { TapSink } from './tap.js';
 import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
 import type { ProcView } from '../proc/view.js';
 
@@ -136,9 +137,10 @@ export class ReplaySource extends SourceBase implements Source {
     await checkRecordingFile(this.file);
     const counts = await this.loadCounts();
     await this.loadFiles();
-    const sink = this.recordedFiles?.hasFixed
-      ? new MarkingSink(this.model, this.recordedFiles)
-      : this.model;
+    const sink = new TapSink(
+      this.recordedFiles?.hasFixed ? new MarkingSink(this.model, this.recordedFiles) : this.model,
+      this,
+    );
     try {
       this.replay = await Replay.open(this.file, sink, {
         counts,

@@ -18,6 +18,7 @@
  * (onThreads).
  */
 import type { CountsDelta } from '../model/counts.js';
+import type { IoEvent } from '../model/event.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
@@ -82,10 +83,15 @@ export interface Source {
    */
   onNotice: (level: NoticeLevel, text: string) => void;
   /**
-   * Each exact counts delta the model receives from the capture (live: the kernel's counters,
-   * every second), in order, as it arrives. A replay delivers none.
+   * Each exact counts delta the model receives (live: the kernel's counters, every second; a
+   * replay: those recorded beside it, as it plays them), in order, as it arrives.
    */
   onCounts: (delta: CountsDelta) => void;
+  /**
+   * A replay: each event it plays, when set (before start()). Where a recording has no counts,
+   * its figures come from these. Live sources do not call it.
+   */
+  onEvent?: (ev: IoEvent) => void;
   /**
    * Live: every process /proc was read for, after each look at it (once per tick at most; a
    * process not in a report was not read that time). A replay delivers none (a recording holds
@@ -120,6 +126,7 @@ export abstract class SourceBase {
   readonly failed: Promise<string>;
   onNotice: (level: NoticeLevel, text: string) => void = () => undefined;
   onCounts: (delta: CountsDelta) => void = () => undefined;
+  onEvent?: (ev: IoEvent) => void;
   onThreads: (threads: readonly ThreadReport[]) => void = () => undefined;
   /** Settles `failed`: the source failed by itself (the frontend ends the session). */
   protected fail: (message: string) => void = () => undefined;
