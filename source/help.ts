@@ -18,8 +18,13 @@ const FLAGS = `
                             --duration, SIGINT or SIGTERM)
     --json                  headless, with the summary as JSON (exact figures, base units)
     --duration SECONDS      stop after this long (headless)
+    --interval SECONDS      headless (and replay): a report every SECONDS, then the summary;
+                            with --json, JSON Lines (see docs/streams.md)
     --pid N                 only this process (repeatable, or comma-separated)
-    --comm NAME             only processes with this command name (NAME* : names that begin so)
+    --comm NAME             only processes with this command name (NAME* : names that begin so;
+                            repeatable, or comma-separated)
+    --cgroup PATH           only processes in this cgroup v2 or below it, e.g.
+                            /system.slice/nginx.service (repeatable)
     --opcode LIST           only these operations, e.g. READ,WRITE,IO_URING_ENTER
     --output-dir DIR        where iouring/iouring_<stamp>.csv goes (default: current directory)
     --no-record             do not write a recording
@@ -49,8 +54,9 @@ const FLAGS = `
   Metrics (Prometheus)
     --metrics [ADDR:]PORT   serve /metrics there during a live capture, headless or beside the
                             TUI (ADDR: an IP address, default 127.0.0.1; [::1]:PORT for IPv6)
-    --metrics-labels LIST   labels of the per-process series: any of pid,comm,opcode
-                            (default comm,opcode; pid makes series per process: see README)
+    --metrics-labels LIST   labels of the per-process series: any of pid,comm,cgroup,opcode
+                            (default comm,opcode; for fleets cgroup,opcode; pid makes series
+                            per process: see README)
     --export FORMAT         with --replay FILE: the recording's series with their timestamps on
                             stdout, openmetrics (for promtool tsdb create-blocks-from openmetrics)
                             or json
