@@ -2,6 +2,7 @@
  * The live event source: runs bpftrace with the generated program and turns its output into
  * IoEvents for the sinks. Owns the child's whole life: it never outlives iouringtop.
  */
+import { sessionCgroups } from '../proc/cgroup.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -150,7 +151,11 @@ export class BpftraceSource {
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
       onReady: (tsUs) => this.ready(tsUs),
       onProcessExit: (tgid) => this.reaper.processEnded(tgid, Date.now() * 1000),
-      onProcessName: (tgid) => this.reaper.processNamed(tgid),
+      onProcessName: (tgid) => {
+        this.reaper.processNamed(tgid);
+        // (its cgroup read now, while it runs: a short-lived one is gone by the next sample)
+        sessionCgroups.get(tgid);
+      },
       onRingOwner: (ctx, tgid) => this.reaper.ringOwner(ctx, tgid),
       onMapCleared: (map) => {
         this.mapsCleared++;
@@ -179,8 +184,7 @@ export class BpftraceSource {
           // what became of the interval's events: sent (sampled modes) and lost
           const { emitted } = c.totals;
           const kind = opts.events?.kind ?? 'all';
-          if (kind !== 'all' && kind !== 'none')
-            delta.sent = emitted - this.emittedBefore;
+          if (kind !== 'all' && kind !== 'none') delta.sent = emitted - this.emittedBefore;
           delta.lost = this.counters.lost - this.lostBefore;
           this.emittedBefore = emitted;
           this.lostBefore = this.counters.lost;

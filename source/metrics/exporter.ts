@@ -6,7 +6,7 @@
  * exporter never does); the server serves them until the session ends. Live capture only (a replay's numbers belong to
  * another time: `--export` writes them with their timestamps).
  */
-import { CgroupLookup } from '../proc/cgroup.js';
+import { sessionCgroups } from '../proc/cgroup.js';
 import os from 'node:os';
 import type { Tier } from '../../bpf/program.js';
 import type { Diagnostics } from '../model/snapshot.js';
@@ -43,8 +43,10 @@ export async function startExporter(
   info: BuildInfo,
   diagnostics: Readonly<Diagnostics>,
 ): Promise<MetricsServer> {
-  const lookup = config.labels.includes('cgroup') ? new CgroupLookup() : undefined;
-  const totals = new MetricTotals(config.labels, lookup && ((pid) => lookup.get(pid)));
+  const totals = new MetricTotals(
+    config.labels,
+    config.labels.includes('cgroup') ? (pid) => sessionCgroups.get(pid) : undefined,
+  );
   const server = await MetricsServer.start(
     config.at,
     totals,

@@ -157,50 +157,12 @@ export function cgroupName(path: string): string {
 export const MAX_CGROUPS = 65_536;
 
 /**
- * Each process's cgroup, read from /proc when the process is first sampled and again once it is
- * `maxAgeMs` old (a process can be moved). A process gone before its first read has none. Every
- * cgroup ever read is kept (the summary and the recording's sidecar name the cgroups of processes
- * that have exited), up to MAX_CGROUPS.
- */
-export class CgroupSampler {
-  private readonly known = new Map<number, { path: string; atMs: number }>();
-
-  constructor(
-    private readonly root = PROC,
-    private readonly maxAgeMs = 10_000,
-  ) {}
-
-  async sample(pids: readonly number[], nowMs: number): Promise<void> {
-    const due = pids.filter((pid) => {
-      const k = this.known.get(pid);
-      return k === undefined || nowMs - k.atMs >= this.maxAgeMs;
-    });
-    await Promise.all(
-      due.map(async (pid) => {
-        const path = await readCgroup(pid, this.root);
-        if (path === undefined) return; // gone: what was read before stays
-        this.known.delete(pid);
-        this.known.set(pid, { path, atMs: nowMs });
-        if (this.known.size > MAX_CGROUPS) {
-          const oldest = this.known.keys().next().value;
-          if (oldest !== undefined) this.known.delete(oldest);
-        }
-      }),
-    );
-  }
-
-  /** pid → cgroup path, of every process read so far. */
-  all(): Map<number, string> {
-    const out = new Map<number, string>();
-    for (const [pid, k] of this.known) out.set(pid, k.path);
-    return out;
-  }
-}
-
-/**
- * A process's cgroup for a caller that cannot wait (the exporter, as each counts delta comes):
- * read from /proc at the first ask (a small file: microseconds), again once `maxAgeMs` old, and
- * kept after the process has gone. At most MAX_CGROUPS processes.
+ * Each process's cgroup, read from /proc at the first ask (a small file: microseconds), again
+ * once `maxAgeMs` old (a process can be moved), and kept after the process has gone (a summary
+ * and a recording's sidecar name the cgroups of processes that exited). At most MAX_CGROUPS
+ * processes. The capture asks as soon as a process is named (its first operations), so that a
+ * short-lived one is read while it runs; the exporter asks at each counts delta, the /proc
+ * watcher at each sample.
  */
 export class CgroupLookup {
   private readonly known = new Map<number, { path?: string; atMs: number }>();
@@ -228,4 +190,14 @@ export class CgroupLookup {
     }
     return path;
   }
+
+  /** pid → cgroup path, of every process read so far. */
+  all(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [pid, k] of this.known) if (k.path !== undefined) out.set(pid, k.path);
+    return out;
+  }
 }
+
+/** The processes' cgroups of this session (live capture), shared by its readers. */
+export const sessionCgroups = new CgroupLookup();

@@ -9,8 +9,10 @@ import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findCgroup2Mount } from '../../source/proc/cgroup.js';
+import { freePort, httpGet } from './prometheus.js';
 import {
   bpftraceUnder,
+  eventually,
   buildWorkload,
   collectOutput,
   exitOf,
@@ -206,6 +208,38 @@ describe.runIf(run)('--cgroup', () => {
     const rOut = collectOutput(replay);
     expect((await exitOf(replay)).code, rOut.stderr()).toBe(0);
     expect(rows(JSON.parse(rOut.stdout()) as Doc)).toEqual(rows(doc));
+  }, 120_000);
+
+  it('names the series by cgroup in the exporter (--metrics-labels cgroup,opcode)', async () => {
+    const mount = await findCgroup2Mount();
+    if (mount === undefined) throw new Error('this machine has no cgroup v2 mount');
+    const name = `/iouringtop-e2e-metrics-${process.pid}`;
+    mkdirSync(path.join(mount, name));
+    cgroupDirs.push(path.join(mount, name));
+    const port = await freePort();
+    const s = await storm(30_000, 1000);
+    writeFileSync(path.join(mount, name, 'cgroup.procs'), String(s.pid));
+    const { cli, out } = await attached([
+      '--headless',
+      '--no-record',
+      '--no-events',
+      '--pid',
+      String(s.pid),
+      '--metrics',
+      String(port),
+      '--metrics-labels',
+      'cgroup,opcode',
+    ]);
+    expect(await go(s)).toBe(30_000);
+    const series = `iouringtop_operations_total{cgroup="${name}",opcode="NOP"} 30000`;
+    const body = await eventually(async () => {
+      const r = await httpGet(port, '/metrics');
+      return r.body.includes(series) ? r.body : undefined;
+    }, `${series} in /metrics`);
+    expect(body).not.toMatch(/[{,]pid="/);
+    expect(body).not.toMatch(/[{,]comm="/);
+    cli.kill('SIGINT');
+    expect((await exitOf(cli)).code, out.stderr()).toBe(0);
   }, 120_000);
 
   it('refuses a path that is not a cgroup, in one line', async () => {

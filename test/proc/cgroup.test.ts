@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFilesSidecar, writeFilesSidecar } from '../../source/proc/sidecar.js';
 import {
-  CgroupSampler,
+  CgroupLookup,
   cgroup2Mount,
   cgroupIdentity,
   cgroupName,
@@ -151,19 +151,19 @@ describe('reading /proc', () => {
   });
 });
 
-describe('CgroupSampler', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-cgsampler-'));
+describe('CgroupLookup', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-cglookup-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const put = (pid: number, p: string): void => {
     mkdirSync(path.join(dir, String(pid)), { recursive: true });
     writeFileSync(path.join(dir, String(pid), 'cgroup'), `1:name=systemd:/\n0::${p}\n`);
   };
 
-  it('reads a process once, again when its reading is old, and keeps it when it is gone', async () => {
-    const s = new CgroupSampler(dir, 10_000);
+  it('reads a process once, again when its reading is old, and keeps it when it is gone', () => {
+    const s = new CgroupLookup(dir, 10_000);
     put(1, '/a.service');
     put(2, '/b.scope');
-    await s.sample([1, 2, 3], 0);
+    expect([1, 2, 3].map((pid) => s.get(pid, 0))).toEqual(['/a.service', '/b.scope', undefined]);
     expect(s.all()).toEqual(
       new Map([
         [1, '/a.service'],
@@ -171,13 +171,14 @@ describe('CgroupSampler', () => {
       ]),
     );
     put(1, '/moved');
-    await s.sample([1], 5_000);
-    expect(s.all().get(1)).toBe('/a.service'); // not due yet
-    await s.sample([1], 10_000);
-    expect(s.all().get(1)).toBe('/moved');
+    expect(s.get(1, 5_000)).toBe('/a.service'); // not due yet
+    expect(s.get(1, 10_000)).toBe('/moved');
     rmSync(path.join(dir, '2'), { recursive: true });
-    await s.sample([2], 30_000);
-    expect(s.all().get(2)).toBe('/b.scope');
+    expect(s.get(2, 30_000)).toBe('/b.scope');
+    // one that appears after a first look that found nothing
+    put(3, '/late');
+    expect(s.get(3, 5_000)).toBeUndefined();
+    expect(s.get(3, 10_000)).toBe('/late');
   });
 
   it('go into the recording sidecar and back, for replay', async () => {
