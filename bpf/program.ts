@@ -49,7 +49,7 @@ export type {
   ProgramSpec,
   Tier,
 } from './spec.js';
-export type { Diagnostics } from '../source/model/snapshot.js';
+export type { Diagnostics } from '../source/model/figures.js';
 export {
   CGROUP_NEEDS_BTF,
   COMM_PATTERN,

@@ -32,9 +32,11 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     failure = message;
     stopNow();
   });
-  source.onNotice = (level, text) => {
-    if (level !== 'info') err(text);
-  };
+  source.subscribe({
+    notice: (level, text) => {
+      if (level !== 'info') err(text);
+    },
+  });
   // --interval: a report as each interval completes; a reader that left (| head) ends the run
   let closed = false;
   const out = (text: string): void => {
@@ -47,7 +49,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   const intervals =
     config.intervalSec !== undefined ? feedIntervals(source, config, out) : undefined;
   // attaching takes seconds: said as it happens, as the TUI does
-  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
+  if (source.facts.info.mode === 'live') err(`attaching probes (${source.facts.info.tier})…`);
   try {
     await source.start();
   } catch (e) {
@@ -55,7 +57,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     await source.stop();
     return 1;
   }
-  const notice = source.startNotice();
+  const notice = source.facts.startNotice();
   if (notice) process.stderr.write(`${notice}\n`);
   const timer =
     config.durationSec !== undefined ? setTimeout(stopNow, config.durationSec * 1000) : undefined;
@@ -84,7 +86,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   tellLosses(true);
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
-    const facts = source.summaryFacts();
+    const facts = source.facts.summaryFacts();
     if (intervals) {
       // the intervals add up to the summary, lost events included
       intervals.finish(facts.counters?.lost ?? snap.capture?.lost ?? null);
@@ -95,7 +97,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     }
   }
   unsubscribe();
-  for (const note of source.closingNotes()) err(note);
+  for (const note of source.facts.closingNotes()) err(note);
   if (failure) err(failure);
   return failure || source.hadFailures() ? 1 : 0;
 }

@@ -26,7 +26,7 @@ export function feedIntervals(
   let from: 'counts' | 'events' | undefined;
   const made = (): IntervalReporter => {
     if (reporter) return reporter;
-    const facts = source.summaryFacts().figures;
+    const facts = source.facts.summaryFacts().figures;
     return (reporter = new IntervalReporter({
       everyUs,
       json: config.json,
@@ -36,16 +36,16 @@ export function feedIntervals(
       from: (from ??= facts?.counted === false ? 'events' : 'counts'),
     }));
   };
-  const before = source.onCounts;
-  source.onCounts = (d) => {
-    before(d);
-    const r = made();
-    if (from === 'counts') write(r.counts(d));
-  };
-  source.onEvent = (ev) => {
-    const r = made();
-    if (from === 'events') write(r.event(ev));
-  };
+  source.subscribe({
+    counts: (d) => {
+      const r = made();
+      if (from === 'counts') write(r.counts(d));
+    },
+    event: (ev) => {
+      const r = made();
+      if (from === 'events') write(r.event(ev));
+    },
+  });
   return {
     finish(totalLost) {
       if (reporter) write(reporter.finish(totalLost));

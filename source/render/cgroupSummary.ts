@@ -6,7 +6,7 @@
  */
 import { escape } from '../escape.js';
 import { cgroupName } from '../proc/cgroup.js';
-import { formatBytes, formatCount, formatLatencyNs } from './format.js';
+import { formatBytes, formatCount, formatLatencyNs } from '../format.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { table } from './textTable.js';
 
@@ -106,12 +106,12 @@ export function cgroupSection(rows: readonly CgroupFigures[]): string[] {
 export function processFigures(snap: Snapshot): ProcessFigures[] {
   return snap.processes.map((p) => ({
     pid: p.pid,
-    ops: p.totalOps,
-    bytes_read: p.totalReadBytes,
-    bytes_written: p.totalWriteBytes,
-    errors: p.totalErrors,
-    expected_errors: p.totalExpected,
-    max_us: Math.round(p.totalMaxNs) / 1000,
+    ops: p.total.ops,
+    bytes_read: p.total.read,
+    bytes_written: p.total.write,
+    errors: p.total.errors,
+    expected_errors: p.total.expected,
+    max_us: Math.round(p.total.maxNs) / 1000,
     enter_calls: p.totalEnterCalls,
   }));
 }

@@ -27,7 +27,7 @@ import { Model } from '../model/model.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import { isoLocal } from '../record/meta.js';
-import { formatCount, formatLatencyNs, formatRate } from './format.js';
+import { formatCount, formatLatencyNs, formatRate } from '../format.js';
 import { table, type Align } from './textTable.js';
 import { jsonText, summaryRowsJson } from './summaryJson.js';
 
@@ -209,19 +209,19 @@ function cells(r: RowStats, seconds: number): string[] {
   const rate = (n: number, kind?: 'bytes'): string =>
     seconds > 0 ? formatRate(n / seconds, kind) : '-';
   return [
-    formatCount(r.totalOps),
-    rate(r.totalOps),
-    rate(r.totalReadBytes, 'bytes'),
-    rate(r.totalWriteBytes, 'bytes'),
-    formatLatencyNs(r.totalP50Ns),
-    formatLatencyNs(r.totalP99Ns),
-    formatCount(r.totalErrors),
+    formatCount(r.total.ops),
+    rate(r.total.ops),
+    rate(r.total.read, 'bytes'),
+    rate(r.total.write, 'bytes'),
+    formatLatencyNs(r.total.p50Ns),
+    formatLatencyNs(r.total.p99Ns),
+    formatCount(r.total.errors),
   ];
 }
 
 /** The most operations first, then by `id`; at most `top`, and a line for the rest. */
 function busiest<R extends RowStats>(rows: readonly R[], id: (r: R) => number, top: number) {
-  const sorted = [...rows].sort((a, b) => b.totalOps - a.totalOps || id(a) - id(b));
+  const sorted = [...rows].sort((a, b) => b.total.ops - a.total.ops || id(a) - id(b));
   return { shown: sorted.slice(0, top), more: Math.max(0, sorted.length - top) };
 }
 
@@ -244,9 +244,9 @@ function intervalText(
     ...(fate.weight > fate.samples ? ['latencies sampled'] : []),
   ];
   const out = [
-    `${timeOf(endUs)}  ${seconds.toFixed(2)} s  ${formatCount(t.totalOps)} ops (${rate(t.totalOps)})` +
-      `  read ${rate(t.totalReadBytes, 'bytes')}  write ${rate(t.totalWriteBytes, 'bytes')}` +
-      `  errors ${formatCount(t.totalErrors)}  ${notes.join(', ')}`,
+    `${timeOf(endUs)}  ${seconds.toFixed(2)} s  ${formatCount(t.total.ops)} ops (${rate(t.total.ops)})` +
+      `  read ${rate(t.total.read, 'bytes')}  write ${rate(t.total.write, 'bytes')}` +
+      `  errors ${formatCount(t.total.errors)}  ${notes.join(', ')}`,
   ];
   const procs = busiest(snap.processes, (p) => p.pid, top);
   if (procs.shown.length > 0) {

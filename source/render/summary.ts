@@ -3,56 +3,23 @@
  * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
  * capture's loss counters. Pure: snapshot in, text out.
  */
-import type { EventLines } from '../../bpf/spec.js';
 import { escape } from '../escape.js';
-import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
+import type { FiguresFacts, SummaryInfo } from '../sources/facts.js';
+import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
+import type { RowStats } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
 import { cgroupFigures, cgroupSection, processFigures } from './cgroupSummary.js';
 import { procSummaryLines } from './procSummary.js';
 import { table, type Align } from './textTable.js';
-import { formatBytes, formatCount, formatRate } from './format.js';
+import { formatBytes, formatCount, formatRate } from '../format.js';
 
-export interface SummaryInfo {
-  /** First line, e.g. "iouringtop live capture, tracepoints+latency" (default "iouringtop summary"). */
-  title?: string;
-  /** The capture filter in effect, as text (omitted when empty). */
-  filter?: string;
-  /** The recording written or replayed (omitted when none). */
-  recording?: string;
-  /** Capture counters to report (default: the snapshot's). */
-  counters?: Partial<CaptureCounters>;
-  /** Length of the capture in µs (default: the snapshot's nowUs − startUs). */
-  durationUs?: number;
-  /** Most process rows listed, busiest first (default 50); the rest are counted. */
-  maxProcesses?: number;
-  /** Where the figures come from and what became of the events (see figuresFact). */
-  figures?: FiguresFacts;
-  /** The capture tier (1 to 3), when known. */
-  tier?: number;
-}
-
-/** How the events relate to the figures: every one, up to a budget, 1 in N, or none. */
-export type EventKeeping = EventLines;
+export type { EventKeeping, FiguresFacts, SummaryInfo } from '../sources/facts.js';
 
 /**
  * One line on where the figures come from (the kernel's exact counts, or the events) and how
  * many events there are beside them: the honest answer to "are these numbers whole?".
  */
-export interface FiguresFacts {
-  /** From the kernel's counts (live, or recorded beside a replayed recording). */
-  counted: boolean;
-  replay: boolean;
-  /** Events the counts stand for (when counted). */
-  countedEvents: number;
-  /** Events received (live) or in the recording (replay). */
-  events: number;
-  keeping: EventKeeping;
-  /** Events the kernel sent (live; where they are sampled, fewer than counted). */
-  sent?: number;
-  /** Latencies were sampled: the percentiles are estimates. */
-  latencySampled?: boolean;
-}
-
 export function figuresFact(f: FiguresFacts): string {
   const n = formatCount;
   const kept =
@@ -92,44 +59,35 @@ const STAT_HEADER = [...OPS.titles, 'AVG OPS/s', ...REST.titles];
 const STAT_ALIGN: Align[] = STAT_HEADER.map(() => 'r');
 
 function statCells(r: RowStats, seconds: number): string[] {
-  return [...OPS.cells(r), seconds > 0 ? formatRate(r.totalOps / seconds) : '-', ...REST.cells(r)];
+  return [...OPS.cells(r), seconds > 0 ? formatRate(r.total.ops / seconds) : '-', ...REST.cells(r)];
 }
 
 /**
  * Punts, poll arms, short results, init failures, broken links and CQ overflows, by opcode and
  * by process (those with any), and each process's batching: since start. `n/a`: not counted here.
  */
-function diagnosticsSection(snap: Snapshot, limit: number): string[] {
+function diagnosticsSection(snap: ViewSnapshot, limit: number): string[] {
   const d = snap.diagnostics;
   const out: string[] = ['', 'Diagnostics by opcode'];
-  const any = (r: RowStats) =>
-    r.totalPunted +
-      r.totalPoll +
-      r.totalShort +
-      r.totalFailed +
-      r.totalLinks +
-      r.totalOverflow +
-      r.totalOther >
-    0;
-  const opKeys = ['punted', 'poll', 'short', 'failed', 'links'] as const;
+  const any = (r: RowStats) => FIGURE_KEYS.some((k) => r.total[k] > 0);
   const ops = snap.opcodes
     .filter((o) => o.opcode !== 255 && any(o))
-    .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
-  const od = summaryDiags(opKeys, d);
+    .sort((a, b) => b.total.ops - a.total.ops || a.opcode - b.opcode);
+  const od = summaryDiags(OPCODE_FIGURE_KEYS, d);
   if (ops.length === 0) out.push('  (none)');
   else
     out.push(
       ...table(
         ['OPCODE', 'OPS', ...od.titles],
         ['l', 'r', ...od.titles.map((): Align => 'r')],
-        ops.map((o) => [o.opName, formatCount(o.totalOps), ...od.cells(o)]),
+        ops.map((o) => [o.opName, formatCount(o.total.ops), ...od.cells(o)]),
       ),
     );
   out.push('', 'Diagnostics by process');
-  const pd = summaryDiags([...opKeys, 'overflow', 'other'], d);
+  const pd = summaryDiags(FIGURE_KEYS, d);
   const procs = snap.processes
     .filter((p) => any(p) || p.totalEnterCalls > 0)
-    .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+    .sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   if (procs.length === 0) out.push('  (none)');
   else {
     const shown = procs.slice(0, limit);
@@ -140,7 +98,7 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
         shown.map((p) => [
           String(p.pid),
           escape(p.comm),
-          formatCount(p.totalOps),
+          formatCount(p.total.ops),
           ...pd.cells(p),
           p.totalEnterCalls > 0 ? (p.totalEnterSubmitted / p.totalEnterCalls).toFixed(1) : '-',
         ]),
@@ -149,15 +107,15 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
     if (procs.length > shown.length)
       out.push(`  … and ${procs.length - shown.length} more processes`);
   }
-  if (d?.overflow && snap.totals.totalOverflow > 0)
+  if (d?.overflow && snap.totals.total.overflow > 0)
     out.push(
-      `ALARM: ${formatCount(snap.totals.totalOverflow)} completions overflowed the CQ ring: the application reaps too slowly (or its CQ is too small)`,
+      `ALARM: ${formatCount(snap.totals.total.overflow)} completions overflowed the CQ ring: the application reaps too slowly (or its CQ is too small)`,
     );
   return out;
 }
 
 /** The report, as lines joined with '\n' (ending with one). */
-export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
+export function formatSummary(snap: ViewSnapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const seconds = durationUs / 1e6;
   const out: string[] = [];
@@ -166,14 +124,14 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (info.filter) out.push(`filter: ${escape(info.filter)}`);
   if (info.recording) out.push(`recording: ${escape(info.recording)}`);
   out.push(
-    `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.totalOps)} operations` +
-      (seconds > 0 ? ` (${formatRate(t.totalOps / seconds)})` : '') +
-      `, read ${formatBytes(t.totalReadBytes)}, written ${formatBytes(t.totalWriteBytes)}` +
-      `, ${formatCount(t.totalErrors)} errors, ${formatCount(t.totalExpected)} expected`,
+    `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.total.ops)} operations` +
+      (seconds > 0 ? ` (${formatRate(t.total.ops / seconds)})` : '') +
+      `, read ${formatBytes(t.total.read)}, written ${formatBytes(t.total.write)}` +
+      `, ${formatCount(t.total.errors)} errors, ${formatCount(t.total.expected)} expected`,
   );
 
   out.push('', 'By opcode');
-  const ops = [...snap.opcodes].sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
+  const ops = [...snap.opcodes].sort((a, b) => b.total.ops - a.total.ops || a.opcode - b.opcode);
   if (ops.length === 0) out.push('  (no events)');
   else {
     const rows = ops.map((o) => [o.opName, ...statCells(o, seconds)]);
@@ -181,7 +139,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   }
 
   out.push('', 'By process');
-  const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const procs = [...snap.processes].sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   const limit = info.maxProcesses ?? 50;
   if (procs.length === 0) out.push('  (no events)');
   else {

@@ -16,7 +16,7 @@ import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
 import { bucketOf, bucketValue } from '../../source/model/histogram.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
-import type { ThreadReport } from '../../source/sources/source.js';
+import type { ThreadReport } from '../../source/proc/threads.js';
 import { ALL_DIAGNOSTICS, opCounts, SEC, T } from '../model/helpers.js';
 
 const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });
@@ -153,7 +153,7 @@ describe('MetricTotals and the families', () => {
     expect(snap.evictedProcesses).toBeGreaterThan(0);
     const rowsSum = snap.processes
       .filter((p) => p.comm === 'worker')
-      .reduce((n, p) => n + p.totalOps, 0);
+      .reduce((n, p) => n + p.total.ops, 0);
     expect(rowsSum).toBeLessThan(sent); // what reading the model's rows would have shown
   });
 
