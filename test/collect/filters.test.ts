@@ -11,32 +11,10 @@ import {
   type CaptureFilter,
   type KernelFeatures,
 } from '../../bpf/program.js';
+import { MODERN_FEATURES } from '../helpers/features.js';
 
 const features: KernelFeatures = {
-  submitTracepoint: 'io_uring_submit_req',
-  submitHasReq: true,
-  submitHasFlags: true,
-  completeHasReq: true,
-  completeHasCflags: true,
-  hasOpStr: true,
-  hasReqFailed: true,
-  hasCqeOverflow: true,
-  hasFileGet: true,
-  fileGetHasReq: true,
-  hasCreate: true,
-  exitHasGroupDead: true,
-  btf: {
-    kiocbCqeFd: true,
-    ioRw: true,
-    ioSync: true,
-    ioSrMsg: true,
-    ioOpen: true,
-    ioStatx: true,
-    ioClose: true,
-    kiocbTctxTask: true,
-  },
-  taskCommOffset: 1752,
-  ctxTctxListOffset: 1536,
+  ...MODERN_FEATURES,
   cgroupWalk: { ancestors: 2224, kn: 256, knId: 96 },
 };
 const gen = (filter: CaptureFilter, f: KernelFeatures = features): string =>

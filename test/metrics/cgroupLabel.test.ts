@@ -4,7 +4,7 @@
  * the cgroups its sidecar kept.
  */
 import { describe, expect, it } from 'vitest';
-import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
+import { emptyOpCounts, type CountsDelta, type OpCounts } from '../../source/model/counts.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { openMetricsText } from '../../source/metrics/export.js';
 import {
@@ -17,16 +17,8 @@ import { MetricTotals } from '../../source/metrics/totals.js';
 import { CgroupLookup, readCgroup } from '../../source/proc/cgroup.js';
 
 const row = (pid: number, comm: string, ops: number): OpCounts => ({
-  pid,
-  comm,
-  opcode: 0,
+  ...emptyOpCounts(pid, comm, 0),
   ops,
-  read: 0,
-  write: 0,
-  errors: 0,
-  submitted: 0,
-  errnos: [],
-  latency: [],
 });
 const T = 1_800_000_000_000_000;
 const cgroups = new Map([

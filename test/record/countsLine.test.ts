@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CountsDelta } from '../../source/model/counts.js';
+import { emptyOpCounts, type CountsDelta } from '../../source/model/counts.js';
 import {
   CountsWriter,
   formatCountsLine,
@@ -21,20 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const busy: CountsDelta = {
   tsUs: 1_800_000_000_000_000,
   intervalUs: 1_000_000,
-  rows: [
-    {
-      pid: 7,
-      comm: 'nop',
-      opcode: 0,
-      ops: 1000,
-      read: 0,
-      write: 0,
-      errors: 0,
-      submitted: 0,
-      errnos: [],
-      latency: [],
-    },
-  ],
+  rows: [{ ...emptyOpCounts(7, 'nop', 0), ops: 1000 }],
   latencySamples: 40,
   sent: 200,
   lost: 3,

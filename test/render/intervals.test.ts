@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
+import { emptyOpCounts, type CountsDelta, type OpCounts } from '../../source/model/counts.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { readCountsFile } from '../../source/record/countsFile.js';
@@ -69,16 +69,8 @@ interface Interval {
 }
 
 const row = (o: Partial<OpCounts>): OpCounts => ({
-  pid: 7,
-  comm: 'nop',
-  opcode: 0,
+  ...emptyOpCounts(7, 'nop', 0),
   ops: 10,
-  read: 0,
-  write: 0,
-  errors: 0,
-  submitted: 0,
-  errnos: [],
-  latency: [],
   ...o,
 });
 /** Deltas ending 1 s (give or take `jitter` µs) apart from T, each with `ops` NOPs. */
