@@ -1,5 +1,5 @@
 /** Processes (`1`): one row per process with io_uring activity, rates over the refresh window. */
-import { applyFilter } from '../../model/select.js';
+import { applyFilter, filterByCgroup } from '../../model/select.js';
 import type { ProcessRow } from '../../model/snapshot.js';
 import {
   processColumns,
@@ -63,9 +63,15 @@ export const processes: ViewSpec<ProcessRow> = {
           snapshot?.proc,
         ),
   rows(snapshot, ui, filter) {
-    let rows = applyFilter(snapshot.processes, filter);
+    const cgroups = snapshot.proc?.cgroups;
+    let rows = filterByCgroup(applyFilter(snapshot.processes, filter), filter.cgroups, (pid) =>
+      cgroups?.get(pid),
+    );
     let hiddenIdle: number | undefined;
-    const named = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
+    const named =
+      (filter.pids?.length ?? 0) > 0 ||
+      (filter.comms?.length ?? 0) > 0 ||
+      (filter.cgroups?.length ?? 0) > 0;
     if (!ui.showAll && !named) {
       const kept = rows.filter((r) => !isGone(r, snapshot.nowUs, snapshot.startUs));
       hiddenIdle = rows.length - kept.length;
