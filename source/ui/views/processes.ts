@@ -8,6 +8,7 @@ import {
   type Column,
 } from '../../render/columns.js';
 import { withThreadColumns } from '../../render/threadColumns.js';
+import { withCgroupColumn } from '../../render/cgroupColumn.js';
 import { sparkScale } from '../../render/sparkline.js';
 import type { SortState } from '../state.js';
 import type { ViewSpec } from './spec.js';
@@ -58,9 +59,12 @@ export const processes: ViewSpec<ProcessRow> = {
     ui.diag
       ? processDiagColumns(snapshot?.diagnostics ?? null)
       : // one scale for the whole column, so a busy process's line towers over an idle one's
-        withThreadColumns(
-          processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
-          snapshot?.proc,
+        withCgroupColumn(
+          withThreadColumns(
+            processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
+            snapshot?.proc,
+          ),
+          ui.cgroupColumn ? snapshot?.proc?.cgroups : undefined,
         ),
   rows(snapshot, ui, filter) {
     const cgroups = snapshot.proc?.cgroups;
