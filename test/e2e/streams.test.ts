@@ -207,7 +207,7 @@ describe.runIf(run)('--cgroup', () => {
     const replay = runCli(['--replay', recording, '--headless', '--json']);
     const rOut = collectOutput(replay);
     expect((await exitOf(replay)).code, rOut.stderr()).toBe(0);
-    expect(rows(JSON.parse(rOut.stdout()) as Doc)).toEqual(rows(doc));
+    expect(rows(JSON.parse(rOut.stdout()) as Doc), rOut.stderr()).toEqual(rows(doc));
   }, 120_000);
 
   it('names the series by cgroup in the exporter (--metrics-labels cgroup,opcode)', async () => {
