@@ -9,7 +9,18 @@
  */
 import { IO_URING_ENTER } from '../source/model/opcodes.js';
 import { FIGURE_KEYS, type Diagnostics, type FigureKey } from '../source/model/figures.js';
-import type { CaptureFilter, EventLines, KernelFeatures, ProgramSpec, Tier } from './spec.js';
+import type {
+  CaptureFilter,
+  CgroupMatch,
+  EventLines,
+  KernelFeatures,
+  ProgramSpec,
+  Tier,
+} from './spec.js';
+
+/** Why --cgroup cannot be filtered on this kernel. */
+export const CGROUP_NEEDS_BTF =
+  "--cgroup needs the kernel's BTF type information (/sys/kernel/btf/vmlinux, struct cgroup) to match a cgroup and its descendants in the kernel; filter by --pid or --comm instead";
 
 /**
  * A command name as the kernel stores it (≤ 15 bytes), restricted to characters safe in a string
@@ -82,8 +93,17 @@ export function validateFilter(filter: CaptureFilter): string | undefined {
       return `invalid pid ${String(pid)}: expected a whole number from 1 to 4194304`;
     }
   }
-  if (filter.comm !== undefined && !COMM_PATTERN.test(filter.comm)) {
-    return `invalid command name ${JSON.stringify(filter.comm)}: use 1-15 letters, digits, spaces or _.:+@%=,-/`;
+  if (filter.comms && filter.comms.length === 0) return 'empty command filter';
+  for (const comm of filter.comms ?? []) {
+    if (!COMM_PATTERN.test(comm))
+      return `invalid command name ${JSON.stringify(comm)}: use 1-15 letters, digits, spaces or _.:+@%=,-/`;
+  }
+  if (filter.cgroups && filter.cgroups.length === 0) return 'empty cgroup filter';
+  for (const cg of filter.cgroups ?? []) {
+    if (!CGROUP_ID.test(cg.id) || BigInt(cg.id) > 2n ** 63n - 1n)
+      return `invalid cgroup id ${JSON.stringify(cg.id)}`;
+    if (!Number.isInteger(cg.level) || cg.level < 0 || cg.level > MAX_CGROUP_LEVEL)
+      return `invalid cgroup level ${String(cg.level)}`;
   }
   for (const op of filter.opcodes ?? []) {
     if (!Number.isInteger(op) || op < 0 || op > 255) return `invalid opcode ${String(op)}`;
@@ -91,6 +111,11 @@ export function validateFilter(filter: CaptureFilter): string | undefined {
   if (filter.opcodes && filter.opcodes.length === 0) return 'empty opcode filter';
   return undefined;
 }
+
+/** A cgroup id in decimal (1 is the root). */
+const CGROUP_ID = /^[1-9][0-9]{0,18}$/;
+/** The deepest cgroup --cgroup may name (the kernel's own default limit is far beyond use). */
+export const MAX_CGROUP_LEVEL = 256;
 
 export function anyOf(expr: string, values: readonly number[]): string {
   return values.map((v) => `${expr} == ${v}`).join(' || ');
@@ -169,6 +194,32 @@ function commPredicate(pattern: string, offset: number | undefined, task: string
   return `(${words.join(' && ')})`;
 }
 
+/**
+ * The cgroup test on a task expression: its cgroup v2 (`dfl_cgrp`) is one of these or below one,
+ * in the kernel: the ancestor at the cgroup's level is that cgroup. The current task first asks
+ * bpftrace's `cgroup` builtin (one helper call) for the cgroup itself. Offsets come from BTF
+ * (KernelFeatures.cgroupWalk), ids from the validated filter: no text of the user's goes in.
+ */
+function cgroupPredicate(
+  cgroups: readonly CgroupMatch[],
+  walk: NonNullable<KernelFeatures['cgroupWalk']>,
+  task: string,
+): string {
+  const offsets = 'ancestorIds' in walk ? [walk.ancestorIds] : [walk.ancestors, walk.kn, walk.knId];
+  if (!offsets.every((o) => Number.isInteger(o) && o >= 0 && o < 65536))
+    throw new Error('bad cgroup offsets');
+  const cg = `${task}->cgroups->dfl_cgrp`;
+  const terms = cgroups.map((c) => {
+    const ancestor =
+      'ancestorIds' in walk
+        ? `*(uint64 *)((uint64)${cg} + ${walk.ancestorIds + 8 * c.level})`
+        : `*(uint64 *)(*(uint64 *)(*(uint64 *)((uint64)${cg} + ${walk.ancestors + 8 * c.level}) + ${walk.kn}) + ${walk.knId})`;
+    const under = `(${cg}->level >= ${c.level} && ${ancestor} == ${c.id})`;
+    return task === 'curtask' ? `cgroup == ${c.id} || ${under}` : under;
+  });
+  return `(${terms.join(' || ')})`;
+}
+
 export class ProgramContext {
   readonly tier: Tier;
   readonly f: KernelFeatures;
@@ -238,12 +289,19 @@ export class ProgramContext {
     return `printf("${T}${fmt}\\t${T}\\n"${args.map((a) => ', ' + a).join('')});`;
   }
 
-  /** Predicate over a task (its pid list and command name). Empty string = no filter. */
+  /** Predicate over a task (its pids, command names, cgroups). Empty string = no filter. */
   whoOf(task: string, tgid: string): string {
     const parts: string[] = [];
     if (this.filter.pids.length > 0) parts.push(`(${anyOf(tgid, this.filter.pids)})`);
-    if (this.filter.comm !== undefined)
-      parts.push(commPredicate(this.filter.comm, this.f.taskCommOffset, task));
+    const comms = this.filter.comms ?? [];
+    if (comms.length > 0) {
+      const each = comms.map((c) => commPredicate(c, this.f.taskCommOffset, task));
+      parts.push(each.length === 1 ? each[0] : `(${each.join(' || ')})`);
+    }
+    if (this.filter.cgroups && this.filter.cgroups.length > 0) {
+      if (!this.f.cgroupWalk) throw new Error(CGROUP_NEEDS_BTF);
+      parts.push(cgroupPredicate(this.filter.cgroups, this.f.cgroupWalk, task));
+    }
     return parts.join(' && ');
   }
 

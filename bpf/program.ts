@@ -42,6 +42,7 @@ import type { ProgramSpec } from './spec.js';
 
 export type {
   CaptureFilter,
+  CgroupMatch,
   ControlChannel,
   EventLines,
   KernelFeatures,
@@ -50,7 +51,9 @@ export type {
 } from './spec.js';
 export type { Diagnostics } from '../source/model/figures.js';
 export {
+  CGROUP_NEEDS_BTF,
   COMM_PATTERN,
+  MAX_CGROUP_LEVEL,
   diagnosticsOf,
   EVENT_BATCH,
   FLAG_MULTISHOT,

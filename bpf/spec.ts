@@ -66,11 +66,32 @@ export interface KernelFeatures {
    * node: the first task that used a ring, its owner when the ring was made before the capture.
    */
   ctxTctxListOffset?: number;
+  /**
+   * How a task's cgroup v2 ancestors are read (`task->cgroups->dfl_cgrp`, then BTF offsets, which
+   * bpftrace 0.17 needs: it cannot index a flexible array, nor see kernfs_node.id after its
+   * anonymous union): `ancestors` (6.0+: struct cgroup *ancestors[], each one's kn->id) or
+   * `ancestorIds` (5.5-5.19: u64 ancestor_ids[]). Undefined: --cgroup cannot be filtered.
+   */
+  cgroupWalk?: { ancestors: number; kn: number; knId: number } | { ancestorIds: number };
+}
+
+/**
+ * A cgroup v2 to capture (with its descendants): its path below the v2 root, as /proc/PID/cgroup
+ * shows it, its id (the directory's inode number, what bpftrace's cgroupid() and `cgroup` give,
+ * in decimal: it may pass 2^53) and its level (the root is 0, /a is 1).
+ */
+export interface CgroupMatch {
+  path: string;
+  id: string;
+  level: number;
 }
 
 export interface CaptureFilter {
   pids: number[];
-  comm?: string;
+  /** Command names (`NAME*`: the names that begin so): a process passes when one matches. */
+  comms?: string[];
+  /** cgroups v2: a process passes when it is in one of them, or below one. */
+  cgroups?: CgroupMatch[];
   opcodes?: number[];
 }
 

@@ -3,6 +3,7 @@
  * `--print-program` (the bpftrace program capture would run) and `--export` (a recording's
  * series for Prometheus).
  */
+import { readFilesSidecar } from './proc/sidecar.js';
 import { generateProgram, type Tier } from '../bpf/program.js';
 import { canCapture, probe, type ProbeResult } from './collect/probe.js';
 import { describeProbe, TIER_NAMES } from './collect/report.js';
@@ -94,6 +95,13 @@ export async function runExport(config: Config): Promise<number> {
     return 1;
   }
   if (rec.note) err(rec.note);
+  // (the cgroups the capture read, where the recording's sidecar keeps them)
+  const cgroups = config.metricLabels.includes('cgroup')
+    ? await readFilesSidecar(file).then(
+        (r) => r?.cgroups,
+        () => undefined,
+      )
+    : undefined;
   const input: ExportInput = {
     deltas: rec.deltas,
     startUs: rec.startUs,
@@ -102,6 +110,7 @@ export async function runExport(config: Config): Promise<number> {
     info: recordingBuildInfo(rec.meta),
     // the diagnostics are in the kernel's counts only, not in the events
     diagnostics: rec.from === 'recorded kernel counts' ? (rec.meta?.diagnostics ?? null) : null,
+    cgroupOf: cgroups ? (pid) => cgroups.get(pid) : undefined,
   };
   const text =
     config.exportFormat === 'json'

@@ -2,7 +2,7 @@
  * Command-line flags → a validated Config. Pure: every bad value becomes a one-line message that
  * says what is wrong and how to fix it (the CLI prints it and exits 2).
  */
-import { COMM_PATTERN, type CaptureFilter, type EventLines, type Tier } from '../bpf/program.js';
+import type { CaptureFilter, EventLines, Tier } from '../bpf/program.js';
 import { OpcodeTable, parseOpcodeList, type OpcodeNames } from './model/opcodes.js';
 import { formatFilter } from './model/select.js';
 import { parseListenAddress } from './metrics/address.js';
@@ -10,6 +10,7 @@ import type { MetricsConfig } from './metrics/exporter.js';
 import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
 import type { ReplaySpeed } from './record/playback.js';
 import { flagDefault, flagExample, repeatHint, type RawFlags } from './flags.js';
+import { parseComms, parseInterval } from './streamFlags.js';
 
 /**
  * Events a second recorded by default (operations and io_uring_enter calls together): above it,
@@ -76,6 +77,10 @@ export interface Config {
   json: boolean;
   /** Seconds to capture (headless); undefined = until SIGINT/SIGTERM. */
   durationSec?: number;
+  /** --interval: a report every this many seconds (headless), then the summary. */
+  intervalSec?: number;
+  /** --cgroup: the paths given, which main resolves into filter.cgroups on this host. */
+  cgroupPaths: string[];
   filter: CaptureFilter;
   /** Per-event lines (and recording rows): every event, none (--no-events), or 1 in N. */
   events: EventLines;
@@ -218,13 +223,17 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     }
   }
   const filter: CaptureFilter = { pids };
-  if (flags.comm !== undefined) {
-    if (!COMM_PATTERN.test(flags.comm)) {
-      return fail(
-        `--comm ${JSON.stringify(flags.comm)}: a command name is 1-15 characters of letters, digits, spaces and _.:+@%=,-/ (a trailing * matches names that begin so)`,
-      );
-    }
-    filter.comm = flags.comm;
+  if (flags.comm !== undefined && flags.comm.length > 0) {
+    const comms = parseComms(flags.comm);
+    if (typeof comms === 'string') return fail(comms);
+    filter.comms = comms;
+  }
+  const cgroupPaths = flags.cgroup ?? [];
+  let intervalSec: number | undefined;
+  if (flags.interval !== undefined) {
+    const v = parseInterval(flags.interval);
+    if (typeof v === 'string') return fail(v);
+    intervalSec = v;
   }
   if (flags.opcode !== undefined) {
     const ops = parseOpcodeList(flags.opcode, new OpcodeTable());
@@ -265,8 +274,15 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (flags.replay !== undefined) {
     if (flags.replay.trim().length === 0)
       return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
-    if (pids.length > 0 || filter.comm !== undefined || filter.opcodes !== undefined) {
-      return fail('--pid, --comm and --opcode filter live capture; in replay, press / to filter');
+    if (
+      pids.length > 0 ||
+      filter.comms !== undefined ||
+      filter.opcodes !== undefined ||
+      cgroupPaths.length > 0
+    ) {
+      return fail(
+        '--pid, --comm, --cgroup and --opcode filter live capture; in replay, press / to filter',
+      );
     }
     if (
       flags.events === false ||
@@ -296,6 +312,13 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     return fail('--probe and --replay do not go together');
   const metrics = metricsFlags(flags);
   if (typeof metrics === 'string') return fail(metrics);
+  if (
+    intervalSec !== undefined &&
+    (flags.probe || flags.printProgram || metrics.exportFormat !== undefined)
+  )
+    return fail(
+      '--interval reports a headless capture or replay as it goes: not --probe, --print-program or --export',
+    );
   const mode: Config['mode'] = flags.probe
     ? 'probe'
     : flags.printProgram
@@ -309,9 +332,12 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     ok: true,
     config: {
       mode,
-      headless: Boolean(flags.headless) || Boolean(flags.json) || !stdoutIsTty,
+      headless:
+        Boolean(flags.headless) || Boolean(flags.json) || intervalSec !== undefined || !stdoutIsTty,
       json: Boolean(flags.json),
       durationSec: duration,
+      intervalSec,
+      cgroupPaths,
       filter,
       events,
       outputDir: flags.outputDir ?? process.cwd(),
@@ -401,12 +427,10 @@ function metricsFlags(
 
 /** The capture filter as the filter prompt would write it (`pid:1,2 comm:fio op:READ`). */
 export function describeFilter(filter: CaptureFilter, names: OpcodeNames): string {
-  return formatFilter(
-    {
-      pids: filter.pids,
-      comms: filter.comm === undefined ? undefined : [filter.comm],
-      opcodes: filter.opcodes,
-    },
+  const text = formatFilter(
+    { pids: filter.pids, comms: filter.comms, opcodes: filter.opcodes },
     names,
   );
+  const cgroups = (filter.cgroups ?? []).map((c) => `cg:${c.path}`);
+  return [text, ...cgroups].filter((t) => t !== '').join(' ');
 }

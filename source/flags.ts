@@ -58,6 +58,17 @@ export const FLAGS = [
     help: ['stop after this long (headless)'],
   },
   {
+    name: 'interval',
+    type: 'string',
+    section: 'Live capture',
+    usage: '--interval SECONDS',
+    help: [
+      'headless (and replay): a report every SECONDS, then the summary;',
+      'with --json, JSON Lines (see docs/streams.md)',
+    ],
+    example: '--interval 5',
+  },
+  {
     name: 'pid',
     type: 'string',
     multiple: true,
@@ -69,11 +80,26 @@ export const FLAGS = [
   {
     name: 'comm',
     type: 'string',
+    multiple: true,
     section: 'Live capture',
     usage: '--comm NAME',
-    help: ['only processes with this command name (NAME* : names that begin so)'],
+    help: [
+      'only processes with this command name (NAME* : names that begin so;',
+      'repeatable, or comma-separated)',
+    ],
     example: '--comm postgres',
-    repeatHint: ' (one command name; NAME* matches the names that begin so)',
+  },
+  {
+    name: 'cgroup',
+    type: 'string',
+    multiple: true,
+    section: 'Live capture',
+    usage: '--cgroup PATH',
+    help: [
+      'only processes in this cgroup v2 or below it, e.g.',
+      '/system.slice/nginx.service (repeatable)',
+    ],
+    example: '--cgroup /system.slice/nginx.service',
   },
   {
     name: 'opcode',
@@ -82,6 +108,7 @@ export const FLAGS = [
     usage: '--opcode LIST',
     help: ['only these operations, e.g. READ,WRITE,IO_URING_ENTER'],
     example: '--opcode READ,WRITE',
+    repeatHint: ' (one list: --opcode READ,WRITE)',
   },
   {
     name: 'outputDir',
@@ -247,8 +274,9 @@ export const FLAGS = [
     section: 'Metrics (Prometheus)',
     usage: '--metrics-labels LIST',
     help: [
-      'labels of the per-process series: any of pid,comm,opcode',
-      '(default comm,opcode; pid makes series per process: see README)',
+      'labels of the per-process series: any of pid,comm,cgroup,opcode',
+      '(default comm,opcode; for fleets cgroup,opcode; pid makes series',
+      'per process: see README)',
     ],
     example: '--metrics-labels comm,opcode',
   },

@@ -15,12 +15,18 @@ import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { Source } from './sources/source.js';
 import { DEMO_RECORDING } from './paths.js';
+import { resolveCgroups } from './streamFlags.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
 };
 
-export async function main(config: Config): Promise<number> {
+export async function main(given: Config): Promise<number> {
+  const config = await withCgroups(given);
+  if (typeof config === 'string') {
+    err(config);
+    return 2;
+  }
   if (config.mode === 'probe') return runProbe(config);
   if (config.mode === 'print-program') return runPrintProgram(config);
   if (config.mode === 'export') return runExport(config);
@@ -51,6 +57,14 @@ export async function main(config: Config): Promise<number> {
   } finally {
     await exporter?.close();
   }
+}
+
+/** The config with its --cgroup paths resolved on this host, or a one-line message. */
+async function withCgroups(config: Config): Promise<Config | string> {
+  if (config.cgroupPaths.length === 0) return config;
+  const cgroups = await resolveCgroups(config.cgroupPaths);
+  if (typeof cgroups === 'string') return cgroups;
+  return { ...config, filter: { ...config.filter, cgroups } };
 }
 
 /** The source for this run (with, live, the capture's facts), or the exit status when there is none. */

@@ -28,14 +28,28 @@ export function onTerminalGone(l: () => void): () => void {
 
 type StdioStream = NodeJS.ReadStream | NodeJS.WriteStream;
 
+const pipeListeners = new Set<() => void>();
+
+/**
+ * Calls `l` when stdout's reader has gone (EPIPE: `| head` has read enough), each time a write
+ * finds it so; returns the unsubscribe function. A report that streams (--interval) stops there.
+ */
+export function onStdoutClosed(l: () => void): () => void {
+  pipeListeners.add(l);
+  return () => pipeListeners.delete(l);
+}
+
 function onStdioError(stream: StdioStream, err: NodeJS.ErrnoException): void {
   // EIO on a terminal: it hung up. (EIO on a file is a failing disk: that stays an error.)
   if (stream.isTTY && err.code !== undefined && TERMINAL_GONE.has(err.code)) {
     markTerminalGone();
     return;
   }
-  // the reader of a pipe left (| head): there is no one to tell
-  if (err.code === 'EPIPE') return;
+  // the reader of a pipe left (| head): there is no one to tell, and nothing more to write
+  if (err.code === 'EPIPE') {
+    if (stream === process.stdout) for (const l of [...pipeListeners]) l();
+    return;
+  }
   throw err;
 }
 

@@ -42,8 +42,8 @@ describe('buildConfig', () => {
   });
 
   it('takes pids repeated or comma-separated, opcodes by name or number, and a comm', () => {
-    const c = ok({ pid: ['12,13', '12', '14'], opcode: 'read, write,255', comm: 'fio' });
-    expect(c.filter).toEqual({ pids: [12, 13, 14], opcodes: [22, 23, 255], comm: 'fio' });
+    const c = ok({ pid: ['12,13', '12', '14'], opcode: 'read, write,255', comm: ['fio'] });
+    expect(c.filter).toEqual({ pids: [12, 13, 14], opcodes: [22, 23, 255], comms: ['fio'] });
     expect(describeFilter(c.filter, new OpcodeTable())).toBe(
       'pid:12,13,14 comm:fio op:READ,WRITE,IO_URING_ENTER',
     );
@@ -54,8 +54,8 @@ describe('buildConfig', () => {
     expect(error({ pid: ['0'] })).toMatch(/^--pid "0": expected/);
     expect(error({ opcode: 'READ,FROB' })).toMatch(/^--opcode: unknown opcode "FROB": use names/);
     expect(error({ opcode: ',' })).toMatch(/empty opcode list/);
-    expect(error({ comm: 'a"; system("x' })).toMatch(/^--comm .*1-15 characters/);
-    expect(error({ comm: 'sixteen-chars-xx' })).toMatch(/1-15 characters/);
+    expect(error({ comm: ['a"; system("x'] })).toMatch(/^--comm .*1-15 characters/);
+    expect(error({ comm: ['sixteen-chars-xx'] })).toMatch(/1-15 characters/);
     expect(error({ duration: '-1' })).toMatch(/^--duration "-1": expected a number from 0.1/);
     expect(error({ refresh: '0.1' })).toMatch(
       /^--refresh "0.1": expected a number from 0.25 to 10/,
@@ -187,7 +187,7 @@ describe('emptyOption', () => {
 });
 
 describe('repeatedOption', () => {
-  const names = ['duration', 'comm', 'outputDir', 'replay'];
+  const names = ['duration', 'comm', 'outputDir', 'replay', 'opcode'];
   it('finds an option of one value given twice, in any spelling, quoting what was typed', () => {
     expect(repeatedOption(['--duration', '5', '--duration', '6'], names)).toBe(
       '--duration given twice ("5", then "6"): give it once',
@@ -198,8 +198,8 @@ describe('repeatedOption', () => {
     expect(repeatedOption(['--output-dir', 'a', '--outputDir', 'b'], names)).toBe(
       '--output-dir and --outputDir given twice ("a", then "b"): give it once',
     );
-    expect(repeatedOption(['--comm', 'fio', '--comm', 'postgres'], names)).toMatch(
-      /^--comm given twice \("fio", then "postgres"\): give it once \(one command name/,
+    expect(repeatedOption(['--opcode', 'READ', '--opcode', 'WRITE'], names)).toMatch(
+      /^--opcode given twice \("READ", then "WRITE"\): give it once \(one list: --opcode READ,WRITE/,
     );
   });
   it('lets options given once pass, and a value that looks like the option name', () => {
@@ -250,7 +250,7 @@ describe.concurrent('the CLI on bad input and on replays', () => {
 
   it('an option of one value given twice: one line, exit 2, no stack trace', async () => {
     for (const args of [
-      ['--comm', 'fio', '--comm', 'postgres'],
+      ['--opcode', 'READ', '--opcode', 'WRITE'],
       ['--duration', '5', '--duration', '6', '--headless'],
       ['--replay', 'a', '--replay', 'b'],
       ['--output-dir=a', '--outputDir', 'b'],

@@ -3,6 +3,7 @@
  * IoEvents for the sinks. How bpftrace is started is its transport's (transport.ts: a local
  * child, which never outlives iouringtop); when to stop it, and what its output means, are here.
  */
+import { sessionCgroups } from '../proc/cgroup.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -159,7 +160,11 @@ export class BpftraceSource {
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
       onReady: (tsUs) => this.ready(tsUs),
       onProcessExit: (tgid) => this.reaper.processEnded(tgid, Date.now() * 1000),
-      onProcessName: (tgid) => this.reaper.processNamed(tgid),
+      onProcessName: (tgid) => {
+        this.reaper.processNamed(tgid);
+        // (its cgroup read now, while it runs: a short-lived one is gone by the next sample)
+        sessionCgroups.get(tgid);
+      },
       onRingOwner: (ctx, tgid) => this.reaper.ringOwner(ctx, tgid),
       onMapCleared: (map) => {
         this.mapsCleared++;
@@ -185,6 +190,13 @@ export class BpftraceSource {
         });
         this.counters.malformed = this.parser.malformed;
         if (delta) {
+          // what became of the interval's events: sent (sampled modes) and lost
+          const { emitted } = c.totals;
+          const kind = opts.events?.kind ?? 'all';
+          if (kind !== 'all' && kind !== 'none') delta.sent = emitted - this.emittedBefore;
+          delta.lost = this.counters.lost - this.lostBefore;
+          this.emittedBefore = emitted;
+          this.lostBefore = this.counters.lost;
           opts.onCounts?.(delta);
           // (not once bpftrace is stopping: its maps go with it)
           if (!this.stopping) this.reaper.afterRound(tsUs);
@@ -196,6 +208,9 @@ export class BpftraceSource {
   }
 
   private readonly collector: CountsCollector;
+  /** Events sent and lost as of the previous counts delta. */
+  private emittedBefore = 0;
+  private lostBefore = 0;
   private readySeen = false;
 
   private ready(tsUs: number): void {

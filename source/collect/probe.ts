@@ -156,6 +156,7 @@ export function btfFeatures(t: Btf): {
   btf: KernelFeatures['btf'];
   taskCommOffset?: number;
   ctxTctxListOffset?: number;
+  cgroupWalk?: KernelFeatures['cgroupWalk'];
 } {
   return {
     btf: {
@@ -187,13 +188,27 @@ export function btfFeatures(t: Btf): {
       t.offsetOf('io_tctx_node', 'ctx_node') === 0 && t.has('io_tctx_node', ['task'])
         ? t.offsetOf('io_ring_ctx', 'tctx_list')
         : undefined,
+    cgroupWalk: cgroupWalkOf(t),
   };
+}
+
+/** How a task's cgroup ancestors are read (see KernelFeatures.cgroupWalk), or undefined. */
+export function cgroupWalkOf(t: Btf): KernelFeatures['cgroupWalk'] {
+  if (!t.has('task_struct', ['cgroups']) || !t.has('css_set', ['dfl_cgrp'])) return undefined;
+  if (!t.has('cgroup', ['level'])) return undefined;
+  const ancestors = t.offsetOf('cgroup', 'ancestors');
+  const kn = t.offsetOf('cgroup', 'kn');
+  const knId = t.offsetOf('kernfs_node', 'id');
+  if (ancestors !== undefined && kn !== undefined && knId !== undefined)
+    return { ancestors, kn, knId };
+  const ancestorIds = t.offsetOf('cgroup', 'ancestor_ids');
+  return ancestorIds !== undefined ? { ancestorIds } : undefined;
 }
 
 /** The tracepoint-side features, from the `format` files under a tracefs root. */
 export type TracepointFeatures = Omit<
   KernelFeatures,
-  'btf' | 'taskCommOffset' | 'ctxTctxListOffset'
+  'btf' | 'taskCommOffset' | 'ctxTctxListOffset' | 'cgroupWalk'
 >;
 
 /**
@@ -313,6 +328,7 @@ export async function probe(opts: { bpftrace?: string } = {}): Promise<ProbeResu
           features.btf = types.btf;
           features.taskCommOffset = types.taskCommOffset;
           features.ctxTctxListOffset = types.ctxTctxListOffset;
+          features.cgroupWalk = types.cgroupWalk;
           if (types.btf.kiocbCqeFd) tier = 1;
         } catch (err) {
           problems.push(

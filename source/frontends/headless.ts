@@ -5,8 +5,11 @@
  */
 import type { Config } from '../config.js';
 import { formatSummary } from '../render/summary.js';
-import { formatSummaryJson } from '../render/summaryJson.js';
+import { summaryLine } from '../render/intervals.js';
+import { formatSummaryJson, summaryJsonDoc } from '../render/summaryJson.js';
 import type { Source } from '../sources/source.js';
+import { onStdoutClosed } from '../stdio.js';
+import { feedIntervals } from './intervals.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -34,6 +37,17 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
       if (level !== 'info') err(text);
     },
   });
+  // --interval: a report as each interval completes; a reader that left (| head) ends the run
+  let closed = false;
+  const out = (text: string): void => {
+    if (text !== '' && !closed) process.stdout.write(text);
+  };
+  const unsubscribe = onStdoutClosed(() => {
+    closed = true;
+    stopNow();
+  });
+  const intervals =
+    config.intervalSec !== undefined ? feedIntervals(source, config, out) : undefined;
   // attaching takes seconds: said as it happens, as the TUI does
   if (source.facts.info.mode === 'live') err(`attaching probes (${source.facts.info.tier})…`);
   try {
@@ -72,9 +86,17 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   tellLosses(true);
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
-    const format = config.json ? formatSummaryJson : formatSummary;
-    process.stdout.write(format(snap, source.facts.summaryFacts()));
+    const facts = source.facts.summaryFacts();
+    if (intervals) {
+      // the intervals add up to the summary, lost events included
+      intervals.finish(facts.counters?.lost ?? snap.capture?.lost ?? null);
+      out(config.json ? summaryLine(summaryJsonDoc(snap, facts)) : formatSummary(snap, facts));
+    } else {
+      const format = config.json ? formatSummaryJson : formatSummary;
+      out(format(snap, facts));
+    }
   }
+  unsubscribe();
   for (const note of source.facts.closingNotes()) err(note);
   if (failure) err(failure);
   return failure || source.hadFailures() ? 1 : 0;

@@ -19,7 +19,7 @@ import type { OpcodeNames } from '../model/opcodes.js';
 import type { Diagnostics } from '../model/snapshot.js';
 import { LE_SECONDS } from './buckets.js';
 import { metricFamilies, type BuildInfo, type Family, type Labels } from './families.js';
-import type { LabelName } from './labels.js';
+import type { CgroupOf, LabelName } from './labels.js';
 import { MetricTotals } from './totals.js';
 
 export interface ExportInput {
@@ -31,6 +31,8 @@ export interface ExportInput {
   info: BuildInfo | null;
   /** Which diagnostics the deltas hold (the recording's metadata says; null: none). */
   diagnostics?: Readonly<Diagnostics> | null;
+  /** Each process's cgroup (the recording's sidecar), for the `cgroup` label. */
+  cgroupOf?: CgroupOf;
 }
 
 /** One labelset of a family over time: its sample values at each time it existed. */
@@ -64,7 +66,7 @@ export function* exportedFamilies(input: ExportInput): Generator<ExportedFamily>
     diagnostics: input.diagnostics,
   });
   for (const family of families) {
-    const totals = new MetricTotals(input.labels);
+    const totals = new MetricTotals(input.labels, input.cgroupOf);
     const width = sampleNames(family).length;
     const metrics = new Map<string, ExportedMetric & { present: boolean }>();
     let prevUs = Number.NaN;

@@ -6,6 +6,7 @@
  * exporter never does); the server serves them until the session ends. Live capture only (a replay's numbers belong to
  * another time: `--export` writes them with their timestamps).
  */
+import { sessionCgroups } from '../proc/cgroup.js';
 import os from 'node:os';
 import type { Tier } from '../../bpf/program.js';
 import type { CountsDelta } from '../model/counts.js';
@@ -62,7 +63,10 @@ export async function startExporter(
   info: BuildInfo,
   diagnostics: Readonly<Diagnostics>,
 ): Promise<Exporter> {
-  const totals = new MetricTotals(config.labels);
+  const totals = new MetricTotals(
+    config.labels,
+    config.labels.includes('cgroup') ? (pid) => sessionCgroups.get(pid) : undefined,
+  );
   const server = await MetricsServer.start(
     config.at,
     totals,

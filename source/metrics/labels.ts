@@ -3,7 +3,9 @@
  * different processes they can name.
  *
  * By default a series is named by command and opcode: a handful of series per program, however
- * many processes come and go. `pid` opts in to one series per process (a cost in memory and in
+ * many processes come and go. `cgroup` names the process's cgroup v2 path (its service, pod or
+ * container: proc/cgroup.ts), as stable as a command and what a fleet asks about; it is the
+ * label to choose over `pid`, which opts in to one series per process (a cost in memory and in
  * Prometheus that grows with every process that ever used io_uring). Either way the label values
  * come from processes, so from whoever started them: a fork bomb of random command names must not
  * grow the exporter without bound. At most MAX_PROCESS_LABEL_SETS distinct (pid, comm) label sets
@@ -13,7 +15,7 @@
  */
 import { escape } from '../escape.js';
 
-export const LABEL_NAMES = ['pid', 'comm', 'opcode'] as const;
+export const LABEL_NAMES = ['pid', 'comm', 'cgroup', 'opcode'] as const;
 export type LabelName = (typeof LABEL_NAMES)[number];
 
 export const DEFAULT_LABELS: readonly LabelName[] = ['comm', 'opcode'];
@@ -24,6 +26,12 @@ export const MAX_PROCESS_LABEL_SETS = 1000;
 /** The comm label of the "other" set: 16 characters, longer than any command name can be. */
 export const OTHER_COMM = '(other commands)';
 export const OTHER_PID = 'other';
+/** The cgroup label of the "other" set, and of a process whose cgroup could not be read. */
+export const OTHER_CGROUP = '(other cgroups)';
+export const UNKNOWN_CGROUP = '(unknown)';
+
+/** A process's cgroup v2 path (undefined: not known). */
+export type CgroupOf = (pid: number) => string | undefined;
 
 /** With pid labels: how long a process may be idle before its series are dropped (10 min). */
 export const RETIRE_AFTER_US = 600_000_000;
@@ -44,6 +52,7 @@ export function parseLabelList(text: string): LabelName[] | string {
 export interface ProcessLabels {
   pid?: string;
   comm?: string;
+  cgroup?: string;
 }
 
 /**
@@ -69,10 +78,12 @@ export class LabelBound {
   constructor(
     readonly labels: readonly LabelName[],
     private readonly max = MAX_PROCESS_LABEL_SETS,
+    private readonly cgroupOf: CgroupOf = () => undefined,
   ) {
     const other: ProcessLabels = {};
     if (labels.includes('pid')) other.pid = OTHER_PID;
     if (labels.includes('comm')) other.comm = OTHER_COMM;
+    if (labels.includes('cgroup')) other.cgroup = OTHER_CGROUP;
     this.other = { key: '\0other', labels: other };
   }
 
@@ -85,7 +96,9 @@ export class LabelBound {
     const labels: ProcessLabels = {};
     if (this.withPid) labels.pid = String(pid);
     if (this.labels.includes('comm')) labels.comm = commLabel(comm);
-    const key = `${labels.pid ?? ''}\0${labels.comm ?? ''}`;
+    if (this.labels.includes('cgroup'))
+      labels.cgroup = escape(this.cgroupOf(pid) ?? UNKNOWN_CGROUP, 1024);
+    const key = `${labels.pid ?? ''}\0${labels.comm ?? ''}\0${labels.cgroup ?? ''}`;
     let slot = this.slots.get(key);
     if (slot === undefined) {
       if (this.slots.size >= this.max) return this.other;

@@ -27,7 +27,13 @@ import { IO_URING_ENTER } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
 import type { ThreadReport } from '../proc/threads.js';
 import { LE_NS, leIndexOfBucket } from './buckets.js';
-import { LabelBound, RETIRE_AFTER_US, type LabelName, type LabelSlot } from './labels.js';
+import {
+  LabelBound,
+  RETIRE_AFTER_US,
+  type CgroupOf,
+  type LabelName,
+  type LabelSlot,
+} from './labels.js';
 
 /** The opcode figures counted as a number (figures.ts); the one with errnos is by errno. */
 export type OpCountedFigure = Exclude<OpcodeFigureKey, ErrnoFigureKey>;
@@ -110,8 +116,8 @@ export class MetricTotals {
   /** Each process's CPU running totals (µs) at the previous thread report (see setThreads). */
   private cpuSeen = new Map<number, { workers: number; sqpoll: number }>();
 
-  constructor(labels: readonly LabelName[]) {
-    this.bound = new LabelBound(labels);
+  constructor(labels: readonly LabelName[], cgroupOf?: CgroupOf) {
+    this.bound = new LabelBound(labels, undefined, cgroupOf);
   }
 
   /** Adds one interval's exact counts. */

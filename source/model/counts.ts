@@ -67,4 +67,11 @@ export interface CountsDelta {
    * the histograms hold more than this, latencies were sampled. Absent: every latency was taken.
    */
   latencySamples?: number;
+  /**
+   * Events the kernel sent in the interval, where they are sampled (a budget, 1 in N): fewer than
+   * it counted. Absent: every event counted was sent, or unknown.
+   */
+  sent?: number;
+  /** Events bpftrace said it lost (its buffers overran) since the previous delta. */
+  lost?: number;
 }

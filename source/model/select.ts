@@ -13,6 +13,11 @@ export interface Filter {
   readonly pids?: readonly number[];
   readonly comms?: readonly string[];
   readonly opcodes?: readonly number[];
+  /**
+   * `cg:TEXT`: processes whose cgroup v2 path holds TEXT (cgroupMatches). Rows carry no cgroup:
+   * the processes view applies it with the snapshot's cgroups (ProcView.cgroups).
+   */
+  readonly cgroups?: readonly string[];
 }
 
 export type ParseFilterResult = { ok: true; filter: Filter } | { ok: false; error: string };
@@ -30,11 +35,12 @@ export function isEmptyFilter(f: Filter | undefined): boolean {
     f === undefined ||
     ((f.pids === undefined || f.pids.length === 0) &&
       (f.comms === undefined || f.comms.length === 0) &&
-      (f.opcodes === undefined || f.opcodes.length === 0))
+      (f.opcodes === undefined || f.opcodes.length === 0) &&
+      (f.cgroups === undefined || f.cgroups.length === 0))
   );
 }
 
-const KEYS: Record<string, 'pid' | 'comm' | 'op'> = {
+const KEYS: Record<string, 'pid' | 'comm' | 'op' | 'cg'> = {
   pid: 'pid',
   pids: 'pid',
   comm: 'comm',
@@ -43,6 +49,8 @@ const KEYS: Record<string, 'pid' | 'comm' | 'op'> = {
   op: 'op',
   ops: 'op',
   opcode: 'op',
+  cg: 'cg',
+  cgroup: 'cg',
 };
 
 const MAX_PID = 2 ** 31 - 1;
@@ -57,13 +65,14 @@ export function parseFilter(text: string, names: OpcodeNames): ParseFilterResult
   const pids: number[] = [];
   const comms: string[] = [];
   const opcodes: number[] = [];
+  const cgroups: string[] = [];
   const terms = text
     .trim()
     .split(/\s+/)
     .filter((t) => t.length > 0);
   for (const term of terms) {
     const colon = term.indexOf(':');
-    let key: 'pid' | 'comm' | 'op';
+    let key: 'pid' | 'comm' | 'op' | 'cg';
     let rest: string;
     if (colon < 0) {
       key = /^\d+$/.test(term) ? 'pid' : 'comm';
@@ -74,7 +83,7 @@ export function parseFilter(text: string, names: OpcodeNames): ParseFilterResult
       if (k === undefined) {
         return {
           ok: false,
-          error: `unknown key "${term.slice(0, colon)}:" (use pid:, comm: or op:)`,
+          error: `unknown key "${term.slice(0, colon)}:" (use pid:, comm:, op: or cg:)`,
         };
       }
       key = k;
@@ -95,15 +104,18 @@ export function parseFilter(text: string, names: OpcodeNames): ParseFilterResult
           return { ok: false, error: `pid must be a number, not "${v}"` };
         }
         pushUnique(pids, Number(v));
+      } else if (key === 'cg') {
+        pushUnique(cgroups, v);
       } else {
         pushUnique(comms, v);
       }
     }
   }
-  const filter: { pids?: number[]; comms?: string[]; opcodes?: number[] } = {};
+  const filter: { pids?: number[]; comms?: string[]; opcodes?: number[]; cgroups?: string[] } = {};
   if (pids.length > 0) filter.pids = pids;
   if (comms.length > 0) filter.comms = comms;
   if (opcodes.length > 0) filter.opcodes = opcodes;
+  if (cgroups.length > 0) filter.cgroups = cgroups;
   return { ok: true, filter };
 }
 
@@ -118,7 +130,26 @@ export function formatFilter(f: Filter, names: OpcodeNames): string {
   if (f.comms && f.comms.length > 0) parts.push(`comm:${f.comms.join(',')}`);
   if (f.opcodes && f.opcodes.length > 0)
     parts.push(`op:${f.opcodes.map((o) => names.name(o)).join(',')}`);
+  if (f.cgroups && f.cgroups.length > 0) parts.push(`cg:${f.cgroups.join(',')}`);
   return parts.join(' ');
+}
+
+/**
+ * A process's cgroup v2 path against a `cg:` text: the path holds it (a pod's UID matches with
+ * dashes as well as with systemd's underscores). A process whose cgroup is not known never does.
+ */
+export function cgroupMatches(path: string | undefined, text: string): boolean {
+  return path !== undefined && (path.includes(text) || path.replace(/_/g, '-').includes(text));
+}
+
+/** The rows whose process's cgroup (by pid, `cgroupOf`) matches one of the filter's cg: texts. */
+export function filterByCgroup<R extends { readonly pid: number }>(
+  rows: readonly R[],
+  texts: readonly string[] | undefined,
+  cgroupOf: (pid: number) => string | undefined,
+): readonly R[] {
+  if (!texts || texts.length === 0) return rows;
+  return rows.filter((r) => texts.some((t) => cgroupMatches(cgroupOf(r.pid), t)));
 }
 
 /**

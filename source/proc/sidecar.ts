@@ -6,13 +6,16 @@
  *   { "format": "iouringtop-files/1", "recording": "iouring_X.csv", "complete": true,
  *     "files": [ { "pid", "comm", "fd", "fixed", "name", "state"?, "first", "last",
  *                  "first_us", "last_us", "ops" } ],
- *     "dropped": n }
+ *     "dropped": n, "cgroups": [ { "pid", "cgroup" } ] }
  *
  * `fixed` marks a registered-file index (IOSQE_FIXED_FILE): the CSV's fd column holds the index
  * (empty for index 0, as for any 0), and replay marks the rows of that process and fd within
  * [first_us, last_us] as registered (MarkingSink). `name` is null when the file could not be
  * named (`state` says why: closed, exited, denied). Names are the kernel's bytes, lone
  * surrogates standing for bytes that are not UTF-8 (model/comm.ts), escaped where shown.
+ *
+ * `cgroups` (absent in older files): each process's cgroup v2 path, as /proc/PID/cgroup said while
+ * it ran (proc/cgroup.ts), so that a replay names them too.
  *
  * Written once, when the recording closes, to a temporary file renamed over the final name, so
  * a reader never sees half a file and no `.tmp` is left behind. Replay works without it.
@@ -48,6 +51,7 @@ export async function writeFilesSidecar(
   records: readonly FileRecord[],
   dropped: number,
   mode = DEFAULT_FILE_MODE,
+  cgroups: ReadonlyMap<number, string> = new Map(),
 ): Promise<string> {
   const file = filesPathFor(csvPath);
   const stored: StoredRecord[] = records.map((r) => ({
@@ -70,6 +74,7 @@ export async function writeFilesSidecar(
       complete: true,
       files: stored,
       dropped,
+      cgroups: [...cgroups].map(([pid, cgroup]) => ({ pid, cgroup })),
     },
     null,
     1,
@@ -85,7 +90,11 @@ export class RecordedFiles {
   /** Processes with registered-file records: only their rows need a look (MarkingSink). */
   private readonly fixedPids = new Set<number>();
 
-  constructor(readonly records: readonly FileRecord[]) {
+  constructor(
+    readonly records: readonly FileRecord[],
+    /** Each process's cgroup v2 path, where the capture read it. */
+    readonly cgroups: ReadonlyMap<number, string> = new Map(),
+  ) {
     for (const r of records) {
       const k = fileKey(r.pid, r.fd, r.fixed);
       let list = this.by.get(k);
@@ -149,7 +158,7 @@ export async function readFilesSidecar(csvPath: string): Promise<RecordedFiles |
     throw new Error(`${path.basename(file)} is not JSON: remove it to replay without file names`);
   }
   if (data === undefined) return undefined;
-  const d = data as { format?: unknown; files?: unknown };
+  const d = data as { format?: unknown; files?: unknown; cgroups?: unknown };
   if (d.format !== FILES_FORMAT || !Array.isArray(d.files))
     throw new Error(
       `${path.basename(file)} is not an iouringtop files sidecar (${FILES_FORMAT}): remove it to replay without file names`,
@@ -177,5 +186,17 @@ export async function readFilesSidecar(csvPath: string): Promise<RecordedFiles |
       ops: Number.isInteger(x.ops) ? x.ops : 0,
     });
   }
-  return new RecordedFiles(records);
+  const cgroups = new Map<number, string>();
+  for (const c of Array.isArray(d.cgroups) ? (d.cgroups as unknown[]) : []) {
+    const x = c as { pid?: unknown; cgroup?: unknown };
+    if (
+      typeof x.pid === 'number' &&
+      Number.isInteger(x.pid) &&
+      typeof x.cgroup === 'string' &&
+      x.cgroup.startsWith('/') &&
+      x.cgroup.length <= 4096
+    )
+      cgroups.set(x.pid, x.cgroup);
+  }
+  return new RecordedFiles(records, cgroups);
 }

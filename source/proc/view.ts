@@ -44,6 +44,11 @@ export interface ProcView {
    * many it did not read: a ring among those is not in `rings`. Absent: none.
    */
   readonly ringsUnscanned?: ReadonlyMap<number, number>;
+  /**
+   * Per pid, its cgroup v2 path (cgroup.ts): live, of every process read so far; replayed, from
+   * the recording's sidecar. Absent: not known (a recording from before they were kept).
+   */
+  readonly cgroups?: ReadonlyMap<number, string>;
 }
 
 /** The label of (pid, fd, fixed), if the view has one. */

@@ -6,6 +6,7 @@
  * work or holds the UI.
  */
 import type { IoEvent } from '../model/event.js';
+import { CgroupLookup, sessionCgroups } from './cgroup.js';
 import { FdResolver, fileLabel, fileKey } from './files.js';
 import { PROC } from './procfs.js';
 import { RingScanner } from './rings.js';
@@ -19,6 +20,7 @@ export class ProcWatcher {
   readonly files: FdResolver;
   readonly threads: ThreadSampler;
   readonly rings: RingScanner;
+  readonly cgroups: CgroupLookup;
   private sampling: Promise<void> | undefined;
   private cached: ProcView | undefined;
 
@@ -26,6 +28,7 @@ export class ProcWatcher {
     this.files = new FdResolver(root);
     this.threads = new ThreadSampler(root);
     this.rings = new RingScanner(root);
+    this.cgroups = root === PROC ? sessionCgroups : new CgroupLookup(root);
   }
 
   /** Hot path: one event (see FdResolver.note). */
@@ -42,6 +45,7 @@ export class ProcWatcher {
     const chosen = pids.slice(0, MAX_PIDS);
     this.sampling = (async () => {
       try {
+        for (const pid of chosen) this.cgroups.get(pid, nowMs);
         await Promise.all([this.threads.sample(chosen, nowMs), this.rings.sample(chosen, nowMs)]);
         await this.files.resolve(nowMs, (pid, i) => this.rings.registeredName(pid, i));
       } finally {
@@ -72,6 +76,7 @@ export class ProcWatcher {
       rings,
       ringFailures: this.rings.failures(),
       ringsUnscanned: this.rings.unscanned(),
+      cgroups: this.cgroups.all(),
     };
     return this.cached;
   }

@@ -1,9 +1,12 @@
 /**
  * The kernel's exact counts, recorded beside the events: `iouring_<stamp>.counts.jsonl`, one JSON
- * line per interval (about a second) in which anything happened:
+ * line per interval (about a second; older files skip those in which nothing happened):
  *
  *   {"t":<end µs since the epoch>,"i":<interval µs>,"r":[[pid,"comm",opcode,ops,read,write,
- *     errors,submitted,[errno,n,…],[latency ns,n,…]],…]}
+ *     errors,submitted,[errno,n,…],[latency ns,n,…]],…],"s":<latency samples>,
+ *     "e":<events sent, where sampled>,"l":<events lost>}
+ *
+ * ("s", "e" and "l" are optional: what the interval's events became, for --interval's lines.)
  *
  * A row with diagnostics has an eleventh field, [punted,poll,short,links,overflow,failed,
  * [errno,n,…],other]: each counted figure at its place (model/figures.ts: `counts`), the fields
@@ -56,7 +59,11 @@ export function formatCountsLine(d: CountsDelta): string {
     if (hasDiagnostics(r)) row.push(diagnosticsField(r));
     return row;
   });
-  return `${JSON.stringify({ t: d.tsUs, i: d.intervalUs, r: rows })}\n`;
+  const line: Record<string, unknown> = { t: d.tsUs, i: d.intervalUs, r: rows };
+  if (d.latencySamples !== undefined) line.s = d.latencySamples;
+  if (d.sent !== undefined) line.e = d.sent;
+  if (d.lost !== undefined && d.lost > 0) line.l = d.lost;
+  return `${JSON.stringify(line)}\n`;
 }
 
 function hasDiagnostics(r: OpCounts): boolean {
@@ -111,7 +118,7 @@ export function parseCountsLine(line: string): CountsDelta | string {
   } catch {
     return 'not JSON';
   }
-  const o = raw as { t?: unknown; i?: unknown; r?: unknown };
+  const o = raw as { t?: unknown; i?: unknown; r?: unknown; s?: unknown; e?: unknown; l?: unknown };
   if (
     typeof raw !== 'object' ||
     raw === null ||
@@ -120,6 +127,17 @@ export function parseCountsLine(line: string): CountsDelta | string {
     !Array.isArray(o.r)
   )
     return 'not an interval ({"t","i","r"})';
+  const extra: Pick<CountsDelta, 'latencySamples' | 'sent' | 'lost'> = {};
+  for (const [key, field] of [
+    ['s', 'latencySamples'],
+    ['e', 'sent'],
+    ['l', 'lost'],
+  ] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (!isCount(v)) return `"${key}" is not a count`;
+    extra[field] = v;
+  }
   const rows: OpCounts[] = [];
   for (const r of o.r as unknown[]) {
     if (!Array.isArray(r) || (r.length !== 10 && r.length !== 11))
@@ -156,7 +174,7 @@ export function parseCountsLine(line: string): CountsDelta | string {
       ...d,
     });
   }
-  return { tsUs: o.t, intervalUs: o.i, rows };
+  return { tsUs: o.t, intervalUs: o.i, rows, ...extra };
 }
 
 /**
@@ -244,7 +262,8 @@ export class CountsWriter {
   }
 
   push(d: CountsDelta): void {
-    if (this.error !== undefined || d.rows.length === 0) return;
+    // (an interval in which nothing happened too: a replay's --interval lines are the live ones)
+    if (this.error !== undefined) return;
     const line = formatCountsLine(d);
     this.chain = this.chain.then(async () => {
       if (this.error !== undefined) return;

@@ -9,7 +9,9 @@ import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
 import type { RowStats } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
+import { cgroupFigures, cgroupSection, processFigures } from './cgroupSummary.js';
 import { procSummaryLines } from './procSummary.js';
+import { table, type Align } from './textTable.js';
 import { formatBytes, formatCount, formatRate } from '../format.js';
 
 export type { EventKeeping, FiguresFacts, SummaryInfo } from '../sources/facts.js';
@@ -49,22 +51,6 @@ export function figuresFact(f: FiguresFacts): string {
       : '') +
     latency
   );
-}
-
-type Align = 'l' | 'r';
-
-function table(
-  header: readonly string[],
-  align: readonly Align[],
-  rows: readonly string[][],
-): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (align[i] === 'l' ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 const OPS = summaryStats(['ops']);
@@ -177,6 +163,9 @@ export function formatSummary(snap: ViewSnapshot, info: SummaryInfo = {}): strin
   if (snap.evictedProcesses > 0) {
     out.push(`  (${snap.evictedProcesses} idle process rows were evicted to bound memory)`);
   }
+  const cgroups = snap.proc?.cgroups;
+  if (cgroups !== undefined)
+    out.push(...cgroupSection(cgroupFigures(processFigures(snap), (pid) => cgroups.get(pid))));
   const proc = procSummaryLines(snap);
   if (proc.length > 0) out.push('', ...proc);
 

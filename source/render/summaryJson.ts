@@ -9,9 +9,10 @@
  */
 import { commToCsv } from '../model/comm.js';
 import { FIGURES } from '../model/figures.js';
-import type { Diagnostics, RowStats } from '../model/snapshot.js';
+import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import type { SummaryInfo } from './summary.js';
+import { cgroupFigures } from './cgroupSummary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
 const us = (ns: number): number => Math.round(ns) / 1000;
@@ -45,17 +46,13 @@ function mostOpsFirst<R extends RowStats>(rows: readonly R[], id: (r: R) => numb
   return [...rows].sort((a, b) => b.total.ops - a.total.ops || id(a) - id(b));
 }
 
-export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): string {
-  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+/**
+ * The summary's totals, opcodes[] and processes[], as `--json` writes them: also the rows of each
+ * `--interval` object (their figures then an interval's).
+ */
+export function summaryRowsJson(snap: Snapshot) {
   const t = snap.totals;
-  const f = info.figures;
-  const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
-  const keeping = f?.keeping ?? { kind: 'all' };
-  const doc = {
-    title: info.title ?? 'iouringtop summary',
-    filter: info.filter ?? '',
-    recording: info.recording ?? null,
-    duration_s: durationUs / 1e6,
+  return {
     totals: {
       events: t.events,
       operations: t.total.ops,
@@ -86,6 +83,42 @@ export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): s
       ...diagnostics(p, snap.diagnostics, true),
       top_opcode: p.topOpName,
     })),
+  };
+}
+
+/**
+ * Where the source knows the processes' cgroups (live; a recording whose sidecar kept them): each
+ * process row's `cgroup` (null: not read), and `cgroups[]`, the rows added up by cgroup.
+ */
+function withCgroups(
+  rows: ReturnType<typeof summaryRowsJson>,
+  cgroups: ReadonlyMap<number, string> | undefined,
+) {
+  if (cgroups === undefined) return rows;
+  const cgroupOf = (pid: number): string | undefined => cgroups.get(pid);
+  return {
+    ...rows,
+    processes: rows.processes.map((p) => ({ ...p, cgroup: cgroupOf(p.pid) ?? null })),
+    cgroups: cgroupFigures(rows.processes, cgroupOf),
+  };
+}
+
+export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): string {
+  return jsonText(summaryJsonDoc(snap, info), true);
+}
+
+/** The headless report as one JSON value (formatSummaryJson's, and JSON Lines' last object). */
+export function summaryJsonDoc(snap: ViewSnapshot, info: SummaryInfo = {}) {
+  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+  const f = info.figures;
+  const c = snap.capture === null ? null : { ...snap.capture, ...info.counters };
+  const keeping = f?.keeping ?? { kind: 'all' };
+  return {
+    title: info.title ?? 'iouringtop summary',
+    filter: info.filter ?? '',
+    recording: info.recording ?? null,
+    duration_s: durationUs / 1e6,
+    ...withCgroups(summaryRowsJson(snap), snap.proc?.cgroups),
     threads: threadsJson(snap),
     files: filesJson(snap),
     errors: snap.errors.map((e) => ({
@@ -146,10 +179,16 @@ export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): s
     },
     evicted_processes: snap.evictedProcesses,
   };
-  // (other text, such as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and
-  // JSON.stringify writes a lone surrogate as \uDXXX, never as a code unit)
+}
+
+/**
+ * A JSON document as text, with a newline: indented, or on one line (JSON Lines). Other text, such
+ * as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and JSON.stringify writes
+ * a lone surrogate as \uDXXX, never as a code unit.
+ */
+export function jsonText(doc: unknown, indent: boolean): string {
   return (
-    JSON.stringify(doc, null, 2).replace(
+    JSON.stringify(doc, null, indent ? 2 : undefined).replace(
       /[\u007f-\u009f]/g,
       (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
     ) + '\n'

@@ -313,7 +313,8 @@ export class LiveSource extends SourceBase implements Source, SessionFacts {
       captureTier: TIER_NAMES[this.tier],
       filters: {
         pid: this.config.filter.pids,
-        comm: this.config.filter.comm ?? null,
+        comm: this.config.filter.comms ?? null,
+        cgroup: this.config.filter.cgroups?.map((c) => c.path) ?? null,
         opcode: this.config.filter.opcodes ?? null,
         text: describeFilter(this.config.filter, this.opcodes),
       },

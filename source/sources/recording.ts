@@ -16,6 +16,7 @@ import type { CountsDelta } from '../model/counts.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeTable } from '../model/opcodes.js';
 import type { FdResolver } from '../proc/files.js';
+import { sessionCgroups } from '../proc/cgroup.js';
 import { filesPathFor, writeFilesSidecar } from '../proc/sidecar.js';
 import { CsvRecorder, RecordError } from '../record/csvWriter.js';
 import { isoLocal, type SessionMetaInit } from '../record/meta.js';
@@ -266,6 +267,8 @@ export class RecordingSession {
         records,
         files.historyDropped,
         recorder.fileMode,
+        // each process's cgroup, as the capture read them
+        sessionCgroups.all(),
       ).catch((e: Error) =>
         this.opts.notice('error', `file names not written: ${escape(e.message, 300)}`),
       );

@@ -19,6 +19,7 @@ import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './fact
 import { SourceBase, type Source, type SourceControls } from './source.js';
 import { fileLabel, type FileRecord } from '../proc/files.js';
 import { MarkingSink } from '../proc/marking.js';
+import { TapSink } from './tap.js';
 import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
 import type { ProcView } from '../proc/view.js';
 
@@ -137,9 +138,15 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
     await checkRecordingFile(this.file);
     const counts = await this.loadCounts();
     await this.loadFiles();
-    const sink = this.recordedFiles?.hasFixed
-      ? new MarkingSink(this.model, this.recordedFiles)
-      : this.model;
+    // (the recorded counts, and the events where someone listens, to the source's listeners)
+    const wantsEvents = this.wantsEvents;
+    const sink = new TapSink(
+      this.recordedFiles?.hasFixed ? new MarkingSink(this.model, this.recordedFiles) : this.model,
+      {
+        onCounts: (d) => this.countsArrived(d),
+        onEvent: wantsEvents ? (ev) => this.eventPlayed(ev) : undefined,
+      },
+    );
     try {
       this.replay = await Playback.open(this.file, sink, {
         counts,
@@ -196,6 +203,7 @@ export class ReplaySource extends SourceBase implements Source, SessionFacts {
       threads: new Map(),
       rings: [],
       ringFailures: new Map(),
+      cgroups: rec.cgroups,
     };
     this.procView = { atUs, view };
     return view;

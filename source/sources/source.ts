@@ -17,6 +17,7 @@
  */
 import type { NoticeLevel } from '../collect/bpftrace.js';
 import type { CountsDelta } from '../model/counts.js';
+import type { IoEvent } from '../model/event.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
@@ -32,10 +33,15 @@ export interface SourceListener {
    */
   notice?(level: NoticeLevel, text: string): void;
   /**
-   * Each exact counts delta the model receives from the capture (live: the kernel's counters,
-   * every second), in order, as it arrives. A replay delivers none.
+   * Each exact counts delta the model receives (live: the kernel's counters, every second; a
+   * replay: those recorded beside it, as it plays them), in order, as it arrives.
    */
   counts?(delta: CountsDelta): void;
+  /**
+   * A replay: each event it plays (where a recording has no counts, its figures come from these).
+   * Live sources do not call it.
+   */
+  event?(ev: IoEvent): void;
   /**
    * Live: every process /proc was read for, after each look at it (once per tick at most; a
    * process not in a report was not read that time). A replay delivers none (a recording holds
@@ -121,6 +127,16 @@ export abstract class SourceBase {
 
   protected countsArrived(delta: CountsDelta): void {
     for (const l of this.listeners) l.to.counts?.(delta);
+  }
+
+  /** Whether a listener takes events (the replay's hot path calls eventPlayed only then). */
+  protected get wantsEvents(): boolean {
+    for (const l of this.listeners) if (l.to.event) return true;
+    return false;
+  }
+
+  protected eventPlayed(ev: IoEvent): void {
+    for (const l of this.listeners) l.to.event?.(ev);
   }
 
   protected threadsSeen(threads: readonly ThreadReport[]): void {

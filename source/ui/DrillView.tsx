@@ -3,6 +3,7 @@
  * per-opcode table, its hottest files (from the buffered events, named from /proc or the
  * recording's sidecar) and its recent events. Esc returns.
  */
+import { cgroupName } from '../proc/cgroup.js';
 import { Box, Text } from 'ink';
 import type { DrillData } from './viewModel.js';
 import { OpcodesView } from './OpcodesView.js';
@@ -66,6 +67,9 @@ export function drillTitle(
       lines[last] += `  ${part}`;
     else lines.push(`   ${part}`);
   }
+  // its cgroup whole (the short name first: its container, pod or unit)
+  if (data.cgroup !== undefined)
+    lines.push(` cgroup ${escape(cgroupName(data.cgroup))}: ${escape(data.cgroup)}`);
   return lines;
 }
 

@@ -29,6 +29,7 @@ export type Action =
   | { type: 'refresh'; step: 1 | -1 }
   | { type: 'spark' }
   | { type: 'showAll' }
+  | { type: 'cgroupColumn' }
   | { type: 'diag' }
   | { type: 'record' }
   | PlaybackAction;
@@ -166,6 +167,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { modes: TABLE, views: ['opcodes'] }),
   bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { modes: TABLE, views: tablesWith('diagnostics') }),
   bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { modes: TABLE, views: ['processes'] }),
+  bind({ type: 'cgroupColumn' }, [{ input: 'C' }], ['C', 'a cgroup column: container, pod or unit'], undefined, { modes: TABLE, views: ['processes'] }),
 ];
 
 /** Where the keys are pressed: the mode, the table on screen, live or replay. */

@@ -66,6 +66,7 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
     replay: opts.replay ?? false,
     showAll: false,
     diag: false,
+    cgroupColumn: false,
   };
 }
 
@@ -343,6 +344,8 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
       return none({ ...state, sparkMetric: state.sparkMetric === 'p99' ? 'ops' : 'p99' });
     case 'showAll':
       return none({ ...state, showAll: !state.showAll });
+    case 'cgroupColumn':
+      return none({ ...state, cgroupColumn: !state.cgroupColumn });
     case 'diag': {
       // a sort column the other set lacks falls back to ops
       const diag = !state.diag;

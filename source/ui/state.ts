@@ -61,4 +61,6 @@ export interface UiState {
   showAll: boolean;
   /** `d`: the processes, opcodes and drill-down tables show the diagnostics columns. */
   diag: boolean;
+  /** `C`: the processes view shows each process's cgroup (its container, pod or unit). */
+  cgroupColumn: boolean;
 }

@@ -48,6 +48,8 @@ export interface DrillData {
   threads?: ThreadInfo;
   /** Where the names come from: live, recorded, or nowhere. */
   names: 'live' | 'recorded' | 'none';
+  /** Its cgroup v2 path, where known (live, or the recording's sidecar). */
+  cgroup?: string;
 }
 
 export interface ViewData {
@@ -96,6 +98,7 @@ function drillData(snap: ViewSnapshot, ui: UiState, filter: Filter): DrillData {
     events,
     files,
     threads: process ? snap.proc?.threads.get(process.pid) : undefined,
+    cgroup: process ? snap.proc?.cgroups?.get(process.pid) : undefined,
     names: snap.proc?.origin ?? 'none',
   };
 }

@@ -7,6 +7,7 @@ import {
   EVENT_BATCH,
   FLUSH_HZ,
   KERNEL_LAST_BUCKET,
+  type CaptureFilter,
   type EventLines,
   type KernelFeatures,
 } from '../../bpf/program.js';
@@ -18,7 +19,7 @@ import { MODERN_FEATURES as modern } from '../helpers/features.js';
 const TOKEN = 'abcdef01';
 const gen = (
   tier: 1 | 2 | 3,
-  filter = { pids: [] as number[] },
+  filter: CaptureFilter = { pids: [] },
   features = modern,
   events: EventLines = { kind: 'all' },
 ) => generateProgram({ tier, token: TOKEN, features, filter, events });
@@ -107,7 +108,7 @@ describe('generateProgram', () => {
   });
 
   it('puts pid, command and opcode filters into the kernel predicates, at completion too', () => {
-    const p = gen(1, { pids: [12, 34], comm: 'postgres', opcodes: [22, 23] } as never);
+    const p = gen(1, { pids: [12, 34], comms: ['postgres'], opcodes: [22, 23] });
     // "postgres" and its NUL as two little-endian words of task_struct.comm (at 1752)
     expect(p).toContain(
       '/((pid == 12 || pid == 34) && (*(uint64 *)((uint64)curtask->group_leader + 1752) == 0x7365726774736f70 && (*(uint64 *)((uint64)curtask->group_leader + 1760) & 0xff) == 0x0) && (args->opcode == 22 || args->opcode == 23))/',
@@ -124,11 +125,11 @@ describe('generateProgram', () => {
         tier: 2,
         token: TOKEN,
         features: { ...modern, taskCommOffset: undefined },
-        filter: { pids: [], comm: 'nginx' },
+        filter: { pids: [], comms: ['nginx'] },
       }),
     ).toContain('/(curtask->group_leader->comm == "nginx")/');
     expect(p).not.toContain('sys_enter_io_uring_enter'); // IO_URING_ENTER not selected
-    expect(gen(1, { pids: [], opcodes: [255] } as never)).toContain('sys_enter_io_uring_enter');
+    expect(gen(1, { pids: [], opcodes: [255] })).toContain('sys_enter_io_uring_enter');
     // an overflow counts only on a ring whose owner the filter takes
     expect(probeOf(p, 'tracepoint:io_uring:io_uring_cqe_overflow')).not.toContain(
       'if ($o == 0) { @overflow = count(); }',
@@ -139,12 +140,10 @@ describe('generateProgram', () => {
   });
 
   it('refuses filter values and channels that could change the program text', () => {
-    expect(() => gen(1, { pids: [], comm: 'x") { system("id' } as never)).toThrow(
-      /invalid command name/,
-    );
+    expect(() => gen(1, { pids: [], comms: ['x") { system("id'] })).toThrow(/invalid command name/);
     expect(() => gen(1, { pids: [1.5] })).toThrow(/invalid pid/);
     expect(() => gen(1, { pids: [0] })).toThrow(/invalid pid/);
-    expect(() => gen(1, { pids: [], opcodes: [256] } as never)).toThrow(/invalid opcode/);
+    expect(() => gen(1, { pids: [], opcodes: [256] })).toThrow(/invalid opcode/);
     expect(() =>
       generateProgram({ tier: 1, token: 'zz"', features: modern, filter: { pids: [] } }),
     ).toThrow(/token/);
@@ -166,8 +165,8 @@ describe('generateProgram', () => {
         events: { kind: 'budget', perSec: 1.5 },
       }),
     ).toThrow(/budget/);
-    expect(validateFilter({ pids: [1], comm: 'nginx: worker' })).toBeUndefined();
-    expect(validateFilter({ pids: [], comm: 'a\\b' })).toMatch(/invalid command name/);
+    expect(validateFilter({ pids: [1], comms: ['nginx: worker'] })).toBeUndefined();
+    expect(validateFilter({ pids: [], comms: ['a\\b'] })).toMatch(/invalid command name/);
   });
 
   it('frames every printed line with the token at both ends', () => {

@@ -19,7 +19,7 @@ describe('parseLabelList', () => {
     expect(parseLabelList('comm')).toEqual(['comm']);
   });
   it('refuses unknown, empty and repeated labels', () => {
-    expect(parseLabelList('fd')).toBe('"fd" is not a label: choose from pid, comm, opcode');
+    expect(parseLabelList('fd')).toBe('"fd" is not a label: choose from pid, comm, cgroup, opcode');
     expect(parseLabelList('filename')).toMatch(/not a label/);
     expect(parseLabelList('comm,')).toMatch(/an empty label/);
     expect(parseLabelList('comm,comm')).toMatch(/given twice/);

@@ -60,7 +60,7 @@ describe('parseFilter', () => {
   it('rejects bad terms with a one-line reason', () => {
     expect(parseFilter('foo:1', names)).toEqual({
       ok: false,
-      error: 'unknown key "foo:" (use pid:, comm: or op:)',
+      error: 'unknown key "foo:" (use pid:, comm:, op: or cg:)',
     });
     expect(parseFilter('pid:abc', names)).toEqual({
       ok: false,

@@ -459,7 +459,7 @@ describe('the filter prompt', () => {
   it('keeps the prompt open with the reason when the filter is bad', async () => {
     const t = start();
     await t.press('/', 'color:red', KEYS.enter);
-    expect(t.frame()).toContain('✗ unknown key "color:" (use pid:, comm: or op:)');
+    expect(t.frame()).toContain('✗ unknown key "color:" (use pid:, comm:, op: or cg:)');
     expect(t.frame()).toContain('filter: color:red█');
     await t.press(KEYS.escape);
     expect(t.frame()).not.toContain('✗');

@@ -1,5 +1,5 @@
 /** Processes (`1`): one row per process with io_uring activity, rates over the refresh window. */
-import { applyFilter } from '../../model/select.js';
+import { applyFilter, filterByCgroup } from '../../model/select.js';
 import type { ProcessRow } from '../../model/snapshot.js';
 import {
   processColumns,
@@ -8,6 +8,7 @@ import {
   type Column,
 } from '../../render/columns.js';
 import { withThreadColumns } from '../../render/threadColumns.js';
+import { withCgroupColumn } from '../../render/cgroupColumn.js';
 import { sparkScale } from '../../render/sparkline.js';
 import type { SortState } from '../state.js';
 import type { ViewSpec } from './spec.js';
@@ -58,14 +59,23 @@ export const processes: ViewSpec<ProcessRow> = {
     ui.diag
       ? processDiagColumns(snapshot?.diagnostics ?? null)
       : // one scale for the whole column, so a busy process's line towers over an idle one's
-        withThreadColumns(
-          processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
-          snapshot?.proc,
+        withCgroupColumn(
+          withThreadColumns(
+            processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))),
+            snapshot?.proc,
+          ),
+          ui.cgroupColumn ? snapshot?.proc?.cgroups : undefined,
         ),
   rows(snapshot, ui, filter) {
-    let rows = applyFilter(snapshot.processes, filter);
+    const cgroups = snapshot.proc?.cgroups;
+    let rows = filterByCgroup(applyFilter(snapshot.processes, filter), filter.cgroups, (pid) =>
+      cgroups?.get(pid),
+    );
     let hiddenIdle: number | undefined;
-    const named = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
+    const named =
+      (filter.pids?.length ?? 0) > 0 ||
+      (filter.comms?.length ?? 0) > 0 ||
+      (filter.cgroups?.length ?? 0) > 0;
     if (!ui.showAll && !named) {
       const kept = rows.filter((r) => !isGone(r, snapshot.nowUs, snapshot.startUs));
       hiddenIdle = rows.length - kept.length;
