@@ -24,7 +24,7 @@ import { CsvEventReader } from '../record/csvReader.js';
 import { isoLocal, readSessionMeta, type SessionMeta } from '../record/meta.js';
 import { DEFAULT_QUANTUM_US } from '../record/replay.js';
 import { escape } from '../escape.js';
-import { TraceWriter, type FileNamer, type TraceCounts } from './writer.js';
+import { emptyTraceCounts, TraceWriter, type FileNamer, type TraceCounts } from './writer.js';
 
 const SECOND_US = 1_000_000;
 /** How far rows may go back in time (the reader's slack): the read goes this far past the end. */
@@ -148,12 +148,7 @@ export async function* traceText(
 /** An empty summary, for traceText to fill. */
 export function emptyTraceSummary(): TraceSummary {
   return {
-    spans: 0,
-    instants: 0,
-    calls: 0,
-    processes: 0,
-    lanes: 0,
-    crowded: 0,
+    ...emptyTraceCounts(),
     rows: 0,
     exported: 0,
     counters: 'events',

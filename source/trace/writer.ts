@@ -78,15 +78,13 @@ export function microseconds(ns: number): string {
   return neg ? `-${text}` : text;
 }
 
+/** Counts of nothing written yet. */
+export function emptyTraceCounts(): TraceCounts {
+  return { spans: 0, instants: 0, calls: 0, processes: 0, lanes: 0, crowded: 0 };
+}
+
 export class TraceWriter {
-  readonly counts: TraceCounts = {
-    spans: 0,
-    instants: 0,
-    calls: 0,
-    processes: 0,
-    lanes: 0,
-    crowded: 0,
-  };
+  readonly counts = emptyTraceCounts();
   private readonly procs = new Map<number, ProcessState>();
   /** Per process, the ops/s its counter holds. */
   private readonly rates = new Map<number, number>();
