@@ -204,7 +204,7 @@ function* countedRates(
     const begin = Math.max(d.tsUs - d.intervalUs, at.zeroUs);
     // (an interval that began before the window is shown from the window's start)
     const start = Math.max(begin, fromUs);
-    if (d.tsUs <= fromUs || start >= toUs) continue;
+    if (d.tsUs <= fromUs || start >= toUs || d.tsUs <= begin) continue;
     if (prevEnd < start) yield* idle(prevEnd);
     const ops = new Map<number, number>();
     const comms = new Map<number, string>();

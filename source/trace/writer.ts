@@ -125,12 +125,11 @@ export class TraceWriter {
   counter(pid: number, comm: string, atUs: number, opsPerSecond: number): string {
     if (this.rates.get(pid) === opsPerSecond) return '';
     this.rates.set(pid, opsPerSecond);
-    const v = Number.isInteger(opsPerSecond) ? opsPerSecond : Number(opsPerSecond.toFixed(3));
     const at = microseconds(Math.round((atUs - this.zeroUs) * 1000));
     return (
       this.process(pid, comm) +
       this.event(
-        `"ph":"C","cat":"${TRACE_CATEGORY}","name":"${TRACE_CATEGORY}","pid":${pid},"tid":${pid},"ts":${at},"args":{"ops/s":${v}}`,
+        `"ph":"C","cat":"${TRACE_CATEGORY}","name":"${TRACE_CATEGORY}","pid":${pid},"tid":${pid},"ts":${at},"args":{"ops/s":${opsPerSecond}}`,
       )
     );
   }

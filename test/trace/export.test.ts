@@ -171,7 +171,7 @@ describe('--export trace', () => {
     const counted = countedOps(trace);
     for (const pid of new Set(rows.map((r) => r.pid))) {
       const n = rows.filter((r) => r.pid === pid && r.opcode !== 'IO_URING_ENTER').length;
-      expect(counted.get(pid)).toBeCloseTo(n, 0);
+      expect(counted.get(pid)).toBeCloseTo(n, 6);
     }
   });
 

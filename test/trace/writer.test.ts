@@ -120,7 +120,7 @@ describe('TraceWriter', () => {
     const { counters, processNames } = checkTrace(`{"traceEvents":[${parts.join('')}]}`);
     expect(counters.map((c) => [c.ts, c.args])).toEqual([
       [0, { 'ops/s': 10 }],
-      [2e6, { 'ops/s': 12.346 }],
+      [2e6, { 'ops/s': 12.3456 }],
       [3e6, { 'ops/s': 0 }],
     ]);
     expect(processNames.get(7)).toBe('db');
