@@ -107,3 +107,70 @@ function fitLine(text: string, width: number): string {
     ? chars.slice(0, width).join('')
     : text + ' '.repeat(width - chars.length);
 }
+
+/** Rows of a series the charts under a table draw: operations a second and p99 latency. */
+export interface ChartedSeries {
+  readonly opsPerSec: ArrayLike<number>;
+  readonly p99Ns: ArrayLike<number>;
+}
+
+/** Lines a chart needs to be drawn as a chart rather than one line. */
+export const CHART_MIN_LINES = 5;
+/** Width from which the two charts stand side by side. */
+export const CHARTS_SIDE_BY_SIDE = 100;
+/** Lines a chart takes at the most. */
+const CHART_MAX_LINES = 16;
+
+/**
+ * How the two charts fit `lines` spare lines under a table `width` wide: side by side (wide
+ * enough, and room for one chart), one above the other (room for two), or collapsed to a line
+ * each (less room), or not at all (under 2 lines).
+ */
+export function chartsLayout(
+  width: number,
+  lines: number,
+): { kind: 'side' | 'stacked' | 'lines' | 'none'; chartWidth: number; chartLines: number } {
+  if (lines >= CHART_MIN_LINES && width >= CHARTS_SIDE_BY_SIDE)
+    return {
+      kind: 'side',
+      chartWidth: Math.floor((width - 2) / 2),
+      chartLines: Math.min(lines, CHART_MAX_LINES),
+    };
+  if (lines >= 2 * CHART_MIN_LINES)
+    return {
+      kind: 'stacked',
+      chartWidth: width,
+      chartLines: Math.min(Math.floor(lines / 2), CHART_MAX_LINES),
+    };
+  if (lines >= 2) return { kind: 'lines', chartWidth: width, chartLines: 1 };
+  return { kind: 'none', chartWidth: 0, chartLines: 0 };
+}
+
+/**
+ * The charts of a row's series (its name in the titles) in `lines` lines of `width` cells:
+ * operations a second and p99, laid out by chartsLayout. `formatOps` and `formatNs` write the
+ * y axes' units.
+ */
+export function renderCharts(
+  series: ChartedSeries,
+  name: string,
+  width: number,
+  lines: number,
+  format: { ops: (v: number) => string; ns: (v: number) => string },
+): string[] {
+  const layout = chartsLayout(width, lines);
+  if (layout.kind === 'none') return [];
+  const ops = renderChart(
+    { title: `ops/s ${name}`, values: series.opsPerSec, format: format.ops },
+    layout.chartWidth,
+    layout.chartLines,
+  );
+  const p99 = renderChart(
+    { title: `p99 ${name}`, values: series.p99Ns, format: format.ns },
+    layout.chartWidth,
+    layout.chartLines,
+  );
+  if (layout.kind !== 'side') return [...ops, ...p99];
+  const gap = ' '.repeat(width - 2 * layout.chartWidth);
+  return ops.map((l, i) => l + gap + (p99[i] ?? ' '.repeat(layout.chartWidth)));
+}

@@ -4,7 +4,7 @@
  * line, then to nothing, as the room shrinks.
  */
 import { describe, expect, it } from 'vitest';
-import { renderChart } from '../../source/render/chart.js';
+import { chartsLayout, renderChart, renderCharts } from '../../source/render/chart.js';
 import { formatLatencyNs, formatRate } from '../../source/render/format.js';
 
 const ops = (values: number[]) => ({
@@ -64,5 +64,39 @@ describe('renderChart', () => {
     expect([...lines[0]]).toHaveLength(40);
     expect(renderChart(ops([1]), 7, 10)).toEqual([]);
     expect(renderChart(ops([1]), 40, 0)).toEqual([]);
+  });
+});
+
+describe('renderCharts', () => {
+  const series = {
+    opsPerSec: Array.from({ length: 60 }, (_, i) => (i >= 30 && i < 45 ? 11 : 40)),
+    p99Ns: Array.from({ length: 60 }, (_, i) => (i >= 30 && i < 45 ? 120e6 : 100e3)),
+  };
+  const format = { ops: (v: number) => formatRate(v), ns: formatLatencyNs };
+
+  it('lays the two charts side by side when wide, stacked when tall, else a line each', () => {
+    expect(chartsLayout(120, 25)).toEqual({ kind: 'side', chartWidth: 59, chartLines: 16 });
+    expect(chartsLayout(80, 24)).toEqual({ kind: 'stacked', chartWidth: 80, chartLines: 12 });
+    expect(chartsLayout(80, 9)).toEqual({ kind: 'lines', chartWidth: 80, chartLines: 1 });
+    expect(chartsLayout(120, 4)).toEqual({ kind: 'lines', chartWidth: 120, chartLines: 1 });
+    expect(chartsLayout(80, 1).kind).toBe('none');
+  });
+
+  it('draws ops/s and p99 of the row, each with its unit, in the room given', () => {
+    const side = renderCharts(series, 'demo-net', 120, 12, format);
+    expect(side).toHaveLength(12);
+    for (const l of side) expect([...l]).toHaveLength(120);
+    expect(side[0]).toMatch(
+      /^ops\/s demo-net: 40\/s now, peak 40\/s +p99 demo-net: 100µs now, peak 120ms/,
+    );
+    // the p99 chart on the right: its 15 s spike fills its top line (60 s in 52 columns)
+    expect(side[1].slice(61)).toMatch(/^ 120ms┤ *█{12,15} *$/);
+    const stacked = renderCharts(series, 'x', 80, 12, format);
+    expect(stacked).toHaveLength(12);
+    expect(stacked[6]).toMatch(/^p99 x: /);
+    const collapsed = renderCharts(series, 'x', 80, 3, format);
+    expect(collapsed).toHaveLength(2);
+    expect(collapsed[0]).toMatch(/^ops\/s x 40\/s \(peak 40\/s\) /);
+    expect(collapsed[1]).toMatch(/^p99 x 100µs \(peak 120ms\) /);
   });
 });
