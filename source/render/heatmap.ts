@@ -9,7 +9,7 @@
  */
 import type { Heatmap } from '../model/heatmap.js';
 import { groupBounds } from '../model/latencyGroups.js';
-import { formatCount, formatLatencyNs } from './format.js';
+import { formatCount, formatLatencyNs } from '../format.js';
 
 /** A piece of a line in one colour (the UI's Segment has the same shape). */
 export interface Run {

@@ -22,7 +22,7 @@ import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
 import { loadRecordedCounts } from '../record/countsFile.js';
 import { CsvEventReader } from '../record/csvReader.js';
 import { isoLocal, readSessionMeta, type SessionMeta } from '../record/meta.js';
-import { DEFAULT_QUANTUM_US } from '../record/replay.js';
+import { DEFAULT_QUANTUM_US } from '../record/playback.js';
 import { escape } from '../escape.js';
 import { emptyTraceCounts, TraceWriter, type FileNamer, type TraceCounts } from './writer.js';
 
@@ -51,7 +51,7 @@ export interface TraceSummary extends TraceCounts {
   truncatedLine: string | null;
 }
 
-/** Replay's start: the first row's or count's time, down to its clock's grid (record/replay.ts). */
+/** Replay's start: the first row's or count's time, down to its clock's grid (record/playback.ts). */
 function replayStartUs(firstRowUs: number, counts: readonly CountsDelta[] | undefined): number {
   const firstCount = counts && counts.length > 0 ? counts[0].tsUs : Number.NaN;
   const first = [firstRowUs, firstCount].filter((t) => Number.isFinite(t));

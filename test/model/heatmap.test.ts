@@ -13,7 +13,7 @@ import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { loadRecordedCounts } from '../../source/record/countsFile.js';
 import { readSessionMeta } from '../../source/record/meta.js';
-import { Replay } from '../../source/record/replay.js';
+import { Playback } from '../../source/record/playback.js';
 import { ev, opCounts, rng, SEC, T } from './helpers.js';
 
 /** The group of every value in [low, high): k with 1000·2^(k−1) ≤ v < 1000·2^k (0 below 1 µs). */
@@ -142,7 +142,7 @@ describe('heatmap', () => {
     expect(counts).toBeDefined();
     const model = new Model({ aggregate: 'counts' });
     const opcodes = new OpcodeTable();
-    const replay = await Replay.open(file, model, { speed: 'max', counts, opcodes });
+    const replay = await Playback.open(file, model, { speed: 'max', counts, opcodes });
     try {
       await replay.runToEnd();
     } finally {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chartsLayout, renderChart, renderCharts } from '../../source/render/chart.js';
-import { formatLatencyNs, formatRate } from '../../source/render/format.js';
+import { formatLatencyNs, formatRate } from '../../source/format.js';
 
 const ops = (values: number[]) => ({
   title: 'ops/s',
