@@ -114,12 +114,12 @@ export interface ChartedSeries {
   readonly p99Ns: ArrayLike<number>;
 }
 
-/** Lines a chart needs to be drawn as a chart rather than one line. */
-export const CHART_MIN_LINES = 5;
+/** Lines a chart under a table gets at the least (five of bars); with fewer, a line each. */
+export const CHART_MIN_LINES = 8;
 /** Width from which the two charts stand side by side. */
 export const CHARTS_SIDE_BY_SIDE = 100;
 /** Lines a chart takes at the most. */
-const CHART_MAX_LINES = 16;
+const CHART_MAX_LINES = 24;
 
 /**
  * How the two charts fit `lines` spare lines under a table `width` wide: side by side (wide

@@ -75,9 +75,10 @@ describe('renderCharts', () => {
   const format = { ops: (v: number) => formatRate(v), ns: formatLatencyNs };
 
   it('lays the two charts side by side when wide, stacked when tall, else a line each', () => {
-    expect(chartsLayout(120, 25)).toEqual({ kind: 'side', chartWidth: 59, chartLines: 16 });
+    expect(chartsLayout(120, 30)).toEqual({ kind: 'side', chartWidth: 59, chartLines: 24 });
     expect(chartsLayout(80, 24)).toEqual({ kind: 'stacked', chartWidth: 80, chartLines: 12 });
-    expect(chartsLayout(80, 9)).toEqual({ kind: 'lines', chartWidth: 80, chartLines: 1 });
+    expect(chartsLayout(80, 15)).toEqual({ kind: 'lines', chartWidth: 80, chartLines: 1 });
+    expect(chartsLayout(120, 7)).toEqual({ kind: 'lines', chartWidth: 120, chartLines: 1 });
     expect(chartsLayout(120, 4)).toEqual({ kind: 'lines', chartWidth: 120, chartLines: 1 });
     expect(chartsLayout(80, 1).kind).toBe('none');
   });
@@ -91,9 +92,9 @@ describe('renderCharts', () => {
     );
     // the p99 chart on the right: its 15 s spike fills its top line (60 s in 52 columns)
     expect(side[1].slice(61)).toMatch(/^ 120ms┤ *█{12,15} *$/);
-    const stacked = renderCharts(series, 'x', 80, 12, format);
-    expect(stacked).toHaveLength(12);
-    expect(stacked[6]).toMatch(/^p99 x: /);
+    const stacked = renderCharts(series, 'x', 80, 16, format);
+    expect(stacked).toHaveLength(16);
+    expect(stacked[8]).toMatch(/^p99 x: /);
     const collapsed = renderCharts(series, 'x', 80, 3, format);
     expect(collapsed).toHaveLength(2);
     expect(collapsed[0]).toMatch(/^ops\/s x 40\/s \(peak 40\/s\) /);
