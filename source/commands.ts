@@ -1,7 +1,7 @@
 /**
  * The commands that do not run a session: `--probe` (what this machine offers for capture),
  * `--print-program` (the bpftrace program capture would run) and `--export` (a recording's
- * series for Prometheus).
+ * series for Prometheus, or its operations as a timeline for Perfetto).
  */
 import { readFilesSidecar } from './proc/sidecar.js';
 import { generateProgram, type Tier } from '../bpf/program.js';
@@ -14,6 +14,8 @@ import { jsonText, openMetricsText, type ExportInput } from './metrics/export.js
 import type { BuildInfo } from './metrics/families.js';
 import { readRecordingCounts, type RecordingCounts } from './metrics/recording.js';
 import type { SessionMeta } from './record/meta.js';
+import { emptyTraceSummary, traceText } from './trace/export.js';
+import { MAX_LANES } from './trace/writer.js';
 import { checkRecordingFile, describeFailure } from './sources/replay.js';
 
 const err = (line: string): void => {
@@ -85,6 +87,7 @@ export async function runPrintProgram(config: Config): Promise<number> {
  * and errors one line each on stderr.
  */
 export async function runExport(config: Config): Promise<number> {
+  if (config.exportFormat === 'trace') return runTraceExport(config);
   const file = config.replayFile ?? '';
   let rec: RecordingCounts;
   try {
@@ -116,9 +119,20 @@ export async function runExport(config: Config): Promise<number> {
     config.exportFormat === 'json'
       ? jsonText(input, { recording: file, from: rec.from })
       : openMetricsText(input);
+  await writeOut(text);
+  if (rec.skipped > 0) err(`skipped ${rec.skipped} malformed rows (--lenient)`);
+  if (rec.truncatedLine) err(rec.truncatedLine);
+  err(
+    `exported ${rec.deltas.length} intervals from the recording's ${rec.from === 'events' ? 'events' : 'kernel counts'}`,
+  );
+  return 0;
+}
+
+/** Writes pieces of text to stdout as fast as it takes them, until a reader goes away (| head). */
+async function writeOut(text: Iterable<string> | AsyncIterable<string>): Promise<void> {
   const out = process.stdout;
-  for (const piece of text) {
-    if (out.destroyed) break; // the reader went away (| head)
+  for await (const piece of text) {
+    if (out.destroyed) break;
     if (!out.write(piece))
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -130,10 +144,39 @@ export async function runExport(config: Config): Promise<number> {
         out.on('close', done);
       });
   }
-  if (rec.skipped > 0) err(`skipped ${rec.skipped} malformed rows (--lenient)`);
-  if (rec.truncatedLine) err(rec.truncatedLine);
+}
+
+/**
+ * `--replay FILE --export trace`: the recording's operations as a JSON Trace Event timeline on
+ * stdout (trace/export.ts), cut to --from/--to and --pid/--comm/--opcode; what it wrote on stderr.
+ */
+async function runTraceExport(config: Config): Promise<number> {
+  const file = config.replayFile ?? '';
+  const { pids, comms, opcodes } = config.filter;
+  const summary = emptyTraceSummary();
+  try {
+    await checkRecordingFile(file);
+    const opts = {
+      lenient: config.lenient,
+      ...config.window,
+      filter: { pids, comms, opcodes },
+    };
+    await writeOut(traceText(file, opts, summary));
+  } catch (e) {
+    err(describeFailure(e, config.lenient));
+    return 1;
+  }
+  for (const note of summary.notes) err(note);
+  if (summary.skipped > 0) err(`skipped ${summary.skipped} malformed rows (--lenient)`);
+  if (summary.truncatedLine) err(summary.truncatedLine);
+  if (summary.crowded > 0)
+    err(
+      `${summary.crowded} io_uring_enter calls overlap others on their track (over ${MAX_LANES} at once)`,
+    );
+  const processes = `${summary.processes} process${summary.processes === 1 ? '' : 'es'}`;
   err(
-    `exported ${rec.deltas.length} intervals from the recording's ${rec.from === 'events' ? 'events' : 'kernel counts'}`,
+    `exported ${summary.spans + summary.instants} operations and ${summary.calls} io_uring_enter calls of ${processes}, ` +
+      `counters from the recording's ${summary.counters === 'events' ? 'events' : 'kernel counts'}`,
   );
   return 0;
 }

@@ -8,6 +8,7 @@ import { formatFilter } from './model/select.js';
 import { parseListenAddress } from './metrics/address.js';
 import type { MetricsConfig } from './metrics/exporter.js';
 import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
+import { parseReplayTime } from './trace/window.js';
 import type { ReplaySpeed } from './record/playback.js';
 import { flagDefault, flagExample, repeatHint, type RawFlags } from './flags.js';
 import { parseComms, parseInterval } from './streamFlags.js';
@@ -68,7 +69,7 @@ export function parseRecordingMode(text: string | undefined): number | string {
   return v;
 }
 
-export type ExportFormat = 'openmetrics' | 'json';
+export type ExportFormat = 'openmetrics' | 'json' | 'trace';
 
 export interface Config {
   mode: 'live' | 'replay' | 'export' | 'probe' | 'print-program';
@@ -110,6 +111,8 @@ export interface Config {
   metrics?: MetricsConfig;
   /** --export: write the recording's series (mode 'export'), with these labels. */
   exportFormat?: ExportFormat;
+  /** --export trace: the window (seconds on replay's clock) it cuts out, --from and --to. */
+  window?: { fromSec?: number; toSec?: number };
   metricLabels: readonly LabelName[];
 }
 
@@ -196,6 +199,25 @@ export function repeatedOption(
   return undefined;
 }
 
+/** Why the capture filters given with --replay FILE do not go (a trace takes all but --cgroup). */
+function replayFilterProblem(
+  flags: RawFlags,
+  filter: CaptureFilter,
+  cgroups: boolean,
+): string | undefined {
+  if (cgroups && isTraceExport(flags))
+    return '--cgroup filters live capture; a trace takes --pid, --comm and --opcode';
+  const filtered =
+    (filter.pids?.length ?? 0) > 0 ||
+    filter.comms !== undefined ||
+    filter.opcodes !== undefined ||
+    cgroups;
+  // (a trace of a recording takes them: the operations it keeps)
+  if (filtered && !isTraceExport(flags))
+    return '--pid, --comm, --cgroup and --opcode filter live capture and --export trace; in replay, press / to filter';
+  return undefined;
+}
+
 /**
  * An option as it was typed on the command line, from the name the flag parser gave it
  * (camelCase: `bogusFlag` for `--bogus-flag`, `bogus` for `--no-bogus`): the word before any
@@ -274,16 +296,8 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (flags.replay !== undefined) {
     if (flags.replay.trim().length === 0)
       return fail('--replay needs a file: --replay recordings/fio-randrw.csv');
-    if (
-      pids.length > 0 ||
-      filter.comms !== undefined ||
-      filter.opcodes !== undefined ||
-      cgroupPaths.length > 0
-    ) {
-      return fail(
-        '--pid, --comm, --cgroup and --opcode filter live capture; in replay, press / to filter',
-      );
-    }
+    const why = replayFilterProblem(flags, filter, cgroupPaths.length > 0);
+    if (why) return fail(why);
     if (
       flags.events === false ||
       flags.sample !== undefined ||
@@ -319,6 +333,8 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
     return fail(
       '--interval reports a headless capture or replay as it goes: not --probe, --print-program or --export',
     );
+  const window = windowFlags(flags);
+  if (typeof window === 'string') return fail(window);
   const mode: Config['mode'] = flags.probe
     ? 'probe'
     : flags.printProgram
@@ -357,6 +373,7 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       minFree,
       recordingMode,
       ...metrics,
+      ...(window && { window }),
     },
   };
 }
@@ -403,8 +420,10 @@ function metricsFlags(
   let exportFormat: ExportFormat | undefined;
   if (flags.export !== undefined) {
     const f = flags.export.trim().toLowerCase();
-    if (f !== 'openmetrics' && f !== 'json')
-      return `--export ${JSON.stringify(flags.export)}: choose openmetrics or json`;
+    if (f !== 'openmetrics' && f !== 'json' && f !== 'trace')
+      return `--export ${JSON.stringify(flags.export)}: choose openmetrics, json or trace`;
+    if (f === 'trace' && flags.metricsLabels !== undefined)
+      return "--metrics-labels labels the series of --export openmetrics and json, not a trace's operations";
     if (flags.replay === undefined)
       return '--export writes the series of a recording: --replay FILE --export openmetrics';
     if (flags.json) return '--export json writes the series, --json the summary: choose one';
@@ -423,6 +442,26 @@ function metricsFlags(
     metrics = { at, labels: metricLabels };
   }
   return { metrics, exportFormat, metricLabels };
+}
+
+const isTraceExport = (flags: RawFlags): boolean => flags.export?.trim().toLowerCase() === 'trace';
+
+/** --from and --to: with --export trace only, times on replay's clock, the one before the other. */
+function windowFlags(flags: RawFlags): Config['window'] | string {
+  if (flags.from === undefined && flags.to === undefined) return undefined;
+  if (!isTraceExport(flags))
+    return '--from and --to cut a window out of a recording for --replay FILE --export trace';
+  const window: NonNullable<Config['window']> = {};
+  for (const name of ['from', 'to'] as const) {
+    const text = flags[name];
+    if (text === undefined) continue;
+    const sec = parseReplayTime(text);
+    if (typeof sec === 'string') return `--${name} ${sec}`;
+    window[name === 'from' ? 'fromSec' : 'toSec'] = sec;
+  }
+  if (window.fromSec !== undefined && window.toSec !== undefined && window.toSec <= window.fromSec)
+    return `--to ${flags.to} is not after --from ${flags.from}: the window would be empty`;
+  return window;
 }
 
 /** The capture filter as the filter prompt would write it (`pid:1,2 comm:fio op:READ`). */

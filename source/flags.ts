@@ -288,9 +288,29 @@ export const FLAGS = [
     help: [
       "with --replay FILE: the recording's series with their timestamps on",
       'stdout, openmetrics (for promtool tsdb create-blocks-from openmetrics)',
-      'or json',
+      'or json; or trace: its operations as a timeline (JSON Trace Event',
+      'format) for ui.perfetto.dev or chrome://tracing (docs/trace-export.md)',
     ],
     example: '--export openmetrics',
+  },
+  {
+    name: 'from',
+    type: 'string',
+    section: 'Replay',
+    usage: '--from TIME',
+    help: [
+      "with --export trace: the operations from this time on replay's clock",
+      '(seconds, M:SS or H:MM:SS); --pid, --comm and --opcode narrow it too',
+    ],
+    example: '--from 0:30',
+  },
+  {
+    name: 'to',
+    type: 'string',
+    section: 'Replay',
+    usage: '--to TIME',
+    help: ['with --export trace: the operations before this time'],
+    example: '--to 0:45',
   },
   {
     name: 'refresh',

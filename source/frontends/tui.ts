@@ -10,7 +10,7 @@ import { letInkDrawInTerminal } from '../inkEnv.js';
 import type { Filter } from '../model/select.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import type { Source } from '../sources/source.js';
-import type { SnapshotStore, SourceStatus, TuiController } from '../ui/types.js';
+import type { SnapshotStore, SourceStatus, TuiController, ViewAsk } from '../ui/types.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -108,6 +108,7 @@ export async function runTui(
   let tailFilter: Filter | undefined;
   let shownFilter: Filter | undefined;
   let latency: { key: string; limit: number } | undefined;
+  let asked: ViewAsk = {};
   const publish = (): void => {
     store.publish(
       source.snapshot({
@@ -120,6 +121,8 @@ export async function runTui(
         processes: shownFilter && { pids: shownFilter.pids, comms: shownFilter.comms },
         // computed only while the latency panel is open
         latency,
+        // and what the view on screen asks for (the heatmap), only while it is there
+        ...asked,
       }),
       source.facts.status(),
     );
@@ -161,6 +164,10 @@ export async function runTui(
     },
     setLatency: (target) => {
       latency = target;
+      publish();
+    },
+    setViewAsk: (ask) => {
+      asked = ask;
       publish();
     },
     toggleRecording: controls.toggleRecording

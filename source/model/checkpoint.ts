@@ -65,7 +65,7 @@ export function stateBytes(core: Core): number {
   for (const o of core.ops) if (o !== undefined) n += row(o);
   for (const p of core.table.procs) {
     n += row(p) + 8 * p.px.length;
-    for (const x of p.pxList) n += row(x);
+    for (const x of p.pxList) n += row(x) + (x.heat === null ? 0 : x.heat.bytes);
   }
   for (const name of core.table.comms) n += 64 + 2 * name.length;
   return n;

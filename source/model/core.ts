@@ -5,7 +5,8 @@
  *   process × opcode and overall;
  * - per-second series: ingest() accumulates the current second per process, opcode and overall;
  *   when the clock enters a new second the finished one is written to a ring of seriesSeconds
- *   slots (its p99 from a pooled histogram);
+ *   slots (its p99 from a pooled histogram), and a process × opcode row's latencies by group to
+ *   its ring of heatSeconds (heatRing.ts, for the heatmap);
  * - window figures: derive.ts scans the buffered events of the window at snapshot time.
  */
 import { errnoKey, EXPECTED_KEY, expectedOf } from './errno.js';
@@ -14,6 +15,7 @@ import type { IoEvent } from './event.js';
 import { RING_FIGURE_KEYS } from './figures.js';
 import { IO_URING_ENTER, opcodeDirection, OpcodeTable, type OpcodeNames } from './opcodes.js';
 import { ProcessTable } from './processTable.js';
+import { DEFAULT_HEAT_SECONDS, HeatRing } from './heatRing.js';
 import { EventRing } from './ring.js';
 import { HistPool, OpRow, PxRow, StatRow } from './rows.js';
 import type { CaptureCounters } from './snapshot.js';
@@ -27,6 +29,8 @@ export interface ModelOptions {
   windowUs?: number;
   /** Points in every per-second series (default 60). */
   seriesSeconds?: number;
+  /** Seconds of the heatmap's history (default 240). */
+  heatSeconds?: number;
   /** Most process rows kept; beyond it the idlest is evicted (default 4096). */
   maxProcesses?: number;
   /** The session's opcode names (default: this build's table). */
@@ -73,6 +77,7 @@ export class Core {
   readonly maxAgeUs: number;
   readonly windowUs: number;
   readonly seriesSeconds: number;
+  readonly heatSeconds: number;
   readonly maxProcesses: number;
   readonly opcodes: OpcodeNames;
   ring: EventRing;
@@ -124,6 +129,7 @@ export class Core {
     );
     this.windowUs = positiveInt(opts.windowUs, DEFAULT_WINDOW_US, 'windowUs');
     this.seriesSeconds = positiveInt(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
+    this.heatSeconds = positiveInt(opts.heatSeconds, DEFAULT_HEAT_SECONDS, 'heatSeconds');
     this.maxProcesses = positiveInt(opts.maxProcesses, DEFAULT_MAX_PROCESSES, 'maxProcesses');
     this.opcodes = opts.opcodes ?? new OpcodeTable();
     this.total = new StatRow(this.seriesSeconds);
@@ -160,6 +166,8 @@ export class Core {
         s.write[slot] = row.c.write;
         s.p99[slot] = row.c.hist !== null ? row.c.hist.percentile(99) : 0;
       }
+      if (row instanceof PxRow && row.c.hist !== null)
+        (row.heat ??= new HeatRing(this.heatSeconds)).write(done, row.c.hist);
       row.c.reset(this.pool);
       row.cSec = -1;
     }

@@ -55,6 +55,11 @@ export interface SnapshotOptions {
    * Snapshot.latency, under recentFilter. Left out, nothing of it is computed.
    */
   latency?: { key: string; limit: number };
+  /**
+   * The heatmap of a row (a process's or an opcode's key) or of every operation through the
+   * filter ('total'), over its last `columns` complete seconds: Snapshot.heatmap.
+   */
+  heatmap?: { key: string; columns: number; filter?: Filter };
 }
 
 const PERCENTILES: readonly number[] = [50, 95, 99];

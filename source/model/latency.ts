@@ -7,25 +7,17 @@
 import type { Core } from './core.js';
 import type { IoEvent } from './event.js';
 import { LatencyHistogram } from './histogram.js';
+import { groupBounds, groupOf } from './latencyGroups.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { eventAt, eventMatcher } from './recent.js';
 import type { Filter } from './select.js';
 import type { PxRow, StatRow } from './rows.js';
 import type { LatencyDetail, LatencyGroup } from './snapshot.js';
 
+export { groupBounds, groupOf } from './latencyGroups.js';
+
 /** Percentiles the panel shows, in the order of LatencyDetail.percentiles. */
 export const DETAIL_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
-
-/** The group of a latency: 0 below 1 µs, then k for [2^(k−1), 2^k) µs. */
-export function groupOf(ns: number): number {
-  if (!(ns >= 1000)) return 0;
-  return Math.floor(Math.log2(ns / 1000)) + 1;
-}
-
-/** A group's bounds in ns: [lowNs, highNs). */
-export function groupBounds(k: number): [lowNs: number, highNs: number] {
-  return k === 0 ? [0, 1000] : [1000 * 2 ** (k - 1), 1000 * 2 ** k];
-}
 
 /**
  * The histogram's counts by power of two of a microsecond (`<1µs`, `1-2µs`, `2-4µs`, …), every

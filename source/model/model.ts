@@ -24,6 +24,7 @@ import { deriveSnapshot, type SnapshotOptions } from './derive.js';
 import type { CountsDelta } from './counts.js';
 import type { EventSink, IoEvent } from './event.js';
 import { fileStats, type FileStat } from './files.js';
+import { heatmapOf, heatParts } from './heatmap.js';
 import { latencyDetail } from './latency.js';
 import type { OpcodeNames } from './opcodes.js';
 import type { CaptureCounters, Diagnostics, Snapshot } from './snapshot.js';
@@ -92,7 +93,12 @@ export class Model implements EventSink {
 
   /** An immutable plain-data picture of the model (see snapshot.ts). */
   snapshot(opts: SnapshotOptions = {}): Snapshot {
-    const snap = deriveSnapshot(this.core, opts, this.diagnostics);
+    let snap = deriveSnapshot(this.core, opts, this.diagnostics);
+    if (opts.heatmap) {
+      const { key, columns, filter } = opts.heatmap;
+      const parts = heatParts(this.core.table.procs, key, filter);
+      snap = { ...snap, heatmap: heatmapOf(key, parts, snap.series.endSec, columns) };
+    }
     if (!opts.latency) return snap;
     const { key, limit } = opts.latency;
     return { ...snap, latency: latencyDetail(this.core, key, opts.recentFilter, limit) };

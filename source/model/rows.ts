@@ -5,6 +5,7 @@
  */
 import type { OpCounts } from './counts.js';
 import { FIGURE_KEYS, type FigureKey } from './figures.js';
+import type { HeatRing } from './heatRing.js';
 import { LatencyHistogram } from './histogram.js';
 
 /** Window histograms and current-second histograms are borrowed from a pool and given back. */
@@ -226,6 +227,8 @@ export class OpRow extends StatRow {
 /** One opcode of one process (its history serves a process's figures under an opcode filter). */
 export class PxRow extends StatRow {
   readonly key: string;
+  /** Its latencies per second, for the heatmap (null until its first second with one). */
+  heat: HeatRing | null = null;
   constructor(
     readonly proc: ProcRow,
     readonly opcode: number,
@@ -233,5 +236,11 @@ export class PxRow extends StatRow {
   ) {
     super(seriesSeconds);
     this.key = `${proc.key}:${opcode}`;
+  }
+
+  override copyStatsTo<T extends StatRow>(to: T): T {
+    super.copyStatsTo(to);
+    if (to instanceof PxRow) to.heat = this.heat === null ? null : this.heat.clone();
+    return to;
   }
 }

@@ -6,6 +6,7 @@
  * rates are per second. "Window" figures cover (nowUs − windowUs, nowUs]; "total…" figures cover
  * everything since the model started (or was reset), including events no longer buffered.
  */
+import type { Heatmap } from './heatmap.js';
 import type { IoEvent } from './event.js';
 import { FIGURE_KEYS, type Diagnostics, type FigureCounts, type FigureKey } from './figures.js';
 import type { OpcodeNames } from './opcodes.js';
@@ -248,6 +249,8 @@ export interface Snapshot {
    * option `latency`); undefined otherwise, or when the row is gone.
    */
   readonly latency?: LatencyDetail;
+  /** The heatmap asked for with the snapshot option `heatmap` (model/heatmap.ts); else undefined. */
+  readonly heatmap?: Heatmap;
 }
 
 /** Latencies in [lowNs, highNs): one line of the latency panel's histogram. */

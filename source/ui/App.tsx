@@ -11,7 +11,7 @@ import { Box, Text, useApp, useStdout } from 'ink';
 import type { ViewSnapshot } from '../proc/view.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { initialUiState, pinSelection, type KeyResult } from './keymap.js';
-import { checkFilter, filterOf, latencyTarget, selectView } from './viewModel.js';
+import { checkFilter, filterOf, latencyTarget, selectView, viewAsk } from './viewModel.js';
 import type { SnapshotStore, SourceStatus, TuiController, TuiInfo } from './types.js';
 import { Header, headerLines } from './Header.js';
 import { FilterPrompt } from './FilterPrompt.js';
@@ -19,7 +19,12 @@ import { StatusLine, statusLineCount } from './StatusLine.js';
 import { ViewBar } from './ViewBar.js';
 import { ViewBody } from './ViewBody.js';
 import { useKeys, useScreenRef } from './input.js';
-import { useControllerFilter, useEffectRunner, useLatencyTarget } from './controller.js';
+import {
+  useControllerFilter,
+  useEffectRunner,
+  useLatencyTarget,
+  useViewAsk,
+} from './controller.js';
 import { colorEnabled, fit } from './text.js';
 export type {
   SnapshotStore,
@@ -116,6 +121,8 @@ export function App({
   useControllerFilter(controller, ui, filter, snap, names);
   // the latency panel's figures are computed only while it is open, for its row
   useLatencyTarget(controller, latencyTarget(ui, data, body));
+  // and what the view on screen asks for (the heatmap of its row) only while it is there
+  useViewAsk(controller, viewAsk(ui, data, width, filter));
   const runEffect = useEffectRunner(controller, exit);
   const apply = useCallback(
     (result: KeyResult) => {

@@ -16,6 +16,24 @@ import { latencyRow, type ViewData } from './viewModel.js';
 import { viewSpec } from './views/registry.js';
 import { Table, type TableFrame } from './Table.js';
 import { fit } from './text.js';
+import { Segments } from './Segments.js';
+import { formatLatencyNs, formatRate } from '../format.js';
+import { renderCharts } from '../render/chart.js';
+import type { Run } from '../render/heatmap.js';
+
+const CHART_FORMAT = { ops: (v: number) => formatRate(v), ns: formatLatencyNs };
+const CHART_COLOR = 'green';
+
+/** Lines of coloured runs, each cut to the width. */
+function Lines({ lines, width }: { lines: readonly Run[][]; width: number }): React.JSX.Element {
+  return (
+    <Box flexDirection="column" width={width}>
+      {lines.map((runs, i) => (
+        <Segments key={i} segments={runs} width={width} />
+      ))}
+    </Box>
+  );
+}
 
 /** What the view says when it has no rows: why, and what to do about it. */
 export function emptyText(ui: UiState, snap: ViewSnapshot | undefined, info: TuiInfo): string {
@@ -90,11 +108,48 @@ interface SpecViewProps extends TableFrame {
   color: boolean;
 }
 
-/** A view as its spec says: its columns, rows and row colours; under it, its notes when room. */
+/**
+ * A view as its spec says: its picture, or its columns, rows and row colours; under the table,
+ * its notes when room, or the charts of its selected row when its rows leave lines to spare.
+ */
 function SpecView({ ui, rows, snapshot, color, ...frame }: SpecViewProps): React.JSX.Element {
   const spec = viewSpec(ui.view);
+  const selected = frame.selected >= 0 ? rows[frame.selected] : undefined;
+  if (spec.draw) {
+    if (rows.length === 0) return <Text dimColor>{fit(frame.emptyText ?? '', frame.width)}</Text>;
+    const lines = spec.draw(snapshot, selected, {
+      width: frame.width,
+      height: frame.height,
+      color,
+    });
+    return <Lines lines={lines} width={frame.width} />;
+  }
   const rowColor = color && spec.rowColor ? (r: unknown) => spec.rowColor!(r, snapshot) : undefined;
   const columns = spec.columns(ui, snapshot, rows);
+  const charted = selected !== undefined ? spec.charts?.(selected) : undefined;
+  if (charted) {
+    // the table's header, its rows, a blank line: what is left is the charts'
+    const spare = frame.height - rows.length - 2;
+    const charts = renderCharts(charted.series, charted.name, frame.width, spare, CHART_FORMAT);
+    if (charts.length > 0)
+      return (
+        <Box flexDirection="column" width={frame.width}>
+          <Table
+            {...frame}
+            height={rows.length + 1}
+            columns={columns}
+            rows={rows}
+            rowColor={rowColor}
+          />
+          <Text> </Text>
+          {charts.map((l, i) => (
+            <Text key={i} wrap="truncate" color={color ? CHART_COLOR : undefined}>
+              {l}
+            </Text>
+          ))}
+        </Box>
+      );
+  }
   if (!spec.notes) return <Table {...frame} columns={columns} rows={rows} rowColor={rowColor} />;
   const notes = spec.notes(snapshot);
   const room = Math.max(0, Math.min(notes.length, frame.height - 3));

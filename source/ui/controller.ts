@@ -8,7 +8,7 @@ import { formatFilter, type Filter } from '../model/select.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import type { Effect } from './keymap.js';
 import type { UiState } from './state.js';
-import type { TuiController } from './types.js';
+import type { TuiController, ViewAsk } from './types.js';
 import { filterOf, tailFilter } from './viewModel.js';
 
 /** Runs the reducer's effects against the controller. */
@@ -71,4 +71,15 @@ export function useLatencyTarget(
       latencyKey === undefined ? undefined : { key: latencyKey, limit: latencyLimit },
     );
   }, [controller, latencyKey, latencyLimit]);
+}
+
+/** Tells the controller what the view on screen asks of each snapshot, when that changes. */
+export function useViewAsk(controller: TuiController, ask: ViewAsk): void {
+  const text = JSON.stringify(ask);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (text === '{}' && !asked.current) return; // nothing asked, ever
+    asked.current = text !== '{}';
+    controller.setViewAsk?.(JSON.parse(text) as ViewAsk);
+  }, [controller, text]);
 }

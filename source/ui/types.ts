@@ -4,6 +4,7 @@
  * to the controller.
  */
 import type { ViewSnapshot } from '../proc/view.js';
+import type { SnapshotOptions } from '../model/model.js';
 import type { Filter } from '../model/select.js';
 import type { SourceInfo, SourceStatus } from '../sources/facts.js';
 
@@ -33,6 +34,9 @@ export interface ReplayControls {
   jump(to: 'start' | 'end'): void;
 }
 
+/** What a view on screen asks of each snapshot (ViewSpec.ask). */
+export type ViewAsk = Pick<SnapshotOptions, 'heatmap'>;
+
 export interface TuiController {
   /** Stop capture/replay and let runTui's promise settle; the TUI unmounts itself first. */
   quit(): void;
@@ -52,6 +56,11 @@ export interface TuiController {
    * of that row, under the filter given to setFilter.
    */
   setLatency?(target: { key: string; limit: number } | undefined): void;
+  /**
+   * What the view on screen asks of each snapshot (ViewSpec.ask: the heatmap of its row), or
+   * nothing: snapshots should carry it, computed only while asked.
+   */
+  setViewAsk?(ask: ViewAsk): void;
   /** Live only: start recording, or stop the one in progress (`R`). */
   toggleRecording?(): void;
   /** Replay only. */

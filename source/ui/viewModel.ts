@@ -12,6 +12,7 @@ import type { UiState, ViewId } from './state.js';
 import type { FileRow } from '../render/fileColumns.js';
 import { fileName, type ThreadInfo } from '../proc/view.js';
 import { viewSpec } from './views/registry.js';
+import type { ViewAsk } from './types.js';
 import { recentEvents } from './views/events.js';
 import { drillColumns, sortOpcodes } from './views/opcodes.js';
 import type { ViewSpec } from './views/spec.js';
@@ -154,4 +155,15 @@ export function latencyRow(
   // a view with a latency panel has process or opcode rows (its spec says so)
   if (!viewSpec(table).latency) return undefined;
   return data.rows[data.selected] as ProcessRow | OpcodeRow | ProcessOpcodeRow | undefined;
+}
+
+/**
+ * What the view on screen asks of each snapshot for its selected row (its spec's ask: the
+ * heatmap), `width` columns wide; nothing under the help, the latency panel or the drill-down.
+ */
+export function viewAsk(ui: UiState, data: ViewData, width: number, filter: Filter): ViewAsk {
+  if (ui.mode === 'help' || inLatency(ui) || data.drill || data.view === undefined) return {};
+  const spec = viewSpec(data.view);
+  if (!spec.ask) return {};
+  return spec.ask(data.selected >= 0 ? data.rows[data.selected] : undefined, width, filter);
 }

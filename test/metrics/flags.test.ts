@@ -56,7 +56,7 @@ describe('buildConfig: metrics flags', () => {
       /^--export writes the series of a recording: --replay FILE/,
     );
     expect(error({ replay: 'r.csv', export: 'csv' })).toBe(
-      '--export "csv": choose openmetrics or json',
+      '--export "csv": choose openmetrics, json or trace',
     );
     expect(error({ replay: 'r.csv', export: 'json', json: true })).toMatch(/choose one/);
     expect(error({ replay: 'r.csv', export: 'json', speed: '2' })).toMatch(

@@ -76,8 +76,10 @@ function start(
   const tableRows = () => {
     const ls = lines();
     const head = ls.findIndex((l) => /^\s+PID|^\s+OPCODE|^\s+TIME/.test(l));
+    // the table ends at a blank line (the charts of its selected row may follow)
+    const end = ls.findIndex((l, i) => i > head && l.trim() === '');
     return ls
-      .slice(head + 1)
+      .slice(head + 1, end < 0 ? undefined : end)
       .filter((l) => /^[ >]\s*\S/.test(l) && !l.includes(':help') && !l.includes('(PgUp PgDn'));
   };
   const comms = () =>

@@ -106,7 +106,7 @@ describe('quitting', () => {
 });
 
 describe('views', () => {
-  it('cycles processes → opcodes → events → errors → rings with Tab and back with Shift-Tab', () => {
+  it('cycles processes → opcodes → events → errors → rings → heatmap with Tab and back with Shift-Tab', () => {
     let s = live();
     expect(s.view).toBe('processes');
     s = press(s, [{ tab: true }]).state;
@@ -118,7 +118,11 @@ describe('views', () => {
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('rings');
     s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('heatmap');
+    s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('processes');
+    s = press(s, [{ tab: true, shift: true }]).state;
+    expect(s.view).toBe('heatmap');
     s = press(s, [{ tab: true, shift: true }]).state;
     expect(s.view).toBe('rings');
   });

@@ -75,4 +75,7 @@ export const opcodes: ViewSpec<OpRow> = {
   diagnostics: true,
   latency: true,
   rowColor: opcodeColor,
+  // (a process's opcode row, under a pid: or comm: filter, keeps no series)
+  charts: (r) =>
+    r.kind === 'opcode' ? { name: `${r.opName} (every process)`, series: r.series } : undefined,
 };

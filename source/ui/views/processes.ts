@@ -1,4 +1,5 @@
 /** Processes (`1`): one row per process with io_uring activity, rates over the refresh window. */
+import { escape } from '../../escape.js';
 import { applyFilter, filterByCgroup } from '../../model/select.js';
 import type { ProcessRow } from '../../model/snapshot.js';
 import {
@@ -92,6 +93,7 @@ export const processes: ViewSpec<ProcessRow> = {
   },
   diagnostics: true,
   latency: true,
+  charts: (r) => ({ name: `PID ${r.pid} ${escape(r.comm)}`, series: r.series }),
   // a CQ overflow is an alarm: the process is losing (or about to lose) completions
   rowColor: (r, snapshot) =>
     r.window.errors > 0 || r.window.overflow > 0

@@ -8,6 +8,7 @@ import type { Column } from '../../render/columns.js';
 import type { TableId, UiState, ViewId } from '../state.js';
 import { errors } from './errors.js';
 import { events } from './events.js';
+import { heatmap } from './heatmap.js';
 import { drillColumns, opcodes } from './opcodes.js';
 import { processes } from './processes.js';
 import { rings } from './rings.js';
@@ -20,6 +21,7 @@ export const VIEW_SPECS: readonly AnyViewSpec[] = [
   events,
   errors,
   rings,
+  heatmap,
 ];
 
 /** The views' ids, in tab order. */

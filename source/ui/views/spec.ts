@@ -8,8 +8,10 @@
  */
 import type { Filter } from '../../model/select.js';
 import type { ViewSnapshot } from '../../proc/view.js';
+import type { ChartedSeries } from '../../render/chart.js';
 import type { Column } from '../../render/columns.js';
-import type { TuiInfo } from '../types.js';
+import type { Run } from '../../render/heatmap.js';
+import type { TuiInfo, ViewAsk } from '../types.js';
 import type { SortState, UiState, ViewId } from '../state.js';
 
 /** A view's rows for one snapshot and UI state: filtered and sorted, in display order. */
@@ -56,6 +58,22 @@ export interface ViewSpec<R> {
   rowColor?(row: R, snapshot: ViewSnapshot | undefined): string | undefined;
   /** Lines under the table, as many as there is room for (the rings no one could read). */
   notes?(snapshot: ViewSnapshot | undefined): string[];
+  /**
+   * The selected row's series, charted under the table where its rows leave lines to spare (its
+   * name goes in the charts' titles).
+   */
+  charts?(row: R): { name: string; series: ChartedSeries } | undefined;
+  /**
+   * A picture drawn in place of a table (the heatmap): its lines, of `width` cells, at most
+   * `height`. Its rows are then what ↑↓ choose from, the selected one what the picture is of.
+   */
+  draw?(
+    snapshot: ViewSnapshot | undefined,
+    selected: R | undefined,
+    frame: { width: number; height: number; color: boolean },
+  ): Run[][];
+  /** What the model computes for it, only while it is on screen, for its selected row. */
+  ask?(selected: R | undefined, width: number, filter: Filter): ViewAsk;
 }
 
 /** A spec whose row type is not known here (the registry's list mixes them). */
