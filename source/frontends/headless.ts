@@ -3,7 +3,9 @@
  * SIGTERM, SIGHUP, --duration, or the source failing), then prints the summary on stdout.
  * Messages go to stderr as they come.
  */
+import os from 'node:os';
 import type { Config } from '../config.js';
+import { Doctor } from '../doctor/doctor.js';
 import { formatSummary } from '../render/summary.js';
 import { formatSummaryJson } from '../render/summaryJson.js';
 import type { Source } from '../sources/source.js';
@@ -58,9 +60,12 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     toldLost = lost;
     toldAt = Date.now();
   };
+  // live: the doctor sees every tick (the rings' fdinfo peaks, the threads as they were)
+  const doctor = source.realtime ? new Doctor({ cpus: os.availableParallelism() }) : undefined;
   while (!stopping && !source.exhausted) {
     await source.tick();
     if (source.realtime) tellLosses(false);
+    doctor?.observe(source.snapshot({ series: false, recentLimit: 0 }));
     // a live source follows the clock; a replay plays on, looking at signals between steps
     const pause = source.realtime ? config.refreshMs : 0;
     await Promise.race([stopped, new Promise((r) => setTimeout(r, pause))]);
@@ -71,7 +76,10 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
     const format = config.json ? formatSummaryJson : formatSummary;
-    process.stdout.write(format(snap, source.summaryFacts()));
+    const facts = source.summaryFacts();
+    const seconds = (facts.durationUs ?? Math.max(0, snap.nowUs - snap.startUs)) / 1e6;
+    const findings = doctor?.session(snap, seconds);
+    process.stdout.write(format(snap, findings ? { ...facts, findings } : facts));
   }
   for (const note of source.closingNotes()) err(note);
   if (failure) err(failure);

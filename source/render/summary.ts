@@ -4,9 +4,12 @@
  * capture's loss counters. Pure: snapshot in, text out.
  */
 import type { EventLines } from '../../bpf/spec.js';
+import { sessionFindings } from '../doctor/doctor.js';
+import type { Finding } from '../doctor/finding.js';
 import { escape } from '../escape.js';
 import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
 import { summaryDiags, summaryStats } from './columns.js';
+import { findingsLines } from './findings.js';
 import { procSummaryLines } from './procSummary.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
@@ -27,6 +30,15 @@ export interface SummaryInfo {
   figures?: FiguresFacts;
   /** The capture tier (1 to 3), when known. */
   tier?: number;
+  /** The doctor's findings over the session (default: those of the snapshot's counts alone). */
+  findings?: readonly Finding[];
+}
+
+/** The doctor's findings the summary reports: the ones given, or the snapshot's counts'. */
+export function summaryFindings(snap: Snapshot, info: SummaryInfo): readonly Finding[] {
+  if (info.findings) return info.findings;
+  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+  return sessionFindings(snap, durationUs / 1e6);
 }
 
 /** How the events relate to the figures: every one, up to a budget, 1 in N, or none. */
@@ -223,6 +235,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (proc.length > 0) out.push('', ...proc);
 
   if (snap.diagnostics !== null) out.push(...diagnosticsSection(snap, limit));
+  out.push(...findingsLines(summaryFindings(snap, info), `over the ${seconds.toFixed(1)} s`));
 
   out.push('');
   const byErrno = (expected: boolean): string =>

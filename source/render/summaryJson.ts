@@ -9,7 +9,8 @@
  */
 import { commToCsv } from '../model/comm.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
-import type { SummaryInfo } from './summary.js';
+import { adviceJson } from './findings.js';
+import { summaryFindings, type SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
 const us = (ns: number): number => Math.round(ns) / 1000;
@@ -147,6 +148,8 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
       latency_sampled: f?.latencySampled ?? false,
     },
     evicted_processes: snap.evictedProcesses,
+    // the doctor's findings over the session, worst first (docs/doctor.md)
+    advice: adviceJson(summaryFindings(snap, info)),
   };
   // (other text, such as a kernel's opcode name, is escaped too: no raw DEL or C1 control, and
   // JSON.stringify writes a lone surrogate as \uDXXX, never as a code unit)
