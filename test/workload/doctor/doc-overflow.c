@@ -5,10 +5,11 @@
  * (io_uring_cqe_overflow), and they reach the CQ as the application makes room. The doctor's
  * `cq_overflow`.
  *
- *   doc-overflow ROUNDS
+ *   doc-overflow SECONDS
  *
- * Reports {"nops":64*ROUNDS,"overflows":48*ROUNDS,"cq_entries":16} (every NOP reaped, none
- * dropped: the kernel's dropped counter stays 0).
+ * Goes round (submit 64, reap 64) for SECONDS, and reports
+ * {"nops":64*ROUNDS,"overflows":48*ROUNDS,"cq_entries":16,"rounds":ROUNDS} (every NOP reaped,
+ * none dropped: the kernel's dropped counter stays 0).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,12 +24,14 @@
 #define PER_ROUND 64
 
 int main(int argc, char **argv) {
-  long rounds = arg_count(argc, argv, 1, "ROUNDS");
+  double secs = argc == 2 ? atof(argv[1]) : 0;
+  if (!(secs > 0)) arg_count(argc, argv, 0, "SECONDS");
   struct io_uring ring;
   cqsize_ring(&ring, CQ, CQ);
   await_go();
   int ret;
-  for (long r = 0; r < rounds; r++) {
+  long rounds = 0;
+  for (double t0 = seconds_now(); seconds_now() - t0 < secs; rounds++) {
     for (int b = 0; b < PER_ROUND / CQ; b++) {
       for (int i = 0; i < CQ; i++) io_uring_prep_nop(sqe_of(&ring));
       ret = io_uring_submit(&ring);
@@ -38,7 +41,7 @@ int main(int argc, char **argv) {
   }
   expect("dropped CQEs", (int)*ring.cq.koverflow, 0);
   io_uring_queue_exit(&ring);
-  report("\"nops\":%ld,\"overflows\":%ld,\"cq_entries\":%d", PER_ROUND * rounds,
-         (PER_ROUND - CQ) * rounds, CQ);
+  report("\"nops\":%ld,\"overflows\":%ld,\"cq_entries\":%d,\"rounds\":%ld", PER_ROUND * rounds,
+         (PER_ROUND - CQ) * rounds, CQ, rounds);
   return failures ? 1 : 0;
 }
