@@ -11,6 +11,7 @@ export default tseslint.config(
       'recordings/**',
       'eslint.config.js',
       'vitest.config.ts',
+      'vitest.unit.config.ts',
       '**/*.mjs',
     ],
   },

@@ -8,7 +8,7 @@
  * caller already did.
  */
 import { IO_URING_ENTER } from '../source/model/opcodes.js';
-import type { Diagnostics } from '../source/model/snapshot.js';
+import { FIGURE_KEYS, type Diagnostics, type FigureKey } from '../source/model/figures.js';
 import type { CaptureFilter, EventLines, KernelFeatures, ProgramSpec, Tier } from './spec.js';
 
 /**
@@ -53,20 +53,15 @@ export const PF_KTHREAD = 0x00200000;
  */
 export type Counting = 'completion' | 'record' | 'none';
 
-export const NO_DIAGNOSTICS: Diagnostics = {
-  punted: false,
-  poll: false,
-  short: false,
-  failed: false,
-  links: false,
-  overflow: false,
-  other: false,
-};
+export const NO_DIAGNOSTICS: Diagnostics = Object.fromEntries(
+  FIGURE_KEYS.map((k) => [k, false]),
+) as Record<FigureKey, boolean>;
 
 /**
  * What a program of this tier, on a kernel with these features, counts. Short results need the
  * length asked, read at submission with BTF (tier 1): counted on the requests whose submission
- * is kept, weighted like their latencies (so an estimate where latencies are sampled).
+ * is kept, weighted like their latencies (so an estimate where latencies are sampled). Each
+ * counted figure (source/model/figures.ts) has its line.
  */
 export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
   if (tier === 3 || f.submitTracepoint === undefined) return NO_DIAGNOSTICS;
@@ -78,7 +73,7 @@ export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
     links: f.hasFailLink === true,
     overflow: f.hasCqeOverflow,
     other: f.completeHasReq,
-  };
+  } satisfies Record<FigureKey, boolean>;
 }
 
 export function validateFilter(filter: CaptureFilter): string | undefined {

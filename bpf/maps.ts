@@ -10,46 +10,48 @@
  * for (see bpf/probes/sampling.ts), so the histograms stay right when latencies are sampled.
  */
 
-/** What one key part holds. */
-export type KeyPart = 'tgid' | 'opcode' | 'class' | 'bucket' | 'errno' | 'ctx';
+import {
+  FIGURES,
+  type CounterMapSpec as CounterMap,
+  type KeyPart,
+} from '../source/model/figures.js';
 
-export interface CounterMap {
-  /** The map's name, without its @. */
-  readonly name: string;
-  /** Its number in control-channel commands (see bpf/probes/control.ts). */
-  readonly id: number;
-  readonly keys: readonly KeyPart[];
-  /** count(): how many; sum(): a total (bytes, weights). */
-  readonly value: 'count' | 'sum';
-  /** What it counts, for the docs and the collector's comments. */
-  readonly what: string;
-}
+export type { CounterMap, KeyPart };
 
 /** bpftrace's type for a key part: result classes are signed (errno as −errno). */
 export const keyType = (k: KeyPart): 'int64' | 'uint64' => (k === 'class' ? 'int64' : 'uint64');
 
-/** The counter maps, in print order. Every per-process map has the tgid as its first key. */
-export const COUNTER_MAPS = [
+/** The maps of every operation's counts and latencies (the counted figures' come after). */
+const OPERATION_MAPS = [
   { name: 'c', id: 1, keys: ['tgid', 'opcode', 'class'], value: 'count', what: 'completions by result class' },
   { name: 'by', id: 2, keys: ['tgid', 'opcode'], value: 'sum', what: 'bytes of results whose class does not hold them' },
   { name: 'lat', id: 3, keys: ['tgid', 'opcode', 'bucket'], value: 'sum', what: 'latency histogram, weighted by the requests each sample stands for' },
   { name: 'ec', id: 4, keys: ['tgid', 'class'], value: 'count', what: 'io_uring_enter calls by result (operations submitted, or −errno)' },
   { name: 'esub', id: 5, keys: ['tgid'], value: 'sum', what: 'operations submitted by calls whose result is above ENTER_CLASS_MAX' },
   { name: 'el', id: 6, keys: ['tgid', 'bucket'], value: 'sum', what: 'io_uring_enter latency histogram, weighted' },
-  { name: 'punt', id: 7, keys: ['tgid', 'opcode'], value: 'count', what: 'requests punted to io-wq' },
-  { name: 'poll', id: 8, keys: ['tgid', 'opcode'], value: 'count', what: 'requests that armed a poll' },
-  { name: 'short', id: 9, keys: ['tgid', 'opcode'], value: 'sum', what: 'completions with 0 <= result < length asked, weighted' },
-  { name: 'fail', id: 10, keys: ['tgid', 'opcode', 'errno'], value: 'count', what: 'init failures by errno' },
-  { name: 'flink', id: 11, keys: ['tgid', 'opcode'], value: 'count', what: 'linked requests cancelled by this one failing' },
-  { name: 'ovf', id: 12, keys: ['tgid'], value: 'count', what: 'overflowed CQEs on the ring owner, not matched to a request' },
-  { name: 'ovfo', id: 13, keys: ['tgid', 'opcode'], value: 'count', what: 'overflowed CQEs of a multishot request, on its process and opcode' },
-  { name: 'oc', id: 14, keys: ['tgid'], value: 'count', what: 'CQEs without a request (tags, MSG_RING, notifications), on the ring owner' },
 ] as const satisfies readonly CounterMap[]; // prettier-ignore
 
-export type CounterName = (typeof COUNTER_MAPS)[number]['name'];
+/**
+ * The counter maps, in print order: the operations', then each counted figure's (figures.ts).
+ * Every per-process map has the tgid as its first key.
+ */
+export const COUNTER_MAPS: readonly CounterMap[] = [
+  ...OPERATION_MAPS,
+  ...FIGURES.flatMap((f): readonly CounterMap[] => f.program.maps),
+];
 
-/** The ring owners' map (ctx → tgid): not printed, deleted through the control channel too. */
-export const OWNER_MAP_ID = 15;
+export type OperationMapName = (typeof OPERATION_MAPS)[number]['name'];
+export type CounterName =
+  OperationMapName | (typeof FIGURES)[number]['program']['maps'][number]['name'];
+
+if (COUNTER_MAPS.some((m, i) => m.id !== i + 1))
+  throw new Error('bpf/maps.ts: the counter maps must be numbered 1, 2, … in print order');
+
+/**
+ * The ring owners' map (ctx → tgid): not printed, deleted through the control channel too; its
+ * number follows the counter maps'.
+ */
+export const OWNER_MAP_ID = COUNTER_MAPS.length + 1;
 
 /**
  * The capture's own counters (keyless): completions the capture could not attribute or hold,

@@ -48,7 +48,7 @@ export type {
   ProgramSpec,
   Tier,
 } from './spec.js';
-export type { Diagnostics } from '../source/model/snapshot.js';
+export type { Diagnostics } from '../source/model/figures.js';
 export {
   COMM_PATTERN,
   diagnosticsOf,

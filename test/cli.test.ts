@@ -18,7 +18,8 @@ import {
 } from '../source/config.js';
 import { OpcodeTable } from '../source/model/opcodes.js';
 import { RECORDING_HEADER } from '../source/record/format.js';
-import { CLI, requireRootOrSkip, ROOT, summaryBody, tempDir } from './e2e/env.js';
+import { requireRootOrSkip } from './helpers/processes.js';
+import { CLI, ROOT, summaryBody, tempDir } from './helpers/project.js';
 import { configError, configOf } from './config.js';
 
 describe('buildConfig', () => {

@@ -146,7 +146,17 @@ export class BpftraceSource {
     this.parser = new LineParser({
       token,
       monoToWallOffsetUs: monoToWallOffsetUs(),
-      onEvent: (ev) => opts.onEvent(ev),
+      onEvent: (ev) => {
+        // Once bpftrace's final counts are in, an event counted after they were read (its probe
+        // ran while bpftrace printed them, and its line came later) is past the session's
+        // counts: passed on, the recording would hold more rows than the kernel counted.
+        if (this.finalCounts && this.delivered >= this.eventsSent()) {
+          this.pastFinalCounts++;
+          return;
+        }
+        this.delivered++;
+        opts.onEvent(ev);
+      },
       onOpcodeName: (code, name) => opts.opcodes.learn(code, name),
       onReady: (tsUs) => this.ready(tsUs),
       onProcessExit: (tgid) => this.reaper.processEnded(tgid, Date.now() * 1000),
@@ -216,9 +226,25 @@ export class BpftraceSource {
     return this.reaper.reaped;
   }
 
-  /** Event lines received and parsed. */
+  /** Events passed on (to onEvent). */
   get receivedEvents(): number {
-    return this.parser.events;
+    return this.delivered;
+  }
+
+  /**
+   * Events that came after bpftrace's final counts and beyond them (counted in no figure), left
+   * out: the probes run on until bpftrace takes them off, while it prints its counts.
+   */
+  get eventsPastFinalCounts(): number {
+    return this.pastFinalCounts;
+  }
+
+  private delivered = 0;
+  private pastFinalCounts = 0;
+
+  /** Events the kernel sent: every one it counted, or where events are sampled its own count. */
+  eventsSent(): number {
+    return (this.opts.events?.kind ?? 'all') === 'all' ? this.countedEvents : this.sentEvents;
   }
 
   private notice(line: string): void {

@@ -24,8 +24,16 @@ import {
   COUNTER_MAPS,
   ENTER_CLASS_MAX,
   type CounterName,
+  type OperationMapName,
   type ScalarName,
 } from '../../bpf/maps.js';
+import {
+  ERRNO_FIGURE,
+  FIGURE_KEYS,
+  FIGURES,
+  type CounterMapSpec,
+  type FigureKey,
+} from '../model/figures.js';
 import { bucketOf } from '../model/histogram.js';
 import { IO_URING_ENTER, opcodeDirection } from '../model/opcodes.js';
 
@@ -66,26 +74,17 @@ interface Cum {
   /** Bytes not held by the classes (@by), or operations submitted by large calls (@esub). */
   extra: number;
   lat: Map<number, number>;
-  punt: number;
-  poll: number;
-  short: number;
-  fails: Map<number, number>;
-  flink: number;
-  ovf: number;
-  other: number;
+  /** The counted figures (figures.ts), and the errno figure's counts by errno. */
+  figs: Record<FigureKey, number>;
+  errnos: Map<number, number>;
 }
 
 const newCum = (): Cum => ({
   classes: new Map(),
   extra: 0,
   lat: new Map(),
-  punt: 0,
-  poll: 0,
-  short: 0,
-  fails: new Map(),
-  flink: 0,
-  ovf: 0,
-  other: 0,
+  figs: Object.fromEntries(FIGURE_KEYS.map((k) => [k, 0])) as Record<FigureKey, number>,
+  errnos: new Map(),
 });
 
 /** The capture's own counters, cumulative. */
@@ -172,24 +171,33 @@ export class CountsCollector {
   private lsn = 0;
   private elsn = 0;
 
-  private readonly put = new Map<string, Put>(
-    Object.entries({
+  private readonly put = new Map<string, Put>([
+    ...this.figurePuts(),
+    ...Object.entries({
       c: ([pid, op, cls], v) => this.at(pid, op).classes.set(cls, v),
       by: ([pid, op], v) => (this.at(pid, op).extra = v),
       lat: ([pid, op, bucket], v) => this.at(pid, op).lat.set(bucket, v),
       ec: ([pid, cls], v) => this.at(pid, IO_URING_ENTER).classes.set(cls, v),
       esub: ([pid], v) => (this.at(pid, IO_URING_ENTER).extra = v),
       el: ([pid, bucket], v) => this.at(pid, IO_URING_ENTER).lat.set(bucket, v),
-      punt: ([pid, op], v) => (this.at(pid, op).punt = v),
-      poll: ([pid, op], v) => (this.at(pid, op).poll = v),
-      short: ([pid, op], v) => (this.at(pid, op).short = v),
-      fail: ([pid, op, errno], v) => this.at(pid, op).fails.set(errno, v),
-      flink: ([pid, op], v) => (this.at(pid, op).flink = v),
-      ovf: ([pid], v) => (this.at(pid, IO_URING_ENTER).ovf = v),
-      ovfo: ([pid, op], v) => (this.at(pid, op).ovf = v),
-      oc: ([pid], v) => (this.at(pid, IO_URING_ENTER).other = v),
-    } satisfies Record<CounterName, Put>),
-  );
+    } satisfies Record<OperationMapName, Put>),
+  ]);
+
+  /**
+   * Each counted figure's maps (figures.ts): keyed [tgid, opcode], on that row; [tgid], on the
+   * process's IO_URING_ENTER row; with an errno, into the figure's errnos.
+   */
+  private figurePuts(): [string, Put][] {
+    return FIGURES.flatMap((f) =>
+      (f.program.maps as readonly CounterMapSpec[]).map((m): [string, Put] => {
+        const k: FigureKey = f.key;
+        if (m.keys.includes('errno'))
+          return [m.name, ([pid, op, errno], v) => this.at(pid, op).errnos.set(errno, v)];
+        if (m.keys.length === 2) return [m.name, ([pid, op], v) => (this.at(pid, op).figs[k] = v)];
+        return [m.name, ([pid], v) => (this.at(pid, IO_URING_ENTER).figs[k] = v)];
+      }),
+    );
+  }
 
   private readonly arity = new Map<string, number>(
     COUNTER_MAPS.map((m) => [m.name, m.keys.length]),
@@ -359,15 +367,17 @@ export class CountsCollector {
     else bytes += extra;
     const latency: number[] = [];
     const weighed = rises(now.lat, was?.lat, latency, modelBucket);
-    const punted = now.punt - (was?.punt ?? 0);
-    const poll = now.poll - (was?.poll ?? 0);
-    const short = now.short - (was?.short ?? 0);
-    const links = now.flink - (was?.flink ?? 0);
-    const overflow = now.ovf - (was?.ovf ?? 0);
-    const other = now.other - (was?.other ?? 0);
+    const figs = {} as Record<FigureKey, number>;
     const failedErrnos: number[] = [];
-    const failed = rises(now.fails, was?.fails, failedErrnos);
-    const diag = punted + poll + short + links + overflow + failed + other;
+    let diag = 0;
+    for (const k of FIGURE_KEYS) {
+      const d =
+        k === ERRNO_FIGURE
+          ? rises(now.errnos, was?.errnos, failedErrnos)
+          : now.figs[k] - (was?.figs[k] ?? 0);
+      figs[k] = d;
+      diag += d;
+    }
     if (ops <= 0 && bytes <= 0 && submitted <= 0 && diag <= 0 && weighed <= 0) return undefined;
     const dir = opcodeDirection(op);
     return {
@@ -381,7 +391,7 @@ export class CountsCollector {
       submitted,
       errnos,
       latency,
-      ...(diag > 0 ? { punted, poll, short, links, overflow, failed, failedErrnos, other } : {}),
+      ...(diag > 0 ? { ...figs, failedErrnos } : {}),
     };
   }
 }

@@ -2,6 +2,7 @@
  * What a probe found, in words: the tier names, the columns and diagnostics a capture fills, and
  * the --probe report (one line per finding).
  */
+import { FIGURES, type Figure, type FigureKey } from '../model/figures.js';
 import {
   diagnosticsOf,
   type Diagnostics,
@@ -42,15 +43,11 @@ export function vectoredLengths(f: KernelFeatures): string {
 
 /** Which diagnostics a capture counts, and where each comes from; the others are n/a. */
 export function describeDiagnostics(d: Diagnostics): string {
-  const part = (what: string, ok: boolean, from: string) => `${what} ${ok ? `(${from})` : 'n/a'}`;
-  return [
-    part('punted', d.punted, 'io_uring_queue_async_work'),
-    part('poll', d.poll, 'io_uring_poll_arm'),
-    part('short', d.short, 'result < length; n/a with --no-events'),
-    part('failed', d.failed, 'io_uring_req_failed'),
-    part('links', d.links, 'io_uring_fail_link'),
-    part('overflow', d.overflow, 'io_uring_cqe_overflow'),
-  ].join(', ');
+  const part = (what: string, ok: boolean | undefined, from: string) =>
+    `${what} ${ok === true ? `(${from})` : 'n/a'}`;
+  return FIGURES.flatMap((f: Figure) =>
+    f.probeNote === undefined ? [] : [part(f.key, d[f.key as FigureKey], f.probeNote)],
+  ).join(', ');
 }
 
 /** Human-readable report for --probe: one line per finding. */

@@ -5,8 +5,7 @@
  * summary. Without ticks (a replay's summary), `sessionFindings` evaluates the counts since
  * start alone: what a recording's counts support. Pure: no clock, no /proc of its own.
  */
-import type { Snapshot } from '../model/snapshot.js';
-import type { RingView } from '../proc/view.js';
+import type { RingView, ViewSnapshot } from '../proc/view.js';
 import { worstFirst, type Finding } from './finding.js';
 import { figuresOf, windowOf, type Figures } from './figures.js';
 import { evaluate, type RingPeak } from './rules.js';
@@ -60,7 +59,7 @@ export class Doctor {
   }
 
   /** Takes a tick's snapshot; returns the findings over the window that ends with it. */
-  observe(snap: Snapshot): readonly Finding[] {
+  observe(snap: ViewSnapshot): readonly Finding[] {
     const figures = figuresOf(snap);
     const rings = snap.proc?.origin === 'live' ? snap.proc.rings : [];
     const last = this.samples[this.samples.length - 1];
@@ -100,14 +99,14 @@ export class Doctor {
    * The findings of the whole session, for the summary: the counts since start, the threads'
    * session figures, the ring peaks of every tick observed.
    */
-  session(snap: Snapshot, seconds?: number): Finding[] {
+  session(snap: ViewSnapshot, seconds?: number): Finding[] {
     return sessionFindings(snap, seconds, this.opts.cpus, this.sessionPeaks);
   }
 }
 
 /** The findings of `snap`'s counts since start (over `seconds`, default the snapshot's span). */
 export function sessionFindings(
-  snap: Snapshot,
+  snap: ViewSnapshot,
   seconds?: number,
   cpus?: number,
   rings?: ReadonlyMap<string, RingPeak>,

@@ -4,8 +4,8 @@
  * subtract into the figures of the time between them (a window). Pure: snapshot in, figures out.
  */
 import { IO_URING_ENTER } from '../model/opcodes.js';
-import type { Diagnostics, Snapshot } from '../model/snapshot.js';
-import type { RingView, ThreadInfo } from '../proc/view.js';
+import type { Diagnostics } from '../model/snapshot.js';
+import type { RingView, ThreadInfo, ViewSnapshot } from '../proc/view.js';
 
 /** One opcode of one process: its counts. */
 export interface OpFigures {
@@ -68,7 +68,7 @@ const errKey = (opcode: number, errno: number, expected: boolean): string =>
  * The figures since start of every process in `snap`; `session`: the threads' session figures
  * (their CPU over the capture), else the last sample's.
  */
-export function figuresOf(snap: Snapshot, session = false): Figures {
+export function figuresOf(snap: ViewSnapshot, session = false): Figures {
   const procs = new Map<number, ProcFigures>();
   const threads = session
     ? (snap.proc?.threadsSeen ?? snap.proc?.threads)
@@ -77,10 +77,10 @@ export function figuresOf(snap: Snapshot, session = false): Figures {
     procs.set(p.pid, {
       pid: p.pid,
       comm: p.comm,
-      ops: p.totalOps,
+      ops: p.total.ops,
       calls: p.totalEnterCalls,
       submitted: p.totalEnterSubmitted,
-      overflow: p.totalOverflow,
+      overflow: p.total.overflow,
       opcodes: new Map(),
       errnos: new Map(),
       threads: threads?.get(p.pid),
@@ -93,13 +93,13 @@ export function figuresOf(snap: Snapshot, session = false): Figures {
     p.opcodes.set(r.opcode, {
       opcode: r.opcode,
       opName: r.opName,
-      ops: r.totalOps,
-      punted: r.totalPunted,
-      poll: r.totalPoll,
-      short: r.totalShort,
-      links: r.totalLinks,
-      failed: r.totalFailed,
-      ...msEndsOf(r),
+      ops: r.total.ops,
+      punted: r.total.punted,
+      poll: r.total.poll,
+      short: r.total.short,
+      links: r.total.links,
+      failed: r.total.failed,
+      ...msEndsOf(r.total),
     });
   }
   for (const e of snap.errorDetail) {

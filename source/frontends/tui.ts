@@ -8,7 +8,7 @@
 import type { Config } from '../config.js';
 import { letInkDrawInTerminal } from '../inkEnv.js';
 import type { Filter } from '../model/select.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { Source } from '../sources/source.js';
 import type { SnapshotStore, SourceStatus, TuiController } from '../ui/types.js';
 
@@ -18,7 +18,7 @@ const err = (line: string): void => {
 
 /** The one place snapshots are published to React; React re-renders once per publish. */
 export class TickStore implements SnapshotStore {
-  private snap: Snapshot | undefined;
+  private snap: ViewSnapshot | undefined;
   private status: SourceStatus | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -27,11 +27,11 @@ export class TickStore implements SnapshotStore {
     return () => this.listeners.delete(onChange);
   };
 
-  getSnapshot = (): Snapshot | undefined => this.snap;
+  getSnapshot = (): ViewSnapshot | undefined => this.snap;
 
   getStatus = (): SourceStatus | undefined => this.status;
 
-  publish(snap: Snapshot | undefined, status: SourceStatus | undefined): void {
+  publish(snap: ViewSnapshot | undefined, status: SourceStatus | undefined): void {
     this.snap = snap;
     this.status = status;
     for (const l of this.listeners) l();

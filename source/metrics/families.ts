@@ -22,13 +22,13 @@
  */
 import { errnoName, isExpectedError } from '../model/errno.js';
 import { IO_URING_ENTER, opcodeDirection, type OpcodeNames } from '../model/opcodes.js';
-import type { Diagnostics } from '../model/snapshot.js';
+import { ERRNO_FIGURE, FIGURES, type Diagnostics, type Figure } from '../model/figures.js';
 import { LE_SECONDS } from './buckets.js';
 import type { LabelName } from './labels.js';
-import type { MetricTotals, ProcessTotals, ThreadTotals } from './totals.js';
+import type { MetricTotals, OpCountedFigure, ProcessTotals, ThreadTotals } from './totals.js';
 
 /** The plain counts of an opcode's totals (totals.ts: OpTotals). */
-type OpCount = 'ops' | 'read' | 'write' | 'punted' | 'poll' | 'short' | 'links';
+type OpCount = 'ops' | 'read' | 'write' | OpCountedFigure;
 
 export type Labels = Record<string, string>;
 
@@ -73,19 +73,12 @@ export interface BuildInfo {
   kernel: string;
 }
 
-/** Each diagnostic (Diagnostics' key) and the stem of its family's name, iouringtop_<stem>_total. */
-export const DIAGNOSTIC_FAMILIES: readonly (readonly [keyof Diagnostics, string])[] = [
-  ['punted', 'punted'],
-  ['poll', 'poll_armed'],
-  ['short', 'short_results'],
-  ['failed', 'init_failures'],
-  ['links', 'broken_links'],
-  ['overflow', 'cq_overflows'],
-  ['other', 'other_cqes'],
-];
+/** Each diagnostic's family name (figures.ts: its stem), iouringtop_<stem>_total. */
+export const figureFamilyName = (f: Figure): string => `iouringtop_${f.metric.stem}_total`;
 
 /** Each family's help text, by its name. */
 const HELP: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(FIGURES.map((f) => [figureFamilyName(f), f.metric.help])),
   iouringtop_operations_total: 'io_uring operations completed (counted in the kernel)',
   iouringtop_read_bytes_total: 'Bytes read by read-class operations (positive results)',
   iouringtop_written_bytes_total: 'Bytes written by write-class operations (positive results)',
@@ -107,19 +100,6 @@ const HELP: Readonly<Record<string, string>> = {
     'Submissions the in-flight map could not hold (counted, without latency)',
   iouringtop_diagnostic_counted:
     'Whether the counts hold a diagnostic (1), or not (0: the kernel lacks its tracepoint, short_results under --no-events, a recording from before): its family is then absent, not 0',
-  iouringtop_punted_total: 'Requests punted to an io-wq worker thread (io_uring_queue_async_work)',
-  iouringtop_poll_armed_total:
-    'Requests that found their file not ready and armed a poll (io_uring_poll_arm)',
-  iouringtop_short_results_total:
-    'Completions with 0 <= result < the length asked: short reads and writes',
-  iouringtop_init_failures_total:
-    'Requests that failed before they were issued (io_uring_req_failed), by errno; also in the errors families',
-  iouringtop_broken_links_total:
-    'Linked requests cancelled because a request before them failed, counted on the failing request (io_uring_fail_link)',
-  iouringtop_other_cqes_total:
-    "CQEs the process's rings posted for no request of theirs (resource-tag notifications, MSG_RING deliveries, zero-copy notifications)",
-  iouringtop_cq_overflows_total:
-    "Completions that did not fit in the process's CQ rings (io_uring_cqe_overflow): an alarm, it reaps too slowly or its CQ is too small",
   iouringtop_iowq_worker_threads:
     'io-wq worker threads (iou-wrk-*, where punted requests run) the processes have, at the latest look at /proc',
   iouringtop_sqpoll_threads:
@@ -157,18 +137,10 @@ export interface FamilyOptions {
 }
 
 /**
- * Every family, with label names for `labels`; `info` null leaves out the info gauge; see
- * FamilyOptions for the rest.
+ * How the families counted per (label set, opcode) read the totals: summed over the opcodes
+ * when opcode is not a label.
  */
-export function metricFamilies(
-  labels: readonly LabelName[],
-  names: OpcodeNames,
-  info: BuildInfo | null,
-  { threads = false, diagnostics = null }: FamilyOptions = {},
-): Family[] {
-  const byOpcode = labels.includes('opcode');
-  const procLabels = labels.filter((l) => l !== 'opcode');
-
+function opcodeReaders(byOpcode: boolean, names: OpcodeNames) {
   /** The label values of (process, opcode): those chosen, in the order of `labels`. */
   const opLabels = (p: ProcessTotals, op: number): Labels => {
     const out: Labels = { ...p.slot.labels };
@@ -234,27 +206,6 @@ export function metricFamilies(
       return out;
     };
 
-  /** io_uring_enter's negative results by errno, per label set: failures or expected (-ETIME …). */
-  const enterErrorsByErrno =
-    (expected: boolean) =>
-    (t: MetricTotals): ScalarValue[] => {
-      const out: ScalarValue[] = [];
-      for (const p of t.processes.values())
-        for (const [e, n] of p.enterErrors)
-          if (isExpectedError(IO_URING_ENTER, e) === expected)
-            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
-      return out;
-    };
-
-  const perProcess =
-    (key: 'enterCalls' | 'enterSubmitted') =>
-    (t: MetricTotals): ScalarValue[] => {
-      const out: ScalarValue[] = [];
-      for (const p of t.processes.values())
-        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: p[key] });
-      return out;
-    };
-
   /**
    * A diagnostic per (label set, opcode), or per label set: a series once its count is above 0
    * (it never goes back), as a failure's errno is; see the module comment for why.
@@ -285,6 +236,32 @@ export function metricFamilies(
     return out;
   };
 
+  return { perOpcode, errorsByErrno, onceCounted, initFailures };
+}
+
+/** How the families of a label set (its calls, threads, rings) and the capture read the totals. */
+function processReaders(names: OpcodeNames) {
+  /** io_uring_enter's negative results by errno, per label set: failures or expected (-ETIME …). */
+  const enterErrorsByErrno =
+    (expected: boolean) =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        for (const [e, n] of p.enterErrors)
+          if (isExpectedError(IO_URING_ENTER, e) === expected)
+            out.push({ labels: { ...p.slot.labels, errno: errnoName(e) }, value: n });
+      return out;
+    };
+
+  const perProcess =
+    (key: 'enterCalls' | 'enterSubmitted') =>
+    (t: MetricTotals): ScalarValue[] => {
+      const out: ScalarValue[] = [];
+      for (const p of t.processes.values())
+        if (p.enterCalls > 0) out.push({ labels: { ...p.slot.labels }, value: p[key] });
+      return out;
+    };
+
   /** One value per label set whose processes /proc was read for: `pick` of its thread totals. */
   const perThreads =
     (pick: (t: ThreadTotals) => number | undefined) =>
@@ -314,11 +291,29 @@ export function metricFamilies(
           out.push({ labels: { ...p.slot.labels }, value: of(p) });
       return out;
     };
-  const overflows = perRingOwner((p) => p.overflow);
   const capture =
     (key: 'lost' | 'dropped') =>
     (t: MetricTotals): ScalarValue[] =>
       t.capture === null ? [] : [{ labels: {}, value: t.capture[key] }];
+  return { enterErrorsByErrno, perProcess, perThreads, latency, perRingOwner, capture };
+}
+
+/**
+ * Every family, with label names for `labels`; `info` null leaves out the info gauge; see
+ * FamilyOptions for the rest.
+ */
+export function metricFamilies(
+  labels: readonly LabelName[],
+  names: OpcodeNames,
+  info: BuildInfo | null,
+  { threads = false, diagnostics = null }: FamilyOptions = {},
+): Family[] {
+  const byOpcode = labels.includes('opcode');
+  const procLabels = labels.filter((l) => l !== 'opcode');
+
+  const { perOpcode, errorsByErrno, onceCounted, initFailures } = opcodeReaders(byOpcode, names);
+  const { enterErrorsByErrno, perProcess, perThreads, latency, perRingOwner, capture } =
+    processReaders(names);
   const isRead = (op: number) => opcodeDirection(op) === 'read';
   const isWrite = (op: number) => opcodeDirection(op) === 'write';
   const withErrno = [...labels, 'errno'];
@@ -339,28 +334,25 @@ export function metricFamilies(
     counter('iouringtop_dropped_requests_total', [], capture('dropped')),
   ];
   const diagnosticCounted = (): ScalarValue[] =>
-    DIAGNOSTIC_FAMILIES.map(([key, stem]) => ({
-      labels: { diagnostic: stem },
-      value: diagnostics?.[key] === true ? 1 : 0,
+    FIGURES.map((f) => ({
+      labels: { diagnostic: f.metric.stem },
+      value: diagnostics?.[f.key] === true ? 1 : 0,
     }));
   families.push(gauge('iouringtop_diagnostic_counted', ['diagnostic'], diagnosticCounted));
-  const diag = (key: keyof Diagnostics, f: Family): void => {
-    if (diagnostics?.[key] === true) families.push(f);
-  };
-  diag('punted', counter('iouringtop_punted_total', labels, onceCounted('punted')));
-  diag('poll', counter('iouringtop_poll_armed_total', labels, onceCounted('poll')));
-  diag('short', counter('iouringtop_short_results_total', labels, onceCounted('short')));
-  diag('failed', counter('iouringtop_init_failures_total', withErrno, initFailures));
-  diag('links', counter('iouringtop_broken_links_total', labels, onceCounted('links')));
-  diag('overflow', counter('iouringtop_cq_overflows_total', procLabels, overflows));
-  diag(
-    'other',
-    counter(
-      'iouringtop_other_cqes_total',
-      procLabels,
-      perRingOwner((p) => p.other),
-    ),
-  );
+  for (const f of FIGURES) {
+    if (diagnostics?.[f.key] !== true) continue;
+    const name = figureFamilyName(f);
+    if (f.key === ERRNO_FIGURE) families.push(counter(name, withErrno, initFailures));
+    else if (f.scope === 'opcode') families.push(counter(name, labels, onceCounted(f.key)));
+    else
+      families.push(
+        counter(
+          name,
+          procLabels,
+          perRingOwner((p) => p[f.key]),
+        ),
+      );
+  }
   if (threads) {
     const workers = perThreads((x) => x.now?.workers);
     const sqpoll = perThreads((x) => x.now?.sqpoll);

@@ -14,6 +14,14 @@
  */
 import type { CountsDelta } from '../model/counts.js';
 import { MAX_ERRNO } from '../model/errno.js';
+import {
+  ERRNO_FIGURE,
+  OPCODE_FIGURE_KEYS,
+  RING_FIGURE_KEYS,
+  type ErrnoFigureKey,
+  type OpcodeFigureKey,
+  type RingFigureKey,
+} from '../model/figures.js';
 import { bucketValue } from '../model/histogram.js';
 import { IO_URING_ENTER } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
@@ -21,26 +29,26 @@ import type { ThreadReport } from '../sources/source.js';
 import { LE_NS, leIndexOfBucket } from './buckets.js';
 import { LabelBound, RETIRE_AFTER_US, type LabelName, type LabelSlot } from './labels.js';
 
-/** One opcode of one label set. */
-export interface OpTotals {
+/** The opcode figures counted as a number (figures.ts); the one with errnos is by errno. */
+export type OpCountedFigure = Exclude<OpcodeFigureKey, ErrnoFigureKey>;
+const OP_COUNTED = OPCODE_FIGURE_KEYS.filter((k) => k !== ERRNO_FIGURE) as OpCountedFigure[];
+
+/**
+ * One opcode of one label set. The counted figures (OpCounts): the opcode ones, and init
+ * failures by errno.
+ */
+export interface OpTotals extends Record<OpCountedFigure, number> {
   ops: number;
   read: number;
   write: number;
   /** Operations that failed, by errno. */
   readonly errors: Map<number, number>;
-  /**
-   * The diagnostics counted in the kernel (OpCounts): requests punted to io-wq, that armed a
-   * poll, completed short, linked requests their failure cancelled; init failures by errno.
-   */
-  punted: number;
-  poll: number;
-  short: number;
-  links: number;
   readonly failed: Map<number, number>;
 }
 
 /** One process label set (see labels.ts): its operations by opcode, and its io_uring_enter calls. */
-export interface ProcessTotals {
+/** A label set's ring figures (figures.ts: CQ overflows, CQEs without a request). */
+export interface ProcessTotals extends Record<RingFigureKey, number> {
   readonly slot: LabelSlot;
   /** By opcode, IO_URING_ENTER apart, in first-seen order. */
   readonly ops: Map<number, OpTotals>;
@@ -49,10 +57,6 @@ export interface ProcessTotals {
   enterSubmitted: number;
   /** Calls that failed, by errno. */
   readonly enterErrors: Map<number, number>;
-  /** Completions that overflowed its CQ rings (counted on its IO_URING_ENTER rows). */
-  overflow: number;
-  /** CQEs without a request its rings posted (tags, MSG_RING, notifications). */
-  other: number;
   /** The end of the latest delta that had activity for it (µs). */
   lastUs: number;
   /** Its io_uring threads, once /proc was read for one of its processes (live only). */
@@ -118,8 +122,7 @@ export class MetricTotals {
       p ??= this.processOf(slot, d.tsUs);
       if (d.tsUs > p.lastUs) p.lastUs = d.tsUs;
       const op = r.opcode & 255;
-      if (r.overflow !== undefined) p.overflow += r.overflow;
-      if (r.other !== undefined) p.other += r.other;
+      for (const k of RING_FIGURE_KEYS) p[k] += r[k] ?? 0;
       if (op === IO_URING_ENTER) {
         p.enterCalls += r.ops;
         p.enterSubmitted += r.submitted;
@@ -128,17 +131,8 @@ export class MetricTotals {
       }
       let o = p.ops.get(op);
       if (o === undefined) {
-        o = {
-          ops: 0,
-          read: 0,
-          write: 0,
-          errors: new Map(),
-          punted: 0,
-          poll: 0,
-          short: 0,
-          links: 0,
-          failed: new Map(),
-        };
+        o = { ops: 0, read: 0, write: 0, errors: new Map(), failed: new Map() } as OpTotals;
+        for (const k of OP_COUNTED) o[k] = 0;
         p.ops.set(op, o);
       }
       o.ops += r.ops;
@@ -146,10 +140,7 @@ export class MetricTotals {
       o.write += r.write;
       addErrnos(o.errors, r.errnos);
       // (absent: none this interval)
-      if (r.punted !== undefined) o.punted += r.punted;
-      if (r.poll !== undefined) o.poll += r.poll;
-      if (r.short !== undefined) o.short += r.short;
-      if (r.links !== undefined) o.links += r.links;
+      for (const k of OP_COUNTED) o[k] += r[k] ?? 0;
       if (r.failedErrnos !== undefined) addErrnos(o.failed, r.failedErrnos);
       if (r.latency.length > 0) this.addLatency(op, r.latency);
     }
@@ -168,10 +159,9 @@ export class MetricTotals {
         enterCalls: 0,
         enterSubmitted: 0,
         enterErrors: new Map(),
-        overflow: 0,
-        other: 0,
         lastUs: nowUs,
-      };
+      } as ProcessTotals;
+      for (const k of RING_FIGURE_KEYS) p[k] = 0;
       this.processes.set(slot.key, p);
     }
     return p;

@@ -11,6 +11,7 @@
 import { errnoKey, EXPECTED_KEY, expectedOf } from './errno.js';
 import type { CountsDelta, OpCounts } from './counts.js';
 import type { IoEvent } from './event.js';
+import { RING_FIGURE_KEYS } from './figures.js';
 import { IO_URING_ENTER, opcodeDirection, OpcodeTable, type OpcodeNames } from './opcodes.js';
 import { ProcessTable } from './processTable.js';
 import { EventRing } from './ring.js';
@@ -328,20 +329,18 @@ export class Core {
         this.countsEnterCalls += c.ops;
         this.countsEnterSubmitted += c.submitted;
         if (c.ops > 0 && d.tsUs > proc.lastUs) proc.lastUs = d.tsUs;
-        // CQ overflows and CQEs without a request are the process's (its rings'), counted on
-        // its IO_URING_ENTER row
-        const ovf = c.overflow ?? 0;
-        const other = c.other ?? 0;
-        if (ovf > 0 || other > 0) {
+        // the ring figures (CQ overflows, CQEs without a request) are the process's (its
+        // rings'), counted on its IO_URING_ENTER row
+        for (const k of RING_FIGURE_KEYS) {
+          const n = c[k] ?? 0;
+          if (n <= 0) continue;
           for (const row of [proc, this.total]) {
-            row.t.overflow += ovf;
-            row.t.other += other;
+            row.t[k] += n;
             if (row.kGen !== gen) {
               row.kGen = gen;
               row.k.reset(this.pool);
             }
-            row.k.overflow += ovf;
-            row.k.other += other;
+            row.k[k] += n;
           }
         }
       } else {

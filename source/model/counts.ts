@@ -5,9 +5,14 @@
  * errors, series) comes from them, and events only fill its buffer: so the numbers stay true
  * when events are lost or sampled.
  */
+import type { FigureCounts } from './figures.js';
 
-/** One (process, opcode) over one interval. IO_URING_ENTER (255) counts the syscall itself. */
-export interface OpCounts {
+/**
+ * One (process, opcode) over one interval. IO_URING_ENTER (255) counts the syscall itself. The
+ * counted figures (figures.ts) are optional fields of it: absent, none in this interval, or
+ * not counted (the snapshot's `diagnostics` says which are counted at all).
+ */
+export interface OpCounts extends Partial<FigureCounts> {
   pid: number;
   comm: string;
   opcode: number;
@@ -29,22 +34,10 @@ export interface OpCounts {
    */
   latency: number[];
   /**
-   * The diagnostics (absent: none in this interval, or not counted; the snapshot's
-   * `diagnostics` says which are counted at all):
-   * requests punted to io-wq, that armed a poll, completed short (0 <= result < length),
-   * linked requests they cancelled by failing, CQ overflows (on the IO_URING_ENTER row: the
-   * process's rings), init failures and their errnos (flat pairs [errno, count, …]), and CQEs
-   * without a request (resource-tag notifications, MSG_RING deliveries, zero-copy notifications:
-   * on the IO_URING_ENTER row, the ring owner's).
+   * The diagnostics of errnos: init failures by errno, flat pairs [errno, count, …] (figures.ts:
+   * ERRNO_FIGURE).
    */
-  punted?: number;
-  poll?: number;
-  short?: number;
-  links?: number;
-  overflow?: number;
-  failed?: number;
   failedErrnos?: number[];
-  other?: number;
 }
 
 /** A row of nothing yet: what a row's counts start from. */

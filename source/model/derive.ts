@@ -8,15 +8,19 @@
  */
 import { DIR, type Core } from './core.js';
 import { errnoKey, errnoName, EXPECTED_KEY } from './errno.js';
+import { FIGURE_KEYS, type FigureKey } from './figures.js';
 import { IO_URING_ENTER } from './opcodes.js';
 import { recentEvents } from './recent.js';
 import { RING_BYTES_PER_EVENT } from './ring.js';
 import { OpRow, ProcRow, type PxRow, StatRow, type Tally } from './rows.js';
 import { commMatches, type Filter } from './select.js';
 import type {
+  BufferStats,
   Diagnostics,
+  EnterStats,
   ErrnoRow,
   ErrorDetailRow,
+  Figures,
   OpcodeRow,
   OpcodeShare,
   ProcessOpcodeRow,
@@ -91,7 +95,6 @@ export function deriveSnapshot(
   const nowUs = core.started ? core.nowUs : 0;
   const win = core.counted ? countsWindow(core) : scanWindow(core, opts, nowUs);
   const { perSec } = win;
-  const ring = core.ring;
   const withSeries = opts.series ?? true;
   const endSec = core.curSec - 1;
   const scratch = [0, 0, 0];
@@ -112,74 +115,17 @@ export function deriveSnapshot(
 
   const stats = (row: StatRow): RowStats => {
     const w = scratchRows.has(row) ? row.w : win.tally(row);
-    const wh = w === null ? null : w.hist;
-    let p50 = 0;
-    let p95 = 0;
-    let p99 = 0;
-    if (wh !== null) {
-      wh.percentiles(PERCENTILES, scratch);
-      [p50, p95, p99] = scratch;
-    }
-    const th = row.tHist;
-    th.percentiles(PERCENTILES, scratch);
     return {
-      ops: w === null ? 0 : w.ops,
+      window: figures(w, scratch),
+      total: figures(row.t, scratch),
       opsPerSec: w === null ? 0 : w.ops * perSec,
       readBytesPerSec: w === null ? 0 : w.read * perSec,
       writeBytesPerSec: w === null ? 0 : w.write * perSec,
-      errors: w === null ? 0 : w.errors,
-      expected: w === null ? 0 : w.expected,
-      avgNs: wh !== null ? wh.mean() : 0,
-      p50Ns: p50,
-      p95Ns: p95,
-      p99Ns: p99,
-      maxNs: wh !== null ? wh.max : 0,
-      totalOps: row.t.ops,
-      totalReadBytes: row.t.read,
-      totalWriteBytes: row.t.write,
-      totalErrors: row.t.errors,
-      totalExpected: row.t.expected,
-      totalAvgNs: th.mean(),
-      totalP50Ns: scratch[0],
-      totalP95Ns: scratch[1],
-      totalP99Ns: scratch[2],
-      totalMaxNs: th.max,
       lastSeenUs: row.lastUs,
-      punted: w === null ? 0 : w.punted,
-      poll: w === null ? 0 : w.poll,
-      short: w === null ? 0 : w.short,
-      links: w === null ? 0 : w.links,
-      overflow: w === null ? 0 : w.overflow,
-      failed: w === null ? 0 : w.failed,
-      other: w === null ? 0 : w.other,
-      totalPunted: row.t.punted,
-      totalPoll: row.t.poll,
-      totalShort: row.t.short,
-      totalLinks: row.t.links,
-      totalOverflow: row.t.overflow,
-      totalFailed: row.t.failed,
-      totalOther: row.t.other,
     };
   };
-  const series = (row: StatRow): Series => {
-    const s = row.series;
-    if (!withSeries || s === null) return EMPTY_SERIES;
-    const n = core.seriesSeconds;
-    const ops: number[] = new Array<number>(n);
-    const read: number[] = new Array<number>(n);
-    const write: number[] = new Array<number>(n);
-    const p99: number[] = new Array<number>(n);
-    for (let k = 0; k < n; k++) {
-      const sec = endSec - n + 1 + k;
-      const slot = ((sec % n) + n) % n;
-      const hit = sec >= 0 && s.stamp[slot] === sec;
-      ops[k] = hit ? s.ops[slot] : 0;
-      read[k] = hit ? s.read[slot] : 0;
-      write[k] = hit ? s.write[slot] : 0;
-      p99[k] = hit ? s.p99[slot] : 0;
-    }
-    return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
-  };
+  const series = (row: StatRow): Series =>
+    seriesOf(row, withSeries ? core.seriesSeconds : 0, endSec);
 
   // Under a pid: or comm: filter, the totals are the sum of the process rows it shows.
   const pids = opts.processes?.pids ?? [];
@@ -195,30 +141,7 @@ export function deriveSnapshot(
   const processOpcodes: ProcessOpcodeRow[] = [];
   const errorDetail: ErrorDetailRow[] = [];
   for (const pr of core.table.procs) {
-    const mix: OpcodeShare[] = [];
-    for (const px of pr.pxList) {
-      const pxStats = stats(px);
-      if (px.errs !== null || px.fails !== null) errorRows(core, px, win, errorDetail);
-      processOpcodes.push({
-        kind: 'processOpcode',
-        key: px.key,
-        processKey: pr.key,
-        pid: pr.pid,
-        comm: pr.comm,
-        opcode: px.opcode,
-        opName: core.opcodes.name(px.opcode),
-        ...pxStats,
-      });
-      if (px.opcode !== IO_URING_ENTER) {
-        mix.push({
-          opcode: px.opcode,
-          opName: core.opcodes.name(px.opcode),
-          ops: pxStats.ops,
-          totalOps: pxStats.totalOps,
-        });
-      }
-    }
-    mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
+    const mix = processOpcodeRows(core, pr, stats, win, processOpcodes, errorDetail);
     const top = mix.find((m) => only === undefined || only.has(m.opcode))?.opcode ?? -1;
     const [wCalls, wSubmitted] = win.enter(pr);
     const shown = view(pr, () => inFilter(pr.pxList));
@@ -274,23 +197,12 @@ export function deriveSnapshot(
   const countedEnter = withEnter ? core.enterCalls : 0;
   const totals: TotalsRow = {
     ...totalStats,
-    events: named ? namedEvents : core.counted ? totalStats.totalOps + countedEnter : core.events,
+    events: named ? namedEvents : core.counted ? totalStats.total.ops + countedEnter : core.events,
     eventsPerSec: (named ? namedWindowEvents : win.events) * perSec,
     series: series(total),
   };
 
-  const errors: ErrnoRow[] = core.errnoSeen.map((key) => {
-    const expected = key >= EXPECTED_KEY;
-    const errno = expected ? key - EXPECTED_KEY : key;
-    return {
-      errno,
-      name: errnoName(errno),
-      expected,
-      count: win.errnos.get(key) ?? 0,
-      total: core.errnoTotal[key],
-    };
-  });
-  errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
+  const errors = errnoRows(core, win);
   errorDetail.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
 
   win.release();
@@ -308,31 +220,156 @@ export function deriveSnapshot(
     errors,
     errorDetail,
     diagnostics,
-    enter: {
-      callsPerSec: win.enterCalls * perSec,
-      submittedPerSec: win.enterSubmitted * perSec,
-      opsPerCall: win.enterCalls > 0 ? win.enterSubmitted / win.enterCalls : 0,
-      totalCalls: core.enterCalls,
-      totalSubmitted: core.enterSubmitted,
-      totalOpsPerCall: core.enterCalls > 0 ? core.enterSubmitted / core.enterCalls : 0,
-    },
+    enter: enterStats(core, win),
     series: { endSec, length: withSeries ? core.seriesSeconds : 0 },
-    buffer: {
-      events: ring.size,
-      maxEvents: ring.maxEvents,
-      maxAgeUs: core.maxAgeUs,
-      bytesPerEvent: RING_BYTES_PER_EVENT,
-      allocatedBytes: ring.allocatedBytes,
-      startUs: ring.oldestUs(),
-      endUs: ring.newestUs(),
-      overwritten: ring.overwritten,
-      expired: ring.expired,
-    },
+    buffer: bufferStats(core),
     capture: core.capture,
     evictedProcesses: core.table.evicted,
     recent: recentEvents(core, opts.recentFilter, opts.recentLimit ?? 100),
     opcodeNames: core.opcodes,
   };
+}
+
+/** A row's per-second history over the `n` seconds up to `endSec` (n 0: none). */
+function seriesOf(row: StatRow, n: number, endSec: number): Series {
+  const s = row.series;
+  if (n === 0 || s === null) return EMPTY_SERIES;
+  const ops: number[] = new Array<number>(n);
+  const read: number[] = new Array<number>(n);
+  const write: number[] = new Array<number>(n);
+  const p99: number[] = new Array<number>(n);
+  for (let k = 0; k < n; k++) {
+    const sec = endSec - n + 1 + k;
+    const slot = ((sec % n) + n) % n;
+    const hit = sec >= 0 && s.stamp[slot] === sec;
+    ops[k] = hit ? s.ops[slot] : 0;
+    read[k] = hit ? s.read[slot] : 0;
+    write[k] = hit ? s.write[slot] : 0;
+    p99[k] = hit ? s.p99[slot] : 0;
+  }
+  return { opsPerSec: ops, readBytesPerSec: read, writeBytesPerSec: write, p99Ns: p99 };
+}
+
+/**
+ * A process's opcode rows (into `out`, its errors' rows into `errorDetail`); returns its opcode
+ * mix, most operations in the window first, then most since start.
+ */
+function processOpcodeRows(
+  core: Core,
+  pr: ProcRow,
+  stats: (row: StatRow) => RowStats,
+  win: Window,
+  out: ProcessOpcodeRow[],
+  errorDetail: ErrorDetailRow[],
+): OpcodeShare[] {
+  const mix: OpcodeShare[] = [];
+  for (const px of pr.pxList) {
+    const pxStats = stats(px);
+    if (px.errs !== null || px.fails !== null) errorRows(core, px, win, errorDetail);
+    out.push({
+      kind: 'processOpcode',
+      key: px.key,
+      processKey: pr.key,
+      pid: pr.pid,
+      comm: pr.comm,
+      opcode: px.opcode,
+      opName: core.opcodes.name(px.opcode),
+      ...pxStats,
+    });
+    if (px.opcode !== IO_URING_ENTER) {
+      mix.push({
+        opcode: px.opcode,
+        opName: core.opcodes.name(px.opcode),
+        ops: pxStats.window.ops,
+        totalOps: pxStats.total.ops,
+      });
+    }
+  }
+  return mix.sort((a, b) => b.ops - a.ops || b.totalOps - a.totalOps || a.opcode - b.opcode);
+}
+
+/** Errors by errno, most since start first. */
+function errnoRows(core: Core, win: Window): ErrnoRow[] {
+  const errors: ErrnoRow[] = core.errnoSeen.map((key) => {
+    const expected = key >= EXPECTED_KEY;
+    const errno = expected ? key - EXPECTED_KEY : key;
+    return {
+      errno,
+      name: errnoName(errno),
+      expected,
+      count: win.errnos.get(key) ?? 0,
+      total: core.errnoTotal[key],
+    };
+  });
+  return errors.sort((a, b) => b.total - a.total || b.count - a.count || a.errno - b.errno);
+}
+
+function enterStats(core: Core, win: Window): EnterStats {
+  const perSec = win.perSec;
+  return {
+    callsPerSec: win.enterCalls * perSec,
+    submittedPerSec: win.enterSubmitted * perSec,
+    opsPerCall: win.enterCalls > 0 ? win.enterSubmitted / win.enterCalls : 0,
+    totalCalls: core.enterCalls,
+    totalSubmitted: core.enterSubmitted,
+    totalOpsPerCall: core.enterCalls > 0 ? core.enterSubmitted / core.enterCalls : 0,
+  };
+}
+
+function bufferStats(core: Core): BufferStats {
+  const ring = core.ring;
+  return {
+    events: ring.size,
+    maxEvents: ring.maxEvents,
+    maxAgeUs: core.maxAgeUs,
+    bytesPerEvent: RING_BYTES_PER_EVENT,
+    allocatedBytes: ring.allocatedBytes,
+    startUs: ring.oldestUs(),
+    endUs: ring.newestUs(),
+    overwritten: ring.overwritten,
+    expired: ring.expired,
+  };
+}
+
+const NO_FIGURES: Figures = Object.freeze({
+  ...(Object.fromEntries(FIGURE_KEYS.map((k) => [k, 0])) as Record<FigureKey, number>),
+  ops: 0,
+  read: 0,
+  write: 0,
+  errors: 0,
+  expected: 0,
+  avgNs: 0,
+  p50Ns: 0,
+  p95Ns: 0,
+  p99Ns: 0,
+  maxNs: 0,
+});
+
+/** A tally's figures (none: all 0); `scratch` takes the percentiles. */
+function figures(t: Tally | null, scratch: number[]): Figures {
+  if (t === null) return NO_FIGURES;
+  const h = t.hist;
+  let p50 = 0;
+  let p95 = 0;
+  let p99 = 0;
+  if (h !== null) {
+    h.percentiles(PERCENTILES, scratch);
+    [p50, p95, p99] = scratch;
+  }
+  const out = {
+    ops: t.ops,
+    read: t.read,
+    write: t.write,
+    errors: t.errors,
+    expected: t.expected,
+    avgNs: h !== null ? h.mean() : 0,
+    p50Ns: p50,
+    p95Ns: p95,
+    p99Ns: p99,
+    maxNs: h !== null ? h.max : 0,
+  } as Figures & Record<FigureKey, number>;
+  for (const k of FIGURE_KEYS) out[k] = t[k];
+  return out;
 }
 
 /** A process × opcode row's results by errno (and init failures), as Errors view rows. */

@@ -4,6 +4,7 @@
  * when the second ends) and, during one snapshot() call, in the window (w).
  */
 import type { OpCounts } from './counts.js';
+import { FIGURE_KEYS, type FigureKey } from './figures.js';
 import { LatencyHistogram } from './histogram.js';
 
 /** Window histograms and current-second histograms are borrowed from a pool and given back. */
@@ -48,7 +49,9 @@ export class SeriesRing {
  * What a Tally counts, each a number field of it: the list reset, copy and sum go through, and the
  * one place the fields are declared.
  */
-const COUNTERS = [
+type CounterKey =
+  'ops' | 'read' | 'write' | 'errors' | 'expected' | FigureKey | 'calls' | 'submitted';
+const COUNTERS: readonly CounterKey[] = [
   'ops',
   // bytes read and written
   'read',
@@ -57,20 +60,14 @@ const COUNTERS = [
   // (errno.ts: isExpectedError)
   'errors',
   'expected',
-  // the diagnostics (from exact counts only; OpCounts says what each is)
-  'punted',
-  'poll',
-  'short',
-  'links',
-  'overflow',
-  'failed',
-  'other',
+  // the counted figures (figures.ts; from exact counts only)
+  ...FIGURE_KEYS,
   // process rows only: io_uring_enter calls and the operations they submitted
   'calls',
   'submitted',
-] as const;
+];
 
-const Counters = class {} as new () => Record<(typeof COUNTERS)[number], number>;
+const Counters = class {} as new () => Record<CounterKey, number>;
 
 /**
  * Operations, bytes, errors and latencies over an interval: since start, a second, a snapshot's
@@ -105,13 +102,7 @@ export class Tally extends Counters {
     this.write += c.write;
     this.errors += c.errors - expected;
     this.expected += expected;
-    this.punted += c.punted ?? 0;
-    this.poll += c.poll ?? 0;
-    this.short += c.short ?? 0;
-    this.links += c.links ?? 0;
-    this.overflow += c.overflow ?? 0;
-    this.failed += c.failed ?? 0;
-    this.other += c.other ?? 0;
+    for (const k of FIGURE_KEYS) this[k] += c[k] ?? 0;
     const lat = c.latency;
     if (lat.length === 0) return;
     let h = this.hist;

@@ -7,98 +7,47 @@
  * everything since the model started (or was reset), including events no longer buffered.
  */
 import type { IoEvent } from './event.js';
-import type { FileStat } from './files.js';
+import { FIGURE_KEYS, type Diagnostics, type FigureCounts, type FigureKey } from './figures.js';
 import type { OpcodeNames } from './opcodes.js';
-import type { ProcView } from '../proc/view.js';
 
-/** Statistics shared by every row kind: the refresh window first, then since start. */
-export interface RowStats {
-  /** Operations completed in the window. */
+/**
+ * A row's figures over one interval (the refresh window, or since start): the counts, the
+ * latencies, and the counted figures (figures.ts; 0 where not counted: Snapshot.diagnostics says
+ * which are).
+ */
+export interface Figures extends Readonly<FigureCounts> {
+  /** Operations completed. */
   readonly ops: number;
-  readonly opsPerSec: number;
-  /** Bytes moved by successful read-class / write-class operations, per second over the window. */
-  readonly readBytesPerSec: number;
-  readonly writeBytesPerSec: number;
-  /** Failed operations in the window (negative results that are not expected). */
+  /** Bytes moved by successful read-class / write-class operations. */
+  readonly read: number;
+  readonly write: number;
+  /** Failed operations (negative results that are not expected). */
   readonly errors: number;
-  /** Expected negative results in the window (-ECANCELED, -EAGAIN, -ETIME of a timeout). */
+  /** Expected negative results (-ECANCELED, -EAGAIN, -ETIME of a timeout). */
   readonly expected: number;
-  /** Latency over the window (ns; 0 when no operation in the window had a known latency). */
+  /** Latency (ns; 0 when no operation had a known latency). */
   readonly avgNs: number;
   readonly p50Ns: number;
   readonly p95Ns: number;
   readonly p99Ns: number;
   readonly maxNs: number;
+}
 
-  readonly totalOps: number;
-  readonly totalReadBytes: number;
-  readonly totalWriteBytes: number;
-  readonly totalErrors: number;
-  readonly totalExpected: number;
-  readonly totalAvgNs: number;
-  readonly totalP50Ns: number;
-  readonly totalP95Ns: number;
-  readonly totalP99Ns: number;
-  readonly totalMaxNs: number;
+/** Statistics shared by every row kind: the refresh window's, then since start's, of one shape. */
+export interface RowStats {
+  readonly window: Figures;
+  readonly total: Figures;
+  /** The window's operations and bytes per second. */
+  readonly opsPerSec: number;
+  readonly readBytesPerSec: number;
+  readonly writeBytesPerSec: number;
   /** Time of the row's latest event (µs). */
   readonly lastSeenUs: number;
-
-  /**
-   * Diagnostics, in the window and since start (0 where not counted: Snapshot.diagnostics says
-   * which are). Requests punted to io-wq; that armed a poll; completed short (0 <= result <
-   * length); linked requests cancelled because this row's request failed; completions that
-   * overflowed the CQ ring (process rows, the totals, and IO_URING_ENTER rows: a ring's, not an
-   * opcode's); init failures (io_uring_req_failed; also counted in errors).
-   */
-  readonly punted: number;
-  readonly poll: number;
-  readonly short: number;
-  readonly links: number;
-  readonly overflow: number;
-  readonly failed: number;
-  /** CQEs without a request the process's rings posted (tags, MSG_RING, notifications). */
-  readonly other: number;
-  readonly totalPunted: number;
-  readonly totalPoll: number;
-  readonly totalShort: number;
-  readonly totalLinks: number;
-  readonly totalOverflow: number;
-  readonly totalFailed: number;
-  readonly totalOther: number;
 }
 
-/** Which diagnostics the figures hold: each needs its tracepoint (or the length, for short). */
-export interface Diagnostics {
-  /** io_uring_queue_async_work: requests punted to an io-wq worker. */
-  punted: boolean;
-  /** io_uring_poll_arm: requests that found the file not ready and armed a poll. */
-  poll: boolean;
-  /** Completions with 0 <= result < the length asked (needs the length: tier 1). */
-  short: boolean;
-  /** io_uring_req_failed: requests that failed before they were issued (with the errno). */
-  failed: boolean;
-  /** io_uring_fail_link: linked requests cancelled because one before them failed. */
-  links: boolean;
-  /** io_uring_cqe_overflow: completions that did not fit in the CQ ring, per process. */
-  overflow: boolean;
-  /**
-   * io_uring_complete without a request: CQEs a process's rings posted for no request of its
-   * (resource-tag notifications, MSG_RING deliveries, zero-copy notifications), on the ring
-   * owner. Absent in recordings made before they were counted.
-   */
-  other?: boolean;
-}
-
-export type DiagnosticKey = keyof Diagnostics;
-export const DIAGNOSTIC_KEYS: readonly DiagnosticKey[] = [
-  'punted',
-  'poll',
-  'short',
-  'failed',
-  'links',
-  'overflow',
-  'other',
-];
+export type { Diagnostics } from './figures.js';
+export type DiagnosticKey = FigureKey;
+export const DIAGNOSTIC_KEYS: readonly DiagnosticKey[] = FIGURE_KEYS;
 
 /**
  * Per-second history, oldest first; element i is the second starting at
@@ -294,16 +243,6 @@ export interface Snapshot {
   readonly recent: readonly IoEvent[];
   /** The session's opcode names (the rows carry theirs; events and filters need the table). */
   readonly opcodeNames: OpcodeNames;
-  /**
-   * What /proc says (file names, io_uring threads, rings), added by the source: live, read now;
-   * in a replay, the names recorded beside it; undefined when nothing is known.
-   */
-  readonly proc?: ProcView;
-  /**
-   * The files of the one process the tail filter names (the drill-down), from the buffered
-   * events (model/files.ts), most operations first; undefined otherwise.
-   */
-  readonly files?: readonly FileStat[];
   /**
    * The latency panel's row (model/latency.ts), only while the panel is open (the snapshot
    * option `latency`); undefined otherwise, or when the row is gone.

@@ -1,9 +1,11 @@
 /**
  * What /proc tells about the processes on screen, as the views read it: file names, io_uring
  * threads, rings. Built once per tick by the live source (watcher.ts) or, for names only, from a
- * recording's sidecar (sidecar.ts); carried in Snapshot.proc. Names are untrusted text: escape
+ * recording's sidecar (sidecar.ts); carried in ViewSnapshot.proc. Names are untrusted text: escape
  * them (escape.ts) before they reach the screen.
  */
+import type { FileStat } from '../model/files.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { fileKey, type FileRecord } from './files.js';
 import type { RingInfo } from './rings.js';
 import type { ThreadInfo } from './threads.js';
@@ -57,4 +59,21 @@ export function fileName(
 /** How an fd shows in a table: `5`, or `#0` for registered file 0 (never a bare number). */
 export function fdText(fd: number, fixed: boolean): string {
   return fixed ? `#${fd}` : String(fd);
+}
+
+/**
+ * What the views show: the model's snapshot (which knows nothing of /proc), with what the source
+ * adds beside it.
+ */
+export interface ViewSnapshot extends Snapshot {
+  /**
+   * What /proc says (file names, io_uring threads, rings), added by the source: live, read now;
+   * in a replay, the names recorded beside it; undefined when nothing is known.
+   */
+  readonly proc?: ProcView;
+  /**
+   * The files of the one process the tail filter names (the drill-down), from the buffered
+   * events (model/files.ts), most operations first; undefined otherwise.
+   */
+  readonly files?: readonly FileStat[];
 }

@@ -6,7 +6,9 @@
  *     errors,submitted,[errno,n,…],[latency ns,n,…]],…]}
  *
  * A row with diagnostics has an eleventh field, [punted,poll,short,links,overflow,failed,
- * [errno,n,…]] (see OpCounts; the metadata's `diagnostics` says which were counted at all).
+ * [errno,n,…],other]: each counted figure at its place (model/figures.ts: `counts`), the fields
+ * of figures counted later (`late`) absent in older files (see OpCounts; the metadata's
+ * `diagnostics` says which were counted at all).
  *
  * Latencies are the middle of their bucket in nanoseconds, not bucket numbers, so the file does
  * not depend on how a build buckets them. A replay that has this file takes every figure from it,
@@ -17,6 +19,13 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { escape } from '../escape.js';
 import type { CountsDelta, OpCounts } from '../model/counts.js';
+import {
+  COUNTS_FIELDS,
+  COUNTS_REQUIRED_FIELDS,
+  FIGURE_KEYS,
+  FIGURES,
+  type Figure,
+} from '../model/figures.js';
 import { bucketOf, bucketValue } from '../model/histogram.js';
 import { sidecarPathFor, type SessionMeta } from './meta.js';
 import { createExclusive, DEFAULT_FILE_MODE } from './outputDir.js';
@@ -44,27 +53,49 @@ export function formatCountsLine(d: CountsDelta): string {
       r.errnos,
       lat,
     ];
-    if (hasDiagnostics(r))
-      row.push([
-        r.punted ?? 0,
-        r.poll ?? 0,
-        r.short ?? 0,
-        r.links ?? 0,
-        r.overflow ?? 0,
-        r.failed ?? 0,
-        r.failedErrnos ?? [],
-        r.other ?? 0,
-      ]);
+    if (hasDiagnostics(r)) row.push(diagnosticsField(r));
     return row;
   });
   return `${JSON.stringify({ t: d.tsUs, i: d.intervalUs, r: rows })}\n`;
 }
 
 function hasDiagnostics(r: OpCounts): boolean {
-  return (
-    (r.punted ?? 0) + (r.poll ?? 0) + (r.short ?? 0) + (r.links ?? 0) + (r.overflow ?? 0) > 0 ||
-    (r.failed ?? 0) + (r.other ?? 0) > 0
-  );
+  let sum = 0;
+  for (const k of FIGURE_KEYS) sum += r[k] ?? 0;
+  return sum > 0;
+}
+
+/** The figures at their places in a row's diagnostics field (figures.ts: `counts`). */
+function diagnosticsField(r: OpCounts): unknown[] {
+  const out: unknown[] = new Array<unknown>(COUNTS_FIELDS);
+  for (const f of FIGURES) {
+    out[f.counts.field] = r[f.key] ?? 0;
+    const errnos = (f as Figure).counts.errnosField;
+    if (errnos !== undefined) out[errnos] = r.failedErrnos ?? [];
+  }
+  return out;
+}
+
+/**
+ * A row's diagnostics field back into figures; a string saying what is wrong. The fields of
+ * late figures may be absent (files from before them): none, and left out when 0.
+ */
+function parseDiagnostics(diag: unknown): Partial<OpCounts> | string {
+  if (!Array.isArray(diag) || diag.length < COUNTS_REQUIRED_FIELDS || diag.length > COUNTS_FIELDS)
+    return 'a row has a bad diagnostics field';
+  const out: Partial<OpCounts> = {};
+  for (const f of FIGURES) {
+    const v: unknown = f.counts.field < diag.length ? diag[f.counts.field] : 0;
+    if (!isCount(v)) return 'a row has a diagnostic out of range';
+    if ((f as Figure).late !== true || v !== 0) out[f.key] = v;
+    const errnosAt = (f as Figure).counts.errnosField;
+    if (errnosAt !== undefined) {
+      const errnos: unknown = diag[errnosAt];
+      if (!isPairs(errnos)) return 'a row has a diagnostic out of range';
+      out.failedErrnos = errnos;
+    }
+  }
+  return out;
 }
 
 const isCount = (v: unknown): v is number =>
@@ -107,32 +138,8 @@ export function parseCountsLine(line: string): CountsDelta | string {
       !isPairs(lat)
     )
       return 'a row has a field out of range';
-    let d: Pick<
-      OpCounts,
-      'punted' | 'poll' | 'short' | 'links' | 'overflow' | 'failed' | 'failedErrnos' | 'other'
-    > = {};
-    if (diag !== undefined) {
-      // (the eighth, other CQEs, came later: files without it read as none)
-      if (!Array.isArray(diag) || (diag.length !== 7 && diag.length !== 8))
-        return 'a row has a bad diagnostics field';
-      const [punted, poll, short, links, overflow, failed, failedErrnos, other = 0] =
-        diag as unknown[];
-      if (
-        ![punted, poll, short, links, overflow, failed, other].every(isCount) ||
-        !isPairs(failedErrnos)
-      )
-        return 'a row has a diagnostic out of range';
-      d = {
-        punted: punted as number,
-        poll: poll as number,
-        short: short as number,
-        links: links as number,
-        overflow: overflow as number,
-        failed: failed as number,
-        failedErrnos,
-        ...(other !== 0 ? { other: other as number } : {}),
-      };
-    }
+    const d = diag === undefined ? {} : parseDiagnostics(diag);
+    if (typeof d === 'string') return d;
     const latency: number[] = [];
     for (let i = 0; i < lat.length; i += 2) latency.push(bucketOf(lat[i]), lat[i + 1]);
     rows.push({

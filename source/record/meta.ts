@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { DIAGNOSTIC_KEYS, type Diagnostics } from '../model/snapshot.js';
+import { FIGURES, type Diagnostics, type Figure, type FigureKey } from '../model/figures.js';
 import { DEFAULT_FILE_MODE, openOwnFile, writeFileAtomically } from './outputDir.js';
 import { readRegularFile, RefusedFile } from './regularFile.js';
 
@@ -357,12 +357,11 @@ function wholeNumbers(
 function diagnosticsOf(v: unknown): { diagnostics: Diagnostics } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const d = v as Record<string, unknown>;
-  // (`other` came later: a recording without it did not count it)
-  const required = DIAGNOSTIC_KEYS.filter((k) => k !== 'other');
-  if (!required.every((k) => typeof d[k] === 'boolean')) return undefined;
-  const out = {} as Diagnostics;
-  for (const k of required) out[k] = d[k] as boolean;
-  out.other = d.other === true;
+  // (a late figure came later: a recording without it did not count it)
+  if (!FIGURES.every((f) => (f as Figure).late === true || typeof d[f.key] === 'boolean'))
+    return undefined;
+  const out = {} as Record<FigureKey, boolean>;
+  for (const f of FIGURES) out[f.key] = d[f.key] === true;
   return { diagnostics: out };
 }
 

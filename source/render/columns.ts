@@ -10,6 +10,7 @@
  * is checked by reading them side by side.)
  */
 import { errnoName } from '../model/errno.js';
+import { FIGURE_KEYS, FIGURES, OPCODE_ROW_FIGURE_KEYS, type Figure } from '../model/figures.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import type {
@@ -88,16 +89,16 @@ const stat = (
 
 // prettier-ignore
 const STATS = {
-  ops: stat('ops', 'OPS/s', 'OPS', 6, 'count', (r) => r.opsPerSec, (r) => r.totalOps),
-  read: stat('read', 'RD B/s', 'READ', 8, 'bytes', (r) => r.readBytesPerSec, (r) => r.totalReadBytes),
-  write: stat('write', 'WR B/s', 'WRITTEN', 8, 'bytes', (r) => r.writeBytesPerSec, (r) => r.totalWriteBytes),
-  bytes: stat('bytes', 'BYTES/s', 'BYTES', 8, 'bytes', (r) => r.readBytesPerSec + r.writeBytesPerSec, (r) => r.totalReadBytes + r.totalWriteBytes),
-  avg: stat('avg', 'AVG', 'AVG', 6, 'latency', (r) => r.avgNs, (r) => r.totalAvgNs),
-  p50: stat('p50', 'P50', 'P50', 6, 'latency', (r) => r.p50Ns, (r) => r.totalP50Ns),
-  p99: stat('p99', 'P99', 'P99', 6, 'latency', (r) => r.p99Ns, (r) => r.totalP99Ns),
-  max: stat('max', 'MAX', 'MAX', 6, 'latency', (r) => r.maxNs, (r) => r.totalMaxNs),
-  err: stat('err', 'ERR', 'ERRORS', 4, 'count', (r) => r.errors, (r) => r.totalErrors),
-  exp: stat('exp', 'EXP', 'EXPECTED', 4, 'count', (r) => r.expected, (r) => r.totalExpected),
+  ops: stat('ops', 'OPS/s', 'OPS', 6, 'count', (r) => r.opsPerSec, (r) => r.total.ops),
+  read: stat('read', 'RD B/s', 'READ', 8, 'bytes', (r) => r.readBytesPerSec, (r) => r.total.read),
+  write: stat('write', 'WR B/s', 'WRITTEN', 8, 'bytes', (r) => r.writeBytesPerSec, (r) => r.total.write),
+  bytes: stat('bytes', 'BYTES/s', 'BYTES', 8, 'bytes', (r) => r.readBytesPerSec + r.writeBytesPerSec, (r) => r.total.read + r.total.write),
+  avg: stat('avg', 'AVG', 'AVG', 6, 'latency', (r) => r.window.avgNs, (r) => r.total.avgNs),
+  p50: stat('p50', 'P50', 'P50', 6, 'latency', (r) => r.window.p50Ns, (r) => r.total.p50Ns),
+  p99: stat('p99', 'P99', 'P99', 6, 'latency', (r) => r.window.p99Ns, (r) => r.total.p99Ns),
+  max: stat('max', 'MAX', 'MAX', 6, 'latency', (r) => r.window.maxNs, (r) => r.total.maxNs),
+  err: stat('err', 'ERR', 'ERRORS', 4, 'count', (r) => r.window.errors, (r) => r.total.errors),
+  exp: stat('exp', 'EXP', 'EXPECTED', 4, 'count', (r) => r.window.expected, (r) => r.total.expected),
 };
 
 export type StatKey = keyof typeof STATS;
@@ -136,31 +137,16 @@ export function summaryStats(keys: readonly StatKey[]): {
 }
 
 /**
- * A diagnostic (snapshot.ts: RowStats): the share of operations (punted, poll: the figure that
- * says whether a ring does its work inline) or a count (the rest: any at all is worth a look).
- * Not counted by this capture: `n/a`, and sorted lowest.
+ * A diagnostic (figures.ts): the share of operations (punted, poll: the figure that says whether
+ * a ring does its work inline) or a count (the rest: any at all is worth a look). Not counted by
+ * this capture: `n/a`, and sorted lowest.
  */
-interface Diag {
-  key: string;
-  of: DiagnosticKey;
-  title: string;
-  summaryTitle: string;
-  width: number;
-  share: boolean;
-  window: (r: RowStats) => number;
-  total: (r: RowStats) => number;
-}
+type Diag = Figure['column'] & { key: DiagnosticKey };
 
-// prettier-ignore
-export const DIAGS: Readonly<Record<DiagnosticKey, Diag>> = {
-  punted: { key: 'punted', of: 'punted', title: 'PUNT%', summaryTitle: 'PUNTED', width: 5, share: true, window: (r) => r.punted, total: (r) => r.totalPunted },
-  poll: { key: 'poll', of: 'poll', title: 'POLL%', summaryTitle: 'POLL', width: 5, share: true, window: (r) => r.poll, total: (r) => r.totalPoll },
-  short: { key: 'short', of: 'short', title: 'SHORT', summaryTitle: 'SHORT', width: 5, share: false, window: (r) => r.short, total: (r) => r.totalShort },
-  failed: { key: 'failed', of: 'failed', title: 'FAIL', summaryTitle: 'FAILED', width: 4, share: false, window: (r) => r.failed, total: (r) => r.totalFailed },
-  links: { key: 'links', of: 'links', title: 'LINKS', summaryTitle: 'LINKS', width: 5, share: false, window: (r) => r.links, total: (r) => r.totalLinks },
-  overflow: { key: 'overflow', of: 'overflow', title: 'OVFL', summaryTitle: 'OVERFLOW', width: 4, share: false, window: (r) => r.overflow, total: (r) => r.totalOverflow },
-  other: { key: 'other', of: 'other', title: 'OTHER', summaryTitle: 'OTHER', width: 5, share: false, window: (r) => r.other, total: (r) => r.totalOther },
-};
+/** Each diagnostic's column, from the figures' registry. */
+export const DIAGS: Readonly<Record<DiagnosticKey, Diag>> = Object.fromEntries(
+  FIGURES.map((f) => [f.key, { key: f.key, ...f.column }]),
+) as Record<DiagnosticKey, Diag>;
 
 /** The text of a diagnostic `n` of `ops` operations: a share, a count, or n/a. */
 export function diagText(d: Diag, n: number, ops: number, counted: boolean): string {
@@ -172,9 +158,10 @@ export function diagText(d: Diag, n: number, ops: number, counted: boolean): str
 /** What a diagnostic column sorts by: the share or the count; NaN (lowest) when not counted. */
 function diagValue(d: Diag, r: RowStats, counted: boolean, total: boolean): number {
   if (!counted) return Number.NaN;
-  const n = total ? d.total(r) : d.window(r);
+  const f = total ? r.total : r.window;
+  const n = f[d.key];
   if (!d.share) return n;
-  const ops = total ? r.totalOps : r.ops;
+  const ops = f.ops;
   // (a punt counted before its completion: the share of none is the highest)
   return ops > 0 ? n / ops : n > 0 ? Infinity : 0;
 }
@@ -189,13 +176,13 @@ export function diagColumns<R extends RowStats>(
 ): Column<R>[] {
   return keys.map((k): Column<R> => {
     const d = DIAGS[k];
-    const ok = counted !== null && counted[d.of] === true;
+    const ok = counted !== null && counted[d.key] === true;
     return {
       key: d.key,
       title: d.title,
       width: d.width,
       align: 'right',
-      format: (r) => diagText(d, d.total(r), r.totalOps, ok),
+      format: (r) => diagText(d, r.total[d.key], r.total.ops, ok),
       sortBy: (r) => diagValue(d, r, ok, true),
     };
   });
@@ -226,10 +213,10 @@ export function summaryDiags(
     titles: ds.map((d) => d.summaryTitle),
     cells: (r) =>
       ds.map((d) => {
-        if (counted === null || !counted[d.of]) return 'n/a';
-        const n = d.total(r);
+        if (counted === null || !counted[d.key]) return 'n/a';
+        const n = r.total[d.key];
         return d.share && n > 0
-          ? `${formatCount(n)} (${formatPercent(n, r.totalOps)})`
+          ? `${formatCount(n)} (${formatPercent(n, r.total.ops)})`
           : formatCount(n);
       }),
   };
@@ -332,10 +319,7 @@ export function processDiagColumns(counted: Diagnostics | null): Column<ProcessR
     nameColumn('pid', 'PID', (r) => r.pid, { width: 7, align: 'right' }),
     nameColumn('comm', 'COMMAND', (r) => r.comm, COMMAND),
     ...totalColumns<ProcessRow>(['ops']),
-    ...diagColumns<ProcessRow>(
-      ['punted', 'poll', 'short', 'failed', 'links', 'overflow', 'other'],
-      counted,
-    ),
+    ...diagColumns<ProcessRow>(FIGURE_KEYS, counted),
     batchColumn,
     ...totalColumns<ProcessRow>(['err']),
     // (the first to go where 80 columns cannot hold it)
@@ -352,7 +336,7 @@ export function opcodeDiagColumns(counted: Diagnostics | null): Column<OpRow>[] 
   return [
     nameColumn<OpRow>('opcode', 'OPCODE', (r) => r.opName, layout),
     ...totalColumns<OpRow>(['ops']),
-    ...diagColumns<OpRow>(['punted', 'poll', 'short', 'failed', 'links', 'overflow'], counted),
+    ...diagColumns<OpRow>(OPCODE_ROW_FIGURE_KEYS, counted),
     ...totalColumns<OpRow>(['err', 'exp', 'p99']),
   ];
 }

@@ -4,7 +4,7 @@
  */
 import { escape } from '../escape.js';
 import { commToCsv } from '../model/comm.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { fdText, type ThreadInfo } from '../proc/view.js';
 import type { FileRecord } from '../proc/files.js';
 import { formatCount } from './format.js';
@@ -33,7 +33,7 @@ export function threadsText(t: ThreadInfo, session = false): string {
 }
 
 /** The threads the summary reports: every process sampled in the session (exited ones too). */
-const sessionThreads = (snap: Snapshot): ReadonlyMap<number, ThreadInfo> =>
+const sessionThreads = (snap: ViewSnapshot): ReadonlyMap<number, ThreadInfo> =>
   snap.proc?.threadsSeen ?? snap.proc?.threads ?? new Map<number, ThreadInfo>();
 
 /** Why a record has no name, in words. */
@@ -52,7 +52,7 @@ export function fileText(r: FileRecord): string {
 }
 
 /** The (pid → records) of the session, most operations first. */
-export function filesByProcess(snap: Snapshot): Map<number, FileRecord[]> {
+export function filesByProcess(snap: ViewSnapshot): Map<number, FileRecord[]> {
   const by = new Map<number, FileRecord[]>();
   for (const r of snap.proc?.fileList ?? []) {
     let list = by.get(r.pid);
@@ -63,11 +63,11 @@ export function filesByProcess(snap: Snapshot): Map<number, FileRecord[]> {
   return by;
 }
 
-export function procSummaryLines(snap: Snapshot): string[] {
+export function procSummaryLines(snap: ViewSnapshot): string[] {
   const proc = snap.proc;
   if (!proc) return [];
   const out: string[] = [];
-  const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const procs = [...snap.processes].sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   const threads = sessionThreads(snap);
   for (const p of procs) {
     const t = threads.get(p.pid);
@@ -99,7 +99,7 @@ export function procSummaryLines(snap: Snapshot): string[] {
  * The JSON summary's io_uring threads, per process sampled in the session, exited ones with the
  * figures they had (live only; empty in a replay): the CPU over the session.
  */
-export function threadsJson(snap: Snapshot) {
+export function threadsJson(snap: ViewSnapshot) {
   return [...sessionThreads(snap)]
     .sort((a, b) => a[0] - b[0])
     .map(([pid, t]) => ({
@@ -122,7 +122,7 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 /** The JSON summary's files: every (process, fd, name) with its operations. */
-export function filesJson(snap: Snapshot) {
+export function filesJson(snap: ViewSnapshot) {
   return (snap.proc?.fileList ?? [])
     .slice()
     .sort((a, b) => a.pid - b.pid || b.ops - a.ops || a.fd - b.fd)

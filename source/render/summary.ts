@@ -7,7 +7,9 @@ import type { EventLines } from '../../bpf/spec.js';
 import { sessionFindings } from '../doctor/doctor.js';
 import type { Finding } from '../doctor/finding.js';
 import { escape } from '../escape.js';
-import type { CaptureCounters, RowStats, Snapshot } from '../model/snapshot.js';
+import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
+import type { CaptureCounters, RowStats } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
 import { findingsLines } from './findings.js';
 import { procSummaryLines } from './procSummary.js';
@@ -35,7 +37,7 @@ export interface SummaryInfo {
 }
 
 /** The doctor's findings the summary reports: the ones given, or the snapshot's counts'. */
-export function summaryFindings(snap: Snapshot, info: SummaryInfo): readonly Finding[] {
+export function summaryFindings(snap: ViewSnapshot, info: SummaryInfo): readonly Finding[] {
   if (info.findings) return info.findings;
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   return sessionFindings(snap, durationUs / 1e6);
@@ -118,44 +120,35 @@ const STAT_HEADER = [...OPS.titles, 'AVG OPS/s', ...REST.titles];
 const STAT_ALIGN: Align[] = STAT_HEADER.map(() => 'r');
 
 function statCells(r: RowStats, seconds: number): string[] {
-  return [...OPS.cells(r), seconds > 0 ? formatRate(r.totalOps / seconds) : '-', ...REST.cells(r)];
+  return [...OPS.cells(r), seconds > 0 ? formatRate(r.total.ops / seconds) : '-', ...REST.cells(r)];
 }
 
 /**
  * Punts, poll arms, short results, init failures, broken links and CQ overflows, by opcode and
  * by process (those with any), and each process's batching: since start. `n/a`: not counted here.
  */
-function diagnosticsSection(snap: Snapshot, limit: number): string[] {
+function diagnosticsSection(snap: ViewSnapshot, limit: number): string[] {
   const d = snap.diagnostics;
   const out: string[] = ['', 'Diagnostics by opcode'];
-  const any = (r: RowStats) =>
-    r.totalPunted +
-      r.totalPoll +
-      r.totalShort +
-      r.totalFailed +
-      r.totalLinks +
-      r.totalOverflow +
-      r.totalOther >
-    0;
-  const opKeys = ['punted', 'poll', 'short', 'failed', 'links'] as const;
+  const any = (r: RowStats) => FIGURE_KEYS.some((k) => r.total[k] > 0);
   const ops = snap.opcodes
     .filter((o) => o.opcode !== 255 && any(o))
-    .sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
-  const od = summaryDiags(opKeys, d);
+    .sort((a, b) => b.total.ops - a.total.ops || a.opcode - b.opcode);
+  const od = summaryDiags(OPCODE_FIGURE_KEYS, d);
   if (ops.length === 0) out.push('  (none)');
   else
     out.push(
       ...table(
         ['OPCODE', 'OPS', ...od.titles],
         ['l', 'r', ...od.titles.map((): Align => 'r')],
-        ops.map((o) => [o.opName, formatCount(o.totalOps), ...od.cells(o)]),
+        ops.map((o) => [o.opName, formatCount(o.total.ops), ...od.cells(o)]),
       ),
     );
   out.push('', 'Diagnostics by process');
-  const pd = summaryDiags([...opKeys, 'overflow', 'other'], d);
+  const pd = summaryDiags(FIGURE_KEYS, d);
   const procs = snap.processes
     .filter((p) => any(p) || p.totalEnterCalls > 0)
-    .sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+    .sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   if (procs.length === 0) out.push('  (none)');
   else {
     const shown = procs.slice(0, limit);
@@ -166,7 +159,7 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
         shown.map((p) => [
           String(p.pid),
           escape(p.comm),
-          formatCount(p.totalOps),
+          formatCount(p.total.ops),
           ...pd.cells(p),
           p.totalEnterCalls > 0 ? (p.totalEnterSubmitted / p.totalEnterCalls).toFixed(1) : '-',
         ]),
@@ -175,15 +168,15 @@ function diagnosticsSection(snap: Snapshot, limit: number): string[] {
     if (procs.length > shown.length)
       out.push(`  … and ${procs.length - shown.length} more processes`);
   }
-  if (d?.overflow && snap.totals.totalOverflow > 0)
+  if (d?.overflow && snap.totals.total.overflow > 0)
     out.push(
-      `ALARM: ${formatCount(snap.totals.totalOverflow)} completions overflowed the CQ ring: the application reaps too slowly (or its CQ is too small)`,
+      `ALARM: ${formatCount(snap.totals.total.overflow)} completions overflowed the CQ ring: the application reaps too slowly (or its CQ is too small)`,
     );
   return out;
 }
 
 /** The report, as lines joined with '\n' (ending with one). */
-export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
+export function formatSummary(snap: ViewSnapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const seconds = durationUs / 1e6;
   const out: string[] = [];
@@ -192,14 +185,14 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   if (info.filter) out.push(`filter: ${escape(info.filter)}`);
   if (info.recording) out.push(`recording: ${escape(info.recording)}`);
   out.push(
-    `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.totalOps)} operations` +
-      (seconds > 0 ? ` (${formatRate(t.totalOps / seconds)})` : '') +
-      `, read ${formatBytes(t.totalReadBytes)}, written ${formatBytes(t.totalWriteBytes)}` +
-      `, ${formatCount(t.totalErrors)} errors, ${formatCount(t.totalExpected)} expected`,
+    `${seconds.toFixed(1)} s, ${formatCount(t.events)} events, ${formatCount(t.total.ops)} operations` +
+      (seconds > 0 ? ` (${formatRate(t.total.ops / seconds)})` : '') +
+      `, read ${formatBytes(t.total.read)}, written ${formatBytes(t.total.write)}` +
+      `, ${formatCount(t.total.errors)} errors, ${formatCount(t.total.expected)} expected`,
   );
 
   out.push('', 'By opcode');
-  const ops = [...snap.opcodes].sort((a, b) => b.totalOps - a.totalOps || a.opcode - b.opcode);
+  const ops = [...snap.opcodes].sort((a, b) => b.total.ops - a.total.ops || a.opcode - b.opcode);
   if (ops.length === 0) out.push('  (no events)');
   else {
     const rows = ops.map((o) => [o.opName, ...statCells(o, seconds)]);
@@ -207,7 +200,7 @@ export function formatSummary(snap: Snapshot, info: SummaryInfo = {}): string {
   }
 
   out.push('', 'By process');
-  const procs = [...snap.processes].sort((a, b) => b.totalOps - a.totalOps || a.pid - b.pid);
+  const procs = [...snap.processes].sort((a, b) => b.total.ops - a.total.ops || a.pid - b.pid);
   const limit = info.maxProcesses ?? 50;
   if (procs.length === 0) out.push('  (no events)');
   else {

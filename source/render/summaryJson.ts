@@ -8,7 +8,9 @@
  * as replay reads the CSV (commFromCsv).
  */
 import { commToCsv } from '../model/comm.js';
-import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
+import { FIGURES } from '../model/figures.js';
+import type { Diagnostics, RowStats } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { adviceJson } from './findings.js';
 import { summaryFindings, type SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
@@ -17,38 +19,34 @@ const us = (ns: number): number => Math.round(ns) / 1000;
 
 function stats(r: RowStats) {
   return {
-    ops: r.totalOps,
-    bytes_read: r.totalReadBytes,
-    bytes_written: r.totalWriteBytes,
-    errors: r.totalErrors,
-    expected_errors: r.totalExpected,
-    p50_us: us(r.totalP50Ns),
-    p99_us: us(r.totalP99Ns),
-    max_us: us(r.totalMaxNs),
+    ops: r.total.ops,
+    bytes_read: r.total.read,
+    bytes_written: r.total.write,
+    errors: r.total.errors,
+    expected_errors: r.total.expected,
+    p50_us: us(r.total.p50Ns),
+    p99_us: us(r.total.p99Ns),
+    max_us: us(r.total.maxNs),
   };
 }
 
-/** The diagnostics since start, each null when this capture does not count it. */
-function diagnostics(r: RowStats, d: Diagnostics | null, withOverflow: boolean) {
-  const n = (ok: boolean | undefined, v: number): number | null => (ok ? v : null);
-  return {
-    punted: n(d?.punted, r.totalPunted),
-    poll: n(d?.poll, r.totalPoll),
-    short: n(d?.short, r.totalShort),
-    failed: n(d?.failed, r.totalFailed),
-    broken_links: n(d?.links, r.totalLinks),
-    ...(withOverflow
-      ? { overflow: n(d?.overflow, r.totalOverflow), other_cqes: n(d?.other, r.totalOther) }
-      : {}),
-  };
+/**
+ * The diagnostics since start (figures.ts: their JSON names), each null when this capture does
+ * not count it; the ring figures only `withRing` (the totals, processes, IO_URING_ENTER).
+ */
+function diagnostics(r: RowStats, d: Diagnostics | null, withRing: boolean) {
+  const out: Record<string, number | null> = {};
+  for (const f of FIGURES)
+    if (withRing || f.scope === 'opcode') out[f.json] = d?.[f.key] ? r.total[f.key] : null;
+  return out;
 }
 
 /** Rows with the most operations since start first, then by `id`. */
 function mostOpsFirst<R extends RowStats>(rows: readonly R[], id: (r: R) => number): R[] {
-  return [...rows].sort((a, b) => b.totalOps - a.totalOps || id(a) - id(b));
+  return [...rows].sort((a, b) => b.total.ops - a.total.ops || id(a) - id(b));
 }
 
-export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): string {
+export function formatSummaryJson(snap: ViewSnapshot, info: SummaryInfo = {}): string {
   const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
   const t = snap.totals;
   const f = info.figures;
@@ -61,11 +59,11 @@ export function formatSummaryJson(snap: Snapshot, info: SummaryInfo = {}): strin
     duration_s: durationUs / 1e6,
     totals: {
       events: t.events,
-      operations: t.totalOps,
-      bytes_read: t.totalReadBytes,
-      bytes_written: t.totalWriteBytes,
-      errors: t.totalErrors,
-      expected_errors: t.totalExpected,
+      operations: t.total.ops,
+      bytes_read: t.total.read,
+      bytes_written: t.total.write,
+      errors: t.total.errors,
+      expected_errors: t.total.expected,
       ...diagnostics(t, snap.diagnostics, true),
     },
     opcodes: mostOpsFirst(snap.opcodes, (o) => o.opcode).map((o) => ({

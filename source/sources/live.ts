@@ -24,7 +24,8 @@ import { escape } from '../escape.js';
 import type { IoEvent } from '../model/event.js';
 import type { SnapshotOptions } from '../model/model.js';
 import type { CountsDelta } from '../model/counts.js';
-import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { CsvRecorder, RecordError } from '../record/csvWriter.js';
 import { cell } from '../render/columns.js';
 import { hostFacts, isoLocal, type SessionMetaInit } from '../record/meta.js';
@@ -192,7 +193,7 @@ export class LiveSource extends SourceBase implements Source {
 
   /** Events the kernel sent: every one it counted, or, where events are sampled, its own count. */
   private eventsSent(): number {
-    return this.config.events.kind === 'all' ? this.capture.countedEvents : this.capture.sentEvents;
+    return this.capture.eventsSent();
   }
 
   /** The sampling of the last interval, and since the start. */
@@ -372,7 +373,7 @@ export class LiveSource extends SourceBase implements Source {
     return this.recordingChange.then(() => undefined);
   }
 
-  snapshot(opts?: SnapshotOptions): Snapshot {
+  snapshot(opts?: SnapshotOptions): ViewSnapshot {
     this.model.advance(Date.now() * 1000);
     this.model.setCaptureCounters(this.counters());
     const snap = this.model.snapshot(opts);

@@ -10,7 +10,8 @@ import { escape } from '../escape.js';
 import type { CountsDelta } from '../model/counts.js';
 import type { SnapshotOptions } from '../model/model.js';
 import { loadRecordedCounts } from '../record/countsFile.js';
-import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
 import { Replay, type ReplaySpeed } from '../record/replay.js';
@@ -244,7 +245,7 @@ export class ReplaySource extends SourceBase implements Source {
     return this.act(this.playback.tick(elapsed));
   }
 
-  snapshot(opts?: SnapshotOptions): Snapshot {
+  snapshot(opts?: SnapshotOptions): ViewSnapshot {
     this.applyMetaCounters();
     // the window is one second of recording time, whatever the refresh interval
     const snap = this.model.snapshot({ ...opts, windowUs: 1_000_000 });

@@ -20,7 +20,8 @@
 import type { CountsDelta } from '../model/counts.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
-import type { CaptureCounters, Snapshot } from '../model/snapshot.js';
+import type { CaptureCounters } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { SummaryInfo } from '../render/summary.js';
 import type { SourceStatus, TuiInfo } from '../ui/types.js';
 
@@ -97,7 +98,7 @@ export interface Source {
   /** One line to say once started (e.g. where the recording goes), or undefined. */
   startNotice(): string | undefined;
   tick(): Promise<void>;
-  snapshot(opts?: SnapshotOptions): Snapshot;
+  snapshot(opts?: SnapshotOptions): ViewSnapshot;
   status(): SourceStatus;
   /** The capture's loss counters so far (null: unknown). */
   counters(): Readonly<CaptureCounters> | null;

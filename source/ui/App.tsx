@@ -17,7 +17,7 @@ import React, {
   useSyncExternalStore,
 } from 'react';
 import { Box, Text, useApp, useInput, useStdin, useStdout, type Key } from 'ink';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { formatFilter } from '../model/select.js';
 import {
@@ -118,7 +118,7 @@ const noStatus = (): SourceStatus | undefined => undefined;
 /** The sortable table of the view on screen (its header can be clicked), or undefined. */
 function viewColumns(
   state: UiState,
-  snap: Snapshot | undefined,
+  snap: ViewSnapshot | undefined,
 ): readonly Column<never>[] | undefined {
   if (state.view === 'processes')
     return state.diag ? processDiagColumns(null) : withThreadColumns(processColumns(0), snap?.proc);
@@ -140,7 +140,7 @@ const VIEW_TITLES: Record<ViewId, string> = {
   rings: 'Rings',
 };
 
-function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): Segment[] {
+function tabSegments(ui: UiState, data: ViewData, snap: ViewSnapshot | undefined): Segment[] {
   const segs: Segment[] = [{ text: ' ' }];
   VIEWS.forEach((v) => {
     const label = ` ${VIEW_KEYS[v]} ${VIEW_TITLES[v]} `;
@@ -169,7 +169,7 @@ function tabSegments(ui: UiState, data: ViewData, snap: Snapshot | undefined): S
   return segs;
 }
 
-function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): string {
+function emptyText(ui: UiState, snap: ViewSnapshot | undefined, info: TuiInfo): string {
   if (!snap)
     return info.mode === 'replay' ? 'loading the recording…' : 'waiting for the first events…';
   if (ui.view === 'rings' && info.mode === 'replay')
@@ -201,7 +201,7 @@ export function App({
   const [ui, setUi] = useState(() =>
     initialUiState({ replay: info.mode === 'replay', refreshMs: info.refreshMs }),
   );
-  const [frozen, setFrozen] = useState<Snapshot | undefined>(undefined);
+  const [frozen, setFrozen] = useState<ViewSnapshot | undefined>(undefined);
   const snap = ui.paused ? (frozen ?? live) : live;
 
   const names = snap?.opcodeNames ?? NO_NAMES;

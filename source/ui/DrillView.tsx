@@ -49,10 +49,10 @@ export function drillTitle(
       : `enter ${cell.count(p.enterCallsPerSec)}/s ×${p.opsPerEnter.toFixed(1)}`;
   const parts = [
     `${cell.count(p.opsPerSec)} ops/s`,
-    `total ${cell.count(p.totalOps)}`,
-    `p99 ${cell.latency(p.p99Ns)}`,
-    `err ${cell.count(p.errors)}`,
-    `exp ${cell.count(p.expected)}`,
+    `total ${cell.count(p.total.ops)}`,
+    `p99 ${cell.latency(p.window.p99Ns)}`,
+    `err ${cell.count(p.window.errors)}`,
+    `exp ${cell.count(p.window.expected)}`,
     submits,
     `rd ${cell.bytes(p.readBytesPerSec)}/s`,
     `wr ${cell.bytes(p.writeBytesPerSec)}/s`,

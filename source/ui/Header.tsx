@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { SourceStatus, TuiInfo } from './types.js';
 import { Segments, type Segment } from './Segments.js';
 import { cell } from '../render/columns.js';
@@ -14,7 +14,7 @@ import { replayClock } from './StatusLine.js';
 
 export interface HeaderProps {
   info: TuiInfo;
-  snapshot?: Snapshot;
+  snapshot?: ViewSnapshot;
   status?: SourceStatus;
   filterText: string;
   paused: boolean;
@@ -65,7 +65,7 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
   // the same measure as the rows: operations (IO_URING_ENTER calls apart)
   const second: Segment[] = [
     {
-      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.totalOps ?? 0)} ops`,
+      text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.total.ops ?? 0)} ops`,
     },
   ];
   // live: the capture's counters as they grow; a replay's are the whole session's, and its

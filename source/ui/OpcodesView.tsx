@@ -27,7 +27,11 @@ export function OpcodesView({ rows, metric, color, diag, ...frame }: OpcodesView
       {...frame}
       columns={diag !== undefined ? opcodeDiagColumns(diag) : opcodeColumns(metric, scale)}
       rows={rows}
-      rowColor={color ? (r) => (r.errors > 0 || r.overflow > 0 ? 'red' : undefined) : undefined}
+      rowColor={
+        color
+          ? (r) => (r.window.errors > 0 || r.window.overflow > 0 ? 'red' : undefined)
+          : undefined
+      }
     />
   );
 }

@@ -26,7 +26,7 @@ export function ProcessesView({ rows, color, nowUs, proc, diag, ...frame }: Proc
       : withThreadColumns(processColumns(sparkScale(rows.map((r) => r.series.opsPerSec))), proc);
   // a CQ overflow is an alarm: the process is losing (or about to lose) completions
   const rowColor = (r: ProcessRow) =>
-    r.errors > 0 || r.overflow > 0
+    r.window.errors > 0 || r.window.overflow > 0
       ? 'red'
       : proc?.threads.get(r.pid)?.growing
         ? 'yellow'

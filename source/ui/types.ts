@@ -3,7 +3,7 @@
  * timers and recording; the TUI only renders what the store publishes and dispatches key actions
  * to the controller.
  */
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { Filter } from '../model/select.js';
 
 /**
@@ -48,7 +48,7 @@ export interface SourceStatus {
  */
 export interface SnapshotStore {
   subscribe: (onChange: () => void) => () => void;
-  getSnapshot: () => Snapshot | undefined;
+  getSnapshot: () => ViewSnapshot | undefined;
   getStatus?: () => SourceStatus | undefined;
 }
 

@@ -17,8 +17,8 @@ import type {
   OpcodeRow,
   ProcessOpcodeRow,
   ProcessRow,
-  Snapshot,
 } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import {
   errorColumns,
   opcodeColumns,
@@ -49,7 +49,7 @@ import { fileName, type ThreadInfo } from '../proc/view.js';
 export const IDLE_AFTER_US = 60_000_000;
 
 export function isIdle(row: ProcessRow, nowUs: number): boolean {
-  return row.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
+  return row.window.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
 }
 
 /**
@@ -61,7 +61,7 @@ export const GONE_AFTER_US = 300_000_000;
 export function isGone(row: ProcessRow, nowUs: number, startUs = 0): boolean {
   // idle since the capture began at the latest: a process seen only before it (a request in
   // flight at start, a name with no operation yet) has not been idle for longer than the capture
-  return row.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
+  return row.window.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
 }
 
 const EMPTY_FILTER: Filter = {};
@@ -83,7 +83,7 @@ const PROCESS_COLUMNS = processColumns(0);
 const RING_COLUMNS = ringColumns();
 
 /** The rings of the snapshot as rows: with their process's name, narrowed by pid: and comm:. */
-export function ringRows(snap: Snapshot, filter: Filter): RingRow[] {
+export function ringRows(snap: ViewSnapshot, filter: Filter): RingRow[] {
   const comms = new Map<number, string>();
   for (const p of snap.processes) comms.set(p.pid, p.comm); // (the latest row of the pid wins)
   const rows = (snap.proc?.rings ?? []).map((r): RingRow => ({
@@ -170,7 +170,7 @@ export interface ViewData {
 }
 
 /** Newest first, filtered. */
-function recentEvents(snap: Snapshot, filter: Filter): IoEvent[] {
+function recentEvents(snap: ViewSnapshot, filter: Filter): IoEvent[] {
   const out: IoEvent[] = [];
   const empty = isEmptyFilter(filter);
   for (let i = snap.recent.length - 1; i >= 0; i--) {
@@ -185,12 +185,12 @@ function recentEvents(snap: Snapshot, filter: Filter): IoEvent[] {
  * cannot narrow them; then the view lists the matching process × opcode rows instead (merging
  * them would need their histograms, and a p99 of p99s is not a p99).
  */
-export function opcodeRows(snap: Snapshot, filter: Filter): (OpcodeRow | ProcessOpcodeRow)[] {
+export function opcodeRows(snap: ViewSnapshot, filter: Filter): (OpcodeRow | ProcessOpcodeRow)[] {
   const byProcess = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
   return byProcess ? applyFilter(snap.processOpcodes, filter) : applyFilter(snap.opcodes, filter);
 }
 
-export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filter): ViewData {
+export function selectView(snap: ViewSnapshot | undefined, ui: UiState, filter: Filter): ViewData {
   const data: ViewData = {
     processes: [],
     opcodes: [],
@@ -265,7 +265,7 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
 }
 
 /** The filter the events tail should carry for this UI state (see TuiController.setFilter). */
-export function tailFilter(ui: UiState, filter: Filter, snap: Snapshot | undefined): Filter {
+export function tailFilter(ui: UiState, filter: Filter, snap: ViewSnapshot | undefined): Filter {
   if (!inDrill(ui)) return filter;
   const process = snap?.processes.find((p) => p.key === ui.drillKey);
   return process ? { ...filter, pids: [process.pid], comms: undefined } : filter;

@@ -191,6 +191,12 @@ async function startTracer(
       if (bt.exitCode !== null) throw new Error(`bpftrace did not attach: ${err}`);
       return existsSync(outFile) && /Attaching \d+ probes/.test(readFileSync(outFile, 'latin1'));
     });
+    // bpftrace says "Attaching" before it attaches: wait for both tracepoints' programs, or the
+    // first measurement would miss some of them
+    await until(`${tracer}'s programs`, () => {
+      const names = [...progStats(progIds(bt.pid!)).values()].map((p) => p.name);
+      return names.filter((n) => n.includes('io_u')).length >= 2;
+    });
     return {
       child: bt,
       bpftrace: bt.pid!,
@@ -283,7 +289,8 @@ async function measure(
     ops: w.ops,
     lost: t.result().lost,
     nsPerOp,
-    totalNsPerOp: total,
+    // no program ran: its ids were not found, which is no measurement (not a free tracer)
+    totalNsPerOp: nsPerOp.size === 0 ? null : total,
   };
 }
 
@@ -367,7 +374,15 @@ function report(results: Result[]): void {
       const lost = rs[0]?.lost === null ? '-' : String(median(rs.map((r) => r.lost ?? 0)));
       const probes = new Set(rs.flatMap((r) => [...r.nsPerOp.keys()]));
       const byProbe = [...probes]
-        .map((p) => [p, median(rs.map((r) => r.nsPerOp.get(p) ?? 0))] as const)
+        .map(
+          (p) =>
+            [
+              p,
+              median(
+                rs.map((r) => (r.totalNsPerOp === null ? Number.NaN : (r.nsPerOp.get(p) ?? 0))),
+              ),
+            ] as const,
+        )
         .filter(([, v]) => v >= 1)
         .sort((a, b) => b[1] - a[1])
         .map(([p, v]) => `${p} ${v.toFixed(0)}`)

@@ -60,7 +60,13 @@ describe('BpftraceSource.stop', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-stop-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function stopped(name: string, onInt: string, graceMs: number, capMs: number) {
+  async function stopped(
+    name: string,
+    onInt: string,
+    graceMs: number,
+    capMs: number,
+    onEvent: () => void = () => undefined,
+  ) {
     const script = path.join(dir, name);
     writeFileSync(
       script,
@@ -85,7 +91,8 @@ describe('BpftraceSource.stop', () => {
       filter: { pids: [] },
       opcodes: new OpcodeTable(),
       maxInflight: 1024,
-      onEvent: () => undefined,
+      events: { kind: 'all' },
+      onEvent,
       onNotice: () => undefined,
       onReady: () => ready(),
       onExit: (info) => (exit = info),
@@ -94,7 +101,13 @@ describe('BpftraceSource.stop', () => {
     await attached;
     const t0 = Date.now();
     await src.stop(graceMs, capMs);
-    return { exit, ms: Date.now() - t0, finalCountsMissing: src.finalCountsMissing };
+    return {
+      exit,
+      ms: Date.now() - t0,
+      finalCountsMissing: src.finalCountsMissing,
+      passedOn: src.receivedEvents,
+      past: src.eventsPastFinalCounts,
+    };
   }
 
   it('waits for a bpftrace still writing out its buffers, well past the grace period', async () => {
@@ -123,6 +136,24 @@ describe('BpftraceSource.stop', () => {
     const cut = await stopped('cut', 'echo "@dropped: 0"; exit 0', 300, 20_000);
     expect(cut.exit).toMatchObject({ code: 0, signal: null });
     expect(cut.finalCountsMissing).toBe(true);
+  });
+
+  it('passes on no more events than the final counts hold (the probes run on while they print)', async () => {
+    // the END block's order: the counts (2 NOPs of pid 4242), their T line, then the staged
+    // events, of which the third was counted after the counts were read
+    const nop = (ts: number) => `printf "%sE\\t${ts}\\t5\\t1092\\t0\\t0\\t%s\\n" "$tok" "$tok"`;
+    let seen = 0;
+    const done = await stopped(
+      'late',
+      `echo "@c[4242, 0, 0]: 2"; printf "%sT\\t2000\\t%s\\n" "$tok" "$tok"; ${nop(1000)}; ${nop(1001)}; ${nop(1002)}; exit 0`,
+      300,
+      20_000,
+      () => seen++,
+    );
+    expect(done.finalCountsMissing).toBe(false);
+    expect(seen).toBe(2);
+    expect(done.passedOn).toBe(2);
+    expect(done.past).toBe(1);
   });
 
   it('kills a bpftrace that writes nothing for the grace period', async () => {

@@ -98,21 +98,15 @@ describe('the model', () => {
     const s = fed().snapshot();
     const app = s.processes.find((p) => p.pid === 100)!;
     expect(app).toMatchObject({
-      totalOps: 14,
-      totalPunted: 4,
-      totalPoll: 5,
-      totalShort: 2,
-      totalFailed: 1,
-      totalLinks: 1,
-      totalOverflow: 6,
-      overflow: 6,
+      total: { ops: 14, punted: 4, poll: 5, short: 2, failed: 1, links: 1, overflow: 6 },
+      window: { overflow: 6 },
       totalEnterSubmitted: 14,
       totalEnterCalls: 3,
     });
     const write = s.opcodes.find((o) => o.opcode === 23)!;
-    expect(write).toMatchObject({ totalOps: 24, totalPunted: 5, punted: 5 });
-    expect(s.opcodes.find((o) => o.opcode === 255)!.totalOverflow).toBe(6);
-    expect(s.totals).toMatchObject({ totalPunted: 5, totalOverflow: 6, totalFailed: 1 });
+    expect(write).toMatchObject({ total: { ops: 24, punted: 5 }, window: { punted: 5 } });
+    expect(s.opcodes.find((o) => o.opcode === 255)!.total.overflow).toBe(6);
+    expect(s.totals).toMatchObject({ total: { punted: 5, overflow: 6, failed: 1 } });
     expect(s.diagnostics).toEqual(ALL);
   });
 
@@ -140,7 +134,7 @@ describe('the model', () => {
     m.reset();
     m.restore(cp);
     const s = m.snapshot();
-    expect(s.totals.totalPunted).toBe(5);
+    expect(s.totals.total.punted).toBe(5);
     expect(s.errorDetail).toHaveLength(4);
   });
 });

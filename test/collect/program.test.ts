@@ -13,34 +13,8 @@ import {
 import { COUNTER_MAPS, resultClass } from '../../bpf/maps.js';
 import { ENTER_SAMPLE, LATENCY_BUDGET } from '../../bpf/probes/sampling.js';
 import { TICK_OFFSET } from '../../bpf/probes/control.js';
+import { MODERN_FEATURES as modern } from '../helpers/features.js';
 
-const modern: KernelFeatures = {
-  submitTracepoint: 'io_uring_submit_req',
-  submitHasReq: true,
-  submitHasFlags: true,
-  completeHasReq: true,
-  completeHasCflags: true,
-  hasOpStr: true,
-  hasReqFailed: true,
-  hasCqeOverflow: true,
-  hasFileGet: true,
-  fileGetHasReq: true,
-  hasCpuIdle: true,
-  hasCreate: true,
-  exitHasGroupDead: true,
-  btf: {
-    kiocbCqeFd: true,
-    ioRw: true,
-    ioSync: true,
-    ioSrMsg: true,
-    ioOpen: true,
-    ioStatx: true,
-    ioClose: true,
-    kiocbTctxTask: true,
-  },
-  taskCommOffset: 1752,
-  ctxTctxListOffset: 1536,
-};
 const TOKEN = 'abcdef01';
 const gen = (
   tier: 1 | 2 | 3,

@@ -13,7 +13,7 @@ import { Model } from '../../source/model/model.js';
 import { emptyOpCounts, type CountsDelta } from '../../source/model/counts.js';
 import type { Diagnostics, Snapshot } from '../../source/model/snapshot.js';
 import { IDLE_THREADS } from '../../source/proc/threads.js';
-import type { ProcView, RingView, ThreadInfo } from '../../source/proc/view.js';
+import type { ProcView, RingView, ThreadInfo, ViewSnapshot } from '../../source/proc/view.js';
 import { readCountsFile } from '../../source/record/countsFile.js';
 import { ALL_DIAGNOSTICS } from '../model/helpers.js';
 
@@ -56,7 +56,12 @@ const only = (fs: Finding[], rule: string): Finding[] => fs.filter((f) => f.rule
 const threads = (t: Partial<ThreadInfo>): ThreadInfo => ({ ...IDLE_THREADS, sampledSec: 1, ...t });
 
 /** The snapshot with what /proc said of `pid` live (its threads, its rings). */
-function withProc(snap: Snapshot, pid: number, t?: ThreadInfo, rings: RingView[] = []): Snapshot {
+function withProc(
+  snap: Snapshot,
+  pid: number,
+  t?: ThreadInfo,
+  rings: RingView[] = [],
+): ViewSnapshot {
   const proc: ProcView = {
     origin: 'live',
     files: new Map(),
@@ -143,7 +148,7 @@ describe('the doctor on recorded counts', () => {
     expect(f[0].fix).toMatch(/sq_thread_idle/);
     // the same CPU for 100 times the operations: SQPOLL pays
     const busy = { ...model.snapshot() };
-    const p = { ...busy.processes[0], totalOps: ops * 100 };
+    const p = { ...busy.processes[0], total: { ...busy.processes[0].total, ops: ops * 100 } };
     expect(
       only(sessionFindings(withProc({ ...busy, processes: [p] }, pid, t)), 'sqpoll_busy'),
     ).toEqual([]);

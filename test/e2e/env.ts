@@ -4,23 +4,16 @@
  * requirement fails the run: CI installs all of them (.ci/run), so a skip there would hide a defect.
  */
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { compileWorkload } from '../workload/build.js';
+import { eventually } from '../helpers/eventually.js';
+import { CLI, ROOT, tempDir } from '../helpers/project.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli.js');
+// The helpers the unit tests share live in test/helpers/; the end-to-end tests take them from here.
+export { eventually } from '../helpers/eventually.js';
+export { requireRootOrSkip, holdNodeRings } from '../helpers/processes.js';
+export { CLI, ROOT, summaryBody, tempDir } from '../helpers/project.js';
 
 /** Compiles test/workload/<name>.c (with liburing) once per run; returns the binary's path. */
 export const buildWorkload = (name = 'uring-workload'): string => compileWorkload(ROOT, name);
@@ -32,16 +25,6 @@ function has(cmd: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** true when root (to run a command as another user); otherwise a loud skip, or under CI a failure. */
-export function requireRootOrSkip(suite: string): boolean {
-  if (process.getuid?.() === 0) return true;
-  if (process.env.IOURINGTOP_E2E_REQUIRED) throw new Error(`CI must run ${suite}, as root`);
-  process.stderr.write(
-    `\n${'!'.repeat(78)}\n!! SKIPPING ${suite}: it needs root\n${'!'.repeat(78)}\n`,
-  );
-  return false;
 }
 
 /** What the machine lacks: `extra` commands, and (for `capture`) root, bpftrace, gcc, liburing. */
@@ -66,19 +49,6 @@ export function requireOrSkip(suite: string, extra: string[] = [], capture = tru
     throw new Error(`CI must run ${suite}, but the machine lacks ${missing.join(', ')}`);
   process.stderr.write(banner);
   return false;
-}
-
-const made: string[] = [];
-// (registered in the suite of each test file that imports this module)
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory under the system's temp dir, removed when the test file is done. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
 }
 
 /**
@@ -237,21 +207,6 @@ export async function waitGone(procs: readonly ProcessRef[], ms = 10_000): Promi
   return stillRunning(procs);
 }
 
-/** Polls `probe` until it returns a value other than undefined, up to `ms`; throws saying `what`. */
-export async function eventually<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Data rows in a recording so far (complete lines after the header). */
 export function recordedRows(file: string): string[] {
   let text: string;
@@ -384,14 +339,6 @@ export async function captureWorkload(
   }
 }
 
-/** A summary without its first line (live capture vs replay of …) and its recording path. */
-export const summaryBody = (summary: string): string =>
-  summary
-    .split('\n')
-    .slice(1)
-    .filter((l) => !l.startsWith('recording: ') && !l.startsWith('Figures: '))
-    .join('\n');
-
 /** A file for fio to read, written by fio: `<dir>/fio.dat`, of `size` (fio's units, e.g. 4M). */
 export function fioFile(dir: string, size: string, bs = '1M'): string {
   const file = path.join(dir, 'fio.dat');
@@ -430,22 +377,4 @@ export function startFio(
     ],
     { stdio },
   );
-}
-
-/**
- * A Node process holding libuv's io_uring rings (UV_USE_IO_URING=1: an SQPOLL ring where the
- * kernel and Node give one): it reads a file through them, then waits on stdin. Resolves once it
- * has read.
- */
-export async function holdNodeRings(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      "require('fs').promises.readFile(process.execPath).then(() => { console.log('ready'); process.stdin.resume(); })",
-    ],
-    { env: { ...process.env, UV_USE_IO_URING: '1' }, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  return child;
 }

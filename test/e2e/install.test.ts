@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectCopy, requireOrSkip, requireRootOrSkip, tempDir } from './env.js';
+import { projectCopy, requireOrSkip, requireRootOrSkip, ROOT, tempDir } from './env.js';
 
 const run = requireOrSkip('the install test', ['npm', 'setpriv'], false);
 const asRoot = run && requireRootOrSkip('the install test as root and as nobody');
@@ -70,9 +70,12 @@ describe.runIf(run)('npm pack, npm install -g, iouringtop', () => {
         /(tsconfig|eslint|vitest|prettier)/.test(f),
     );
     expect(unwanted).toEqual([]);
-    // the README it holds says how many files it holds
+    // the README it holds is the project's, and its links into docs/ lead to files it holds
     const readme = readFileSync(path.join(pkg, 'readme.md'), 'utf8');
-    expect(readme).toMatch(new RegExp(`\\b${files.length} files, by \`npm pack\``));
+    expect(readme).toBe(readFileSync(path.join(ROOT, 'readme.md'), 'utf8'));
+    const docLinks = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]);
+    expect(docLinks.length).toBeGreaterThan(5);
+    for (const doc of docLinks) expect(files).toContain(`package/${doc}`);
   });
 
   it('--help and -h: every flag and the keys; --version: the bpftrace found and the tier', () => {

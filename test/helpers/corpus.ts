@@ -6,11 +6,9 @@
  * collects their lines and the pids of every process they started.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { compileCorpus } from '../workload/build.js';
+import { ROOT } from './project.js';
 import type { RefCounts } from './reference.js';
-
-export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** One run of a corpus program. `{dir}` in `args` is replaced by a scratch directory. */
 export interface CorpusEntry {

@@ -19,7 +19,7 @@ import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { formatCountsLine } from '../../source/record/countsFile.js';
 import { readRecording } from '../../source/record/csvReader.js';
-import { ROOT, tempDir } from '../e2e/env.js';
+import { ROOT, tempDir } from '../helpers/project.js';
 import { opCounts, SEC, T } from '../model/helpers.js';
 
 const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });
@@ -246,8 +246,8 @@ describe('readRecordingCounts', () => {
           ops += r.ops;
           read += r.read;
         }
-    expect(ops).toBe(snap.totals.totalOps);
-    expect(read).toBe(snap.totals.totalReadBytes);
+    expect(ops).toBe(snap.totals.total.ops);
+    expect(read).toBe(snap.totals.total.read);
   });
 
   it('with a whole counts file: its deltas (the kernel counted more than the events show)', async () => {

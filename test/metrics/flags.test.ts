@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { helpText } from '../../source/help.js';
-import { CLI, ROOT, tempDir } from '../e2e/env.js';
+import { CLI, ROOT, tempDir } from '../helpers/project.js';
 import { configError, configOf } from '../config.js';
 
 const ok = configOf;

@@ -153,7 +153,7 @@ describe('MetricTotals and the families', () => {
     expect(snap.evictedProcesses).toBeGreaterThan(0);
     const rowsSum = snap.processes
       .filter((p) => p.comm === 'worker')
-      .reduce((n, p) => n + p.totalOps, 0);
+      .reduce((n, p) => n + p.total.ops, 0);
     expect(rowsSum).toBeLessThan(sent); // what reading the model's rows would have shown
   });
 

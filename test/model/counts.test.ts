@@ -40,15 +40,15 @@ describe('a model fed exact counts', () => {
     );
     const s = m.snapshot();
     const read = s.opcodes.find((o) => o.opName === 'READ')!;
-    expect(read.totalOps).toBe(5000);
-    expect(read.totalReadBytes).toBe(4096 * 4990);
-    expect(read.totalErrors).toBe(2);
-    expect(read.totalExpected).toBe(10);
-    expect(read.errors).toBe(2);
-    expect(read.expected).toBe(10);
+    expect(read.total.ops).toBe(5000);
+    expect(read.total.read).toBe(4096 * 4990);
+    expect(read.total.errors).toBe(2);
+    expect(read.total.expected).toBe(10);
+    expect(read.window.errors).toBe(2);
+    expect(read.window.expected).toBe(10);
     expect(read.opsPerSec).toBe(5000);
-    expect(s.totals.totalOps).toBe(5000);
-    expect(s.processes[0].totalOps).toBe(5000);
+    expect(s.totals.total.ops).toBe(5000);
+    expect(s.processes[0].total.ops).toBe(5000);
     expect(s.processes[0].opsPerEnter).toBe(25);
     expect(s.enter.totalCalls).toBe(200);
     expect(s.errors).toEqual([
@@ -57,8 +57,8 @@ describe('a model fed exact counts', () => {
     ]);
     // percentiles from the buckets: within the histogram's 0.8 %
     const exact = [...lats].sort((a, b) => a - b);
-    expect(relErr(read.totalP99Ns, exact[Math.ceil(0.99 * 5000) - 1])).toBeLessThan(0.008);
-    expect(relErr(read.totalP50Ns, exact[2499])).toBeLessThan(0.008);
+    expect(relErr(read.total.p99Ns, exact[Math.ceil(0.99 * 5000) - 1])).toBeLessThan(0.008);
+    expect(relErr(read.total.p50Ns, exact[2499])).toBeLessThan(0.008);
     // the events are in the buffer, and nowhere else; the events counted are the counts'
     expect(s.recent).toHaveLength(3);
     expect(s.totals.events).toBe(5000 + 200);
@@ -73,7 +73,7 @@ describe('a model fed exact counts', () => {
     const s = m.snapshot();
     const app = s.processes.find((p) => p.pid === 100)!;
     const other = s.processes.find((p) => p.pid === 200)!;
-    expect(app.totalOps).toBe(400);
+    expect(app.total.ops).toBe(400);
     expect(app.opsPerSec).toBe(0); // nothing of it in the latest interval
     expect(other.opsPerSec).toBe(100); // 50 in half a second
     expect(s.totals.series.opsPerSec.slice(-3)).toEqual([100, 300, 50]);
@@ -136,18 +136,18 @@ describe('the totals under a pid: or comm: filter', () => {
     expect(m.snapshot().totals.opsPerSec).toBe(650);
     const one = m.snapshot({ processes: { pids: [3] } });
     expect(one.totals.opsPerSec).toBe(procOf(one, 3).opsPerSec);
-    expect(one.totals.totalOps).toBe(500);
-    expect(one.totals.totalWriteBytes).toBe(500);
+    expect(one.totals.total.ops).toBe(500);
+    expect(one.totals.total.write).toBe(500);
     expect(one.totals.events).toBe(550); // its operations and its io_uring_enter calls
     // comm: as the views match it, a prefix with *; and the sum of every process it names
     const db = m.snapshot({ processes: { comms: ['db*'] } });
-    expect(db.totals.totalOps).toBe(150);
+    expect(db.totals.total.ops).toBe(150);
     expect(db.totals.opsPerSec).toBe(150);
-    expect(db.totals.totalP99Ns).toBe(procOf(db, 2).totalP99Ns); // the slower process's p99
-    expect(m.snapshot({ processes: { comms: ['db'] } }).totals.totalOps).toBe(120);
+    expect(db.totals.total.p99Ns).toBe(procOf(db, 2).total.p99Ns); // the slower process's p99
+    expect(m.snapshot({ processes: { comms: ['db'] } }).totals.total.ops).toBe(120);
     // with op: too, the operations of those opcodes of those processes
     const both = m.snapshot({ processes: { comms: ['db*'] }, opcodes: [22] });
-    expect(both.totals.totalOps).toBe(130);
+    expect(both.totals.total.ops).toBe(130);
     expect(both.totals.events).toBe(130);
     // a filter that names nobody: nothing
     expect(m.snapshot({ processes: { pids: [9] } }).totals.opsPerSec).toBe(0);
@@ -166,7 +166,7 @@ describe('the buffer beside the counts', () => {
     m.advance(T + SEC + 500_000);
     const s = m.snapshot({ latency: { key: m.snapshot().processes[0].key, limit: 5 } });
     const p = s.processes[0];
-    expect(p.totalOps).toBe(10);
+    expect(p.total.ops).toBe(10);
     expect(s.latency!.count).toBe(10);
     expect(s.latency!.considered).toBe(10);
     // (the 9 ms ones are not counted yet: not among the slowest)

@@ -21,11 +21,11 @@ describe('Model window rates', () => {
 
     let s = m.snapshot({ windowUs: SEC }); // (1.0 s, 2.0 s]: the events at 1.2 and 1.9 s
     const p = proc(s, 100, 'app');
-    expect(p.ops).toBe(2);
+    expect(p.window.ops).toBe(2);
     expect(p.opsPerSec).toBe(2);
     expect(p.readBytesPerSec).toBe(2000);
-    expect(p.totalOps).toBe(4);
-    expect(p.totalReadBytes).toBe(4000);
+    expect(p.total.ops).toBe(4);
+    expect(p.total.read).toBe(4000);
 
     s = m.snapshot({ windowUs: 250 * MS }); // (1.75 s, 2.0 s]: one event
     expect(proc(s, 100, 'app').opsPerSec).toBe(4);
@@ -47,13 +47,13 @@ describe('Model window rates', () => {
     const quiet = proc(s, 1, 'quiet');
     expect(quiet.opsPerSec).toBe(0);
     expect(quiet.readBytesPerSec).toBe(0);
-    expect(quiet.p99Ns).toBe(0);
-    expect(quiet.totalOps).toBe(5);
-    expect(quiet.totalReadBytes).toBe(5 * 4096);
+    expect(quiet.window.p99Ns).toBe(0);
+    expect(quiet.total.ops).toBe(5);
+    expect(quiet.total.read).toBe(5 * 4096);
     expect(quiet.lastSeenUs).toBe(T + 400 * MS);
     expect(proc(s, 2, 'busy').opsPerSec).toBe(5);
     expect(s.totals.opsPerSec).toBe(5);
-    expect(s.totals.totalOps).toBe(10);
+    expect(s.totals.total.ops).toBe(10);
   });
 
   it('keeps one row per pid, under its latest name (an exec, a rename), with the names before', () => {
@@ -65,16 +65,16 @@ describe('Model window rates', () => {
     m.advance(T + 2 * SEC);
     let s = m.snapshot();
     // a name not learned ('?') gives way to the name, and is not one of the names before
-    expect(s.processes.map((p) => [p.pid, p.comm, p.ops, p.totalOps, p.formerComms])).toEqual([
-      [4242, 'beta', 1, 4, ['alpha']],
-    ]);
+    expect(
+      s.processes.map((p) => [p.pid, p.comm, p.window.ops, p.total.ops, p.formerComms]),
+    ).toEqual([[4242, 'beta', 1, 4, ['alpha']]]);
     expect(proc(s, 4242, 'beta').writeBytesPerSec).toBe(512);
 
     // the old name coming back renames it again; '?' does not
     m.push(ev({ tsUs: T + 2100 * MS, pid: 4242, comm: 'alpha' }));
     m.push(ev({ tsUs: T + 2200 * MS, pid: 4242, comm: '?' }));
     s = m.snapshot();
-    expect(s.processes.map((p) => [p.comm, p.totalOps, p.formerComms])).toEqual([
+    expect(s.processes.map((p) => [p.comm, p.total.ops, p.formerComms])).toEqual([
       ['alpha', 6, ['beta']],
     ]);
   });
@@ -96,18 +96,18 @@ describe('Model window rates', () => {
     m.advance(T + SEC);
     const s = m.snapshot();
     const p = proc(s, 100, 'app');
-    expect(p.totalReadBytes).toBe(4096 + 8192 + 100);
-    expect(p.totalWriteBytes).toBe(300 + 50);
+    expect(p.total.read).toBe(4096 + 8192 + 100);
+    expect(p.total.write).toBe(300 + 50);
     expect(p.readBytesPerSec).toBe(4096 + 8192 + 100);
     expect(p.writeBytesPerSec).toBe(350);
-    expect(p.totalErrors).toBe(1); // ENOSPC
-    expect(p.errors).toBe(1);
-    expect(p.totalExpected).toBe(1); // EAGAIN
-    expect(p.expected).toBe(1);
-    expect(p.totalOps).toBe(11);
+    expect(p.total.errors).toBe(1); // ENOSPC
+    expect(p.window.errors).toBe(1);
+    expect(p.total.expected).toBe(1); // EAGAIN
+    expect(p.window.expected).toBe(1);
+    expect(p.total.ops).toBe(11);
     const openat = s.opcodes.find((o) => o.opName === 'OPENAT');
-    expect(openat?.totalReadBytes).toBe(0);
-    expect(openat?.totalWriteBytes).toBe(0);
+    expect(openat?.total.read).toBe(0);
+    expect(openat?.total.write).toBe(0);
   });
 });
 
@@ -120,17 +120,17 @@ describe('Model latency', () => {
     m.push(ev({ tsUs: T + 1600 * MS, latencyNs: 0 }));
     m.advance(T + 2 * SEC);
     const p = proc(m.snapshot(), 100, 'app');
-    expect(p.ops).toBe(2);
-    expect(p.avgNs).toBe(500_000);
-    expect(p.p50Ns).toBe(500_000);
-    expect(p.maxNs).toBe(500_000);
+    expect(p.window.ops).toBe(2);
+    expect(p.window.avgNs).toBe(500_000);
+    expect(p.window.p50Ns).toBe(500_000);
+    expect(p.window.maxNs).toBe(500_000);
     // Since start: 101 known samples, sum 5050 µs + 500 µs.
-    expect(p.totalAvgNs).toBeCloseTo((5_050_000 + 500_000) / 101, 6);
-    expect(relErr(p.totalP50Ns, 51_000)).toBeLessThan(0.01); // rank ceil(50.5) = 51
-    expect(relErr(p.totalP95Ns, 96_000)).toBeLessThan(0.01); // rank ceil(95.95) = 96
-    expect(relErr(p.totalP99Ns, 100_000)).toBeLessThan(0.01); // rank ceil(99.99) = 100
-    expect(p.totalMaxNs).toBe(500_000);
-    expect(p.totalOps).toBe(102);
+    expect(p.total.avgNs).toBeCloseTo((5_050_000 + 500_000) / 101, 6);
+    expect(relErr(p.total.p50Ns, 51_000)).toBeLessThan(0.01); // rank ceil(50.5) = 51
+    expect(relErr(p.total.p95Ns, 96_000)).toBeLessThan(0.01); // rank ceil(95.95) = 96
+    expect(relErr(p.total.p99Ns, 100_000)).toBeLessThan(0.01); // rank ceil(99.99) = 100
+    expect(p.total.maxNs).toBe(500_000);
+    expect(p.total.ops).toBe(102);
   });
 
   it('gives the same percentiles for a process, its opcode and its process × opcode row', () => {
@@ -141,11 +141,13 @@ describe('Model latency', () => {
     const p = proc(s, 100, 'app');
     const o = s.opcodes.find((x) => x.opcode === READ)!;
     const x = s.processOpcodes.find((r) => r.opcode === READ)!;
-    for (const k of ['p50Ns', 'p95Ns', 'p99Ns', 'totalP99Ns'] as const) {
-      expect(o[k]).toBe(p[k]);
-      expect(x[k]).toBe(p[k]);
+    for (const k of ['p50Ns', 'p95Ns', 'p99Ns'] as const) {
+      expect(o.window[k]).toBe(p.window[k]);
+      expect(x.window[k]).toBe(p.window[k]);
     }
-    expect(relErr(p.p50Ns, 50_000)).toBeLessThan(0.01);
+    expect(o.total.p99Ns).toBe(p.total.p99Ns);
+    expect(x.total.p99Ns).toBe(p.total.p99Ns);
+    expect(relErr(p.window.p50Ns, 50_000)).toBeLessThan(0.01);
   });
 });
 
@@ -207,9 +209,9 @@ describe('Model errors and io_uring_enter', () => {
       ['ECANCELED', true, 1, 0],
     ]);
     // the expected results (a timeout that expired, a cancel, a non-blocking try) apart
-    expect(s.totals.totalErrors).toBe(2);
-    expect(s.totals.totalExpected).toBe(6);
-    expect(s.totals.errors).toBe(1);
+    expect(s.totals.total.errors).toBe(2);
+    expect(s.totals.total.expected).toBe(6);
+    expect(s.totals.window.errors).toBe(1);
   });
 
   it('reports io_uring_enter calls/s and operations per call, apart from the operations', () => {
@@ -230,15 +232,15 @@ describe('Model errors and io_uring_enter', () => {
     expect(s.enter.totalSubmitted).toBe(18);
     expect(s.enter.totalOpsPerCall).toBe(4.5);
     const p = proc(s, 100, 'app');
-    expect(p.ops).toBe(2);
+    expect(p.window.ops).toBe(2);
     expect(p.enterCallsPerSec).toBe(3);
     expect(p.opsPerEnter).toBe(6);
     expect(p.totalEnterCalls).toBe(4);
     expect(p.topOpName).toBe('READ');
     expect(p.opcodeMix.map((x) => x.opName)).toEqual(['READ']);
-    expect(s.opcodes.find((o) => o.opcode === ENTER)?.ops).toBe(3);
+    expect(s.opcodes.find((o) => o.opcode === ENTER)?.window.ops).toBe(3);
     expect(s.totals.events).toBe(6);
-    expect(s.totals.totalOps).toBe(2);
+    expect(s.totals.total.ops).toBe(2);
     expect(s.totals.eventsPerSec).toBe(5);
   });
 });
@@ -263,13 +265,13 @@ describe('Model drill-down and recent events', () => {
     ]);
     expect(p.topOpcode).toBe(READ);
     const mine = s.processOpcodes.filter((r) => r.processKey === p.key);
-    expect(mine.map((r) => [r.opName, r.opsPerSec, r.totalOps])).toEqual([
+    expect(mine.map((r) => [r.opName, r.opsPerSec, r.total.ops])).toEqual([
       ['FSYNC', 0, 3],
       ['WRITE', 1, 1],
       ['READ', 2, 2],
     ]);
     expect(s.processOpcodes.length).toBe(4);
-    expect(s.opcodes.map((o) => [o.opName, o.totalOps])).toEqual([
+    expect(s.opcodes.map((o) => [o.opName, o.total.ops])).toEqual([
       ['FSYNC', 3],
       ['READ', 3],
       ['WRITE', 1],
@@ -316,7 +318,7 @@ describe('Model bounds', () => {
     expect(s.buffer.startUs).toBe(T + 1500 * MS);
     expect(s.buffer.endUs).toBe(T + 2500 * MS);
     expect(s.buffer.bytesPerEvent).toBe(58);
-    expect(s.totals.totalOps).toBe(3);
+    expect(s.totals.total.ops).toBe(3);
   });
 
   it('bounds the buffer by count and computes window rates over what is left', () => {
@@ -329,7 +331,7 @@ describe('Model bounds', () => {
     expect(s.windowTruncated).toBe(true);
     // 4 events left, the oldest at 0.3 s: 4 / 0.7 s.
     expect(s.totals.opsPerSec).toBeCloseTo(4 / 0.7, 9);
-    expect(s.totals.totalOps).toBe(6);
+    expect(s.totals.total.ops).toBe(6);
   });
 
   it('says the window is incomplete only while it is: not after the overwritten events left it', () => {
@@ -359,12 +361,12 @@ describe('Model bounds', () => {
     const s = m.snapshot();
     expect(s.processes.map((p) => p.comm)).toEqual(['one', 'three']);
     expect(s.evictedProcesses).toBe(1);
-    expect(s.totals.totalOps).toBe(4);
-    expect(s.opcodes[0].totalOps).toBe(4);
+    expect(s.totals.total.ops).toBe(4);
+    expect(s.opcodes[0].total.ops).toBe(4);
     // pid 2 coming back is a fresh row.
     m.push(ev({ tsUs: T + 5 * SEC, pid: 2, comm: 'two' }));
     const s2 = m.snapshot();
-    expect(proc(s2, 2, 'two').totalOps).toBe(1);
+    expect(proc(s2, 2, 'two').total.ops).toBe(1);
     expect(s2.evictedProcesses).toBe(2);
   });
 
@@ -377,7 +379,7 @@ describe('Model bounds', () => {
     m.push(ev({ tsUs: T - 60 * SEC })); // very late
     m.push(ev({ tsUs: T + 1400 * MS }));
     m.advance(T + 2 * SEC);
-    expect(m.snapshot().totals.ops).toBe(3);
+    expect(m.snapshot().totals.window.ops).toBe(3);
   });
 });
 
@@ -454,21 +456,21 @@ describe('Model under an opcode filter', () => {
     const p = reads.processes[0];
     const read = reads.opcodes.find((o) => o.opcode === 22)!;
     // the process row under op:READ is the READ row: ops, bytes, latency, series
-    expect(all.processes[0].totalOps).toBe(90);
-    expect(p.totalOps).toBe(30);
+    expect(all.processes[0].total.ops).toBe(90);
+    expect(p.total.ops).toBe(30);
     expect(p.opsPerSec).toBe(read.opsPerSec);
-    expect(p.totalReadBytes).toBe(30 * 4096);
-    expect(p.totalWriteBytes).toBe(0);
-    expect(p.p99Ns).toBe(read.p99Ns);
-    expect(p.totalP99Ns).toBe(read.totalP99Ns);
+    expect(p.total.read).toBe(30 * 4096);
+    expect(p.total.write).toBe(0);
+    expect(p.window.p99Ns).toBe(read.window.p99Ns);
+    expect(p.total.p99Ns).toBe(read.total.p99Ns);
     expect(p.series.opsPerSec.slice(-3)).toEqual([10, 10, 10]);
     expect(all.processes[0].series.opsPerSec.slice(-3)).toEqual([30, 30, 30]);
     // and so are the totals (the header)
-    expect(reads.totals.totalOps).toBe(30);
-    expect(reads.totals.p99Ns).toBe(read.p99Ns);
+    expect(reads.totals.total.ops).toBe(30);
+    expect(reads.totals.window.p99Ns).toBe(read.window.p99Ns);
     // two opcodes: the sum of both
     const both = m.snapshot({ windowUs: SEC, opcodes: [22, 23] });
-    expect(both.processes[0].totalOps).toBe(90);
-    expect(both.processes[0].totalWriteBytes).toBe(60 * 8192);
+    expect(both.processes[0].total.ops).toBe(90);
+    expect(both.processes[0].total.write).toBe(60 * 8192);
   });
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_SCANNED, parseFdinfo, ringFds, RingScanner } from '../../source/proc/rings.js';
 import { isGrowing, parseTaskStat, ThreadSampler } from '../../source/proc/threads.js';
-import { holdNodeRings } from '../e2e/env.js';
+import { holdNodeRings } from '../helpers/processes.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fdinfo');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ThreadSampler } from '../../source/proc/threads.js';
-import { tempDir } from '../e2e/env.js';
+import { tempDir } from '../helpers/project.js';
 
 /** A fake /proc with one process whose threads the test sets: tid → [comm, utime, stime]. */
 function fakeProc(pid: number) {

@@ -150,7 +150,7 @@ describe('what each recording holds', () => {
       expect(facts.counted).toBe(true);
       expect(facts.countedEvents).toBe(rows.length);
       expect(facts.events).toBe(rows.length);
-      const totals = Object.fromEntries(snap.opcodes.map((o) => [o.opName, o.totalOps]));
+      const totals = Object.fromEntries(snap.opcodes.map((o) => [o.opName, o.total.ops]));
       expect(totals).toEqual(events);
     });
 

@@ -341,7 +341,7 @@ describe('Replay seeking', () => {
     const r = await Replay.open(p, m, { opcodes: names });
     await r.runToEnd();
     r.close();
-    const byName = Object.fromEntries(m.snapshot().opcodes.map((o) => [o.opName, o.totalOps]));
+    const byName = Object.fromEntries(m.snapshot().opcodes.map((o) => [o.opName, o.total.ops]));
     expect(byName).toEqual({ READ: 1, FUTURE_OP: 2, OTHER_NEW: 1 });
     // with metadata: the kernel's own code for it
     writeFileSync(

@@ -11,7 +11,9 @@ import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
 import type { ThreadReport } from '../../source/sources/source.js';
-import { eventually, holdNodeRings, tempDir } from '../e2e/env.js';
+import { eventually } from '../helpers/eventually.js';
+import { holdNodeRings } from '../helpers/processes.js';
+import { tempDir } from '../helpers/project.js';
 import { opCounts } from '../model/helpers.js';
 
 const probe = { bpftraceVersion: 'v0.17.0', features: {} } as unknown as ProbeResult;
