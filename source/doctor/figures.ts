@@ -99,7 +99,7 @@ export function figuresOf(snap: ViewSnapshot, session = false): Figures {
       short: r.total.short,
       links: r.total.links,
       failed: r.total.failed,
-      ...msEndsOf(r.total),
+      ...(snap.diagnostics?.msEnds ? { msEnds: r.total.msEnds } : {}),
     });
   }
   for (const e of snap.errorDetail) {
@@ -119,12 +119,6 @@ export function figuresOf(snap: ViewSnapshot, session = false): Figures {
     if (p !== undefined) p.rings = [...p.rings, ring];
   }
   return { tUs: snap.nowUs, procs, diagnostics: snap.diagnostics, procOrigin: snap.proc?.origin };
-}
-
-/** The multishot endings of a row, where the counts hold them. */
-function msEndsOf(r: object): { msEnds?: number } {
-  const v = (r as { totalMsEnds?: unknown }).totalMsEnds;
-  return typeof v === 'number' ? { msEnds: v } : {};
 }
 
 const minus = (a: number, b: number | undefined): number => Math.max(0, a - (b ?? 0));

@@ -169,9 +169,27 @@ describe('the doctor on recorded counts', () => {
     const fs = sessionFindings(modelOf(d).snapshot());
     const f = only(fs, 'enobufs');
     expect(f).toEqual([expect.objectContaining({ severity: 'warning', opcode: 'RECV' })]);
-    expect(f[0].evidence.enobufs).toBe(20000);
+    expect(f[0].evidence.enobufs).toBe(3000);
     // ENOBUFS is the enobufs rule's, not a failure
     expect(only(fs, 'failures')).toEqual([]);
+  });
+
+  it('multishot_ends: the same RECV ended (no IORING_CQE_F_MORE) every fifth CQE', async () => {
+    const d = await counts('enobufs');
+    const f = only(sessionFindings(modelOf(d).snapshot()), 'multishot_ends');
+    expect(f).toEqual([expect.objectContaining({ severity: 'warning', opcode: 'RECV' })]);
+    // 3000 rounds: each ended by ENOBUFS, and the last by the peer's close
+    expect(f[0].evidence.ended).toBe(sum(d, (r) => r.msEnds ?? 0, 27));
+    expect(f[0].evidence).toMatchObject({
+      ended: 3001,
+      cqes: 15001,
+      enobufs: 3000,
+      cqes_per_arm: 5,
+    });
+    expect(f[0].fix).toMatch(/ENOBUFS/);
+    // not counted (a recording from before): no finding, whatever the other figures say
+    const without = { ...ALL_DIAGNOSTICS, msEnds: false };
+    expect(only(sessionFindings(modelOf(d, without).snapshot()), 'multishot_ends')).toEqual([]);
   });
 
   it('short_io: READs of 4096 bytes from a file of 1000', async () => {

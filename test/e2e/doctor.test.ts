@@ -45,6 +45,7 @@ interface Proc {
 }
 interface Summary {
   processes: Proc[];
+  opcodes: { opcode: string; multishot_ends: number | null }[];
   threads: { pid: number; max_workers: number; sqpoll_cpu_pct: number | null }[];
   error_detail: { pid: number; opcode: string; name: string; count: number }[];
   advice: Advice[];
@@ -198,6 +199,11 @@ describe.runIf(run)('the doctor, on workloads made to misbehave', { timeout: 120
     const e = c.json.error_detail.find((x) => x.pid === c.pid && x.name === 'ENOBUFS')!;
     expect(a.evidence.enobufs).toBe(e.count);
     expect(a.evidence.enobufs).toBe(c.did.enobufs);
+    // the endings, counted in the kernel: every one the workload saw
+    const m = one(c, 'multishot_ends', 'RECV');
+    expect(m.severity).toBe('warning');
+    expect(m.evidence.ended).toBe(c.json.opcodes.find((o) => o.opcode === 'RECV')!.multishot_ends);
+    expect(m.evidence.ended).toBe(c.did.ends);
   });
 
   it('short_io: READs of 4096 bytes from a file of 1000', async () => {
