@@ -7,6 +7,7 @@ process.env.NODE_ENV ??= 'production';
 import './source/noInspector.js';
 import meow from 'meow';
 import { buildConfig, emptyOption, repeatedOption, typedOption } from './source/config.js';
+import { knownFlagNames, parserFlags, singleValueFlags, valueFlags } from './source/flags.js';
 import { helpText } from './source/help.js';
 import { main } from './source/main.js';
 import { runVersion } from './source/commands.js';
@@ -14,40 +15,7 @@ import { exitIfTerminalGone, guardStdio } from './source/stdio.js';
 
 guardStdio();
 
-const FLAGS = {
-  probe: { type: 'boolean' },
-  headless: { type: 'boolean' },
-  json: { type: 'boolean' },
-  duration: { type: 'string' },
-  pid: { type: 'string', isMultiple: true },
-  comm: { type: 'string' },
-  opcode: { type: 'string' },
-  outputDir: { type: 'string' },
-  record: { type: 'boolean', default: true },
-  replay: { type: 'string' },
-  speed: { type: 'string' },
-  lenient: { type: 'boolean' },
-  refresh: { type: 'string' },
-  bufferSeconds: { type: 'string' },
-  bufferEvents: { type: 'string' },
-  maxInflight: { type: 'string' },
-  tier: { type: 'string' },
-  printProgram: { type: 'boolean' },
-  orReplay: { type: 'string' },
-  events: { type: 'boolean', default: true },
-  sample: { type: 'string' },
-  allEvents: { type: 'boolean' },
-  maxEventsRate: { type: 'string' },
-  bpftrace: { type: 'string' },
-  compress: { type: 'boolean' },
-  minFree: { type: 'string' },
-  recordingMode: { type: 'string' },
-  metrics: { type: 'string' },
-  metricsLabels: { type: 'string' },
-  export: { type: 'string' },
-  help: { type: 'boolean', shortFlag: 'h' },
-  version: { type: 'boolean' },
-} as const;
+const FLAGS = parserFlags();
 
 function usage(line: string): never {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -56,12 +24,7 @@ function usage(line: string): never {
 
 const argv = process.argv.slice(2);
 // An option of one value given twice is bad usage, said in one line (meow would throw).
-const repeated = repeatedOption(
-  argv,
-  Object.entries(FLAGS)
-    .filter(([, f]) => f.type === 'string' && !('isMultiple' in f))
-    .map(([name]) => name),
-);
+const repeated = repeatedOption(argv, singleValueFlags());
 if (repeated !== undefined) usage(repeated);
 
 const cli = (() => {
@@ -87,10 +50,7 @@ if (cli.flags.version) process.exit(await runVersion());
 
 // meow puts unknown flags into cli.flags too (allowUnknownFlags), so check against the declared
 // ones: a mistyped flag must not silently start a capture without the filter it meant to set.
-const known = new Set([
-  ...Object.keys(FLAGS),
-  ...Object.values(FLAGS).flatMap((f) => ('shortFlag' in f ? [f.shortFlag] : [])),
-]);
+const known = knownFlagNames();
 const unknown = Object.keys(cli.unnormalizedFlags).find(
   (name) => !known.has(name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())),
 );
@@ -99,12 +59,7 @@ if (unknown !== undefined)
   usage(`unknown option ${typedOption(argv, unknown)}; see iouringtop --help`);
 if (cli.input.length > 0)
   usage(`unexpected argument ${JSON.stringify(cli.input[0])}; see iouringtop --help`);
-const empty = emptyOption(
-  argv,
-  Object.entries(FLAGS)
-    .filter(([, f]) => f.type === 'string')
-    .map(([name]) => name),
-);
+const empty = emptyOption(argv, valueFlags());
 if (empty !== undefined) usage(empty);
 const built = buildConfig(cli.flags, Boolean(process.stdout.isTTY));
 if (!built.ok) usage(built.error);

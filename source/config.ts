@@ -8,46 +8,16 @@ import { formatFilter } from './model/select.js';
 import { parseListenAddress } from './metrics/address.js';
 import type { MetricsConfig } from './metrics/exporter.js';
 import { DEFAULT_LABELS, parseLabelList, type LabelName } from './metrics/labels.js';
-import type { ReplaySpeed } from './record/replay.js';
+import type { ReplaySpeed } from './record/playback.js';
+import { flagDefault, flagExample, repeatHint, type RawFlags } from './flags.js';
 
 /**
  * Events a second recorded by default (operations and io_uring_enter calls together): above it,
  * a sample, chosen and counted in the kernel; every figure stays exact. See docs/performance.md.
  */
-export const DEFAULT_EVENT_BUDGET = 20_000;
+export const DEFAULT_EVENT_BUDGET = flagDefault('maxEventsRate');
 
-export interface RawFlags {
-  probe?: boolean;
-  headless?: boolean;
-  json?: boolean;
-  duration?: string;
-  pid?: string[];
-  comm?: string;
-  opcode?: string;
-  outputDir?: string;
-  record?: boolean;
-  replay?: string;
-  speed?: string;
-  lenient?: boolean;
-  refresh?: string;
-  bufferSeconds?: string;
-  bufferEvents?: string;
-  maxInflight?: string;
-  tier?: string;
-  printProgram?: boolean;
-  orReplay?: string;
-  events?: boolean;
-  sample?: string;
-  allEvents?: boolean;
-  maxEventsRate?: string;
-  bpftrace?: string;
-  compress?: boolean;
-  minFree?: string;
-  recordingMode?: string;
-  metrics?: string;
-  metricsLabels?: string;
-  export?: string;
-}
+export type { RawFlags } from './flags.js';
 
 /**
  * The free space a recording leaves on its file system: it stops before there is less. Bytes, a
@@ -172,7 +142,7 @@ export function emptyOption(argv: readonly string[], names: readonly string[]): 
     if (!m || !dashed.has(m[1])) continue;
     const value = m[2] !== undefined ? m[3] : argv[i + 1];
     if (value === undefined || value === '' || (m[2] === undefined && value.startsWith('--'))) {
-      return `--${m[1]} needs a value (e.g. ${EXAMPLES[m[1]] ?? `--${m[1]} VALUE`}); an empty one would mean everything`;
+      return `--${m[1]} needs a value (e.g. ${flagExample(m[1]) ?? `--${m[1]} VALUE`}); an empty one would mean everything`;
     }
     if (m[2] === undefined) i++;
   }
@@ -213,18 +183,13 @@ export function repeatedOption(
         first.value !== undefined && value !== undefined
           ? ` (${JSON.stringify(first.value)}, then ${JSON.stringify(value)})`
           : '';
-      const hint = REPEAT_HINTS[folded(m[1])] ?? '';
+      const hint = repeatHint(folded(m[1]));
       return `${first.typed === typed ? typed : `${first.typed} and ${typed}`} given twice${values}: give it once${hint}`;
     }
     seen.set(folded(m[1]), { typed, value });
   }
   return undefined;
 }
-
-/** What to do instead of repeating an option, where there is more to say than "once". */
-const REPEAT_HINTS: Record<string, string> = {
-  comm: ' (one command name; NAME* matches the names that begin so)',
-};
 
 /**
  * An option as it was typed on the command line, from the name the flag parser gave it
@@ -241,19 +206,6 @@ export function typedOption(argv: readonly string[], name: string): string {
   }
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
-
-const EXAMPLES: Record<string, string> = {
-  pid: '--pid 1234',
-  comm: '--comm postgres',
-  opcode: '--opcode READ,WRITE',
-  'output-dir': '--output-dir /var/tmp',
-  'min-free': '--min-free 2G',
-  'recording-mode': '--recording-mode 640',
-  replay: '--replay recordings/fio-randrw.csv',
-  metrics: '--metrics 9464',
-  'metrics-labels': '--metrics-labels comm,opcode',
-  export: '--export openmetrics',
-};
 
 export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult {
   const fail = (error: string): ConfigResult => ({ ok: false, error });
@@ -299,39 +251,15 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
   if (typeof maxInflight === 'string') return fail(maxInflight);
   const tier = num('tier', flags.tier, { min: 1, max: 3, integer: true });
   if (typeof tier === 'string') return fail(tier);
-  const sample = num('sample', flags.sample, { min: 2, max: 1_000_000, integer: true });
-  if (typeof sample === 'string') return fail(sample);
-  const budget = num('max-events-rate', flags.maxEventsRate, {
-    min: 100,
-    max: 10_000_000,
-    integer: true,
-  });
-  if (typeof budget === 'string') return fail(budget);
-  const chosen = [
-    flags.events === false && '--no-events',
-    sample !== undefined && '--sample N',
-    flags.allEvents && '--all-events',
-    budget !== undefined && '--max-events-rate N',
-  ].filter((x): x is string => typeof x === 'string');
-  if (chosen.length > 1)
-    return fail(
-      `${chosen.join(' and ')} each choose which events are recorded: give one (--all-events: every one; --max-events-rate N: every one up to N a second, a sample above; --sample N: 1 in N; --no-events: none)`,
-    );
-  const events: EventLines =
-    flags.events === false
-      ? { kind: 'none' }
-      : sample !== undefined
-        ? { kind: 'sample', every: sample }
-        : flags.allEvents
-          ? { kind: 'all' }
-          : { kind: 'budget', perSec: budget ?? DEFAULT_EVENT_BUDGET };
-  let speed: ReplaySpeed = 1;
+  const events = eventLines(flags);
+  if (typeof events === 'string') return fail(events);
+  let speed: ReplaySpeed = flagDefault('speed');
   if (flags.speed !== undefined) {
     if (flags.speed.trim().toLowerCase() === 'max') speed = 'max';
     else {
       const s = num('speed', flags.speed, { min: 0.1, max: 1000 });
       if (typeof s === 'string') return fail(`${s}, or max`);
-      speed = s ?? 1;
+      speed = s ?? flagDefault('speed');
     }
   }
   if (flags.replay !== undefined) {
@@ -392,10 +320,10 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       replayFile: flags.replay,
       speed,
       lenient: Boolean(flags.lenient),
-      refreshMs: Math.round((refresh ?? 1) * 1000),
-      bufferSeconds: bufferSeconds ?? 60,
-      bufferEvents: bufferEvents ?? 1_000_000,
-      maxInflight: maxInflight ?? 65536,
+      refreshMs: Math.round((refresh ?? flagDefault('refresh')) * 1000),
+      bufferSeconds: bufferSeconds ?? flagDefault('bufferSeconds'),
+      bufferEvents: bufferEvents ?? flagDefault('bufferEvents'),
+      maxInflight: maxInflight ?? flagDefault('maxInflight'),
       tier: tier as Tier | undefined,
       fallbackReplay: flags.orReplay,
       bpftrace: flags.bpftrace,
@@ -405,6 +333,33 @@ export function buildConfig(flags: RawFlags, stdoutIsTty: boolean): ConfigResult
       ...metrics,
     },
   };
+}
+
+/** Which events are recorded: --no-events, --sample N, --all-events or --max-events-rate N. */
+function eventLines(flags: RawFlags): EventLines | string {
+  const sample = num('sample', flags.sample, { min: 2, max: 1_000_000, integer: true });
+  if (typeof sample === 'string') return sample;
+  const budget = num('max-events-rate', flags.maxEventsRate, {
+    min: 100,
+    max: 10_000_000,
+    integer: true,
+  });
+  if (typeof budget === 'string') return budget;
+  const chosen = [
+    flags.events === false && '--no-events',
+    sample !== undefined && '--sample N',
+    flags.allEvents && '--all-events',
+    budget !== undefined && '--max-events-rate N',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length > 1)
+    return `${chosen.join(' and ')} each choose which events are recorded: give one (--all-events: every one; --max-events-rate N: every one up to N a second, a sample above; --sample N: 1 in N; --no-events: none)`;
+  return flags.events === false
+    ? { kind: 'none' }
+    : sample !== undefined
+      ? { kind: 'sample', every: sample }
+      : flags.allEvents
+        ? { kind: 'all' }
+        : { kind: 'budget', perSec: budget ?? DEFAULT_EVENT_BUDGET };
 }
 
 /** --metrics, --metrics-labels and --export, checked against each other and the mode. */

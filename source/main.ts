@@ -9,8 +9,8 @@ import { chooseTier, runExport, runPrintProgram, runProbe } from './commands.js'
 import type { Config } from './config.js';
 import { runHeadless } from './frontends/headless.js';
 import { runTui } from './frontends/tui.js';
-import { liveBuildInfo, startExporter } from './metrics/exporter.js';
-import { formatAddress, type MetricsServer } from './metrics/server.js';
+import { liveBuildInfo, startExporter, type Exporter } from './metrics/exporter.js';
+import { formatAddress } from './metrics/server.js';
 import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { Source } from './sources/source.js';
@@ -27,7 +27,7 @@ export async function main(config: Config): Promise<number> {
   const picked = await pickSource(config);
   if (typeof picked === 'number') return picked;
   const { source } = picked;
-  let exporter: MetricsServer | undefined;
+  let exporter: Exporter | undefined;
   let metricsUrl: string | undefined;
   if (config.metrics && picked.live) {
     try {
@@ -41,7 +41,7 @@ export async function main(config: Config): Promise<number> {
       err((e as Error).message);
       return 1;
     }
-    metricsUrl = `http://${formatAddress(exporter.address)}/metrics`;
+    metricsUrl = `http://${formatAddress(exporter.server.address)}/metrics`;
     err(`serving metrics at ${metricsUrl}`);
   }
   try {

@@ -1,13 +1,11 @@
 /**
  * The live event source: runs bpftrace with the generated program and turns its output into
- * IoEvents for the sinks. Owns the child's whole life: it never outlives iouringtop.
+ * IoEvents for the sinks. How bpftrace is started is its transport's (transport.ts: a local
+ * child, which never outlives iouringtop); when to stop it, and what its output means, are here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import {
   generateProgram,
   type CaptureFilter,
@@ -22,12 +20,14 @@ import type { OpcodeTable } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
 import { CountsCollector } from './counts.js';
 import { LineParser, monoToWallOffsetUs } from './parse.js';
-import { ControlWriter, Reaper } from './reaper.js';
+import { Reaper, type ControlWriter } from './reaper.js';
+import type { BpftraceRun, BpftraceTransport } from './transport.js';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
 export interface BpftraceSourceOptions {
-  bpftracePath: string;
+  /** Where and how bpftrace runs (LocalBpftrace: a child on this machine). */
+  transport: BpftraceTransport;
   /** `bpftrace --version`'s text ('v0.17.0'): it decides the environment variables' names. */
   bpftraceVersion?: string;
   tier: Tier;
@@ -109,8 +109,7 @@ export class BpftraceSource {
     malformed: 0,
   };
   readonly program: string;
-  private child?: ChildProcess;
-  private dir?: string;
+  private run?: BpftraceRun;
   private stopping = false;
   /** Counters completed after the stop began: bpftrace's final ones (its END block). */
   private finalCounts = false;
@@ -132,7 +131,7 @@ export class BpftraceSource {
     const token = randomBytes(4).toString('hex');
     this.collector = new CountsCollector(Number.NaN, opts.maxInflight);
     // a per-session offset (below 2^52: a safe integer) the program listens at
-    this.control = new ControlWriter(2 ** 44 + randomBytes(5).readUIntLE(0, 5));
+    this.control = opts.transport.openControl(2 ** 44 + randomBytes(5).readUIntLE(0, 5));
     this.reaper = new Reaper(this.collector, this.control);
     this.program = generateProgram({
       tier: opts.tier,
@@ -258,85 +257,57 @@ export class BpftraceSource {
     this.opts.onNotice(classifyNotice(line), line);
   }
 
-  /** Writes the program to a private file and starts bpftrace. */
+  /** Starts bpftrace on the program, through the transport. */
   async start(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), 'iouringtop-'));
-    const file = path.join(this.dir, 'capture.bt');
-    // 0600 in a 0700 directory: the framing token stays secret from traced processes.
-    await writeFile(file, this.program, { mode: 0o600 });
-    // Fully buffered: the counters' print every second flushes it (an event waits at most about
-    // a second), and a write per line would cost more than the capture itself.
-    const args = ['-B', 'full', '--no-warnings', file];
-    // setpriv --pdeathsig makes the kernel kill bpftrace if iouringtop dies without cleaning up
-    // (even SIGKILL), so no bpftrace outlives us.
-    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-    const [cmd, cmdArgs] = setpriv
-      ? [setpriv, ['--pdeathsig', 'KILL', '--', this.opts.bpftracePath, ...args]]
-      : [this.opts.bpftracePath, args];
-    const child = spawn(cmd, cmdArgs, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own session, away from our terminal: a hangup (SSH drop) or a Ctrl-C reaches
-      // iouringtop only, which then stops bpftrace itself and records its last lines. Without
-      // setpriv, stay in our group so that the terminal's hangup still ends it.
-      detached: setpriv !== undefined,
-      env: { ...process.env, ...bpftraceEnv(this.opts.bpftraceVersion, this.opts.maxInflight) },
-    });
-    this.child = child;
+    let exited: () => void = () => undefined;
+    const exit = new Promise<void>((resolve) => (exited = resolve));
+    this.run = await this.opts.transport.start(
+      this.program,
+      bpftraceEnv(this.opts.bpftraceVersion, this.opts.maxInflight),
+      {
+        stdout: (chunk) => {
+          this.bytesIn += chunk.length;
+          this.parser.feed(chunk);
+        },
+        stderr: (chunk) => {
+          const text = this.stderrRest + chunk;
+          const lines = text.split('\n');
+          this.stderrRest = lines.pop() ?? '';
+          for (const l of lines) if (l.trim().length > 0) this.notice(l);
+        },
+        error: (err) => this.opts.onNotice('error', `cannot run bpftrace: ${err.message}`),
+        exit: (code, signal) => {
+          clearInterval(this.ticker);
+          this.exited = true;
+          this.parser.end();
+          if (this.stderrRest.trim().length > 0) this.notice(this.stderrRest);
+          this.stderrRest = '';
+          this.counters.malformed = this.parser.malformed;
+          this.opts.onExit({ code, signal, expected: this.stopping });
+          void this.cleanup().then(exited);
+        },
+      },
+    );
+    // (only once it runs: a start that failed to run it leaves nothing for stop() to wait for)
+    this.exitPromise = exit;
     // the counters' tick: the program prints them when told (bpf/probes/control.ts says why)
-    this.ticker = setInterval(() => this.control.tick(), COUNTS_TICK_MS);
-    this.ticker.unref();
-    // The counters come through bpftrace, then us: starved of CPU by the load we trace (a NOP
-    // storm on one core, anything on the other), they came seconds late. A little ahead of
-    // normal tasks, both keep up; what they do is bounded (the event budget), so the traced
-    // lose little. (Root only; elsewhere, as it is.)
-    raisePriority(child.pid);
-    raisePriority(process.pid);
-    // latin1: one char per byte, so a command name that is not UTF-8 reaches the parser intact
-    child.stdout.setEncoding('latin1');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      this.bytesIn += chunk.length;
-      this.parser.feed(chunk);
-    });
-    child.stderr.on('data', (chunk: string) => {
-      const text = this.stderrRest + chunk;
-      const lines = text.split('\n');
-      this.stderrRest = lines.pop() ?? '';
-      for (const l of lines) if (l.trim().length > 0) this.notice(l);
-    });
-    this.exitPromise = new Promise<void>((resolve) => {
-      let closed = false;
-      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (closed) return;
-        closed = true;
-        clearInterval(this.ticker);
-        this.exited = true;
-        this.parser.end();
-        if (this.stderrRest.trim().length > 0) this.notice(this.stderrRest);
-        this.stderrRest = '';
-        this.counters.malformed = this.parser.malformed;
-        this.opts.onExit({ code, signal, expected: this.stopping });
-        void this.cleanup().then(resolve);
-      };
-      child.on('close', finish);
-      child.on('error', (err) => {
-        this.opts.onNotice('error', `cannot run bpftrace: ${err.message}`);
-        finish(null, null);
-      });
-    });
+    if (!this.exited) {
+      this.ticker = setInterval(() => this.control.tick(), COUNTS_TICK_MS);
+      this.ticker.unref();
+    }
   }
 
   private async cleanup(): Promise<void> {
     this.control.close();
-    if (this.dir) {
-      const dir = this.dir;
-      this.dir = undefined;
-      await rm(dir, { recursive: true, force: true });
-    }
+    const run = this.run;
+    this.released ??= run?.release();
+    await this.released;
   }
 
+  private released?: Promise<void>;
+
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.run?.pid;
   }
 
   /**
@@ -347,7 +318,8 @@ export class BpftraceSource {
    * has exited and all its output was parsed.
    */
   async stop(graceMs = 3000, capMs = 30_000): Promise<void> {
-    if (!this.child || this.exited) {
+    const run = this.run;
+    if (!run || this.exited) {
       await this.exitPromise;
       await this.cleanup();
       return;
@@ -357,9 +329,8 @@ export class BpftraceSource {
     // it writes, after a storm) fails that write, and bpftrace then writes nothing more: the
     // line cut short, no END, no final counts (0.17 and 0.23 both). So the SIGINT waits, within
     // the cap, for a moment when no thread of bpftrace is in such a write; the reads go on.
-    const pid = this.child.pid;
     const waitUntil = started + Math.min(capMs / 2, 10_000);
-    while (pid !== undefined && !this.exited && Date.now() < waitUntil && writingOutput(pid))
+    while (!this.exited && Date.now() < waitUntil && run.writingOutput())
       await new Promise((resolve) => setTimeout(resolve, 5));
     if (this.exited) {
       // it went by itself while we waited: an unexpected exit, told as such
@@ -367,7 +338,7 @@ export class BpftraceSource {
       return;
     }
     this.stopping = true;
-    this.child.kill('SIGINT');
+    run.interrupt();
     let seen = this.bytesIn;
     let quietSince = Date.now();
     const step = Math.max(10, Math.min(250, graceMs / 4));
@@ -379,7 +350,7 @@ export class BpftraceSource {
       }
       if (now - quietSince >= graceMs || now - started >= capMs) {
         clearInterval(timer);
-        this.child?.kill('SIGKILL');
+        run.kill();
       }
     }, step);
     await this.exitPromise;
@@ -396,60 +367,12 @@ export class BpftraceSource {
 
   /** Last-resort synchronous kill, for process 'exit' handlers. */
   killNow(): void {
-    if (this.child && !this.exited) {
+    if (this.run && !this.exited) {
       this.stopping = true;
-      try {
-        this.child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
+      this.run.kill();
     }
   }
 }
 
 /** How often the program is told to print its counters (ms). */
 export const COUNTS_TICK_MS = 1000;
-
-/** The nice value bpftrace and iouringtop run at, as root (normal tasks have 0). */
-export const CAPTURE_NICE = -5;
-
-/** Raises a process to CAPTURE_NICE, where it is allowed to (root); never lowers it. */
-function raisePriority(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    if (os.getPriority(pid) > CAPTURE_NICE) os.setPriority(pid, CAPTURE_NICE);
-  } catch {
-    // not root, or gone: it runs as it is
-  }
-}
-
-/** write(2) and writev(2), by architecture: the numbers /proc/PID/syscall shows. */
-const WRITE_SYSCALLS: Partial<Record<string, readonly number[]>> = {
-  x64: [1, 20],
-  arm64: [64, 66],
-};
-
-/**
- * Whether a thread of `pid` is in a write to its standard output (fd 1) right now: blocked,
- * since a write that has room returns at once. Unknown architecture or unreadable: false.
- */
-export function writingOutput(pid: number, arch: string = process.arch): boolean {
-  const nrs = WRITE_SYSCALLS[arch];
-  if (!nrs) return false;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      let text: string;
-      try {
-        text = readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'latin1');
-      } catch {
-        continue; // the thread has gone
-      }
-      // "<nr> <arg0> <arg1> …", or "running", or "-1 …" outside any system call
-      const [nr, fd] = text.split(' ', 2);
-      if (fd === '0x1' && nrs.includes(Number(nr))) return true;
-    }
-  } catch {
-    return false;
-  }
-  return false;
-}

@@ -26,9 +26,6 @@
 import { decodeComm } from '../model/comm.js';
 import { emptyEvent, fdOf, isFixedFd, type IoEvent } from '../model/event.js';
 
-export const EVENT_FLAG_NO_SUBMIT = 1; // completion without a submit record (in flight at start, or the in-flight map was full)
-export const EVENT_FLAG_MULTISHOT = 2; // an intermediate completion of a multishot request (latency since the previous one)
-
 export interface ParserOptions {
   token: string;
   /** Wall-clock µs minus monotonic µs: tsUs = floor(mono_ns / 1000) + this. */

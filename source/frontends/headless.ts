@@ -31,11 +31,13 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     failure = message;
     stopNow();
   });
-  source.onNotice = (level, text) => {
-    if (level !== 'info') err(text);
-  };
+  source.subscribe({
+    notice: (level, text) => {
+      if (level !== 'info') err(text);
+    },
+  });
   // attaching takes seconds: said as it happens, as the TUI does
-  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
+  if (source.facts.info.mode === 'live') err(`attaching probes (${source.facts.info.tier})…`);
   try {
     await source.start();
   } catch (e) {
@@ -43,7 +45,7 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     await source.stop();
     return 1;
   }
-  const notice = source.startNotice();
+  const notice = source.facts.startNotice();
   if (notice) process.stderr.write(`${notice}\n`);
   const timer =
     config.durationSec !== undefined ? setTimeout(stopNow, config.durationSec * 1000) : undefined;
@@ -76,12 +78,12 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
     const format = config.json ? formatSummaryJson : formatSummary;
-    const facts = source.summaryFacts();
+    const facts = source.facts.summaryFacts();
     const seconds = (facts.durationUs ?? Math.max(0, snap.nowUs - snap.startUs)) / 1e6;
     const findings = doctor?.session(snap, seconds);
     process.stdout.write(format(snap, findings ? { ...facts, findings } : facts));
   }
-  for (const note of source.closingNotes()) err(note);
+  for (const note of source.facts.closingNotes()) err(note);
   if (failure) err(failure);
   return failure || source.hadFailures() ? 1 : 0;
 }

@@ -74,11 +74,13 @@ export async function runTui(
     return 2;
   }
   letInkDrawInTerminal();
-  const { runTui: renderTui } = await import('../ui/run.js');
+  const { mountTui } = await import('../ui/run.js');
   const errors: string[] = [];
-  source.onNotice = (level, text) => {
-    if (level === 'error') errors.push(text);
-  };
+  const unsubscribe = source.subscribe({
+    notice: (level, text) => {
+      if (level === 'error') errors.push(text);
+    },
+  });
   let failure: string | undefined;
   let quit: () => void = () => undefined;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
@@ -91,11 +93,12 @@ export async function runTui(
   // from the shell) must not kill the process halfway through closing the recording.
   const onSignal = (): void => quit();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
-  if (source.info.mode === 'live') err(`attaching probes (${source.info.tier})…`);
+  if (source.facts.info.mode === 'live') err(`attaching probes (${source.facts.info.tier})…`);
   try {
     await source.start();
   } catch (e) {
     await source.stop();
+    unsubscribe();
     err((e as Error).message);
     return 1;
   }
@@ -118,7 +121,7 @@ export async function runTui(
         // computed only while the latency panel is open
         latency,
       }),
-      source.status(),
+      source.facts.status(),
     );
   };
   let ticking = false;
@@ -170,17 +173,18 @@ export async function runTui(
       jump: (to) => after(replay.jump(to)),
     },
   };
-  const ui = renderTui({
+  const ui = mountTui({
     store,
-    info: { ...source.info, ...extra, refreshMs },
+    info: { ...source.facts.info, ...extra, refreshMs },
     controller,
   });
   const displayFailure = await holdTui(ui, quitting, () => clearInterval(timer));
   failure ??= displayFailure;
   await source.stop();
+  unsubscribe();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
   for (const e of errors.slice(-5)) err(e);
-  for (const note of source.closingNotes()) err(note);
+  for (const note of source.facts.closingNotes()) err(note);
   if (failure) err(failure);
   return failure || source.hadFailures() ? 1 : 0;
 }

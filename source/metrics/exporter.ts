@@ -8,8 +8,10 @@
  */
 import os from 'node:os';
 import type { Tier } from '../../bpf/program.js';
-import type { Diagnostics } from '../model/snapshot.js';
-import type { Source } from '../sources/source.js';
+import type { CountsDelta } from '../model/counts.js';
+import type { OpcodeNames } from '../model/opcodes.js';
+import type { CaptureCounters, Diagnostics } from '../model/snapshot.js';
+import type { ThreadReport } from '../proc/threads.js';
 import { packageVersion } from '../paths.js';
 import type { ListenAddress } from './address.js';
 import { metricFamilies, type BuildInfo } from './families.js';
@@ -32,16 +34,34 @@ export function liveBuildInfo(tier: Tier, bpftraceVersion: string | undefined): 
   };
 }
 
+/** What the exporter reads of a session: a live Source is one. */
+export interface CountsFeed {
+  readonly opcodes: OpcodeNames;
+  counters(): Readonly<CaptureCounters> | null;
+  /** Listens from now on; returns what stops it. */
+  subscribe(listener: {
+    counts?(delta: CountsDelta): void;
+    threads?(threads: readonly ThreadReport[]): void;
+  }): () => void;
+}
+
+/** A running exporter: where it serves, and how it ends. */
+export interface Exporter {
+  readonly server: MetricsServer;
+  /** Stops listening to the source and closes the server. */
+  close(): Promise<void>;
+}
+
 /**
  * Starts serving the source's counts, with the families of the diagnostics the capture counts;
  * throws a one-line Error when it cannot listen.
  */
 export async function startExporter(
-  source: Source,
+  source: CountsFeed,
   config: MetricsConfig,
   info: BuildInfo,
   diagnostics: Readonly<Diagnostics>,
-): Promise<MetricsServer> {
+): Promise<Exporter> {
   const totals = new MetricTotals(config.labels);
   const server = await MetricsServer.start(
     config.at,
@@ -49,10 +69,18 @@ export async function startExporter(
     metricFamilies(config.labels, source.opcodes, info, { threads: true, diagnostics }),
   );
   totals.setCapture(source.counters());
-  source.onCounts = (delta) => {
-    totals.add(delta);
-    totals.setCapture(source.counters());
+  const unsubscribe = source.subscribe({
+    counts: (delta) => {
+      totals.add(delta);
+      totals.setCapture(source.counters());
+    },
+    threads: (threads) => totals.setThreads(threads),
+  });
+  return {
+    server,
+    close: async () => {
+      unsubscribe();
+      await server.close();
+    },
   };
-  source.onThreads = (threads) => totals.setThreads(threads);
-  return server;
 }

@@ -1,7 +1,7 @@
 /**
  * A recording as a list of exact counts deltas, for its export (export.ts): the kernel's counts
  * recorded beside it when they are whole (one delta per second of activity, as live), else its
- * events played through replay (record/replay.ts) and counted per second of their timestamps
+ * events played through replay (record/playback.ts) and counted per second of their timestamps
  * (model/eventCounts.ts). A sampled recording without its counts holds one event in N: the figures
  * then count those only, as a replay of it does.
  */
@@ -12,7 +12,7 @@ import { OpcodeTable } from '../model/opcodes.js';
 import { escape } from '../escape.js';
 import { loadRecordedCounts } from '../record/countsFile.js';
 import { readSessionMeta, type SessionMeta } from '../record/meta.js';
-import { Replay, type ReplaySink } from '../record/replay.js';
+import { Playback, type ReplaySink } from '../record/playback.js';
 
 const SECOND_US = 1_000_000;
 
@@ -96,7 +96,7 @@ export async function readRecordingCounts(
     };
   }
   const sink = new PerSecond();
-  const replay = await Replay.open(file, sink, {
+  const replay = await Playback.open(file, sink, {
     speed: 'max',
     lenient: opts.lenient,
     opcodes,

@@ -25,7 +25,7 @@ import {
 import { bucketValue } from '../model/histogram.js';
 import { IO_URING_ENTER } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
-import type { ThreadReport } from '../sources/source.js';
+import type { ThreadReport } from '../proc/threads.js';
 import { LE_NS, leIndexOfBucket } from './buckets.js';
 import { LabelBound, RETIRE_AFTER_US, type LabelName, type LabelSlot } from './labels.js';
 

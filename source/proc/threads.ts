@@ -36,6 +36,22 @@ export const MAX_READS = 2000;
 export const GROWTH_SAMPLES = 10;
 export const GROWTH_RISES = 3;
 
+/**
+ * One process's io_uring threads as the latest look at /proc found them (live only): what the
+ * exporter's thread gauges and CPU counters are read from.
+ */
+export interface ThreadReport {
+  pid: number;
+  /** Its command name, as in its counts rows. */
+  comm: string;
+  /** io-wq workers (iou-wrk-*) and SQPOLL threads (iou-sqp-*) it has now. */
+  workers: number;
+  sqpoll: number;
+  /** CPU seconds those threads used since the process was first sampled; they only grow. */
+  workersCpuSec: number;
+  sqpollCpuSec: number;
+}
+
 export interface ThreadInfo {
   /** iou-wrk-* threads now, and the most seen. */
   readonly workers: number;

@@ -22,7 +22,7 @@ import type {
   ProcessRow,
   RowStats,
 } from '../model/snapshot.js';
-import { formatBytes, formatCount, formatLatencyNs, formatPercent } from './format.js';
+import { formatBytes, formatCount, formatLatencyNs, formatPercent } from '../format.js';
 import { renderSparkline } from './sparkline.js';
 
 export type Align = 'left' | 'right';

@@ -7,7 +7,7 @@ import { commToCsv } from '../model/comm.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import { fdText, type ThreadInfo } from '../proc/view.js';
 import type { FileRecord } from '../proc/files.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../format.js';
 
 /** Files listed per process, and processes with files listed. */
 const FILES_PER_PROCESS = 5;

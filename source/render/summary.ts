@@ -3,38 +3,19 @@
  * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
  * capture's loss counters. Pure: snapshot in, text out.
  */
-import type { EventLines } from '../../bpf/spec.js';
 import { sessionFindings } from '../doctor/doctor.js';
 import type { Finding } from '../doctor/finding.js';
 import { escape } from '../escape.js';
+import type { FiguresFacts, SummaryInfo } from '../sources/facts.js';
 import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
-import type { CaptureCounters, RowStats } from '../model/snapshot.js';
+import type { RowStats } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
 import { findingsLines } from './findings.js';
 import { procSummaryLines } from './procSummary.js';
-import { formatBytes, formatCount, formatRate } from './format.js';
+import { formatBytes, formatCount, formatRate } from '../format.js';
 
-export interface SummaryInfo {
-  /** First line, e.g. "iouringtop live capture, tracepoints+latency" (default "iouringtop summary"). */
-  title?: string;
-  /** The capture filter in effect, as text (omitted when empty). */
-  filter?: string;
-  /** The recording written or replayed (omitted when none). */
-  recording?: string;
-  /** Capture counters to report (default: the snapshot's). */
-  counters?: Partial<CaptureCounters>;
-  /** Length of the capture in µs (default: the snapshot's nowUs − startUs). */
-  durationUs?: number;
-  /** Most process rows listed, busiest first (default 50); the rest are counted. */
-  maxProcesses?: number;
-  /** Where the figures come from and what became of the events (see figuresFact). */
-  figures?: FiguresFacts;
-  /** The capture tier (1 to 3), when known. */
-  tier?: number;
-  /** The doctor's findings over the session (default: those of the snapshot's counts alone). */
-  findings?: readonly Finding[];
-}
+export type { EventKeeping, FiguresFacts, SummaryInfo } from '../sources/facts.js';
 
 /** The doctor's findings the summary reports: the ones given, or the snapshot's counts'. */
 export function summaryFindings(snap: ViewSnapshot, info: SummaryInfo): readonly Finding[] {
@@ -43,28 +24,10 @@ export function summaryFindings(snap: ViewSnapshot, info: SummaryInfo): readonly
   return sessionFindings(snap, durationUs / 1e6);
 }
 
-/** How the events relate to the figures: every one, up to a budget, 1 in N, or none. */
-export type EventKeeping = EventLines;
-
 /**
  * One line on where the figures come from (the kernel's exact counts, or the events) and how
  * many events there are beside them: the honest answer to "are these numbers whole?".
  */
-export interface FiguresFacts {
-  /** From the kernel's counts (live, or recorded beside a replayed recording). */
-  counted: boolean;
-  replay: boolean;
-  /** Events the counts stand for (when counted). */
-  countedEvents: number;
-  /** Events received (live) or in the recording (replay). */
-  events: number;
-  keeping: EventKeeping;
-  /** Events the kernel sent (live; where they are sampled, fewer than counted). */
-  sent?: number;
-  /** Latencies were sampled: the percentiles are estimates. */
-  latencySampled?: boolean;
-}
-
 export function figuresFact(f: FiguresFacts): string {
   const n = formatCount;
   const kept =

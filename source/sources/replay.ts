@@ -1,6 +1,6 @@
 /**
  * The replay source: a recording played into the same model as live, on a virtual clock
- * (record/replay.ts). Headless, it plays as fast as it reads; in the TUI, at the chosen speed,
+ * (record/playback.ts). Headless, it plays as fast as it reads; in the TUI, at the chosen speed,
  * with pause, steps, jumps and speed changes.
  */
 import os from 'node:os';
@@ -14,10 +14,9 @@ import type { CaptureCounters } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import { CsvFormatError } from '../record/csvReader.js';
 import { describeRecording, readSessionMeta, sessionSpanUs } from '../record/meta.js';
-import { Replay, type ReplaySpeed } from '../record/replay.js';
-import type { SummaryInfo } from '../render/summary.js';
-import type { SourceStatus } from '../ui/types.js';
-import { SourceBase, type Source, type SourceControls, type SourceInfo } from './source.js';
+import { Playback, type ReplaySpeed } from '../record/playback.js';
+import type { SessionFacts, SourceInfo, SourceStatus, SummaryInfo } from './facts.js';
+import { SourceBase, type Source, type SourceControls } from './source.js';
 import { fileLabel, type FileRecord } from '../proc/files.js';
 import { MarkingSink } from '../proc/marking.js';
 import { readFilesSidecar, type RecordedFiles } from '../proc/sidecar.js';
@@ -57,17 +56,18 @@ export async function checkRecordingFile(file: string): Promise<void> {
   }
 }
 
-export interface ReplayOptions {
+export interface ReplaySourceOptions {
   /** Play as fast as possible, once, start to end (headless). */
   asFastAsPossible: boolean;
   /** Why this is a replay and not live capture (`--or-replay`'s fallback), shown in the header. */
   notLive?: string;
 }
 
-export class ReplaySource extends SourceBase implements Source {
+export class ReplaySource extends SourceBase implements Source, SessionFacts {
+  readonly facts: SessionFacts = this;
   readonly realtime: boolean;
   readonly controls: SourceControls;
-  private replay?: Replay;
+  private replay?: Playback;
   private lastTickMs = 0;
   private startedMs = 0;
   private readonly file: string;
@@ -75,7 +75,7 @@ export class ReplaySource extends SourceBase implements Source {
 
   constructor(
     config: Config,
-    private readonly opts: ReplayOptions,
+    private readonly opts: ReplaySourceOptions,
   ) {
     super({ bufferSeconds: config.bufferSeconds, bufferEvents: config.bufferEvents });
     this.file = config.replayFile ?? '';
@@ -103,7 +103,7 @@ export class ReplaySource extends SourceBase implements Source {
 
   private readonly lenient: boolean;
 
-  private get playback(): Replay {
+  private get playback(): Playback {
     if (!this.replay) throw new Error('the replay has not started');
     return this.replay;
   }
@@ -141,7 +141,7 @@ export class ReplaySource extends SourceBase implements Source {
       ? new MarkingSink(this.model, this.recordedFiles)
       : this.model;
     try {
-      this.replay = await Replay.open(this.file, sink, {
+      this.replay = await Playback.open(this.file, sink, {
         counts,
         speed: this.speed,
         lenient: this.lenient,

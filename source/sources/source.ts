@@ -8,43 +8,41 @@
  *   start()            attach probes / open the recording; throws a one-line Error on failure
  *   tick()             bring the model up to date (live: the wall clock; replay: the virtual one)
  *   snapshot(…)        what the model shows now
- *   status()           what the source is doing besides (recording, playback position)
  *   stop()             end capture / playback; every recorded row is on disk when it resolves
- *   summaryFacts()     the headless summary's title, filter, recording and session length
- *   closingNotes()     what to say on stderr at the end
+ *   facts              what it says about itself: header facts, status, summary, closing notes
  *
- * Besides the frontend, other consumers may read the source: the metrics exporter takes the exact
- * counts deltas it feeds its model (onCounts), and, live, the io_uring threads /proc showed
- * (onThreads).
+ * Besides the frontend, other consumers may listen to the source (subscribe): the frontend to its
+ * notices, the metrics exporter to the exact counts deltas it feeds its model, and, live, to the
+ * io_uring threads /proc showed. Each listener gets every message; none displaces another.
  */
+import type { NoticeLevel } from '../collect/bpftrace.js';
 import type { CountsDelta } from '../model/counts.js';
 import { Model, type ModelOptions, type SnapshotOptions } from '../model/model.js';
 import { OpcodeTable, type OpcodeNames } from '../model/opcodes.js';
 import type { CaptureCounters } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
-import type { SummaryInfo } from '../render/summary.js';
-import type { SourceStatus, TuiInfo } from '../ui/types.js';
+import type { ThreadReport } from '../proc/threads.js';
+import type { SessionFacts } from './facts.js';
 
-/**
- * One process's io_uring threads as the latest look at /proc found them (live only): what the
- * exporter's thread gauges and CPU counters are read from.
- */
-export interface ThreadReport {
-  pid: number;
-  /** Its command name, as in its counts rows. */
-  comm: string;
-  /** io-wq workers (iou-wrk-*) and SQPOLL threads (iou-sqp-*) it has now. */
-  workers: number;
-  sqpoll: number;
-  /** CPU seconds those threads used since the process was first sampled; they only grow. */
-  workersCpuSec: number;
-  sqpollCpuSec: number;
+/** What a source tells its listeners as it runs; a listener takes the parts it wants. */
+export interface SourceListener {
+  /**
+   * The source's messages while it runs (bpftrace's warnings, recording failures): one line
+   * each, already escaped and saying where it comes from.
+   */
+  notice?(level: NoticeLevel, text: string): void;
+  /**
+   * Each exact counts delta the model receives from the capture (live: the kernel's counters,
+   * every second), in order, as it arrives. A replay delivers none.
+   */
+  counts?(delta: CountsDelta): void;
+  /**
+   * Live: every process /proc was read for, after each look at it (once per tick at most; a
+   * process not in a report was not read that time). A replay delivers none (a recording holds
+   * no threads).
+   */
+  threads?(threads: readonly ThreadReport[]): void;
 }
-
-/** Static facts about the session, for headers. */
-export type SourceInfo = Omit<TuiInfo, 'refreshMs'>;
-
-export type NoticeLevel = 'info' | 'warning' | 'error';
 
 /** Playback controls; each resolves once its effect is done (a seek can take a while). */
 export interface PlaybackControls {
@@ -64,7 +62,8 @@ export interface SourceControls {
 }
 
 export interface Source {
-  readonly info: SourceInfo;
+  /** What the source says about itself (header facts, status, summary, notes). */
+  readonly facts: SessionFacts;
   /** The session's opcode names (learned from the kernel, or from a recording's metadata). */
   readonly opcodes: OpcodeNames;
   /** True when the source follows the wall clock (live); false when it plays as fast as it can. */
@@ -77,56 +76,54 @@ export interface Source {
   readonly failed: Promise<string>;
   /** Every event has been delivered (a replay at its end); a live source never is. */
   readonly exhausted: boolean;
-  /**
-   * Where the source's messages go while it runs (bpftrace's warnings, recording failures): one
-   * line each, already escaped and saying where it comes from.
-   */
-  onNotice: (level: NoticeLevel, text: string) => void;
-  /**
-   * Each exact counts delta the model receives from the capture (live: the kernel's counters,
-   * every second), in order, as it arrives. A replay delivers none.
-   */
-  onCounts: (delta: CountsDelta) => void;
-  /**
-   * Live: every process /proc was read for, after each look at it (once per tick at most; a
-   * process not in a report was not read that time). A replay delivers none (a recording holds
-   * no threads).
-   */
-  onThreads: (threads: readonly ThreadReport[]) => void;
+  /** Listens to the source from now on; returns what stops it. */
+  subscribe(listener: SourceListener): () => void;
 
   start(): Promise<void>;
-  /** One line to say once started (e.g. where the recording goes), or undefined. */
-  startNotice(): string | undefined;
   tick(): Promise<void>;
   snapshot(opts?: SnapshotOptions): ViewSnapshot;
-  status(): SourceStatus;
   /** The capture's loss counters so far (null: unknown). */
   counters(): Readonly<CaptureCounters> | null;
   stop(): Promise<void>;
   /** Last resort from a process 'exit' handler: end any child process now, synchronously. */
   abort(): void;
-  summaryFacts(): SummaryInfo;
-  closingNotes(): string[];
   /** Whether what the user asked for did not all happen (a recording that failed): exit 1. */
   hadFailures(): boolean;
 }
 
 /**
- * What every source has: its model and the session's opcode names, the failure promise, and the
- * notice hook. (A source extends it and implements the rest of Source.)
+ * What every source has: its model and the session's opcode names, the failure promise, and its
+ * listeners. (A source extends it and implements the rest of Source.)
  */
 export abstract class SourceBase {
   readonly opcodes = new OpcodeTable();
   readonly model: Model;
   readonly failed: Promise<string>;
-  onNotice: (level: NoticeLevel, text: string) => void = () => undefined;
-  onCounts: (delta: CountsDelta) => void = () => undefined;
-  onThreads: (threads: readonly ThreadReport[]) => void = () => undefined;
+  private readonly listeners = new Set<{ readonly to: SourceListener }>();
   /** Settles `failed`: the source failed by itself (the frontend ends the session). */
   protected fail: (message: string) => void = () => undefined;
 
   constructor(model: Omit<ModelOptions, 'opcodes'>) {
     this.model = new Model({ ...model, opcodes: this.opcodes });
     this.failed = new Promise((resolve) => (this.fail = resolve));
+  }
+
+  subscribe(listener: SourceListener): () => void {
+    // (an entry each: one listener given twice hears twice, and each unsubscribe stops one)
+    const entry = { to: listener };
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
+  }
+
+  protected notice(level: NoticeLevel, text: string): void {
+    for (const l of this.listeners) l.to.notice?.(level, text);
+  }
+
+  protected countsArrived(delta: CountsDelta): void {
+    for (const l of this.listeners) l.to.counts?.(delta);
+  }
+
+  protected threadsSeen(threads: readonly ThreadReport[]): void {
+    for (const l of this.listeners) l.to.threads?.(threads);
   }
 }

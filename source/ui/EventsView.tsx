@@ -3,6 +3,7 @@ import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { eventColumns } from '../render/columns.js';
 import { Table, type TableFrame } from './Table.js';
+import { eventColor } from './views/events.js';
 
 export interface EventsViewProps extends TableFrame {
   rows: readonly IoEvent[];
@@ -19,7 +20,7 @@ export function EventsView({ rows, color, names, withProcess = true, ...frame }:
       {...frame}
       columns={eventColumns(withProcess, names)}
       rows={rows}
-      rowColor={color ? (e) => (e.hasResult && e.result < 0 ? 'red' : undefined) : undefined}
+      rowColor={color ? eventColor : undefined}
     />
   );
 }

@@ -6,26 +6,8 @@
  * models: one table, three readers.
  */
 import type { Key } from 'ink';
-
-export type ViewId = 'processes' | 'opcodes' | 'events' | 'errors' | 'rings';
-export const VIEWS: readonly ViewId[] = ['processes', 'opcodes', 'events', 'errors', 'rings'];
-/** The key of each view. */
-export const VIEW_KEYS: Readonly<Record<ViewId, string>> = {
-  processes: '1',
-  opcodes: '2',
-  events: '3',
-  errors: '4',
-  rings: '5',
-};
-
-/**
- * `normal`: a view; `drill`: one process; `latency`: the latency panel of the selected row (over
- * a view or the drill-down); `filter`: the prompt is open; `help`: the key list.
- */
-export type Mode = 'normal' | 'filter' | 'help' | 'drill' | 'latency';
-
-/** The tables that keep their own selection and sort: the views and the drill-down. */
-export type TableId = ViewId | 'drill';
+import type { Mode, TableId, ViewId } from './state.js';
+import { VIEW_SPECS } from './views/registry.js';
 
 /** The key fields the reducer reads; tests pass only the ones they set. */
 export type KeyInput = Partial<Key>;
@@ -34,7 +16,8 @@ export type KeyInput = Partial<Key>;
 export type Action =
   | { type: 'quit' }
   | { type: 'help' }
-  | { type: 'view'; to: ViewId | 'next' | 'prev' }
+  | { type: 'view'; to: ViewId }
+  | { type: 'nextView'; step: 1 | -1 }
   | { type: 'move'; to: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' }
   | { type: 'drill' }
   | { type: 'latency' }
@@ -48,9 +31,16 @@ export type Action =
   | { type: 'showAll' }
   | { type: 'diag' }
   | { type: 'record' }
-  | { type: 'playPause' }
+  | PlaybackAction;
+
+/**
+ * What the replay keys do, named as the playback controls they call (ReplayControls in types.ts,
+ * PlaybackControls in sources/source.ts): togglePause, seek, changeSpeed, jump.
+ */
+export type PlaybackAction =
+  | { type: 'togglePause' }
   | { type: 'seek'; deltaSec: number }
-  | { type: 'speed'; factor: number }
+  | { type: 'changeSpeed'; factor: number }
   | { type: 'jump'; to: 'start' | 'end' };
 
 type KeyFlag = Exclude<keyof Key, 'eventType'>;
@@ -108,7 +98,10 @@ const QUIT = ['q Ctrl-C F10', 'quit'] as const;
  * App reads their escape sequences itself (keymap.ts: functionKey) and hands these stand-ins over.
  */
 export const FKEY = { F1: '\u0000F1', F10: '\u0000F10' } as const;
-const VIEW = ['Tab 1 2 3 4 5', 'views: processes / opcodes / events / errors / rings'] as const;
+const VIEW = [
+  ['Tab', ...VIEW_SPECS.map((v) => v.key)].join(' '),
+  `views: ${VIEW_SPECS.map((v) => v.title.toLowerCase()).join(' / ')}`,
+] as const;
 const MOVE = ['↑ ↓ PgUp PgDn Home End', 'move the selection (also j k)'] as const;
 const SORT = ['< >', 'choose the sort column (marked ▼/▲ in the header)'] as const;
 const SEEK = ['← →', 'step 1 s back / forward (Shift: 10 s)'] as const;
@@ -120,10 +113,16 @@ const DRILL = ['Enter l Esc', 'drill into a process, l its latency detail, Esc b
 const FILTER = ['/ c', 'filter (pid:1234 comm:pg* op:READ,WRITE); c clears'] as const;
 // keys that change a table's columns or order: not over the latency panel, which hides the table
 const TABLE: readonly Mode[] = ['normal', 'drill'];
+/** The drill-down and the views that have a sort (not the events tail, which is in time order). */
 const SORTABLE: Where = {
   modes: TABLE,
-  views: ['processes', 'opcodes', 'drill', 'errors', 'rings'],
+  views: [...VIEW_SPECS.filter((v) => v.sort.key !== '').map((v) => v.id), 'drill'],
 };
+/** The drill-down and the views whose spec says they have diagnostics columns, or a latency panel. */
+const tablesWith = (has: 'diagnostics' | 'latency'): readonly TableId[] => [
+  ...VIEW_SPECS.filter((v) => v[has]).map((v) => v.id),
+  'drill',
+];
 const LIVE: Where = { only: 'live' };
 const REPLAY: Where = { only: 'replay' };
 
@@ -133,9 +132,9 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'quit' }, [{ input: 'q' }], QUIT, ['q', 'quit', 0]),
   bind({ type: 'help' }, [{ input: '?' }, { input: 'h' }, { input: FKEY.F1 }], ['? h F1', 'this help (any of ? Esc q closes it)'], ['?', 'help', 1]),
   bind({ type: 'quit' }, [{ input: FKEY.F10 }], QUIT),
-  bind({ type: 'view', to: 'next' }, [{ key: 'tab', shift: false }], VIEW, ['Tab', 'view', 4]),
-  bind({ type: 'view', to: 'prev' }, [{ key: 'tab', shift: true }], VIEW),
-  ...VIEWS.map((to) => bind({ type: 'view', to }, [{ input: VIEW_KEYS[to] }], VIEW)),
+  bind({ type: 'nextView', step: 1 }, [{ key: 'tab', shift: false }], VIEW, ['Tab', 'view', 4]),
+  bind({ type: 'nextView', step: -1 }, [{ key: 'tab', shift: true }], VIEW),
+  ...VIEW_SPECS.map((v) => bind({ type: 'view', to: v.id }, [{ input: v.key }], VIEW)),
   bind({ type: 'move', to: 'up' }, [{ key: 'upArrow' }, { input: 'k' }], MOVE, ['↑↓', 'select', 8]),
   bind({ type: 'move', to: 'down' }, [{ key: 'downArrow' }, { input: 'j' }], MOVE),
   bind({ type: 'move', to: 'pageUp' }, [{ key: 'pageUp' }], MOVE),
@@ -144,7 +143,7 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'move', to: 'end' }, [{ key: 'end' }], MOVE),
   bind({ type: 'drill' }, [{ key: 'return' }], DRILL, ['Enter', 'drill', 5], { modes: ['normal'], views: ['processes'] }),
   bind({ type: 'back' }, [{ key: 'escape' }, { key: 'backspace' }, { key: 'delete' }], DRILL, ['Esc', 'back', 2], { modes: ['drill', 'latency'] }),
-  bind({ type: 'latency' }, [{ input: 'l' }], DRILL, ['l', 'latency', 6], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
+  bind({ type: 'latency' }, [{ input: 'l' }], DRILL, ['l', 'latency', 6], { modes: TABLE, views: tablesWith('latency') }),
   bind({ type: 'sort', step: 1 }, [{ input: '>' }, { input: '.' }], SORT, ['</>', 'sort', 6], SORTABLE),
   bind({ type: 'sort', step: -1 }, [{ input: '<' }, { input: ',' }], SORT, undefined, SORTABLE),
   bind({ type: 'sort', step: 0 }, [{ input: 'r' }], ['r', 'reverse the sort order'], ['r', 'rev', 10], SORTABLE),
@@ -152,20 +151,20 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'clearFilter' }, [{ input: 'c' }], FILTER, ['c', 'clear', 11]),
   bind({ type: 'freeze' }, [{ input: 'p' }, { input: ' ' }], ['p Space', 'freeze the display (capture and recording go on)'], ['p', 'pause', 7], LIVE),
   bind({ type: 'freeze' }, [{ input: 'p' }], ['p', 'freeze the display (playback goes on)'], undefined, REPLAY),
-  bind({ type: 'playPause' }, [{ input: ' ' }], ['Space', 'pause / resume playback'], ['Space', 'play/pause', 2], REPLAY),
+  bind({ type: 'togglePause' }, [{ input: ' ' }], ['Space', 'pause / resume playback'], ['Space', 'play/pause', 2], REPLAY),
   bind({ type: 'seek', deltaSec: -1 }, [{ key: 'leftArrow', shift: false }], SEEK, ['←→', '±1s (Shift ±10s)', 3], REPLAY),
   bind({ type: 'seek', deltaSec: 1 }, [{ key: 'rightArrow', shift: false }], SEEK, undefined, REPLAY),
   bind({ type: 'seek', deltaSec: -10 }, [{ key: 'leftArrow', shift: true }], SEEK, undefined, REPLAY),
   bind({ type: 'seek', deltaSec: 10 }, [{ key: 'rightArrow', shift: true }], SEEK, undefined, REPLAY),
-  bind({ type: 'speed', factor: 0.5 }, [{ input: '[' }], SPEED, ['[ ]', 'speed', 4], REPLAY),
-  bind({ type: 'speed', factor: 2 }, [{ input: ']' }], SPEED, undefined, REPLAY),
+  bind({ type: 'changeSpeed', factor: 0.5 }, [{ input: '[' }], SPEED, ['[ ]', 'speed', 4], REPLAY),
+  bind({ type: 'changeSpeed', factor: 2 }, [{ input: ']' }], SPEED, undefined, REPLAY),
   bind({ type: 'jump', to: 'start' }, [{ input: 'g' }], JUMP, ['g/G', 'start/end', 5], REPLAY),
   bind({ type: 'jump', to: 'end' }, [{ input: 'G' }], JUMP, undefined, REPLAY),
   bind({ type: 'record' }, [{ input: 'R' }], ['R', 'start / stop recording'], ['R', 'record', 9], LIVE),
   bind({ type: 'refresh', step: 1 }, [{ input: '+' }, { input: '=' }], REFRESH),
   bind({ type: 'refresh', step: -1 }, [{ input: '-' }, { input: '_' }], REFRESH),
   bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { modes: TABLE, views: ['opcodes'] }),
-  bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { modes: TABLE, views: ['processes', 'opcodes', 'drill'] }),
+  bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { modes: TABLE, views: tablesWith('diagnostics') }),
   bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { modes: TABLE, views: ['processes'] }),
 ];
 

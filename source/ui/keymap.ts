@@ -6,134 +6,58 @@
  * (Over 400 lines: one reducer over one state, with the terminal's raw input it reads (function
  * keys, mouse reports, pastes) beside it; the binding table itself is in bindings.ts.)
  */
-import {
-  ascendingFirst,
-  errorColumns,
-  opcodeColumns,
-  opcodeDiagColumns,
-  processColumns,
-  processDiagColumns,
-  sortKeys,
-  type Column,
-} from '../render/columns.js';
-import { ringColumns } from '../render/ringColumns.js';
-import {
-  actionFor,
-  FKEY,
-  VIEWS,
-  type Action,
-  type KeyInput,
-  type Mode,
-  type TableId,
-  type ViewId,
-} from './bindings.js';
+import { ascendingFirst, sortKeys } from '../render/columns.js';
+import { actionFor, FKEY, type Action, type KeyInput, type PlaybackAction } from './bindings.js';
+import type { Selection, SortState, TableId, UiState, ViewId } from './state.js';
+import { tableColumns, viewSpec, VIEW_SPECS, VIEWS } from './views/registry.js';
 
-export { VIEWS, type KeyInput, type Mode, type TableId, type ViewId } from './bindings.js';
+export { VIEWS } from './views/registry.js';
+export type { KeyInput } from './bindings.js';
+export type { Mode, Selection, SortState, SparkMetric, TableId, UiState, ViewId } from './state.js';
 
-export interface SortState {
-  key: string;
-  desc: boolean;
+/** Sortable columns of a table in this state, in screen order (what `<` and `>` step through). */
+function sortKeysIn(state: UiState, table: TableId): readonly string[] {
+  return sortKeys(tableColumns(table, state));
 }
 
-export interface Selection {
-  /** Position in the displayed (filtered, sorted) rows. */
-  index: number;
-  /** Key of the selected row (a pid, an opcode), so the selection follows it when rows re-sort. */
-  key?: string | number;
-}
-
-export type { SparkMetric } from '../render/columns.js';
-import type { SparkMetric } from '../render/columns.js';
-
-export interface UiState {
-  mode: Mode;
-  /** Where `help` and `filter` return to when closed: `normal`, `drill` or `latency`. */
-  returnMode: 'normal' | 'drill' | 'latency';
-  /** What the latency panel (`l`) was opened over, and Esc returns to. */
-  latencyFrom?: 'normal' | 'drill';
-  view: ViewId;
-  sort: Record<TableId, SortState>;
-  selection: Record<TableId, Selection>;
-  /** Key of the process row shown in the drill-down. */
-  drillKey?: string | number;
-  /** The applied filter's text ('' = none). */
-  filterText: string;
-  /** The prompt's text while mode is `filter`. */
-  filterDraft: string;
-  /** Why the draft was rejected (shown under the prompt). */
-  filterError?: string;
-  /** Display frozen (`p`): capture, recording and playback go on. The UI alone owns this. */
-  paused: boolean;
-  refreshMs: number;
-  /** What the opcode sparklines draw. */
-  sparkMetric: SparkMetric;
-  /** Replay mode: space pauses playback and the arrow/[ ]/g/G keys drive the replay controller. */
-  replay: boolean;
-  /** `a`: list processes idle for long (exited, most often) too. */
-  showAll: boolean;
-  /** `d`: the processes, opcodes and drill-down tables show the diagnostics columns. */
-  diag: boolean;
-}
-
-const PROCESS_COLUMNS = processColumns(0);
-const OPCODE_COLUMNS = opcodeColumns('p99', 0);
-const RING_COLUMNS = ringColumns();
-const PROCESS_DIAG_COLUMNS = processDiagColumns(null);
-const OPCODE_DIAG_COLUMNS = opcodeDiagColumns(null);
-const ERROR_COLUMNS = errorColumns();
-
-/** The columns a table sorts on (their keys and first directions; not their cells). */
-function tableColumns(table: TableId, diag: boolean): readonly Column<never>[] {
-  if (table === 'processes') return diag ? PROCESS_DIAG_COLUMNS : PROCESS_COLUMNS;
-  if (table === 'errors') return ERROR_COLUMNS;
-  if (table === 'rings') return RING_COLUMNS;
-  if (table === 'events') return [];
-  return diag ? OPCODE_DIAG_COLUMNS : OPCODE_COLUMNS;
-}
-
-/** Sortable columns of a table, in screen order (what `<` and `>` step through). */
+/** Sortable columns of a table, in screen order, with or without the diagnostics columns. */
 export function sortKeysOf(table: TableId, diag = false): readonly string[] {
-  return sortKeys(tableColumns(table, diag));
+  return sortKeysIn({ ...initialUiState(), diag }, table);
 }
 
 /** Sortable columns per table, in screen order, without the diagnostics columns. */
-export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = {
-  processes: sortKeys(PROCESS_COLUMNS),
-  opcodes: sortKeys(OPCODE_COLUMNS),
-  drill: sortKeys(OPCODE_COLUMNS),
-  events: [],
-  errors: sortKeys(ERROR_COLUMNS),
-  rings: sortKeys(RING_COLUMNS),
-};
+export const SORT_KEYS: Readonly<Record<TableId, readonly string[]>> = Object.fromEntries(
+  [...VIEWS, 'drill'].map((t) => [t, sortKeysOf(t)]),
+);
 
-function ascending(table: TableId, key: string, diag = false): boolean {
-  return ascendingFirst(tableColumns(table, diag), key);
+function ascending(state: UiState, table: TableId, key: string): boolean {
+  return ascendingFirst(tableColumns(table, state), key);
 }
+
+/** The tables whose columns `d` switches to the diagnostics: those views, and the drill-down. */
+const DIAG_TABLES: readonly TableId[] = [
+  ...VIEW_SPECS.filter((v) => v.diagnostics).map((v) => v.id),
+  'drill',
+];
 
 /** Refresh intervals `+` and `-` step through. */
 export const REFRESH_STEPS: readonly number[] = [250, 500, 1000, 2000, 5000, 10000];
+
+/** Each view's selection at the top of its rows (the drill-down's apart). */
+function topOfViews(): Record<ViewId, Selection> {
+  return Object.fromEntries(VIEWS.map((v) => [v, { index: 0 }]));
+}
 
 export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = {}): UiState {
   return {
     mode: 'normal',
     returnMode: 'normal',
-    view: 'processes',
+    view: VIEWS[0],
     sort: {
-      processes: { key: 'ops', desc: true },
-      opcodes: { key: 'ops', desc: true },
+      ...Object.fromEntries(VIEW_SPECS.map((v) => [v.id, { ...v.sort }])),
       drill: { key: 'ops', desc: true },
-      events: { key: '', desc: true },
-      errors: { key: 'total', desc: true },
-      rings: { key: 'pid', desc: false },
     },
-    selection: {
-      processes: { index: 0 },
-      opcodes: { index: 0 },
-      events: { index: 0 },
-      drill: { index: 0 },
-      errors: { index: 0 },
-      rings: { index: 0 },
-    },
+    selection: { ...topOfViews(), drill: { index: 0 } },
     filterText: '',
     filterDraft: '',
     paused: false,
@@ -145,10 +69,11 @@ export function initialUiState(opts: { replay?: boolean; refreshMs?: number } = 
   };
 }
 
+/** A replay key's effect: the playback control to call (`action`, its name) and its argument. */
 export type ReplayAction =
   | { type: 'replay'; action: 'togglePause' }
   | { type: 'replay'; action: 'seek'; deltaSec: number }
-  | { type: 'replay'; action: 'speed'; factor: number }
+  | { type: 'replay'; action: 'changeSpeed'; factor: number }
   | { type: 'replay'; action: 'jump'; to: 'start' | 'end' };
 
 export type Effect =
@@ -214,7 +139,7 @@ export function resolveSelection(sel: Selection, rowKeys: readonly (string | num
  */
 export function pinSelection(state: UiState, rowKeys: readonly (string | number)[]): UiState {
   const table = activeTable(state);
-  if (table === 'events' || rowKeys.length === 0) return state;
+  if (rowKeys.length === 0 || (table !== 'drill' && !viewSpec(table).rowKey)) return state;
   const sel = state.selection[table];
   if (sel.key !== undefined && rowKeys.includes(sel.key)) return state;
   const index = resolveSelection(sel, rowKeys);
@@ -242,7 +167,7 @@ function moveSelection(
 
 function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   const table = activeTable(state);
-  const keys = sortKeysOf(table, state.diag);
+  const keys = sortKeysIn(state, table);
   if (keys.length === 0) return none(state);
   const cur = state.sort[table];
   let next: SortState;
@@ -251,7 +176,7 @@ function stepSort(state: UiState, step: 1 | -1 | 0): KeyResult {
   } else {
     const at = keys.indexOf(cur.key);
     const k = keys[(((at < 0 ? 0 : at + step) % keys.length) + keys.length) % keys.length];
-    next = { key: k, desc: !ascending(table, k, state.diag) };
+    next = { key: k, desc: !ascending(state, table, k) };
   }
   return none({ ...state, sort: { ...state.sort, [table]: next } });
 }
@@ -281,14 +206,7 @@ function reduceFilter(state: UiState, input: string, key: KeyInput, ctx: KeyCont
       filterDraft: '',
       filterError: undefined,
       // rows change under a new filter: start the lists from the top
-      selection: {
-        ...state.selection,
-        processes: { index: 0 },
-        opcodes: { index: 0 },
-        events: { index: 0 },
-        errors: { index: 0 },
-        rings: { index: 0 },
-      },
+      selection: { ...state.selection, ...topOfViews() },
     });
   }
   if (key.backspace || key.delete) {
@@ -340,10 +258,10 @@ export function reduceKey(
   return action === undefined ? none(state) : perform(state, action, c);
 }
 
-const replayEffect = (state: UiState, action: ReplayAction['action'], extra = {}): KeyResult => ({
-  state,
-  effects: [{ type: 'replay', action, ...extra } as ReplayAction],
-});
+/** A replay key: its effect calls the playback control of the same name with its argument. */
+function replayEffect(state: UiState, { type: action, ...args }: PlaybackAction): KeyResult {
+  return { state, effects: [{ type: 'replay', action, ...args } as ReplayAction] };
+}
 
 function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
   switch (action.type) {
@@ -362,14 +280,12 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
       });
     case 'clearFilter':
       return none({ ...state, filterText: '' });
-    case 'view': {
-      if (action.to === 'next' || action.to === 'prev') {
-        const at = VIEWS.indexOf(state.view);
-        const step = action.to === 'prev' ? VIEWS.length - 1 : 1;
-        return switchView(state, VIEWS[(at + step) % VIEWS.length]);
-      }
-      return switchView(state, action.to);
+    case 'nextView': {
+      const at = VIEWS.indexOf(state.view);
+      return switchView(state, VIEWS[(at + VIEWS.length + action.step) % VIEWS.length]);
     }
+    case 'view':
+      return switchView(state, action.to);
     case 'move': {
       const page = Math.max(1, c.pageSize);
       const to = action.to;
@@ -431,20 +347,18 @@ function perform(state: UiState, action: Action, c: KeyContext): KeyResult {
       // a sort column the other set lacks falls back to ops
       const diag = !state.diag;
       const sort = { ...state.sort };
-      for (const t of ['processes', 'opcodes', 'drill'] as const)
-        if (!sortKeysOf(t, diag).includes(sort[t].key)) sort[t] = { key: 'ops', desc: true };
+      for (const t of DIAG_TABLES)
+        if (!sortKeysIn({ ...state, diag }, t).includes(sort[t].key))
+          sort[t] = { key: 'ops', desc: true };
       return none({ ...state, diag, sort });
     }
     case 'record':
       return { state, effects: [{ type: 'toggleRecording' }] };
-    case 'playPause':
-      return replayEffect(state, 'togglePause');
+    case 'togglePause':
     case 'seek':
-      return replayEffect(state, 'seek', { deltaSec: action.deltaSec });
-    case 'speed':
-      return replayEffect(state, 'speed', { factor: action.factor });
+    case 'changeSpeed':
     case 'jump':
-      return replayEffect(state, 'jump', { to: action.to });
+      return replayEffect(state, action);
   }
 }
 
@@ -512,12 +426,12 @@ export function reduceClick(
   const c: KeyContext = { ...DEFAULT_CONTEXT, ...ctx };
   const table = activeTable(state);
   if (target.kind === 'header') {
-    if (!sortKeysOf(table, state.diag).includes(target.column)) return none(state);
+    if (!sortKeysIn(state, table).includes(target.column)) return none(state);
     const cur = state.sort[table];
     const next: SortState =
       cur.key === target.column
         ? { key: cur.key, desc: !cur.desc }
-        : { key: target.column, desc: !ascending(table, target.column, state.diag) };
+        : { key: target.column, desc: !ascending(state, table, target.column) };
     return none({ ...state, sort: { ...state.sort, [table]: next } });
   }
   if (target.index < 0 || target.index >= c.rowKeys.length) return none(state);

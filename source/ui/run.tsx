@@ -9,7 +9,7 @@ import type { SnapshotStore, TuiController, TuiInfo } from './types.js';
 
 export { restoreTerminal } from './terminal.js';
 
-export interface RunTuiOptions {
+export interface MountTuiOptions {
   store: SnapshotStore;
   controller: TuiController;
   info: TuiInfo;
@@ -31,7 +31,7 @@ export interface TuiHandle {
  * reducer, which also calls controller.quit), stop(), an error while rendering, SIGINT / SIGTERM /
  * SIGHUP (the TUI unmounts, then controller.quit() is called), an uncaught exception, process exit.
  */
-export function runTui(opts: RunTuiOptions): TuiHandle {
+export function mountTui(opts: MountTuiOptions): TuiHandle {
   const { store, controller, info, stdout = process.stdout, stdin = process.stdin } = opts;
   enterAltScreen(stdout);
   let instance: ReturnType<typeof render> | undefined;

@@ -5,39 +5,9 @@
  */
 import type { ViewSnapshot } from '../proc/view.js';
 import type { Filter } from '../model/select.js';
+import type { SourceInfo, SourceStatus } from '../sources/facts.js';
 
-/**
- * What the source is doing besides producing snapshots: recording and replay position. (Lost and
- * dropped counts travel in Snapshot.capture.)
- */
-export interface SourceStatus {
-  /** Live: the recording being written (path and bytes so far); undefined when not recording. */
-  recording?: { path: string; bytes: number; bytesPerSec?: number };
-  /** Live: the recording `R` (or the free-space guard) stopped, with where it is. */
-  recordingStopped?: string;
-  /** Live: the last recording failure (the file stops growing; rows are counted as lost). */
-  recordingError?: string;
-  /** Live: what to do about something going wrong (events being lost), in a few words. */
-  advice?: string;
-  /** Live: what is sampled now (events over the budget, latencies), in a few words. */
-  sampling?: string;
-  /** Replay: where playback is. Times are recording time, µs since the Unix epoch. */
-  replay?: {
-    positionUs: number;
-    startUs: number;
-    /** Undefined while unknown (a .csv.gz before its end was found). */
-    endUs?: number;
-    /** 1 = real time; 'max' = as fast as it reads. */
-    speed: number | 'max';
-    paused: boolean;
-    /** Playback reached the end of the file. */
-    ended?: boolean;
-    /** A seek to this position (µs) is in progress. */
-    seekingToUs?: number;
-    /** The latest stretch without events that playback skipped (recording time, µs). */
-    gap?: { fromUs: number; toUs: number };
-  };
-}
+export type { SourceStatus } from '../sources/facts.js';
 
 /**
  * One snapshot per tick. `getSnapshot` and `getStatus` must return the same object until it
@@ -88,29 +58,10 @@ export interface TuiController {
   replay?: ReplayControls;
 }
 
-/** Static facts shown in the header. */
-export interface TuiInfo {
-  host: string;
-  kernel: string;
-  /** Capture tier, e.g. "tracepoints+latency" or "replay". */
-  tier: string;
-  mode: 'live' | 'replay';
-  /** The recording file written (live) or read (replay), if any, known at start. */
-  recordingPath?: string;
+/** Static facts shown in the header: the source's, and the TUI's own. */
+export interface TuiInfo extends SourceInfo {
   /** Initial refresh interval (default 1000). */
   refreshMs?: number;
-  /**
-   * Replay: what the recording's metadata says (when, capture filter, bpftrace version, events),
-   * shown as a third header line.
-   */
-  recordingFacts?: string;
-  /** When not every event is kept: `sample 1/N`, `events off`. */
-  eventKeeping?: string;
-  /**
-   * A replay started because live capture was not possible (`--or-replay`): why, in a few words.
-   * The header says it, so the replay cannot pass for live capture.
-   */
-  notLive?: string;
   /** The metrics endpoint served beside the TUI (--metrics). */
   metricsUrl?: string;
 }

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { LineParser } from '../../source/collect/parse.js';
 import { CsvRecorder } from '../../source/record/csvWriter.js';
 import { Model } from '../../source/model/model.js';
-import { Replay } from '../../source/record/replay.js';
+import { Playback } from '../../source/record/playback.js';
 import type { IoEvent } from '../../source/model/event.js';
 import { rng } from '../model/helpers.js'; // mulberry32: every run feeds the same stream
 
@@ -236,7 +236,7 @@ async function replayHeadless(file: string, size: number, rows: number): Promise
  */
 async function seeks(file: string): Promise<void> {
   for (const checkpointEvents of [0, undefined]) {
-    const r = await Replay.open(file, new Model(), { speed: 'max', checkpointEvents });
+    const r = await Playback.open(file, new Model(), { speed: 'max', checkpointEvents });
     const time = async (what: () => Promise<void>): Promise<string> => {
       const t = performance.now();
       await what();

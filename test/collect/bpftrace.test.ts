@@ -3,12 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import {
-  BpftraceSource,
-  bpftraceEnv,
-  classifyNotice,
-  writingOutput,
-} from '../../source/collect/bpftrace.js';
+import { BpftraceSource, bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
+import { LocalBpftrace, writingOutput } from '../../source/collect/transport.js';
 import { NO_FEATURES } from '../../source/collect/probe.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 
@@ -85,7 +81,7 @@ describe('BpftraceSource.stop', () => {
     let ready!: () => void;
     const attached = new Promise<void>((r) => (ready = r));
     const src = new BpftraceSource({
-      bpftracePath: script,
+      transport: new LocalBpftrace(script),
       tier: 3,
       features: NO_FEATURES,
       filter: { pids: [] },

@@ -3,7 +3,7 @@
  * scraper prefers it, prom-client's escaping, and one rendering shared by concurrent scrapes.
  */
 import http from 'node:http';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metricFamilies, type Family } from '../../source/metrics/families.js';
 import { MetricsServer, negotiate, type ClientLimits } from '../../source/metrics/server.js';
@@ -228,16 +228,24 @@ describe('MetricsServer', () => {
   it('close() ends kept-alive connections too', async () => {
     const s = await serve(sample());
     const agent = new http.Agent({ keepAlive: true });
-    await new Promise<void>((resolve, reject) =>
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      let sock: Socket | undefined;
       http
         .get({ host: '127.0.0.1', port: s.address.port, path: '/metrics', agent }, (res) => {
           res.resume();
-          res.on('end', resolve);
+          res.on('end', () => resolve(sock!));
         })
-        .on('error', reject),
-    );
+        .on('socket', (x) => (sock = x))
+        .on('error', reject);
+    });
+    // the response is done, and its connection is kept open for the next scrape
+    expect(s.openConnections).toBe(1);
+    expect(socket.destroyed).toBe(false);
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     servers.splice(servers.indexOf(s), 1);
     await s.close(); // resolves: the kept-alive socket does not hold it open
+    await socketClosed; // the server ended it: the client sees its connection close
+    await expect(get(s.address.port)).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();
   });
 });

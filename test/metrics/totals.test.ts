@@ -16,7 +16,7 @@ import type { CountsDelta, OpCounts } from '../../source/model/counts.js';
 import { bucketOf, bucketValue } from '../../source/model/histogram.js';
 import { Model } from '../../source/model/model.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
-import type { ThreadReport } from '../../source/sources/source.js';
+import type { ThreadReport } from '../../source/proc/threads.js';
 import { ALL_DIAGNOSTICS, opCounts, SEC, T } from '../model/helpers.js';
 
 const row = (o: Partial<OpCounts>): OpCounts => opCounts({ ops: 1, ...o });

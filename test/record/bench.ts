@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { emptyEvent } from '../../source/model/event.js';
 import { CsvRecorder } from '../../source/record/csvWriter.js';
 import { readRecording } from '../../source/record/csvReader.js';
-import { Replay } from '../../source/record/replay.js';
+import { Playback } from '../../source/record/playback.js';
 
 const rows = Number(process.argv[2] ?? 2_000_000);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-bench-'));
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   );
 
   let advances = 0;
-  const replay = await Replay.open(rec.path, {
+  const replay = await Playback.open(rec.path, {
     push: () => void n++,
     advance: () => void advances++,
     reset: () => (n = 0),

@@ -5,7 +5,7 @@ import {
   formatLatencyNs,
   formatPercent,
   formatRate,
-} from '../../source/render/format.js';
+} from '../../source/format.js';
 
 describe('formatCount', () => {
   it.each([

@@ -10,7 +10,7 @@ import { buildConfig } from '../../source/config.js';
 import { emptyEvent } from '../../source/model/event.js';
 import { isoLocal, readSessionMeta, sessionSpanUs } from '../../source/record/meta.js';
 import { LiveSource } from '../../source/sources/live.js';
-import type { ThreadReport } from '../../source/sources/source.js';
+import type { ThreadReport } from '../../source/proc/threads.js';
 import { eventually } from '../helpers/eventually.js';
 import { holdNodeRings } from '../helpers/processes.js';
 import { tempDir } from '../helpers/project.js';
@@ -24,7 +24,7 @@ function session(outputDir: string): LiveSource {
   return new LiveSource(built.config, probe, 1);
 }
 
-describe('LiveSource.toggleRecording', () => {
+describe('LiveSource recording toggle (RecordingSession)', () => {
   it('takes quick presses in order: start, stop, start gives two files, each closed with its metadata', async () => {
     const dir = tempDir('iouringtop-live-');
     const s = session(dir);
@@ -35,17 +35,17 @@ describe('LiveSource.toggleRecording', () => {
     ev.result = 4096;
     ev.hasResult = true;
     // Three presses before any has finished (a double press, then another).
-    const presses = [s.toggleRecording(), s.toggleRecording(), s.toggleRecording()];
+    const presses = [s.recording.toggle(), s.recording.toggle(), s.recording.toggle()];
     await Promise.all(presses);
-    expect(s.recordings).toHaveLength(2);
-    expect(s.recorder?.path).toBe(s.recordings[1]);
+    expect(s.recording.files).toHaveLength(2);
+    expect(s.recording.recorder?.path).toBe(s.recording.files[1]);
     ev.tsUs = Date.now() * 1000;
-    s.recorder!.push(ev);
-    await s.toggleRecording(); // stop the second
-    expect(s.recorder).toBeUndefined();
+    s.recording.recorder!.push(ev);
+    await s.recording.toggle(); // stop the second
+    expect(s.recording.recorder).toBeUndefined();
     const csvs = readdirSync(path.join(dir, 'iouring')).filter((f) => f.endsWith('.csv'));
-    expect(csvs.sort()).toEqual(s.recordings.map((r) => path.basename(r)).sort());
-    for (const [i, file] of s.recordings.entries()) {
+    expect(csvs.sort()).toEqual(s.recording.files.map((r) => path.basename(r)).sort());
+    for (const [i, file] of s.recording.files.entries()) {
       const meta = await readSessionMeta(file);
       expect(meta?.endedAt).not.toBeNull();
       expect(meta?.filters.text).toBe('pid:42');
@@ -57,60 +57,60 @@ describe('LiveSource.toggleRecording', () => {
 
   it('a failed start is reported to the caller and the next press tries again', async () => {
     const s = session('/proc/iouringtop-cannot-write-here');
-    await expect(s.toggleRecording()).rejects.toThrow(/iouringtop-cannot-write-here/);
-    expect(s.recorder).toBeUndefined();
-    await expect(s.toggleRecording()).rejects.toThrow();
-    expect(s.recordings).toHaveLength(0);
+    await expect(s.recording.toggle()).rejects.toThrow(/iouringtop-cannot-write-here/);
+    expect(s.recording.recorder).toBeUndefined();
+    await expect(s.recording.toggle()).rejects.toThrow();
+    expect(s.recording.files).toHaveLength(0);
   });
 
   it('stop() waits for a press in flight; an opening one that ends after the stop leaves no file', async () => {
     const dir = tempDir('iouringtop-live-');
     const s = session(dir);
     s.captureStartedAt = new Date();
-    await s.toggleRecording(); // recording
+    await s.recording.toggle(); // recording
     const ev = emptyEvent();
     ev.tsUs = Date.now() * 1000;
     ev.pid = 42;
-    s.recorder!.push(ev);
-    const closing = s.toggleRecording(); // R to stop it, and q right after: not awaited
+    s.recording.recorder!.push(ev);
+    const closing = s.recording.toggle(); // R to stop it, and q right after: not awaited
     await s.stop();
     await closing;
-    expect(s.recordings).toHaveLength(1);
-    const meta = await readSessionMeta(s.recordings[0]);
+    expect(s.recording.files).toHaveLength(1);
+    const meta = await readSessionMeta(s.recording.files[0]);
     expect(meta?.events).toBe(1);
     expect(Date.parse(meta!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(meta!.startedAt));
     // later presses do nothing
-    await s.toggleRecording();
-    expect(s.recordings).toHaveLength(1);
-    expect(s.recorder).toBeUndefined();
+    await s.recording.toggle();
+    expect(s.recording.files).toHaveLength(1);
+    expect(s.recording.recorder).toBeUndefined();
 
     // R to start, then q: the file would open after the capture's end, with nothing in it
     const t = session(tempDir('iouringtop-live-'));
     t.captureStartedAt = new Date();
-    const opening = t.toggleRecording();
+    const opening = t.recording.toggle();
     await new Promise((r) => setImmediate(r)); // under way: creating the file
     await t.stop();
     await opening;
-    expect(t.recordings).toEqual([]);
-    expect(t.recorder).toBeUndefined();
+    expect(t.recording.files).toEqual([]);
+    expect(t.recording.recorder).toBeUndefined();
     // and one not yet begun is dropped
     const u = session(tempDir('iouringtop-live-'));
     u.captureStartedAt = new Date();
-    const late = u.toggleRecording();
+    const late = u.recording.toggle();
     await u.stop();
     await late;
-    expect(u.recordings).toEqual([]);
+    expect(u.recording.files).toEqual([]);
   });
 
   it('the recording spans the capture: from the probes’ attach to the stop, as the live summary', async () => {
     const dir = tempDir('iouringtop-live-');
     const s = session(dir);
-    await s.toggleRecording(); // the file is opened before bpftrace is even started
+    await s.recording.toggle(); // the file is opened before bpftrace is even started
     await new Promise((r) => setTimeout(r, 30));
     s.captureStartedAt = new Date(); // the probes attach later
     await new Promise((r) => setTimeout(r, 50));
     await s.stop();
-    const meta = await readSessionMeta(s.recordings[0]);
+    const meta = await readSessionMeta(s.recording.files[0]);
     expect(meta?.startedAt).toBe(isoLocal(s.captureStartedAt));
     expect(meta?.endedAt).toBe(isoLocal(s.captureEndedAt!));
     expect(s.spanUs).toBeGreaterThanOrEqual(40_000); // a 50 ms wait, give or take the timer
@@ -120,13 +120,13 @@ describe('LiveSource.toggleRecording', () => {
   it('a capture that never attached leaves no empty recording behind', async () => {
     const dir = tempDir('iouringtop-live-');
     const s = session(dir);
-    await s.toggleRecording();
-    const file = s.recordings[0];
+    await s.recording.toggle();
+    const file = s.recording.files[0];
     expect(existsSync(file)).toBe(true);
     await s.stop(); // e.g. bpftrace failed to attach
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
-    expect(s.recordings).toEqual([]);
+    expect(s.recording.files).toEqual([]);
   });
 
   it('an R press that opens a file after the capture ended leaves nothing behind', async () => {
@@ -134,14 +134,14 @@ describe('LiveSource.toggleRecording', () => {
     const s = session(dir);
     s.captureStartedAt = new Date(Date.now() - 1000);
     s.captureEndedAt = new Date(Date.now() - 500); // bpftrace already gone
-    await s.toggleRecording(); // opens now, after the end
+    await s.recording.toggle(); // opens now, after the end
     await s.stop();
-    expect(s.recordings).toEqual([]);
+    expect(s.recording.files).toEqual([]);
     expect(readdirSync(path.join(dir, 'iouring'))).toEqual([]);
   });
 });
 
-describe('LiveSource.onThreads', () => {
+describe('LiveSource thread reports (subscribe)', () => {
   let child: ChildProcess | undefined;
   afterAll(() => child?.kill('SIGKILL'));
 
@@ -162,7 +162,7 @@ describe('LiveSource.onThreads', () => {
       ).length;
     const wrkBefore = count('iou-wrk-');
     const reports: (readonly ThreadReport[])[] = [];
-    s.onThreads = (r) => reports.push(r);
+    s.subscribe({ threads: (r) => void reports.push(r) });
     await s.tick();
     await s.tick(); // while the first look runs: no second report of it
     const got = await eventually(() => reports[0], 'a report');

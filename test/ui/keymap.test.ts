@@ -13,7 +13,7 @@ import {
   type UiState,
   sortKeysOf,
 } from '../../source/ui/keymap.js';
-import { helpEntries } from '../../source/ui/bindings.js';
+import { BINDINGS, FKEY, actionFor, helpEntries, type KeyMatch } from '../../source/ui/bindings.js';
 
 const ROWS: KeyContext = {
   rowKeys: [101, 102, 103, 104, 105, 106, 107, 108, 109, 110],
@@ -34,6 +34,56 @@ function press(state: UiState, keys: (string | KeyInput)[], ctx: Partial<KeyCont
 
 const live = () => initialUiState();
 const replay = () => initialUiState({ replay: true });
+
+const KEY_NAMES: Partial<Record<NonNullable<KeyMatch['key']>, string>> = {
+  upArrow: '↑',
+  downArrow: '↓',
+  leftArrow: '←',
+  rightArrow: '→',
+  pageUp: 'PgUp',
+  pageDown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  return: 'Enter',
+  escape: 'Esc',
+  backspace: 'Backspace',
+  delete: 'Delete',
+  tab: 'Tab',
+};
+
+/** A key of the binding table as the help writes it (Shift is said in the help's text). */
+function keyName(m: KeyMatch): string {
+  if (m.key !== undefined) {
+    const name = KEY_NAMES[m.key];
+    if (name === undefined) throw new Error(`no name for the key ${m.key}`);
+    return name;
+  }
+  const input = m.input ?? '';
+  if (m.ctrl) return `Ctrl-${input.toUpperCase()}`;
+  if (input === ' ') return 'Space';
+  if (input === FKEY.F1) return 'F1';
+  if (input === FKEY.F10) return 'F10';
+  return input;
+}
+
+/** The keys the help leaves out, and the key it lists that does the same. */
+const ALIASES: Record<string, string> = {
+  '.': '>',
+  ',': '<',
+  '=': '+',
+  _: '-',
+  Backspace: 'Esc',
+  Delete: 'Esc',
+};
+
+/** Keys the help names in a line's text rather than its keys. */
+const NAMED_IN_TEXT: Record<string, string> = { j: '(also j k)', k: '(also j k)' };
+
+/** The reducer's input for a key of the help. */
+function keyPress(name: string): [string, KeyInput] {
+  const named = Object.entries(KEY_NAMES).find(([, n]) => n === name);
+  return named ? ['', { [named[0]]: true }] : [name, {}];
+}
 
 describe('quitting', () => {
   it('quits on q in normal and drill modes', () => {
@@ -157,6 +207,14 @@ describe('selection', () => {
     expect(pinSelection(first, [103, 102]).selection.processes).toEqual({ index: 0, key: 103 });
     // no rows, or the events tail (rows without an identity): nothing to pin
     expect(pinSelection(live(), [])).toEqual(live());
+    // the very same state (the App sets what pinSelection returns: a copy would render forever),
+    // and a pinned row is kept while the table is empty, to be found again when rows return
+    const fresh = live();
+    expect(pinSelection(fresh, [])).toBe(fresh);
+    const pinned = pinSelection(press(live(), [{ downArrow: true }]).state, [101, 102, 103]);
+    expect(pinned.selection.processes).toEqual({ index: 1, key: 102 });
+    expect(pinSelection(pinned, [])).toBe(pinned);
+    expect(resolveSelection(pinSelection(pinned, []).selection.processes, [103, 102])).toBe(1);
     const events = reduceKey(live(), '3', {}, ROWS).state;
     expect(pinSelection(events, [0, 1, 2])).toBe(events);
   });
@@ -309,6 +367,8 @@ describe('help', () => {
 
   it('lists every key the reducer handles', () => {
     const text = [...helpEntries(false), ...helpEntries(true)].map((h) => h.keys).join(' ');
+    // every key the binding table binds, as the help writes it
+    const bound = BINDINGS.flatMap((b) => b.keys.map(keyName));
     for (const k of [
       'Tab',
       '1',
@@ -346,6 +406,25 @@ describe('help', () => {
       '→',
     ]) {
       expect(text.split(/\s+/)).toContain(k);
+      expect(bound).toContain(k);
+    }
+    // and every bound key is in the help's keys, but for the ones its text names (`also j k`),
+    // and the aliases it leaves out, which must do what the key it lists does
+    const help = [...helpEntries(false), ...helpEntries(true)];
+    const keys = new Set(help.flatMap((h) => h.keys.split(/\s+/)));
+    for (const k of bound) {
+      if (k in ALIASES) continue;
+      if (k in NAMED_IN_TEXT)
+        expect(help.map((h) => h.what).join('\n')).toContain(NAMED_IN_TEXT[k]);
+      else expect(keys, `${k} is not in the help`).toContain(k);
+    }
+    // (the keys a hand-kept list once missed)
+    for (const k of ['5', 'l', 'a', 'j', 'k', 'h', 'F1', 'F10']) expect(bound).toContain(k);
+    for (const [alias, listed] of Object.entries(ALIASES)) {
+      for (const mode of ['normal', 'drill', 'latency'] as const) {
+        const scope = { mode, table: 'processes', replay: false };
+        expect(actionFor(...keyPress(alias), scope)).toEqual(actionFor(...keyPress(listed), scope));
+      }
     }
   });
 });
@@ -398,8 +477,8 @@ describe('recording and replay', () => {
     expect(fx({ rightArrow: true, shift: true })).toEqual([
       { type: 'replay', action: 'seek', deltaSec: 10 },
     ]);
-    expect(fx('[')).toEqual([{ type: 'replay', action: 'speed', factor: 0.5 }]);
-    expect(fx(']')).toEqual([{ type: 'replay', action: 'speed', factor: 2 }]);
+    expect(fx('[')).toEqual([{ type: 'replay', action: 'changeSpeed', factor: 0.5 }]);
+    expect(fx(']')).toEqual([{ type: 'replay', action: 'changeSpeed', factor: 2 }]);
     expect(fx('g')).toEqual([{ type: 'replay', action: 'jump', to: 'start' }]);
     expect(fx('G')).toEqual([{ type: 'replay', action: 'jump', to: 'end' }]);
     expect(press(replay(), ['p']).state.paused).toBe(true);
@@ -419,8 +498,8 @@ describe('a run of characters in one input (key repeat over SSH, fast typing, a 
   it('a held key is that key once per character: ]] doubles twice, [[[ halves three times', () => {
     const r = reduceInput(replay(), ']]', {}, ROWS);
     expect(r.effects).toEqual([
-      { type: 'replay', action: 'speed', factor: 2 },
-      { type: 'replay', action: 'speed', factor: 2 },
+      { type: 'replay', action: 'changeSpeed', factor: 2 },
+      { type: 'replay', action: 'changeSpeed', factor: 2 },
     ]);
     expect(reduceInput(replay(), '[[[', {}, ROWS).effects).toHaveLength(3);
     expect(reduceInput(live(), 'jjj', {}, ROWS).state.selection.processes.index).toBe(3);

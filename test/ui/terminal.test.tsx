@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runTui, restoreTerminal } from '../../source/ui/run.js';
+import { mountTui, restoreTerminal } from '../../source/ui/run.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, enterAltScreen } from '../../source/ui/terminal.js';
 import type { TuiInfo } from '../../source/ui/types.js';
 import { KEYS, TestStore, modelWith, testController, until } from './helpers.js';
@@ -48,7 +48,7 @@ function launch(
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
   const controller = testController();
-  const handle = runTui({
+  const handle = mountTui({
     store,
     controller,
     info: INFO,
@@ -70,7 +70,7 @@ const listenerCounts = () =>
 
 let before: number[] = [];
 // Ink's signal-exit installs its process-wide signal listeners once, on first use, and keeps
-// them: warm it up so the counts below measure only what runTui adds and must remove.
+// them: warm it up so the counts below measure only what mountTui adds and must remove.
 beforeAll(async () => {
   const t = launch();
   t.handle.stop();
@@ -80,7 +80,7 @@ afterEach(() => {
   expect(listenerCounts()).toEqual(before);
 });
 
-describe('runTui', () => {
+describe('mountTui', () => {
   it('draws on the alternate screen and restores the terminal when q quits', async () => {
     before = listenerCounts();
     const t = launch();

@@ -8,11 +8,16 @@ import {
   opcodeRows,
   selectView,
   sortProcesses,
+  viewRows,
+  type ViewData,
 } from '../../source/ui/viewModel.js';
+import { processes } from '../../source/ui/views/processes.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 import { T0, modelWith, pushEvent } from './helpers.js';
 
 const NAMES = new OpcodeTable();
+/** The processes view's rows of a view model (none when another view is on screen). */
+const processRows = (v: ViewData) => viewRows(v, processes);
 
 describe('idle processes', () => {
   it('sorts processes idle for over 60 s after the active ones, whatever the sort', () => {
@@ -48,11 +53,11 @@ describe('processes gone quiet', () => {
     const view = (over: Partial<ReturnType<typeof initialUiState>>, filter = '') =>
       selectView(snap, { ...initialUiState(), ...over }, filterOf(filter, NAMES));
     const quiet = view({});
-    expect(quiet.processes.map((r) => r.pid)).toEqual([9]);
+    expect(processRows(quiet).map((r) => r.pid)).toEqual([9]);
     expect(quiet.hiddenIdle).toBe(1);
-    expect(view({ showAll: true }).processes.map((r) => r.pid)).toEqual([9, 5]);
-    expect(view({}, 'pid:5').processes.map((r) => r.pid)).toEqual([5]);
-    expect(view({}, 'comm:exit*').processes.map((r) => r.pid)).toEqual([5]);
+    expect(processRows(view({ showAll: true })).map((r) => r.pid)).toEqual([9, 5]);
+    expect(processRows(view({}, 'pid:5')).map((r) => r.pid)).toEqual([5]);
+    expect(processRows(view({}, 'comm:exit*')).map((r) => r.pid)).toEqual([5]);
     // its operations stay in the totals
     expect(snap.totals.total.ops).toBe(2);
   });
@@ -87,8 +92,8 @@ describe('selectView', () => {
   it('gives the reducer the row keys of the active table and resolves the selection', () => {
     const ui = initialUiState();
     const v = selectView(snap, ui, filterOf('', NAMES));
-    expect(v.processes.map((r) => r.pid)).toEqual([2, 1]);
-    expect(v.rowKeys).toEqual(v.processes.map((r) => r.key));
+    expect(processRows(v).map((r) => r.pid)).toEqual([2, 1]);
+    expect(v.rowKeys).toEqual(processRows(v).map((r) => r.key));
     expect(v.selected).toBe(0);
     const drill = selectView(
       snap,
@@ -102,7 +107,8 @@ describe('selectView', () => {
 
   it('is empty, with no selection, before the first snapshot', () => {
     const v = selectView(undefined, initialUiState(), filterOf('', NAMES));
-    expect(v.processes).toEqual([]);
+    expect(processRows(v)).toEqual([]);
+    expect(v.rows).toEqual([]);
     expect(v.selected).toBe(-1);
   });
 

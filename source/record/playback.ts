@@ -1,5 +1,5 @@
 /**
- * Replay: plays a recording into the model on a virtual clock.
+ * Playback: plays a recording into the model on a virtual clock.
  *
  * When advance() is called — the rule that makes seeking exact:
  *   The virtual clock moves on a fixed grid of `quantumUs` (default 100 ms), aligned to multiples
@@ -44,7 +44,7 @@ export const MIN_SPEED = 0.1;
 export const MAX_SPEED = 1000;
 export const DEFAULT_QUANTUM_US = 100_000;
 
-export interface ReplayOptions extends CsvReaderOptions {
+export interface PlaybackOptions extends CsvReaderOptions {
   speed?: ReplaySpeed;
   /** Grid step of the virtual clock in µs (should divide one second). */
   quantumUs?: number;
@@ -113,12 +113,12 @@ export function clampSpeed(speed: ReplaySpeed): ReplaySpeed {
   return Math.min(MAX_SPEED, Math.max(MIN_SPEED, speed));
 }
 
-export class Replay {
+export class Playback {
   readonly path: string;
   /** The session metadata beside the recording, or null. */
   readonly meta: SessionMeta | null;
   private readonly sink: ReplaySink;
-  private readonly opts: ReplayOptions;
+  private readonly opts: PlaybackOptions;
   private readonly q: number;
   private reader: CsvEventReader;
   private readonly ev: IoEvent = emptyEvent();
@@ -141,7 +141,7 @@ export class Replay {
   private ci = 0;
 
   /** Opens a recording and plays its first grid point (so the sink shows the start). */
-  static async open(path: string, sink: ReplaySink, opts: ReplayOptions = {}): Promise<Replay> {
+  static async open(path: string, sink: ReplaySink, opts: PlaybackOptions = {}): Promise<Playback> {
     const meta = opts.readMeta === false ? null : await readSessionMeta(path);
     // one table for every reader of this file (seeks reopen it), so a name keeps its code
     const names = opts.opcodes ?? new OpcodeTable();
@@ -154,7 +154,7 @@ export class Replay {
       : undefined;
     const withNames = { ...opts, opcodes: names, span };
     const reader = await CsvEventReader.open(path, withNames);
-    const replay = new Replay(path, sink, withNames, reader, meta);
+    const replay = new Playback(path, sink, withNames, reader, meta);
     if (opts.findEnd !== false) await replay.findEnd();
     await replay.restartAt(replay.g0);
     return replay;
@@ -163,7 +163,7 @@ export class Replay {
   private constructor(
     path: string,
     sink: ReplaySink,
-    opts: ReplayOptions,
+    opts: PlaybackOptions,
     reader: CsvEventReader,
     meta: SessionMeta | null,
   ) {

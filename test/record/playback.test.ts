@@ -7,7 +7,7 @@ import type { IoEvent } from '../../source/model/event.js';
 import { Model, type ModelCheckpoint } from '../../source/model/model.js';
 import { formatTimestamp, RECORDING_HEADER } from '../../source/record/format.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
-import { Replay, type ReplaySink } from '../../source/record/replay.js';
+import { Playback, type ReplaySink } from '../../source/record/playback.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-p-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,10 +67,10 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('Replay clock', () => {
+describe('Playback clock', () => {
   it('opens on the grid point at or before the first event: reset, then advance', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('a.csv'), sink);
+    const r = await Playback.open(recording('a.csv'), sink);
     expect(sink.resets).toBe(1);
     expect(sink.log).toEqual(['advance 0']);
     expect(r.status).toMatchObject({
@@ -86,7 +86,7 @@ describe('Replay clock', () => {
 
   it('feeds events with tsUs ≤ the grid point, then calls advance once per grid point crossed', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('b.csv'), sink);
+    const r = await Playback.open(recording('b.csv'), sink);
     sink.log = [];
     await r.tick(250); // 250 ms at 1×: two grid points, 50 ms carried over
     expect(sink.log).toEqual([
@@ -107,7 +107,7 @@ describe('Replay clock', () => {
 
   it('does not move while paused, and moves speed× faster', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('c.csv'), sink, { speed: 10 });
+    const r = await Playback.open(recording('c.csv'), sink, { speed: 10 });
     r.pause();
     await r.tick(1000);
     expect(r.status.positionUs).toBe(BASE);
@@ -118,7 +118,7 @@ describe('Replay clock', () => {
   });
 
   it('halves and doubles the speed within 0.1–1000', async () => {
-    const r = await Replay.open(recording('d.csv'), new FakeSink(), { speed: 600 });
+    const r = await Playback.open(recording('d.csv'), new FakeSink(), { speed: 600 });
     r.faster();
     expect(r.speed).toBe(1000);
     r.setSpeed(0.15);
@@ -134,7 +134,7 @@ describe('Replay clock', () => {
 
   it('runs to the end as fast as possible and stops on the last event’s grid point', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('e.csv'), sink, { speed: 'max' });
+    const r = await Playback.open(recording('e.csv'), sink, { speed: 'max' });
     const stats = await r.runToEnd();
     expect(stats.events).toBe(OFFSETS.length);
     expect(
@@ -158,7 +158,7 @@ describe('Replay clock', () => {
 
   it('pushes events in file order: an earlier timestamp waits for the later one before it', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('f.csv', [100, 350_000, 120_000, 130_000]), sink);
+    const r = await Playback.open(recording('f.csv', [100, 350_000, 120_000, 130_000]), sink);
     await r.runToEnd();
     expect(sink.log).toEqual([
       'advance 0',
@@ -173,20 +173,20 @@ describe('Replay clock', () => {
   });
 });
 
-describe('Replay over a long gap without events', () => {
+describe('Playback over a long gap without events', () => {
   const YEAR = 365 * 86_400 * S;
   const gap = () => recording('gap.csv', [0, 500_000, YEAR, YEAR + 700_000]);
 
   it('never walks it: to the end in a few steps, at any speed', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(gap(), sink, { speed: 'max' });
+    const r = await Playback.open(gap(), sink, { speed: 'max' });
     await r.runToEnd();
     expect(sink.state.events).toBe(4);
     expect(r.status.positionUs).toBe(BASE + YEAR + 700_000);
     expect(sink.log.filter((l) => l.startsWith('advance')).length).toBeLessThanOrEqual(6);
     // G (a seek to the end) from the start, in the TUI
     const tui = new FakeSink();
-    const t = await Replay.open(gap(), tui, { speed: 1 });
+    const t = await Playback.open(gap(), tui, { speed: 1 });
     await t.jumpToEnd();
     expect(t.status.atEnd).toBe(true);
     expect(tui.log.filter((l) => l.startsWith('advance')).length).toBeLessThanOrEqual(6);
@@ -196,7 +196,7 @@ describe('Replay over a long gap without events', () => {
 
   it('at real-time speed, skips it to a second before the next event, and says so', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(gap(), sink, { speed: 1 });
+    const r = await Playback.open(gap(), sink, { speed: 1 });
     await r.tick(1000);
     expect(r.status.gap).toEqual({ fromUs: BASE + S, toUs: BASE + YEAR - S });
     expect(r.status.positionUs).toBe(BASE + YEAR - S);
@@ -209,7 +209,7 @@ describe('Replay over a long gap without events', () => {
   });
 
   it('plays a short idle stretch as it was', async () => {
-    const r = await Replay.open(recording('short-gap.csv', [0, 4 * S]), new FakeSink(), {
+    const r = await Playback.open(recording('short-gap.csv', [0, 4 * S]), new FakeSink(), {
       speed: 1,
     });
     await r.tick(1000);
@@ -219,19 +219,19 @@ describe('Replay over a long gap without events', () => {
   });
 });
 
-describe('Replay seeking', () => {
+describe('Playback seeking', () => {
   it('seeking back to T gives exactly the pushes and state of a fresh play to T', async () => {
     const pushes = (s: FakeSink) => s.log.filter((l) => l.startsWith('push'));
     const file = recording('g.csv');
     for (const seed of [1, 2, 3]) {
       const rand = rng(seed);
       const played = new FakeSink();
-      const a = await Replay.open(file, played, { speed: 3 });
+      const a = await Playback.open(file, played, { speed: 3 });
       while (a.status.positionUs < BASE + 3_300_000) await a.tick(rand() * 120);
       const T = a.status.positionUs;
 
       const seeked = new FakeSink();
-      const b = await Replay.open(file, seeked, { speed: 'max' });
+      const b = await Playback.open(file, seeked, { speed: 'max' });
       await b.runToEnd();
       await b.seek(T + 99_999); // mid-grid: rounds down to T
       expect(b.status.positionUs).toBe(T);
@@ -239,7 +239,7 @@ describe('Replay seeking', () => {
       expect(seeked.state).toEqual(played.state);
 
       const direct = new FakeSink();
-      const c = await Replay.open(file, direct);
+      const c = await Playback.open(file, direct);
       await c.seek(T);
       expect(pushes(direct)).toEqual(pushes(played));
       expect(direct.state).toEqual(played.state);
@@ -251,7 +251,7 @@ describe('Replay seeking', () => {
 
   it('steps ±1 s and ±10 s, and jumps to start and end', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('h.csv'), sink);
+    const r = await Playback.open(recording('h.csv'), sink);
     await r.step(2 * S);
     expect(r.status.positionUs).toBe(BASE + 2 * S);
     expect(sink.state).toMatchObject({ events: 10, windowed: 1, now: BASE + 2 * S });
@@ -272,7 +272,7 @@ describe('Replay seeking', () => {
   it('coalesces seeks requested while one runs: the last target wins', async () => {
     const file = recording('i.csv');
     const sink = new FakeSink();
-    const r = await Replay.open(file, sink);
+    const r = await Playback.open(file, sink);
     await r.jumpToEnd();
     const done = Promise.all([r.seek(BASE + S), r.step(-S), r.seek(BASE + 4 * S), r.step(-S)]);
     expect(r.status.busy).toBe(true);
@@ -281,7 +281,7 @@ describe('Replay seeking', () => {
     expect(r.status.positionUs).toBe(BASE + 3 * S);
     expect(r.status.seekingToUs).toBeNull();
     const fresh = new FakeSink();
-    const f = await Replay.open(file, fresh);
+    const f = await Playback.open(file, fresh);
     await f.seek(BASE + 3 * S);
     expect(sink.log).toEqual(fresh.log);
     r.close();
@@ -290,7 +290,7 @@ describe('Replay seeking', () => {
 
   it('replays gzip recordings, finding their end with a background pass', async () => {
     const sink = new FakeSink();
-    const r = await Replay.open(recording('j.csv.gz', OFFSETS, true), sink);
+    const r = await Playback.open(recording('j.csv.gz', OFFSETS, true), sink);
     for (let i = 0; i < 100 && r.status.endUs === null; i++)
       await new Promise((res) => setTimeout(res, 5));
     expect(r.status.endUs).toBe(BASE + 5_432_100);
@@ -301,21 +301,21 @@ describe('Replay seeking', () => {
   });
 
   it('takes the end from the latest timestamp in the file’s tail, even out of order', async () => {
-    const r = await Replay.open(recording('k.csv', [...OFFSETS, 5_000_000]), new FakeSink());
+    const r = await Playback.open(recording('k.csv', [...OFFSETS, 5_000_000]), new FakeSink());
     expect(r.status.endUs).toBe(BASE + 5_432_100);
     r.close();
   });
 
   it('shows the session metadata when present and works without it', async () => {
     const p = recording('iouring_20240102_030400.csv');
-    const without = await Replay.open(p, new FakeSink());
+    const without = await Playback.open(p, new FakeSink());
     expect(without.meta).toBeNull();
     without.close();
     writeFileSync(
       path.join(dir, 'iouring_20240102_030400.meta.json'),
       JSON.stringify({ host: 'db1', kernel: '6.18.0', captureTier: 'full', events: 17, lost: 2 }),
     );
-    const withMeta = await Replay.open(p, new FakeSink());
+    const withMeta = await Playback.open(p, new FakeSink());
     expect(withMeta.meta).toMatchObject({
       host: 'db1',
       kernel: '6.18.0',
@@ -338,7 +338,7 @@ describe('Replay seeking', () => {
     // without metadata: each unknown name gets a code of its own, and keeps its name
     const names = new OpcodeTable();
     const m = new Model({ opcodes: names });
-    const r = await Replay.open(p, m, { opcodes: names });
+    const r = await Playback.open(p, m, { opcodes: names });
     await r.runToEnd();
     r.close();
     const byName = Object.fromEntries(m.snapshot().opcodes.map((o) => [o.opName, o.total.ops]));
@@ -350,7 +350,7 @@ describe('Replay seeking', () => {
     );
     const names2 = new OpcodeTable();
     const m2 = new Model({ opcodes: names2 });
-    const r2 = await Replay.open(p, m2, { opcodes: names2 });
+    const r2 = await Playback.open(p, m2, { opcodes: names2 });
     await r2.runToEnd();
     r2.close();
     expect(m2.snapshot().opcodes.find((o) => o.opName === 'FUTURE_OP')?.opcode).toBe(77);
@@ -362,7 +362,7 @@ describe('Replay seeking', () => {
     const p = path.join(dir, 'empty.csv');
     writeFileSync(p, `${RECORDING_HEADER}\n`);
     const sink = new FakeSink();
-    const r = await Replay.open(p, sink);
+    const r = await Playback.open(p, sink);
     const stats = await r.runToEnd();
     expect(stats.events).toBe(0);
     expect(r.status.atEnd).toBe(true);
@@ -370,7 +370,7 @@ describe('Replay seeking', () => {
   });
 });
 
-describe('Replay checkpoints', () => {
+describe('Playback checkpoints', () => {
   /** A denser recording: 4 000 events over ~60 s from 12 processes. */
   function dense(name: string, gzip = false): string {
     const r = rng(17);
@@ -407,7 +407,7 @@ describe('Replay checkpoints', () => {
   /** The model state a fresh open of `file` seeked straight to `t` gives (no checkpoints). */
   async function forward(file: string, t: number) {
     const fresh = new Model({ bufferSeconds: 5 });
-    const f = await Replay.open(file, fresh, { checkpointEvents: 0 });
+    const f = await Playback.open(file, fresh, { checkpointEvents: 0 });
     await f.seek(t);
     const status = f.status;
     f.close();
@@ -417,7 +417,7 @@ describe('Replay checkpoints', () => {
   it('a seek from a checkpoint gives exactly the state of playing forward, and re-reads nothing before it', async () => {
     const file = dense('cp.csv');
     const model = new CountingModel({ bufferSeconds: 5 });
-    const r = await Replay.open(file, model, { checkpointEvents: 300 });
+    const r = await Playback.open(file, model, { checkpointEvents: 300 });
     await r.jumpToEnd();
     expect(r.status.checkpoints).toBeGreaterThanOrEqual(10);
     const resetsAfterOpen = model.resets;
@@ -446,11 +446,11 @@ describe('Replay checkpoints', () => {
   it('stays within its memory budget by thinning out, still exact', async () => {
     const file = dense('cp2.csv');
     const model = new Model({ bufferSeconds: 5 });
-    const probe = await Replay.open(file, model, { checkpointEvents: 0 });
+    const probe = await Playback.open(file, model, { checkpointEvents: 0 });
     await probe.seek(BASE + 30 * S);
     const one = model.checkpoint().bytes; // about what each will hold
     probe.close();
-    const r = await Replay.open(file, model, { checkpointEvents: 100, checkpointBytes: 6 * one });
+    const r = await Playback.open(file, model, { checkpointEvents: 100, checkpointBytes: 6 * one });
     await r.jumpToEnd();
     // 40 would have been taken at this spacing; the budget keeps a handful, spread out
     expect(r.status.checkpoints).toBeGreaterThan(1);
@@ -464,7 +464,7 @@ describe('Replay checkpoints', () => {
   it('keeps none when one state alone is over the budget, and seeks still work', async () => {
     const file = dense('cp6.csv');
     const model = new Model({ bufferSeconds: 5 });
-    const r = await Replay.open(file, model, { checkpointEvents: 100, checkpointBytes: 1000 });
+    const r = await Playback.open(file, model, { checkpointEvents: 100, checkpointBytes: 1000 });
     await r.jumpToEnd();
     expect(r.status.checkpoints).toBe(0);
     await r.seek(BASE + 20 * S);
@@ -475,13 +475,13 @@ describe('Replay checkpoints', () => {
   it('takes none for gzip or for a sink that cannot make them, and seeks still work', async () => {
     const gz = dense('cp3.csv.gz', true);
     const model = new Model({ bufferSeconds: 5 });
-    const r = await Replay.open(gz, model, { checkpointEvents: 100 });
+    const r = await Playback.open(gz, model, { checkpointEvents: 100 });
     await r.jumpToEnd();
     expect(r.status.checkpoints).toBe(0);
     await r.seek(BASE + 10 * S);
     expect(view(model)).toEqual((await forward(dense('cp4.csv'), BASE + 10 * S)).view);
     const sink = new FakeSink();
-    const s = await Replay.open(dense('cp5.csv'), sink, { checkpointEvents: 10 });
+    const s = await Playback.open(dense('cp5.csv'), sink, { checkpointEvents: 10 });
     await s.jumpToEnd();
     expect(s.status.checkpoints).toBe(0);
     r.close();
