@@ -5,6 +5,7 @@
 import type { Finding } from '../doctor/finding.js';
 import { escape } from '../escape.js';
 import { commToCsv } from '../model/comm.js';
+import type { Column } from './columns.js';
 
 /** Words of `text` on lines of at most `width` columns, each after `indent`. */
 export function wrap(text: string, width: number, indent: string): string[] {
@@ -52,4 +53,51 @@ export function adviceJson(findings: readonly Finding[]) {
     evidence: f.evidence,
     fix: f.fix,
   }));
+}
+
+/** What a finding is about, in a cell: its opcode, its ring, or nothing. */
+const findingWhere = (f: Finding): string =>
+  f.opcode !== undefined ? f.opcode : f.ring !== undefined ? `ring ${f.ring}` : '';
+
+/** Where a severity sorts: warnings above infos, the heaviest first within each. */
+const severityRank = (f: Finding): number => (f.severity === 'warning' ? 1e15 : 0) + f.weight;
+
+/** The doctor view's columns (ui/views/doctor.ts): at 80 columns, WHAT takes what is left. */
+export function findingColumns(): Column<Finding>[] {
+  return [
+    {
+      key: 'severity',
+      title: 'SEV',
+      width: 4,
+      format: (f) => (f.severity === 'warning' ? 'WARN' : 'info'),
+      sortBy: severityRank,
+    },
+    { key: 'rule', title: 'RULE', width: 14, format: (f) => f.rule, sortBy: (f) => f.rule },
+    {
+      key: 'pid',
+      title: 'PID',
+      width: 7,
+      align: 'right',
+      format: (f) => String(f.pid),
+      sortBy: (f) => f.pid,
+    },
+    {
+      key: 'comm',
+      title: 'COMMAND',
+      width: 12,
+      maxWidth: 16,
+      flex: 1,
+      format: (f) => escape(f.comm),
+      sortBy: (f) => f.comm,
+    },
+    { key: 'where', title: 'WHERE', width: 10, format: findingWhere, sortBy: findingWhere },
+    {
+      key: 'what',
+      title: 'WHAT (Enter: the process; the fix under the table)',
+      width: 27,
+      flex: 4,
+      minWidth: 10,
+      format: (f) => escape(f.what),
+    },
+  ];
 }

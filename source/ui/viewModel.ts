@@ -2,6 +2,8 @@
  * Snapshot + UI state → the rows each view draws. Pure, and run once per render (once per tick,
  * or per key press): its cost is the number of rows, never the number of events.
  */
+import type { Finding } from '../doctor/finding.js';
+import { processFindings } from './views/doctor.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { applyFilter, parseFilter, type Filter } from '../model/select.js';
@@ -47,6 +49,8 @@ export interface DrillData {
   threads?: ThreadInfo;
   /** Where the names come from: live, recorded, or nowhere. */
   names: 'live' | 'recorded' | 'none';
+  /** The doctor's findings of the process, worst first. */
+  findings: readonly Finding[];
 }
 
 export interface ViewData {
@@ -96,6 +100,7 @@ function drillData(snap: Snapshot, ui: UiState, filter: Filter): DrillData {
     files,
     threads: process ? snap.proc?.threads.get(process.pid) : undefined,
     names: snap.proc?.origin ?? 'none',
+    findings: process ? processFindings(snap, process.pid) : [],
   };
 }
 

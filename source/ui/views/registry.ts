@@ -6,6 +6,7 @@
 import type { Snapshot } from '../../model/snapshot.js';
 import type { Column } from '../../render/columns.js';
 import type { TableId, UiState, ViewId } from '../state.js';
+import { doctor } from './doctor.js';
 import { errors } from './errors.js';
 import { events } from './events.js';
 import { drillColumns, opcodes } from './opcodes.js';
@@ -20,6 +21,7 @@ export const VIEW_SPECS: readonly AnyViewSpec[] = [
   events,
   errors,
   rings,
+  doctor,
 ];
 
 /** The views' ids, in tab order. */
