@@ -3,7 +3,7 @@
  * input and on replays, which need no root and no bpftrace. Every failure is one line on stderr
  * that says what is wrong and how to fix it, with exit status 2 (usage) or 1 (failure).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,17 +86,25 @@ describe('buildConfig', () => {
   });
 });
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  // A bound on each run: a flag that fails to be rejected would otherwise start a live capture.
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-    timeout: 20_000,
-    killSignal: 'SIGINT',
+/** Runs the CLI, bounded (a flag that failed to be rejected would otherwise start a capture). */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGINT'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const row = (sec: number, pid: string, op: string, res: string) =>
@@ -212,7 +220,7 @@ describe('typedOption', () => {
   });
 });
 
-describe('the CLI on bad input and on replays', () => {
+describe.concurrent('the CLI on bad input and on replays', () => {
   let dir = '';
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
@@ -224,30 +232,30 @@ describe('the CLI on bad input and on replays', () => {
     return file;
   };
 
-  it('an unknown flag or a stray argument: one line, exit 2', () => {
-    const r = cli(['--pdi', '3']);
+  it('an unknown flag or a stray argument: one line, exit 2', async () => {
+    const r = await cli(['--pdi', '3']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('iouringtop: unknown option --pdi; see iouringtop --help\n');
-    const s = cli(['foo.csv']);
+    const s = await cli(['foo.csv']);
     expect(s.code).toBe(2);
     expect(s.stderr).toBe('iouringtop: unexpected argument "foo.csv"; see iouringtop --help\n');
-    const t = cli(['--pid', 'abc']);
+    const t = await cli(['--pid', 'abc']);
     expect(t.code).toBe(2);
     expect(t.stderr).toBe('iouringtop: --pid "abc": expected a whole number from 1 to 4194304\n');
     // quoted as typed, not in the parser's camelCase
-    const u = cli(['--bogus-flag']);
+    const u = await cli(['--bogus-flag']);
     expect(u.code).toBe(2);
     expect(u.stderr).toBe('iouringtop: unknown option --bogus-flag; see iouringtop --help\n');
   });
 
-  it('an option of one value given twice: one line, exit 2, no stack trace', () => {
+  it('an option of one value given twice: one line, exit 2, no stack trace', async () => {
     for (const args of [
       ['--comm', 'fio', '--comm', 'postgres'],
       ['--duration', '5', '--duration', '6', '--headless'],
       ['--replay', 'a', '--replay', 'b'],
       ['--output-dir=a', '--outputDir', 'b'],
     ]) {
-      const r = cli(args);
+      const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), `${args.join(' ')}\n${r.stderr}`).toHaveLength(1);
       expect(r.stderr).toMatch(
@@ -256,7 +264,7 @@ describe('the CLI on bad input and on replays', () => {
     }
   });
 
-  it('an option with an empty value is bad usage, not "everything": --pid $EMPTY records nothing', () => {
+  it('an option with an empty value is bad usage, not "everything": --pid $EMPTY records nothing', async () => {
     for (const args of [
       ['--pid='],
       ['--headless', '--pid'],
@@ -265,7 +273,7 @@ describe('the CLI on bad input and on replays', () => {
       ['--comm='],
       ['--output-dir='],
     ]) {
-      const r = cli(args);
+      const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr).toMatch(/^iouringtop: --[a-z-]+ needs a value \(e\.g\. /);
@@ -298,59 +306,59 @@ describe('the CLI on bad input and on replays', () => {
     },
   );
 
-  it('--bpftrace that is not an executable: said as the problem, capture refused', () => {
+  it('--bpftrace that is not an executable: said as the problem, capture refused', async () => {
     const nope = path.join(dir, 'no-bpftrace');
-    const p = cli(['--probe', '--bpftrace', nope]);
+    const p = await cli(['--probe', '--bpftrace', nope]);
     expect(p.code).toBe(1);
     expect(p.stdout).toContain(
       `problem: bpftrace ${nope} is not an executable file: give the path of a bpftrace binary (--bpftrace PATH)`,
     );
-    const live = cli(['--headless', '--bpftrace', nope]);
+    const live = await cli(['--headless', '--bpftrace', nope]);
     expect(live.code).toBe(1);
     expect(live.stderr).toContain(`bpftrace ${nope} is not an executable file`);
-    expect(cli(['--bpftrace', '']).stderr).toMatch(/--bpftrace/);
+    expect((await cli(['--bpftrace', ''])).stderr).toMatch(/--bpftrace/);
   });
 
-  it('a missing recording: one line, exit 1', () => {
-    const r = cli(['--replay', path.join(dir, 'nope.csv'), '--headless']);
+  it('a missing recording: one line, exit 1', async () => {
+    const r = await cli(['--replay', path.join(dir, 'nope.csv'), '--headless']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot read .*nope\.csv: no such file; give a recording made by/);
     // a file name is untrusted text too: no escape sequence reaches the terminal
     const evil = path.join(dir, 'x\x1b[2Jy.csv');
     writeFileSync(evil, 'not,a,recording\n');
-    const e = cli(['--replay', evil, '--headless']);
+    const e = await cli(['--replay', evil, '--headless']);
     expect(e.code).toBe(1);
     expect(e.stderr).not.toContain('\x1b');
     expect(e.stderr).toContain('x\\x1b[2Jy.csv');
   });
 
-  it('a row that does not parse: file, line number and text, and the way out; --lenient skips it', () => {
+  it('a row that does not parse: file, line number and text, and the way out; --lenient skips it', async () => {
     const file = write('bad.csv', [
       RECORDING_HEADER,
       row(1, '10', 'READ', '4096'),
       row(2, 'x', 'READ', '4096'),
       row(3, '10', 'WRITE', '4096'),
     ]);
-    const r = cli(['--replay', file, '--headless']);
+    const r = await cli(['--replay', file, '--headless']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
       `iouringtop: ${file}:3: invalid pid (expected 0 to 4194304): ${row(2, 'x', 'READ', '4096')} (add --lenient to skip bad rows)\n`,
     );
-    const l = cli(['--replay', file, '--headless', '--lenient']);
+    const l = await cli(['--replay', file, '--headless', '--lenient']);
     expect(l.code).toBe(0);
     expect(l.stdout).toMatch(/ 2 events, 2 operations /);
     expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);
   });
 
-  it('a year without events replays in one step; a row stamped 9999-12-31 is a bad row, not a hang', () => {
+  it('a year without events replays in one step; a row stamped 9999-12-31 is a bad row, not a hang', async () => {
     const gap = write('gap.csv', [
       RECORDING_HEADER,
       row(1, '10', 'READ', '4096').replace('2026-03-04', '2025-03-04'),
       row(1, '10', 'READ', '4096'),
     ]);
-    const g = cli(['--replay', gap, '--headless']); // (cli() kills it after 20 s: a hang fails)
+    const g = await cli(['--replay', gap, '--headless']); // (cli() kills it after 20 s: a hang fails)
     expect(g.code, g.stderr).toBe(0);
     expect(g.stdout).toMatch(/ 2 events, 2 operations /);
     const jump = write('jump.csv', [
@@ -359,22 +367,22 @@ describe('the CLI on bad input and on replays', () => {
       '9999-12-31 23:59:59.999999,10,app,READ,5,4096,4096,4096,0.25',
       row(2, '10', 'READ', '4096'),
     ]);
-    const j = cli(['--replay', jump, '--headless']);
+    const j = await cli(['--replay', jump, '--headless']);
     expect(j.code).toBe(1);
     expect(j.stderr).toBe(
       `iouringtop: ${jump}:3: timestamp in the future: 9999-12-31 23:59:59.999999,10,app,READ,5,4096,4096,4096,0.25 (add --lenient to skip bad rows)\n`,
     );
-    const l = cli(['--replay', jump, '--headless', '--lenient']);
+    const l = await cli(['--replay', jump, '--headless', '--lenient']);
     expect(l.code).toBe(0);
     expect(l.stdout).toMatch(/ 2 events, 2 operations /);
     expect(l.stderr).toMatch(/^iouringtop: skipped 1 malformed rows \(--lenient\)$/m);
   });
 
-  it('refuses a FIFO or a device instead of waiting on it forever', () => {
+  it('refuses a FIFO or a device instead of waiting on it forever', async () => {
     const fifo = path.join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);
     for (const file of [fifo, '/dev/zero']) {
-      const r = cli(['--replay', file, '--headless']);
+      const r = await cli(['--replay', file, '--headless']);
       expect(r.code, file).toBe(1);
       expect(r.stderr, file).toMatch(
         /^iouringtop: cannot replay .*: it is a (FIFO|device); give a recording file/,
@@ -382,7 +390,7 @@ describe('the CLI on bad input and on replays', () => {
     }
   });
 
-  it('offers --lenient only where it helps: not when it is on, not for a file it cannot read', () => {
+  it('offers --lenient only where it helps: not when it is on, not for a file it cannot read', async () => {
     const empty = write('empty.csv', [], '');
     const header = write('header.csv', ['a,b,c', row(1, '10', 'READ', '4096')]);
     const long = write('long.csv', [RECORDING_HEADER, 'x'.repeat(2 << 20)]);
@@ -393,7 +401,7 @@ describe('the CLI on bad input and on replays', () => {
       [dir, /(is a directory|cannot (open|read))/],
     ] as const) {
       for (const lenient of [[], ['--lenient']]) {
-        const r = cli(['--replay', file, '--headless', ...lenient]);
+        const r = await cli(['--replay', file, '--headless', ...lenient]);
         expect(r.code, file).toBe(1);
         expect(r.stderr, file).toMatch(why);
         expect(r.stderr, file).not.toMatch(/--lenient/);
@@ -402,7 +410,7 @@ describe('the CLI on bad input and on replays', () => {
     }
   });
 
-  it('a recording cut mid-line by a crash: the rows before it replay, the cut is reported', () => {
+  it('a recording cut mid-line by a crash: the rows before it replay, the cut is reported', async () => {
     const file = write(
       'cut.csv',
       [
@@ -413,7 +421,7 @@ describe('the CLI on bad input and on replays', () => {
       ],
       '',
     );
-    const r = cli(['--replay', file, '--headless']);
+    const r = await cli(['--replay', file, '--headless']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ 2 events, 2 operations /);
     // reported once, on one line
@@ -422,7 +430,7 @@ describe('the CLI on bad input and on replays', () => {
     ]);
   });
 
-  it('replays .csv.gz like .csv, and works without metadata', () => {
+  it('replays .csv.gz like .csv, and works without metadata', async () => {
     const file = write('plain.csv', [
       RECORDING_HEADER,
       row(1, '10', 'READ', '4096'),
@@ -432,8 +440,8 @@ describe('the CLI on bad input and on replays', () => {
     const gz = path.join(dir, 'copy.csv');
     copyFileSync(file, gz);
     execFileSync('gzip', [gz]);
-    const a = cli(['--replay', file, '--headless']);
-    const b = cli(['--replay', `${gz}.gz`, '--headless']);
+    const a = await cli(['--replay', file, '--headless']);
+    const b = await cli(['--replay', `${gz}.gz`, '--headless']);
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     expect(a.stdout).toMatch(/^iouringtop replay of .*plain\.csv\n/);
@@ -453,7 +461,9 @@ describe('the CLI on bad input and on replays', () => {
         lost: 0,
       }),
     );
-    expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: loss counts unknown/m);
+    expect((await cli(['--replay', file, '--headless'])).stdout).toMatch(
+      /^Capture: loss counts unknown/m,
+    );
     // nor with a figure that is not a count: unknown, not "1e+308 events lost"
     writeFileSync(
       path.join(dir, 'plain.meta.json'),
@@ -464,10 +474,12 @@ describe('the CLI on bad input and on replays', () => {
         lost: 1e308,
       }),
     );
-    const huge = cli(['--replay', file, '--headless']);
+    const huge = await cli(['--replay', file, '--headless']);
     expect(huge.stdout).toMatch(/^Capture: loss counts unknown/m);
     expect(huge.stdout + huge.stderr).not.toMatch(/e\+308/);
-    expect(cli(['--replay', file, '--headless', '--json']).stdout).toMatch(/"capture": null/);
+    expect((await cli(['--replay', file, '--headless', '--json'])).stdout).toMatch(
+      /"capture": null/,
+    );
     writeFileSync(
       path.join(dir, 'plain.meta.json'),
       JSON.stringify({
@@ -477,12 +489,14 @@ describe('the CLI on bad input and on replays', () => {
         lost: 7,
       }),
     );
-    expect(cli(['--replay', file, '--headless']).stdout).toMatch(/^Capture: lost 7 events/m);
+    expect((await cli(['--replay', file, '--headless'])).stdout).toMatch(
+      /^Capture: lost 7 events/m,
+    );
   });
 
-  it('a replay whose stdout is not a terminal prints the summary (as --headless would)', () => {
+  it('a replay whose stdout is not a terminal prints the summary (as --headless would)', async () => {
     const file = write('tty.csv', [RECORDING_HEADER, row(1, '10', 'READ', '4096')]);
-    const r = cli(['--replay', file]);
+    const r = await cli(['--replay', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^iouringtop replay of /);
   });

@@ -8,7 +8,7 @@
  */
 import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useStdout } from 'ink';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { OpcodeTable } from '../model/opcodes.js';
 import { initialUiState, pinSelection, type KeyResult } from './keymap.js';
 import { checkFilter, filterOf, latencyTarget, selectView } from './viewModel.js';
@@ -81,7 +81,7 @@ export function App({
   const [ui, setUi] = useState(() =>
     initialUiState({ replay: info.mode === 'replay', refreshMs: info.refreshMs }),
   );
-  const [frozen, setFrozen] = useState<Snapshot | undefined>(undefined);
+  const [frozen, setFrozen] = useState<ViewSnapshot | undefined>(undefined);
   const snap = ui.paused ? (frozen ?? live) : live;
 
   const names = snap?.opcodeNames ?? NO_NAMES;

@@ -2,7 +2,7 @@
  * The line under the header: a tab per view (the one on screen inverse), then what is shown, in
  * the words of the view's spec (`12 of 40 processes`), or of the drill-down or latency panel.
  */
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { inDrill, inLatency } from './keymap.js';
 import { Segments, type Segment } from './Segments.js';
 import type { UiState } from './state.js';
@@ -12,7 +12,7 @@ import { VIEW_SPECS, viewSpec } from './views/registry.js';
 export function viewBarSegments(
   ui: UiState,
   data: ViewData,
-  snap: Snapshot | undefined,
+  snap: ViewSnapshot | undefined,
 ): Segment[] {
   const segs: Segment[] = [{ text: ' ' }];
   for (const v of VIEW_SPECS) {
@@ -36,7 +36,7 @@ export function viewBarSegments(
 export interface ViewBarProps {
   ui: UiState;
   data: ViewData;
-  snapshot: Snapshot | undefined;
+  snapshot: ViewSnapshot | undefined;
   width: number;
 }
 

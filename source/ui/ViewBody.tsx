@@ -5,7 +5,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { OpcodeNames } from '../model/opcodes.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { DrillView } from './DrillView.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { activeTable, inLatency } from './keymap.js';
@@ -18,7 +18,7 @@ import { Table, type TableFrame } from './Table.js';
 import { fit } from './text.js';
 
 /** What the view says when it has no rows: why, and what to do about it. */
-export function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo): string {
+export function emptyText(ui: UiState, snap: ViewSnapshot | undefined, info: TuiInfo): string {
   if (!snap)
     return info.mode === 'replay' ? 'loading the recording…' : 'waiting for the first events…';
   const spec = viewSpec(ui.view);
@@ -34,7 +34,7 @@ export function emptyText(ui: UiState, snap: Snapshot | undefined, info: TuiInfo
 export interface ViewBodyProps {
   ui: UiState;
   data: ViewData;
-  snapshot: Snapshot | undefined;
+  snapshot: ViewSnapshot | undefined;
   info: TuiInfo;
   names: OpcodeNames;
   width: number;
@@ -86,7 +86,7 @@ export function ViewBody({
 interface SpecViewProps extends TableFrame {
   ui: UiState;
   rows: readonly unknown[];
-  snapshot: Snapshot | undefined;
+  snapshot: ViewSnapshot | undefined;
   color: boolean;
 }
 

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { formatFilter, type Filter } from '../model/select.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import type { Effect } from './keymap.js';
 import type { UiState } from './state.js';
 import type { TuiController } from './types.js';
@@ -46,7 +46,7 @@ export function useControllerFilter(
   controller: TuiController,
   ui: UiState,
   filter: Filter,
-  snap: Snapshot | undefined,
+  snap: ViewSnapshot | undefined,
   names: OpcodeNames,
 ): void {
   const tail = useMemo(() => tailFilter(ui, filter, snap), [ui, filter, snap]);

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import { useInput, useStdin, type Key } from 'ink';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import {
   activeTable,
   functionKey,
@@ -27,9 +27,9 @@ export interface InputScreen {
   state: UiState;
   ctx: Partial<KeyContext>;
   /** The latest snapshot published (what a freeze holds on to). */
-  live: Snapshot | undefined;
+  live: ViewSnapshot | undefined;
   /** The snapshot drawn (frozen or live). */
-  snapshot: Snapshot | undefined;
+  snapshot: ViewSnapshot | undefined;
   /** The terminal line (from 0) of the table's header, the body's lines and the width. */
   bodyTop: number;
   body: number;

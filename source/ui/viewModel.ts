@@ -7,7 +7,8 @@ import { processFindings } from './views/doctor.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { applyFilter, parseFilter, type Filter } from '../model/select.js';
-import type { OpcodeRow, ProcessOpcodeRow, ProcessRow, Snapshot } from '../model/snapshot.js';
+import type { OpcodeRow, ProcessOpcodeRow, ProcessRow } from '../model/snapshot.js';
+import type { ViewSnapshot } from '../proc/view.js';
 import { activeTable, inDrill, inLatency, resolveSelection } from './keymap.js';
 import type { UiState, ViewId } from './state.js';
 import type { FileRow } from '../render/fileColumns.js';
@@ -73,7 +74,7 @@ export function viewRows<R>(data: ViewData, spec: ViewSpec<R>): readonly R[] {
 }
 
 /** The drill-down's rows: one process's opcodes, events, files and threads. */
-function drillData(snap: Snapshot, ui: UiState, filter: Filter): DrillData {
+function drillData(snap: ViewSnapshot, ui: UiState, filter: Filter): DrillData {
   const process = snap.processes.find((p) => p.key === ui.drillKey);
   const opcodes = sortOpcodes(
     applyFilter(
@@ -104,7 +105,7 @@ function drillData(snap: Snapshot, ui: UiState, filter: Filter): DrillData {
   };
 }
 
-export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filter): ViewData {
+export function selectView(snap: ViewSnapshot | undefined, ui: UiState, filter: Filter): ViewData {
   const data: ViewData = { rows: [], rowKeys: [], selected: -1 };
   if (!snap) return data;
   const table = activeTable(ui);
@@ -125,7 +126,7 @@ export function selectView(snap: Snapshot | undefined, ui: UiState, filter: Filt
 }
 
 /** The filter the events tail should carry for this UI state (see TuiController.setFilter). */
-export function tailFilter(ui: UiState, filter: Filter, snap: Snapshot | undefined): Filter {
+export function tailFilter(ui: UiState, filter: Filter, snap: ViewSnapshot | undefined): Filter {
   if (!inDrill(ui)) return filter;
   const process = snap?.processes.find((p) => p.key === ui.drillKey);
   return process ? { ...filter, pids: [process.pid], comms: undefined } : filter;

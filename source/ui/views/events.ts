@@ -2,12 +2,12 @@
 import type { IoEvent } from '../../model/event.js';
 import { OpcodeTable } from '../../model/opcodes.js';
 import { isEmptyFilter, matchesFilter, type Filter } from '../../model/select.js';
-import type { Snapshot } from '../../model/snapshot.js';
+import type { ViewSnapshot } from '../../proc/view.js';
 import { eventColumns } from '../../render/columns.js';
 import type { ViewSpec } from './spec.js';
 
 /** The snapshot's buffered events that pass the filter, newest first. */
-export function recentEvents(snap: Snapshot, filter: Filter): IoEvent[] {
+export function recentEvents(snap: ViewSnapshot, filter: Filter): IoEvent[] {
   const out: IoEvent[] = [];
   const empty = isEmptyFilter(filter);
   for (let i = snap.recent.length - 1; i >= 0; i--) {

@@ -1,6 +1,7 @@
 /** Opcodes (`2`): one row per io_uring opcode seen, with a p99-latency or ops/s sparkline (`s`). */
 import { applyFilter, type Filter } from '../../model/select.js';
-import type { OpcodeRow, ProcessOpcodeRow, Snapshot } from '../../model/snapshot.js';
+import type { OpcodeRow, ProcessOpcodeRow } from '../../model/snapshot.js';
+import type { ViewSnapshot } from '../../proc/view.js';
 import type { Diagnostics } from '../../model/snapshot.js';
 import {
   opcodeColumns,
@@ -31,7 +32,7 @@ export function opcodeTableColumns(
 
 /** An opcode with failures or overflowed completions is red. */
 export function opcodeColor(r: OpRow): string | undefined {
-  return r.errors > 0 || r.overflow > 0 ? 'red' : undefined;
+  return r.window.errors > 0 || r.window.overflow > 0 ? 'red' : undefined;
 }
 
 /**
@@ -39,7 +40,7 @@ export function opcodeColor(r: OpRow): string | undefined {
  * cannot narrow them; then the view lists the matching process × opcode rows instead (merging
  * them would need their histograms, and a p99 of p99s is not a p99).
  */
-export function opcodeRows(snap: Snapshot, filter: Filter): (OpcodeRow | ProcessOpcodeRow)[] {
+export function opcodeRows(snap: ViewSnapshot, filter: Filter): (OpcodeRow | ProcessOpcodeRow)[] {
   const byProcess = (filter.pids?.length ?? 0) > 0 || (filter.comms?.length ?? 0) > 0;
   return byProcess ? applyFilter(snap.processOpcodes, filter) : applyFilter(snap.opcodes, filter);
 }
@@ -55,7 +56,7 @@ export function sortOpcodes<T extends OpcodeRow | ProcessOpcodeRow>(
 }
 
 /** The drill-down's opcode table (one process's opcodes: no sparkline). */
-export function drillColumns(ui: UiState, snapshot: Snapshot | undefined): Column<OpRow>[] {
+export function drillColumns(ui: UiState, snapshot: ViewSnapshot | undefined): Column<OpRow>[] {
   return opcodeTableColumns(undefined, ui.diag ? (snapshot?.diagnostics ?? null) : undefined, []);
 }
 

@@ -20,7 +20,7 @@ import type { ViewSpec } from './spec.js';
 export const IDLE_AFTER_US = 60_000_000;
 
 export function isIdle(row: ProcessRow, nowUs: number): boolean {
-  return row.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
+  return row.window.ops === 0 && nowUs - row.lastSeenUs > IDLE_AFTER_US;
 }
 
 /**
@@ -32,7 +32,7 @@ export const GONE_AFTER_US = 300_000_000;
 export function isGone(row: ProcessRow, nowUs: number, startUs = 0): boolean {
   // idle since the capture began at the latest: a process seen only before it (a request in
   // flight at start, a name with no operation yet) has not been idle for longer than the capture
-  return row.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
+  return row.window.ops === 0 && nowUs - Math.max(row.lastSeenUs, startUs) > GONE_AFTER_US;
 }
 
 const PROCESS_COLUMNS = processColumns(0);
@@ -84,7 +84,7 @@ export const processes: ViewSpec<ProcessRow> = {
   latency: true,
   // a CQ overflow is an alarm: the process is losing (or about to lose) completions
   rowColor: (r, snapshot) =>
-    r.errors > 0 || r.overflow > 0
+    r.window.errors > 0 || r.window.overflow > 0
       ? 'red'
       : snapshot?.proc?.threads.get(r.pid)?.growing
         ? 'yellow'

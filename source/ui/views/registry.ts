@@ -3,7 +3,7 @@
  * listing it here gives it its key, its tab, its line in the help, its sort keys and its place
  * in the App. The drill-down and the latency panel are modes over a view, not views.
  */
-import type { Snapshot } from '../../model/snapshot.js';
+import type { ViewSnapshot } from '../../proc/view.js';
 import type { Column } from '../../render/columns.js';
 import type { TableId, UiState, ViewId } from '../state.js';
 import { doctor } from './doctor.js';
@@ -36,7 +36,7 @@ export function viewSpec(id: ViewId): AnyViewSpec {
 export function tableColumns(
   table: TableId,
   ui: UiState,
-  snapshot?: Snapshot,
+  snapshot?: ViewSnapshot,
 ): readonly Column<never>[] {
   return table === 'drill' ? drillColumns(ui, snapshot) : viewSpec(table).columns(ui, snapshot);
 }

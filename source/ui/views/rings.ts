@@ -5,7 +5,7 @@
  */
 import { escape } from '../../escape.js';
 import { applyFilter, type Filter } from '../../model/select.js';
-import type { Snapshot } from '../../model/snapshot.js';
+import type { ViewSnapshot } from '../../proc/view.js';
 import { MAX_SCANNED } from '../../proc/rings.js';
 import { sortByColumn } from '../../render/columns.js';
 import { ringColumns, type RingRow } from '../../render/ringColumns.js';
@@ -14,7 +14,7 @@ import type { ViewSpec } from './spec.js';
 const COLUMNS = ringColumns();
 
 /** The rings of the snapshot as rows: with their process's name, narrowed by pid: and comm:. */
-export function ringRows(snap: Snapshot, filter: Filter): RingRow[] {
+export function ringRows(snap: ViewSnapshot, filter: Filter): RingRow[] {
   const comms = new Map<number, string>();
   for (const p of snap.processes) comms.set(p.pid, p.comm); // (the latest row of the pid wins)
   const rows = (snap.proc?.rings ?? []).map((r): RingRow => ({
@@ -26,7 +26,7 @@ export function ringRows(snap: Snapshot, filter: Filter): RingRow[] {
 }
 
 /** The processes whose rings were not all read, and why. */
-function ringNotes(snapshot: Snapshot | undefined): string[] {
+function ringNotes(snapshot: ViewSnapshot | undefined): string[] {
   const failures = snapshot?.proc?.ringFailures;
   const unscanned = snapshot?.proc?.ringsUnscanned;
   return [

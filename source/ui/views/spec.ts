@@ -7,7 +7,7 @@
  * TUI may load Ink, reads the specs.
  */
 import type { Filter } from '../../model/select.js';
-import type { Snapshot } from '../../model/snapshot.js';
+import type { ViewSnapshot } from '../../proc/view.js';
 import type { Column } from '../../render/columns.js';
 import type { TuiInfo } from '../types.js';
 import type { SortState, UiState, ViewId } from '../state.js';
@@ -30,16 +30,20 @@ export interface ViewSpec<R> {
    * Its table's columns: what its header shows, what `<` and `>` step through and what a click
    * on the header sorts by. `rows`, when given, scale the sparklines to the rows drawn.
    */
-  columns(ui: UiState, snapshot: Snapshot | undefined, rows?: readonly R[]): readonly Column<R>[];
+  columns(
+    ui: UiState,
+    snapshot: ViewSnapshot | undefined,
+    rows?: readonly R[],
+  ): readonly Column<R>[];
   /** Its rows, filtered and sorted. */
-  rows(snapshot: Snapshot, ui: UiState, filter: Filter): ViewRows<R>;
+  rows(snapshot: ViewSnapshot, ui: UiState, filter: Filter): ViewRows<R>;
   /**
    * A row's identity, which the selection follows when the rows re-sort; undefined for rows
    * without one (a tail of events: the selection stays at its position).
    */
   rowKey?: (row: R) => string | number;
   /** The tab bar's summary of its rows (`12 of 40 processes`). */
-  summary(data: ViewRows<R>, snapshot: Snapshot | undefined, ui: UiState): string;
+  summary(data: ViewRows<R>, snapshot: ViewSnapshot | undefined, ui: UiState): string;
   /** Why it has nothing to show whatever the filter (e.g. live-only data in a replay). */
   unavailable?(info: TuiInfo): string | undefined;
   /** What it says when it has no rows and no filter narrows them. */
@@ -49,9 +53,9 @@ export interface ViewSpec<R> {
   /** `l` opens the latency panel of its selected row (its rows are process or opcode rows). */
   latency?: boolean;
   /** A row's colour (red for a failure, grey for the idle), when colours are on. */
-  rowColor?(row: R, snapshot: Snapshot | undefined): string | undefined;
+  rowColor?(row: R, snapshot: ViewSnapshot | undefined): string | undefined;
   /** Lines under the table, as many as there is room for (the rings no one could read). */
-  notes?(snapshot: Snapshot | undefined): string[];
+  notes?(snapshot: ViewSnapshot | undefined): string[];
 }
 
 /** A spec whose row type is not known here (the registry's list mixes them). */
