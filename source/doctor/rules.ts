@@ -106,7 +106,8 @@ export interface RulesInput {
 
 /** A count as words show it: 20,000. */
 const formatCount = (v: number): string => v.toLocaleString('en-US');
-const pct = (v: number): string => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+/** A share as words show it; a window can hold an arm or a punt before its completion: at most 100%. */
+const pct = (v: number): string => `${(Math.min(v, 1) * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 const round = (v: number, d = 2): number => Math.round(v * 10 ** d) / 10 ** d;
 
 /** What a rule is given: one process, and a way to build its findings. */

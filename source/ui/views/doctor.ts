@@ -5,6 +5,7 @@
  * counts support (no rings, no threads). docs/doctor.md says what each rule means.
  */
 import { worstFirst, type Finding } from '../../doctor/finding.js';
+import { escape } from '../../escape.js';
 import { matchesFilter, type Filter } from '../../model/select.js';
 import { sortByColumn } from '../../render/columns.js';
 import { findingColumns, findingPlace, wrap } from '../../render/findings.js';
@@ -28,7 +29,10 @@ export function processFindings(snap: TuiSnapshot | undefined, pid: number): Fin
 function fixNotes(snap: TuiSnapshot | undefined): string[] {
   const worst = [...(snap?.findings ?? [])].sort(worstFirst)[0];
   if (worst === undefined) return [];
-  return wrap(`${worst.rule}, ${findingPlace(worst)}: fix: ${worst.fix}`, 79, ' ');
+  return [
+    ...wrap(`${worst.rule}, ${findingPlace(worst)}: ${escape(worst.what)}`, 79, ' '),
+    ...wrap(`fix: ${worst.fix}`, 79, ' '),
+  ];
 }
 
 export const doctor: ViewSpec<Finding> = {
