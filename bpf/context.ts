@@ -74,6 +74,16 @@ export const NO_DIAGNOSTICS: Diagnostics = Object.fromEntries(
  * is kept, weighted like their latencies (so an estimate where latencies are sampled). Each
  * counted figure (source/model/figures.ts) has its line.
  */
+/**
+ * Whether the program counts multishot endings: a request's final CQE carries the request
+ * (completion counting), whose flags say it was multishot (the enum bit from BTF, tier 1).
+ */
+export function multishotEndsCounted(tier: Tier, f: KernelFeatures): boolean {
+  return (
+    tier === 1 && f.completeHasReq && f.completeHasCflags && f.btf.apollMultishotBit !== undefined
+  );
+}
+
 export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
   if (tier === 3 || f.submitTracepoint === undefined) return NO_DIAGNOSTICS;
   return {
@@ -84,6 +94,7 @@ export function diagnosticsOf(tier: Tier, f: KernelFeatures): Diagnostics {
     links: f.hasFailLink === true,
     overflow: f.hasCqeOverflow,
     other: f.completeHasReq,
+    msEnds: multishotEndsCounted(tier, f),
   } satisfies Record<FigureKey, boolean>;
 }
 

@@ -54,6 +54,13 @@ export interface KernelFeatures {
     asyncMsg?: boolean;
     /** io_kiocb.tctx → io_uring_task.task (6.x): the submitting task, read at completion. */
     kiocbTctxTask?: boolean;
+    /**
+     * The bit of io_kiocb.flags that marks a multishot request driven by poll (recv, recvmsg,
+     * accept, read multishot): enum io_req_flags' REQ_F_APOLL_MULTISHOT_BIT (6.0+).
+     */
+    apollMultishotBit?: number;
+    /** struct io_poll has `events` (EPOLLONESHOT absent: a multishot POLL_ADD). */
+    ioPollEvents?: boolean;
   };
   /**
    * offsetof(struct task_struct, comm), from BTF: the command name is then compared as two

@@ -35,6 +35,9 @@ import { BYTE_OPCODES, OPCODE_CLASSES } from '../../source/model/opcodes.js';
 import { CLASS_BYTES_MAX, CLASS_POSITIVE } from '../maps.js';
 import { recordKey } from './submit.js';
 
+/** EPOLLONESHOT (1 << 30): set in a POLL_ADD's events unless it is multishot. */
+const EPOLLONESHOT_BIT = 30;
+
 /** The owner value of a ring whose owner the filter leaves out. */
 export const FOREIGN_OWNER = 0xffffffff;
 
@@ -151,6 +154,21 @@ export function ownerStatements(ctx: ProgramContext): string[] {
   ];
 }
 
+/**
+ * A multishot request's final CQE (no IORING_CQE_F_MORE, the request at hand): its ending, in
+ * @mse. The request's flags say it was multishot (REQ_F_APOLL_MULTISHOT: recv, recvmsg, accept,
+ * read); a POLL_ADD is multishot when its events lack EPOLLONESHOT.
+ */
+function multishotEnd(ctx: ProgramContext, reqOf: string, pass: string): string[] {
+  const bit = ctx.f.btf.apollMultishotBit;
+  if (!ctx.diagnostics.msEnds || bit === undefined) return [];
+  const poll = ctx.f.btf.ioPollEvents
+    ? ` || ($op == 6 && !((((struct io_poll *)$req)->events >> ${EPOLLONESHOT_BIT}) & 1))`
+    : '';
+  const ended = `((((uint64)${reqOf}->flags >> ${bit}) & 1)${poll})`;
+  return [`if (${and(pass, ended)}) { @mse[$tg, $op] = count(); }`];
+}
+
 /** A request's CQE (req set), counted from the request: 'completion' counting. */
 function requestCompletion(ctx: ProgramContext): string {
   const reqOf = '((struct io_kiocb *)$req)';
@@ -203,7 +221,10 @@ function requestCompletion(ctx: ProgramContext): string {
     );
   }
   body.push(
-    `if (!($cf & ${CQE_F_MORE}) && (${anyOf('$op', OPCODE_CLASSES.multishot)})) { delete(@m[$rctx, $ud]); }`,
+    `if (!($cf & ${CQE_F_MORE}) && (${anyOf('$op', OPCODE_CLASSES.multishot)})) {`,
+    '  delete(@m[$rctx, $ud]);',
+    ...indent(multishotEnd(ctx, reqOf, pass), '  '),
+    '}',
     ...sendPending(ctx),
   );
   return probe('tracepoint:io_uring:io_uring_complete', 'args->req != 0', indent(body, '  '));

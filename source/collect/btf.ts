@@ -141,6 +141,23 @@ export class Btf {
     return members.every((want) => all.some((m) => m.name === want));
   }
 
+  /**
+   * The value of the enumerator `name` (of any enum, 32-bit: `REQ_F_APOLL_MULTISHOT_BIT`), or
+   * undefined. One pass over the types: asked once per capture.
+   */
+  enumValue(name: string): number | undefined {
+    for (let id = 1; id < this.at.length; id++) {
+      if (this.kindOf(id) !== KIND.ENUM) continue;
+      const p = this.at[id];
+      const vlen = this.buf.readUInt32LE(p + 4) & 0xffff;
+      for (let i = 0; i < vlen; i++) {
+        const e = p + 12 + i * 8;
+        if (this.str(this.buf.readUInt32LE(e)) === name) return this.buf.readInt32LE(e + 4);
+      }
+    }
+    return undefined;
+  }
+
   /** offsetof(struct name, member), or undefined. */
   offsetOf(name: string, member: string): number | undefined {
     return this.members(name)?.find((m) => m.name === member)?.offset;

@@ -181,6 +181,10 @@ export function btfFeatures(t: Btf): {
         t.has('msghdr', ['msg_iter']) &&
         t.has('iov_iter', ['count']),
       kiocbTctxTask: t.has('io_kiocb', ['tctx', 'opcode']) && t.has('io_uring_task', ['task']),
+      apollMultishotBit: t.has('io_kiocb', ['flags'])
+        ? t.enumValue('REQ_F_APOLL_MULTISHOT_BIT')
+        : undefined,
+      ioPollEvents: t.has('io_poll', ['events']),
     },
     taskCommOffset: t.offsetOf('task_struct', 'comm'),
     // the tctx list's nodes start with their list_head: the list's next is the node itself

@@ -3,7 +3,9 @@
  * SIGTERM, SIGHUP, --duration, or the source failing), then prints the summary on stdout.
  * Messages go to stderr as they come.
  */
+import os from 'node:os';
 import type { Config } from '../config.js';
+import { Doctor } from '../doctor/doctor.js';
 import { formatSummary } from '../render/summary.js';
 import { summaryLine } from '../render/intervals.js';
 import { formatSummaryJson, summaryJsonDoc } from '../render/summaryJson.js';
@@ -74,9 +76,12 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
     toldLost = lost;
     toldAt = Date.now();
   };
+  // live: the doctor sees every tick (the rings' fdinfo peaks, the threads as they were)
+  const doctor = source.realtime ? new Doctor({ cpus: os.availableParallelism() }) : undefined;
   while (!stopping && !source.exhausted) {
     await source.tick();
     if (source.realtime) tellLosses(false);
+    doctor?.observe(source.snapshot({ series: false, recentLimit: 0 }));
     // a live source follows the clock; a replay plays on, looking at signals between steps
     const pause = source.realtime ? config.refreshMs : 0;
     await Promise.race([stopped, new Promise((r) => setTimeout(r, pause))]);
@@ -87,13 +92,16 @@ export async function runHeadless(source: Source, config: Config): Promise<numbe
   if (failure === undefined || source.realtime) {
     const snap = source.snapshot({ series: false, recentLimit: 0 });
     const facts = source.facts.summaryFacts();
+    const seconds = (facts.durationUs ?? Math.max(0, snap.nowUs - snap.startUs)) / 1e6;
+    const findings = doctor?.session(snap, seconds);
+    const info = findings ? { ...facts, findings } : facts;
     if (intervals) {
       // the intervals add up to the summary, lost events included
       intervals.finish(facts.counters?.lost ?? snap.capture?.lost ?? null);
-      out(config.json ? summaryLine(summaryJsonDoc(snap, facts)) : formatSummary(snap, facts));
+      out(config.json ? summaryLine(summaryJsonDoc(snap, info)) : formatSummary(snap, info));
     } else {
       const format = config.json ? formatSummaryJson : formatSummary;
-      out(format(snap, facts));
+      out(format(snap, info));
     }
   }
   unsubscribe();

@@ -5,12 +5,19 @@
  * stops the source and restores the terminal. Ink and React are loaded here, dynamically, after
  * NODE_ENV is set.
  */
+import os from 'node:os';
 import type { Config } from '../config.js';
+import { Doctor } from '../doctor/doctor.js';
 import { letInkDrawInTerminal } from '../inkEnv.js';
 import type { Filter } from '../model/select.js';
-import type { ViewSnapshot } from '../proc/view.js';
 import type { Source } from '../sources/source.js';
-import type { SnapshotStore, SourceStatus, TuiController, ViewAsk } from '../ui/types.js';
+import type {
+  SnapshotStore,
+  SourceStatus,
+  TuiController,
+  TuiSnapshot,
+  ViewAsk,
+} from '../ui/types.js';
 
 const err = (line: string): void => {
   process.stderr.write(`iouringtop: ${line}\n`);
@@ -18,7 +25,7 @@ const err = (line: string): void => {
 
 /** The one place snapshots are published to React; React re-renders once per publish. */
 export class TickStore implements SnapshotStore {
-  private snap: ViewSnapshot | undefined;
+  private snap: TuiSnapshot | undefined;
   private status: SourceStatus | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -27,11 +34,11 @@ export class TickStore implements SnapshotStore {
     return () => this.listeners.delete(onChange);
   };
 
-  getSnapshot = (): ViewSnapshot | undefined => this.snap;
+  getSnapshot = (): TuiSnapshot | undefined => this.snap;
 
   getStatus = (): SourceStatus | undefined => this.status;
 
-  publish(snap: ViewSnapshot | undefined, status: SourceStatus | undefined): void {
+  publish(snap: TuiSnapshot | undefined, status: SourceStatus | undefined): void {
     this.snap = snap;
     this.status = status;
     for (const l of this.listeners) l();
@@ -109,21 +116,26 @@ export async function runTui(
   let shownFilter: Filter | undefined;
   let latency: { key: string; limit: number } | undefined;
   let asked: ViewAsk = {};
+  // the doctor sees every tick, whatever the filter (live: with the CPUs, for the io-wq cap)
+  const doctor = new Doctor(source.realtime ? { cpus: os.availableParallelism() } : {});
   const publish = (): void => {
     store.publish(
-      source.snapshot({
-        windowUs: refreshMs * 1000,
-        recentFilter: tailFilter,
-        recentLimit: 200,
-        // every figure obeys an op: filter (the process rows and the header count only those)
-        opcodes: tailFilter?.opcodes,
-        // and the header's totals a pid: or comm: filter (the process rows are filtered by the UI)
-        processes: shownFilter && { pids: shownFilter.pids, comms: shownFilter.comms },
-        // computed only while the latency panel is open
-        latency,
-        // and what the view on screen asks for (the heatmap), only while it is there
-        ...asked,
-      }),
+      {
+        ...source.snapshot({
+          windowUs: refreshMs * 1000,
+          recentFilter: tailFilter,
+          recentLimit: 200,
+          // every figure obeys an op: filter (the process rows and the header count only those)
+          opcodes: tailFilter?.opcodes,
+          // and the header's totals a pid: or comm: filter (the process rows are filtered by the UI)
+          processes: shownFilter && { pids: shownFilter.pids, comms: shownFilter.comms },
+          // computed only while the latency panel is open
+          latency,
+          // and what the view on screen asks for (the heatmap), only while it is there
+          ...asked,
+        }),
+        findings: doctor.findings(),
+      },
       source.facts.status(),
     );
   };
@@ -134,6 +146,7 @@ export async function runTui(
     source.tick().then(
       () => {
         ticking = false;
+        doctor.observe(source.snapshot({ series: false, recentLimit: 0 }));
         publish();
       },
       (e: Error) => {

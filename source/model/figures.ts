@@ -70,6 +70,8 @@ export interface Figure {
     readonly width: number;
     /** Shown as a share of the operations (and sorted on it), not as a count. */
     readonly share: boolean;
+    /** Leaves the TUI's table where it is too narrow, in this order (render/columns.ts: drop). */
+    readonly drop?: number;
   };
   /** Its metric family, iouringtop_<stem>_total (a counter); with an errno label when it has errnos. */
   readonly metric: { readonly stem: string; readonly help: string };
@@ -158,6 +160,18 @@ export const FIGURES = [
     column: { title: 'OTHER', summaryTitle: 'OTHER', width: 5, share: false },
     metric: { stem: 'other_cqes', help: "CQEs the process's rings posted for no request of theirs (resource-tag notifications, MSG_RING deliveries, zero-copy notifications)" },
     json: 'other_cqes',
+  },
+  {
+    key: 'msEnds',
+    scope: 'opcode',
+    program: { tracepoint: 'io_uring_complete', counter: 'code', probe: 'bpf/probes/completion.ts',
+      maps: [{ name: 'mse', id: 15, keys: ['tgid', 'opcode'], value: 'count', what: 'multishot requests that ended: a final CQE (no IORING_CQE_F_MORE) of a multishot request' }] },
+    probeNote: 'io_uring_complete without IORING_CQE_F_MORE, of a multishot request',
+    late: true,
+    counts: { field: 8 },
+    column: { title: 'MSEND', summaryTitle: 'MS ENDS', width: 5, share: false, drop: 2 },
+    metric: { stem: 'multishot_ends', help: 'Multishot requests that ended (a CQE without IORING_CQE_F_MORE): each must be submitted again to go on' },
+    json: 'multishot_ends',
   },
 ] as const satisfies readonly Figure[];
 

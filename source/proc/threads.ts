@@ -80,6 +80,18 @@ export interface ThreadInfo {
   readonly sqpollAvgCpuPct?: number;
 }
 
+/** A process with no io_uring thread, before its first sample. */
+export const IDLE_THREADS: ThreadInfo = Object.freeze({
+  workers: 0,
+  maxWorkers: 0,
+  sqpoll: 0,
+  maxSqpoll: 0,
+  growing: false,
+  workersCpuSec: 0,
+  sqpollCpuSec: 0,
+  sampledSec: 0,
+});
+
 /** What a process's samples add up to over the session. */
 interface Session {
   /** Ticks its workers / SQPOLL threads used while sampled, and the time sampled (ms). */
@@ -184,16 +196,7 @@ export class ThreadSampler extends ProcSampler<ProcState> {
         maxWorkers: before?.info.maxWorkers ?? 0,
         maxSqpoll: before?.info.maxSqpoll ?? 0,
         lastMs: 0,
-        info: {
-          workers: 0,
-          maxWorkers: 0,
-          sqpoll: 0,
-          maxSqpoll: 0,
-          growing: false,
-          workersCpuSec: 0,
-          sqpollCpuSec: 0,
-          sampledSec: 0,
-        },
+        info: IDLE_THREADS,
         cpu: new Map(),
         listed: new Set(),
         wTotal: 0,

@@ -184,6 +184,7 @@ export function diagColumns<R extends RowStats>(
       align: 'right',
       format: (r) => diagText(d, r.total[d.key], r.total.ops, ok),
       sortBy: (r) => diagValue(d, r, ok, true),
+      ...(d.drop !== undefined ? { drop: d.drop } : {}),
     };
   });
 }

@@ -3,6 +3,8 @@
  * errors, p50/p99/max latency, since start), errors by errno, io_uring_enter batching, and the
  * capture's loss counters. Pure: snapshot in, text out.
  */
+import { sessionFindings } from '../doctor/doctor.js';
+import type { Finding } from '../doctor/finding.js';
 import { escape } from '../escape.js';
 import type { FiguresFacts, SummaryInfo } from '../sources/facts.js';
 import { FIGURE_KEYS, OPCODE_FIGURE_KEYS } from '../model/figures.js';
@@ -10,11 +12,19 @@ import type { RowStats } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import { summaryDiags, summaryStats } from './columns.js';
 import { cgroupFigures, cgroupSection, processFigures } from './cgroupSummary.js';
+import { findingsLines } from './findings.js';
 import { procSummaryLines } from './procSummary.js';
 import { table, type Align } from './textTable.js';
 import { formatBytes, formatCount, formatRate } from '../format.js';
 
 export type { EventKeeping, FiguresFacts, SummaryInfo } from '../sources/facts.js';
+
+/** The doctor's findings the summary reports: the ones given, or the snapshot's counts'. */
+export function summaryFindings(snap: ViewSnapshot, info: SummaryInfo): readonly Finding[] {
+  if (info.findings) return info.findings;
+  const durationUs = info.durationUs ?? Math.max(0, snap.nowUs - snap.startUs);
+  return sessionFindings(snap, durationUs / 1e6);
+}
 
 /**
  * One line on where the figures come from (the kernel's exact counts, or the events) and how
@@ -170,6 +180,7 @@ export function formatSummary(snap: ViewSnapshot, info: SummaryInfo = {}): strin
   if (proc.length > 0) out.push('', ...proc);
 
   if (snap.diagnostics !== null) out.push(...diagnosticsSection(snap, limit));
+  out.push(...findingsLines(summaryFindings(snap, info), `over the ${seconds.toFixed(1)} s`));
 
   out.push('');
   const byErrno = (expected: boolean): string =>

@@ -11,8 +11,9 @@ import { commToCsv } from '../model/comm.js';
 import { FIGURES } from '../model/figures.js';
 import type { Diagnostics, RowStats, Snapshot } from '../model/snapshot.js';
 import type { ViewSnapshot } from '../proc/view.js';
-import type { SummaryInfo } from './summary.js';
 import { cgroupFigures } from './cgroupSummary.js';
+import { adviceJson } from './findings.js';
+import { summaryFindings, type SummaryInfo } from './summary.js';
 import { filesJson, threadsJson } from './procSummary.js';
 
 const us = (ns: number): number => Math.round(ns) / 1000;
@@ -178,6 +179,8 @@ export function summaryJsonDoc(snap: ViewSnapshot, info: SummaryInfo = {}) {
       latency_sampled: f?.latencySampled ?? false,
     },
     evicted_processes: snap.evictedProcesses,
+    // the doctor's findings over the session, worst first (docs/doctor.md)
+    advice: adviceJson(summaryFindings(snap, info)),
   };
 }
 

@@ -5,6 +5,7 @@
  * and the summary only show them (ui/ and render/ read this file; it reads neither).
  */
 import type { EventLines } from '../../bpf/spec.js';
+import type { Finding } from '../doctor/finding.js';
 import type { CaptureCounters } from '../model/snapshot.js';
 
 /** Static facts about the session, for headers. */
@@ -81,6 +82,8 @@ export interface SummaryInfo {
   figures?: FiguresFacts;
   /** The capture tier (1 to 3), when known. */
   tier?: number;
+  /** The doctor's findings over the session (default: those of the snapshot's counts alone). */
+  findings?: readonly Finding[];
 }
 
 /** How the events relate to the figures: every one, up to a budget, 1 in N, or none. */

@@ -81,6 +81,23 @@ export function threadsLine(data: DrillData): string | undefined {
     : ' io_uring threads: not read yet';
 }
 
+/** Most findings listed in the drill-down (one line each; the doctor view, 7, has them all). */
+export const DRILL_FINDINGS = 3;
+
+/** The process's findings, a line each: ` doctor WARN cq_overflow (ring 3): …`. */
+export function findingLines(data: DrillData): string[] {
+  const shown = data.findings
+    .slice(0, DRILL_FINDINGS)
+    .map(
+      (f) =>
+        ` doctor ${f.severity === 'warning' ? 'WARN' : 'info'} ${f.rule}` +
+        `${f.opcode !== undefined ? ` ${f.opcode}` : f.ring !== undefined ? ` ring ${f.ring}` : ''}: ${escape(f.what)}`,
+    );
+  const more = data.findings.length - shown.length;
+  if (more > 0) shown[shown.length - 1] += `  (+${more} more: 7)`;
+  return shown;
+}
+
 /** Most file rows shown (header not counted). */
 export const DRILL_FILES = 5;
 
@@ -109,7 +126,8 @@ export function DrillView({ data, drillKey, names, diag, ...frame }: DrillViewPr
   const { width, height } = frame;
   const threads = threadsLine(data);
   const title = drillTitle(data, drillKey, width);
-  const extra = (threads ? 1 : 0) + title.length - 1;
+  const doctor = findingLines(data);
+  const extra = (threads ? 1 : 0) + title.length - 1 + doctor.length;
   const split = drillSplit(data.opcodes.length, height, data.files.length, extra);
   const origin =
     data.names === 'recorded' ? 'as recorded' : data.names === 'live' ? 'from /proc' : 'unknown';
@@ -125,6 +143,15 @@ export function DrillView({ data, drillKey, names, diag, ...frame }: DrillViewPr
           {fit(threads, width)}
         </Text>
       )}
+      {doctor.map((line, i) => (
+        <Text
+          key={`doctor${i}`}
+          wrap="truncate"
+          color={frame.color && line.startsWith(' doctor WARN') ? 'red' : undefined}
+        >
+          {fit(line, width)}
+        </Text>
+      ))}
       <OpcodesView
         {...frame}
         rows={data.opcodes}

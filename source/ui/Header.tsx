@@ -5,8 +5,7 @@
  */
 import React from 'react';
 import { Box } from 'ink';
-import type { ViewSnapshot } from '../proc/view.js';
-import type { SourceStatus, TuiInfo } from './types.js';
+import type { SourceStatus, TuiInfo, TuiSnapshot } from './types.js';
 import { Segments, type Segment } from './Segments.js';
 import { cell } from '../render/columns.js';
 import { interval, span } from './time.js';
@@ -14,7 +13,7 @@ import { replayClock } from './StatusLine.js';
 
 export interface HeaderProps {
   info: TuiInfo;
-  snapshot?: ViewSnapshot;
+  snapshot?: TuiSnapshot;
   status?: SourceStatus;
   filterText: string;
   paused: boolean;
@@ -68,6 +67,10 @@ export function headerSegments(p: Omit<HeaderProps, 'width'>): Segment[][] {
       text: ` ${cell.count(s?.totals.opsPerSec ?? 0)} ops/s  total ${cell.count(s?.totals.total.ops ?? 0)} ops`,
     },
   ];
+  // the doctor's warnings over the last 10 s, and the key of the view that lists them
+  const warnings = s?.findings?.filter((f) => f.severity === 'warning').length ?? 0;
+  if (warnings > 0)
+    second.push({ text: '  ' }, alert(`doctor: ${warnings} warning${warnings > 1 ? 's' : ''}, 7`));
   // live: the capture's counters as they grow; a replay's are the whole session's, and its
   // recording line says them (beside "total" at 0:01 they would read as this moment's)
   const live = info.mode === 'live';

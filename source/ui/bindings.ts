@@ -101,7 +101,8 @@ const QUIT = ['q Ctrl-C F10', 'quit'] as const;
 export const FKEY = { F1: '\u0000F1', F10: '\u0000F10' } as const;
 const VIEW = [
   ['Tab', ...VIEW_SPECS.map((v) => v.key)].join(' '),
-  `views: ${VIEW_SPECS.map((v) => v.title.toLowerCase()).join('/')}`,
+  // (one line of the help at 80 columns: the titles joined without spaces, the keys say views)
+  VIEW_SPECS.map((v) => v.title.toLowerCase()).join('/'),
 ] as const;
 const MOVE = ['↑ ↓ PgUp PgDn Home End', 'move the selection (also j k)'] as const;
 const SORT = ['< >', 'choose the sort column (marked ▼/▲ in the header)'] as const;

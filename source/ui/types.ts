@@ -3,12 +3,21 @@
  * timers and recording; the TUI only renders what the store publishes and dispatches key actions
  * to the controller.
  */
+import type { Finding } from '../doctor/finding.js';
 import type { ViewSnapshot } from '../proc/view.js';
 import type { SnapshotOptions } from '../model/model.js';
 import type { Filter } from '../model/select.js';
 import type { SourceInfo, SourceStatus } from '../sources/facts.js';
 
 export type { SourceStatus } from '../sources/facts.js';
+
+/**
+ * What the TUI draws each tick: the view snapshot, and the doctor's findings over its last window
+ * (doctor/doctor.ts; worst first), which the frontend keeps from tick to tick.
+ */
+export interface TuiSnapshot extends ViewSnapshot {
+  readonly findings?: readonly Finding[];
+}
 
 /**
  * One snapshot per tick. `getSnapshot` and `getStatus` must return the same object until it
@@ -19,7 +28,7 @@ export type { SourceStatus } from '../sources/facts.js';
  */
 export interface SnapshotStore {
   subscribe: (onChange: () => void) => () => void;
-  getSnapshot: () => ViewSnapshot | undefined;
+  getSnapshot: () => TuiSnapshot | undefined;
   getStatus?: () => SourceStatus | undefined;
 }
 

@@ -2,6 +2,8 @@
  * Snapshot + UI state → the rows each view draws. Pure, and run once per render (once per tick,
  * or per key press): its cost is the number of rows, never the number of events.
  */
+import type { Finding } from '../doctor/finding.js';
+import { processFindings } from './views/doctor.js';
 import type { IoEvent } from '../model/event.js';
 import type { OpcodeNames } from '../model/opcodes.js';
 import { applyFilter, parseFilter, type Filter } from '../model/select.js';
@@ -51,6 +53,8 @@ export interface DrillData {
   names: 'live' | 'recorded' | 'none';
   /** Its cgroup v2 path, where known (live, or the recording's sidecar). */
   cgroup?: string;
+  /** The doctor's findings of the process, worst first. */
+  findings: readonly Finding[];
 }
 
 export interface ViewData {
@@ -101,6 +105,7 @@ function drillData(snap: ViewSnapshot, ui: UiState, filter: Filter): DrillData {
     threads: process ? snap.proc?.threads.get(process.pid) : undefined,
     cgroup: process ? snap.proc?.cgroups?.get(process.pid) : undefined,
     names: snap.proc?.origin ?? 'none',
+    findings: process ? processFindings(snap, process.pid) : [],
   };
 }
 

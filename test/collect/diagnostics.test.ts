@@ -164,9 +164,9 @@ describe('the counts file', () => {
       failedErrnos: [22, 1],
     });
     expect(back.rows[1].punted).toBeUndefined();
-    expect(parseCountsLine(line.replace('[1,0,1,0,0,1,[22,1],0]', '[1,0,-1,0,0,1,[22,1],0]'))).toBe(
-      'a row has a diagnostic out of range',
-    );
+    expect(
+      parseCountsLine(line.replace('[1,0,1,0,0,1,[22,1],0,0]', '[1,0,-1,0,0,1,[22,1],0,0]')),
+    ).toBe('a row has a diagnostic out of range');
   });
 });
 
@@ -221,12 +221,12 @@ describe('the summary', () => {
   it('labels them punted, poll, short, failed, links, overflow; n/a or null where not counted', () => {
     const text = formatSummary(fed().snapshot(), { durationUs: SEC });
     expect(text).toMatch(/^Diagnostics by opcode$/m);
-    expect(text).toMatch(/^OPCODE +OPS +PUNTED +POLL +SHORT +FAILED +LINKS$/m);
-    expect(text).toMatch(/^WRITE +24 +5 \(21%\) +0 +0 +0 +1$/m);
-    expect(text).toMatch(/^ *100 +app +14 +4 \(29%\) +5 \(36%\) +2 +1 +1 +6 +0 +4\.7$/m);
+    expect(text).toMatch(/^OPCODE +OPS +PUNTED +POLL +SHORT +FAILED +LINKS +MS ENDS$/m);
+    expect(text).toMatch(/^WRITE +24 +5 \(21%\) +0 +0 +0 +1 +0$/m);
+    expect(text).toMatch(/^ *100 +app +14 +4 \(29%\) +5 \(36%\) +2 +1 +1 +6 +0 +0 +4\.7$/m);
     expect(text).toMatch(/^ALARM: 6 completions overflowed the CQ ring/m);
     const partial = formatSummary(fed({ ...ALL, poll: false }).snapshot(), { durationUs: SEC });
-    expect(partial).toMatch(/^READ +10 +0 +n\/a +2 +1 +0$/m);
+    expect(partial).toMatch(/^READ +10 +0 +n\/a +2 +1 +0 +0$/m);
     // figures from events: no diagnostics section at all
     expect(formatSummary(fed(null).snapshot())).not.toMatch(/Diagnostics/);
 

@@ -25,6 +25,8 @@ const BTF: Pick<KernelFeatures, 'btf' | 'taskCommOffset' | 'ctxTctxListOffset'> 
     asyncRwVec: true,
     asyncMsg: true,
     kiocbTctxTask: true,
+    apollMultishotBit: 27,
+    ioPollEvents: true,
   },
   taskCommOffset: 1752,
   ctxTctxListOffset: 1536,
@@ -200,6 +202,7 @@ describe('the generator fits the program to each kernel', () => {
       links: false,
       overflow: false,
       other: false, // no req at completion: no CQE without one to tell apart
+      msEnds: false, // no req at completion: a request's flags cannot be read there
     });
     const p = gen(2, old);
     expect(p).toContain('tracepoint:io_uring:io_uring_poll_arm');

@@ -184,18 +184,19 @@ describe.runIf(run)('diagnostics, counted in the kernel', () => {
       workload.stdin.write('go\n');
       expect((await exitOf(workload)).code).toBe(0);
 
-      // d: since start, so they stay on screen: ops, punt %, poll %, short, fail, links, ovfl
+      // d: since start, so they stay on screen: ops, punt %, poll %, short, fail, links, ovfl,
+      // other CQEs, multishot endings
       const row = new RegExp(
-        `^\\s*>?\\s*${pid}\\s+uring-work\\S*\\s+12\\s+8\\.3%\\s+8\\.3%\\s+1\\s+1\\s+2\\s+4\\s+0\\s+[\\d.]+\\s+2\\b`,
+        `^\\s*>?\\s*${pid}\\s+uring-work\\S*\\s+12\\s+8\\.3%\\s+8\\.3%\\s+1\\s+1\\s+2\\s+4\\s+0\\s+0\\s+[\\d.]+\\s+2\\b`,
         'm',
       );
       p.keys('d');
       const s1 = await p.until((s) => row.test(s), 'the diagnostics row of the workload');
-      expect(s1).toMatch(/PUNT%\s+POLL%\s+SHORT\s+FAIL\s+LINKS\s+OVFL\s+OTHER\s+BATCH/);
+      expect(s1).toMatch(/PUNT%\s+POLL%\s+SHORT\s+FAIL\s+LINKS\s+OVFL\s+OTHER\s+MSEND\s+BATCH/);
       // the opcodes: READ has the poll arm, the short read, the init failure, the broken links
       p.keys('2');
       await p.until(
-        (s) => /^\s*>?\s*READ\s+5\s+0%\s+20%\s+1\s+1\s+2\s+0\s+2\s+0\s/m.test(s),
+        (s) => /^\s*>?\s*READ\s+5\s+0%\s+20%\s+1\s+1\s+2\s+0\s+0\s+2\s+0\s/m.test(s),
         'the READ row with its diagnostics',
       );
       await p.until((s) => /^\s*>?\s*WRITE\s+1\s+100%\s+0%/m.test(s), 'the punted WRITE');

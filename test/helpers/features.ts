@@ -24,6 +24,8 @@ export const MODERN_FEATURES: KernelFeatures = {
     ioStatx: true,
     ioClose: true,
     kiocbTctxTask: true,
+    apollMultishotBit: 27,
+    ioPollEvents: true,
   },
   taskCommOffset: 1752,
   ctxTctxListOffset: 1536,

@@ -180,7 +180,7 @@ describe('openMetricsText: the diagnostics', () => {
     // and it says so, at every time
     const counted = parse(text).find((f) => f.name === 'iouringtop_diagnostic_counted')!;
     expect(counted.type).toBe('gauge');
-    expect(counted.samples).toHaveLength(7 * 3);
+    expect(counted.samples).toHaveLength(8 * 3); // each diagnostic, at each of 3 times
     expect(new Set(counted.samples.map(([, v]) => v))).toEqual(new Set([0]));
     const some = [
       ...openMetricsText({ ...input(deltas), diagnostics: { ...all, punted: false } }),

@@ -443,6 +443,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       'iouringtop_broken_links_total',
       'iouringtop_cq_overflows_total',
       'iouringtop_other_cqes_total',
+      'iouringtop_multishot_ends_total',
     ];
     const namesWith = (diagnostics: typeof ALL_DIAGNOSTICS | null) =>
       metricFamilies(['comm', 'opcode'], names, null, { diagnostics })
@@ -468,6 +469,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       broken_links: 0,
       cq_overflows: 0,
       other_cqes: 0,
+      multishot_ends: 0,
     });
     expect(counted({ ...ALL_DIAGNOSTICS, short: false })).toEqual({
       punted: 1,
@@ -477,6 +479,7 @@ describe('the diagnostics families (counted in the kernel)', () => {
       broken_links: 1,
       cq_overflows: 1,
       other_cqes: 1,
+      multishot_ends: 1,
     });
     // e.g. 5.15 (no opcode in queue_async_work or fail_link, no req_failed, no cqe_overflow) with
     // --no-events (no short)

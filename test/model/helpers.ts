@@ -55,4 +55,5 @@ export const ALL_DIAGNOSTICS: Readonly<Diagnostics> = {
   links: true,
   overflow: true,
   other: true,
+  msEnds: true,
 };

@@ -4,21 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../source/model/model.js';
+import { IDLE_THREADS } from '../../source/proc/threads.js';
 import type { ProcView, ThreadInfo } from '../../source/proc/view.js';
 import { procSummaryLines, threadsJson } from '../../source/render/procSummary.js';
 import { ev, SEC, T } from '../model/helpers.js';
 
-const thread = (t: Partial<ThreadInfo>): ThreadInfo => ({
-  workers: 0,
-  maxWorkers: 0,
-  sqpoll: 0,
-  maxSqpoll: 0,
-  growing: false,
-  workersCpuSec: 0,
-  sqpollCpuSec: 0,
-  sampledSec: 0,
-  ...t,
-});
+const thread = (t: Partial<ThreadInfo>): ThreadInfo => ({ ...IDLE_THREADS, ...t });
 
 function snapshot() {
   const m = new Model();

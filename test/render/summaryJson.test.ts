@@ -49,6 +49,7 @@ describe('formatSummaryJson', () => {
       broken_links: null,
       overflow: null,
       other_cqes: null,
+      multishot_ends: null,
     });
     expect((j.opcodes as unknown[])[0]).toEqual({
       opcode: 'READ',
@@ -67,6 +68,7 @@ describe('formatSummaryJson', () => {
       short: null,
       failed: null,
       broken_links: null,
+      multishot_ends: null,
     });
     expect(j.processes).toContainEqual(
       expect.objectContaining({

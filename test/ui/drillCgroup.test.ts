@@ -16,7 +16,14 @@ describe('the drill-down title', () => {
   m.push(ev({ pid: 7, comm: 'nginx', tsUs: T }));
   m.advance(T + 1000);
   const process = m.snapshot().processes[0];
-  const base = { process, opcodes: [], events: [], files: [], names: 'live' as const };
+  const base = {
+    process,
+    opcodes: [],
+    events: [],
+    files: [],
+    names: 'live' as const,
+    findings: [],
+  };
 
   it('ends with the cgroup path and its short name, escaped', () => {
     const docker = `/system.slice/docker-${'ab'.repeat(32)}.scope`;

@@ -106,7 +106,7 @@ describe('quitting', () => {
 });
 
 describe('views', () => {
-  it('cycles processes → opcodes → events → errors → rings → heatmap with Tab and back with Shift-Tab', () => {
+  it('cycles processes → opcodes → events → errors → rings → heatmap → doctor with Tab and back with Shift-Tab', () => {
     let s = live();
     expect(s.view).toBe('processes');
     s = press(s, [{ tab: true }]).state;
@@ -120,11 +120,17 @@ describe('views', () => {
     s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('heatmap');
     s = press(s, [{ tab: true }]).state;
+    expect(s.view).toBe('doctor');
+    s = press(s, [{ tab: true }]).state;
     expect(s.view).toBe('processes');
+    s = press(s, [{ tab: true, shift: true }]).state;
+    expect(s.view).toBe('doctor');
     s = press(s, [{ tab: true, shift: true }]).state;
     expect(s.view).toBe('heatmap');
     s = press(s, [{ tab: true, shift: true }]).state;
     expect(s.view).toBe('rings');
+    // 7: the doctor's findings
+    expect(press(live(), ['7']).state.view).toBe('doctor');
   });
 
   it('jumps to the errors view with 4 and the rings view with 5, and sorts them', () => {
@@ -148,6 +154,7 @@ describe('views', () => {
       'links',
       'overflow',
       'other',
+      'msEnds',
       'batch',
       'err',
       'top',

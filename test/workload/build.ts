@@ -26,6 +26,8 @@ export function compileWorkload(root: string, name: string): string {
   const dir = path.join(os.tmpdir(), 'iouringtop-workload');
   mkdirSync(dir, { recursive: true });
   const bin = path.join(dir, name);
+  // (a name may be under a folder: doctor/doc-punts)
+  mkdirSync(path.dirname(bin), { recursive: true });
   execFileSync('gcc', gccArgs(root, name, bin));
   return bin;
 }

@@ -6,6 +6,7 @@
 import type { ViewSnapshot } from '../../proc/view.js';
 import type { Column } from '../../render/columns.js';
 import type { TableId, UiState, ViewId } from '../state.js';
+import { doctor } from './doctor.js';
 import { errors } from './errors.js';
 import { events } from './events.js';
 import { heatmap } from './heatmap.js';
@@ -22,6 +23,7 @@ export const VIEW_SPECS: readonly AnyViewSpec[] = [
   errors,
   rings,
   heatmap,
+  doctor,
 ];
 
 /** The views' ids, in tab order. */
