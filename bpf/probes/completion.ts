@@ -197,9 +197,21 @@ function requestCompletion(ctx: ProgramContext): string {
     '}',
   ];
   body.push(...(pass ? [`if (${pass}) {`, ...indent(count, '  '), '}'] : count));
-  body.push('if ($s.0 != 0) {', ...indent(takeRecord(ctx, '$s'), '  '));
+  // A notification's request was never submitted: a record at its address is another request's,
+  // freed without a completion (its CQE overflowed: io_uring_cqe_overflow names no request).
+  // Taken, it would send that request's event a second time, for a CQE that is no operation.
   body.push(
-    `  if ($cf & ${CQE_F_MORE}) { @s[$req] = (nsecs, $s.1, $s.2, $s.3); } else { delete(@s[$req]); }`,
+    `if ($cf & ${CQE_F_NOTIF}) {`,
+    '  if ($s.0 != 0) { delete(@s[$req]); }',
+    // (the last CQE with its send's user data: the send's multishot record goes)
+    '  delete(@m[$rctx, $ud]);',
+    '}',
+    'else if ($s.0 != 0) {',
+    ...indent(takeRecord(ctx, '$s'), '  '),
+  );
+  // (a zero-copy send's F_MORE announces its notification, another request's CQE: none of its own)
+  body.push(
+    `  if (($cf & ${CQE_F_MORE}) && !(${anyOf('$op', OPCODE_CLASSES.zeroCopySend)})) { @s[$req] = (nsecs, $s.1, $s.2, $s.3); } else { delete(@s[$req]); }`,
     '}',
   );
   if (ctx.events.kind === 'all') {

@@ -134,6 +134,8 @@ export const OPCODE_CLASSES = {
   sendRecv: [9, 10, 26, 27, 47, 48],
   /** Can post several CQEs for one request (the later ones without the request): POLL_ADD RECVMSG TIMEOUT ACCEPT RECV SEND_ZC SENDMSG_ZC READ_MULTISHOT */
   multishot: [6, 10, 11, 13, 27, 47, 48, 49],
+  /** Zero-copy sends: F_MORE on their CQE announces a notification, another request's CQE (SEND_ZC SENDMSG_ZC) */
+  zeroCopySend: [47, 48],
   /** Vectored reads and writes: the bytes are the iov_iter's count (READV WRITEV) */
   vectored: [1, 2],
   /** Vectored with registered buffers: the iovecs copied at prep (READV_FIXED WRITEV_FIXED) */

@@ -57,6 +57,35 @@ describe('generateProgram', () => {
     expect(p).toContain('tracepoint:syscalls:sys_exit_io_uring_enter');
   });
 
+  it("takes no request's record at a notification: it would send a freed request's event", () => {
+    // a zero-copy send's notification (F_NOTIF, 8) comes on a request the kernel made, never
+    // submitted: a record at its address is a freed request's whose CQE overflowed (the corpus
+    // e2e test's recording held the overflowed NOPs' events again, one per notification)
+    for (const events of [{ kind: 'all' }, { kind: 'sample', every: 10 }] as EventLines[]) {
+      const done = probeOf(
+        gen(1, undefined, undefined, events),
+        'tracepoint:io_uring:io_uring_complete',
+        '/(args->req != 0)/',
+      );
+      const lines = done.split('\n').map((l) => l.trim());
+      const notif = lines.indexOf('if ($cf & 8) {');
+      expect(notif).toBeGreaterThan(0);
+      const end = lines.indexOf('}', notif);
+      expect(lines.slice(notif + 1, end)).toEqual([
+        'if ($s.0 != 0) { delete(@s[$req]); }',
+        'delete(@m[$rctx, $ud]);',
+      ]);
+      // the record is taken (latency, event) only on the other branch
+      expect(lines[end + 1]).toBe('else if ($s.0 != 0) {');
+      expect(lines.slice(0, notif).some((l) => l.startsWith('$ev = (uint64)1'))).toBe(false);
+      expect(done.match(/\$v = nsecs - \$s\.0;/g)).toHaveLength(1);
+      // a zero-copy send's F_MORE announces the notification, not a CQE of its own: no record kept
+      expect(done).toContain(
+        'if (($cf & 2) && !($op == 47 || $op == 48)) { @s[$req] = (nsecs, $s.1, $s.2, $s.3); } else { delete(@s[$req]); }',
+      );
+    }
+  });
+
   it('counts a CQE without a request on its multishot request, or else on the ring owner', () => {
     const p = gen(1);
     const other = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req == 0)/');
