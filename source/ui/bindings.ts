@@ -167,8 +167,8 @@ export const BINDINGS: readonly Binding[] = [
   bind({ type: 'refresh', step: -1 }, [{ input: '-' }, { input: '_' }], REFRESH),
   bind({ type: 'spark' }, [{ input: 's' }], ['s', 'opcode sparklines: p99 latency or ops/s'], ['s', 'spark', 12], { modes: TABLE, views: ['opcodes'] }),
   bind({ type: 'diag' }, [{ input: 'd' }], ['d', 'diagnostics: punt, poll, short, fail, links, overflow'], ['d', 'diag', 12], { modes: TABLE, views: tablesWith('diagnostics') }),
-  bind({ type: 'showAll' }, [{ input: 'a' }], ['a', 'also list processes idle for over 5 min (exited)'], ['a', 'all', 13], { modes: TABLE, views: ['processes'] }),
-  bind({ type: 'cgroupColumn' }, [{ input: 'C' }], ['C', 'a cgroup column: container, pod or unit'], undefined, { modes: TABLE, views: ['processes'] }),
+  bind({ type: 'showAll' }, [{ input: 'a' }], ['a C', 'a: idle processes too (exited); C: cgroup column'], ['a', 'all', 13], { modes: TABLE, views: ['processes'] }),
+  bind({ type: 'cgroupColumn' }, [{ input: 'C' }], ['a C', 'a: idle processes too (exited); C: cgroup column'], undefined, { modes: TABLE, views: ['processes'] }),
 ];
 
 /** Where the keys are pressed: the mode, the table on screen, live or replay. */
