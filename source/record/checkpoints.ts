@@ -27,6 +27,46 @@ export interface ReplaySink {
   readonly checkpointBytes?: number;
 }
 
+/** A sink with everything a replay can ask of one (counts and checkpoints too). */
+export type FullSink = ReplaySink &
+  Required<Pick<ReplaySink, 'checkpoint' | 'restore' | 'pushCounts'>>;
+
+/**
+ * A sink in front of another that passes everything on: the base of the sinks that add one thing
+ * on the way (a mark on each row, a listener told what was played). They override what they add.
+ */
+export class ForwardingSink implements ReplaySink {
+  constructor(protected readonly inner: FullSink) {}
+
+  push(ev: IoEvent): void {
+    this.inner.push(ev);
+  }
+
+  pushCounts(d: CountsDelta): void {
+    this.inner.pushCounts(d);
+  }
+
+  advance(nowUs: number): void {
+    this.inner.advance(nowUs);
+  }
+
+  reset(): void {
+    this.inner.reset();
+  }
+
+  checkpoint(): SinkState {
+    return this.inner.checkpoint();
+  }
+
+  restore(state: SinkState): void {
+    this.inner.restore(state);
+  }
+
+  get checkpointBytes(): number | undefined {
+    return this.inner.checkpointBytes;
+  }
+}
+
 /** The sink and the reader as they were at grid point `pos`. */
 export interface Checkpoint {
   pos: number;

@@ -5,48 +5,28 @@
  */
 import type { CountsDelta } from '../model/counts.js';
 import type { IoEvent } from '../model/event.js';
-import type { ReplaySink, SinkState } from '../record/checkpoints.js';
-
-type FullSink = ReplaySink & Required<Pick<ReplaySink, 'checkpoint' | 'restore' | 'pushCounts'>>;
+import { ForwardingSink, type FullSink } from '../record/checkpoints.js';
 
 export interface Taps {
   onCounts(d: CountsDelta): void;
   onEvent?: (ev: IoEvent) => void;
 }
 
-export class TapSink implements ReplaySink {
+export class TapSink extends ForwardingSink {
   constructor(
-    private readonly inner: FullSink,
+    inner: FullSink,
     private readonly taps: Taps,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  push(ev: IoEvent): void {
+  override push(ev: IoEvent): void {
     this.inner.push(ev);
     this.taps.onEvent?.(ev);
   }
 
-  pushCounts(d: CountsDelta): void {
+  override pushCounts(d: CountsDelta): void {
     this.inner.pushCounts(d);
     this.taps.onCounts(d);
-  }
-
-  advance(nowUs: number): void {
-    this.inner.advance(nowUs);
-  }
-
-  reset(): void {
-    this.inner.reset();
-  }
-
-  checkpoint(): SinkState {
-    return this.inner.checkpoint();
-  }
-
-  restore(state: SinkState): void {
-    this.inner.restore(state);
-  }
-
-  get checkpointBytes(): number | undefined {
-    return this.inner.checkpointBytes;
   }
 }
