@@ -170,7 +170,7 @@ function multishotEnd(ctx: ProgramContext, reqOf: string, pass: string): string[
 }
 
 /** A request's CQE (req set), counted from the request: 'completion' counting. */
-function requestCompletion(ctx: ProgramContext): string {
+function requestCompletion(ctx: ProgramContext): string[] {
   const reqOf = '((struct io_kiocb *)$req)';
   const body: string[] = [
     ...argLoads({ req: true, ctx: true, ud: true, res: true, cflags: true }),
@@ -182,12 +182,7 @@ function requestCompletion(ctx: ProgramContext): string {
       `if ($t->flags & ${PF_KTHREAD}) { $t = ${reqOf}->tctx->task; $tg = (uint64)$t->tgid; }`,
     );
   }
-  body.push(
-    `$op = (uint64)${reqOf}->opcode;`,
-    '$r = (int64)$res;',
-    '$s = @s[$req];',
-    ...noEvent(ctx),
-  );
+  body.push(`$op = (uint64)${reqOf}->opcode;`, '$r = (int64)$res;', '$s = @s[$req];');
   const pass = and(ctx.whoOf('$t', '$tg'), ctx.opIs('$op'));
   // a zero-copy send's notification: a request the kernel made, never submitted; the
   // application reaps it like any CQE, but it is no operation: one of the owner's other CQEs
@@ -237,9 +232,8 @@ function requestCompletion(ctx: ProgramContext): string {
     '  delete(@m[$rctx, $ud]);',
     ...indent(multishotEnd(ctx, reqOf, pass), '  '),
     '}',
-    ...sendPending(ctx),
   );
-  return probe('tracepoint:io_uring:io_uring_complete', 'args->req != 0', indent(body, '  '));
+  return body;
 }
 
 /** A CQE counted from its submission's record: 'record' counting (older kernels, no BTF). */
@@ -288,12 +282,11 @@ function forgetRecordOf(ctx: ProgramContext): string | undefined {
 }
 
 /** A CQE without a request: a multishot request's later CQE, or another CQE of the ring's. */
-function requestlessCompletion(ctx: ProgramContext): string {
+function requestlessCompletion(ctx: ProgramContext): string[] {
   const forgetRecord = forgetRecordOf(ctx);
   const body = [
     ...argLoads({ ctx: true, ud: true, res: true, cflags: true }),
     '$m = @m[$rctx, $ud];',
-    ...noEvent(ctx),
     'if ($m.0 != 0) {',
     '  $tg = $m.1 & 0x3fffff;',
     '  $op = ($m.1 >> 24) & 0xff;',
@@ -312,9 +305,8 @@ function requestlessCompletion(ctx: ProgramContext): string {
     `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @oc[$o] = count(); }`,
     ...(ctx.who === '' ? ['  if ($o == 0) { @unmatched = count(); }'] : []),
     '}',
-    ...sendPending(ctx),
   ];
-  return probe('tracepoint:io_uring:io_uring_complete', 'args->req == 0', indent(body, '  '));
+  return body;
 }
 
 /** CQEs that did not fit in the CQ ring (io_uring_cqe_overflow: instead of io_uring_complete). */
@@ -347,8 +339,33 @@ function overflowProbe(ctx: ProgramContext): string {
 
 export function completionProbes(ctx: ProgramContext): string[] {
   if (ctx.counting === 'none') return [];
-  const out = [ctx.counting === 'completion' ? requestCompletion(ctx) : recordedCompletion(ctx)];
-  if (ctx.f.completeHasReq) out.push(requestlessCompletion(ctx));
+  const out: string[] = [];
+  if (ctx.counting === 'completion') {
+    // One program for both kinds of CQE: two programs on the tracepoint, each with its predicate,
+    // would both run for every CQE: ~35 ns more per operation (docs/performance.md).
+    // (the event to send is declared before the branches: bpftrace 0.23 scopes a variable to
+    // its block)
+    const body = [
+      ...noEvent(ctx),
+      'if (args->req != 0) {',
+      ...indent(requestCompletion(ctx), '  '),
+      '} else {',
+      ...indent(requestlessCompletion(ctx), '  '),
+      '}',
+      ...sendPending(ctx),
+    ];
+    out.push(probe('tracepoint:io_uring:io_uring_complete', '', indent(body, '  ')));
+  } else {
+    out.push(recordedCompletion(ctx));
+    if (ctx.f.completeHasReq)
+      out.push(
+        probe(
+          'tracepoint:io_uring:io_uring_complete',
+          'args->req == 0',
+          indent([...noEvent(ctx), ...requestlessCompletion(ctx), ...sendPending(ctx)], '  '),
+        ),
+      );
+  }
   if (ctx.f.hasCqeOverflow) out.push(overflowProbe(ctx));
   return out;
 }

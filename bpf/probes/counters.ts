@@ -11,7 +11,6 @@
  */
 import { COUNTER_MAPS, SCALAR_COUNTERS } from '../maps.js';
 import { indent, type ProgramContext } from '../context.js';
-import { samplerMaps } from './sampling.js';
 import { tickProbe } from './control.js';
 
 export function beginProbe(ctx: ProgramContext): string {
@@ -33,7 +32,6 @@ export function counterProbes(ctx: ProgramContext, used: (map: string) => boolea
     );
   const kept = [
     ...['s', 'm', 'e', 'q', 'qn', 'seen', 'fdtid', 'named', 'own', 'sfull', 'mfull', 'ready'],
-    ...samplerMaps(ctx),
   ].filter((m) => used(m));
   const pending = ctx.sendsEvents ? ['print(@qn);', 'print(@q);'] : [];
   return [

@@ -1,6 +1,6 @@
 /**
- * The io_uring_enter system call: every call counted at its return, in @ec under its result
- * (the operations it submitted, or −errno), one map update; its latency and its IO_URING_ENTER
+ * The io_uring_enter system call: every call counted at its return, in @c under the opcode
+ * IO_URING_ENTER and its result (the operations it submitted, or −errno), one map update; its latency and its IO_URING_ENTER
  * event taken for the calls chosen at entry (sampling.ts), whose entry is kept by thread.
  */
 import { IO_URING_ENTER } from '../../source/model/opcodes.js';
@@ -16,24 +16,24 @@ export function enterProbes(ctx: ProgramContext): string[] {
     '$ts = (uint64)(uint32)args->to_submit;',
     ...decide(ctx, 'enter'),
     'if ($w != 0 || $emit != 0) {',
-    '  @e[tid] = (nsecs, $fd, $ts | ($w << 32) | ($emit << 63));',
+    '  @e[(uint64)tid] = (nsecs, $fd, $ts | ($w << 32) | ($emit << 63));',
     '}',
   ];
   const exit = [
     '$r = (int64)args->ret;',
     '$cls = $r;',
-    `if ($r > ${ENTER_CLASS_MAX}) { $cls = ${ENTER_CLASS_MAX + 1}; @esub[(uint64)pid] = sum($r); }`,
-    '@ec[(uint64)pid, $cls] = count();',
+    `if ($r > ${ENTER_CLASS_MAX}) { $cls = ${ENTER_CLASS_MAX + 1}; @by[(uint64)pid, (uint64)${IO_URING_ENTER}] = sum($r); }`,
+    `@c[(uint64)pid, (uint64)${IO_URING_ENTER}, $cls] = count();`,
     // (where submissions are traced, they name the process)
     ...(ctx.counting === 'none' ? ctx.nameOnce() : []),
-    '$e = @e[tid];',
+    '$e = @e[(uint64)tid];',
     'if ($e.0 != 0) {',
-    '  delete(@e[tid]);',
+    '  delete(@e[(uint64)tid]);',
     '  $v = nsecs - $e.0;',
     '  $w = ($e.2 >> 32) & 0x7fffffff;',
     '  if ($w != 0) {',
     ...indent(bucketStatements(''), '    '),
-    '    @el[(uint64)pid, $b] = sum($w);',
+    `    @lat[(uint64)pid, (uint64)${IO_URING_ENTER}, $b] = sum($w);`,
     '    @elsn = count();',
     '  }',
     ...(ctx.sendsEvents

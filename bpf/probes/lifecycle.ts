@@ -44,7 +44,7 @@ export function lifecycleProbes(ctx: ProgramContext): string[] {
       '',
       indent(
         [
-          ...(ctx.wantEnter ? ['delete(@e[tid]);'] : []),
+          ...(ctx.wantEnter ? ['delete(@e[(uint64)tid]);'] : []),
           `if (${last}) {`,
           '  delete(@named[pid]);',
           `  ${ctx.line('X\\t%d\\t%s', 'pid', 'curtask->group_leader->comm')}`,

@@ -10,9 +10,12 @@
  *   `gap` (the budget's pace).
  * A sample stands for the requests its chance covers (its weight: 1 from the budget, N from the
  * draw): the histograms sum the weights, an unbiased estimate whatever N did, exact within the
- * budget. The state is one u64 per CPU (@so, @se): the time of the last drawn sample (µs, 28
- * bits: it wraps every 4.5 minutes, the gap is taken modulo), the tokens left (20 bits), and N
- * (16 bits); read once per request, written only when it takes one.
+ * budget. The state is one u64 per CPU: the time of the last drawn sample (µs, 28 bits: it wraps
+ * every 4.5 minutes, the gap is taken modulo), the tokens left (20 bits), and N (16 bits); read
+ * once per request, written only when it takes one. It is kept in @e, the map of io_uring_enter
+ * entries (keyed by thread id), under a key no thread id has (STATE_KEY): in a map of its own,
+ * the request's first touch of that map's memory cost ~70 ns more per operation on fio
+ * (docs/performance.md), the sampler state being read on every submission.
  *
  * Requests: the sampler above, with a latency budget. io_uring_enter calls: without events, a
  * plain one-in-ENTER_SAMPLE draw (no state: a map lookup on every call would cost as much as the
@@ -39,12 +42,17 @@ const TOKEN_SHIFT = N_BITS;
 const TIME_AT = N_BITS + TOKEN_BITS;
 const mask = (bits: number): string => `0x${((1n << BigInt(bits)) - 1n).toString(16)}`;
 
-/** Which stream a sampler serves: requests (@so) or io_uring_enter calls (@se). */
+/** Which stream a sampler serves: requests, or io_uring_enter calls. */
 export type SampledKind = 'op' | 'enter';
 
-/** Under a budget, requests and io_uring_enter calls share one sampler: the budget is for both. */
-const stateMap = (ctx: ProgramContext, kind: SampledKind): string =>
-  kind === 'op' || ctx.events.kind === 'budget' ? '@so' : '@se';
+/**
+ * A CPU's sampler state's key in @e: the CPU with bit 32 set (thread ids are below 2^22). Requests
+ * and calls share one sampler (calls have one only under the event budget, which is for both).
+ */
+const STATE_KEY = '(uint64)cpu | 0x100000000';
+/** The state, read into $ss; a state stored. */
+const readState = ['$sx = @e[' + STATE_KEY + '];', '$ss = $sx.0;'];
+const storeState = (v: string): string => `@e[${STATE_KEY}] = (${v}, (uint64)0, (uint64)0);`;
 
 /** Whether this stream has a sampler (else its decisions need no state). */
 export function sampled(ctx: ProgramContext, kind: SampledKind): boolean {
@@ -67,11 +75,10 @@ function perCpu(ctx: ProgramContext): number {
  * read only when the draw takes one (bpf_ktime_get_ns costs ~100 ns here, under kvm-clock: more
  * than the rest of the decision), so N follows the rate from one drawn sample to the next.
  */
-function draw(ctx: ProgramContext, kind: SampledKind): string[] {
-  const map = stateMap(ctx, kind);
+function draw(ctx: ProgramContext): string[] {
   const g = Math.max(1, Math.round(1e9 / perCpu(ctx) / (1 << TIME_SHIFT)));
   return [
-    `$ss = ${map}[cpu];`,
+    ...readState,
     // a CPU's first request: its budget is whole (the refill comes within the second), and N
     // is 1, so that a state is never 0 again (0 tokens and N 0 would read as a first request)
     `if ($ss == 0) { $ss = (uint64)((${perCpu(ctx)} << ${TOKEN_SHIFT}) | 1); }`,
@@ -80,7 +87,7 @@ function draw(ctx: ProgramContext, kind: SampledKind): string[] {
     '$w = (uint64)0;',
     'if ($tk > 0) {',
     '  $w = (uint64)1;',
-    `  ${map}[cpu] = $ss - ${2 ** TOKEN_SHIFT};`,
+    `  ${storeState(`$ss - ${2 ** TOKEN_SHIFT}`)}`,
     '} else if ($sn <= 1 || rand % $sn == 0) {',
     '  if ($sn == 0) { $sn = (uint64)1; }',
     '  $w = $sn;',
@@ -92,7 +99,7 @@ function draw(ctx: ProgramContext, kind: SampledKind): string[] {
     `  if ($se > $sn * ${MAX_GROWTH}) { $se = (uint64)($sn * ${MAX_GROWTH}); }`,
     '  if ($se < 1) { $se = (uint64)1; }',
     `  if ($se > ${MAX_WEIGHT}) { $se = (uint64)${MAX_WEIGHT}; }`,
-    `  ${map}[cpu] = ($now << ${TIME_AT}) | $se;`,
+    `  ${storeState(`($now << ${TIME_AT}) | $se`)}`,
     '}',
   ];
 }
@@ -109,7 +116,7 @@ export function decide(ctx: ProgramContext, kind: SampledKind): string[] {
     kind === 'enter'
       ? [`$w = rand % ${ENTER_SAMPLE} == 0 ? (uint64)${ENTER_SAMPLE} : (uint64)0;`]
       : ['$w = (uint64)1;']; // every request is kept (counted from its record)
-  const latency = sampled(ctx, kind) ? draw(ctx, kind) : plain;
+  const latency = sampled(ctx, kind) ? draw(ctx) : plain;
   const emit =
     ev.kind === 'budget'
       ? ['$emit = $w != 0 ? (uint64)1 : (uint64)0;'] // the samples are the events
@@ -121,22 +128,14 @@ export function decide(ctx: ProgramContext, kind: SampledKind): string[] {
   return [...latency, ...emit, ...exact];
 }
 
-/** The sampler maps this program keeps (cleared at the end). */
-export function samplerMaps(ctx: ProgramContext): string[] {
-  const maps = (['op', 'enter'] as const)
-    .filter((k) => sampled(ctx, k))
-    .map((k) => stateMap(ctx, k).slice(1));
-  return [...new Set(maps)];
-}
+/** Whether this program has a sampler (its state in @e). */
+export const hasSampler = (ctx: ProgramContext): boolean =>
+  sampled(ctx, 'op') || sampled(ctx, 'enter');
 
-/** Once a second, on every CPU, each sampler's budget is put back whole. */
+/** Once a second, on every CPU, the sampler's budget is put back whole. */
 export function refillProbe(ctx: ProgramContext): string | undefined {
-  const maps = samplerMaps(ctx);
-  if (maps.length === 0) return undefined;
+  if (!hasSampler(ctx)) return undefined;
   const keep = `0x${(((1n << 64n) - 1n) ^ (((1n << BigInt(TOKEN_BITS)) - 1n) << BigInt(TOKEN_SHIFT))).toString(16)}`;
-  const body = maps.flatMap((m) => [
-    `$${m} = @${m}[cpu];`,
-    `@${m}[cpu] = ($${m} & ${keep}) | (${perCpu(ctx)} << ${TOKEN_SHIFT});`,
-  ]);
+  const body = [...readState, storeState(`($ss & ${keep}) | (${perCpu(ctx)} << ${TOKEN_SHIFT})`)];
   return probe('profile:hz:1', '', indent(body, '  '));
 }

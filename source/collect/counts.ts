@@ -7,9 +7,9 @@
  *   @by[tgid, op]            bytes of positive results whose class does not hold them
  *   @lat[tgid, op, bucket]   latency histogram by kernel bucket (kernelBucketOf), weighted: each
  *                            sample counts for the requests it stands for
- *   @ec[tgid, class]         io_uring_enter calls by result (operations submitted, or −errno)
- *   @esub[tgid]              operations submitted by calls above ENTER_CLASS_MAX
- *   @el[tgid, bucket]        io_uring_enter latency histogram, weighted
+ *   (op 255, IO_URING_ENTER, in the three maps above: a process's io_uring_enter calls, by
+ *   result (operations submitted, or −errno); operations submitted by calls above
+ *   ENTER_CLASS_MAX; their latency histogram)
  *   @punt @poll @flink [tgid, op], @short[tgid, op] (weighted), @fail[tgid, op, errno]
  *   @ovf[tgid]               overflowed CQEs on the ring owner (kept on the IO_URING_ENTER row)
  *   @ovfo[tgid, op]          overflowed CQEs of a multishot request, on its opcode's row
@@ -71,7 +71,7 @@ function rises(
 interface Cum {
   /** Completions (or calls) by result class. */
   classes: Map<number, number>;
-  /** Bytes not held by the classes (@by), or operations submitted by large calls (@esub). */
+  /** Bytes not held by the classes (@by), or operations submitted by large calls (@by, op 255). */
   extra: number;
   lat: Map<number, number>;
   /** The counted figures (figures.ts), and the errno figure's counts by errno. */
@@ -177,9 +177,6 @@ export class CountsCollector {
       c: ([pid, op, cls], v) => this.at(pid, op).classes.set(cls, v),
       by: ([pid, op], v) => (this.at(pid, op).extra = v),
       lat: ([pid, op, bucket], v) => this.at(pid, op).lat.set(bucket, v),
-      ec: ([pid, cls], v) => this.at(pid, IO_URING_ENTER).classes.set(cls, v),
-      esub: ([pid], v) => (this.at(pid, IO_URING_ENTER).extra = v),
-      el: ([pid, bucket], v) => this.at(pid, IO_URING_ENTER).lat.set(bucket, v),
     } satisfies Record<OperationMapName, Put>),
   ]);
 

@@ -19,12 +19,12 @@ describe('CountsCollector', () => {
     c.add('lat', [10, 22, b], 7);
     c.add('c', [10, 23, -28], 2);
     c.add('c', [10, 23, 0], 1);
-    c.add('ec', [10, 1], 6);
-    c.add('ec', [10, 2], 1);
-    c.add('ec', [10, -4], 1);
-    c.add('ec', [10, 4097], 1);
-    c.add('esub', [10], 5000);
-    c.add('el', [10, kernelBucketOf(2000)], 9);
+    c.add('c', [10, 255, 1], 6);
+    c.add('c', [10, 255, 2], 1);
+    c.add('c', [10, 255, -4], 1);
+    c.add('c', [10, 255, 4097], 1);
+    c.add('by', [10, 255], 5000);
+    c.add('lat', [10, 255, kernelBucketOf(2000)], 9);
     c.add('dropped', [], 4);
     c.add('lsn', [], 3);
     c.add('elsn', [], 1);
@@ -82,12 +82,12 @@ describe('CountsCollector', () => {
     c.add('lat', [10, 22, b], 7);
     c.add('c', [10, 23, -28], 2);
     c.add('c', [10, 23, 0], 1);
-    c.add('ec', [10, 1], 6);
-    c.add('ec', [10, 2], 1);
-    c.add('ec', [10, -4], 1);
-    c.add('ec', [10, 4097], 1);
-    c.add('esub', [10], 5000);
-    c.add('el', [10, kernelBucketOf(2000)], 9);
+    c.add('c', [10, 255, 1], 6);
+    c.add('c', [10, 255, 2], 1);
+    c.add('c', [10, 255, -4], 1);
+    c.add('c', [10, 255, 4097], 1);
+    c.add('by', [10, 255], 5000);
+    c.add('lat', [10, 255, kernelBucketOf(2000)], 9);
     c.add('dropped', [], 4);
     c.add('lsn', [], 3);
     c.add('elsn', [], 1);
@@ -150,7 +150,7 @@ describe('CountsCollector', () => {
     c.add('c', [7, 0, 0], 3);
     c.add('c', [7, 22, -11], 1);
     c.add('lat', [7, 0, 90], 3);
-    c.add('ec', [7, 1], 3);
+    c.add('c', [7, 255, 1], 3);
     c.add('c', [8, 0, 0], 5);
     c.end(1_000_000, names);
     expect(c.changed).toEqual(new Set([7, 8]));
@@ -158,7 +158,7 @@ describe('CountsCollector', () => {
       { map: 'c', keys: [7, 0, 0] },
       { map: 'c', keys: [7, 22, -11] },
       { map: 'lat', keys: [7, 0, 90] },
-      { map: 'ec', keys: [7, 1] },
+      { map: 'c', keys: [7, 255, 1] },
     ]);
     c.forget(7, 1_500_000);
     expect(c.keysOfProcess(7)).toEqual([]);
@@ -169,7 +169,7 @@ describe('CountsCollector', () => {
     c.add('lat', [7, 0, 90], 3);
     c.add('c', [8, 0, 0], 5);
     expect(c.end(1_550_000, names)!.rows).toEqual([]);
-    // its keys are gone from the kernel's maps: the next print has none (@lat and @ec print
+    // its keys are gone from the kernel's maps: the next print has none (@lat and @c print
     // empty, which is not a lost print), and that is no change
     c.add('c', [8, 0, 0], 5);
     const d = c.end(2_000_000, names)!;

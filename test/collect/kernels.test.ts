@@ -183,7 +183,8 @@ describe('the generator fits the program to each kernel', () => {
     expect(p).toContain('str(args->op_str)');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
     expect(p).toContain('tracepoint:io_uring:io_uring_cqe_overflow');
-    expect(p).toContain('/(args->req == 0)/'); // multishot CQEs without a request
+    expect(p).toContain('  if (args->req != 0) {'); // and else: multishot CQEs without a request
+    expect(p).toContain('$m = @m[$rctx, $ud];');
     // IOSQE_FIXED_FILE from the submit's flags: the fd word marks a registered-file index
     expect(p).toContain('if ($fl & 1) { $fd = ($fd & 0x3fffffff) | 0x40000000; }');
     const t2 = gen(2, f);

@@ -34,10 +34,27 @@ function probeOf(program: string, point: string, pred?: string): string {
   return b;
 }
 
+/**
+ * One branch of the io_uring_complete program: a request's CQE ('req') or one without a request
+ * ('none'). Both are one program (two on the tracepoint would both run for every CQE).
+ */
+function completionOf(program: string, which: 'req' | 'none'): string {
+  const p = probeOf(program, 'tracepoint:io_uring:io_uring_complete');
+  const at = p.indexOf('\n  } else {\n');
+  expect(p).toContain('\n  if (args->req != 0) {\n');
+  expect(at).toBeGreaterThan(p.indexOf('\n  if (args->req != 0) {\n'));
+  return which === 'req' ? p.slice(0, at) : p.slice(at);
+}
+
 describe('generateProgram', () => {
   it('tier 1 counts each CQE at its completion, from the request, once', () => {
     const p = gen(1);
-    const done = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    const done = completionOf(p, 'req');
+    // one program on the tracepoint, whatever the CQE: two, each with its predicate, would both
+    // run for every CQE; io_uring_enter calls are counted in @c too (op 255): one map less
+    expect(p.match(/^tracepoint:io_uring:io_uring_complete$/gm)).toHaveLength(1);
+    expect(p).toContain('@c[(uint64)pid, (uint64)255, $cls] = count();');
+    expect(p).not.toMatch(/@(ec|el|esub|so|se)\[/);
     // the opcode from the request, the process from the task (a kernel worker: the submitter)
     expect(done).toContain('$op = (uint64)((struct io_kiocb *)$req)->opcode;');
     expect(done).toContain(
@@ -53,7 +70,7 @@ describe('generateProgram', () => {
     // a request that posts no CQE when it succeeds is never kept
     expect(submit).toContain('if ($fl & 64) { $w = 0; $emit = 0; }');
     expect(p).toContain('tracepoint:io_uring:io_uring_req_failed');
-    expect(p).toContain('/(args->req == 0)/'); // multishot and other CQEs
+    expect(completionOf(p, 'none')).toContain('$m = @m[$rctx, $ud];'); // multishot and other CQEs
     expect(p).toContain('tracepoint:syscalls:sys_exit_io_uring_enter');
   });
 
@@ -62,11 +79,7 @@ describe('generateProgram', () => {
     // submitted: a record at its address is a freed request's whose CQE overflowed (the corpus
     // e2e test's recording held the overflowed NOPs' events again, one per notification)
     for (const events of [{ kind: 'all' }, { kind: 'sample', every: 10 }] as EventLines[]) {
-      const done = probeOf(
-        gen(1, undefined, undefined, events),
-        'tracepoint:io_uring:io_uring_complete',
-        '/(args->req != 0)/',
-      );
+      const done = completionOf(gen(1, undefined, undefined, events), 'req');
       const lines = done.split('\n').map((l) => l.trim());
       const notif = lines.indexOf('if ($cf & 8) {');
       expect(notif).toBeGreaterThan(0);
@@ -88,7 +101,7 @@ describe('generateProgram', () => {
 
   it('counts a CQE without a request on its multishot request, or else on the ring owner', () => {
     const p = gen(1);
-    const other = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req == 0)/');
+    const other = completionOf(p, 'none');
     expect(other).toContain('$m = @m[$rctx, $ud];');
     expect(other).toContain('@oc[$o] = count();');
     // the owner: the ring's creator, else its first task (the tctx list, from BTF), else the task
@@ -143,7 +156,7 @@ describe('generateProgram', () => {
       '/((pid == 12 || pid == 34) && (*(uint64 *)((uint64)curtask->group_leader + 1752) == 0x7365726774736f70 && (*(uint64 *)((uint64)curtask->group_leader + 1760) & 0xff) == 0x0) && (args->opcode == 22 || args->opcode == 23))/',
     );
     // the completion counts a CQE only if its process and opcode pass
-    const done = probeOf(p, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    const done = completionOf(p, 'req');
     expect(done).toContain(
       'if (($tg == 12 || $tg == 34) && (*(uint64 *)((uint64)$t->group_leader + 1752) == 0x7365726774736f70',
     );
@@ -243,18 +256,18 @@ describe('generateProgram', () => {
   it('prints the counters every second and at exit, and event lines as asked', () => {
     const all = gen(1);
     const counters = probeOf(all, 'interval:s:1');
-    for (const m of ['@c', '@by', '@lat', '@ec', '@esub', '@el', '@oc', '@ovf', '@dropped'])
+    for (const m of ['@c', '@by', '@lat', '@oc', '@ovf', '@dropped'])
       expect(counters).toContain(`print(${m});`);
     expect(counters).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
     expect(all).toMatch(/END\n\{\n {2}print\(@c\);/);
     // every event is held on its CPU, and goes out with the ones before it when that makes a line
-    // of EVENT_BATCH: a completion (with its record, or in flight at start: one staging each
-    // probe, which fits 0.17's stack), a multishot CQE, an io_uring_enter
+    // of EVENT_BATCH: a CQE (a request's with its record, or in flight at start, or a multishot
+    // one: one staging at the probe's end, which fits 0.17's stack), an io_uring_enter
     const staged = all.match(/@q\[cpu, \$qn\] = \(/g) ?? [];
-    expect(staged).toHaveLength(3);
+    expect(staged).toHaveLength(2);
     const full = `E\\t${Array(EVENT_BATCH).fill('%llu\\t%llu\\t%llx\\t%lld\\t%llx').join('\\t')}\\t`;
-    expect(all.split(full)).toHaveLength(3 + 1);
-    const done = probeOf(all, 'tracepoint:io_uring:io_uring_complete', '/(args->req != 0)/');
+    expect(all.split(full)).toHaveLength(2 + 1);
+    const done = completionOf(all, 'req');
     expect(done).toContain('$ea = (uint64)($tg | (1 << 22) | ($op << 24));');
     expect(done).toContain('$ea = (uint64)($s.1);');
     expect(all).toContain(`if ($qn == ${EVENT_BATCH - 1}) {`);
@@ -269,7 +282,7 @@ describe('generateProgram', () => {
       /T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@qn\);\n {2}print\(@q\);\n/,
     );
     // every event: nothing sampled, nothing counted apart (every one counted is sent)
-    expect(all).not.toMatch(/@so\[|@emit|rand %/);
+    expect(all).not.toMatch(/\$ss = |@emit|rand %/);
     const eLines = (p: string) => (p.match(/printf\("[0-9a-f]+E\\t/g) ?? []).length;
     const none = gen(1, { pids: [] }, modern, { kind: 'none' });
     expect(eLines(none)).toBe(0);
@@ -284,7 +297,7 @@ describe('generateProgram', () => {
     const none = gen(1, { pids: [] }, modern, { kind: 'none' });
     const submit = probeOf(none, 'tracepoint:io_uring:io_uring_submit_req');
     // the latency budget, then one in N; the clock read only when one is taken
-    expect(submit).toContain('$ss = @so[cpu];');
+    expect(submit).toContain('$sx = @e[(uint64)cpu | 0x100000000];');
     expect(submit).toContain(`if ($ss == 0) { $ss = (uint64)((${LATENCY_BUDGET} << 16) | 1); }`);
     expect(submit).toContain('} else if ($sn <= 1 || rand % $sn == 0) {');
     expect(submit.indexOf('nsecs >> 10')).toBeGreaterThan(submit.indexOf('rand % $sn'));
@@ -296,8 +309,10 @@ describe('generateProgram', () => {
     expect(enter).not.toContain('@s');
     // the histograms sum the weights; the budget is put back every second on every CPU
     expect(none).toContain('@lat[$tg, $op, $b] = sum($w);');
-    expect(none).toContain('@el[(uint64)pid, $b] = sum($w);');
-    expect(probeOf(none, 'profile:hz:1')).toContain(`| (${LATENCY_BUDGET} << 16);`);
+    expect(none).toContain('@lat[(uint64)pid, (uint64)255, $b] = sum($w);');
+    expect(probeOf(none, 'profile:hz:1')).toContain(
+      `| (${LATENCY_BUDGET} << 16), (uint64)0, (uint64)0);`,
+    );
     // the budget (2 CPUs): both streams share one sampler, whose samples are the events sent
     const budget = generateProgram({
       tier: 1,
@@ -309,7 +324,7 @@ describe('generateProgram', () => {
     });
     for (const tp of ['io_uring:io_uring_submit_req', 'syscalls:sys_enter_io_uring_enter']) {
       const b = probeOf(budget, `tracepoint:${tp}`);
-      expect(b).toContain('$ss = @so[cpu];');
+      expect(b).toContain('$sx = @e[(uint64)cpu | 0x100000000];');
       expect(b).toContain('if ($ss == 0) { $ss = (uint64)((10000 << 16) | 1); }');
       expect(b).toContain('$emit = $w != 0 ? (uint64)1 : (uint64)0;');
     }
