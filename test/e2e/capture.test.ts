@@ -3,7 +3,7 @@
  * Runs as root (CI has root, bpftrace, gcc, liburing-dev and fio: see .ci/run).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyEvent, type IoEvent } from '../../source/model/event.js';
@@ -312,9 +312,18 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     await waitFor(cli, 'stderr', /^capturing$/m);
     const ours = bpftraceUnder(cli.pid!);
     expect(ours.length, cOut.stderr()).toBe(1);
-    cli.kill('SIGKILL');
-    await exitOf(cli);
-    expect(await waitGone(ours)).toEqual([]);
+    // (killed, it cannot remove its program's directory: this test does, having caused it)
+    const program = readFileSync(`/proc/${ours[0].pid}/cmdline`, 'latin1')
+      .split('\0')
+      .find((a) => a.endsWith('/capture.bt'));
+    expect(program, "the program file on bpftrace's command line").toBeDefined();
+    try {
+      cli.kill('SIGKILL');
+      await exitOf(cli);
+      expect(await waitGone(ours)).toEqual([]);
+    } finally {
+      rmSync(path.dirname(program!), { recursive: true, force: true });
+    }
   });
 });
 

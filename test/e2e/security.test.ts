@@ -603,10 +603,17 @@ describe.runIf(runFio)('bpftrace killed under a recording', () => {
       );
       const ours = bpftraceUnder(cli.pid!);
       expect(ours).toHaveLength(1);
+      // the program's file (it holds the session's framing token), named on bpftrace's command
+      const program = readFileSync(`/proc/${ours[0].pid}/cmdline`, 'latin1')
+        .split('\0')
+        .find((a) => a.endsWith('/capture.bt'));
+      expect(program && existsSync(program), 'the program file while it runs').toBe(true);
       const killedAt = Date.now();
       process.kill(ours[0].pid, 'SIGKILL');
       const { code } = await exitOf(cli);
       expect(code, o.stderr()).toBe(1);
+      // exit 1 leaves nothing behind in the temporary directory
+      expect(existsSync(path.dirname(program!)), 'the program directory after exit 1').toBe(false);
       expect(o.stderr()).toMatch(/bpftrace exited unexpectedly \(SIGKILL\)/);
       const meta = JSON.parse(readFileSync(recording.replace(/\.csv$/, '.meta.json'), 'utf8')) as {
         events: number;
