@@ -1,7 +1,8 @@
 /**
  * The io_uring_enter system call: every call counted at its return, in @c under the opcode
- * IO_URING_ENTER and its result (the operations it submitted, or −errno), one map update; its latency and its IO_URING_ENTER
- * event taken for the calls chosen at entry (sampling.ts), whose entry is kept by thread.
+ * IO_URING_ENTER and its result (the operations it submitted, or −errno), one map update; its
+ * latency and its IO_URING_ENTER event taken for the calls chosen at entry (sampling.ts), whose
+ * entry is kept by thread.
  */
 import { IO_URING_ENTER } from '../../source/model/opcodes.js';
 import { bucketStatements } from '../buckets.js';
