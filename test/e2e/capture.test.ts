@@ -15,6 +15,7 @@ import { RECORDING_HEADER } from '../../source/record/format.js';
 import { readSessionMeta } from '../../source/record/meta.js';
 import {
   bpftraceUnder,
+  programFileOf,
   buildWorkload,
   captureWorkload,
   collectOutput,
@@ -313,9 +314,7 @@ describe.runIf(run)('live capture with real bpftrace', () => {
     const ours = bpftraceUnder(cli.pid!);
     expect(ours.length, cOut.stderr()).toBe(1);
     // (killed, it cannot remove its program's directory: this test does, having caused it)
-    const program = readFileSync(`/proc/${ours[0].pid}/cmdline`, 'latin1')
-      .split('\0')
-      .find((a) => a.endsWith('/capture.bt'));
+    const program = programFileOf(ours[0]);
     expect(program, "the program file on bpftrace's command line").toBeDefined();
     try {
       cli.kill('SIGKILL');

@@ -194,6 +194,16 @@ export function bpftraceUnder(root: number): ProcessRef[] {
   return descendants(root).filter((p) => p.comm === 'bpftrace');
 }
 
+/**
+ * The program file a running bpftrace of iouringtop's was given (named on its command line, in
+ * iouringtop's temporary directory); undefined if none is.
+ */
+export function programFileOf(bpftrace: ProcessRef): string | undefined {
+  return readFileSync(`/proc/${bpftrace.pid}/cmdline`, 'latin1')
+    .split('\0')
+    .find((a) => a.endsWith('/capture.bt'));
+}
+
 /** Those of `procs` still running (the same pid with the same start time). */
 export function stillRunning(procs: readonly ProcessRef[]): ProcessRef[] {
   return procs.filter((p) => processRef(p.pid)?.start === p.start);

@@ -26,6 +26,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CONNECTIONS } from '../../source/metrics/server.js';
 import {
   bpftraceUnder,
+  programFileOf,
   captureWorkload,
   collectOutput,
   eventually,
@@ -604,9 +605,7 @@ describe.runIf(runFio)('bpftrace killed under a recording', () => {
       const ours = bpftraceUnder(cli.pid!);
       expect(ours).toHaveLength(1);
       // the program's file (it holds the session's framing token), named on bpftrace's command
-      const program = readFileSync(`/proc/${ours[0].pid}/cmdline`, 'latin1')
-        .split('\0')
-        .find((a) => a.endsWith('/capture.bt'));
+      const program = programFileOf(ours[0]);
       expect(program && existsSync(program), 'the program file while it runs').toBe(true);
       const killedAt = Date.now();
       process.kill(ours[0].pid, 'SIGKILL');
