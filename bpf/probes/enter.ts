@@ -20,11 +20,13 @@ export function enterProbes(ctx: ProgramContext): string[] {
     '  @e[(uint64)tid] = (nsecs, $fd, $ts | ($w << 32) | ($emit << 63));',
     '}',
   ];
+  // the process's IO_URING_ENTER row in the operations' maps (bpf/maps.ts)
+  const row = `(uint64)pid, (uint64)${IO_URING_ENTER}`;
   const exit = [
     '$r = (int64)args->ret;',
     '$cls = $r;',
-    `if ($r > ${ENTER_CLASS_MAX}) { $cls = ${ENTER_CLASS_MAX + 1}; @by[(uint64)pid, (uint64)${IO_URING_ENTER}] = sum($r); }`,
-    `@c[(uint64)pid, (uint64)${IO_URING_ENTER}, $cls] = count();`,
+    `if ($r > ${ENTER_CLASS_MAX}) { $cls = ${ENTER_CLASS_MAX + 1}; @by[${row}] = sum($r); }`,
+    `@c[${row}, $cls] = count();`,
     // (where submissions are traced, they name the process)
     ...(ctx.counting === 'none' ? ctx.nameOnce() : []),
     '$e = @e[(uint64)tid];',
@@ -34,7 +36,7 @@ export function enterProbes(ctx: ProgramContext): string[] {
     '  $w = ($e.2 >> 32) & 0x7fffffff;',
     '  if ($w != 0) {',
     ...indent(bucketStatements(''), '    '),
-    `    @lat[(uint64)pid, (uint64)${IO_URING_ENTER}, $b] = sum($w);`,
+    `    @lat[${row}, $b] = sum($w);`,
     '    @elsn = count();',
     '  }',
     ...(ctx.sendsEvents
