@@ -20,6 +20,8 @@ export const SCAN_MS = 5000;
 export const MAX_SCANNED = 1024;
 /** Registered-file names kept per ring (the count is always whole). */
 export const MAX_FILE_NAMES = 4096;
+/** Reads of a ring's fdinfo per sample while the kernel leaves io_uring's part out (readRing). */
+export const BUSY_TRIES = 40;
 
 export interface FdinfoRing {
   sqEntries?: number;
@@ -169,17 +171,40 @@ export class RingScanner extends ProcSampler<ProcRings> {
       p = { fds: found.fds, scannedMs: nowMs, rings: [], unscanned: found.unscanned };
       this.procs.set(pid, p);
     }
-    const texts = await Promise.all(
-      p.fds.map((fd) => readProcText(`${this.root}/${pid}/fdinfo/${fd}`)),
-    );
+    const read = await Promise.all(p.fds.map((fd) => this.readRing(pid, fd)));
     const rings: RingInfo[] = [];
+    let closed = false;
     p.fds.forEach((fd, i) => {
-      const parsed = texts[i] === undefined ? undefined : parseFdinfo(texts[i]);
-      if (parsed) rings.push({ pid, fd, ...parsed });
+      const r = read[i];
+      if (r === 'closed') closed = true;
+      else if (r !== 'busy') rings.push({ pid, fd, ...r });
+      else {
+        // the kernel said nothing of it this time: its last reading stands
+        const was = p.rings.find((x) => x.fd === fd);
+        if (was) rings.push(was);
+      }
     });
-    // a ring closed since the scan: look again next time
-    if (rings.length < p.fds.length) p.scannedMs = 0;
+    // a ring closed since the scan (or a descriptor that is not a ring now): look again next time
+    if (closed) p.scannedMs = 0;
     p.rings = rings;
+  }
+
+  /**
+   * One ring's fdinfo. A kernel that writes io_uring's part of it only when it gets the ring's
+   * lock at once (6.18 here: `mutex_trylock`) leaves it out while the ring's task holds the lock
+   * in a submission, which a busy ring does most of the time (170 of 200 reads of a NOP loop's
+   * ring came back without it): read again, up to BUSY_TRIES times, before calling it busy. (A
+   * descriptor closed and reused for something else reads the same; the scan every SCAN_MS
+   * finds that out.)
+   */
+  private async readRing(pid: number, fd: number): Promise<FdinfoRing | 'closed' | 'busy'> {
+    for (let i = 0; i < BUSY_TRIES; i++) {
+      const text = await readProcText(`${this.root}/${pid}/fdinfo/${fd}`);
+      if (text === undefined) return 'closed';
+      const parsed = parseFdinfo(text);
+      if (parsed) return parsed;
+    }
+    return 'busy';
   }
 
   rings(): RingInfo[] {

@@ -111,6 +111,54 @@ describe('the ring scan of a process with many descriptors', () => {
   });
 });
 
+describe('a ring whose fdinfo comes back without io_uring’s part (its lock was busy)', () => {
+  it('keeps its last reading while busy, and drops it once the descriptor is closed', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
+    try {
+      const pid = 78;
+      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
+      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+      symlinkSync('anon_inode:[io_uring]', path.join(root, `${pid}/fd/3`));
+      const info = path.join(root, `${pid}/fdinfo/3`);
+      writeFileSync(info, fixture('6.18-registered-file.txt'));
+      const scanner = new RingScanner(root);
+      await scanner.sample([pid], 1_000);
+      expect(scanner.rings()).toMatchObject([{ pid, fd: 3, cqEntries: 32, sqEntries: 16 }]);
+      // what 6.18 writes when mutex_trylock fails: the common lines alone, every time
+      writeFileSync(info, 'pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1057\n');
+      await scanner.sample([pid], 2_000);
+      expect(scanner.rings()).toMatchObject([{ pid, fd: 3, cqEntries: 32, sqEntries: 16 }]);
+      // closed: gone now, and looked for again at the next sample (not SCAN_MS later)
+      rmSync(info);
+      await scanner.sample([pid], 3_000);
+      expect(scanner.rings()).toEqual([]);
+      writeFileSync(info, fixture('6.18-sqpoll.txt'));
+      await scanner.sample([pid], 4_000);
+      expect(scanner.rings()).toHaveLength(1);
+      expect(scanner.rings()[0].sqThread).toBeDefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('starts with nothing for a ring never read whole', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
+    try {
+      const pid = 79;
+      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
+      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+      symlinkSync('anon_inode:[io_uring]', path.join(root, `${pid}/fd/4`));
+      writeFileSync(path.join(root, `${pid}/fdinfo/4`), 'pos:\t0\nflags:\t02\n');
+      const scanner = new RingScanner(root);
+      await scanner.sample([pid], 1_000);
+      expect(scanner.rings()).toEqual([]);
+      expect(scanner.failures()).toEqual(new Map());
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a real process with rings (Node, UV_USE_IO_URING=1)', () => {
   let child: ChildProcess | undefined;
   afterAll(() => child?.kill('SIGKILL'));
