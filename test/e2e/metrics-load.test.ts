@@ -1,7 +1,8 @@
 /**
  * /metrics under load never holds up the capture: fio at a fixed rate traced with real bpftrace,
  * once with nobody scraping and once with 50 scrapers scraping back to back the whole time. Both
- * runs must count every read fio made and lose the same number of events (none, at this rate);
+ * runs must count every read fio made, and the scraped one lose no more events than the other
+ * (none, at this rate, on a quiet machine);
  * every scrape must answer, and the counts must keep moving while they do. Runs as root.
  */
 import { describe, expect, it } from 'vitest';
@@ -107,7 +108,7 @@ const pct = (xs: number[], p: number): number => {
 };
 
 describe.runIf(run)('/metrics under 50 concurrent scrapes', () => {
-  it('never holds up the capture: the same exact counts and the same losses as without scraping', async () => {
+  it('never holds up the capture: the same exact counts, and no more losses than without scraping', async () => {
     const quiet = await fioUnderExporter(0);
     const busy = await fioUnderExporter(50);
     console.log(
@@ -118,7 +119,9 @@ describe.runIf(run)('/metrics under 50 concurrent scrapes', () => {
     );
     expect(quiet.counted).toBe(quiet.fioReads);
     expect(busy.counted).toBe(busy.fioReads);
-    expect(busy.lost).toBe(quiet.lost);
+    // scraping must not cost events (fewer lost while scraped is the machine's doing, as when
+    // another io_uring workload starves bpftrace in the quiet run)
+    expect(busy.lost).toBeLessThanOrEqual(quiet.lost);
     // the scrapes went on while fio ran: each scraper was answered, and they saw the counts move
     // on (the scrape times above are printed, not asserted: the machine is shared)
     expect(busy.perScraper).toHaveLength(50);
