@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { compileCorpus } from '../workload/build.js';
 import { ROOT } from './project.js';
-import type { RefCounts } from './reference.js';
+import { zeroCounts, type RefCounts } from './reference.js';
 
 /** One run of a corpus program. `{dir}` in `args` is replaced by a scratch directory. */
 export interface CorpusEntry {
@@ -240,7 +240,7 @@ export function checkAgainstPrograms(
   const out: Mismatch[] = [];
   for (const r of run.runs)
     for (const l of r.lines) {
-      const got = counts.get(l.pid) ?? { cqes: 0, other: 0, overflows: 0, enters: 0 };
+      const got = counts.get(l.pid) ?? zeroCounts();
       const figures: [string, number | undefined, number][] = [
         ['cqes', l.cqes, got.cqes],
         ['other', l.other, got.other],

@@ -6,8 +6,8 @@
  * chroot shares), ready once its BEGIN line is out (its probes are attached then), stopped with
  * SIGINT, after which its maps are read.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -23,9 +23,17 @@ export interface RefCounts {
   overflows: number;
   /** its io_uring_enter calls */
   enters: number;
+  /** of `other`, CQEs of requests whose submission it did not see (none expected; not checked) */
+  unseen: number;
 }
 
-const MAPS = { cqes: 'cqes', other: 'other', overflows: 'overflows', enters: 'enters' } as const;
+const MAPS = {
+  cqes: 'cqes',
+  other: 'other',
+  overflows: 'overflows',
+  enters: 'enters',
+  unseen: 'unseen',
+} as const;
 
 /** What the reference found when it stopped. */
 export interface RefResult {
@@ -33,28 +41,63 @@ export interface RefResult {
   counts: Map<number, RefCounts>;
   /** pids given to other processes while it ran (a figure per pid of iouringtop mixes them) */
   foreign: Set<number>;
+  /**
+   * Runs of its programs the kernel skipped (bpftool's recursion_misses: a tracepoint that fired
+   * while a BPF program ran on that CPU), by program, where any were; read as it stopped.
+   */
+  skipped: Map<string, number>;
 }
 
-/** Parses the maps bpftrace prints at exit (`@cqes[1234]: 5`). */
+/** Parses the maps bpftrace prints at exit (`@cqes[1234, 1]: 5`: pid and CPU), summing the CPUs. */
 export function parseReferenceMaps(text: string): RefResult {
   const out = new Map<number, RefCounts>();
   const foreign = new Set<number>();
-  for (const m of text.matchAll(/^@(\w+)\[(\d+)\]: (\d+)$/gm)) {
+  for (const m of text.matchAll(/^@(\w+)\[(\d+)(, \d+)?\]: (\d+)$/gm)) {
     const pid = Number(m[2]);
     if (m[1] === 'foreign') foreign.add(pid);
     const field = MAPS[m[1] as keyof typeof MAPS];
-    if (!field) continue;
+    if (!field || m[3] === undefined) continue;
     let c = out.get(pid);
     if (!c) {
-      c = { cqes: 0, other: 0, overflows: 0, enters: 0 };
+      c = zeroCounts();
       out.set(pid, c);
     }
-    c[field] += Number(m[3]);
+    c[field] += Number(m[4]);
   }
-  return { counts: out, foreign };
+  return { counts: out, foreign, skipped: new Map() };
 }
 
-export const zeroCounts = (): RefCounts => ({ cqes: 0, other: 0, overflows: 0, enters: 0 });
+export const zeroCounts = (): RefCounts => ({
+  cqes: 0,
+  other: 0,
+  overflows: 0,
+  enters: 0,
+  unseen: 0,
+});
+
+/** The recursion misses of the BPF programs process `pid` holds (their ids: its fdinfo). */
+function skippedRuns(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const ids = new Set<number>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+      const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.add(Number(m[1]));
+    }
+    const progs = JSON.parse(
+      execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' }),
+    ) as {
+      id: number;
+      name?: string;
+      recursion_misses?: number;
+    }[];
+    for (const p of progs)
+      if (ids.has(p.id) && p.recursion_misses) out.set(p.name ?? String(p.id), p.recursion_misses);
+  } catch (e) {
+    out.set(`(not read: ${(e as Error).message.split('\n')[0]})`, 0);
+  }
+  return out;
+}
 
 /** A running reference counter. */
 export class Reference {
@@ -136,14 +179,18 @@ export class Reference {
 
   /** Stops it with SIGINT and returns its final counts per pid. */
   async stop(): Promise<RefResult> {
+    const skipped = skippedRuns(this.child.pid!);
     this.child.kill('SIGINT');
     const { code, signal } = await this.exited;
     rmSync(this.dir, { recursive: true, force: true });
+    (await import('node:fs')).writeFileSync(`/tmp/refout-${Date.now()}.txt`, this.out);
     if (code !== 0 || !/^END$/m.test(this.out))
       throw new Error(
-        `the reference counter ended (${String(code ?? signal)}) without its final maps: ${this.err}`,
+        `the reference counter ended (${String(code ?? signal)}) without its final maps; ` +
+          `its stderr: ${JSON.stringify(this.err.slice(-600))}; ` +
+          `the end of its stdout: ${JSON.stringify(this.out.slice(-600))}`,
       );
-    return parseReferenceMaps(this.out.slice(this.out.search(/^END$/m)));
+    return { ...parseReferenceMaps(this.out.slice(this.out.search(/^END$/m))), skipped };
   }
 
   /** Ends it without its counts (after a failure elsewhere). */
