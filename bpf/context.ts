@@ -248,6 +248,7 @@ export class ProgramContext {
   readonly cpus: number;
   readonly diagnostics: Diagnostics;
   private readonly token: string;
+  private readonly perCpuCounters: boolean;
 
   constructor(readonly spec: ProgramSpec) {
     const { tier, token, features: f, filter } = spec;
@@ -276,6 +277,7 @@ export class ProgramContext {
     )
       throw new Error('bad control channel');
     this.cpus = Math.max(1, Math.floor(spec.cpus ?? 1));
+    this.perCpuCounters = spec.perCpuCounters === true;
     this.tier = tier;
     this.f = f;
     this.filter = filter;
@@ -292,6 +294,16 @@ export class ProgramContext {
     this.readsFields = tier === 1 && this.counting !== 'none';
     this.ownerAtCompletion = this.counting === 'completion' && f.btf.kiocbTctxTask === true;
     this.diagnostics = diagnosticsOf(tier, f);
+  }
+
+  /**
+   * The first key of a counter map (bpf/maps.ts) for process `tgid`: the tgid, with the CPU
+   * above it where a key's first events on two CPUs at once could lose one (spec.perCpuCounters).
+   */
+  key0(tgid: string): string {
+    if (!this.perCpuCounters) return tgid;
+    const t = /^(\(uint64\))?[$\w]+$/.test(tgid) ? tgid : `(${tgid})`;
+    return `(${t} | ((uint64)cpu << 32))`;
   }
 
   /** A printed line, framed by the session's token at both ends. */

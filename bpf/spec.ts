@@ -132,5 +132,11 @@ export interface ProgramSpec {
   events?: EventLines;
   /** CPUs the event budget is shared among (default 1). */
   cpus?: number;
+  /**
+   * The counters' first key carries the CPU above the tgid (`tgid | cpu << 32`), for a bpftrace
+   * whose per-CPU count loses events when two CPUs start the same key at once
+   * (perCpuCounterKeys in source/collect/bpftrace.ts); the collector sums the CPUs.
+   */
+  perCpuCounters?: boolean;
   control?: ControlChannel;
 }

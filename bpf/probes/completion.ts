@@ -45,16 +45,17 @@ export const FOREIGN_OWNER = 0xffffffff;
  * Counts a completion of ($tg, $op) with result $r (int64): one @c update for most, two for a
  * read or write whose byte count the class cannot hold.
  */
-function countStatements(): string[] {
+function countStatements(ctx: ProgramContext): string[] {
+  const tg = ctx.key0('$tg');
   return [
     '$cls = $r;',
     'if ($r > 0) {',
     `  $cls = ${CLASS_POSITIVE};`,
     `  if (${anyOf('$op', BYTE_OPCODES)}) {`,
-    `    if ($r <= ${CLASS_BYTES_MAX} && ($r & 511) == 0) { $cls = $r; } else { @by[$tg, $op] = sum($r); }`,
+    `    if ($r <= ${CLASS_BYTES_MAX} && ($r & 511) == 0) { $cls = $r; } else { @by[${tg}, $op] = sum($r); }`,
     '  }',
     '}',
-    '@c[$tg, $op, $cls] = count();',
+    `@c[${tg}, $op, $cls] = count();`,
   ];
 }
 
@@ -68,13 +69,13 @@ function takeRecord(ctx: ProgramContext, rec: string, flags = 0): string[] {
     `$w = (${rec}.3 >> 32) & 0x7fffffff;`,
     'if ($w != 0) {',
     ...indent(bucketStatements(''), '  '),
-    '  @lat[$tg, $op, $b] = sum($w);',
+    `  @lat[${ctx.key0('$tg')}, $op, $b] = sum($w);`,
     '  @lsn = count();',
     '}',
   ];
   if (ctx.diagnostics.short) {
     out.push(
-      `if ($w != 0 && $r >= 0 && (${anyOf('$op', BYTE_OPCODES)}) && (uint64)$r < (${rec}.3 & 0xffffffff)) { @short[$tg, $op] = sum($w); }`,
+      `if ($w != 0 && $r >= 0 && (${anyOf('$op', BYTE_OPCODES)}) && (uint64)$r < (${rec}.3 & 0xffffffff)) { @short[${ctx.key0('$tg')}, $op] = sum($w); }`,
     );
   }
   if (ctx.sendsEvents) {
@@ -166,7 +167,7 @@ function multishotEnd(ctx: ProgramContext, reqOf: string, pass: string): string[
     ? ` || ($op == 6 && !((((struct io_poll *)$req)->events >> ${EPOLLONESHOT_BIT}) & 1))`
     : '';
   const ended = `((((uint64)${reqOf}->flags >> ${bit}) & 1)${poll})`;
-  return [`if (${and(pass, ended)}) { @mse[$tg, $op] = count(); }`];
+  return [`if (${and(pass, ended)}) { @mse[${ctx.key0('$tg')}, $op] = count(); }`];
 }
 
 /** A request's CQE (req set), counted from the request: 'completion' counting. */
@@ -187,8 +188,8 @@ function requestCompletion(ctx: ProgramContext): string[] {
   // a zero-copy send's notification: a request the kernel made, never submitted; the
   // application reaps it like any CQE, but it is no operation: one of the owner's other CQEs
   const count = [
-    `if ($cf & ${CQE_F_NOTIF}) { @oc[$tg] = count(); } else {`,
-    ...indent(countStatements(), '  '),
+    `if ($cf & ${CQE_F_NOTIF}) { @oc[${ctx.key0('$tg')}] = count(); } else {`,
+    ...indent(countStatements(ctx), '  '),
     '}',
   ];
   body.push(...(pass ? [`if (${pass}) {`, ...indent(count, '  '), '}'] : count));
@@ -255,7 +256,7 @@ function recordedCompletion(ctx: ProgramContext): string {
     '  $tg = $s.1 & 0x3fffff;',
     '  $op = ($s.1 >> 24) & 0xff;',
     '  $r = $res;',
-    ...indent(countStatements(), '  '),
+    ...indent(countStatements(ctx), '  '),
     ...indent(takeRecord(ctx, '$s'), '  '),
     `  if (${more}) { @s[${key}] = (nsecs, $s.1, $s.2, $s.3); } else {`,
     `    delete(@s[${key}]);`,
@@ -291,7 +292,7 @@ function requestlessCompletion(ctx: ProgramContext): string[] {
     '  $tg = $m.1 & 0x3fffff;',
     '  $op = ($m.1 >> 24) & 0xff;',
     '  $r = $res;',
-    ...indent(countStatements(), '  '),
+    ...indent(countStatements(ctx), '  '),
     // every later CQE of a multishot request has its latency: since the one before it
     ...indent(takeRecord(ctx, '$m', FLAG_MULTISHOT), '  '),
     `  if ($cf & ${CQE_F_MORE}) {`,
@@ -302,7 +303,7 @@ function requestlessCompletion(ctx: ProgramContext): string[] {
     '  }',
     '} else {',
     ...indent(ownerStatements(ctx), '  '),
-    `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @oc[$o] = count(); }`,
+    `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @oc[${ctx.key0('$o')}] = count(); }`,
     ...(ctx.who === '' ? ['  if ($o == 0) { @unmatched = count(); }'] : []),
     '}',
   ];
@@ -322,7 +323,7 @@ function overflowProbe(ctx: ProgramContext): string {
       ? [
           '$m = @m[$rctx, $ud];',
           'if ($m.0 != 0) {',
-          '  @ovfo[$m.1 & 0x3fffff, ($m.1 >> 24) & 0xff] = count();',
+          `  @ovfo[${ctx.key0('$m.1 & 0x3fffff')}, ($m.1 >> 24) & 0xff] = count();`,
           '  @overflow = count();',
           // its last CQE: the request's records go (a completion would have taken them)
           `  if (!($cf & ${CQE_F_MORE})) { delete(@m[$rctx, $ud]); ${forgetRecord ?? ''} }`,
@@ -330,7 +331,7 @@ function overflowProbe(ctx: ProgramContext): string {
         ]
       : ['{']),
     ...indent(ownerStatements(ctx), '  '),
-    `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @ovf[$o] = count(); @overflow = count(); }`,
+    `  if ($o != 0 && $o != ${FOREIGN_OWNER}) { @ovf[${ctx.key0('$o')}] = count(); @overflow = count(); }`,
     ...(unknownOwner ? [`  if ($o == 0) { ${unknownOwner} }`] : []),
     '}',
   ];

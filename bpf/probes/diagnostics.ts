@@ -13,7 +13,7 @@ export function diagnosticProbes(ctx: ProgramContext): string[] {
     .filter((f) => f.program.counter === 'tracepoint' && d[f.key as keyof typeof d] === true)
     .map((f) =>
       probe(`tracepoint:io_uring:${f.program.tracepoint}`, and(ctx.who, ctx.opIs('args->opcode')), [
-        `  @${f.program.maps[0].name}[(uint64)pid, (uint64)args->opcode] = count();`,
+        `  @${f.program.maps[0].name}[${ctx.key0('(uint64)pid')}, (uint64)args->opcode] = count();`,
       ]),
     );
 }

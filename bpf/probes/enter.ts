@@ -21,7 +21,7 @@ export function enterProbes(ctx: ProgramContext): string[] {
     '}',
   ];
   // the process's IO_URING_ENTER row in the operations' maps (bpf/maps.ts)
-  const row = `(uint64)pid, (uint64)${IO_URING_ENTER}`;
+  const row = `${ctx.key0('(uint64)pid')}, (uint64)${IO_URING_ENTER}`;
   const exit = [
     '$r = (int64)args->ret;',
     '$cls = $r;',

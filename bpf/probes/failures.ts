@@ -20,7 +20,7 @@ export function failuresProbe(ctx: ProgramContext): string | undefined {
     '$fo = (int64)args->off;',
     '$fl = (uint64)args->len;',
     ...ctx.nameOnce(),
-    '@fail[(uint64)pid, $op, $err] = count();',
+    `@fail[${ctx.key0('(uint64)pid')}, $op, $err] = count();`,
   ];
   // (init failures are few: where events are sent, each one's is)
   if (ctx.readsFields && (ctx.counting === 'record' || ctx.sendsEvents)) {

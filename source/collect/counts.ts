@@ -134,6 +134,8 @@ export class CountsCollector {
   constructor(
     startUs = Number.NaN,
     private readonly capacity = Number.POSITIVE_INFINITY,
+    /** The maps' first key is `tgid | cpu << 32` (ProgramSpec.perCpuCounters): CPUs are summed. */
+    private readonly perCpuKeys = false,
   ) {
     this.prevTsUs = startUs;
   }
@@ -200,38 +202,55 @@ export class CountsCollector {
     COUNTER_MAPS.map((m) => [m.name, m.keys.length]),
   );
 
+  /** This round's sums over the CPUs, by map and key (the tgid's) when the keys are per CPU. */
+  private readonly cpuSums = new Map<string, number>();
+
   /** One printed counter line. */
-  add(name: string, k: readonly number[], value: number): void {
+  add(name: string, raw: readonly number[], value: number): void {
     const scalar = (this.scalars as Record<string, ((v: number) => void) | undefined>)[name];
     if (scalar !== undefined) {
-      if (k.length !== 0) return;
+      if (raw.length !== 0) return;
       this.printed.add(name);
       scalar(value);
       return;
     }
     const put = this.put.get(name);
     // (a line with another number of keys is not the map's; @ready is printed once at the start)
-    if (put === undefined || k.length !== this.arity.get(name)) return;
+    if (put === undefined || raw.length !== this.arity.get(name)) return;
+    let k = raw;
+    if (this.perCpuKeys) {
+      // this CPU's count of the key: the figure is the sum of the CPUs' printed so far this round
+      k = [raw[0] % 2 ** 32, ...raw.slice(1)];
+      const id = `${name}:${k.join(',')}`;
+      value += this.cpuSums.get(id) ?? 0;
+      this.cpuSums.set(id, value);
+    }
     const n = (this.printedKeys.get(name) ?? 0) + 1;
     this.printedKeys.set(name, n);
     if (n >= this.capacity) this.fullMaps.add(name);
     // a forgotten process's: taken at the round's end, if the round is later than its deletion
     if (this.forgotten.has(k[0]))
-      this.late.push({ put, map: name as CounterName, k: [...k], value });
-    else this.take(put, name as CounterName, k, value);
+      this.late.push({ put, map: name as CounterName, k: [...k], raw: [...raw], value });
+    else this.take(put, name as CounterName, k, raw, value);
   }
 
-  private take(put: Put, map: CounterName, k: readonly number[], value: number): void {
+  /** `k`: the keys with the tgid first; `raw`: as the map has them (deleted by those). */
+  private take(
+    put: Put,
+    map: CounterName,
+    k: readonly number[],
+    raw: readonly number[],
+    value: number,
+  ): void {
     this.printed.add(map);
     put(k, value);
-    this.remember(map, k);
+    this.remember(map, k[0], raw);
   }
 
   /** Lines of forgotten processes in this round, decided at its end. */
-  private late: { put: Put; map: CounterName; k: number[]; value: number }[] = [];
+  private late: { put: Put; map: CounterName; k: number[]; raw: number[]; value: number }[] = [];
 
-  private remember(map: CounterName, keys: readonly number[]): void {
-    const tgid = keys[0];
+  private remember(map: CounterName, tgid: number, keys: readonly number[]): void {
     let mine = this.keysOf.get(tgid);
     if (mine === undefined) this.keysOf.set(tgid, (mine = new Map<string, CounterKey>()));
     const id = `${map}:${keys.join(',')}`;
@@ -292,11 +311,12 @@ export class CountsCollector {
     // used again, from 0
     for (const [tgid, until] of this.forgotten) if (tsUs >= until) this.forgotten.delete(tgid);
     for (const l of this.late)
-      if (!this.forgotten.has(l.k[0])) this.take(l.put, l.map, l.k, l.value);
+      if (!this.forgotten.has(l.k[0])) this.take(l.put, l.map, l.k, l.raw, l.value);
     this.late = [];
     const printed = this.printed;
     this.printed = new Set();
     this.printedKeys = new Map();
+    this.cpuSums.clear();
     for (const name of this.filled) {
       if (!printed.has(name)) {
         this.incompleteRounds++;

@@ -181,4 +181,35 @@ describe('CountsCollector', () => {
     expect(c.end(3_000_000, names)!.rows.map((r) => [r.pid, r.ops])).toEqual([[7, 2]]);
     expect(c.operations).toBe(3 + 1 + 5 + 2);
   });
+
+  it('sums the CPUs of a key kept per CPU, and remembers each for its deletion', () => {
+    const c = new CountsCollector(1_000_000, Number.POSITIVE_INFINITY, true);
+    const on = (cpu: number, tgid: number) => cpu * 2 ** 32 + tgid;
+    c.add('c', [on(0, 10), 22, 4096], 5);
+    c.add('c', [on(1, 10), 22, 4096], 2);
+    c.add('by', [on(1, 10), 22], 100);
+    c.add('c', [on(3, 10), 22, 1], 1);
+    c.add('c', [on(1, 11), 255, 1], 4);
+    const d1 = c.end(2_000_000, names)!;
+    expect(d1.rows.map((r) => [r.pid, r.opcode, r.ops, r.read])).toEqual([
+      [10, 22, 8, 7 * 4096 + 100],
+      [11, 255, 4, 0],
+    ]);
+    // the next round's figures are cumulative per CPU again: the delta is what the CPUs added
+    c.add('c', [on(0, 10), 22, 4096], 6);
+    c.add('c', [on(1, 10), 22, 4096], 2);
+    c.add('by', [on(1, 10), 22], 100);
+    c.add('c', [on(3, 10), 22, 1], 1);
+    c.add('c', [on(1, 11), 255, 1], 4);
+    const d2 = c.end(3_000_000, names)!;
+    expect(d2.rows.map((r) => [r.pid, r.opcode, r.ops])).toEqual([[10, 22, 1]]);
+    // deleted as the maps hold them: one key per CPU
+    expect(c.keysOfProcess(10).map((k) => [k.map, ...k.keys])).toEqual([
+      ['c', on(0, 10), 22, 4096],
+      ['c', on(1, 10), 22, 4096],
+      ['by', on(1, 10), 22],
+      ['c', on(3, 10), 22, 1],
+    ]);
+    expect(c.processes()).toEqual([10, 11]);
+  });
 });

@@ -15,6 +15,7 @@ import { COUNTER_MAPS, resultClass } from '../../bpf/maps.js';
 import { ENTER_SAMPLE, LATENCY_BUDGET } from '../../bpf/probes/sampling.js';
 import { TICK_OFFSET } from '../../bpf/probes/control.js';
 import { MODERN_FEATURES as modern } from '../helpers/features.js';
+import { perCpuCounterKeys } from '../../source/collect/bpftrace.js';
 
 const TOKEN = 'abcdef01';
 const gen = (
@@ -330,6 +331,45 @@ describe('generateProgram', () => {
     }
     expect(budget).toContain('@emit = count();');
     expect(budget).not.toContain('@se[');
+  });
+});
+
+describe('counters kept per CPU (bpftrace 0.23: a key started on two CPUs at once loses one)', () => {
+  it('puts the CPU above the tgid in every counter map, and only where asked', () => {
+    const spec = (perCpuCounters: boolean) =>
+      generateProgram({
+        tier: 1,
+        token: TOKEN,
+        features: modern,
+        filter: { pids: [] },
+        events: { kind: 'all' },
+        perCpuCounters,
+      });
+    const per = spec(true);
+    const plain = spec(false);
+    // every write of a counter map (bpf/maps.ts) starts its key with the packed tgid
+    const writes = (p: string) =>
+      [...p.matchAll(/@(\w+)\[([^\]]*)\] = (count|sum)\(/g)].filter(([, m]) =>
+        COUNTER_MAPS.some((c) => c.name === m),
+      );
+    expect(writes(per).length).toBeGreaterThan(10);
+    for (const [w, , keys] of writes(per))
+      expect(keys, w).toMatch(/^\([^,]* \| \(\(uint64\)cpu << 32\)\)(, |$)/);
+    for (const [w, , keys] of writes(plain)) expect(keys, w).not.toContain('cpu');
+    expect(per).toContain('@c[((uint64)pid | ((uint64)cpu << 32)), (uint64)255, $cls] = count();');
+    expect(per).toContain('@c[($tg | ((uint64)cpu << 32)), $op, $cls] = count();');
+    // the keyless counters are per-CPU arrays in bpftrace: nothing to start, nothing to race
+    expect(per).toContain('@overflow = count();');
+    // the same maps written in both: only the keys differ
+    expect(writes(per).map(([, m]) => m)).toEqual(writes(plain).map(([, m]) => m));
+  });
+
+  it('for bpftrace 0.23 alone', () => {
+    expect(perCpuCounterKeys('v0.23.2')).toBe(true);
+    expect(perCpuCounterKeys('v0.23.0')).toBe(true);
+    expect(perCpuCounterKeys('v0.17.0')).toBe(false);
+    expect(perCpuCounterKeys('v0.24.1')).toBe(false);
+    expect(perCpuCounterKeys(undefined)).toBe(false);
   });
 });
 
