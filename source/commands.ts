@@ -5,6 +5,7 @@
  */
 import { readFilesSidecar } from './proc/sidecar.js';
 import { generateProgram, type Tier } from '../bpf/program.js';
+import { perCpuCounterKeys } from './collect/bpftrace.js';
 import { canCapture, probe, type ProbeResult } from './collect/probe.js';
 import { describeProbe, TIER_NAMES } from './collect/report.js';
 import { packageVersion } from './paths.js';
@@ -76,6 +77,7 @@ export async function runPrintProgram(config: Config): Promise<number> {
       features: p.features,
       filter: config.filter,
       events: config.events,
+      perCpuCounters: perCpuCounterKeys(p.bpftraceVersion),
     }),
   );
   return 0;
