@@ -1,7 +1,7 @@
 /**
  * The process rows: one per pid, under its latest command name (an exec or a rename renames the
  * row, which keeps the names before), found on the hot path; interned command names; and a bound
- * on their number (the idlest row is evicted, and counted).
+ * on their number (the idlest rows are evicted, and counted).
  */
 import { ProcRow, PxRow, type StatRow } from './rows.js';
 
@@ -77,25 +77,29 @@ export class ProcessTable {
     return row;
   }
 
-  /** Drops the process row that has been idle longest (fewest operations on a tie). */
+  /**
+   * Drops the rows idle longest (fewest operations on a tie): a sixteenth of the table at once
+   * (one at least), so that a churn of short-lived processes (a build: thousands a second) pays
+   * one sort per sixteenth of the table, not a scan of it per new process.
+   */
   private evictIdlest(): void {
-    let victim = -1;
-    for (let i = 0; i < this.procs.length; i++) {
-      const p = this.procs[i];
-      if (victim < 0) {
-        victim = i;
-        continue;
-      }
-      const v = this.procs[victim];
-      if (p.lastUs < v.lastUs || (p.lastUs === v.lastUs && p.t.ops < v.t.ops)) victim = i;
+    const n = Math.max(1, Math.floor(this.procs.length / 16));
+    const order = this.procs
+      .map((p, i) => i)
+      .sort((a, b) => {
+        const p = this.procs[a];
+        const q = this.procs[b];
+        return p.lastUs - q.lastUs || p.t.ops - q.t.ops || a - b;
+      });
+    const gone = new Set<ProcRow>();
+    for (let i = 0; i < n && i < order.length; i++) gone.add(this.procs[order[i]]);
+    for (const row of gone) {
+      this.byUid.delete(row.uid);
+      if (this.byPid.get(row.pid) === row) this.byPid.delete(row.pid);
+      if (this.lastProc === row) this.lastProc = undefined;
+      this.evicted++;
     }
-    if (victim < 0) return;
-    const row = this.procs[victim];
-    this.procs.splice(victim, 1);
-    this.byUid.delete(row.uid);
-    if (this.byPid.get(row.pid) === row) this.byPid.delete(row.pid);
-    if (this.lastProc === row) this.lastProc = undefined;
-    this.evicted++;
+    this.procs = this.procs.filter((p) => !gone.has(p));
   }
 
   /**
