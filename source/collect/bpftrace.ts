@@ -188,7 +188,6 @@ export class BpftraceSource {
       },
       onCounter: (name, keys, value) => this.collector.add(name, keys, value),
       onCountersEnd: (tsUs) => {
-        this.tickSentMs = undefined; // the round is read: the next tick may go
         // The R line can be lost when a storm fills the buffers from the first moment: the
         // first counters (a second after the attach) then say that the probes are in.
         if (!this.readySeen) this.ready(tsUs - 1_000_000);
@@ -321,31 +320,9 @@ export class BpftraceSource {
     this.exitPromise = exit;
     // the counters' tick: the program prints them when told (bpf/probes/control.ts says why)
     if (!this.exited) {
-      this.ticker = setInterval(() => this.tick(), COUNTS_TICK_MS);
+      this.ticker = setInterval(() => this.control.tick(), COUNTS_TICK_MS);
       this.ticker.unref();
     }
-  }
-
-  /** When the last tick went (ms), until its round's T line is read. */
-  private tickSentMs?: number;
-  /** Ticks not sent: the round before was still being read. */
-  ticksSkipped = 0;
-
-  /**
-   * Asks for a round of counters, unless the last one is still unread. The keys of the processes
-   * gone are deleted when a round has been read (reaper.ts); a key deleted while bpftrace prints
-   * its map makes bpftrace 0.17 abort ("failed to look up elem: -2", seen under the churn test:
-   * 30 000 processes, the reader seconds behind), and a reader that is behind gains nothing from
-   * more rounds. So one round at a time, or another after ROUND_WAIT_MS (its T line lost).
-   */
-  private tick(): void {
-    const now = Date.now();
-    if (this.tickSentMs !== undefined && now - this.tickSentMs < ROUND_WAIT_MS) {
-      this.ticksSkipped++;
-      return;
-    }
-    this.tickSentMs = now;
-    this.control.tick();
   }
 
   private async cleanup(): Promise<void> {
@@ -427,5 +404,3 @@ export class BpftraceSource {
 
 /** How often the program is told to print its counters (ms). */
 export const COUNTS_TICK_MS = 1000;
-/** How long a round may stay unread before the next tick goes anyway (its T line lost). */
-export const ROUND_WAIT_MS = 5000;
