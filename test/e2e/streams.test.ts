@@ -114,13 +114,25 @@ describe.runIf(run)('--interval over a live capture', () => {
       '1',
       '--json',
       '--duration',
-      '6',
+      '60',
       '--pid',
       String(s.pid),
       '--output-dir',
       dir,
     ]);
+    // stopped once the storm has ended and five reports are out: a stop by --duration 6 could
+    // fall before the storm's end on a loaded machine (CI: 1 896 931 of 2 000 000 counted)
     const nops = await go(s);
+    const reports = () =>
+      out
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{"type":"interval"'));
+    for (const end = Date.now() + 60_000; reports().length < 5;) {
+      if (Date.now() > end) throw new Error(`five reports: ${out.stdout()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    cli.kill('SIGINT');
     const e = await exitOf(cli);
     expect(e.code, out.stderr()).toBe(0);
     const docs = lines(out.stdout());
