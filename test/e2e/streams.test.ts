@@ -75,8 +75,14 @@ async function go(s: { child: ChildProcess; out: () => string }): Promise<number
 }
 
 const started: ChildProcess[] = [];
+/** The captures started: a test that fails before its SIGINT leaves them running otherwise. */
+const clis: ChildProcess[] = [];
 const cgroupDirs: string[] = [];
-afterAll(() => {
+afterAll(async () => {
+  // a capture asked to stop stops its bpftrace and removes its program file
+  const running = clis.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill('SIGINT');
+  await Promise.all(running.map((c) => exitOf(c)));
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // the deepest first: a cgroup goes once it has no processes and no children
   for (const d of cgroupDirs.reverse()) {
@@ -91,6 +97,7 @@ afterAll(() => {
 /** Starts the CLI and waits until its probes are attached; returns it and its bpftrace. */
 async function attached(args: string[]) {
   const cli = runCli(args);
+  clis.push(cli);
   const out = collectOutput(cli);
   const m = await waitFor(cli, 'stderr', /^(recording to (.+\.csv)|capturing)$/m);
   const bpf = bpftraceUnder(cli.pid!);
