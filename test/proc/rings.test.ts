@@ -16,6 +16,20 @@ import { holdNodeRings } from '../helpers/processes.js';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/fdinfo');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
 
+/**
+ * Runs `body` with a fake /proc holding process `pid`'s fd and fdinfo directories (removed after).
+ */
+async function withFakeProc(pid: number, body: (root: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
+  try {
+    mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
+    mkdirSync(path.join(root, String(pid), 'fdinfo'));
+    await body(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe('parseFdinfo', () => {
   it('reads a ring with a registered file (6.18)', () => {
     const r = parseFdinfo(fixture('6.18-registered-file.txt'))!;
@@ -85,11 +99,8 @@ describe('parseFdinfo', () => {
 describe('the ring scan of a process with many descriptors', () => {
   it('reads the first MAX_SCANNED and says how many it left, where a ring may be', async () => {
     // a /proc of one process with 1,500 fds: a ring at fd 5 and at fd 1,400
-    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
-    try {
-      const pid = 77;
-      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
-      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+    const pid = 77;
+    await withFakeProc(pid, async (root) => {
       const ring = fixture('6.18-registered-file.txt');
       for (let fd = 0; fd < 1500; fd++) {
         const isRing = fd === 5 || fd === 1400;
@@ -105,19 +116,14 @@ describe('the ring scan of a process with many descriptors', () => {
       await scanner.sample([pid], Date.now());
       expect(scanner.rings().map((r) => r.fd)).toEqual([5]);
       expect(scanner.unscanned()).toEqual(new Map([[pid, 476]]));
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('a ring whose fdinfo comes back without io_uring’s part (its lock was busy)', () => {
   it('keeps its last reading while busy, and drops it once the descriptor is closed', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
-    try {
-      const pid = 78;
-      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
-      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+    const pid = 78;
+    await withFakeProc(pid, async (root) => {
       symlinkSync('anon_inode:[io_uring]', path.join(root, `${pid}/fd/3`));
       const info = path.join(root, `${pid}/fdinfo/3`);
       writeFileSync(info, fixture('6.18-registered-file.txt'));
@@ -136,26 +142,19 @@ describe('a ring whose fdinfo comes back without io_uring’s part (its lock was
       await scanner.sample([pid], 4_000);
       expect(scanner.rings()).toHaveLength(1);
       expect(scanner.rings()[0].sqThread).toBeDefined();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('starts with nothing for a ring never read whole', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-proc-'));
-    try {
-      const pid = 79;
-      mkdirSync(path.join(root, String(pid), 'fd'), { recursive: true });
-      mkdirSync(path.join(root, String(pid), 'fdinfo'));
+    const pid = 79;
+    await withFakeProc(pid, async (root) => {
       symlinkSync('anon_inode:[io_uring]', path.join(root, `${pid}/fd/4`));
       writeFileSync(path.join(root, `${pid}/fdinfo/4`), 'pos:\t0\nflags:\t02\n');
       const scanner = new RingScanner(root);
       await scanner.sample([pid], 1_000);
       expect(scanner.rings()).toEqual([]);
       expect(scanner.failures()).toEqual(new Map());
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
 
