@@ -2,7 +2,8 @@
  * The program's start and its counters: BEGIN says it is attached (its print flushes the fully
  * buffered output, so the R line is read at once); on iouringtop's tick (control.ts), about every
  * second, the counter maps are printed (cumulative, since attach), then a T line: the counts just
- * printed are complete as of then.
+ * printed are complete as of then. END's round ends with an F line instead: these are the final
+ * counts (a T line still unread at the stop is a regular round's, which counts less).
  * The in-flight maps can fill up with records nothing takes back (a CQE that went to the
  * overflow list names no request, so its submission's record stays): when a store fails there,
  * the map is emptied (those requests complete without latency) and an A line says so. At the
@@ -22,7 +23,6 @@ export function counterProbes(ctx: ProgramContext, used: (map: string) => boolea
   const prints = [
     ...COUNTER_MAPS.filter((m) => used(m.name)).map((m) => `print(@${m.name});`),
     ...SCALAR_COUNTERS.filter((m) => used(m)).map((m) => `print(@${m});`),
-    ctx.line('T\\t%llu', 'nsecs'),
   ];
   const valves = (['s', 'm'] as const)
     .filter((m) => used(`${m}full`))
@@ -35,7 +35,7 @@ export function counterProbes(ctx: ProgramContext, used: (map: string) => boolea
   ].filter((m) => used(m));
   const pending = ctx.sendsEvents ? ['print(@qn);', 'print(@q);'] : [];
   return [
-    tickProbe(ctx, [...valves, ...prints]),
-    `END\n{\n${indent([...prints, ...pending, ...kept.map((m) => `clear(@${m});`)], '  ').join('\n')}\n}`,
+    tickProbe(ctx, [...valves, ...prints, ctx.line('T\\t%llu', 'nsecs')]),
+    `END\n{\n${indent([...prints, ctx.line('F\\t%llu', 'nsecs'), ...pending, ...kept.map((m) => `clear(@${m});`)], '  ').join('\n')}\n}`,
   ];
 }

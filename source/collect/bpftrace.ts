@@ -187,13 +187,14 @@ export class BpftraceSource {
         );
       },
       onCounter: (name, keys, value) => this.collector.add(name, keys, value),
-      onCountersEnd: (tsUs) => {
+      onCountersEnd: (tsUs, final) => {
         // The R line can be lost when a storm fills the buffers from the first moment: the
         // first counters (a second after the attach) then say that the probes are in.
         if (!this.readySeen) this.ready(tsUs - 1_000_000);
         const c = this.collector;
         const delta = c.end(tsUs, (tgid) => this.parser.commOf(tgid));
-        if (this.stopping && delta) this.finalCounts = true;
+        // (only END's: a regular round read after the stop began counts less than the stop)
+        if (final) this.finalCounts = true;
         Object.assign(this.counters, {
           dropped: c.totals.dropped,
           overflow: c.totals.overflow,

@@ -14,6 +14,7 @@
  *   <tok>O\t<opcode>\t<kernel op_str>\t<tok>
  *   <tok>R\t<mono_ns>\t<tok>               the program is attached and running
  *   <tok>T\t<mono_ns>\t<tok>               the counters printed since the last T are complete
+ *   <tok>F\t<mono_ns>\t<tok>               the same, for the final counters (bpftrace's END)
  *   @name[k1, k2, …]: N  and  @name: N     the counters (bpftrace's print; keys may be negative)
  * plus bpftrace's own messages.
  *
@@ -36,8 +37,11 @@ export interface ParserOptions {
   onReady?(tsUs: number): void;
   /** A counter printed with print(@name): its key parts (none for a scalar) and value. */
   onCounter?(name: string, keys: readonly number[], value: number): void;
-  /** The counters printed since the previous call are complete as of this wall-clock time (µs). */
-  onCountersEnd?(tsUs: number): void;
+  /**
+   * The counters printed since the previous call are complete as of this wall-clock time (µs);
+   * `final`: they are the program's last (its END block's).
+   */
+  onCountersEnd?(tsUs: number, final: boolean): void;
   /** A process was named (an N line). */
   onProcessName?(tgid: number): void;
   /** A process ended (its last name is then its name). */
@@ -233,12 +237,12 @@ export class LineParser {
     if (!line.endsWith(this.trailer)) return this.bad(line);
     const body = line.slice(this.tok.length + 1, line.length - this.trailer.length);
     const parts = body.split('\t');
-    if (kind === 82 /* R */ || kind === 84 /* T */) {
+    if (kind === 82 /* R */ || kind === 84 /* T */ || kind === 70 /* F */) {
       const ns = Number(parts[1]);
       if (parts.length !== 2 || !Number.isFinite(ns)) return this.bad(line);
       const tsUs = Math.floor(ns / 1000) + this.opts.monoToWallOffsetUs;
       if (kind === 82) this.opts.onReady?.(tsUs);
-      else this.opts.onCountersEnd?.(tsUs);
+      else this.opts.onCountersEnd?.(tsUs, kind === 70);
     } else if (kind === 67 /* C */) {
       const tgid = Number(parts[2]);
       if (parts.length !== 3 || !/^\d{1,20}$/.test(parts[1]) || !Number.isInteger(tgid))

@@ -119,10 +119,10 @@ describe('BpftraceSource.stop', () => {
   });
 
   it('knows whether the final counts came after the SIGINT', async () => {
-    // counters and their T line, as the END block prints them
+    // counters and their F line, as the END block prints them
     const done = await stopped(
       'final',
-      'echo "@dropped: 0"; printf "%sT\\t2000\\t%s\\n" "$tok" "$tok"; exit 0',
+      'echo "@dropped: 0"; printf "%sF\\t2000\\t%s\\n" "$tok" "$tok"; exit 0',
       300,
       20_000,
     );
@@ -132,16 +132,40 @@ describe('BpftraceSource.stop', () => {
     const cut = await stopped('cut', 'echo "@dropped: 0"; exit 0', 300, 20_000);
     expect(cut.exit).toMatchObject({ code: 0, signal: null });
     expect(cut.finalCountsMissing).toBe(true);
+    // a regular round's counters (their T line) read after the SIGINT, and no END: not final
+    const regular = await stopped(
+      'regular',
+      'echo "@dropped: 0"; printf "%sT\\t2000\\t%s\\n" "$tok" "$tok"; exit 0',
+      300,
+      20_000,
+    );
+    expect(regular.finalCountsMissing).toBe(true);
+  });
+
+  it('takes a regular round read after the SIGINT for what it is, not for the final counts', async () => {
+    // the last regular round (1 NOP) still unread at the stop, then 2 more NOPs' events, then
+    // END's round (3 NOPs): every event is within the final counts
+    const nop = (ts: number) => `printf "%sE\\t${ts}\\t5\\t1092\\t0\\t0\\t%s\\n" "$tok" "$tok"`;
+    const done = await stopped(
+      'regular-then-final',
+      `${nop(1000)}; echo "@c[4242, 0, 0]: 1"; printf "%sT\\t1500\\t%s\\n" "$tok" "$tok"; ` +
+        `${nop(1600)}; ${nop(1700)}; echo "@c[4242, 0, 0]: 3"; printf "%sF\\t2000\\t%s\\n" "$tok" "$tok"; exit 0`,
+      300,
+      20_000,
+    );
+    expect(done.finalCountsMissing).toBe(false);
+    expect(done.passedOn).toBe(3);
+    expect(done.past).toBe(0);
   });
 
   it('passes on no more events than the final counts hold (the probes run on while they print)', async () => {
-    // the END block's order: the counts (2 NOPs of pid 4242), their T line, then the staged
+    // the END block's order: the counts (2 NOPs of pid 4242), their F line, then the staged
     // events, of which the third was counted after the counts were read
     const nop = (ts: number) => `printf "%sE\\t${ts}\\t5\\t1092\\t0\\t0\\t%s\\n" "$tok" "$tok"`;
     let seen = 0;
     const done = await stopped(
       'late',
-      `echo "@c[4242, 0, 0]: 2"; printf "%sT\\t2000\\t%s\\n" "$tok" "$tok"; ${nop(1000)}; ${nop(1001)}; ${nop(1002)}; exit 0`,
+      `echo "@c[4242, 0, 0]: 2"; printf "%sF\\t2000\\t%s\\n" "$tok" "$tok"; ${nop(1000)}; ${nop(1001)}; ${nop(1002)}; exit 0`,
       300,
       20_000,
       () => seen++,

@@ -10,14 +10,14 @@ function collect(chunks: string[], lookupComm?: (tgid: number) => string) {
   const counters: [string, number[], number][] = [];
   const names: [number, string][] = [];
   const ready: number[] = [];
-  const ends: number[] = [];
+  const ends: [number, boolean][] = [];
   const p = new LineParser({
     token: TOK,
     monoToWallOffsetUs: 1_700_000_000_000_000,
     onEvent: (ev) => events.push(copyEvent(ev)),
     onNotice: (l) => notices.push(l),
     onCounter: (n, k, v) => counters.push([n, [...k], v]),
-    onCountersEnd: (ts) => ends.push(ts),
+    onCountersEnd: (ts, final) => ends.push([ts, final]),
     onOpcodeName: (c, n) => names.push([c, n]),
     onReady: (ts) => ready.push(ts),
     lookupComm,
@@ -188,14 +188,21 @@ describe('LineParser', () => {
       '@err[1234, 22, 11]: 2\n',
       '@overflow: 0\n',
       `${TOK}T\t1002000000\t${TOK}\n`,
+      '@overflow: 1\n',
+      `${TOK}F\t1003000000\t${TOK}\n`,
     ]);
     expect(counters).toEqual([
       ['lat', [1234, 22, 130], 17],
       ['err', [1234, 22, 11], 2],
       ['overflow', [], 0],
+      ['overflow', [], 1],
     ]);
     expect(ready).toEqual([1_700_000_000_002_000]);
-    expect(ends).toEqual([1_700_000_001_002_000]);
+    // a regular round's end, then the final one's (END's F line)
+    expect(ends).toEqual([
+      [1_700_000_001_002_000, false],
+      [1_700_000_001_003_000, true],
+    ]);
   });
 
   it('learns kernel opcode names, and ignores an empty one (bpftrace 0.23 reads op_str as "")', () => {

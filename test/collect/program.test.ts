@@ -280,7 +280,7 @@ describe('generateProgram', () => {
     expect(all).toContain(`profile:hz:${FLUSH_HZ}\n{\n  $qn = @qn[cpu];`);
     expect(all).toContain('tracepoint:power:cpu_idle\n/(args->state != 4294967295)/\n{');
     expect(all).toMatch(
-      /T\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@qn\);\n {2}print\(@q\);\n/,
+      /F\\t%llu\\t[0-9a-f]+\\n", nsecs\);\n {2}print\(@qn\);\n {2}print\(@q\);\n/,
     );
     // every event: nothing sampled, nothing counted apart (every one counted is sent)
     expect(all).not.toMatch(/\$ss = |@emit|rand %/);

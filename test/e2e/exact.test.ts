@@ -79,6 +79,21 @@ describe.runIf(run)('exact figures at any rate (real bpftrace, NOP storm)', () =
     expect(readFileSync(countsPathFor(s.recording!), 'utf8').length).toBeGreaterThan(0);
   });
 
+  it('--all-events, stopped the moment a small workload ends: every event recorded, none lost', async () => {
+    // The storm starts after a first round of counters, and the stop comes before the next
+    // round is read: only bpftrace's END counts the storm, and its events come between the
+    // rounds. A stop lands anywhere in the one-second round: three runs, three phases.
+    for (let run = 0; run < 3; run++) {
+      const s = await traceStorm(10, ['--json', '--all-events', '--interval', '1'], {}, 0, true);
+      const sum = JSON.parse(s.stdout.trim().split('\n').at(-1)!) as Summary;
+      expect(sum.totals).toMatchObject({ operations: 10, events: 10 + s.calls });
+      expect(sum.capture?.lost, `run ${run}: ${s.stderr}`).toBe(0);
+      const rows = recordedRows(s.recording!);
+      expect(rows.filter((r) => r.split(',')[3] === 'NOP')).toHaveLength(10);
+      expect(rows).toHaveLength(10 + s.calls);
+    }
+  });
+
   it('the default: exact totals, events within the budget, latencies sampled, and said so', async () => {
     const s = await traceStorm(1_000_000, []);
     expect(s.stdout).toMatch(

@@ -29,13 +29,16 @@ export interface Storm {
 
 /**
  * Runs `nop-storm count` under `iouringtop --headless --pid <it> …extra`, stopped with SIGINT after
- * it; with `slow`, a 1 ms timeout after each `slow` NOPs.
+ * it; with `slow`, a 1 ms timeout after each `slow` NOPs. With `afterReport` (and `--interval`
+ * in `extra`), the storm starts only once the first report is out: the capture has read a round
+ * of counters, and bpftrace is a round further on.
  */
 export async function traceStorm(
   count: number,
   extra: string[],
   env: Record<string, string> = {},
   slow = 0,
+  afterReport = false,
 ): Promise<Storm> {
   const bin = buildWorkload('nop-storm');
   const out = tempDir('iouringtop-exact-');
@@ -55,6 +58,7 @@ export async function traceStorm(
     const started = await waitFor(cli, 'stderr', /^(recording to (.+\.csv)|capturing)$/m);
     const ours = bpftraceUnder(cli.pid!);
     expect(ours).toHaveLength(1);
+    if (afterReport) await waitFor(cli, 'stdout', /\n/);
     storm.stdin.write('go\n');
     const sExit = await exitOf(storm);
     expect(sExit.code, sOut.stderr()).toBe(0);
