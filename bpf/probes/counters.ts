@@ -2,7 +2,7 @@
  * The program's start and its counters: BEGIN says it is attached (its print flushes the fully
  * buffered output, so the R line is read at once); on iouringtop's tick (control.ts), about every
  * second, the counter maps are printed (cumulative, since attach), then a T line: the counts just
- * printed are complete as of then. END's round ends with an F line instead: these are the final
+ * printed are complete as of then (and flushed at once: the next tick waits for them). END's round ends with an F line instead: these are the final
  * counts (a T line still unread at the stop is a regular round's, which counts less).
  * The in-flight maps can fill up with records nothing takes back (a CQE that went to the
  * overflow list names no request, so its submission's record stays): when a store fails there,
@@ -35,7 +35,10 @@ export function counterProbes(ctx: ProgramContext, used: (map: string) => boolea
   ].filter((m) => used(m));
   const pending = ctx.sendsEvents ? ['print(@qn);', 'print(@q);'] : [];
   return [
-    tickProbe(ctx, [...valves, ...prints, ctx.line('T\\t%llu', 'nsecs')]),
+    // (bpftrace runs with its output fully buffered: a print flushes it, a printf does not, so
+    // the T line is followed by one; else it waits for the next round, and the round is read a
+    // tick late)
+    tickProbe(ctx, [...valves, ...prints, ctx.line('T\\t%llu', 'nsecs'), 'print(@ready);']),
     `END\n{\n${indent([...prints, ctx.line('F\\t%llu', 'nsecs'), ...pending, ...kept.map((m) => `clear(@${m});`)], '  ').join('\n')}\n}`,
   ];
 }

@@ -139,6 +139,9 @@ export class BpftraceSource {
   /** Times an in-flight map was full and emptied. */
   mapsCleared = 0;
 
+  /** Wall-clock µs minus the program's clock's (CLOCK_MONOTONIC) µs. */
+  private readonly wallOffsetUs = monoToWallOffsetUs();
+
   constructor(private readonly opts: BpftraceSourceOptions) {
     const token = randomBytes(4).toString('hex');
     const perCpuCounters = perCpuCounterKeys(opts.bpftraceVersion);
@@ -158,7 +161,7 @@ export class BpftraceSource {
     });
     this.parser = new LineParser({
       token,
-      monoToWallOffsetUs: monoToWallOffsetUs(),
+      monoToWallOffsetUs: this.wallOffsetUs,
       onEvent: (ev) => {
         // Once bpftrace's final counts are in, an event counted after they were read (its probe
         // ran while bpftrace printed them, and its line came later) is past the session's
@@ -188,6 +191,9 @@ export class BpftraceSource {
       },
       onCounter: (name, keys, value) => this.collector.add(name, keys, value),
       onCountersEnd: (tsUs, final) => {
+        // the round of the last tick, or one before it (a tick sent after ROUND_WAIT_MS)
+        const latest = this.tickTsUs === undefined || tsUs >= this.tickTsUs;
+        if (latest) this.tickSentMs = undefined; // the round is read: the next tick may go
         // The R line can be lost when a storm fills the buffers from the first moment: the
         // first counters (a second after the attach) then say that the probes are in.
         if (!this.readySeen) this.ready(tsUs - 1_000_000);
@@ -212,8 +218,9 @@ export class BpftraceSource {
           this.emittedBefore = emitted;
           this.lostBefore = this.counters.lost;
           opts.onCounts?.(delta);
-          // (not once bpftrace is stopping: its maps go with it)
-          if (!this.stopping) this.reaper.afterRound(tsUs);
+          // (not once bpftrace is stopping: its maps go with it; nor while it may be printing
+          // a later round: a key deleted under its print makes bpftrace 0.17 abort)
+          if (!this.stopping && latest) this.reaper.afterRound(tsUs);
         }
       },
       lookupComm: procComm,
@@ -321,9 +328,38 @@ export class BpftraceSource {
     this.exitPromise = exit;
     // the counters' tick: the program prints them when told (bpf/probes/control.ts says why)
     if (!this.exited) {
-      this.ticker = setInterval(() => this.control.tick(), COUNTS_TICK_MS);
+      this.ticker = setInterval(() => this.tick(), COUNTS_TICK_MS);
       this.ticker.unref();
     }
+  }
+
+  /** When the last tick went (ms), until its round's T line is read. */
+  private tickSentMs?: number;
+  /** When the last tick went, on the program's clock made wall-clock µs (as T lines are). */
+  private tickTsUs?: number;
+  /** Ticks not sent: the round before was still unread. */
+  ticksSkipped = 0;
+
+  /**
+   * Asks for a round of counters, unless the last one is still unread. The keys of processes
+   * gone are deleted when a round has been read (reaper.ts); a key deleted while bpftrace prints
+   * its map makes bpftrace 0.17 abort ("failed to look up elem: -2", seen under the churn test,
+   * the reader seconds behind). One round at a time keeps the deletes between rounds; a reader
+   * that is behind gains nothing from more rounds. Another goes after ROUND_WAIT_MS all the
+   * same (a round's T line can be lost with the events when bpftrace's buffers overrun, or come
+   * late); the deletes then wait for the latest round's T line.
+   */
+  private tick(): void {
+    const now = Date.now();
+    if (this.tickSentMs !== undefined && now - this.tickSentMs < ROUND_WAIT_MS) {
+      this.ticksSkipped++;
+      return;
+    }
+    // (before the program is in, a tick falls on nothing, and no round will answer it)
+    if (this.readySeen) this.tickSentMs = now;
+    // (a round's T line is stamped after this: the program prints it within the tick's pwrite)
+    this.tickTsUs = Math.floor(Number(process.hrtime.bigint() / 1000n)) + this.wallOffsetUs;
+    this.control.tick();
   }
 
   private async cleanup(): Promise<void> {
@@ -405,3 +441,5 @@ export class BpftraceSource {
 
 /** How often the program is told to print its counters (ms). */
 export const COUNTS_TICK_MS = 1000;
+/** How long a round may stay unread before the next tick goes anyway (its T line lost). */
+export const ROUND_WAIT_MS = 2000;

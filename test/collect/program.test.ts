@@ -250,7 +250,9 @@ describe('generateProgram', () => {
       `/(pid == 4321 && args->fd == 17 && args->pos == ${2 ** 44 + 5 + TICK_OFFSET})/`,
     );
     expect(tick).toContain('print(@c);');
-    expect(tick).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);`);
+    // the T line last, then a print: it flushes bpftrace's buffered output, so the round is
+    // read now and not a tick later
+    expect(tick).toContain(`printf("${TOKEN}T\\t%llu\\t${TOKEN}\\n", nsecs);\n  print(@ready);\n}`);
     expect(p).not.toContain('interval:s:');
   });
 
