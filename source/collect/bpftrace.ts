@@ -337,8 +337,6 @@ export class BpftraceSource {
   private tickSentMs?: number;
   /** When the last tick went, on the program's clock made wall-clock µs (as T lines are). */
   private tickTsUs?: number;
-  /** Ticks not sent: the round before was still unread. */
-  ticksSkipped = 0;
 
   /**
    * Asks for a round of counters, unless the last one is still unread. The keys of processes
@@ -351,10 +349,7 @@ export class BpftraceSource {
    */
   private tick(): void {
     const now = Date.now();
-    if (this.tickSentMs !== undefined && now - this.tickSentMs < ROUND_WAIT_MS) {
-      this.ticksSkipped++;
-      return;
-    }
+    if (this.tickSentMs !== undefined && now - this.tickSentMs < ROUND_WAIT_MS) return;
     // (before the program is in, a tick falls on nothing, and no round will answer it)
     if (this.readySeen) this.tickSentMs = now;
     // (a round's T line is stamped after this: the program prints it within the tick's pwrite)
