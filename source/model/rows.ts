@@ -20,28 +20,30 @@ export class HistPool {
   }
 }
 
-/** A row's per-second history: a ring of `n` seconds, each slot stamped with its second. */
+/**
+ * A row's per-second history: a ring of `n` seconds, each slot stamped with its second. The five
+ * series are views of one buffer: a process row is made for every new process, thousands a
+ * second under churn, and each buffer is memory outside V8's heap that it collects garbage for.
+ */
 export class SeriesRing {
+  private readonly all: Float64Array;
   readonly stamp: Float64Array;
   readonly ops: Float64Array;
   readonly read: Float64Array;
   readonly write: Float64Array;
   readonly p99: Float64Array;
   constructor(n: number) {
-    this.stamp = new Float64Array(n).fill(-1);
-    this.ops = new Float64Array(n);
-    this.read = new Float64Array(n);
-    this.write = new Float64Array(n);
-    this.p99 = new Float64Array(n);
+    this.all = new Float64Array(5 * n);
+    this.stamp = this.all.subarray(0, n).fill(-1);
+    this.ops = this.all.subarray(n, 2 * n);
+    this.read = this.all.subarray(2 * n, 3 * n);
+    this.write = this.all.subarray(3 * n, 4 * n);
+    this.p99 = this.all.subarray(4 * n, 5 * n);
   }
 
   clone(): SeriesRing {
     const c = new SeriesRing(this.stamp.length);
-    c.stamp.set(this.stamp);
-    c.ops.set(this.ops);
-    c.read.set(this.read);
-    c.write.set(this.write);
-    c.p99.set(this.p99);
+    c.all.set(this.all);
     return c;
   }
 }
