@@ -223,7 +223,7 @@ export class Core {
 
     let px = proc.px[op];
     if (px === undefined) {
-      px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds);
+      px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds, this.table.spares);
       proc.pxList.push(px);
     }
     this.add(px, ts, rd, wr, err, exp, lat);
@@ -299,7 +299,7 @@ export class Core {
       if (opRow === undefined) opRow = this.ops[op] = new OpRow(op, this.seriesSeconds);
       let px = proc.px[op];
       if (px === undefined) {
-        px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds);
+        px = proc.px[op] = new PxRow(proc, op, this.seriesSeconds, this.table.spares);
         proc.pxList.push(px);
       }
       this.addCounts(opRow, c, gen, d.tsUs);

@@ -3,7 +3,7 @@
  * row, which keeps the names before), found on the hot path; interned command names; and a bound
  * on their number (the idlest rows are evicted, and counted).
  */
-import { ProcRow, PxRow, type StatRow } from './rows.js';
+import { ProcRow, PxRow, RowSpares, type StatRow } from './rows.js';
 
 /** Earlier names a process row keeps. */
 const MAX_FORMER_NAMES = 4;
@@ -18,6 +18,8 @@ export class ProcessTable {
   /** Rows evicted to keep at most maxProcesses. */
   evicted = 0;
   private lastProc: ProcRow | undefined = undefined;
+  /** What evicted rows leave for new ones (process and process × opcode rows). */
+  readonly spares = new RowSpares();
   private commIds = new Map<string, number>();
   /** Interned command names, by id. */
   comms: string[] = [];
@@ -70,7 +72,14 @@ export class ProcessTable {
 
   private newProc(pid: number, comm: string): ProcRow {
     if (this.procs.length >= this.maxProcesses) this.evictIdlest();
-    const row = new ProcRow(this.nextUid++, pid, comm, this.commId(comm), this.seriesSeconds);
+    const row = new ProcRow(
+      this.nextUid++,
+      pid,
+      comm,
+      this.commId(comm),
+      this.seriesSeconds,
+      this.spares,
+    );
     this.byPid.set(pid, row);
     this.byUid.set(row.uid, row);
     this.procs.push(row);
@@ -98,6 +107,10 @@ export class ProcessTable {
       if (this.byPid.get(row.pid) === row) this.byPid.delete(row.pid);
       if (this.lastProc === row) this.lastProc = undefined;
       this.evicted++;
+      // (a row active in the current second is still listed to write its point when the second
+      // ends, its series and histogram with it: those are not given away)
+      for (const px of row.pxList) if (px.cSec === -1) this.spares.give(px);
+      if (row.cSec === -1) this.spares.give(row);
     }
     this.procs = this.procs.filter((p) => !gone.has(p));
   }

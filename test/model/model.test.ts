@@ -370,6 +370,38 @@ describe('Model bounds', () => {
     expect(s2.evictedProcesses).toBe(2);
   });
 
+  it("under churn, a new row reuses an evicted row's series and histogram, none of its figures", () => {
+    // 200 short-lived processes through a table of 16, one second each: most rows are made from
+    // what evicted rows left. Each row must show its own operations, second and latencies only.
+    const m = new Model({ maxProcesses: 16 });
+    const opsOf = (i: number) => 1 + (i % 3);
+    for (let i = 0; i < 200; i++)
+      for (let k = 0; k < opsOf(i); k++)
+        m.push(ev({ tsUs: T + i * SEC + k * MS, pid: 1000 + i, latencyNs: (i + 1) * 1000 }));
+    // 40 processes in one second: past the first 16, each evicts a row active in that second,
+    // whose series still takes its point when the second ends (it is not given away)
+    for (let i = 200; i < 240; i++)
+      m.push(ev({ tsUs: T + 200 * SEC + (i - 200) * MS, pid: 1000 + i, latencyNs: 7000 }));
+    m.advance(T + 202 * SEC);
+    const s = m.snapshot();
+    expect(s.processes).toHaveLength(16);
+    for (const p of s.processes) {
+      const i = p.pid - 1000;
+      const ops = i < 200 ? opsOf(i) : 1;
+      const sec = i < 200 ? i : 200;
+      expect(p.total.ops, `pid ${p.pid}`).toBe(ops);
+      expect(p.total.maxNs, `pid ${p.pid}`).toBe(i < 200 ? (i + 1) * 1000 : 7000);
+      // its series: its operations in its own second, nothing in any other
+      const ps = p.series.opsPerSec;
+      const at = ps.length - 1 - (s.series.endSec - Math.floor(T / SEC) - sec);
+      expect(
+        ps.map((v, k) => (k === at ? v - ops : v)),
+        `pid ${p.pid}`,
+      ).toEqual(ps.map(() => 0));
+    }
+    expect(s.evictedProcesses).toBe(240 - 16);
+  });
+
   it('counts in-window events pushed after late ones, however late', () => {
     const m = new Model();
     m.push(ev({ tsUs: T + 500 * MS }));
