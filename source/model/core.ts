@@ -27,9 +27,9 @@ export interface ModelOptions {
   bufferSeconds?: number;
   /** Default refresh window of snapshot() in µs (default 1 s). */
   windowUs?: number;
-  /** Points in every per-second series (default 60). */
+  /** Points in every per-second series (default 60; 0: no series). */
   seriesSeconds?: number;
-  /** Seconds of the heatmap's history (default 240). */
+  /** Seconds of the heatmap's history (default 240; 0: no heatmap). */
   heatSeconds?: number;
   /** Most process rows kept; beyond it the idlest is evicted (default 4096). */
   maxProcesses?: number;
@@ -71,6 +71,11 @@ function positiveInt(v: number | undefined, dflt: number, name: string): number 
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v < 1) throw new RangeError(`${name} must be a positive number`);
   return Math.floor(v);
+}
+
+/** A history's length in seconds: 0 keeps none. */
+function seconds(v: number | undefined, dflt: number, name: string): number {
+  return v === 0 ? 0 : positiveInt(v, dflt, name);
 }
 
 export class Core {
@@ -128,8 +133,8 @@ export class Core {
       'bufferSeconds',
     );
     this.windowUs = positiveInt(opts.windowUs, DEFAULT_WINDOW_US, 'windowUs');
-    this.seriesSeconds = positiveInt(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
-    this.heatSeconds = positiveInt(opts.heatSeconds, DEFAULT_HEAT_SECONDS, 'heatSeconds');
+    this.seriesSeconds = seconds(opts.seriesSeconds, DEFAULT_SERIES_SECONDS, 'seriesSeconds');
+    this.heatSeconds = seconds(opts.heatSeconds, DEFAULT_HEAT_SECONDS, 'heatSeconds');
     this.maxProcesses = positiveInt(opts.maxProcesses, DEFAULT_MAX_PROCESSES, 'maxProcesses');
     this.opcodes = opts.opcodes ?? new OpcodeTable();
     this.total = new StatRow(this.seriesSeconds);
@@ -166,7 +171,7 @@ export class Core {
         s.write[slot] = row.c.write;
         s.p99[slot] = row.c.hist !== null ? row.c.hist.percentile(99) : 0;
       }
-      if (row instanceof PxRow && row.c.hist !== null)
+      if (row instanceof PxRow && row.c.hist !== null && this.heatSeconds > 0)
         (row.heat ??= new HeatRing(this.heatSeconds)).write(done, row.c.hist);
       row.c.reset(this.pool);
       row.cSec = -1;

@@ -88,6 +88,10 @@ export class IntervalReporter {
       aggregate: this.opts.from,
       bufferEvents: 1000,
       bufferSeconds: 1,
+      // (a report has no sparklines and no heatmap: no per-second history, for a row per
+      // process, thousands a second under churn)
+      seriesSeconds: 0,
+      heatSeconds: 0,
     });
     this.model.setDiagnostics(this.opts.diagnostics);
     this.fate = noFate();

@@ -402,6 +402,23 @@ describe('Model bounds', () => {
     expect(s.evictedProcesses).toBe(240 - 16);
   });
 
+  it('keeps no per-second history with seriesSeconds and heatSeconds 0, and the same figures', () => {
+    const feed = (m: Model): Snapshot => {
+      for (let i = 0; i < 50; i++)
+        m.push(ev({ tsUs: T + i * 100 * MS, pid: 10 + (i % 3), latencyNs: 1000 * (i + 1) }));
+      m.advance(T + 6 * SEC);
+      return m.snapshot();
+    };
+    const plain = feed(new Model());
+    const bare = feed(new Model({ seriesSeconds: 0, heatSeconds: 0 }));
+    expect(bare.processes.map((p) => p.series.opsPerSec)).toEqual([[], [], []]);
+    expect(bare.processes.map((p) => [p.pid, p.total])).toEqual(
+      plain.processes.map((p) => [p.pid, p.total]),
+    );
+    expect(bare.totals.total).toEqual(plain.totals.total);
+    expect(() => new Model({ seriesSeconds: -1 })).toThrow(/seriesSeconds/);
+  });
+
   it('counts in-window events pushed after late ones, however late', () => {
     const m = new Model();
     m.push(ev({ tsUs: T + 500 * MS }));
