@@ -398,6 +398,8 @@ export class BpftraceSource {
       return;
     }
     this.stopping = true;
+    // (no tick after the SIGINT: a round asked for then is printed among END's, a second late)
+    clearInterval(this.ticker);
     run.interrupt();
     let seen = this.bytesIn;
     let quietSince = Date.now();

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BpftraceSource, bpftraceEnv, classifyNotice } from '../../source/collect/bpftrace.js';
 import { LocalBpftrace, writingOutput } from '../../source/collect/transport.js';
+import { ControlWriter } from '../../source/collect/reaper.js';
 import { NO_FEATURES } from '../../source/collect/probe.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
 
@@ -56,12 +57,27 @@ describe('BpftraceSource.stop', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-stop-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The ticks the program would hear (ms), and the transport that tells them. */
+  const ticks: number[] = [];
+  class Counting extends ControlWriter {
+    override tick(): void {
+      ticks.push(Date.now());
+      super.tick();
+    }
+  }
+  class Transport extends LocalBpftrace {
+    override openControl(magic: number): ControlWriter {
+      return new Counting(magic);
+    }
+  }
+
   async function stopped(
     name: string,
     onInt: string,
     graceMs: number,
     capMs: number,
     onEvent: () => void = () => undefined,
+    beforeStop: () => Promise<void> = () => Promise.resolve(),
   ) {
     const script = path.join(dir, name);
     writeFileSync(
@@ -81,7 +97,7 @@ describe('BpftraceSource.stop', () => {
     let ready!: () => void;
     const attached = new Promise<void>((r) => (ready = r));
     const src = new BpftraceSource({
-      transport: new LocalBpftrace(script),
+      transport: new Transport(script),
       tier: 3,
       features: NO_FEATURES,
       filter: { pids: [] },
@@ -95,11 +111,13 @@ describe('BpftraceSource.stop', () => {
     });
     await src.start();
     await attached;
+    await beforeStop();
     const t0 = Date.now();
     await src.stop(graceMs, capMs);
     return {
       exit,
       ms: Date.now() - t0,
+      ticksAfterStop: ticks.filter((t) => t >= t0),
       finalCountsMissing: src.finalCountsMissing,
       passedOn: src.receivedEvents,
       past: src.eventsPastFinalCounts,
@@ -174,6 +192,27 @@ describe('BpftraceSource.stop', () => {
     expect(seen).toBe(2);
     expect(done.passedOn).toBe(2);
     expect(done.past).toBe(1);
+  });
+
+  it('asks for no round of counters once the stop has begun', async () => {
+    // a stand-in that takes 2.5 s to end after SIGINT and prints no round before (so the tick
+    // after the first waits 2 s for it, then goes anyway), stopped after a first tick
+    const done = await stopped(
+      'slow-end',
+      'sleep 2.5; printf "%sF\\t2000\\t%s\\n" "$tok" "$tok"; exit 0',
+      3000,
+      20_000,
+      undefined,
+      async () => {
+        const after = Date.now();
+        const deadline = after + 10_000;
+        while (!ticks.some((t) => t >= after) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(ticks.some((t) => t >= after)).toBe(true);
+      },
+    );
+    expect(done.ms).toBeGreaterThanOrEqual(2400);
+    expect(done.ticksAfterStop).toEqual([]);
   });
 
   it('kills a bpftrace that writes nothing for the grace period', async () => {
