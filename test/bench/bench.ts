@@ -26,6 +26,10 @@ import { Model } from '../../source/model/model.js';
 import { Playback } from '../../source/record/playback.js';
 import type { IoEvent } from '../../source/model/event.js';
 import { rng } from '../model/helpers.js'; // mulberry32: every run feeds the same stream
+import { emptyOpCounts, type OpCounts } from '../../source/model/counts.js';
+import { bucketOf } from '../../source/model/histogram.js';
+import { OpcodeTable } from '../../source/model/opcodes.js';
+import { IntervalReporter } from '../../source/render/intervals.js';
 
 const N = Number(process.argv[2] ?? 2_000_000);
 const TOKEN = '3fa9c01e';
@@ -266,6 +270,52 @@ function heapMiB(): string {
   return `heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`;
 }
 
+/**
+ * Process churn (a build, a CGI server): CHURN_PER_SEC new short-lived processes a second, each
+ * with 3 NOPs in one io_uring_enter, delivered as the kernel's counts are (a delta a second),
+ * into the live model (a snapshot a second, as the TUI takes) and the --interval reports' model.
+ * Beyond 4 096 processes, rows are evicted and new ones made from what they leave.
+ */
+const CHURN_PER_SEC = 2000;
+const CHURN_SECS = 30;
+function churn(): void {
+  const nop = bucketOf(4_000);
+  const enter = bucketOf(9_000);
+  const live = new Model({ aggregate: 'counts' });
+  const reports = new IntervalReporter({
+    everyUs: 1_000_000,
+    json: true,
+    opcodes: new OpcodeTable(),
+    diagnostics: null,
+    keeping: { kind: 'none' },
+    from: 'counts',
+  });
+  let pid = 100_000;
+  let lines = 0;
+  const t = performance.now();
+  for (let sec = 1; sec <= CHURN_SECS; sec++) {
+    const rows: OpCounts[] = [];
+    for (let i = 0; i < CHURN_PER_SEC; i++, pid++) {
+      rows.push({ ...emptyOpCounts(pid, 'cc1', 0), ops: 3, latency: [nop, 3] });
+      rows.push({ ...emptyOpCounts(pid, 'cc1', 255), ops: 1, submitted: 3, latency: [enter, 1] });
+    }
+    const d = { tsUs: OFFSET_US + sec * 1_000_000, intervalUs: 1_000_000, rows };
+    live.pushCounts(d);
+    live.snapshot();
+    lines += reports.counts(d).length > 0 ? 1 : 0;
+  }
+  const ms = performance.now() - t;
+  const n = CHURN_PER_SEC * CHURN_SECS;
+  const snap = live.snapshot();
+  if (snap.totals.total.ops !== 3 * n || lines !== CHURN_SECS)
+    throw new Error(`churn: ${snap.totals.total.ops} NOPs of ${3 * n}, ${lines} reports`);
+  console.log(
+    `churn:              ${((n * 1000) / ms / 1e3).toFixed(1)} K processes/s  (${ms.toFixed(0)} ms for ` +
+      `${n} processes, ${CHURN_PER_SEC} new a second, through the live model with a snapshot a ` +
+      `second and the --interval reports; ${snap.evictedProcesses} rows evicted)`,
+  );
+}
+
 async function main(): Promise<void> {
   let t = performance.now();
   const chunks = generate(N);
@@ -309,6 +359,7 @@ async function main(): Promise<void> {
       `(${(buf.allocatedBytes / buf.events).toFixed(1)} allocated), ${heapMiB()}`,
   );
   if (n !== N) throw new Error(`parsed ${n} of ${N} events`);
+  churn();
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iouringtop-bench-'));
   try {
