@@ -2,8 +2,9 @@
  * The program's start and its counters: BEGIN says it is attached (its print flushes the fully
  * buffered output, so the R line is read at once); on iouringtop's tick (control.ts), about every
  * second, the counter maps are printed (cumulative, since attach), then a T line: the counts just
- * printed are complete as of then (and flushed at once: the next tick waits for them). END's round ends with an F line instead: these are the final
- * counts (a T line still unread at the stop is a regular round's, which counts less).
+ * printed are complete as of then (and flushed at once: the next tick waits for them). END's
+ * round ends with an F line instead: these are the final counts (a T line still unread at the
+ * stop is a regular round's, which counts less).
  * The in-flight maps can fill up with records nothing takes back (a CQE that went to the
  * overflow list names no request, so its submission's record stays): when a store fails there,
  * the map is emptied (those requests complete without latency) and an A line says so. At the

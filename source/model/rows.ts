@@ -179,7 +179,10 @@ export class Tally extends Counters {
 
 /** Counters of one row: since start (t), the current second (c), a snapshot's window (w). */
 export class StatRow {
-  /** Since start; its histogram is the row's own for good (never given back to a pool). */
+  /**
+   * Since start; its histogram is the row's own while the row lives (an evicted row's may go to
+   * a new row: RowSpares).
+   */
   readonly t = new Tally();
   lastUs = 0;
   /**
