@@ -178,8 +178,14 @@ describe.runIf(run)('live capture with real bpftrace', () => {
         const cOut = collectOutput(cli);
         const recording = (await waitFor(cli, 'stderr', /^recording to (.+\.csv)$/m))[1];
         w.stdin.write('go\n');
-        // --duration stops it with the workload still going
-        expect((await exitOf(cli)).code, cOut.stderr()).toBe(0);
+        // --duration stops it with the workload still going. Under a machine's load bpftrace's
+        // buffers can overrun at the end, and END's final counts be lost with the events: then
+        // (only then) the capture says so and ends with status 1 (docs/usage.md), and the rows
+        // must still all be within the session
+        const code = (await exitOf(cli)).code;
+        const overran = / events lost .*\n(.*\n)*.*exited without printing its final counts/;
+        if (code !== 0) expect(cOut.stderr()).toMatch(overran);
+        expect(code, cOut.stderr()).toBe(overran.test(cOut.stderr()) ? 1 : 0);
         const meta = (await readSessionMeta(recording))!;
         const end = Date.parse(meta.endedAt!) * 1000;
         const rows = await readCsv(recording);
