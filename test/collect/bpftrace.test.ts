@@ -8,6 +8,7 @@ import { LocalBpftrace, writingOutput } from '../../source/collect/transport.js'
 import { ControlWriter } from '../../source/collect/reaper.js';
 import { NO_FEATURES } from '../../source/collect/probe.js';
 import { OpcodeTable } from '../../source/model/opcodes.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('bpftraceEnv', () => {
   it('names the variables as the bpftrace version reads them (renamed in 0.20)', () => {
@@ -205,10 +206,11 @@ describe('BpftraceSource.stop', () => {
       undefined,
       async () => {
         const after = Date.now();
-        const deadline = after + 10_000;
-        while (!ticks.some((t) => t >= after) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 20));
-        expect(ticks.some((t) => t >= after)).toBe(true);
+        await eventually(
+          () => (ticks.some((t) => t >= after) ? true : undefined),
+          'a tick after the attach',
+          10_000,
+        );
       },
     );
     expect(done.ms).toBeGreaterThanOrEqual(2400);

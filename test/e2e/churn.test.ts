@@ -20,6 +20,7 @@ import {
   type ProcessRef,
 } from './env.js';
 import { opsOf, type Summary } from './storm.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = requireOrSkip('process churn end-to-end tests');
 
@@ -94,10 +95,12 @@ async function traceChurn(
     // row with no operation, after the ones with them (a process's keys go a second after its
     // end, once a round has seen its counts unchanged).
     for (const out of outs) {
-      await until(
+      await eventually(
         () => {
           const ops = intervals(out.stdout()).map((r) => r.totals.operations);
-          return ops.some((n) => n > 0) && ops.length >= 3 && ops.slice(-3).every((n) => n === 0);
+          const quiet =
+            ops.some((n) => n > 0) && ops.length >= 3 && ops.slice(-3).every((n) => n === 0);
+          return quiet ? true : undefined;
         },
         'three reports without an operation',
         180_000,
@@ -132,15 +135,6 @@ function intervals(stdout: string): { totals: { operations: number } }[] {
     .slice(0, -1)
     .filter((l) => l.startsWith('{"type":"interval"'))
     .map((l) => JSON.parse(l) as { totals: { operations: number } });
-}
-
-/** Waits until `cond()` holds, checking every 100 ms, up to `ms`. */
-async function until(cond: () => boolean, what: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const MODES = [
